@@ -1,0 +1,3 @@
+from cacheshell.frontends.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The ObjectScript subset: grammar, values, interpreter, functions, errors. Knows nothing of licensing."""

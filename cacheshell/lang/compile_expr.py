@@ -1,0 +1,296 @@
+"""Compile expression trees into Python closures that evaluate them.
+
+Each expression becomes a zero-argument callable. Binary operators form one flat list and apply
+strictly left to right; unary operators bind to the operand that follows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from lark import Token, Tree
+
+from cacheshell.lang import values as V
+from cacheshell.lang.errors import ObjectScriptError, undefined
+from cacheshell.lang.intrinsics import compile_function
+from cacheshell.lang.markers import OMITTED, Star
+from cacheshell.lang.objects import ObjectInstance
+from cacheshell.lang.pattern import match as pattern_match
+from cacheshell.lang.refs import Ref
+
+if TYPE_CHECKING:
+    from cacheshell.lang.interpreter import Interpreter
+
+Thunk = Callable[[], Any]
+
+
+def _not_op(fn: Callable[[Any, Any], int]) -> Callable[[Any, Any], int]:
+    return lambda a, b: 1 - fn(a, b)
+
+
+_BINOPS: dict[str, Callable[[Any, Any], Any]] = {
+    "PLUS": V.add, "MINUS": V.sub, "STAR": V.mul, "SLASH": V.div, "BACKSLASH": V.idiv,
+    "HASH": V.mod, "POW": V.power, "UNDERSCORE": V.concat,
+    "EQ": V.eq, "LT": V.lt, "GT": V.gt, "LE": V.le, "GE": V.ge,
+    "NEQ": _not_op(V.eq), "NLT": V.ge, "NGT": V.le,
+    "CONTAINS": V.contains, "NCONTAINS": _not_op(V.contains),
+    "FOLLOWS": V.follows, "NFOLLOWS": _not_op(V.follows),
+    "SORTSAFTER": V.sorts_after, "NSORTSAFTER": _not_op(V.sorts_after),
+    "AND": V.and_, "OR": V.or_, "NAND": _not_op(V.and_), "NOR": _not_op(V.or_),
+}
+_SHORT_CIRCUIT = {"ANDAND", "OROR"}
+
+
+def string_literal(text: str) -> str:
+    return text[1:-1].replace('""', '"')
+
+
+def number_literal(text: str) -> Any:
+    return V.to_num(text)
+
+
+class ExprCompiler:
+    rt: Interpreter
+
+    # -- expressions -----------------------------------------------------------------------
+    def expr(self, tree: Tree) -> Thunk:
+        items = tree.children
+        first = self.unary(items[0])
+        steps: list[tuple[str, Any, Thunk | None]] = []
+        i = 1
+        while i < len(items):
+            node = items[i]
+            if node.data == "binop":
+                kind = node.children[0].type
+                steps.append((kind, _BINOPS.get(kind), self.unary(items[i + 1])))
+                i += 2
+            else:  # pattern_test
+                negate, pattern = node.children
+                steps.append(("PATTERN", (negate is not None, str(pattern)[1:]), None))
+                i += 1
+        if not steps:
+            return first
+        if len(steps) == 1 and steps[0][0] not in _SHORT_CIRCUIT | {"PATTERN"}:
+            _, fn, right = steps[0]
+            return _binary(fn, first, right)
+        return _chain(first, steps)
+
+    def unary(self, tree: Tree) -> Thunk:
+        *ops, atom = tree.children
+        value = self.atom(atom)
+        for op in reversed(ops):
+            value = _apply_unary(op.type, value)
+        return value
+
+    def atom(self, tree: Tree) -> Thunk:
+        kind = tree.data
+        if kind == "number":
+            const = number_literal(str(tree.children[0]))
+            return lambda: const
+        if kind == "string":
+            const = string_literal(str(tree.children[0]))
+            return lambda: const
+        if kind == "paren":
+            return self.expr(tree.children[0])
+        if kind == "chain":
+            return self.chain(tree)
+        if kind == "global_ref":
+            return self.global_read(tree)
+        if kind == "indirect":
+            return self.indirect(tree)
+        if kind == "expr":
+            return self.expr(tree)
+        raise ObjectScriptError("SYNTAX")
+
+    # -- references: locals, globals, chains -----------------------------------------------
+    def subscripts(self, args: Tree | None) -> list[Thunk]:
+        if args is None:
+            return []
+        slots = args.children
+        if any(s is None for s in slots):
+            if len(slots) == 1:
+                raise ObjectScriptError("SYNTAX")  # x() is not a subscript
+            raise ObjectScriptError("SYNTAX")
+        return [self.expr_of(s) for s in slots]
+
+    def expr_of(self, node: Tree) -> Thunk:
+        if isinstance(node, Tree) and node.data in ("byref", "star", "pair", "default_pair"):
+            raise ObjectScriptError("SYNTAX")
+        return self.expr(node) if node.data == "expr" else self.atom(node)
+
+    def local_read(self, name: str, subs: list[Thunk]) -> Thunk:
+        scalars = self.rt.sym.scalars
+        sym = self.rt.sym
+        if not subs:
+            def read() -> Any:
+                try:
+                    return scalars[name]
+                except KeyError:
+                    raise undefined(name) from None
+            return read
+        return lambda: sym.get(name, tuple(s() for s in subs))
+
+    def global_read(self, tree: Tree) -> Thunk:
+        name, args = tree.children
+        subs = self.subscripts(args)
+        rt = self.rt
+        gname = "^" + str(name)
+        return lambda: rt.globals().get(gname, tuple(s() for s in subs))
+
+    def indirect(self, tree: Tree) -> Thunk:
+        inner = self.atom(tree.children[0])
+        rt = self.rt
+        return lambda: rt.evaluate_indirect(V.to_str(inner()))
+
+    def chain(self, tree: Tree) -> Thunk:
+        head, *members = tree.children
+        if head.data == "local":
+            name, args = head.children
+            base = self.local_read(str(name), self.subscripts(args))
+        elif head.data == "dollar":
+            base, members = self.dollar(head, members)
+        elif head.data == "classref":
+            base, members = self.class_call(head, members)
+        elif head.data == "extrinsic":
+            base = self.extrinsic(head)
+        else:
+            raise ObjectScriptError("SYNTAX")
+        for member in members:
+            base = self.member(base, member)
+        return base
+
+    def dollar(self, head: Tree, members: list[Tree]) -> tuple[Thunk, list[Tree]]:
+        token, args = head.children
+        name = str(token)[1:].upper()
+        if args is not None:
+            return compile_function(self, name, args.children), members
+        if name in ("SYSTEM", "SY") and members:
+            cls_member, *rest = members
+            if cls_member.children[1] is not None or not rest:
+                raise ObjectScriptError("SYNTAX")
+            cls = self.rt.registry.resolve_system(str(cls_member.children[0]))
+            method, *rest = rest
+            return self.method_on_class(cls.name, method), rest
+        rt = self.rt
+        getter = rt.special_getter(name)
+        return getter, members
+
+    def class_call(self, head: Tree, members: list[Tree]) -> tuple[Thunk, list[Tree]]:
+        text = str(head.children[0])
+        cls_name = text[text.index("(") + 1 : -1].strip()
+        if not members:
+            raise ObjectScriptError("SYNTAX")
+        method, *rest = members
+        return self.method_on_class(cls_name, method), rest
+
+    def method_on_class(self, cls_name: str, member: Tree) -> Thunk:
+        name, args = member.children
+        arg_thunks = self.call_arguments(args)
+        rt = self.rt
+        method = str(name)
+
+        def call() -> Any:
+            cls = rt.registry.resolve(cls_name)
+            return cls.call_class_method(rt, method, [a() for a in arg_thunks])
+
+        return call
+
+    def member(self, base: Thunk, member: Tree) -> Thunk:
+        name, args = member.children
+        prop = str(name)
+        rt = self.rt
+        if args is None:
+            def get() -> Any:
+                return oref_of(base()).get_property(prop)
+            return get
+        arg_thunks = self.call_arguments(args)
+
+        def call() -> Any:
+            return oref_of(base()).call_method(rt, prop, [a() for a in arg_thunks])
+
+        return call
+
+    def extrinsic(self, head: Tree) -> Thunk:
+        token, routine, args = head.children
+        label = str(token)[2:]
+        routine_name = str(routine) if routine is not None else None
+        arg_thunks = self.call_arguments(args)
+        rt = self.rt
+        return lambda: rt.call_label(label, routine_name, [a() for a in arg_thunks], True)
+
+    def call_arguments(self, args: Tree | None) -> list[Thunk]:
+        """Actual arguments of a method or label call: values, `.name` references, omissions."""
+        if args is None:
+            return []
+        slots = args.children
+        if len(slots) == 1 and slots[0] is None:
+            return []
+        thunks: list[Thunk] = []
+        for slot in slots:
+            if slot is None:
+                thunks.append(lambda: OMITTED)
+            elif slot.data == "byref":
+                thunks.append(self.reference(str(slot.children[0])))
+            else:
+                thunks.append(self.expr_of(slot))
+        return thunks
+
+    def reference(self, name: str) -> Thunk:
+        sym = self.rt.sym
+        return lambda: Ref(sym, name)
+
+    def function_argument(self, slot: Tree | None) -> Thunk:
+        """An intrinsic function's argument: an expression, `*-n`, or an omission."""
+        if slot is None:
+            return lambda: OMITTED
+        if slot.data == "star":
+            sign, number = slot.children
+            offset = 0 if number is None else V.to_int(str(number))
+            star = Star(-offset if sign is not None and sign.type == "MINUS" else offset)
+            return lambda: star
+        if slot.data == "byref":
+            return self.reference(str(slot.children[0]))
+        return self.expr_of(slot)
+
+
+def oref_of(value: Any) -> ObjectInstance:
+    if isinstance(value, ObjectInstance):
+        return value
+    raise ObjectScriptError("INVALID OREF")
+
+
+def _apply_unary(kind: str, inner: Thunk) -> Thunk:
+    if kind == "MINUS":
+        return lambda: V.neg(inner())
+    if kind == "PLUS":
+        return lambda: V.pos(inner())
+    return lambda: V.not_(inner())
+
+
+def _binary(fn: Callable[[Any, Any], Any], left: Thunk, right: Thunk | None) -> Thunk:
+    assert right is not None
+    return lambda: fn(left(), right())
+
+
+def _chain(first: Thunk, steps: list[tuple[str, Any, Thunk | None]]) -> Thunk:
+    def run() -> Any:
+        acc = first()
+        for kind, fn, operand in steps:
+            if kind == "PATTERN":
+                negate, pattern = fn
+                result = pattern_match(V.to_str(acc), pattern)
+                acc = 1 - result if negate else result
+            elif kind == "ANDAND":
+                acc = 1 if V.is_true(acc) and V.is_true(operand()) else 0
+            elif kind == "OROR":
+                acc = 1 if V.is_true(acc) or V.is_true(operand()) else 0
+            else:
+                acc = fn(acc, operand())
+        return acc
+
+    return run
+
+
+def token_text(token: Token | None) -> str | None:
+    return None if token is None else str(token)

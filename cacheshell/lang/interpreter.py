@@ -1,0 +1,341 @@
+"""One ObjectScript process: its locals, device, frames and namespace, and running code in it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from cacheshell.lang import dates
+from cacheshell.lang import values as V
+from cacheshell.lang.compiler import Compiler
+from cacheshell.lang.display import write_line, zwrite_line
+from cacheshell.lang.errors import ObjectScriptError, ThrownObject
+from cacheshell.lang.host import Host
+from cacheshell.lang.keywords import SPECIAL_VARIABLE_INDEX
+from cacheshell.lang.macros import expand
+from cacheshell.lang.markers import OMITTED
+from cacheshell.lang.objects import REGISTRY, ObjectInstance
+from cacheshell.lang.output import Output
+from cacheshell.lang.parser import parse
+from cacheshell.lang.refs import Ref
+from cacheshell.lang.routines import CompiledRoutine, split_source
+from cacheshell.lang.signals import NOVALUE, QuitSignal
+from cacheshell.lang.symbols import MISSING, Symbols
+
+# Deep enough for real recursion, shallow enough that Python's own stack never overflows first.
+MAX_FRAMES = 400
+_ZPI = Decimal("3.141592653589793238")
+_XECUTE_CACHE_SIZE = 256
+
+
+@dataclass
+class Frame:
+    routine: CompiledRoutine | None = None
+    saved: list[tuple[str, Any]] = field(default_factory=list)
+    namespace: str | None = None  # set when NEW $NAMESPACE saved it
+
+
+class Interpreter:
+    def __init__(self, host: Host, sink: Callable[[str], None]) -> None:
+        self.host = host
+        self.out = Output(sink)
+        self.sym = Symbols()
+        self.registry = REGISTRY
+        self.rng = host.rng
+        self.test = 0
+        self.zerror = ""
+        self.ecode = ""
+        self.zchild = 0
+        self.namespace = host.default_namespace()
+        self.frames: list[Frame] = [Frame()]
+        self._orefs = 0
+        self._globals: dict[str, Symbols] = {}
+        self._routines: dict[tuple[str, str], tuple[float, CompiledRoutine]] = {}
+        self._xecute: dict[str, list[Callable[[], None]]] = {}
+
+    # -- running code -----------------------------------------------------------------------
+    def compile(self, source: str) -> list[Callable[[], None]]:
+        return Compiler(self, source).program(parse(expand(source), shown=source))
+
+    def run(self, source: str) -> None:
+        """Run one input as typed at the prompt. Errors propagate, with $ZERROR set."""
+        try:
+            lines = self.compile(source)
+        except ObjectScriptError as err:
+            if err.source_line is None:
+                err.source_line, err.column = source.splitlines()[0] if source else "", 0
+            self.record(err)
+            raise
+        try:
+            for line in lines:
+                line()
+        except QuitSignal:
+            pass  # QUIT at the prompt ends the line
+        except ObjectScriptError as err:
+            self.record(err)
+            raise
+        except ThrownObject as thrown:
+            err = self.uncaught_throw(thrown)
+            self.record(err)
+            raise err from None
+
+    def record(self, err: ObjectScriptError) -> None:
+        self.zerror = err.zerror
+        self.ecode = err.ecode
+
+    def uncaught_throw(self, thrown: ThrownObject) -> ObjectScriptError:
+        ex = thrown.oref
+        parts = [ex.cls.name]
+        for prop in ("Name", "Code", "Data"):
+            if prop in ex.props and ex.props[prop] != "":
+                parts.append(V.to_str(ex.props[prop]))
+        return ObjectScriptError("THROW", "*" + " ".join(parts))
+
+    def xecute(self, code: str) -> None:
+        lines = self._xecute.get(code)
+        if lines is None:
+            lines = self.compile(code)
+            if len(self._xecute) >= _XECUTE_CACHE_SIZE:
+                self._xecute.clear()
+            self._xecute[code] = lines
+        self.push(Frame())
+        try:
+            for line in lines:
+                line()
+        except QuitSignal:
+            pass
+        finally:
+            self.pop()
+
+    def evaluate_indirect(self, text: str) -> Any:
+        tree = parse(expand("Set %ind=" + text))
+        set_arg = tree.children[0].children[0].children[-1]
+        return Compiler(self, text).expr(set_arg.children[-1])()
+
+    def exception_for(self, err: ObjectScriptError) -> ObjectInstance:
+        self.record(err)
+        from cacheshell.lang.exceptions import system_exception
+
+        return system_exception(self, err)
+
+    def next_oref(self) -> int:
+        self._orefs += 1
+        return self._orefs
+
+    # -- frames, NEW, routines --------------------------------------------------------------
+    def push(self, frame: Frame) -> None:
+        if len(self.frames) >= MAX_FRAMES:
+            raise ObjectScriptError("FRAMESTACK")
+        self.frames.append(frame)
+
+    def pop(self) -> None:
+        frame = self.frames.pop()
+        for name, saved in reversed(frame.saved):
+            self.sym.put(name, saved)
+        if frame.namespace is not None:
+            self.namespace = frame.namespace
+
+    def new_names(self, names: list[str]) -> None:
+        frame = self.frames[-1]
+        for name in names:
+            frame.saved.append((name, self.sym.take(name)))
+
+    def new_except(self, keep: frozenset[str]) -> None:
+        self.new_names([n for n in self.sym.names() if n not in keep])
+
+    def new_special(self, name: str) -> None:
+        if SPECIAL_VARIABLE_INDEX.get(name) not in ("NAMESPACE", "ZNSPACE"):
+            raise ObjectScriptError("SYNTAX")
+        frame = self.frames[-1]
+        if frame.namespace is None:
+            frame.namespace = self.namespace
+
+    def current_routine(self) -> CompiledRoutine | None:
+        for frame in reversed(self.frames):
+            if frame.routine is not None:
+                return frame.routine
+        return None
+
+    def load_routine(self, name: str) -> CompiledRoutine:
+        found = self.host.routine_source(self.namespace, name)
+        if found is None:
+            raise ObjectScriptError("NOROUTINE", "*" + name)
+        text, stamp = found
+        key = (self.namespace, name)
+        cached = self._routines.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        code, labels = split_source(text)
+        routine = CompiledRoutine(name, labels)
+        tree = parse(expand(code))
+        routine.program = Compiler(self, text, routine).program(tree)
+        routine.line_numbers = [_first_line(line) for line in tree.children]
+        self._routines[key] = (stamp, routine)
+        return routine
+
+    def call_label(self, label: str | None, routine_name: str | None, args: list,
+                   want_value: bool, offset: int = 0) -> Any:
+        routine = self.load_routine(routine_name) if routine_name else self.current_routine()
+        if routine is None:
+            raise ObjectScriptError("NOLINE")
+        index, params = routine.start(label, offset)
+        if len(args) > len(params):
+            raise ObjectScriptError("PARAMETER")
+        frame = Frame(routine)
+        self.push(frame)
+        # References are read before the formals hide the caller's variables of the same name.
+        bound = [(formal, _incoming(self.sym, a)) for formal, a in zip(params, args, strict=False)]
+        for formal in params:
+            frame.saved.append((formal, self.sym.take(formal)))
+        for formal, (value, node, _) in bound:
+            self.sym.put(formal, (value, node))
+        result = NOVALUE
+        try:
+            routine.run_from(index)
+        except QuitSignal as q:
+            result = q.value
+        finally:
+            outgoing = [(ref.name, self.sym.take(formal)) for formal, (_, _, ref) in bound if ref]
+            self.pop()
+            for name, state in outgoing:
+                self.sym.put(name, state)
+        if want_value and result is NOVALUE:
+            raise ObjectScriptError("COMMAND")
+        if not want_value and result is not NOVALUE:
+            raise ObjectScriptError("COMMAND")
+        return result
+
+    def job(self, source: str) -> None:
+        """JOB: run the entry point now in a child process with its own locals and no device."""
+        child = Interpreter(self.host, lambda _text: None)
+        child.namespace = self.namespace
+        child.frames[0].routine = self.current_routine()
+        self.zchild = self.host.child_job_id()
+        child.run("Do " + source)
+        self.test = 1
+
+    # -- namespaces and globals ---------------------------------------------------------------
+    def set_namespace(self, name: str) -> None:
+        for known in self.host.namespaces():
+            if known.upper() == name.upper():
+                self.namespace = known
+                return
+        raise ObjectScriptError("NAMESPACE", "*" + name)
+
+    def globals(self) -> Symbols:
+        """The current namespace's globals (kept for the life of the process)."""
+        return self._globals.setdefault(self.namespace, Symbols())
+
+    # -- output -----------------------------------------------------------------------------
+    def write_char(self, code: int) -> None:
+        if code < 0:
+            return  # device control codes (*-1, *-3) have no effect on a stream
+        self.out.sink(chr(code))
+
+    def write_locals(self) -> None:
+        self._list_variables(write_line)
+
+    def zwrite_value(self, value: Any) -> None:
+        self.out.write(_display_value(value) + "\n")
+
+    def zwrite_reference(self, store: Symbols, name: str, subs: tuple) -> None:
+        for path, value in store.nodes(name):
+            if path[: len(subs)] == tuple(V.normalize_subscript(s) for s in subs):
+                self.out.write(zwrite_line(name, path, value) + "\n")
+
+    def _list_variables(self, fmt: Callable[[str, tuple, Any], str]) -> None:
+        for name in self.sym.names():
+            for subs, value in self.sym.nodes(name):
+                self.out.write(fmt(name, subs, value) + "\n")
+
+    def hang(self, seconds: Any) -> None:
+        self.host.sleep(float(seconds))
+
+    # -- special variables ------------------------------------------------------------------
+    def special_getter(self, name: str) -> Callable[[], Any]:
+        full = SPECIAL_VARIABLE_INDEX.get(name)
+        if full is None:
+            raise ObjectScriptError("SYNTAX")
+        host, out = self.host, self.out
+        getters: dict[str, Callable[[], Any]] = {
+            "USERNAME": lambda: host.username,
+            "JOB": lambda: host.job_id,
+            "HOROLOG": lambda: dates.horolog(host.now()),
+            "ZTIMESTAMP": lambda: dates.ztimestamp(host.utcnow()),
+            "ZVERSION": lambda: host.version,
+            "NAMESPACE": lambda: self.namespace,
+            "ZNSPACE": lambda: self.namespace,
+            "TEST": lambda: self.test,
+            "X": lambda: out.x,
+            "Y": lambda: out.y,
+            "ZERROR": lambda: self.zerror,
+            "ECODE": lambda: self.ecode,
+            "IO": lambda: host.device,
+            "PRINCIPAL": lambda: host.device,
+            "ROLES": lambda: host.roles,
+            "STACK": lambda: len(self.frames) - 1,
+            "SYSTEM": lambda: host.system_name,
+            "ZPI": lambda: _ZPI,
+            "ZNAME": lambda: (self.current_routine() or _NO_ROUTINE).name,
+            "ZCHILD": lambda: self.zchild,
+            "ZPARENT": lambda: 0,
+            "TLEVEL": lambda: 0,
+        }
+        return getters[full]
+
+    def special_setter(self, name: str) -> Callable[[Any], None]:
+        full = SPECIAL_VARIABLE_INDEX.get(name)
+
+        def set_test(v: Any) -> None:
+            self.test = 1 if V.is_true(v) else 0
+
+        def cursor(attr: str) -> Callable[[Any], None]:
+            def set_cursor(v: Any) -> None:
+                n = V.to_int(v)
+                if n < 0:
+                    raise ObjectScriptError("ILLEGAL VALUE")
+                setattr(self.out, attr, n)
+
+            return set_cursor
+
+        setters: dict[str, Callable[[Any], None]] = {
+            "NAMESPACE": lambda v: self.set_namespace(V.to_str(v)),
+            "ZNSPACE": lambda v: self.set_namespace(V.to_str(v)),
+            "TEST": set_test,
+            "X": cursor("x"),
+            "Y": cursor("y"),
+            "ECODE": lambda v: setattr(self, "ecode", V.to_str(v)),
+            "ZERROR": lambda v: setattr(self, "zerror", V.to_str(v)),
+        }
+        if full not in setters:
+            raise ObjectScriptError("SYNTAX")  # read-only special variables
+        return setters[full]
+
+
+@dataclass
+class _NoRoutine:
+    name: str = ""
+
+
+_NO_ROUTINE = _NoRoutine()
+
+
+def _first_line(line_tree: Any) -> int:
+    return line_tree.children[0].children[0].line
+
+
+def _incoming(sym: Symbols, actual: Any) -> tuple[Any, Any, Ref | None]:
+    """(value, array, ref) a formal parameter starts with."""
+    if actual is OMITTED:
+        return MISSING, None, None
+    if isinstance(actual, Ref):
+        return sym.scalars.get(actual.name, MISSING), sym.arrays.get(actual.name), actual
+    return actual, None, None
+
+
+def _display_value(value: Any) -> str:
+    from cacheshell.lang.display import quote
+
+    return quote(value)

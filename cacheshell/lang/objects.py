@@ -1,0 +1,171 @@
+"""Classes written in Python that ObjectScript code can call, and the objects (OREFs) they make.
+
+`REGISTRY` is the one module-level owner of state in the package: `cacheshell.library` fills it
+when imported. Members carry a one-line and a full help text, shown by Help() and inspection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from cacheshell.lang.errors import ObjectScriptError
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    impl: Callable[..., Any]
+    summary: str
+    details: str = ""
+    signature: str = ""
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    columns: tuple[str, ...]
+    rows: Callable[..., Iterator[tuple]]
+    summary: str
+    details: str = ""
+    signature: str = ""
+
+
+@dataclass
+class ClassDef:
+    name: str
+    summary: str
+    instance_type: type[ObjectInstance] | None = None
+    class_methods: dict[str, Member] = field(default_factory=dict)
+    methods: dict[str, Member] = field(default_factory=dict)
+    properties: dict[str, Member] = field(default_factory=dict)
+    queries: dict[str, Query] = field(default_factory=dict)
+
+    # -- declaring members (used as decorators by the library floor) -------------------------
+    def classmethod(self, name: str, summary: str, details: str = "", signature: str = ""):
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self.class_methods[name] = Member(name, fn, summary, details, signature)
+            return fn
+
+        return register
+
+    def method(self, name: str, summary: str, details: str = "", signature: str = ""):
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self.methods[name] = Member(name, fn, summary, details, signature)
+            return fn
+
+        return register
+
+    def property(self, name: str, summary: str, details: str = "") -> None:
+        self.properties[name] = Member(name, _no_impl, summary, details)
+
+    def query(self, name: str, columns: tuple[str, ...], summary: str, details: str = "",
+              signature: str = ""):
+        def register(fn: Callable[..., Iterator[tuple]]) -> Callable[..., Iterator[tuple]]:
+            self.queries[name] = Query(name, columns, fn, summary, details, signature)
+            return fn
+
+        return register
+
+    def member_names(self) -> list[str]:
+        return sorted(set(self.class_methods) | set(self.methods) | set(self.properties))
+
+    # -- calling ----------------------------------------------------------------------------
+    def call_class_method(self, ctx: Any, name: str, args: list) -> Any:
+        member = self.class_methods.get(name)
+        if member is not None:
+            return member.impl(ctx, *args)
+        if name == "%New" and self.instance_type is not None:
+            return self.instance_type(ctx, self, *args)
+        raise ObjectScriptError("METHOD DOES NOT EXIST", f"*{name},{self.name}")
+
+
+def _no_impl(*_: Any) -> None:
+    return None
+
+
+class ObjectInstance:
+    """An object in memory; `str()` is its OREF text n@Class."""
+
+    def __init__(self, ctx: Any, cls: ClassDef, *args: Any) -> None:
+        self.cls = cls
+        self.number = ctx.next_oref()
+        self.props: dict[str, Any] = {name: "" for name in cls.properties}
+        self.on_new(*args)
+
+    def on_new(self, *args: Any) -> None:
+        """%OnNew: the arguments given to %New()."""
+        if args:
+            raise ObjectScriptError("PARAMETER")
+
+    def __str__(self) -> str:
+        return f"{self.number}@{self.cls.name}"
+
+    def get_property(self, name: str) -> Any:
+        if name in self.props:
+            return self.props[name]
+        raise ObjectScriptError("PROPERTY DOES NOT EXIST", f"*{name},{self.cls.name}")
+
+    def set_property(self, name: str, value: Any) -> None:
+        if name not in self.props:
+            raise ObjectScriptError("PROPERTY DOES NOT EXIST", f"*{name},{self.cls.name}")
+        self.props[name] = value
+
+    def call_method(self, ctx: Any, name: str, args: list) -> Any:
+        member = self.cls.methods.get(name)
+        if member is not None:
+            return member.impl(ctx, self, *args)
+        member = self.cls.class_methods.get(name)
+        if member is not None:
+            return member.impl(ctx, *args)
+        if name == "%ClassName":
+            full = args[0] if args else 0
+            return self.cls.name if str(full) == "1" else self.cls.name.rsplit(".", 1)[-1]
+        if name == "%IsA":
+            return 1 if args and str(args[0]) == self.cls.name else 0
+        raise ObjectScriptError("METHOD DOES NOT EXIST", f"*{name},{self.cls.name}")
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.classes: dict[str, ClassDef] = {}
+
+    def define(self, name: str, summary: str,
+               instance_type: type[ObjectInstance] | None = None) -> ClassDef:
+        cls = self.classes.get(name)
+        if cls is None:
+            cls = self.classes[name] = ClassDef(name, summary, instance_type)
+        return cls
+
+    def resolve(self, name: str) -> ClassDef:
+        """Find a class as ##class() does: %Name means %Library.Name, Name means User.Name."""
+        for candidate in _candidates(name):
+            cls = self.classes.get(candidate)
+            if cls is not None:
+                return cls
+        raise ObjectScriptError("CLASS DOES NOT EXIST", "*" + full_class_name(name))
+
+    def resolve_system(self, name: str) -> ClassDef:
+        """$SYSTEM.Name: a %SYSTEM class, found without regard to case as $SYSTEM itself is."""
+        wanted = "%SYSTEM." + name
+        for key, cls in self.classes.items():
+            if key.upper() == wanted.upper():
+                return cls
+        raise ObjectScriptError("CLASS DOES NOT EXIST", "*" + wanted)
+
+    def system_class_names(self) -> list[str]:
+        return sorted(k[len("%SYSTEM."):] for k in self.classes if k.startswith("%SYSTEM."))
+
+
+def full_class_name(name: str) -> str:
+    if "." in name:
+        return name
+    return "%Library." + name[1:] if name.startswith("%") else "User." + name
+
+
+def _candidates(name: str) -> list[str]:
+    return [name] if "." in name else [full_class_name(name)]
+
+
+REGISTRY = Registry()

@@ -1,0 +1,179 @@
+"""Turn the raw token stream into the tokens the LALR grammar expects.
+
+ObjectScript's spaces carry meaning that a context-free lexer cannot see: one space opens a
+command's arguments, two spaces end an argumentless command, and inside arguments a space is
+free around operators but ends the argument list before the next command. Command words are not
+reserved, so a NAME is a command keyword only where a command may start. This pass knows where it
+is on the line and rewrites the stream accordingly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lark import Token
+from lark.lark import PostLex
+
+from cacheshell.lang.keywords import COMMAND_TOKENS
+
+BINOPS = frozenset(
+    "PLUS MINUS STAR SLASH BACKSLASH HASH POW UNDERSCORE EQ LT GT LE GE NEQ NLT NGT CONTAINS "
+    "NCONTAINS FOLLOWS NFOLLOWS SORTSAFTER NSORTSAFTER AND OR ANDAND OROR NAND NOR".split()
+)
+# A space after one of these cannot end the arguments: an operand must follow.
+_OPEN_BEFORE = BINOPS | {"NOT", "_COMMA", "_LPAR", "_COLON", "_DOT", "_CARET", "_AT", "ARGSTART"}
+# A space before one of these cannot end the arguments: they continue the expression.
+_CONTINUES = BINOPS | {"PATTERN", "_COMMA", "_RPAR", "_COLON", "_LBRACE"}
+_SKIPPED = {"COMMENT", "BLOCK_COMMENT"}
+_LINE_END = {"_NL", "$END", "COMMENT", "_RBRACE"}
+# Write arguments may be format controls: ! new line, # form feed, ?n tab.
+_WRITE_FORMATS = {"OR": "FMT_NL", "HASH": "FMT_FF", "QMARK": "FMT_TAB"}
+# Keywords that continue a construct after its closing brace, by the command that opened it.
+_CONTINUATIONS = {
+    "IF": {"ELSEIF": "ELSEIF", "ELSE": "BELSE"},
+    "ELSEIF": {"ELSEIF": "ELSEIF", "ELSE": "BELSE"},
+    "DO": {"WHILE": "DOWHILE"},
+    "TRY": {"CATCH": "CATCH"},
+}
+
+
+class ObjectScriptPostLexer(PostLex):
+    always_accept = ("WS", "_NL", "COMMENT", "BLOCK_COMMENT", "NAME", "QMARK")
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        raw = [t for t in stream if t.type != "BLOCK_COMMENT"]
+        return iter(_Rewriter(raw).run())
+
+
+class _Rewriter:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.toks = tokens
+        self.out: list[Token] = []
+        self.braces: list[str] = []  # the command keyword that opened each open brace
+        self.closed_by: str | None = None  # opener of the brace that just closed
+
+    def peek_type(self, i: int) -> str:
+        return self.toks[i].type if i < len(self.toks) else "$END"
+
+    def run(self) -> list[Token]:
+        i, n = 0, len(self.toks)
+        while i < n:
+            i = self.command(i)
+        return self.out
+
+    # -- command position ------------------------------------------------------------------
+    def command(self, i: int) -> int:
+        tok = self.toks[i]
+        kind = tok.type
+        if kind in ("WS", "COMMENT"):
+            return i + 1
+        if kind == "_RBRACE":
+            self.out.append(tok)
+            self.closed_by = self.braces.pop() if self.braces else None
+            return self.after_close(i + 1)
+        if kind == "_LBRACE":
+            self.open_brace(tok, None)
+            return i + 1
+        self.closed_by = None
+        if kind != "NAME":
+            self.out.append(tok)  # not a command: the parser reports <SYNTAX>
+            return i + 1
+        keyword = Token.new_borrow_pos(COMMAND_TOKENS.get(tok.upper(), "NAME"), tok, tok)
+        self.out.append(keyword)
+        return self.after_keyword(i + 1, keyword)
+
+    def after_close(self, i: int) -> int:
+        """After `}`: let ElseIf/Else/While/Catch continue the construct, even on a later line."""
+        follow = _CONTINUATIONS.get(self.closed_by or "")
+        if not follow:
+            return i
+        j = i
+        while self.peek_type(j) in ("WS", "_NL", "COMMENT"):
+            j += 1
+        if self.peek_type(j) == "NAME" and self.toks[j].upper() in follow:
+            name = self.toks[j]
+            keyword = Token.new_borrow_pos(follow[name.upper()], name, name)
+            self.out.append(keyword)
+            return self.after_keyword(j + 1, keyword)
+        return i
+
+    def open_brace(self, tok: Token, opener: str | None) -> None:
+        self.out.append(tok)
+        self.braces.append(opener or "")
+
+    # -- after a command keyword: postconditional, then one space and arguments or none ------
+    def after_keyword(self, i: int, keyword: Token) -> int:
+        if self.peek_type(i) == "_COLON":
+            self.out.append(self.toks[i])
+            i = self.postconditional(i + 1)
+        kind = self.peek_type(i)
+        if kind == "WS":
+            follows = self.peek_type(i + 1)
+            if len(self.toks[i]) == 1 and follows not in _LINE_END and follows != "_LBRACE":
+                self.resolve_h(keyword, has_args=True)
+                self.out.append(Token.new_borrow_pos("ARGSTART", " ", self.toks[i]))
+                return self.arguments(i + 1, keyword.type)
+            i += 1
+            kind = self.peek_type(i)
+        self.resolve_h(keyword, has_args=False)
+        if kind == "_LBRACE":
+            self.open_brace(self.toks[i], keyword.type)
+            return i + 1
+        return i
+
+    @staticmethod
+    def resolve_h(keyword: Token, has_args: bool) -> None:
+        # H alone is HALT; H with an argument is HANG.
+        if keyword.type in ("HALT", "HANG") and keyword.upper() == "H":
+            keyword.type = "HANG" if has_args else "HALT"
+
+    def postconditional(self, i: int) -> int:
+        depth = 0
+        while i < len(self.toks):
+            tok = self.toks[i]
+            if tok.type == "_LPAR":
+                depth += 1
+            elif tok.type == "_RPAR":
+                depth -= 1
+            elif tok.type == "WS":
+                if depth <= 0:
+                    return i
+                i += 1
+                continue
+            elif tok.type in _LINE_END or tok.type == "_LBRACE":
+                return i
+            self.out.append(tok)
+            i += 1
+        return i
+
+    # -- inside arguments --------------------------------------------------------------------
+    def arguments(self, i: int, command: str) -> int:
+        depth = 0
+        writing = command == "WRITE"
+        arg_start = True
+        while i < len(self.toks):
+            tok = self.toks[i]
+            kind = tok.type
+            if kind == "WS":
+                prev = self.out[-1].type if self.out else "$END"
+                nxt = self.peek_type(i + 1)
+                if depth > 0 or prev in _OPEN_BEFORE or nxt in _CONTINUES:
+                    i += 1
+                    continue
+                return i + 1
+            if depth <= 0 and kind in ("_NL", "COMMENT", "_RBRACE"):
+                return i
+            if depth <= 0 and kind == "_LBRACE":
+                self.open_brace(tok, command)
+                return i + 1
+            if kind == "_LPAR":
+                depth += 1
+            elif kind == "_RPAR":
+                depth -= 1
+            if writing and depth == 0 and arg_start and kind in _WRITE_FORMATS:
+                tok = Token.new_borrow_pos(_WRITE_FORMATS[kind], tok, tok)
+                kind = tok.type
+            self.out.append(tok)
+            arg_start = depth == 0 and kind in ("_COMMA", "FMT_NL", "FMT_FF")
+            i += 1
+        return i

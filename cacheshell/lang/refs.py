@@ -1,0 +1,38 @@
+"""References to variables: `.name` arguments passed to methods, and the glvn argument of
+$GET, $DATA, $ORDER, $INCREMENT and friends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cacheshell.lang.symbols import Symbols
+
+
+class Ref:
+    """A by-reference actual argument (`.name`): the callee reads and writes the caller's variable."""
+
+    __slots__ = ("sym", "name")
+
+    def __init__(self, sym: Symbols, name: str) -> None:
+        self.sym = sym
+        self.name = name
+
+    def get(self, default: Any = None) -> Any:
+        if default is not None and self.name not in self.sym.scalars:
+            return default
+        return self.sym.get(self.name)
+
+    def set(self, value: Any, *subs: Any) -> None:
+        self.sym.set(self.name, subs, value)
+
+    def kill(self) -> None:
+        self.sym.kill(self.name)
+
+    def __str__(self) -> str:
+        # A method that expected a value reads the variable's value.
+        return str(self.get(""))
+
+
+def deref(value: Any) -> Any:
+    """The value of an argument that may have been passed by reference."""
+    return value.get("") if isinstance(value, Ref) else value

@@ -1,0 +1,229 @@
+"""Local variables: scalar values and subscripted arrays in M collation order."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+
+from cacheshell.lang.errors import ObjectScriptError, undefined
+from cacheshell.lang.values import normalize_subscript, subscript_key
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
+class Node:
+    """One level of an array: an optional value and children kept in collation order."""
+
+    __slots__ = ("value", "children", "_order")
+
+    def __init__(self) -> None:
+        self.value: object = MISSING
+        self.children: dict[object, Node] = {}
+        self._order: list | None = None
+
+    def child(self, key: object, create: bool) -> Node | None:
+        node = self.children.get(key)
+        if node is None and create:
+            node = self.children[key] = Node()
+            self._order = None
+        return node
+
+    def remove(self, key: object) -> None:
+        if self.children.pop(key, None) is not None:
+            self._order = None
+
+    def ordered(self) -> list:
+        """[(collation key, subscript)] sorted; rebuilt only after the key set changed."""
+        if self._order is None:
+            self._order = sorted((subscript_key(k), k) for k in self.children)
+        return self._order
+
+    def next_key(self, key: object, reverse: bool) -> object:
+        order = self.ordered()
+        if key == "":
+            if not order:
+                return ""
+            return order[-1][1] if reverse else order[0][1]
+        probe = (subscript_key(normalize_subscript(key)),)
+        if reverse:
+            i = bisect_left(order, probe) - 1
+            return order[i][1] if i >= 0 else ""
+        i = bisect_right(order, (probe[0], _HIGH))
+        return order[i][1] if i < len(order) else ""
+
+    def data(self) -> int:
+        return (1 if self.value is not MISSING else 0) + (10 if self.children else 0)
+
+    def empty(self) -> bool:
+        return self.value is MISSING and not self.children
+
+
+class _High:
+    """Sorts after any subscript, so bisect_right skips an equal key."""
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __gt__(self, other: object) -> bool:
+        return True
+
+
+_HIGH = _High()
+
+
+class Symbols:
+    """A process's local symbol table. `scalars` is read directly by compiled code."""
+
+    def __init__(self) -> None:
+        self.scalars: dict[str, object] = {}
+        self.arrays: dict[str, Node] = {}
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, name: str, subs: tuple = ()) -> object:
+        if not subs:
+            try:
+                return self.scalars[name]
+            except KeyError:
+                raise undefined(name) from None
+        node = self._find(name, subs)
+        if node is None or node.value is MISSING:
+            raise undefined(reference_name(name, subs))
+        return node.value
+
+    def data(self, name: str, subs: tuple = ()) -> int:
+        if not subs:
+            root = self.arrays.get(name)
+            return (1 if name in self.scalars else 0) + (10 if root and root.children else 0)
+        node = self._find(name, subs)
+        return node.data() if node else 0
+
+    def order(self, name: str, subs: tuple, reverse: bool = False) -> object:
+        """$ORDER: the next subscript after the last one of `subs` at its level."""
+        *parents, last = subs
+        node = self._find(name, tuple(parents)) if parents else self.arrays.get(name)
+        if node is None:
+            return ""
+        return node.next_key(last, reverse)
+
+    def query(self, name: str, subs: tuple) -> tuple | None:
+        """$QUERY: the subscripts of the next node with data, in depth-first collation order."""
+        root = self.arrays.get(name)
+        if root is None:
+            return None
+        for path, _ in walk(root):
+            if _path_after(path, subs):
+                return path
+        return None
+
+    def _find(self, name: str, subs: tuple) -> Node | None:
+        node = self.arrays.get(name)
+        for sub in subs:
+            if node is None:
+                return None
+            node = node.children.get(normalize_subscript(sub))
+        return node
+
+    # -- writing ---------------------------------------------------------------------------
+    def set(self, name: str, subs: tuple, value: object) -> None:
+        if not subs:
+            self.scalars[name] = value
+            return
+        node = self.arrays.get(name)
+        if node is None:
+            node = self.arrays[name] = Node()
+        for sub in subs:
+            node = node.child(normalize_subscript(sub), create=True)
+        node.value = value
+
+    def kill(self, name: str, subs: tuple = ()) -> None:
+        if not subs:
+            self.scalars.pop(name, None)
+            self.arrays.pop(name, None)
+            return
+        path = [self.arrays.get(name)]
+        keys = [normalize_subscript(s) for s in subs]
+        for key in keys[:-1]:
+            if path[-1] is None:
+                return
+            path.append(path[-1].children.get(key))
+        if path[-1] is None:
+            return
+        path[-1].remove(keys[-1])
+        # Drop levels left with neither value nor children.
+        for depth in range(len(path) - 1, 0, -1):
+            if path[depth].empty():
+                path[depth - 1].remove(keys[depth - 1])
+        if self.arrays.get(name) is not None and not self.arrays[name].children:
+            del self.arrays[name]
+
+    def kill_all(self, keep: set[str] | frozenset[str] = frozenset()) -> None:
+        for table in (self.scalars, self.arrays):
+            for name in [n for n in table if n not in keep]:
+                del table[name]
+
+    # -- saving for NEW and formal parameters ----------------------------------------------
+    def take(self, name: str) -> tuple[object, Node | None]:
+        return self.scalars.pop(name, MISSING), self.arrays.pop(name, None)
+
+    def put(self, name: str, saved: tuple[object, Node | None]) -> None:
+        value, node = saved
+        self.scalars.pop(name, None)
+        self.arrays.pop(name, None)
+        if value is not MISSING:
+            self.scalars[name] = value
+        if node is not None:
+            self.arrays[name] = node
+
+    def names(self) -> list[str]:
+        """Defined names in collation order (upper case before lower, % first, as ASCII sorts)."""
+        return sorted(set(self.scalars) | set(self.arrays))
+
+    def nodes(self, name: str) -> Iterator[tuple[tuple, object]]:
+        """(subscripts, value) for every defined node of `name`, in collation order."""
+        if name in self.scalars:
+            yield (), self.scalars[name]
+        root = self.arrays.get(name)
+        if root is not None:
+            yield from walk(root)
+
+
+def walk(node: Node, prefix: tuple = ()) -> Iterator[tuple[tuple, object]]:
+    for _, key in node.ordered():
+        child = node.children[key]
+        path = prefix + (key,)
+        if child.value is not MISSING:
+            yield path, child.value
+        if child.children:
+            yield from walk(child, path)
+
+
+def _path_after(path: tuple, subs: tuple) -> bool:
+    keyed = [subscript_key(s) for s in path]
+    base = [subscript_key(normalize_subscript(s)) for s in subs if s != ""]
+    return keyed > base
+
+
+def reference_name(name: str, subs: tuple) -> str:
+    """How Caché names a node in messages: x(1,"a")."""
+    from cacheshell.lang.values import is_canonical_number, to_str
+
+    if not subs:
+        return name
+    parts = []
+    for sub in subs:
+        text = to_str(sub)
+        parts.append(text if is_canonical_number(text) else '"' + text.replace('"', '""') + '"')
+    return f"{name}({','.join(parts)})"
+
+
+def check_subscripts(subs: tuple) -> tuple:
+    for sub in subs:
+        if sub == "":
+            raise ObjectScriptError("SUBSCRIPT")
+    return subs

@@ -1,0 +1,79 @@
+"""%SYSTEM.Status: make, test and show %Status values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cacheshell.lang import status
+from cacheshell.lang.objects import REGISTRY
+from cacheshell.lang.refs import Ref, deref
+
+STATUS = REGISTRY.define("%SYSTEM.Status", "Create, test and display %Status values.")
+
+
+@STATUS.classmethod("OK", "Return the success status, 1.", signature="()")
+def ok(ctx: Any) -> int:
+    return status.OK
+
+
+@STATUS.classmethod("Error", "Return an error status with the given code and message arguments.",
+                    "Error(5001,\"text\") makes ERROR #5001: text.", "(code, args...)")
+def error(ctx: Any, code: Any, *args: Any) -> str:
+    return status.error(deref(code), *[deref(a) for a in args])
+
+
+@STATUS.classmethod("IsOK", "Return 1 if the status is success, else 0.", signature="(sc)")
+def is_ok(ctx: Any, sc: Any) -> int:
+    return 0 if status.is_error(deref(sc)) else 1
+
+
+@STATUS.classmethod("IsError", "Return 1 if the status is an error, else 0.", signature="(sc)")
+def is_error(ctx: Any, sc: Any) -> int:
+    return 1 if status.is_error(deref(sc)) else 0
+
+
+@STATUS.classmethod("GetErrorText", "Return the text of every error in the status.",
+                    signature="(sc)")
+def get_error_text(ctx: Any, sc: Any, *_: Any) -> str:
+    return status.text(deref(sc))
+
+
+@STATUS.classmethod("GetErrorCodes", "Return the error codes of the status, comma-separated.",
+                    signature="(sc)")
+def get_error_codes(ctx: Any, sc: Any) -> str:
+    return ",".join(str(code) for code, _ in status.errors(deref(sc)))
+
+
+@STATUS.classmethod("DisplayError", "Write the status's errors on the current device.",
+                    signature="(sc)")
+def display_error(ctx: Any, sc: Any) -> int:
+    errors = status.errors(deref(sc))
+    if errors:
+        ctx.out.fresh_line()
+        for code, args in errors:
+            ctx.out.write(status.error_text(code, args) + "\n")
+    return status.OK
+
+
+@STATUS.classmethod("AppendStatus", "Return a status holding the errors of both statuses.",
+                    signature="(sc1, sc2)")
+def append_status(ctx: Any, a: Any, b: Any) -> Any:
+    return status.append(deref(a), deref(b))
+
+
+@STATUS.classmethod("DecomposeStatus",
+                    "Put each error of the status into the array passed by reference.",
+                    "list=count, list(n)=text, list(n,\"code\")=code, list(n,\"param\",k)=arg.",
+                    "(sc, .list)")
+def decompose_status(ctx: Any, sc: Any, target: Any = None, *_: Any) -> int:
+    if isinstance(target, Ref):
+        target.kill()
+        errors = status.errors(deref(sc))
+        target.set(len(errors))
+        for n, (code, args) in enumerate(errors, 1):
+            target.set(status.error_text(code, args), n)
+            target.set(code, n, "code")
+            target.set(len(args), n, "param")
+            for k, arg in enumerate(args, 1):
+                target.set(arg, n, "param", k)
+    return status.OK

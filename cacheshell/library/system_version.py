@@ -1,0 +1,22 @@
+"""%SYSTEM.Version: the product's version, as $ZVERSION shows it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cacheshell.lang.objects import REGISTRY
+
+VERSION = REGISTRY.define("%SYSTEM.Version", "The product version and its parts.")
+
+
+@VERSION.classmethod("GetVersion", "Return the version string, the same as $ZVERSION.",
+                     signature="()")
+def get_version(ctx: Any) -> str:
+    return ctx.host.version
+
+
+@VERSION.classmethod("GetNumber", "Return the version number, such as 0.1.0.", signature="()")
+def get_number(ctx: Any) -> str:
+    from cacheshell import __version__
+
+    return __version__

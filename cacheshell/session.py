@@ -1,0 +1,152 @@
+"""One terminal session: an instance, a process, a namespace, a user and an interpreter.
+
+Every front end drives a Session. `execute` is the one place where a Python fault becomes an
+ObjectScript error, so no input ever reaches a user as a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cacheshell.library  # noqa: F401  (registers the ObjectScript classes)
+from cacheshell import __version__
+from cacheshell.lang.display import error_block
+from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.host import Host
+from cacheshell.lang.interpreter import Interpreter
+from cacheshell.lang.signals import HaltSignal
+from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshell_home
+from cacheshell.system.namespaces import Namespaces
+
+
+class SessionError(Exception):
+    """The session could not start (no such instance, unknown namespace)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    error: ObjectScriptError | None = None
+    halted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def version_banner() -> str:
+    machine = platform.machine().replace("_", "-")
+    return f"Cache for UNIX ({platform.system()} {machine}) cacheshell {__version__} (Build 1U)"
+
+
+class Session(Host):
+    def __init__(
+        self,
+        layout: InstanceLayout | None = None,
+        namespace: str = "USER",
+        user: str | None = None,
+        sink: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.layout = layout or InstanceLayout(cacheshell_home(), DEFAULT_INSTANCE)
+        if self.layout.name.upper() == DEFAULT_INSTANCE:
+            self.layout.ensure()
+        elif not self.layout.exists():
+            raise SessionError(f"no instance named {self.layout.name} in {self.layout.home}")
+        self.store = Namespaces(self.layout)
+        self.username = user or "UnknownUser"
+        # With Minimal security every process runs as UnknownUser holding %All.
+        self.roles = "%All" if self.username == "UnknownUser" else ""
+        self.version = version_banner()
+        self.system_name = f"{socket.gethostname()}:{self.layout.name}"
+        self.device = _device()
+        self.interp = Interpreter(self, sink or _stdout)
+        try:
+            self.interp.set_namespace(namespace)
+        except ObjectScriptError:
+            raise SessionError(f"<NAMESPACE> *{namespace}") from None
+
+    # -- Host -----------------------------------------------------------------------------
+    def namespaces(self) -> list[str]:
+        return self.store.names()
+
+    def routine_source(self, namespace: str, name: str) -> tuple[str, float] | None:
+        return self.store.routine_source(namespace, name)
+
+    # -- running --------------------------------------------------------------------------
+    @property
+    def namespace(self) -> str:
+        return self.interp.namespace
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.namespace}>"
+
+    def execute(self, source: str) -> Outcome:
+        try:
+            self.interp.run(source)
+        except HaltSignal:
+            return Outcome(halted=True)
+        except ObjectScriptError as err:
+            return Outcome(error=err)
+        except KeyboardInterrupt:
+            return Outcome(error=self._fault("INTERRUPT", "", source))
+        except RecursionError:
+            return Outcome(error=self._fault("FRAMESTACK", "", source))
+        except MemoryError:
+            return Outcome(error=self._fault("STORE", "", source))
+        except Exception as exc:  # noqa: BLE001 - the one place a Python fault becomes an error
+            return Outcome(error=self._fault("SYSTEM", f"*{type(exc).__name__}: {exc}", source))
+        return Outcome()
+
+    def _fault(self, name: str, info: str, source: str) -> ObjectScriptError:
+        err = ObjectScriptError(name, info)
+        err.source_line, err.column = (source.splitlines() or [""])[0], 0
+        self.interp.record(err)
+        return err
+
+    def error_text(self, err: ObjectScriptError) -> str:
+        """The error as the terminal prints it, starting on a fresh line after a blank one."""
+        lead = "\n" if self.interp.out.x else ""
+        self.interp.out.x = 0
+        return lead + "\n" + error_block(err, typed=not err.location)
+
+    def finish_line(self) -> None:
+        """The terminal starts the next prompt on a new line."""
+        self.interp.out.fresh_line()
+
+
+def _stdout(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _device() -> str:
+    try:
+        return os.ttyname(0)
+    except OSError:
+        return "|TRM|:|" + str(os.getpid()) + "|"
+
+
+def session_for(instance: str | None, mgr_dir: str | None, namespace: str, user: str | None,
+                home: Path | None = None) -> Session:
+    """Open a session on a named instance, or on the instance owning a manager directory."""
+    from cacheshell.system.layout import find_instance, instance_for_manager_dir
+
+    base = home or cacheshell_home()
+    if mgr_dir:
+        layout = instance_for_manager_dir(mgr_dir)
+        if layout is None:
+            raise SessionError(f"{mgr_dir} is not the manager directory of an instance")
+    elif instance is None or instance.upper() == DEFAULT_INSTANCE:
+        layout = InstanceLayout(base, DEFAULT_INSTANCE)
+    else:
+        layout = find_instance(base, instance)
+        if layout is None:
+            raise SessionError(f"no instance named {instance} in {base}")
+    return Session(layout, namespace, user)

@@ -1,0 +1,1 @@
+"""The modelled Caché world: instances, their namespaces and (later) licensing. No ObjectScript."""

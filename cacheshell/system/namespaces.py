@@ -1,0 +1,42 @@
+"""An instance's namespaces and their routine directories (mgr/<database>/routines/*.mac)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cacheshell.system.layout import InstanceLayout
+
+# Namespace -> its database directory under mgr/, as a Caché install names them.
+DATABASES = {"%SYS": "cachesys", "USER": "user"}
+
+
+class Namespaces:
+    def __init__(self, layout: InstanceLayout) -> None:
+        self.layout = layout
+
+    def names(self) -> list[str]:
+        return list(DATABASES)
+
+    def routine_dir(self, namespace: str) -> Path:
+        return self.layout.mgr / DATABASES[namespace] / "routines"
+
+    def routine_path(self, namespace: str, name: str) -> Path:
+        # Percent routines live in the system database and are seen from every namespace.
+        home = "%SYS" if name.startswith("%") else namespace
+        return self.routine_dir(home) / f"{name}.mac"
+
+    def routine_source(self, namespace: str, name: str) -> tuple[str, float] | None:
+        path = self.routine_path(namespace, name)
+        try:
+            stamp = path.stat().st_mtime_ns
+            return path.read_text(encoding="utf-8"), float(stamp)
+        except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
+            return None
+
+    def save_routine(self, namespace: str, name: str, text: str) -> Path:
+        path = self.routine_path(namespace, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".mac.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        return path
