@@ -1,1 +1,4 @@
-"""The ObjectScript subset: grammar, values, interpreter, functions, errors. Knows nothing of licensing."""
+"""The ObjectScript subset: grammar, values, interpreter, functions, errors.
+
+Knows nothing of licensing.
+"""

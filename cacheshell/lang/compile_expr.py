@@ -245,7 +245,7 @@ class ExprCompiler:
         if slot is None:
             return lambda: OMITTED
         if slot.data == "star":
-            sign, number = slot.children
+            _star, sign, number = slot.children
             offset = 0 if number is None else V.to_int(str(number))
             star = Star(-offset if sign is not None and sign.type == "MINUS" else offset)
             return lambda: star

@@ -251,7 +251,8 @@ class Compiler(ExprCompiler):
             if arg.data == "new_name":
                 parts.append(lambda n=str(arg.children[0]): rt.new_names([n]))
             elif arg.data == "new_special":
-                parts.append(lambda n=str(arg.children[0])[1:].upper(): rt.new_special(n))
+                special = str(arg.children[0])[1:].upper()
+                parts.append(lambda n=special: rt.new_special(n))
             else:
                 keep = frozenset(str(n) for n in arg.children if n is not None)
                 parts.append(lambda keep=keep: rt.new_except(keep))
@@ -264,8 +265,7 @@ class Compiler(ExprCompiler):
             target, cond = arg.children
             run = self.call_target(target)
             if cond is not None:
-                test = self.expr(cond.children[0])
-                run = (lambda run, test: lambda: run() if V.is_true(test()) else None)(run, test)
+                run = _when(self.expr(cond.children[0]), run)
             parts.append(run)
         return self.postcond(cmd, sequence(parts))
 
@@ -486,6 +486,16 @@ class Compiler(ExprCompiler):
 
 def _has_block(cmd: Tree) -> bool:
     return any(isinstance(c, Tree) and c.data == "block" for c in cmd.children)
+
+
+def _when(test: Thunk, run: Run) -> Run:
+    """A per-argument postconditional (DO A:x=1)."""
+
+    def guarded() -> None:
+        if V.is_true(test()):
+            run()
+
+    return guarded
 
 
 def _assign(setters: list[Setter], value: Thunk) -> Run:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Star:
-    """The `*` / `*-n` / `*+n` position argument of $EXTRACT and the $LIST family: last position plus offset."""
+    """The `*`, `*-n` or `*+n` position of $EXTRACT and the $LIST family: the last plus offset."""
 
     offset: int = 0
 

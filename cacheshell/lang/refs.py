@@ -9,7 +9,7 @@ from cacheshell.lang.symbols import Symbols
 
 
 class Ref:
-    """A by-reference actual argument (`.name`): the callee reads and writes the caller's variable."""
+    """A by-reference argument (`.name`): the callee reads and writes the caller's variable."""
 
     __slots__ = ("sym", "name")
 

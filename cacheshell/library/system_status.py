@@ -49,7 +49,7 @@ def get_error_codes(ctx: Any, sc: Any) -> str:
 def display_error(ctx: Any, sc: Any) -> int:
     errors = status.errors(deref(sc))
     if errors:
-        ctx.out.fresh_line()
+        ctx.out.newline()  # the terminal shows a blank line before the first error
         for code, args in errors:
             ctx.out.write(status.error_text(code, args) + "\n")
     return status.OK

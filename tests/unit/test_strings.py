@@ -83,6 +83,7 @@ CASES = [
     ("ZCONVERT", ("a&b \"c\" 'd'", "O", "HTML"), "a&amp;b &quot;c&quot; &#39;d&#39;"),
     ("ZCONVERT", ("&lt;TAG&gt; &amp; &#65;", "I", "HTML"), "<TAG> & A"),
     ("ZCONVERT", ("a'b<c", "O", "XML"), "a&apos;b&lt;c"),
+    ("ZCONVERT", ("&lt;a&gt; &apos;x&apos; &#x41;", "I", "XML"), "<a> 'x' A"),
     ("ZCONVERT", ("%Library.String", "o", "URL"), "%25Library.String"),
     ("ZCONVERT", ("a b/c", "O", "URL"), "a%20b%2Fc"),
     ("ZCONVERT", ("a%20b%2Fc", "I", "URL"), "a b/c"),

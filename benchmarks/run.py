@@ -1,0 +1,125 @@
+"""Print cacheshell's speed and memory figures, each as a ratio against a baseline measured in the
+same run on the same machine. Not a test: run it with `make bench`.
+
+Figures (targets from the issues in brackets):
+  start-up      `cacheshell -U USER 'Write 1'` vs `python -c pass` and `ipython -c pass`
+                [<= 0.5x IPython]
+  parse rate    10,000 lines through the LALR parser vs tree-sitter-objectscript on the same corpus
+  loop          `Set x=0 For i=1:1:1000000 { Set x=x+i }` vs the same loop in CPython      [<= 15x]
+  peak memory   of the one-shot loop run vs `python -c pass`
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPEATS = 5
+LOOP = "Set x=0 For i=1:1:1000000 { Set x=x+i } Write x"
+CORPUS_LINES = [
+    'Set x = 4 + 2  Write x,!',
+    'Do $System.License.ShowCounts()',
+    'Set RC=$SYSTEM.License.UserNameLicensing(1) Write RC,!',
+    'For i=1:1:10 { Set total=total+i If total>20 { Quit } }',
+    'If $Data(^g(1)) { Write "yes" } ElseIf x=2 { Write "two" } Else { Write "no" }',
+    'Set $Piece(line,",",3)="c" Write $Extract(line,2,*-1)',
+    'Try { Set x=1/0 } Catch ex { Write ex.DisplayString(),! }',
+    'Set sc=##class(%SYSTEM.Status).Error(5001,"failed") Do $System.Status.DisplayError(sc)',
+    'Kill (keep1,keep2)  Write $ZDate($Horolog,3)," ",$ZTime($Piece($H,",",2))',
+    'Set:x>1 y=$Select(x=2:"two",1:"many"),z=$Case(y,"two":2,:0)',
+]
+
+
+def median_seconds(fn: Callable[[], object], repeats: int = REPEATS) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run(command: list[str], env: dict[str, str]) -> Callable[[], object]:
+    return lambda: subprocess.run(command, env=env, check=True, capture_output=True)
+
+
+def peak_kib(code: str, env: dict[str, str]) -> int:
+    """Peak resident memory of a fresh interpreter that runs `code`, as it reports at exit."""
+    report = "import resource,sys;print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    done = subprocess.run([sys.executable, "-c", code + "\n" + report], env=env, check=True,
+                          capture_output=True, text=True)
+    return int(done.stdout.split()[-1])
+
+
+def row(name: str, value: str, baseline: str, ratio: float, target: str) -> None:
+    print(f"{name:<28} {value:>14} {baseline:>28} {ratio:>8.2f}x  {target}")
+
+
+def main() -> int:
+    bindir = Path(sys.executable).parent
+    cacheshell = shutil.which("cacheshell", path=str(bindir)) or "cacheshell"
+    ipython = shutil.which("ipython", path=str(bindir))
+    env = dict(os.environ, CACHESHELL_HOME=tempfile.mkdtemp(prefix="cacheshell-bench-"))
+    print(f"{'figure':<28} {'cacheshell':>14} {'baseline':>28} {'ratio':>9}  target")
+
+    # Start-up: one warm-up run first so the grammar cache exists, as on any second use.
+    run([cacheshell, "-U", "USER", "Write 1"], env)()
+    ours = median_seconds(run([cacheshell, "-U", "USER", "Write 1"], env))
+    python = median_seconds(run([sys.executable, "-c", "pass"], env))
+    row("start-up (s)", f"{ours:.3f}", f"python -c pass {python:.3f}", ours / python, "")
+    if ipython:
+        ipy = median_seconds(run([ipython, "-c", "pass"], env))
+        row("start-up vs IPython (s)", f"{ours:.3f}", f"ipython -c pass {ipy:.3f}", ours / ipy,
+            "<= 0.5x")
+
+    # Parse rate over the same 10,000-line corpus.
+    from cacheshell.lang.parser import lark_parser, parse
+
+    lark_parser()
+    corpus = [CORPUS_LINES[i % len(CORPUS_LINES)] for i in range(10_000)]
+    ours = median_seconds(lambda: [parse(line) for line in corpus], 3)
+    try:
+        import tree_sitter
+        import tree_sitter_objectscript
+
+        language = tree_sitter_objectscript.language_objectscript()
+        ts = tree_sitter.Parser(tree_sitter.Language(language))
+        encoded = [(" " + line + "\n").encode() for line in corpus]
+        theirs = median_seconds(lambda: [ts.parse(b) for b in encoded], 3)
+        row("parse 10k lines (lines/s)", f"{10_000 / ours:,.0f}",
+            f"tree-sitter {10_000 / theirs:,.0f}", theirs / ours, "(speed relative to it)")
+    except ImportError:
+        print("parse rate: tree-sitter-objectscript not installed (make bench installs it)")
+
+    # The loop, in process, so start-up is not counted.
+    from cacheshell.session import Session
+
+    session = Session(sink=lambda _text: None)
+    ours = median_seconds(lambda: session.execute(LOOP), 3)
+
+    def python_loop() -> int:
+        x = 0
+        for i in range(1, 1_000_001):
+            x = x + i
+        return x
+
+    theirs = median_seconds(python_loop, 3)
+    row("1M-iteration loop (s)", f"{ours:.3f}", f"CPython {theirs:.3f}", ours / theirs, "<= 15x")
+
+    one_shot = f"from cacheshell.frontends.cli import main\nmain(['-U', 'USER', {LOOP!r}])"
+    mem = peak_kib(one_shot, env)
+    base = peak_kib("pass", env)
+    row("peak memory, loop (KiB)", f"{mem:,}", f"python -c pass {base:,}", mem / base, "")
+    shutil.rmtree(env["CACHESHELL_HOME"], ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""Shared fixtures: every test gets a fresh CACHESHELL_HOME; nothing touches the user's home."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cacheshell.session import Session
+
+
+@pytest.fixture(autouse=True)
+def cacheshell_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "cacheshell-home"
+    monkeypatch.setenv("CACHESHELL_HOME", str(home))
+    return home
+
+
+class Terminal:
+    """A Session whose output is captured, as a test drives it."""
+
+    def __init__(self, namespace: str = "USER", user: str | None = None) -> None:
+        self.buffer = io.StringIO()
+        self.session = Session(namespace=namespace, user=user, sink=self.buffer.write)
+
+    def run(self, code: str) -> str:
+        """Run code as one input; return what the terminal shows (output, or the error block)."""
+        start = self.buffer.tell()
+        outcome = self.session.execute(code)
+        if outcome.error is not None:
+            self.buffer.write(self.session.error_text(outcome.error))
+        return self.buffer.getvalue()[start:]
+
+    def routine(self, name: str, text: str, namespace: str = "USER") -> None:
+        self.session.store.save_routine(namespace, name, text)
+
+
+@pytest.fixture
+def term() -> Terminal:
+    return Terminal()
+
+
+def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None,
+            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a user runs it."""
+    exe = Path(sys.executable).with_name("cacheshell")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "cacheshell"]
+    return subprocess.run(command + list(args), input=stdin if stdin is not None else "",
+                          capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                          env=dict(os.environ))
