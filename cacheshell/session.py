@@ -44,6 +44,11 @@ def version_banner() -> str:
     return f"Cache for UNIX ({platform.system()} {machine}) cacheshell {__version__} (Build 1U)"
 
 
+# Each ObjectScript DO level costs about a dozen Python frames; room for the interpreter's own
+# <FRAMESTACK> limit to be reached first.
+_RECURSION_LIMIT = 12_000
+
+
 class Session(Host):
     def __init__(
         self,
@@ -53,6 +58,8 @@ class Session(Host):
         sink: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
+        if sys.getrecursionlimit() < _RECURSION_LIMIT:
+            sys.setrecursionlimit(_RECURSION_LIMIT)
         self.layout = layout or InstanceLayout(cacheshell_home(), DEFAULT_INSTANCE)
         if self.layout.name.upper() == DEFAULT_INSTANCE:
             self.layout.ensure()

@@ -90,7 +90,7 @@ def run_lines(session: Session, interactive: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_intermixed_args(argv)
     try:
         instance, code = split_words(args.words)
         session = session_for(instance, args.mgr_dir, args.namespace, args.user)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lark import Token, Tree
+from lark import Tree
 
 from cacheshell.lang import values as V
 from cacheshell.lang.errors import ObjectScriptError, undefined
@@ -109,9 +109,7 @@ class ExprCompiler:
             return []
         slots = args.children
         if any(s is None for s in slots):
-            if len(slots) == 1:
-                raise ObjectScriptError("SYNTAX")  # x() is not a subscript
-            raise ObjectScriptError("SYNTAX")
+            raise ObjectScriptError("SYNTAX")  # x() and x(1,) are not subscripts
         return [self.expr_of(s) for s in slots]
 
     def expr_of(self, node: Tree) -> Thunk:
@@ -291,6 +289,3 @@ def _chain(first: Thunk, steps: list[tuple[str, Any, Thunk | None]]) -> Thunk:
 
     return run
 
-
-def token_text(token: Token | None) -> str | None:
-    return None if token is None else str(token)

@@ -42,16 +42,6 @@ def sequence(parts: list[Run]) -> Run:
     return run
 
 
-def _kids(tree: Tree, *skip: str) -> list:
-    """Children that are not placeholders or punctuation-like tokens."""
-    out = []
-    for c in tree.children:
-        if c is None:
-            continue
-        if isinstance(c, Token) and (c.type in skip or c.type == "ARGSTART"):
-            continue
-        out.append(c)
-    return out
 
 
 class Compiler(ExprCompiler):
@@ -93,7 +83,7 @@ class Compiler(ExprCompiler):
         def located() -> None:
             try:
                 run()
-            except ObjectScriptError as err:
+            except (ObjectScriptError, ThrownObject) as err:
                 if err.column is None:
                     err.column, err.source_line = column, text
                     if routine is not None and not err.location:
@@ -116,7 +106,9 @@ class Compiler(ExprCompiler):
         return guarded
 
     def args(self, cmd: Tree) -> list:
-        return [c for c in _kids(cmd) if not (isinstance(c, Token) or c.data == "postcond")]
+        """The argument subtrees of a command (not its keyword, postconditional or tokens)."""
+        return [c for c in cmd.children
+                if isinstance(c, Tree) and c.data not in ("postcond", "block")]
 
     # -- SET --------------------------------------------------------------------------------
     def set_cmd(self, cmd: Tree) -> Run:
@@ -308,21 +300,41 @@ class Compiler(ExprCompiler):
         return self.postcond(cmd, run)
 
     def job_cmd(self, cmd: Tree) -> Run:
-        rt = self.rt
-        parts = []
-        for arg in self.args(cmd):
-            target = arg.children[0]
-            source = self.source_of(target)
-            parts.append(lambda source=source: rt.job(source))
+        parts = [self.job_target(arg.children[0]) for arg in self.args(cmd)]
         return self.postcond(cmd, sequence(parts))
 
-    def source_of(self, tree: Tree) -> str:
-        """The source text a subtree was parsed from (for JOB, which runs it in a child)."""
-        tokens = [t for t in tree.scan_values(lambda v: isinstance(v, Token))]
-        first, last = tokens[0], tokens[-1]
-        line = self.lines_text[first.line - 1]
-        end = last.end_column - 1 if last.line == first.line else len(line)
-        return line[first.column - 1 : end]
+    def job_target(self, target: Tree) -> Run:
+        """JOB: the arguments are evaluated here; the entry point runs in a child process."""
+        rt = self.rt
+        if target.data == "entryref":
+            label, _plus, offset, routine, args = target.children
+            label_name = None if label is None else str(label)
+            off = 0 if offset is None else V.to_int(str(offset))
+            thunks = self.call_arguments(args)
+            rname = str(routine)
+            return lambda: rt.job(lambda child, a: child.call_label(label_name, rname, a, False,
+                                                                     off), [t() for t in thunks])
+        head, *members = target.children
+        if head.data == "local" and not members:
+            name, args = head.children
+            thunks, label_name = self.call_arguments(args), str(name)
+            return lambda: rt.job(lambda child, a: child.call_label(label_name, None, a, False),
+                                  [t() for t in thunks])
+        if head.data == "classref" and len(members) == 1:
+            text = str(head.children[0])
+            cls_name, method = text[text.index("(") + 1 : -1].strip(), members[0]
+        elif head.data == "dollar" and len(members) == 2 and str(head.children[0]).upper() in (
+            "$SYSTEM", "$SY"
+        ):
+            cls_name = rt.registry.resolve_system(str(members[0].children[0])).name
+            method = members[1]
+        else:
+            raise ObjectScriptError("SYNTAX")  # only entry points and class methods can be jobbed
+        method_name = str(method.children[0])
+        thunks = self.call_arguments(method.children[1])
+        return lambda: rt.job(
+            lambda child, a: child.registry.resolve(cls_name).call_class_method(
+                child, method_name, a), [t() for t in thunks])
 
     def quit_cmd(self, cmd: Tree) -> Run:
         signal = ReturnSignal if cmd.children[0].type == "RETURN" else QuitSignal

@@ -52,6 +52,10 @@ class ThrownObject(Exception):
     def __init__(self, oref: object) -> None:
         super().__init__(oref)
         self.oref = oref
+        # Where the THROW ran, for the error shown if nothing catches it.
+        self.column: int | None = None
+        self.source_line: str | None = None
+        self.location = ""
 
 
 def undefined(name: str) -> ObjectScriptError:

@@ -91,7 +91,9 @@ class Interpreter:
         for prop in ("Name", "Code", "Data"):
             if prop in ex.props and ex.props[prop] != "":
                 parts.append(V.to_str(ex.props[prop]))
-        return ObjectScriptError("THROW", "*" + " ".join(parts))
+        err = ObjectScriptError("THROW", "*" + " ".join(parts), thrown.location)
+        err.column, err.source_line = thrown.column, thrown.source_line
+        return err
 
     def xecute(self, code: str) -> None:
         lines = self._xecute.get(code)
@@ -207,14 +209,20 @@ class Interpreter:
             raise ObjectScriptError("COMMAND")
         return result
 
-    def job(self, source: str) -> None:
-        """JOB: run the entry point now in a child process with its own locals and no device."""
+    def job(self, start: Callable[[Interpreter, list], Any], args: list) -> None:
+        """JOB: run the entry point now in a child process with its own locals and no device.
+
+        As in Caché, an error in the child does not reach the parent; $ZCHILD names the child.
+        """
         child = Interpreter(self.host, lambda _text: None)
         child.namespace = self.namespace
         child.frames[0].routine = self.current_routine()
         self.zchild = self.host.child_job_id()
-        child.run("Do " + source)
         self.test = 1
+        try:
+            start(child, [V.to_str(a) if isinstance(a, Ref) else a for a in args])
+        except (ObjectScriptError, ThrownObject, QuitSignal):
+            pass
 
     # -- namespaces and globals ---------------------------------------------------------------
     def set_namespace(self, name: str) -> None:
