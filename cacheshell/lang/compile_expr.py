@@ -137,9 +137,32 @@ class ExprCompiler:
         return lambda: rt.globals().get(gname, tuple(s() for s in subs))
 
     def indirect(self, tree: Tree) -> Thunk:
-        inner = self.atom(tree.children[0])
+        """@expr reads the expression the string holds; @name@(subs) adds subscripts to a name."""
+        inner, args = tree.children
+        name = self.atom(inner)
         rt = self.rt
-        return lambda: rt.evaluate_indirect(V.to_str(inner()))
+        if args is None:
+            return lambda: rt.evaluate_indirect(V.to_str(name()))
+        subs = self.subscripts(args)
+
+        def read() -> Any:
+            store, var, base = rt.indirect_reference(V.to_str(name()))
+            return store.get(var, base + tuple(s() for s in subs))
+
+        return read
+
+    def indirect_reference(self, tree: Tree) -> Callable[[], tuple[Any, str, tuple]]:
+        """The (store, name, subscripts) an @ reference names, resolved when it runs."""
+        inner, args = tree.children
+        name = self.atom(inner)
+        subs = self.subscripts(args)
+        rt = self.rt
+
+        def resolve() -> tuple[Any, str, tuple]:
+            store, var, base = rt.indirect_reference(V.to_str(name()))
+            return store, var, base + tuple(s() for s in subs)
+
+        return resolve
 
     def chain(self, tree: Tree) -> Thunk:
         head, *members = tree.children
@@ -211,7 +234,7 @@ class ExprCompiler:
 
     def extrinsic(self, head: Tree) -> Thunk:
         token, routine, args = head.children
-        label = str(token)[2:]
+        label = str(token)[2:] or None
         routine_name = str(routine) if routine is not None else None
         arg_thunks = self.call_arguments(args)
         rt = self.rt

@@ -15,8 +15,15 @@ from lark import Token, Tree
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_expr import ExprCompiler, Thunk, oref_of
 from cacheshell.lang.errors import ObjectScriptError, ThrownObject
-from cacheshell.lang.intrinsics import _glvn
-from cacheshell.lang.signals import NOVALUE, ContinueSignal, HaltSignal, QuitSignal, ReturnSignal
+from cacheshell.lang.intrinsics import glvn
+from cacheshell.lang.signals import (
+    NOVALUE,
+    ContinueSignal,
+    HaltSignal,
+    QuitSignal,
+    ReturnSignal,
+    Unwind,
+)
 
 if TYPE_CHECKING:
     from cacheshell.lang.interpreter import Interpreter
@@ -83,7 +90,7 @@ class Compiler(ExprCompiler):
         def located() -> None:
             try:
                 run()
-            except (ObjectScriptError, ThrownObject) as err:
+            except (ObjectScriptError, ThrownObject, Unwind) as err:
                 if err.column is None:
                     err.column, err.source_line = column, text
                     if routine is not None and not err.location:
@@ -122,6 +129,14 @@ class Compiler(ExprCompiler):
 
     def setter(self, target: Tree) -> Setter:
         rt = self.rt
+        if target.data == "indirect":
+            resolve = self.indirect_reference(target)
+
+            def set_indirect(v: Any) -> None:
+                store, name, subs = resolve()
+                store.set(name, subs, v)
+
+            return set_indirect
         if target.data == "global_ref":
             name, args = target.children
             subs = self.subscripts(args)
@@ -162,7 +177,7 @@ class Compiler(ExprCompiler):
         slots = args.children
         if not slots or slots[0] is None:
             raise ObjectScriptError("SYNTAX")
-        ref = _glvn(self, slots[0])
+        ref = glvn(self, slots[0])
         rest = [self.function_argument(s) for s in slots[1:]]
         if name in ("PIECE", "P") and 2 <= len(slots) <= 4:
             return _modify(ref, lambda cur, v, a: strings.set_piece(cur, v, *a), rest)
@@ -208,7 +223,7 @@ class Compiler(ExprCompiler):
         parts = []
         for arg in args:
             try:
-                ref = _glvn(self, arg)
+                ref = glvn(self, arg)
             except ObjectScriptError:
                 value = self.expr(arg)
                 parts.append(lambda value=value: rt.zwrite_value(value()))
@@ -227,6 +242,10 @@ class Compiler(ExprCompiler):
             if arg.data == "kill_except":
                 keep = frozenset(str(n) for n in arg.children if n is not None)
                 parts.append(lambda keep=keep: sym.kill_all(keep))
+            elif arg.data in ("global_ref", "indirect"):
+                resolve = (self.indirect_reference(arg) if arg.data == "indirect"
+                           else glvn(self, arg).evaluate)
+                parts.append(lambda resolve=resolve: _kill(*resolve()))
             else:
                 name, sub_args = arg.children
                 subs = self.subscripts(sub_args)
@@ -263,6 +282,11 @@ class Compiler(ExprCompiler):
 
     def call_target(self, target: Tree) -> Run:
         rt = self.rt
+        if target.data == "indirect":
+            if target.children[1] is not None:
+                raise ObjectScriptError("SYNTAX")
+            text = self.atom(target.children[0])
+            return lambda: rt.xecute("Do " + V.to_str(text()))
         if target.data == "entryref":
             label, _plus, offset, routine, args = target.children
             label_name = None if label is None else str(label)
@@ -500,6 +524,10 @@ def _has_block(cmd: Tree) -> bool:
     return any(isinstance(c, Tree) and c.data == "block" for c in cmd.children)
 
 
+def _kill(store: Any, name: str, subs: tuple) -> None:
+    store.kill(name, subs)
+
+
 def _when(test: Thunk, run: Run) -> Run:
     """A per-argument postconditional (DO A:x=1)."""
 
@@ -537,11 +565,11 @@ def _modify(ref: Any, change: Callable[[str, Any, list], str], rest: list[Thunk]
 
 
 def _loop_quit(q: QuitSignal) -> None:
-    """QUIT inside a loop ends the loop; RETURN and a QUIT with a value go further."""
+    """QUIT inside a loop ends the loop; RETURN goes further; a QUIT with a value is an error."""
     if isinstance(q, ReturnSignal):
         raise q
     if q.value is not NOVALUE:
-        raise ObjectScriptError("COMMAND")
+        raise q.misplaced()
 
 
 def _forever(body: Run) -> Run:

@@ -74,8 +74,21 @@ def node_name(name: str, subs: tuple) -> str:
 
 def zwrite_line(name: str, subs: tuple, value: Any) -> str:
     if isinstance(value, ObjectInstance):
-        return f"{node_name(name, subs)}={value}  ; <OREF>"
+        return f"{node_name(name, subs)}={value} ; <OREF>\n{object_dump(value)}"
     return f"{node_name(name, subs)}={quote(value)}"
+
+
+def object_dump(obj: ObjectInstance) -> str:
+    """The object description ZWRITE prints after an OREF."""
+    lines = [
+        "+----------------- general information ---------------",
+        f"|      oref value: {obj.number}",
+        f"|      class name: {obj.cls.name}",
+        "+----------------- attribute values ------------------",
+    ]
+    lines += [f"|{name:>19} = {quote(obj.props[name])}" for name in sorted(obj.props)]
+    lines.append("+-----------------------------------------------------")
+    return "\n".join(lines)
 
 
 def write_line(name: str, subs: tuple, value: Any) -> str:

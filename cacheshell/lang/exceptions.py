@@ -22,8 +22,12 @@ class ExceptionInstance(ObjectInstance):
         self.status: Any = None
 
 
+_ABSTRACT = "%Exception.AbstractException"
+
+
 def _define(name: str, summary: str) -> Any:
-    cls = REGISTRY.define(name, summary, ExceptionInstance)
+    supers = () if name == _ABSTRACT else (_ABSTRACT,)
+    cls = REGISTRY.define(name, summary, ExceptionInstance, supers)
     cls.property("Name", "The exception's name, such as <UNDEFINED> or a name you chose.")
     cls.property("Code", "A number that identifies the error.")
     cls.property("Location", "Where the error happened (label+offset^routine), if known.")
@@ -55,7 +59,7 @@ def _define(name: str, summary: str) -> Any:
 GENERAL = _define("%Exception.General", "An exception your code creates and throws.")
 SYSTEM = _define("%Exception.SystemException", "An ObjectScript error caught by CATCH.")
 STATUS = _define("%Exception.StatusException", "An exception that carries a %Status.")
-_define("%Exception.AbstractException", "The properties and methods every exception has.")
+_define(_ABSTRACT, "The properties and methods every exception has.")
 
 
 @STATUS.classmethod("CreateFromStatus", "Make a StatusException that carries the given %Status.",

@@ -8,6 +8,8 @@ import random
 import time
 from datetime import UTC, datetime
 
+from cacheshell.lang.symbols import Symbols
+
 
 class Host:
     username: str = "UnknownUser"
@@ -20,6 +22,7 @@ class Host:
         self.rng = random.Random()
         self.job_id = os.getpid()
         self._next_child = 0
+        self._globals: dict[str, Symbols] = {}
 
     def namespaces(self) -> list[str]:
         return ["%SYS", "USER"]
@@ -40,6 +43,10 @@ class Host:
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             time.sleep(seconds)
+
+    def globals(self, namespace: str) -> Symbols:
+        """A namespace's globals. They live as long as this host (the session)."""
+        return self._globals.setdefault(namespace, Symbols())
 
     def child_job_id(self) -> int:
         """A process number for a JOB'ed child."""

@@ -13,6 +13,7 @@ from cacheshell.lang.compiler import Compiler
 from cacheshell.lang.display import write_line, zwrite_line
 from cacheshell.lang.errors import ObjectScriptError, ThrownObject
 from cacheshell.lang.host import Host
+from cacheshell.lang.intrinsics import glvn
 from cacheshell.lang.keywords import SPECIAL_VARIABLE_INDEX
 from cacheshell.lang.macros import expand
 from cacheshell.lang.markers import OMITTED
@@ -21,7 +22,7 @@ from cacheshell.lang.output import Output
 from cacheshell.lang.parser import parse
 from cacheshell.lang.refs import Ref
 from cacheshell.lang.routines import CompiledRoutine, split_source
-from cacheshell.lang.signals import NOVALUE, QuitSignal
+from cacheshell.lang.signals import NOVALUE, ContinueSignal, QuitSignal
 from cacheshell.lang.symbols import MISSING, Symbols
 
 # Deep enough for real recursion, shallow enough that Python's own stack never overflows first.
@@ -48,12 +49,13 @@ class Interpreter:
         self.zerror = ""
         self.ecode = ""
         self.zchild = 0
+        self.job_id = host.job_id
         self.namespace = host.default_namespace()
         self.frames: list[Frame] = [Frame()]
         self._orefs = 0
-        self._globals: dict[str, Symbols] = {}
         self._routines: dict[tuple[str, str], tuple[float, CompiledRoutine]] = {}
         self._xecute: dict[str, list[Callable[[], None]]] = {}
+        self._indirect: dict[str, Callable[[], tuple[Symbols, str, tuple]]] = {}
 
     # -- running code -----------------------------------------------------------------------
     def compile(self, source: str) -> list[Callable[[], None]]:
@@ -69,8 +71,11 @@ class Interpreter:
             self.record(err)
             raise
         try:
-            for line in lines:
-                line()
+            try:
+                for line in lines:
+                    line()
+            except ContinueSignal as stray:
+                raise stray.misplaced() from None
         except QuitSignal:
             pass  # QUIT at the prompt ends the line
         except ObjectScriptError as err:
@@ -90,7 +95,7 @@ class Interpreter:
         parts = [ex.cls.name]
         for prop in ("Name", "Code", "Data"):
             if prop in ex.props and ex.props[prop] != "":
-                parts.append(V.to_str(ex.props[prop]))
+                parts.append(_one_line(V.to_str(ex.props[prop])))
         err = ObjectScriptError("THROW", "*" + " ".join(parts), thrown.location)
         err.column, err.source_line = thrown.column, thrown.source_line
         return err
@@ -108,6 +113,8 @@ class Interpreter:
                 line()
         except QuitSignal:
             pass
+        except ContinueSignal as stray:
+            raise stray.misplaced() from None
         finally:
             self.pop()
 
@@ -115,6 +122,16 @@ class Interpreter:
         tree = parse(expand("Set %ind=" + text))
         set_arg = tree.children[0].children[0].children[-1]
         return Compiler(self, text).expr(set_arg.children[-1])()
+
+    def indirect_reference(self, text: str) -> tuple[Symbols, str, tuple]:
+        """The variable a name string such as x, x(1,"a") or ^g(2) refers to."""
+        resolve = self._indirect.get(text)
+        if resolve is None:
+            tree = parse("Set " + text + "=0")
+            target = tree.children[0].children[0].children[-1].children[0]
+            resolve = glvn(Compiler(self, text), target).evaluate
+            self._indirect[text] = resolve
+        return resolve()
 
     def exception_for(self, err: ObjectScriptError) -> ObjectInstance:
         self.record(err)
@@ -198,6 +215,8 @@ class Interpreter:
             routine.run_from(index)
         except QuitSignal as q:
             result = q.value
+        except ContinueSignal as stray:
+            raise stray.misplaced() from None
         finally:
             outgoing = [(ref.name, self.sym.take(formal)) for formal, (_, _, ref) in bound if ref]
             self.pop()
@@ -217,7 +236,7 @@ class Interpreter:
         child = Interpreter(self.host, lambda _text: None)
         child.namespace = self.namespace
         child.frames[0].routine = self.current_routine()
-        self.zchild = self.host.child_job_id()
+        self.zchild = child.job_id = self.host.child_job_id()
         self.test = 1
         try:
             start(child, [V.to_str(a) if isinstance(a, Ref) else a for a in args])
@@ -233,13 +252,15 @@ class Interpreter:
         raise ObjectScriptError("NAMESPACE", "*" + name)
 
     def globals(self) -> Symbols:
-        """The current namespace's globals (kept for the life of the process)."""
-        return self._globals.setdefault(self.namespace, Symbols())
+        """The current namespace's globals, shared with the JOBs this process starts."""
+        return self.host.globals(self.namespace)
 
     # -- output -----------------------------------------------------------------------------
     def write_char(self, code: int) -> None:
         if code < 0:
             return  # device control codes (*-1, *-3) have no effect on a stream
+        if code > 0x10FFFF:
+            raise ObjectScriptError("FUNCTION")
         self.out.sink(chr(code))
 
     def write_locals(self) -> None:
@@ -259,7 +280,8 @@ class Interpreter:
                 self.out.write(fmt(name, subs, value) + "\n")
 
     def hang(self, seconds: Any) -> None:
-        self.host.sleep(float(seconds))
+        # A hang longer than a year is as good as forever; Ctrl-C still ends it.
+        self.host.sleep(min(float(seconds), 3.2e7))
 
     # -- special variables ------------------------------------------------------------------
     def special_getter(self, name: str) -> Callable[[], Any]:
@@ -269,7 +291,7 @@ class Interpreter:
         host, out = self.host, self.out
         getters: dict[str, Callable[[], Any]] = {
             "USERNAME": lambda: host.username,
-            "JOB": lambda: host.job_id,
+            "JOB": lambda: self.job_id,
             "HOROLOG": lambda: dates.horolog(host.now()),
             "ZTIMESTAMP": lambda: dates.ztimestamp(host.utcnow()),
             "ZVERSION": lambda: host.version,
@@ -284,6 +306,7 @@ class Interpreter:
             "PRINCIPAL": lambda: host.device,
             "ROLES": lambda: host.roles,
             "STACK": lambda: len(self.frames) - 1,
+            "ESTACK": lambda: len(self.frames) - 1,
             "SYSTEM": lambda: host.system_name,
             "ZPI": lambda: _ZPI,
             "ZNAME": lambda: (self.current_routine() or _NO_ROUTINE).name,
@@ -341,6 +364,11 @@ def _incoming(sym: Symbols, actual: Any) -> tuple[Any, Any, Ref | None]:
     if isinstance(actual, Ref):
         return sym.scalars.get(actual.name, MISSING), sym.arrays.get(actual.name), actual
     return actual, None, None
+
+
+def _one_line(text: str) -> str:
+    """Control characters shown as $c(n), so an error stays on its one line."""
+    return "".join(f"$c({ord(c)})" if ord(c) < 32 else c for c in text)
 
 
 def _display_value(value: Any) -> str:

@@ -99,8 +99,11 @@ class _Glvn:
         return self.store(), self.name, tuple(s() for s in self.subs)
 
 
-def _glvn(c: ExprCompiler, slot: Any) -> _Glvn:
+def glvn(c: ExprCompiler, slot: Any) -> _Glvn:
+    """Compile a variable reference argument: x, x(1), ^g(2), or .x passed by reference."""
     node = slot
+    if isinstance(node, Tree) and node.data == "byref":
+        return _Glvn(c, str(node.children[0]), [], False)
     if isinstance(node, Tree) and node.data == "expr" and len(node.children) == 1:
         node = node.children[0]  # unary
         if node.data == "unary" and len(node.children) == 1:
@@ -126,7 +129,7 @@ def _arity(slots: list, low: int, high: int) -> list:
 
 def _get(c: ExprCompiler, slots: list) -> Thunk:
     slots = _arity(slots, 1, 2)
-    ref = _glvn(c, slots[0])
+    ref = glvn(c, slots[0])
     default = c.function_argument(slots[1]) if len(slots) == 2 else (lambda: "")
 
     def get() -> Any:
@@ -139,7 +142,7 @@ def _get(c: ExprCompiler, slots: list) -> Thunk:
 
 
 def _data(c: ExprCompiler, slots: list) -> Thunk:
-    ref = _glvn(c, _arity(slots, 1, 1)[0])
+    ref = glvn(c, _arity(slots, 1, 1)[0])
 
     def data() -> int:
         store, name, subs = ref.evaluate()
@@ -150,7 +153,7 @@ def _data(c: ExprCompiler, slots: list) -> Thunk:
 
 def _order(c: ExprCompiler, slots: list) -> Thunk:
     slots = _arity(slots, 1, 2)
-    ref = _glvn(c, slots[0])
+    ref = glvn(c, slots[0])
     direction = c.function_argument(slots[1]) if len(slots) == 2 else (lambda: 1)
     if not ref.subs:
         raise ObjectScriptError("SYNTAX")  # $ORDER needs a subscripted reference here
@@ -167,7 +170,7 @@ def _order(c: ExprCompiler, slots: list) -> Thunk:
 
 
 def _query(c: ExprCompiler, slots: list) -> Thunk:
-    ref = _glvn(c, _arity(slots, 1, 1)[0])
+    ref = glvn(c, _arity(slots, 1, 1)[0])
 
     def query() -> str:
         store, name, subs = ref.evaluate()
@@ -178,7 +181,7 @@ def _query(c: ExprCompiler, slots: list) -> Thunk:
 
 
 def _name(c: ExprCompiler, slots: list) -> Thunk:
-    ref = _glvn(c, _arity(slots, 1, 1)[0])
+    ref = glvn(c, _arity(slots, 1, 1)[0])
 
     def name() -> str:
         _, var, subs = ref.evaluate()
@@ -189,7 +192,7 @@ def _name(c: ExprCompiler, slots: list) -> Thunk:
 
 def _increment(c: ExprCompiler, slots: list) -> Thunk:
     slots = _arity(slots, 1, 2)
-    ref = _glvn(c, slots[0])
+    ref = glvn(c, slots[0])
     by = c.function_argument(slots[1]) if len(slots) == 2 else (lambda: 1)
 
     def increment() -> Any:
@@ -280,7 +283,7 @@ def _listnext(c: ExprCompiler, slots: list) -> Thunk:
 
     slots = _arity(slots, 3, 3)
     lst = c.function_argument(slots[0])
-    pointer, target = _glvn(c, slots[1]), _glvn(c, slots[2])
+    pointer, target = glvn(c, slots[1]), glvn(c, slots[2])
 
     def listnext() -> int:
         store, name, subs = pointer.evaluate()

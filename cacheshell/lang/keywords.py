@@ -56,6 +56,7 @@ SPECIAL_VARIABLES: dict[str, str | None] = {
     "PRINCIPAL": "P",
     "ROLES": None,
     "STACK": "ST",
+    "ESTACK": "ES",
     "SYSTEM": "SY",
     "ZPI": None,
     "ZNAME": "ZN",

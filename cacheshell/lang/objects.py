@@ -6,11 +6,14 @@ when imported. Members carry a one-line and a full help text, shown by Help() an
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.markers import OMITTED
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class ClassDef:
     methods: dict[str, Member] = field(default_factory=dict)
     properties: dict[str, Member] = field(default_factory=dict)
     queries: dict[str, Query] = field(default_factory=dict)
+    superclasses: tuple[str, ...] = ()
 
     # -- declaring members (used as decorators by the library floor) -------------------------
     def classmethod(self, name: str, summary: str, details: str = "", signature: str = ""):
@@ -75,15 +79,40 @@ class ClassDef:
     def call_class_method(self, ctx: Any, name: str, args: list) -> Any:
         member = self.class_methods.get(name)
         if member is not None:
-            return member.impl(ctx, *args)
+            return member.impl(ctx, *with_defaults(member.impl, args, 1))
         if name == "%New" and self.instance_type is not None:
-            return self.instance_type(ctx, self, *args)
+            new = self.instance_type.on_new
+            return self.instance_type(ctx, self, *with_defaults(new, args, 1))
         raise ObjectScriptError("METHOD DOES NOT EXIST", f"*{name},{self.name}")
+
+    def is_a(self, name: str, registry: Registry) -> bool:
+        if self.name == name:
+            return True
+        return any(registry.resolve(sup).is_a(name, registry) for sup in self.superclasses)
 
 
 def _no_impl(*_: Any) -> None:
     return None
 
+
+@functools.cache
+def _defaults(fn: Callable[..., Any]) -> tuple[Any, ...]:
+    """The default of each positional parameter ("" where there is none)."""
+    params = [p for p in inspect.signature(fn).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return tuple("" if p.default is p.empty else p.default for p in params)
+
+
+def with_defaults(fn: Callable[..., Any], args: list, skip: int) -> list:
+    """Arguments left out between commas take the parameter's default, as in ObjectScript;
+    trailing omissions are dropped."""
+    while args and args[-1] is OMITTED:
+        args = args[:-1]
+    if OMITTED not in args:
+        return args
+    defaults = _defaults(fn)[skip:]
+    return [(defaults[i] if i < len(defaults) else "") if a is OMITTED else a
+            for i, a in enumerate(args)]
 
 class ObjectInstance:
     """An object in memory; `str()` is its OREF text n@Class."""
@@ -115,15 +144,15 @@ class ObjectInstance:
     def call_method(self, ctx: Any, name: str, args: list) -> Any:
         member = self.cls.methods.get(name)
         if member is not None:
-            return member.impl(ctx, self, *args)
+            return member.impl(ctx, self, *with_defaults(member.impl, args, 2))
         member = self.cls.class_methods.get(name)
         if member is not None:
-            return member.impl(ctx, *args)
+            return member.impl(ctx, *with_defaults(member.impl, args, 1))
         if name == "%ClassName":
             full = args[0] if args else 0
             return self.cls.name if str(full) == "1" else self.cls.name.rsplit(".", 1)[-1]
         if name == "%IsA":
-            return 1 if args and str(args[0]) == self.cls.name else 0
+            return 1 if args and self.cls.is_a(str(args[0]), ctx.registry) else 0
         raise ObjectScriptError("METHOD DOES NOT EXIST", f"*{name},{self.cls.name}")
 
 
@@ -132,10 +161,12 @@ class Registry:
         self.classes: dict[str, ClassDef] = {}
 
     def define(self, name: str, summary: str,
-               instance_type: type[ObjectInstance] | None = None) -> ClassDef:
+               instance_type: type[ObjectInstance] | None = None,
+               superclasses: tuple[str, ...] = ()) -> ClassDef:
         cls = self.classes.get(name)
         if cls is None:
-            cls = self.classes[name] = ClassDef(name, summary, instance_type)
+            cls = self.classes[name] = ClassDef(name, summary, instance_type,
+                                                superclasses=superclasses)
         return cls
 
     def resolve(self, name: str) -> ClassDef:

@@ -24,7 +24,6 @@ BINOPS = frozenset(
 _OPEN_BEFORE = BINOPS | {"NOT", "_COMMA", "_LPAR", "_COLON", "_DOT", "_CARET", "_AT", "ARGSTART"}
 # A space before one of these cannot end the arguments: they continue the expression.
 _CONTINUES = BINOPS | {"PATTERN", "_COMMA", "_RPAR", "_COLON", "_LBRACE"}
-_SKIPPED = {"COMMENT", "BLOCK_COMMENT"}
 _LINE_END = {"_NL", "$END", "COMMENT", "_RBRACE"}
 # Write arguments may be format controls: ! new line, # form feed, ?n tab.
 _WRITE_FORMATS = {"OR": "FMT_NL", "HASH": "FMT_FF", "QMARK": "FMT_TAB"}
@@ -39,9 +38,24 @@ _CONTINUATIONS = {
 
 class ObjectScriptPostLexer(PostLex):
     always_accept = ("WS", "_NL", "COMMENT", "BLOCK_COMMENT", "NAME", "QMARK")
+    # Besides the grammar's tokens this pass may emit GLUED_COMMENT and MISPLACED_COMMENT,
+    # which no rule accepts, so the parser reports <SYNTAX> where they stand.
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        raw = [t for t in stream if t.type != "BLOCK_COMMENT"]
+        raw: list[Token] = []
+        for tok in stream:
+            if tok.type == "BLOCK_COMMENT":
+                # /* */ separates like white space, but never as the one space before arguments.
+                if raw and raw[-1].type in ("WS", "CWS"):
+                    tok = Token.new_borrow_pos("CWS", raw.pop() + " ", tok)
+                else:
+                    tok = Token.new_borrow_pos("CWS", " ", tok)
+            elif tok.type == "WS" and raw and raw[-1].type == "CWS":
+                tok = Token.new_borrow_pos("CWS", raw.pop() + tok, tok)
+            elif tok.type == "COMMENT" and raw and raw[-1].type not in ("WS", "CWS", "_NL"):
+                # A ; or // comment needs a blank before it; glued to code it is an error.
+                tok = Token.new_borrow_pos("GLUED_COMMENT", tok, tok)
+            raw.append(tok)
         return iter(_Rewriter(raw).run())
 
 
@@ -65,7 +79,7 @@ class _Rewriter:
     def command(self, i: int) -> int:
         tok = self.toks[i]
         kind = tok.type
-        if kind in ("WS", "COMMENT"):
+        if kind in ("WS", "CWS", "COMMENT"):
             return i + 1
         if kind == "_RBRACE":
             self.out.append(tok)
@@ -88,7 +102,7 @@ class _Rewriter:
         if not follow:
             return i
         j = i
-        while self.peek_type(j) in ("WS", "_NL", "COMMENT"):
+        while self.peek_type(j) in ("WS", "CWS", "_NL", "COMMENT"):
             j += 1
         if self.peek_type(j) == "NAME" and self.toks[j].upper() in follow:
             name = self.toks[j]
@@ -107,9 +121,9 @@ class _Rewriter:
             self.out.append(self.toks[i])
             i = self.postconditional(i + 1)
         kind = self.peek_type(i)
-        if kind == "WS":
+        if kind in ("WS", "CWS"):
             follows = self.peek_type(i + 1)
-            if len(self.toks[i]) == 1 and follows not in _LINE_END and follows != "_LBRACE":
+            if kind == "WS" and self.toks[i] == " " and follows not in _LINE_END | {"_LBRACE"}:
                 self.resolve_h(keyword, has_args=True)
                 self.out.append(Token.new_borrow_pos("ARGSTART", " ", self.toks[i]))
                 return self.arguments(i + 1, keyword.type)
@@ -135,7 +149,7 @@ class _Rewriter:
                 depth += 1
             elif tok.type == "_RPAR":
                 depth -= 1
-            elif tok.type == "WS":
+            elif tok.type in ("WS", "CWS"):
                 if depth <= 0:
                     return i
                 i += 1
@@ -154,10 +168,15 @@ class _Rewriter:
         while i < len(self.toks):
             tok = self.toks[i]
             kind = tok.type
-            if kind == "WS":
+            if kind in ("WS", "CWS"):
                 prev = self.out[-1].type if self.out else "$END"
                 nxt = self.peek_type(i + 1)
-                if depth > 0 or prev in _OPEN_BEFORE or nxt in _CONTINUES:
+                inside = depth > 0 or prev in _OPEN_BEFORE or nxt in _CONTINUES
+                if kind == "CWS" and inside and "_COMMA" not in (prev, nxt):
+                    # A comment may stand between arguments, not inside an expression.
+                    self.out.append(Token.new_borrow_pos("MISPLACED_COMMENT", tok, tok))
+                    return i + 1
+                if inside:
                     i += 1
                     continue
                 return i + 1

@@ -9,6 +9,8 @@ from cacheshell.lang import lists
 from cacheshell.lang.values import to_int, to_str
 
 OK = 1
+# The message domain of the 5000-range general errors.
+DOMAIN = "%ObjectErrors"
 
 # Error code -> message template (%1, %2 ... are the arguments).
 MESSAGES: dict[int, str] = {

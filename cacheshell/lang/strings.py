@@ -48,6 +48,8 @@ def _number(d: Decimal) -> Number:
 
 def _round(n: Number, places: int) -> Decimal:
     """Round half away from zero to `places` fractional digits (negative: left of the point)."""
+    if places > MAX_STRING:
+        raise ObjectScriptError("MAXSTRING")  # the digits alone would pass the string limit
     return Decimal(n).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, _EXACT)
 
 

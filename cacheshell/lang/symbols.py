@@ -123,10 +123,10 @@ class Symbols:
 
     def _find(self, name: str, subs: tuple) -> Node | None:
         node = self.arrays.get(name)
-        for sub in subs:
+        for key in keys(name, subs):
             if node is None:
                 return None
-            node = node.children.get(normalize_subscript(sub))
+            node = node.children.get(key)
         return node
 
     # -- writing ---------------------------------------------------------------------------
@@ -134,11 +134,12 @@ class Symbols:
         if not subs:
             self.scalars[name] = value
             return
+        subscripts = keys(name, subs)
         node = self.arrays.get(name)
         if node is None:
             node = self.arrays[name] = Node()
-        for sub in subs:
-            node = node.child(normalize_subscript(sub), create=True)
+        for key in subscripts:
+            node = node.child(key, create=True)
         node.value = value
 
     def kill(self, name: str, subs: tuple = ()) -> None:
@@ -147,18 +148,18 @@ class Symbols:
             self.arrays.pop(name, None)
             return
         path = [self.arrays.get(name)]
-        keys = [normalize_subscript(s) for s in subs]
-        for key in keys[:-1]:
+        subscripts = keys(name, subs)
+        for key in subscripts[:-1]:
             if path[-1] is None:
                 return
             path.append(path[-1].children.get(key))
         if path[-1] is None:
             return
-        path[-1].remove(keys[-1])
+        path[-1].remove(subscripts[-1])
         # Drop levels left with neither value nor children.
         for depth in range(len(path) - 1, 0, -1):
             if path[depth].empty():
-                path[depth - 1].remove(keys[depth - 1])
+                path[depth - 1].remove(subscripts[depth - 1])
         if self.arrays.get(name) is not None and not self.arrays[name].children:
             del self.arrays[name]
 
@@ -222,8 +223,13 @@ def reference_name(name: str, subs: tuple) -> str:
     return f"{name}({','.join(parts)})"
 
 
-def check_subscripts(subs: tuple) -> tuple:
-    for sub in subs:
+def keys(name: str, subs: tuple) -> list:
+    """Normalized subscripts; a null subscript is <SUBSCRIPT> naming where it is."""
+    out = []
+    for position, sub in enumerate(subs, 1):
         if sub == "":
-            raise ObjectScriptError("SUBSCRIPT")
-    return subs
+            shown = reference_name(name, tuple(out))
+            prefix = shown[:-1] + "," if out else name + "("
+            raise ObjectScriptError("SUBSCRIPT", f'*{prefix}) Subscript {position} is ""')
+        out.append(normalize_subscript(sub))
+    return out

@@ -63,7 +63,8 @@ def append_status(ctx: Any, a: Any, b: Any) -> Any:
 
 @STATUS.classmethod("DecomposeStatus",
                     "Put each error of the status into the array passed by reference.",
-                    "list=count, list(n)=text, list(n,\"code\")=code, list(n,\"param\",k)=arg.",
+                    "list=count, list(n)=text, list(n,\"code\")=code, list(n,\"domain\")=domain, "
+                    "list(n,\"param\",k)=arg.",
                     "(sc, .list)")
 def decompose_status(ctx: Any, sc: Any, target: Any = None, *_: Any) -> int:
     if isinstance(target, Ref):
@@ -73,6 +74,7 @@ def decompose_status(ctx: Any, sc: Any, target: Any = None, *_: Any) -> int:
         for n, (code, args) in enumerate(errors, 1):
             target.set(status.error_text(code, args), n)
             target.set(code, n, "code")
+            target.set(status.DOMAIN, n, "domain")
             target.set(len(args), n, "param")
             for k, arg in enumerate(args, 1):
                 target.set(arg, n, "param", k)
