@@ -175,6 +175,8 @@ class ExprCompiler:
             base, members = self.class_call(head, members)
         elif head.data == "extrinsic":
             base = self.extrinsic(head)
+        elif head.data in ("json_object", "json_array"):
+            base = self.json(head)
         else:
             raise ObjectScriptError("SYNTAX")
         for member in members:
@@ -231,6 +233,33 @@ class ExprCompiler:
             return oref_of(base()).call_method(rt, prop, [a() for a in arg_thunks])
 
         return call
+
+    def json(self, tree: Tree) -> Thunk:
+        from cacheshell.lang import dynamic
+
+        rt = self.rt
+        if tree.data == "json_object":
+            members = [(string_literal(str(m.children[0])), self.json_value(m.children[1]))
+                       for m in tree.children if isinstance(m, Tree)]
+            return lambda: dynamic.make_object(rt, [(k, v()) for k, v in members])
+        elements = [self.json_value(e) for e in tree.children if isinstance(e, Tree)]
+        return lambda: dynamic.make_array(rt, [v() for v in elements])
+
+    def json_value(self, tree: Tree) -> Callable[[], tuple[str, Any]]:
+        """A JSON element: true, false and null are literals; anything else is ObjectScript."""
+        from cacheshell.lang import dynamic
+
+        node = tree
+        while isinstance(node, Tree) and len(node.children) == 1 and node.data in (
+            "expr", "unary", "chain"
+        ):
+            node = node.children[0]
+        if isinstance(node, Tree) and node.data == "local" and node.children[1] is None:
+            literal = dynamic.LITERALS.get(str(node.children[0]))
+            if literal is not None:
+                return lambda: literal
+        value = self.expr(tree)
+        return lambda: dynamic.typed(value())
 
     def extrinsic(self, head: Tree) -> Thunk:
         token, routine, args = head.children

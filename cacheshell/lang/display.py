@@ -73,6 +73,11 @@ def node_name(name: str, subs: tuple) -> str:
 
 
 def zwrite_line(name: str, subs: tuple, value: Any) -> str:
+    from cacheshell.lang.dynamic import DynamicArray, DynamicBase
+
+    if isinstance(value, DynamicBase):
+        kind = "ARRAY" if isinstance(value, DynamicArray) else "OBJECT"
+        return f"{node_name(name, subs)}={value.to_json()}  ; <DYNAMIC {kind}>"
     if isinstance(value, ObjectInstance):
         return f"{node_name(name, subs)}={value} ; <OREF>\n{object_dump(value)}"
     return f"{node_name(name, subs)}={quote(value)}"

@@ -27,6 +27,13 @@ _CONTINUES = BINOPS | {"PATTERN", "_COMMA", "_RPAR", "_COLON", "_LBRACE"}
 _LINE_END = {"_NL", "$END", "COMMENT", "_RBRACE"}
 # Write arguments may be format controls: ! new line, # form feed, ?n tab.
 _WRITE_FORMATS = {"OR": "FMT_NL", "HASH": "FMT_FF", "QMARK": "FMT_TAB"}
+# Where one of these was the last token an operand must follow, so { or [ opens a JSON value.
+_OPERAND_EXPECTED = (_OPEN_BEFORE - {"_DOT", "_CARET", "_AT"}) | {"JLBRACE", "JLBRACK"}
+# Commands whose argumentless form takes a block: `For {`, `Do {`; elsewhere `{` after the
+# one space starts a JSON argument (`Write {}.%ToJSON()`).
+_BLOCK_COMMANDS = {"FOR", "DO", "TRY", "CATCH", "ELSE", "BELSE"}
+# Commands whose arguments a block follows: a { in their arguments always opens the block.
+_ARGS_THEN_BLOCK = {"IF", "ELSEIF", "FOR", "WHILE", "CATCH"}
 # Keywords that continue a construct after its closing brace, by the command that opened it.
 _CONTINUATIONS = {
     "IF": {"ELSEIF": "ELSEIF", "ELSE": "BELSE"},
@@ -123,7 +130,10 @@ class _Rewriter:
         kind = self.peek_type(i)
         if kind in ("WS", "CWS"):
             follows = self.peek_type(i + 1)
-            if kind == "WS" and self.toks[i] == " " and follows not in _LINE_END | {"_LBRACE"}:
+            brace_opens_block = follows == "_LBRACE" and keyword.type in _BLOCK_COMMANDS
+            if kind == "WS" and self.toks[i] == " " and follows not in _LINE_END and not (
+                brace_opens_block
+            ):
                 self.resolve_h(keyword, has_args=True)
                 self.out.append(Token.new_borrow_pos("ARGSTART", " ", self.toks[i]))
                 return self.arguments(i + 1, keyword.type)
@@ -163,11 +173,33 @@ class _Rewriter:
     # -- inside arguments --------------------------------------------------------------------
     def arguments(self, i: int, command: str) -> int:
         depth = 0
+        json: list[str] = []  # open JSON brackets, innermost last
         writing = command == "WRITE"
         arg_start = True
         while i < len(self.toks):
             tok = self.toks[i]
             kind = tok.type
+            prev_kind = self.out[-1].type if self.out else "$END"
+            if (kind == "CONTAINS" or (kind == "_LBRACE" and command not in _ARGS_THEN_BLOCK)) and (
+                prev_kind in _OPERAND_EXPECTED
+            ):
+                kind = "JLBRACE" if kind == "_LBRACE" else "JLBRACK"
+                json.append(kind)
+                self.out.append(Token.new_borrow_pos(kind, tok, tok))
+                depth += 1
+                arg_start = False
+                i += 1
+                continue
+            closes = {"_RBRACE": ["JLBRACE"], "FOLLOWS": ["JLBRACK"],
+                      "SORTSAFTER": ["JLBRACK", "JLBRACK"]}.get(kind)
+            if closes and json[-len(closes):] == closes:
+                for _ in closes:  # ]] closes two nested arrays
+                    json.pop()
+                    depth -= 1
+                    closer = "JRBRACE" if kind == "_RBRACE" else "JRBRACK"
+                    self.out.append(Token.new_borrow_pos(closer, tok, tok))
+                i += 1
+                continue
             if kind in ("WS", "CWS"):
                 prev = self.out[-1].type if self.out else "$END"
                 nxt = self.peek_type(i + 1)

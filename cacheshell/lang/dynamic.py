@@ -1,0 +1,207 @@
+"""%DynamicObject and %DynamicArray: what JSON literals ({"a":1}, [1,2]) make.
+
+Each element keeps its JSON type beside its value, so `true` reads as 1 in ObjectScript but
+%ToJSON() still writes `true`.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.objects import REGISTRY, ObjectInstance
+from cacheshell.lang.values import is_canonical_number, to_int, to_str
+
+TRUE, FALSE, NULL = ("boolean", 1), ("boolean", 0), ("null", "")
+LITERALS = {"true": TRUE, "false": FALSE, "null": NULL}
+
+
+def typed(value: Any) -> tuple[str, Any]:
+    """An ObjectScript value with the JSON type it takes when stored."""
+    if isinstance(value, DynamicBase):
+        return ("object", value)
+    if isinstance(value, int | Decimal):
+        return ("number", value)
+    return ("string", to_str(value))
+
+
+class DynamicBase(ObjectInstance):
+    def to_json(self) -> str:
+        return json.dumps(self.plain(), separators=(",", ":"), ensure_ascii=False)
+
+    def plain(self) -> Any:
+        raise NotImplementedError
+
+
+def _plain(kind: str, value: Any) -> Any:
+    if kind == "object":
+        return value.plain()
+    if kind == "boolean":
+        return bool(value)
+    if kind == "null":
+        return None
+    if kind == "number":
+        return value if isinstance(value, int) else float(value)
+    return value
+
+
+def _from_plain(ctx: Any, data: Any) -> tuple[str, Any]:
+    if isinstance(data, dict):
+        obj = DynamicObject(ctx, OBJECT)
+        obj.items = {k: _from_plain(ctx, v) for k, v in data.items()}
+        return ("object", obj)
+    if isinstance(data, list):
+        arr = DynamicArray(ctx, ARRAY)
+        arr.items = [_from_plain(ctx, v) for v in data]
+        return ("object", arr)
+    if data is True or data is False:
+        return TRUE if data else FALSE
+    if data is None:
+        return NULL
+    if isinstance(data, int | Decimal):
+        return ("number", data)
+    return ("string", data)
+
+
+class DynamicObject(DynamicBase):
+    def on_new(self, *args: Any) -> None:
+        super().on_new(*args)
+        self.items: dict[str, tuple[str, Any]] = {}
+
+    def get_property(self, name: str) -> Any:
+        return self.items.get(name, NULL)[1]
+
+    def set_property(self, name: str, value: Any) -> None:
+        self.items[name] = typed(value)
+
+    def plain(self) -> Any:
+        return {k: _plain(kind, v) for k, (kind, v) in self.items.items()}
+
+
+class DynamicArray(DynamicBase):
+    def on_new(self, *args: Any) -> None:
+        super().on_new(*args)
+        self.items: list[tuple[str, Any]] = []
+
+    def plain(self) -> Any:
+        return [_plain(kind, v) for kind, v in self.items]
+
+    def index(self, key: Any) -> int:
+        i = to_int(key)
+        if i < 0:
+            raise ObjectScriptError("ILLEGAL VALUE")
+        return i
+
+
+OBJECT = REGISTRY.define("%Library.DynamicObject", "A JSON object: {\"key\":value,...}.",
+                         DynamicObject)
+ARRAY = REGISTRY.define("%Library.DynamicArray", "A JSON array: [value,...].", DynamicArray)
+
+
+def _typed_with(value: Any, type_name: Any) -> tuple[str, Any]:
+    kind = to_str(type_name) if type_name != "" else ""
+    if kind == "":
+        return typed(value)
+    if kind == "boolean":
+        return TRUE if to_int(value) else FALSE
+    if kind == "null":
+        return NULL
+    if kind == "number":
+        text = to_str(value)
+        return ("number", value if is_canonical_number(text) else 0)
+    if kind == "string":
+        return ("string", to_str(value))
+    raise ObjectScriptError("ILLEGAL VALUE")
+
+
+for _cls in (OBJECT, ARRAY):
+
+    @_cls.method("%ToJSON", "The value as JSON text.")
+    def to_json(ctx: Any, self: DynamicBase) -> str:
+        return self.to_json()
+
+    @_cls.method("%Size", "The number of elements.")
+    def size(ctx: Any, self: DynamicBase) -> int:
+        return len(self.items)
+
+    @_cls.classmethod("%FromJSON", "Make a dynamic object or array from JSON text.",
+                      signature="(json As %String)")
+    def from_json(ctx: Any, text: Any) -> DynamicBase:
+        try:
+            data = json.loads(to_str(text), parse_float=Decimal)
+        except ValueError:
+            raise ObjectScriptError("THROW", "*%Exception.General Parsing error") from None
+        kind, value = _from_plain(ctx, data)
+        if kind != "object":
+            raise ObjectScriptError("THROW", "*%Exception.General Parsing error")
+        return value
+
+
+@OBJECT.method("%Get", "The value of a key (\"\" when absent).", signature="(key)")
+def object_get(ctx: Any, self: DynamicObject, key: Any) -> Any:
+    return self.items.get(to_str(key), NULL)[1]
+
+
+@OBJECT.method("%Set", "Set a key's value; returns the object, so calls can chain.",
+               signature="(key, value, type)")
+def object_set(ctx: Any, self: DynamicObject, key: Any, value: Any, type_name: Any = "") -> Any:
+    self.items[to_str(key)] = _typed_with(value, type_name)
+    return self
+
+
+@OBJECT.method("%IsDefined", "1 if the key is present.", signature="(key)")
+def object_defined(ctx: Any, self: DynamicObject, key: Any) -> int:
+    return 1 if to_str(key) in self.items else 0
+
+
+@OBJECT.method("%Remove", "Remove a key; returns its value.", signature="(key)")
+def object_remove(ctx: Any, self: DynamicObject, key: Any) -> Any:
+    return self.items.pop(to_str(key), NULL)[1]
+
+
+@OBJECT.method("%GetTypeOf", "The JSON type of a key's value.", signature="(key)")
+def object_type(ctx: Any, self: DynamicObject, key: Any) -> str:
+    found = self.items.get(to_str(key))
+    return "unassigned" if found is None else found[0]
+
+
+@ARRAY.method("%Get", "The element at a 0-based position (\"\" beyond the end).",
+              signature="(index)")
+def array_get(ctx: Any, self: DynamicArray, key: Any) -> Any:
+    i = self.index(key)
+    return self.items[i][1] if i < len(self.items) else ""
+
+
+@ARRAY.method("%Set", "Set the element at a 0-based position; returns the array.",
+              signature="(index, value, type)")
+def array_set(ctx: Any, self: DynamicArray, key: Any, value: Any, type_name: Any = "") -> Any:
+    i = self.index(key)
+    while len(self.items) <= i:
+        self.items.append(NULL)
+    self.items[i] = _typed_with(value, type_name)
+    return self
+
+
+@ARRAY.method("%Push", "Append an element; returns the array.", signature="(value, type)")
+def array_push(ctx: Any, self: DynamicArray, value: Any, type_name: Any = "") -> Any:
+    self.items.append(_typed_with(value, type_name))
+    return self
+
+
+@ARRAY.method("%Pop", "Remove and return the last element.", signature="()")
+def array_pop(ctx: Any, self: DynamicArray) -> Any:
+    return self.items.pop()[1] if self.items else ""
+
+
+def make_object(ctx: Any, members: list[tuple[str, Any]]) -> DynamicObject:
+    obj = DynamicObject(ctx, OBJECT)
+    obj.items = dict(members)
+    return obj
+
+
+def make_array(ctx: Any, elements: list[Any]) -> DynamicArray:
+    arr = DynamicArray(ctx, ARRAY)
+    arr.items = list(elements)
+    return arr
