@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.conftest import run_cli
+from conftest import run_cli
 
 # (code, expected stdout) for code that succeeds: exit status 0
 SUCCEEDS = [
