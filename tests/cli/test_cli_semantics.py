@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import run_cli
 
 # (code, expected stdout) for code that succeeds: exit status 0
