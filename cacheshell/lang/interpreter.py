@@ -119,7 +119,10 @@ class Interpreter:
             self.pop()
 
     def evaluate_indirect(self, text: str) -> Any:
-        tree = parse(expand("Set %ind=" + text))
+        try:
+            tree = parse(expand("Set %ind=" + text))
+        except ObjectScriptError as err:
+            raise _unplaced(err) from None
         set_arg = tree.children[0].children[0].children[-1]
         return Compiler(self, text).expr(set_arg.children[-1])()
 
@@ -127,7 +130,10 @@ class Interpreter:
         """The variable a name string such as x, x(1,"a") or ^g(2) refers to."""
         resolve = self._indirect.get(text)
         if resolve is None:
-            tree = parse("Set " + text + "=0")
+            try:
+                tree = parse("Set " + text + "=0")
+            except ObjectScriptError as err:
+                raise _unplaced(err) from None
             target = tree.children[0].children[0].children[-1].children[0]
             resolve = glvn(Compiler(self, text), target).evaluate
             self._indirect[text] = resolve
@@ -364,6 +370,12 @@ def _incoming(sym: Symbols, actual: Any) -> tuple[Any, Any, Ref | None]:
     if isinstance(actual, Ref):
         return sym.scalars.get(actual.name, MISSING), sym.arrays.get(actual.name), actual
     return actual, None, None
+
+
+def _unplaced(err: ObjectScriptError) -> ObjectScriptError:
+    """An error in text built at run time (indirection) is shown at the command that ran it."""
+    err.column = err.source_line = None
+    return err
 
 
 def _one_line(text: str) -> str:

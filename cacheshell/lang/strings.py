@@ -328,6 +328,8 @@ def _fixed(n: Number, places: int) -> tuple[bool, str]:
 def justify(x: object, width: object, decimals: object = OMITTED) -> str:
     """$JUSTIFY(x,width[,decimals]): right-align; with decimals, round as a number."""
     w = to_int(width) if _given(width) else 0
+    if w > MAX_STRING:
+        raise ObjectScriptError("MAXSTRING")
     if not _given(decimals):
         return _checked(to_str(x).rjust(w))
     places = to_int(decimals)
@@ -497,6 +499,8 @@ def set_piece(
     first = max(first, 1)
     if first > last:
         return text
+    if (first - 1) * len(d) > MAX_STRING:
+        raise ObjectScriptError("MAXSTRING")  # the padding alone would pass the limit
     parts.extend([""] * (first - len(parts)))
     parts[first - 1 : last] = [to_str(value)]
     return _checked(d.join(parts))
