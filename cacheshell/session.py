@@ -6,12 +6,15 @@ ObjectScript error, so no input ever reaches a user as a traceback.
 
 from __future__ import annotations
 
+import atexit
 import os
 import platform
 import socket
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cacheshell.library  # noqa: F401  (registers the ObjectScript classes)
@@ -21,12 +24,21 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
 from cacheshell.lang.interpreter import Interpreter
 from cacheshell.lang.signals import HaltSignal
+from cacheshell.system.instance import InstanceError, open_instance
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshell_home
 from cacheshell.system.namespaces import Namespaces
+from cacheshell.system.process import Identity, InstanceProcess, LicenseRefused
 
 
 class SessionError(Exception):
     """The session could not start (no such instance, unknown namespace)."""
+
+
+class LicenseLimitExceeded(SessionError):
+    """No license unit was left for this session."""
+
+    def __init__(self) -> None:
+        super().__init__("<LICENSE LIMIT EXCEEDED>")
 
 
 @dataclass(frozen=True)
@@ -56,15 +68,20 @@ class Session(Host):
         namespace: str = "USER",
         user: str | None = None,
         sink: Callable[[str], None] | None = None,
+        admin: bool = False,
     ) -> None:
         super().__init__()
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
             sys.setrecursionlimit(_RECURSION_LIMIT)
         self.layout = layout or InstanceLayout(cacheshell_home(), DEFAULT_INSTANCE)
-        if self.layout.name.upper() == DEFAULT_INSTANCE:
-            self.layout.ensure()
-        elif not self.layout.exists():
-            raise SessionError(f"no instance named {self.layout.name} in {self.layout.home}")
+        try:
+            self.instance = open_instance(
+                self.layout, create_default=self.layout.name.upper() == DEFAULT_INSTANCE)
+        except InstanceError as exc:
+            raise SessionError(str(exc)) from None
+        if not self.instance.is_up:
+            raise SessionError(f"instance {self.layout.name} is down; start it with: "
+                               f"cacheshell control start {self.layout.name}")
         self.store = Namespaces(self.layout)
         self.username = user or "UnknownUser"
         # With Minimal security every process runs as UnknownUser holding %All.
@@ -77,8 +94,63 @@ class Session(Host):
             self.interp.set_namespace(namespace)
         except ObjectScriptError:
             raise SessionError(f"<NAMESPACE> *{namespace}") from None
+        self.process = InstanceProcess(self.instance, Identity(self.username), admin)
+        try:
+            self.process.attach()
+        except LicenseRefused:
+            raise LicenseLimitExceeded() from None
+        self.job_id = self.interp.job_id = self.process.pid
+        self._jobs: dict[int, InstanceProcess] = {}
+        if self.process.pending:
+            self.interp.on_command = self._deferred_tick
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """The process ends: its license unit and its share of its ID return."""
+        for job in self._jobs.values():
+            job.detach()
+        self._jobs.clear()
+        self.process.detach()
+
+    def _deferred_tick(self) -> None:
+        if not self.process.pending:
+            self.interp.on_command = None
+            return
+        pause = self.process.tick()
+        if pause:
+            self.sleep(pause)
 
     # -- Host -----------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.instance.clock.now())
+
+    def utcnow(self) -> datetime:
+        return datetime.fromtimestamp(self.instance.clock.now(), UTC)
+
+    def sleep(self, seconds: float) -> None:
+        """Hang and pauses: on a simulated clock time moves on instead of the process waiting."""
+        if seconds <= 0:
+            return
+        if self.instance.clock.simulated:
+            self.instance.clock.advance(seconds)
+        else:
+            time.sleep(seconds)
+
+    def start_job(self) -> int:
+        """A JOB'ed child counts under the parent's license user ID."""
+        job = InstanceProcess(self.instance, Identity(self.username), parent=self.process)
+        try:
+            job.attach()
+        except LicenseRefused:
+            raise ObjectScriptError("LICENSE LIMIT EXCEEDED") from None
+        self._jobs[job.pid] = job
+        return job.pid
+
+    def end_job(self, pid: int) -> None:
+        job = self._jobs.pop(pid, None)
+        if job is not None:
+            job.detach()
+
     def namespaces(self) -> list[str]:
         return self.store.names()
 
@@ -141,7 +213,7 @@ def _device() -> str:
 
 
 def session_for(instance: str | None, mgr_dir: str | None, namespace: str, user: str | None,
-                home: Path | None = None) -> Session:
+                home: Path | None = None, admin: bool = False) -> Session:
     """Open a session on a named instance, or on the instance owning a manager directory."""
     from cacheshell.system.layout import find_instance, instance_for_manager_dir
 
@@ -156,4 +228,4 @@ def session_for(instance: str | None, mgr_dir: str | None, namespace: str, user:
         layout = find_instance(base, instance)
         if layout is None:
             raise SessionError(f"no instance named {instance} in {base}")
-    return Session(layout, namespace, user)
+    return Session(layout, namespace, user, admin=admin)

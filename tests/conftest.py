@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,21 @@ class Terminal:
     def routine(self, name: str, text: str, namespace: str = "USER") -> None:
         self.session.store.save_routine(namespace, name, text)
 
+    def close(self) -> None:
+        """The session's process ends, returning its license unit."""
+        self.session.close()
+
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
 
 @pytest.fixture
-def term() -> Terminal:
-    return Terminal()
+def term() -> Iterator[Terminal]:
+    with Terminal() as terminal:
+        yield terminal
 
 
 def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None,

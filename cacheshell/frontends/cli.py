@@ -89,11 +89,27 @@ def run_lines(session: Session, interactive: bool) -> int:
     return status
 
 
+def run_key(argv: list[str]) -> int:
+    """`cacheshell key ...`: the license-key commands, apart from the shell's own options."""
+    from cacheshell.frontends.cli_key import add_key_commands, run_key_command
+
+    parser = argparse.ArgumentParser(prog="cacheshell")
+    add_key_commands(parser.add_subparsers(dest="command", required=True))
+    return run_key_command(parser.parse_args(argv))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_intermixed_args(argv)
+    # A string may hold characters a terminal cannot encode (lone surrogates): show them as ?.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["key"]:
+        return run_key(words)
+    args = build_parser().parse_intermixed_args(words)
     try:
         instance, code = split_words(args.words)
-        session = session_for(instance, args.mgr_dir, args.namespace, args.user)
+        session = session_for(instance, args.mgr_dir, args.namespace, args.user,
+                              admin=args.admin)
     except SessionError as exc:
         sys.stderr.write(f"cacheshell: {exc}\n")
         return 2

@@ -86,8 +86,11 @@ class Compiler(ExprCompiler):
         column = (token.column or 1) - 1
         text = self.lines_text[line_no - 1] if line_no <= len(self.lines_text) else ""
         routine = self.routine
+        rt = self.rt
 
         def located() -> None:
+            if rt.on_command is not None:
+                rt.on_command()
             try:
                 run()
             except (ObjectScriptError, ThrownObject, Unwind) as err:

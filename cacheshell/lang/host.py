@@ -48,7 +48,10 @@ class Host:
         """A namespace's globals. They live as long as this host (the session)."""
         return self._globals.setdefault(namespace, Symbols())
 
-    def child_job_id(self) -> int:
-        """A process number for a JOB'ed child."""
+    def start_job(self) -> int:
+        """Start a JOB'ed child process; its process number."""
         self._next_child += 1
         return self.job_id * 1000 + self._next_child
+
+    def end_job(self, pid: int) -> None:
+        """The JOB'ed child has finished."""

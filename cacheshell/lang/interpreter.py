@@ -50,6 +50,8 @@ class Interpreter:
         self.ecode = ""
         self.zchild = 0
         self.job_id = host.job_id
+        # Called before each command when set: a deferred-login process counts its commands.
+        self.on_command: Callable[[], None] | None = None
         self.namespace = host.default_namespace()
         self.frames: list[Frame] = [Frame()]
         self._orefs = 0
@@ -242,12 +244,14 @@ class Interpreter:
         child = Interpreter(self.host, lambda _text: None)
         child.namespace = self.namespace
         child.frames[0].routine = self.current_routine()
-        self.zchild = child.job_id = self.host.child_job_id()
+        self.zchild = child.job_id = self.host.start_job()
         self.test = 1
         try:
             start(child, [V.to_str(a) if isinstance(a, Ref) else a for a in args])
         except (ObjectScriptError, ThrownObject, QuitSignal):
             pass
+        finally:
+            self.host.end_job(child.job_id)
 
     # -- namespaces and globals ---------------------------------------------------------------
     def set_namespace(self, name: str) -> None:

@@ -73,6 +73,7 @@ def run_input(code: str, kind: str) -> tuple[str, object] | None:
         _ARMED[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        term.close()
     assert len(outcomes) == 1
     return out, outcomes[0].error
 
@@ -575,11 +576,11 @@ PRINTABLE = st.text(st.characters(blacklist_categories=("Cs",))).filter(str.ispr
 @example("\u00e9\u4e2d\U0001f600")
 def test_string_literal_round_trips(text: str) -> None:
     TRIED["string round-trip"] += 1
-    term = Terminal()
-    literal = '"' + text.replace('"', '""') + '"'
-    assert term.run("Set x=" + literal) == ""
-    assert term.run("Write x") == text
-    assert term.run("Write " + literal) == text
+    with Terminal() as term:
+        literal = '"' + text.replace('"', '""') + '"'
+        assert term.run("Set x=" + literal) == ""
+        assert term.run("Write x") == text
+        assert term.run("Write " + literal) == text
 
 
 # -- report --------------------------------------------------------------------------------------

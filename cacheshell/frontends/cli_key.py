@@ -1,0 +1,165 @@
+"""`cacheshell key issue|show`: mint training license keys and inspect key files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from cacheshell.system.authkey import (
+    LICENSE_TYPES,
+    PLATFORMS,
+    PRODUCTS,
+    current_platform_code,
+    describe,
+)
+from cacheshell.system.keyfile import (
+    RESERVED_SECTIONS,
+    KeyFileError,
+    Sections,
+    format_date,
+    license_rows,
+    parse_date,
+    parse_sections,
+    render_key_file,
+)
+from cacheshell.system.keys import (
+    TRAINING_KEY_SPEC,
+    LicenseKey,
+    check_key,
+    issue_key,
+    read_key,
+)
+from cacheshell.system.layout import cacheshell_home
+from cacheshell.system.signing import training_private_key, trusted_public_keys
+
+# CKEY puts values at column 26: five spaces, then "Label =" padded to 20.
+_INDENT = 5
+_LABEL_WIDTH = 20
+
+
+def add_key_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Mount `key issue` and `key show` on a parser's subcommands."""
+    key = subparsers.add_parser("key", help="mint and inspect license key files")
+    commands = key.add_subparsers(dest="key_command", required=True, metavar="{issue,show}")
+
+    spec = TRAINING_KEY_SPEC
+    issue = commands.add_parser("issue", help="mint a key signed by the training issuer")
+    issue.add_argument("--units", type=int, required=True, help="license units")
+    issue.add_argument("--multi", action="store_true", help="a multiserver key")
+    issue.add_argument("--type", dest="license_type", default=spec.license_type,
+                       help=f"license type: {', '.join(LICENSE_TYPES.values())}")
+    issue.add_argument("--product", default=spec.product,
+                       help=f"product: {', '.join(PRODUCTS.values())}")
+    issue.add_argument("--expires", default=format_date(spec.expires),
+                       help=f"expiration date M/D/YYYY (default {format_date(spec.expires)})")
+    issue.add_argument("--customer", default=spec.customer, help="CustomerName")
+    issue.add_argument("--order", default=str(spec.order_number), help="OrderNumber")
+    issue.add_argument("--cores", type=int, default=spec.cores,
+                       help="cores licensed (0: no limit)")
+    issue.add_argument("--features", default="", help="comma-separated feature names")
+    issue.add_argument("--app-section", dest="app_sections", action="append", default=[],
+                       metavar="FILE", help=".ini file whose sections the key protects")
+    issue.add_argument("--platform", default=None,
+                       help=f"platform code (default this machine's; {', '.join(PLATFORMS)})")
+    issue.add_argument("-o", dest="output", required=True, metavar="FILE",
+                       help="where to write the key")
+
+    show = commands.add_parser("show", help="print a key file and whether it is valid here")
+    show.add_argument("file", metavar="FILE")
+
+
+def run_key_command(args: argparse.Namespace) -> int:
+    """Run a parsed `key` command; 0 valid/done, 1 invalid key, 2 error."""
+    try:
+        if args.key_command == "issue":
+            return _issue(args)
+        return _show(args)
+    except KeyFileError as exc:
+        sys.stderr.write(f"cacheshell key: {exc.reason}\n")
+        return 2
+
+
+def format_rows(rows: list[tuple[str, str]], indent: int = _INDENT) -> list[str]:
+    """CKEY-style lines: label, '=', value aligned in one column."""
+    lines = []
+    for label, value in rows:
+        head = f"{' ' * indent}{label} ="
+        width = indent + _LABEL_WIDTH
+        lines.append((f"{head:<{width}}" if len(head) < width else head + " ") + value)
+    return [line.rstrip() for line in lines]
+
+
+def key_report(path: str, key: LicenseKey, status: str) -> str:
+    """The whole `key show` text for a readable key."""
+    lines = [f"License key file '{path}'", "", *format_rows(license_rows(key.file)), ""]
+    lines += [*format_rows(describe(key.authorization)), ""]
+    for name, pairs in key.file.app_sections:
+        lines += [f"{' ' * _INDENT}[{name}]", *format_rows(list(pairs), _INDENT + 2), ""]
+    return "\n".join([*lines, status]) + "\n"
+
+
+def _issue(args: argparse.Namespace) -> int:
+    try:
+        expires = parse_date(args.expires)
+    except KeyFileError as exc:
+        raise KeyFileError(f"--expires: {exc.reason}") from None
+    features = [name.strip() for name in args.features.split(",") if name.strip()]
+    platform = args.platform or current_platform_code()
+    key = issue_key(
+        units=args.units, multi=args.multi, license_type=args.license_type,
+        product=args.product, expires=expires, customer=args.customer,
+        order_number=args.order, features=features, cores=args.cores,
+        app_sections=_read_app_sections(args.app_sections),
+        private_key=training_private_key(), platform_code=platform,
+    )
+    text = render_key_file(key.file)
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise KeyFileError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    print(f"Wrote {args.output}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise KeyFileError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    try:
+        key = read_key(data.decode("utf-8"))
+    except (UnicodeDecodeError, KeyFileError) as exc:
+        # A file that reads but does not parse is an invalid key, not a usage error.
+        reason = exc.reason if isinstance(exc, KeyFileError) else "not a text file"
+        print(f"Invalid: {args.file}: {reason}")
+        return 1
+    check = check_key(key, trusted_public_keys(cacheshell_home()), current_platform_code(),
+                      date.today())
+    status = check.status if check.status == "Valid" else f"{check.status}: {check.reason}"
+    sys.stdout.write(key_report(args.file, key, status))
+    return 0 if check.valid else 1
+
+
+def _read_app_sections(paths: list[str]) -> Sections:
+    sections: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+    for name in paths:
+        try:
+            text = Path(name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not a text file"
+            raise KeyFileError(f"cannot read {name}: {reason or exc}") from None
+        try:
+            found = parse_sections(text)
+        except KeyFileError as exc:
+            raise KeyFileError(f"{name}: {exc.reason}") from None
+        if not found:
+            raise KeyFileError(f"{name}: no [section] to copy into the key")
+        for section, pairs in found:
+            if section in RESERVED_SECTIONS:
+                raise KeyFileError(f"{name}: [{section}] is reserved for the key itself")
+            if any(section == known for known, _ in sections):
+                raise KeyFileError(f"{name}: section [{section}] is already in the key")
+            sections.append((section, pairs))
+    return tuple(sections)

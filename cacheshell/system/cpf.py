@@ -1,0 +1,75 @@
+"""cache.cpf: the instance's configuration file, sections of Name=Value lines.
+
+Written through a temporary file and a rename, so a crash leaves the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_CPF = {
+    "ConfigFile": {"Product": "Cache", "Version": "2018.1"},
+    "Startup": {"IPv6": "0", "SystemMode": "", "DefaultSecurity": "Minimal"},
+    "config": {"gmheap": "37568"},  # KB of generic memory heap the license table can grow into
+    "LicenseServers": {},
+}
+
+
+class Cpf:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sections: dict[str, dict[str, str]] = {}
+        if path.exists():
+            self.sections = parse_cpf(path.read_text(encoding="utf-8"))
+
+    def get(self, section: str, name: str, default: str = "") -> str:
+        return self.sections.get(section, {}).get(name, default)
+
+    def section(self, section: str) -> dict[str, str]:
+        return dict(self.sections.get(section, {}))
+
+    def set(self, section: str, name: str, value: str) -> None:
+        self.sections.setdefault(section, {})[name] = value
+
+    def remove(self, section: str, name: str) -> bool:
+        return self.sections.get(section, {}).pop(name, None) is not None
+
+    def save(self) -> None:
+        text = render_cpf(self.sections)
+        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    @classmethod
+    def create(cls, path: Path) -> Cpf:
+        cpf = cls(path)
+        for section, values in DEFAULT_CPF.items():
+            for name, value in values.items():
+                cpf.set(section, name, value)
+            cpf.sections.setdefault(section, {})
+        cpf.save()
+        return cpf
+
+
+def parse_cpf(text: str) -> dict[str, dict[str, str]]:
+    sections: dict[str, dict[str, str]] = {}
+    current: dict[str, str] | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(";"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], {})
+        elif current is not None and "=" in line:
+            name, value = line.split("=", 1)
+            current[name.strip()] = value.strip()
+    return sections
+
+
+def render_cpf(sections: dict[str, dict[str, str]]) -> str:
+    blocks = []
+    for section, values in sections.items():
+        lines = [f"[{section}]"] + [f"{name}={value}" for name, value in values.items()]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"

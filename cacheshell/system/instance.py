@@ -1,0 +1,269 @@
+"""A Caché instance on disk: its manager directory, configuration, key, console log and the shared
+store that holds its license table.
+
+The active key is kept in the store, so every process attached to the instance agrees on it; the
+key file in mgr/ is only read at start and by Upgrade().
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from cacheshell.system import authkey, keys, signing
+from cacheshell.system.clock import InstanceClock
+from cacheshell.system.console import WARNING, ConsoleLog
+from cacheshell.system.cpf import Cpf
+from cacheshell.system.keyfile import KeyFileError, render_key_file
+from cacheshell.system.keys import KeyCheck, LicenseKey
+from cacheshell.system.layout import InstanceLayout
+from cacheshell.system.license_table import LicenseTable
+from cacheshell.system.store import Store
+
+KEY_FILE = "cache.key"
+CPF_FILE = "cache.cpf"
+LOG_FILE = "cconsole.log"
+MISSING_KEY = "License missing or unreadable"
+# A non-evaluation instance without a valid key lets this many users in: enough to fix it.
+NO_KEY_UNITS = 1
+
+
+class InstanceError(Exception):
+    """The instance cannot do what was asked (it does not exist, or it is down)."""
+
+
+@dataclass(frozen=True)
+class Activation:
+    current: LicenseKey | None
+    new: LicenseKey
+    check: KeyCheck
+    comparison: keys.Comparison | None
+    result: str  # what Upgrade() returned: "1" or "0|reason"
+
+
+class Instance:
+    def __init__(self, layout: InstanceLayout) -> None:
+        if not layout.exists():
+            raise InstanceError(f"no instance named {layout.name} in {layout.home}")
+        self.layout = layout
+        self.store = Store(layout.mgr)
+        self.clock = InstanceClock(self.store)
+        self.table = LicenseTable(self.store, self.clock.now)
+        self.log = ConsoleLog(layout.mgr / LOG_FILE, self.clock.now)
+
+    @property
+    def name(self) -> str:
+        return self.layout.name
+
+    @property
+    def key_path(self) -> Path:
+        return self.layout.mgr / KEY_FILE
+
+    def cpf(self) -> Cpf:
+        return Cpf(self.layout.mgr / CPF_FILE)
+
+    # -- creating, starting, stopping ----------------------------------------------------------
+    @classmethod
+    def create(cls, layout: InstanceLayout, evaluation: bool = False,
+               key_text: str | None = None) -> Instance:
+        """Lay out a new instance. Without a key it gets the bundled training key, unless it is
+        an evaluation instance, which needs none."""
+        layout.ensure()
+        Cpf.create(layout.mgr / CPF_FILE)
+        if key_text is None and not evaluation:
+            key = keys.issue_from_spec(keys.TRAINING_KEY_SPEC, signing.training_private_key(),
+                                       authkey.current_platform_code())
+            key_text = render_key_file(key.file)
+        if key_text is not None:
+            write_atomically(layout.mgr / KEY_FILE, key_text)
+        instance = cls(layout)
+        with instance.store.transaction():
+            instance.store.put("evaluation", int(evaluation))
+            instance.store.put("status", "down")
+        instance.log.write(f"Instance {layout.name} created in {layout.directory}")
+        return instance
+
+    @property
+    def evaluation(self) -> bool:
+        return bool(self.store.get("evaluation", 0))
+
+    @property
+    def is_up(self) -> bool:
+        return self.store.get("status") == "up"
+
+    def start(self) -> list[str]:
+        """Start: read the key in mgr/, size the license table, clear what a previous run left."""
+        messages: list[str] = []
+        with self.store.transaction():
+            db = self.store.db
+            for table in ("processes", "entries", "csp_sessions"):
+                db.execute(f"DELETE FROM {table}")
+            for name in ("consumed", "max_consumed", "max_connections", "max_csp",
+                         "limit_exceeded", "diagnostic_pid", "nak", "pending_reason"):
+                self.store.put(name, None)
+            self.store.put("consumed", 0)
+            messages += self._load_key_at_start()
+            self.store.put("min_available", self.table.limits().capacity)
+            self.store.put("status", "up")
+            self.store.put("started", self.clock.now())
+        for message in messages:
+            self.log.write(message)
+        self.log.write(f"Instance {self.name} started")
+        return messages
+
+    def stop(self) -> None:
+        """Shut down: every process and CSP session ends, every unit returns."""
+        with self.store.transaction():
+            db = self.store.db
+            for table in ("processes", "entries", "csp_sessions"):
+                db.execute(f"DELETE FROM {table}")
+            self.store.put("consumed", 0)
+            self.store.put("diagnostic_pid", None)
+            self.store.put("status", "down")
+        self.log.write(f"Instance {self.name} shut down")
+
+    def _load_key_at_start(self) -> list[str]:
+        if self.evaluation and not self.key_path.exists():
+            self._set_active(None, f"Evaluation instance: {keys.EVALUATION_UNITS} license units")
+            self.store.put("capacity", keys.EVALUATION_UNITS)
+            return [f"Evaluation instance: capacity {keys.EVALUATION_UNITS} license units"]
+        try:
+            key = keys.load_key(self.key_path)
+        except KeyFileError as exc:
+            return self._no_key(MISSING_KEY if not self.key_path.exists() else str(exc))
+        check = self.check(key)
+        if not check.valid:
+            return self._no_key(check.reason)
+        self._set_active(key, "")
+        self.store.put("capacity", key.units)
+        found = [f"License key {KEY_FILE} activated: {key.units} license units "
+                 f"({key.license_type}, {key.server} server)"]
+        if check.status == "Troubled":
+            found.append(check.reason)
+        return found
+
+    def _no_key(self, reason: str) -> list[str]:
+        self._set_active(None, reason)
+        units = keys.EVALUATION_UNITS if self.evaluation else NO_KEY_UNITS
+        self.store.put("capacity", units)
+        return [f"No valid license key: {reason}; {units} user may log in"]
+
+    def _set_active(self, key: LicenseKey | None, reason: str) -> None:
+        self.store.put("active_key", render_key_file(key.file) if key is not None else None)
+        self.store.put("key_reason", reason)
+
+    # -- the active key ------------------------------------------------------------------------
+    def active_key(self) -> LicenseKey | None:
+        text = self.store.get("active_key")
+        return None if not text else keys.read_key(text)
+
+    def key_reason(self) -> str:
+        """Why there is no valid active key ("" when there is one)."""
+        return str(self.store.get("key_reason") or "")
+
+    def today(self) -> date:
+        return datetime.fromtimestamp(self.clock.now()).date()
+
+    def check(self, key: LicenseKey) -> KeyCheck:
+        return keys.check_key(key, signing.trusted_public_keys(self.layout.home),
+                              authkey.current_platform_code(), self.today())
+
+    def key_status(self) -> KeyCheck:
+        key = self.active_key()
+        if key is None:
+            if self.evaluation:
+                return KeyCheck(True, "Valid", "")
+            return KeyCheck(False, "Invalid", self.key_reason() or MISSING_KEY)
+        return self.check(key)
+
+    def pending_reason(self) -> str:
+        return str(self.store.get("pending_reason") or "")
+
+    def is_pending_activation(self) -> bool:
+        """The key file in mgr/ is valid but is not the active key."""
+        try:
+            on_disk = keys.load_key(self.key_path)
+        except KeyFileError:
+            return False
+        active = self.active_key()
+        if active is not None and active.file == on_disk.file:
+            return False
+        return self.check(on_disk).valid
+
+    # -- activation ----------------------------------------------------------------------------
+    def upgrade(self) -> str:
+        """Upgrade(): make the key in mgr/ active now, or say why not ("0|reason")."""
+        try:
+            new = keys.load_key(self.key_path)
+        except KeyFileError as exc:
+            return f"0|{exc}"
+        check = self.check(new)
+        if not check.valid:
+            return f"0|{check.reason}"
+        with self.store.transaction():
+            current = self.active_key()
+            comparison = keys.compare_keys(current, new)
+            if comparison.restart_required:
+                reason = "; ".join(comparison.restart_reasons)
+                self.store.put("pending_reason", reason)
+                self.log.write(f"License key in mgr/ will take effect at restart: {reason}",
+                               WARNING)
+                return f"0|{reason}"
+            message = self._grow_table(current, new)
+            self._set_active(new, "")
+            self.store.put("pending_reason", None)
+            if message:
+                self.log.write(message, WARNING)
+            else:
+                self.store.put("capacity", new.units)
+        self.log.write(f"License key activated: {new.units} license units "
+                       f"({new.license_type}, {new.server} server)")
+        return "1"
+
+    def _grow_table(self, current: LicenseKey | None, new: LicenseKey) -> str:
+        """The table grows into gmheap; when gmheap cannot hold the new pages it keeps its size."""
+        old_units = current.units if current is not None else int(self.store.get("capacity", 0))
+        needed = (keys.table_pages(new.units) - keys.table_pages(old_units)) * 64
+        heap_kb = int(self.cpf().get("config", "gmheap", "0") or 0)
+        if needed > 0 and needed > heap_kb:
+            return (f"Insufficient gmheap space for the license upgrade: {needed} KB needed, "
+                    f"gmheap is {heap_kb} KB; the license table keeps {old_units} entries")
+        return ""
+
+    def activate(self, source: Path) -> Activation:
+        """Activate a key file from anywhere: check it, copy it into mgr/ as cache.key through a
+        temporary file and a rename, then Upgrade(). An invalid key is never copied."""
+        new = keys.load_key(source)
+        check = self.check(new)
+        current = self.active_key()
+        if not check.valid:
+            return Activation(current, new, check, None, f"0|{check.reason}")
+        comparison = keys.compare_keys(current, new)
+        write_atomically(self.key_path, Path(source).read_text(encoding="utf-8"))
+        return Activation(current, new, check, comparison, self.upgrade())
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename: a crash leaves the old file or the new."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+def open_instance(layout: InstanceLayout, create_default: bool = False) -> Instance:
+    """Open an instance; the embedded default is created and started on first use."""
+    if not layout.exists() or not (layout.mgr / CPF_FILE).exists():
+        if not create_default:
+            raise InstanceError(f"no instance named {layout.name} in {layout.home}")
+        instance = Instance.create(layout)
+        instance.start()
+        return instance
+    instance = Instance(layout)
+    if create_default and instance.store.get("status") is None:
+        instance.start()
+    return instance

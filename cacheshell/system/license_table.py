@@ -1,0 +1,323 @@
+"""The instance's local license table: the rules of table.py applied to the shared store.
+
+Each public method is one transaction. Capacity, limits and the license server's NAK live in the
+store's state, so every process attached to the instance decides from the same facts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cacheshell.system import table
+from cacheshell.system.store import Store
+from cacheshell.system.table import Decision, Entry, Limits
+
+# Process types as ProcessList reports them.
+USER, DIAGNOSTIC, PENDING, SYSTEM, CSP, SERVER = (
+    "User", "Diagnostic", "Pending", "System", "CSP", "Server")
+
+
+@dataclass(frozen=True)
+class ProcessRow:
+    pid: int
+    license_id: str
+    kind: str
+    client: str
+    username: str
+    started: float
+    os_pid: int | None
+    parent: int | None
+
+
+def os_start_time(pid: int) -> int | None:
+    """The kernel's start time of an OS process, to tell it from a later one with the same PID."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def os_process_alive(pid: int, start: int | None) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return start is None or os_start_time(pid) in (None, start)
+
+
+class LicenseTable:
+    def __init__(self, store: Store, now: Callable[[], float]) -> None:
+        self.store = store
+        self.now = now
+
+    # -- reading -------------------------------------------------------------------------------
+    def entry(self, license_id: str) -> Entry | None:
+        row = self.store.db.execute(
+            "SELECT license_id, connections, csp, per_process, since, grace_until FROM entries "
+            "WHERE license_id=?", (license_id,)).fetchone()
+        return None if row is None else Entry(row[0], row[1], row[2], bool(row[3]), row[4], row[5])
+
+    def entries(self) -> list[Entry]:
+        with self.store.transaction():
+            self._expire_grace()
+            rows = self.store.db.execute(
+                "SELECT license_id, connections, csp, per_process, since, grace_until "
+                "FROM entries ORDER BY since, license_id").fetchall()
+        return [Entry(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in rows]
+
+    def processes(self) -> list[ProcessRow]:
+        rows = self.store.db.execute(
+            "SELECT pid, license_id, kind, client, username, started, os_pid, parent "
+            "FROM processes ORDER BY started, pid").fetchall()
+        return [ProcessRow(*r) for r in rows]
+
+    def process(self, pid: int) -> ProcessRow | None:
+        row = self.store.db.execute(
+            "SELECT pid, license_id, kind, client, username, started, os_pid, parent "
+            "FROM processes WHERE pid=?", (pid,)).fetchone()
+        return None if row is None else ProcessRow(*row)
+
+    def limits(self) -> Limits:
+        s = self.store
+        capacity = int(s.get("capacity", 0))
+        user_limit = int(s.get("user_limit", 0))
+        if user_limit:
+            capacity = min(capacity, user_limit)
+        return Limits(capacity, int(s.get("connection_limit", 0)), bool(s.get("nak", 0)))
+
+    def consumed(self) -> int:
+        return int(self.store.get("consumed", 0))
+
+    def connection_count(self, license_id: str) -> int:
+        entry = self.entry(license_id)
+        return 0 if entry is None else entry.connections
+
+    # -- changing ------------------------------------------------------------------------------
+    def attach(self, pid: int, license_id: str, kind: str, client: str, username: str,
+               os_pid: int | None = None, parent: int | None = None) -> Decision:
+        """A process starts. USER processes take a unit under license_id; PENDING ones (deferred
+        login) and SYSTEM ones take none; DIAGNOSTIC takes the one reserved unit if it is free."""
+        with self.store.transaction():
+            now = self.now()
+            self._expire_grace()
+            self.reclaim_dead()
+            if kind == DIAGNOSTIC:
+                holder = self.store.get("diagnostic_pid")
+                if holder is None or self.process(int(holder)) is None:
+                    self.store.put("diagnostic_pid", pid)
+                    self._insert(pid, license_id, DIAGNOSTIC, client, username, now, os_pid,
+                                 parent)
+                    self._track_peaks()
+                    return Decision(True, None)
+                kind = USER  # the reserved unit is taken: log in as anyone else would
+            if kind in (PENDING, SYSTEM, SERVER):
+                self._insert(pid, "", kind, client, username, now, os_pid, parent)
+                self._track_peaks()
+                return Decision(True, None)
+            decision = self._connect(license_id, now, pid)
+            if decision.granted:
+                self._insert(pid, license_id, kind, client, username, now, os_pid, parent)
+                self._track_peaks()
+            return decision
+
+    def detach(self, pid: int) -> None:
+        """A process ends (exit, HALT, kill): its unit and its share of its ID return."""
+        with self.store.transaction():
+            self._remove_process(pid)
+
+    def relogin(self, pid: int, license_id: str) -> Decision:
+        """$SYSTEM.License.Login(): move a process to another license ID, giving up the old one
+        only when the new one was granted."""
+        with self.store.transaction():
+            now = self.now()
+            self._expire_grace()
+            proc = self.process(pid)
+            if proc is None:
+                return Decision(False, None, reason="process is not attached")
+            if proc.license_id == license_id and proc.kind != PENDING:
+                return Decision(True, self.entry(license_id))
+            decision = self._connect(license_id, now, pid)
+            if not decision.granted:
+                return decision
+            if proc.license_id:
+                self._release(proc.license_id, now, pid)
+            kind = USER if proc.kind in (PENDING, DIAGNOSTIC) else proc.kind
+            if proc.kind == DIAGNOSTIC:
+                self.store.put("diagnostic_pid", None)
+            self.store.db.execute("UPDATE processes SET license_id=?, kind=? WHERE pid=?",
+                                  (license_id, kind, pid))
+            self._track_peaks()
+            return decision
+
+    def reclaim_dead(self) -> int:
+        """Release the entries of OS processes that died without a word."""
+        with self.store.transaction():
+            rows = self.store.db.execute(
+                "SELECT pid, os_pid, os_start FROM processes WHERE os_pid IS NOT NULL").fetchall()
+            dead = [pid for pid, os_pid, start in rows if not os_process_alive(os_pid, start)]
+            for pid in dead:
+                self._remove_process(pid, reason="process died")
+            return len(dead)
+
+    def set_os_identity(self, pid: int, os_pid: int) -> None:
+        with self.store.transaction():
+            self.store.db.execute("UPDATE processes SET os_pid=?, os_start=? WHERE pid=?",
+                                  (os_pid, os_start_time(os_pid), pid))
+
+    # -- CSP sessions --------------------------------------------------------------------------
+    def csp_start(self, session_id: str, license_id: str, username: str,
+                  timeout: float) -> Decision:
+        with self.store.transaction():
+            now = self.now()
+            self._expire_grace()
+            decision = self._connect(license_id, now, None, csp=True)
+            if decision.granted:
+                self.store.db.execute(
+                    "INSERT INTO csp_sessions(id, license_id, username, pages, started, last, "
+                    "timeout) VALUES(?, ?, ?, 0, ?, ?, ?)",
+                    (session_id, license_id, username, now, now, timeout))
+                self._track_peaks()
+            return decision
+
+    def csp_page(self, session_id: str) -> bool:
+        with self.store.transaction():
+            self.expire_sessions()
+            cur = self.store.db.execute(
+                "UPDATE csp_sessions SET pages=pages+1, last=? WHERE id=?",
+                (self.now(), session_id))
+            return cur.rowcount == 1
+
+    def csp_end(self, session_id: str) -> bool:
+        with self.store.transaction():
+            return self._end_session(session_id, self.now(), "CSP session ended")
+
+    def expire_sessions(self) -> int:
+        """End the CSP sessions whose timeout passed, and grace periods that ran out."""
+        with self.store.transaction():
+            now = self.now()
+            rows = self.store.db.execute(
+                "SELECT id FROM csp_sessions WHERE last + timeout <= ?", (now,)).fetchall()
+            for (sid,) in rows:
+                self._end_session(sid, now, "CSP session timed out")
+            self._expire_grace()
+            return len(rows)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _connect(self, license_id: str, now: float, pid: int | None,
+                 csp: bool = False) -> Decision:
+        entry = self.entry(license_id)
+        decision = table.connect(entry, license_id, self.consumed(), self.limits(), now, csp)
+        if not decision.granted:
+            self.store.event(now, "denied", license_id, pid, decision.reason)
+            if decision.logged:
+                self.store.add("limit_exceeded", 1)
+            return decision
+        self._write(license_id, decision.entry)
+        self._consume(decision.units_delta)
+        kind = "grant" if entry is None or entry.empty else "connect"
+        self.store.event(now, kind, license_id, pid, f"units {decision.units_delta:+d}")
+        if decision.transition:
+            self.store.event(now, "per-process", license_id, pid,
+                             f"{decision.entry.connections} connections: one unit each")
+        return decision
+
+    def _release(self, license_id: str, now: float, pid: int | None, csp: bool = False,
+                 pages: int = 0, reason: str = "released") -> None:
+        entry = self.entry(license_id)
+        if entry is None:
+            return
+        decision = table.disconnect(entry, now, csp, pages)
+        self._write(license_id, decision.entry)
+        self._consume(decision.units_delta)
+        if decision.entry is None:
+            self.store.event(now, "release", license_id, pid, reason)
+        elif entry.per_process and not decision.entry.per_process:
+            self.store.event(now, "reset", license_id, pid, "per-process counting reset")
+        elif decision.entry.grace_until is not None and entry.grace_until is None:
+            self.store.event(now, "grace", license_id, pid, "held for the CSP grace period")
+
+    def _remove_process(self, pid: int, reason: str = "process ended") -> None:
+        proc = self.process(pid)
+        if proc is None:
+            return
+        now = self.now()
+        self.store.db.execute("DELETE FROM processes WHERE pid=?", (pid,))
+        if proc.kind == DIAGNOSTIC:
+            self.store.put("diagnostic_pid", None)
+        elif proc.license_id:
+            self._release(proc.license_id, now, pid, reason=reason)
+        if proc.kind in (USER, DIAGNOSTIC):
+            bucket = table.duration_bucket(now - proc.started)
+            self.store.db.execute(
+                "INSERT INTO durations(bucket, count) VALUES(?, 1) ON CONFLICT(bucket) "
+                "DO UPDATE SET count=count+1", (bucket,))
+
+    def _end_session(self, session_id: str, now: float, reason: str) -> bool:
+        row = self.store.db.execute(
+            "SELECT license_id, pages FROM csp_sessions WHERE id=?", (session_id,)).fetchone()
+        if row is None:
+            return False
+        self.store.db.execute("DELETE FROM csp_sessions WHERE id=?", (session_id,))
+        self._release(row[0], now, None, csp=True, pages=row[1], reason=reason)
+        return True
+
+    def _expire_grace(self) -> None:
+        now = self.now()
+        rows = self.store.db.execute(
+            "SELECT license_id FROM entries WHERE grace_until IS NOT NULL AND grace_until <= ?",
+            (now,)).fetchall()
+        for (license_id,) in rows:
+            entry = self.entry(license_id)
+            if entry is None:
+                continue
+            decision = table.expire_grace(entry, now)
+            self._write(license_id, decision.entry)
+            self._consume(decision.units_delta)
+            self.store.event(now, "release", license_id, None, "CSP grace period over")
+
+    def _write(self, license_id: str, entry: Entry | None) -> None:
+        if entry is None:
+            self.store.db.execute("DELETE FROM entries WHERE license_id=?", (license_id,))
+            return
+        self.store.db.execute(
+            "INSERT INTO entries(license_id, connections, csp, per_process, since, grace_until) "
+            "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(license_id) DO UPDATE SET "
+            "connections=excluded.connections, csp=excluded.csp, "
+            "per_process=excluded.per_process, since=excluded.since, "
+            "grace_until=excluded.grace_until",
+            (license_id, entry.connections, entry.csp, int(entry.per_process), entry.since,
+             entry.grace_until))
+
+    def _consume(self, delta: int) -> None:
+        if not delta:
+            return
+        consumed = self.store.add("consumed", delta)
+        if consumed > int(self.store.get("max_consumed", 0)):
+            self.store.put("max_consumed", consumed)
+        available = self.limits().capacity - consumed
+        low = self.store.get("min_available")
+        if low is None or available < int(low):
+            self.store.put("min_available", available)
+
+    def _insert(self, pid: int, license_id: str, kind: str, client: str, username: str,
+                now: float, os_pid: int | None, parent: int | None) -> None:
+        self.store.db.execute(
+            "INSERT OR REPLACE INTO processes(pid, license_id, kind, client, username, started, "
+            "os_pid, os_start, parent) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (pid, license_id, kind, client, username, now, os_pid,
+             os_start_time(os_pid) if os_pid else None, parent))
+
+    def _track_peaks(self) -> None:
+        db = self.store.db
+        connections = db.execute("SELECT count(*) FROM processes").fetchone()[0]
+        if connections > int(self.store.get("max_connections", 0)):
+            self.store.put("max_connections", connections)
+        csp = db.execute("SELECT count(*) FROM csp_sessions").fetchone()[0]
+        if csp > int(self.store.get("max_csp", 0)):
+            self.store.put("max_csp", csp)
