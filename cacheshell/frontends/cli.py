@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from cacheshell.lang.completeness import is_complete
-from cacheshell.session import Session, SessionError, session_for
+from cacheshell.session import LicenseLimitExceeded, Session, SessionError, session_for
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         instance, code = split_words(args.words)
         session = session_for(instance, args.mgr_dir, args.namespace, args.user,
                               admin=args.admin)
+    except LicenseLimitExceeded as exc:
+        sys.stdout.write(f"{exc}\n")  # as the terminal shows a refused login
+        return 1
     except SessionError as exc:
         sys.stderr.write(f"cacheshell: {exc}\n")
         return 2
