@@ -24,7 +24,8 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
 from cacheshell.lang.interpreter import Interpreter
 from cacheshell.lang.signals import HaltSignal
-from cacheshell.system.instance import InstanceError, open_instance
+from cacheshell.system.console import WARNING
+from cacheshell.system.instance import Instance, InstanceError, open_instance
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshell_home
 from cacheshell.system.namespaces import Namespaces
 from cacheshell.system.process import Identity, InstanceProcess, LicenseRefused
@@ -69,6 +70,7 @@ class Session(Host):
         user: str | None = None,
         sink: Callable[[str], None] | None = None,
         admin: bool = False,
+        system: bool = False,
     ) -> None:
         super().__init__()
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
@@ -94,7 +96,8 @@ class Session(Host):
             self.interp.set_namespace(namespace)
         except ObjectScriptError:
             raise SessionError(f"<NAMESPACE> *{namespace}") from None
-        self.process = InstanceProcess(self.instance, Identity(self.username), admin)
+        self.process = InstanceProcess(self.instance, Identity(self.username), admin,
+                                       system=system)
         try:
             self.process.attach()
         except LicenseRefused:
@@ -198,6 +201,26 @@ class Session(Host):
     def finish_line(self) -> None:
         """The terminal starts the next prompt on a new line."""
         self.interp.out.fresh_line()
+
+
+def run_system_startup(instance: Instance) -> str:
+    """Run SYSTEM^%ZSTART, as Caché does when an instance starts, in a system process that takes
+    no license unit. Its output and any error go to the console log; returns the output."""
+    layout = instance.layout
+    if Namespaces(layout).routine_source("%SYS", "%ZSTART") is None:
+        return ""
+    output: list[str] = []
+    session = Session(layout, "%SYS", sink=output.append, system=True)
+    try:
+        outcome = session.execute("Do SYSTEM^%ZSTART")
+    finally:
+        session.close()
+    text = "".join(output)
+    if outcome.error is not None:
+        instance.log.write(f"SYSTEM^%ZSTART failed: {outcome.error.zerror}", WARNING)
+    elif text.strip():
+        instance.log.write(f"SYSTEM^%ZSTART: {text.strip()}")
+    return text
 
 
 def _stdout(text: str) -> None:

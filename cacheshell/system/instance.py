@@ -110,8 +110,16 @@ class Instance:
             self.store.put("started", self.clock.now())
         for message in messages:
             self.log.write(message)
+        self._remove_stale_temporaries()
         self.log.write(f"Instance {self.name} started")
         return messages
+
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary files of writes that a crash interrupted (.name.PID.tmp, PID gone)."""
+        for path in self.layout.mgr.glob(".*.tmp"):
+            pid = path.name.rsplit(".", 2)[-2]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                path.unlink(missing_ok=True)
 
     def stop(self) -> None:
         """Shut down: every process and CSP session ends, every unit returns."""
@@ -243,6 +251,16 @@ class Instance:
         comparison = keys.compare_keys(current, new)
         write_atomically(self.key_path, Path(source).read_text(encoding="utf-8"))
         return Activation(current, new, check, comparison, self.upgrade())
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_atomically(path: Path, text: str) -> None:

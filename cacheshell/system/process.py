@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from cacheshell.system import table
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import Instance
-from cacheshell.system.license_table import DIAGNOSTIC, PENDING, USER
+from cacheshell.system.license_table import DIAGNOSTIC, PENDING, SYSTEM, USER
 from cacheshell.system.table import Decision
 
 # What a local terminal's connection looks like to the licensing code.
@@ -47,10 +47,11 @@ def allocate_pid() -> int:
 
 class InstanceProcess:
     def __init__(self, instance: Instance, identity: Identity, admin: bool = False,
-                 parent: InstanceProcess | None = None) -> None:
+                 parent: InstanceProcess | None = None, system: bool = False) -> None:
         self.instance = instance
         self.identity = identity
         self.admin = admin
+        self.system = system  # a system process (startup code): it takes no license unit
         self.parent = parent
         self.pid = allocate_pid()
         self.license_id = ""
@@ -75,7 +76,9 @@ class InstanceProcess:
     # -- life ------------------------------------------------------------------------------------
     def attach(self) -> Decision:
         deferred = bool(self.instance.store.get("deferred", 0)) and self.parent is None
-        if self.admin:
+        if self.system:
+            kind, license_id = SYSTEM, ""
+        elif self.admin:
             kind, license_id = DIAGNOSTIC, self.automatic_license_id()
         elif deferred:
             kind, license_id = PENDING, ""

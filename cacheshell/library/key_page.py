@@ -1,0 +1,68 @@
+"""Portal.LicenseKey: the Management Portal's License Key page, from ObjectScript.
+
+Activating a key checks it, shows it beside the current one with every reduction, copies it into
+mgr/ as cache.key through a temporary file and a rename, and runs Upgrade().
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.objects import REGISTRY
+from cacheshell.lang.refs import deref
+from cacheshell.lang.values import to_str
+from cacheshell.system import keys
+from cacheshell.system.instance import MISSING_KEY
+from cacheshell.system.key_comparison import activation_report
+from cacheshell.system.keyfile import KeyFileError
+
+PAGE = REGISTRY.define("Portal.LicenseKey",
+                       "The License Key page: compare and activate license key files.")
+
+
+def _load(path: str) -> keys.LicenseKey:
+    try:
+        return keys.load_key(path)
+    except KeyFileError as exc:
+        raise ObjectScriptError("ILLEGAL VALUE", f"*{exc}") from None
+
+
+@PAGE.classmethod("Compare", "Show a key file beside the active key, without activating it.",
+                  "Writes both keys' fields side by side, the reductions the new key would "
+                  "bring, and whether activating it would need a restart. Returns 1 when the "
+                  "file holds a valid key, else 0.", "(file)")
+def compare(ctx: Any, file: Any) -> int:
+    instance = ctx.host.instance
+    new = _load(to_str(deref(file)))
+    check = instance.check(new)
+    current = instance.active_key()
+    comparison = keys.compare_keys(current, new) if check.valid else None
+    missing = instance.key_reason() or MISSING_KEY
+    ctx.out.write(activation_report(current, new, check, comparison, missing))
+    return 1 if check.valid else 0
+
+
+@PAGE.classmethod("Activate", "Activate a key file placed anywhere: check, show, copy, Upgrade().",
+                  "An invalid key is never copied. The file is copied into the instance's mgr "
+                  "directory as cache.key (through a temporary file and a rename), then "
+                  "Upgrade() runs. Returns what Upgrade() returned: 1, or \"0|reason\".",
+                  "(file)")
+def activate(ctx: Any, file: Any) -> str:
+    instance = ctx.host.instance
+    missing = instance.key_reason() or MISSING_KEY
+    path = Path(to_str(deref(file)))
+    try:
+        result = instance.activate(path)
+    except KeyFileError as exc:
+        raise ObjectScriptError("ILLEGAL VALUE", f"*{exc}") from None
+    ctx.out.write(activation_report(result.current, result.new, result.check,
+                                    result.comparison, missing))
+    if result.result == "1":
+        ctx.out.write(f"License key activated. File {path} has been copied to "
+                      f"{instance.key_path}.\n")
+    elif result.check.valid:
+        ctx.out.write(f"File {path} has been copied to {instance.key_path}; it takes effect "
+                      f"at the next restart.\n")
+    return result.result
