@@ -22,6 +22,12 @@ class Ref:
             return default
         return self.sym.get(self.name)
 
+    def node(self, *subs: Any, default: Any = "") -> Any:
+        """The value at name(subs...), or `default` when that node has no value."""
+        if self.sym.data(self.name, subs) % 2:
+            return self.sym.get(self.name, subs)
+        return default
+
     def set(self, value: Any, *subs: Any) -> None:
         self.sym.set(self.name, subs, value)
 

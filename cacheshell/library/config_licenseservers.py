@@ -1,0 +1,102 @@
+"""Config.LicenseServers: the [LicenseServers] section of cache.cpf, from ObjectScript."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cacheshell.lang import status
+from cacheshell.lang.objects import REGISTRY
+from cacheshell.lang.refs import Ref, deref
+from cacheshell.lang.values import to_str
+from cacheshell.system import server_config
+from cacheshell.system.console import INFO
+from cacheshell.system.server_config import ServerConfigError
+
+CONFIG = REGISTRY.define("Config.LicenseServers",
+                         "The license servers this instance uses ([LicenseServers] in cache.cpf).")
+
+
+def _properties(ref: Any) -> tuple[str | None, Any]:
+    if not isinstance(ref, Ref):
+        return None, None
+    address = ref.node("Address", default=None)
+    port = ref.node("Port", default=None)
+    return (None if address is None else to_str(address)), port
+
+
+def _failed(exc: ServerConfigError) -> str:
+    return status.error(5001, str(exc))
+
+
+def _note(ctx: Any, what: str) -> None:
+    ctx.host.instance.log.write(f"{what}. {server_config.RESTART_NOTE}", INFO)
+
+
+@CONFIG.classmethod("Create", "Add a license server: Properties(\"Address\"), Properties(\"Port\").",
+                    "The name is stored in upper case. Address is an IPv4 address, a host name, "
+                    "or (with IPv6 enabled) an IPv6 address; Port is 1024-65535, default 4001. "
+                    "Two servers at one address need different ports. Returns a %Status.",
+                    "(Name, &Properties)")
+def create(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
+    address, port = _properties(properties)
+    try:
+        server = server_config.create(ctx.host.instance.cpf(), to_str(deref(name)),
+                                      address or "127.0.0.1",
+                                      server_config.DEFAULT_PORT if port is None else port)
+    except ServerConfigError as exc:
+        return _failed(exc)
+    _note(ctx, f"License server {server.name} added ({server.address},{server.port})")
+    return status.OK
+
+
+@CONFIG.classmethod("Modify", "Change a license server's Address or Port.",
+                    "Only the properties given change. Returns a %Status.", "(Name, &Properties)")
+def modify(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
+    address, port = _properties(properties)
+    try:
+        server_config.modify(ctx.host.instance.cpf(), to_str(deref(name)), address, port)
+    except ServerConfigError as exc:
+        return _failed(exc)
+    return status.OK
+
+
+@CONFIG.classmethod("Delete", "Remove a license server from the configuration.",
+                    "Returns a %Status.", "(Name)")
+def delete(ctx: Any, name: Any, *_: Any) -> Any:
+    try:
+        server_config.delete(ctx.host.instance.cpf(), to_str(deref(name)))
+    except ServerConfigError as exc:
+        return _failed(exc)
+    _note(ctx, f"License server {to_str(deref(name)).upper()} deleted")
+    return status.OK
+
+
+@CONFIG.classmethod("Get", "Read a license server's properties into the array passed by "
+                    "reference.", "Sets Properties(\"Address\") and Properties(\"Port\"). "
+                    "Returns a %Status.", "(Name, &Properties)")
+def get(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
+    server = server_config.find(ctx.host.instance.cpf(), to_str(deref(name)))
+    if server is None:
+        return status.error(5001, f"License server {to_str(deref(name)).upper()} does not exist")
+    if isinstance(properties, Ref):
+        properties.kill()
+        properties.set(server.address, "Address")
+        properties.set(server.port, "Port")
+    return status.OK
+
+
+@CONFIG.classmethod("Exists", "1 if a license server of that name is configured, else 0.",
+                    signature="(Name)")
+def exists(ctx: Any, name: Any, *_: Any) -> int:
+    found = server_config.find(ctx.host.instance.cpf(), to_str(deref(name)))
+    return 0 if found is None else 1
+
+
+@CONFIG.query("List", ("Name", "Address", "Port"), "The configured license servers, in order.",
+              signature="(Names=\"*\")")
+def list_servers(ctx: Any, names: Any = "*", *_: Any) -> Iterator[tuple]:
+    wanted = to_str(deref(names)) or "*"
+    for server in server_config.servers(ctx.host.instance.cpf()):
+        if wanted == "*" or server.name in [n.strip().upper() for n in wanted.split(",")]:
+            yield server.name, server.address, server.port
