@@ -33,7 +33,7 @@ def _note(ctx: Any, what: str) -> None:
     ctx.host.instance.log.write(f"{what}. {server_config.RESTART_NOTE}", INFO)
 
 
-@CONFIG.classmethod("Create", "Add a license server: Properties(\"Address\"), Properties(\"Port\").",
+@CONFIG.classmethod("Create", "Add a license server from Properties(\"Address\") and (\"Port\").",
                     "The name is stored in upper case. Address is an IPv4 address, a host name, "
                     "or (with IPv6 enabled) an IPv6 address; Port is 1024-65535, default 4001. "
                     "Two servers at one address need different ports. Returns a %Status.",
