@@ -1,0 +1,213 @@
+"""%SYSTEM.License, application licensing: load an application's license, take and return units
+of its counted features, and read its values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cacheshell.lang import lists, status
+from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.objects import ObjectInstance
+from cacheshell.lang.refs import Ref, deref
+from cacheshell.lang.values import is_true, to_str
+from cacheshell.library.system_license import LICENSE
+from cacheshell.system.appfile import AppFileError, read_app_license
+from cacheshell.system.applications import (
+    Applications,
+    NotLoaded,
+    process_holder,
+    session_holder,
+)
+from cacheshell.system.table import MAX_CONNECTIONS, grace_remaining
+
+DEFAULT_FEATURE = "Concurrent Users"
+CANNOT_ALLOCATE = 5915
+# Application sections InterSystems ships (ISC.*) are the ones license servers count.
+ISC_PREFIX = "ISC."
+
+
+def apps(ctx: Any) -> Applications:
+    return Applications(ctx.host.instance.store, ctx.host.instance.clock.now)
+
+
+def _invalid_argument() -> ObjectScriptError:
+    return ObjectScriptError("INVALID ARGUMENT")
+
+
+def _invalid_status() -> str:
+    return status.error(5002, "<INVALID ARGUMENT>")
+
+
+def _holder(ctx: Any, session: Any) -> tuple[str, str]:
+    """(license ID, holder) of a take: the CSP session's when one is given, else the process's."""
+    session = deref(session)
+    if isinstance(session, ObjectInstance) and "SessionId" in session.props:
+        return (to_str(session.props.get("LicenseId", "")),
+                session_holder(to_str(session.props["SessionId"])))
+    process = ctx.host.process
+    return process.license_id or str(process.pid), process_holder(process.pid)
+
+
+def _pool(ctx: Any, app: Any, keyword: Any) -> Any:
+    try:
+        return apps(ctx).pool(to_str(deref(app)), to_str(deref(keyword)))
+    except NotLoaded:
+        raise _invalid_argument() from None
+
+
+@LICENSE.classmethod("LoadAppLicenseFile", "Load section [AppName] of an .ini file as an "
+                     "application license.",
+                     "Returns 0 on success; 1 no file, no section, or an empty or malformed "
+                     "section; 2 section too large; 4 cannot allocate; 5 keyword or value too "
+                     "long; 6 application name too long. A failed load changes nothing; loading "
+                     "an application again replaces its values, keeping units in use under the "
+                     "keywords that remain.", "(FileName, AppName)")
+def load_app_license_file(ctx: Any, file_name: Any, app_name: Any) -> int:
+    try:
+        app = read_app_license(to_str(deref(file_name)), to_str(deref(app_name)))
+    except AppFileError as exc:
+        return exc.code
+    return 0 if apps(ctx).load(app) else 4
+
+
+@LICENSE.classmethod("TakeApplicationLicense", "Take one unit of an application feature for "
+                     "this process's (or a CSP session's) license user ID.",
+                     "Count (by reference) becomes the times this user now holds the feature. "
+                     "Returns a %Status: ERROR #5915 when the pool is exhausted or the value is "
+                     "not a number, INVALID ARGUMENT when the application is not loaded.",
+                     "(AppName, FeatureKeyword, &Count, session)")
+def take_application_license(ctx: Any, app: Any, feature: Any = DEFAULT_FEATURE,
+                             count: Any = None, session: Any = None) -> Any:
+    license_id, holder = _holder(ctx, session)
+    registry = apps(ctx)
+    name, keyword = to_str(deref(app)), to_str(deref(feature)) or DEFAULT_FEATURE
+    if not registry.is_loaded(name):
+        return _invalid_status()
+    taken = registry.take(name, keyword, license_id, holder)
+    if isinstance(count, Ref):
+        count.set(taken)
+    return status.OK if taken else status.error(CANNOT_ALLOCATE)
+
+
+@LICENSE.classmethod("ReturnApplicationLicense", "Return one unit of an application feature "
+                     "taken by this process (or CSP session).",
+                     "Released (by reference) is 1 when a unit was returned, 0 when none was "
+                     "held. Returns a %Status; INVALID ARGUMENT when the application is not "
+                     "loaded.", "(AppName, FeatureKeyword, &Released, session)")
+def return_application_license(ctx: Any, app: Any, feature: Any = DEFAULT_FEATURE,
+                               released: Any = None, session: Any = None) -> Any:
+    license_id, holder = _holder(ctx, session)
+    try:
+        done = apps(ctx).give_back(to_str(deref(app)),
+                                   to_str(deref(feature)) or DEFAULT_FEATURE, license_id, holder)
+    except NotLoaded:
+        return _invalid_status()
+    if isinstance(released, Ref):
+        released.set(done)
+    return status.OK
+
+
+@LICENSE.classmethod("GetAppLicense", "The keywords of an application license, $c(0) after each.",
+                     "With GetValues true each piece is keyword=value, and an empty piece ends "
+                     "the list.", "(AppName, GetValues)")
+def get_app_license(ctx: Any, app: Any, get_values: Any = 0) -> str:
+    try:
+        pools = apps(ctx).pools(to_str(deref(app)))
+    except NotLoaded:
+        raise _invalid_argument() from None
+    if is_true(deref(get_values)):
+        return "".join(f"{p.keyword}={p.value}\x00" for p in pools) + "\x00"
+    return "".join(f"{p.keyword}\x00" for p in pools)
+
+
+@LICENSE.classmethod("GetAppLicenseValue", "The value of an application license keyword "
+                     "(\"\" when absent).", signature="(AppName, FeatureKeyword)")
+def get_app_license_value(ctx: Any, app: Any, keyword: Any) -> str:
+    pool = _pool(ctx, app, keyword)
+    return "" if pool is None else pool.value
+
+
+def _count(ctx: Any, app: Any, keyword: Any, read: Any) -> Any:
+    pool = _pool(ctx, app, keyword)
+    return "" if pool is None or not pool.numeric else read(pool)
+
+
+@LICENSE.classmethod("GetAppLicenseUsed", "Units of a numeric feature in use.",
+                     signature="(AppName, FeatureKeyword)")
+def get_app_license_used(ctx: Any, app: Any, keyword: Any) -> Any:
+    return _count(ctx, app, keyword, lambda p: p.used)
+
+
+@LICENSE.classmethod("GetAppLicenseFree", "Units of a numeric feature free.",
+                     signature="(AppName, FeatureKeyword)")
+def get_app_license_free(ctx: Any, app: Any, keyword: Any) -> Any:
+    return _count(ctx, app, keyword, lambda p: p.free)
+
+
+@LICENSE.classmethod("GetAppLicenseMin", "The fewest units of a numeric feature ever free.",
+                     signature="(AppName, FeatureKeyword)")
+def get_app_license_min(ctx: Any, app: Any, keyword: Any) -> Any:
+    return _count(ctx, app, keyword, lambda p: p.free if p.min_free is None else p.min_free)
+
+
+@LICENSE.classmethod("CheckAppLicenseUsed", "Recount a feature's use from the units held and fix "
+                     "the internal count.",
+                     "Returns \"CountedUsage,InternalUsageCountBeforeAdjustment,"
+                     "AppLicensesRecovered\"; \"\" when the keyword is absent or not numeric.",
+                     "(AppName, FeatureKeyword)")
+def check_app_license_used(ctx: Any, app: Any, keyword: Any) -> str:
+    pool = _pool(ctx, app, keyword)
+    if pool is None or not pool.numeric:
+        return ""
+    counted, before, recovered = apps(ctx).recount(to_str(deref(app)), pool.keyword)
+    return f"{counted},{before},{recovered}"
+
+
+@LICENSE.classmethod("IsAppLicensed", "1 if the application (and the feature, if given) is "
+                     "licensed.", signature="(AppName, FeatureKeyword)")
+def is_app_licensed(ctx: Any, app: Any, keyword: Any = "") -> int:
+    registry = apps(ctx)
+    name = to_str(deref(app))
+    if not registry.is_loaded(name):
+        return 0
+    word = to_str(deref(keyword))
+    return 1 if not word or registry.pool(name, word) is not None else 0
+
+
+@LICENSE.classmethod("GetAppNames", "The loaded application names as a $LIST.",
+                     "AppTypes holds letters: I InterSystems applications (ISC.*), P protected "
+                     "sections of the key, U unprotected ones loaded from files.", "(AppTypes)")
+def get_app_names(ctx: Any, kinds: Any = "IPU") -> str:
+    wanted = to_str(deref(kinds)).upper() or "IPU"
+    registry = apps(ctx)
+    protected = registry.names(protected=True)
+    names: list[str] = []
+    if "I" in wanted:
+        names += [n for n in protected if n.startswith(ISC_PREFIX)]
+    if "P" in wanted:
+        names += [n for n in protected if not n.startswith(ISC_PREFIX)]
+    if "U" in wanted:
+        names += registry.names(protected=False)
+    return lists.listbuild(*sorted(set(names))) if names else ""
+
+
+@LICENSE.query("ApplicationUserList", ("UserId", "Type", "Connects", "MaxCon", "CSPCon", "LU",
+                                       "Active", "Grace", "AppLicenses"),
+               "License users holding units of an application, with what they hold.",
+               "With ShowCounts true AppLicenses lists keyword=times taken, else keywords.",
+               "(AppName=\"ISC.TrakCare\", ShowCounts=0)")
+def application_user_list(ctx: Any, app: Any = "ISC.TrakCare",
+                          show_counts: Any = 0) -> Iterator[tuple]:
+    instance = ctx.host.instance
+    taken = apps(ctx).taken_by(to_str(deref(app)))
+    now = instance.clock.now()
+    for license_id, held in taken.items():
+        entry = instance.table.entry(license_id)
+        pieces = [f"{k}={n}" if is_true(deref(show_counts)) else k for k, n in held]
+        if entry is None:
+            yield (license_id, "", 0, MAX_CONNECTIONS, 0, 0, 0, 0, lists.listbuild(*pieces))
+            continue
+        yield (license_id, entry.kind, entry.connections, MAX_CONNECTIONS, entry.csp,
+               entry.units, int(now - entry.since), grace_remaining(entry, now),
+               lists.listbuild(*pieces))

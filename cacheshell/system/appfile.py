@@ -1,0 +1,94 @@
+"""Reading an application license: one [AppName] section of a standard .ini file.
+
+LoadAppLicenseFile's return codes say what was wrong; a failed load changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+# LoadAppLicenseFile return codes.
+LOADED = 0
+NOT_FOUND = 1  # no file, no such section, or an empty or malformed section
+TOO_LARGE = 2
+NO_MEMORY = 4
+TOO_LONG = 5  # a keyword or a value longer than MAX_NAME
+NAME_TOO_LONG = 6
+
+MAX_NAME = 47
+MAX_SECTION = 16536  # characters, counting one NUL per keyword=value line
+MAX_FILE_NAME = 1024
+_APP_NAME = re.compile(r"[A-Za-z0-9]+")
+
+
+@dataclass(frozen=True)
+class AppLicense:
+    name: str
+    items: tuple[tuple[str, str], ...]  # (keyword, value) in file order
+
+    def value(self, keyword: str) -> str | None:
+        return next((v for k, v in self.items if k == keyword), None)
+
+
+class AppFileError(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+def is_numeric(value: str) -> bool:
+    """Numeric values are counted pools; anything else can only be read."""
+    return bool(re.fullmatch(r"\d+", value.strip()))
+
+
+def read_app_license(path: str, app: str) -> AppLicense:
+    """Read section [app] of the file; raises AppFileError carrying the return code."""
+    if len(app) > MAX_NAME:
+        raise AppFileError(NAME_TOO_LONG, f"application name longer than {MAX_NAME} characters")
+    if not _APP_NAME.fullmatch(app):
+        raise AppFileError(NOT_FOUND, "an application name is letters and digits, no period")
+    if len(path) > MAX_FILE_NAME:
+        raise AppFileError(NOT_FOUND, "file name too long")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AppFileError(NOT_FOUND, f"cannot read {path}: {exc}") from None
+    lines = _section_lines(text, app)
+    if lines is None:
+        raise AppFileError(NOT_FOUND, f"no section [{app}] in {path}")
+    items: list[tuple[str, str]] = []
+    size = 0
+    for line in lines:
+        if "=" not in line:
+            raise AppFileError(NOT_FOUND, f"malformed line in [{app}]: {line!r}")
+        keyword, value = (part.strip() for part in line.split("=", 1))
+        if not keyword:
+            raise AppFileError(NOT_FOUND, f"a line of [{app}] has no keyword")
+        if len(keyword) > MAX_NAME or len(value) > MAX_NAME:
+            raise AppFileError(TOO_LONG, f"keyword or value longer than {MAX_NAME} characters")
+        if any(k == keyword for k, _ in items):
+            raise AppFileError(NOT_FOUND, f"keyword {keyword!r} appears twice in [{app}]")
+        items.append((keyword, value))
+        size += len(keyword) + 1 + len(value) + 1  # keyword=value and its NUL
+    if not items:
+        raise AppFileError(NOT_FOUND, f"section [{app}] is empty")
+    if size > MAX_SECTION:
+        raise AppFileError(TOO_LARGE, f"section [{app}] holds more than {MAX_SECTION} characters")
+    return AppLicense(app, tuple(items))
+
+
+def _section_lines(text: str, app: str) -> list[str] | None:
+    found: list[str] | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            if found is not None:
+                break
+            if line[1:-1] == app:  # section names are case-sensitive
+                found = []
+            continue
+        if found is not None and line and not line.startswith(";"):
+            found.append(line)
+    return found
