@@ -12,31 +12,27 @@ from cacheshell.system.authkey import (
     PLATFORMS,
     PRODUCTS,
     current_platform_code,
-    describe,
 )
 from cacheshell.system.keyfile import (
     RESERVED_SECTIONS,
     KeyFileError,
     Sections,
     format_date,
-    license_rows,
     parse_date,
     parse_sections,
     render_key_file,
 )
 from cacheshell.system.keys import (
     TRAINING_KEY_SPEC,
-    LicenseKey,
     check_key,
     issue_key,
     read_key,
 )
 from cacheshell.system.layout import cacheshell_home
+from cacheshell.system.reports import format_rows, key_report
 from cacheshell.system.signing import training_private_key, trusted_public_keys
 
-# CKEY puts values at column 26: five spaces, then "Label =" padded to 20.
-_INDENT = 5
-_LABEL_WIDTH = 20
+__all__ = ["add_key_commands", "format_rows", "key_report", "run_key_command"]
 
 
 def add_key_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -79,25 +75,6 @@ def run_key_command(args: argparse.Namespace) -> int:
     except KeyFileError as exc:
         sys.stderr.write(f"cacheshell key: {exc.reason}\n")
         return 2
-
-
-def format_rows(rows: list[tuple[str, str]], indent: int = _INDENT) -> list[str]:
-    """CKEY-style lines: label, '=', value aligned in one column."""
-    lines = []
-    for label, value in rows:
-        head = f"{' ' * indent}{label} ="
-        width = indent + _LABEL_WIDTH
-        lines.append((f"{head:<{width}}" if len(head) < width else head + " ") + value)
-    return [line.rstrip() for line in lines]
-
-
-def key_report(path: str, key: LicenseKey, status: str) -> str:
-    """The whole `key show` text for a readable key."""
-    lines = [f"License key file '{path}'", "", *format_rows(license_rows(key.file)), ""]
-    lines += [*format_rows(describe(key.authorization)), ""]
-    for name, pairs in key.file.app_sections:
-        lines += [f"{' ' * _INDENT}[{name}]", *format_rows(list(pairs), _INDENT + 2), ""]
-    return "\n".join([*lines, status]) + "\n"
 
 
 def _issue(args: argparse.Namespace) -> int:

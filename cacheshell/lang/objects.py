@@ -80,6 +80,11 @@ class ClassDef:
         member = self.class_methods.get(name)
         if member is not None:
             return member.impl(ctx, *with_defaults(member.impl, args, 1))
+        # Inherited by name prefix (Help() on every %SYSTEM class, whenever it was defined); such
+        # a method is told the class it was called on, as $CLASSNAME() tells a Caché one.
+        member = ctx.registry.inherited_method(self.name, name)
+        if member is not None:
+            return member.impl(ctx, self, *with_defaults(member.impl, args, 2))
         if name == "%New" and self.instance_type is not None:
             new = self.instance_type.on_new
             return self.instance_type(ctx, self, *with_defaults(new, args, 1))
@@ -159,6 +164,8 @@ class ObjectInstance:
 class Registry:
     def __init__(self) -> None:
         self.classes: dict[str, ClassDef] = {}
+        # Class-name prefix -> class methods every class so named inherits, by name.
+        self.inheritance: dict[str, dict[str, Member]] = {}
 
     def define(self, name: str, summary: str,
                instance_type: type[ObjectInstance] | None = None,
@@ -168,6 +175,25 @@ class Registry:
             cls = self.classes[name] = ClassDef(name, summary, instance_type,
                                                 superclasses=superclasses)
         return cls
+
+    def inherit(self, prefix: str, member: Member) -> None:
+        """Every class whose name starts with prefix, now or later, has this class method (as
+        each %SYSTEM class has Help() from %SYSTEM.Help). Its impl takes (ctx, cls, *args)."""
+        self.inheritance.setdefault(prefix, {})[member.name] = member
+
+    def inherited_method(self, class_name: str, name: str) -> Member | None:
+        for prefix, members in self.inheritance.items():
+            if class_name.startswith(prefix) and name in members:
+                return members[name]
+        return None
+
+    def all_class_methods(self, cls: ClassDef) -> dict[str, Member]:
+        """A class's own class methods and those it inherits by name prefix."""
+        found: dict[str, Member] = {}
+        for prefix, members in self.inheritance.items():
+            if cls.name.startswith(prefix):
+                found.update(members)
+        return found | cls.class_methods
 
     def resolve(self, name: str) -> ClassDef:
         """Find a class as ##class() does: %Name means %Library.Name, Name means User.Name."""

@@ -26,6 +26,7 @@ MESSAGES: dict[int, str] = {
     5035: "General exception Name '%1' Code '%2' Data '%3'",
     5351: "Class '%1' does not exist",
     5376: "Method or Property '%1' does not exist in this class.",
+    5660: "Query '%1' does not exist",
     5915: "Cannot allocate a license",
 }
 

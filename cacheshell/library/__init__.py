@@ -2,7 +2,19 @@
 
 from cacheshell.lang import dynamic, exceptions  # noqa: F401  (%Dynamic*, %Exception.*)
 from cacheshell.library import (  # noqa: F401
+    config_licenseservers,  # Config.LicenseServers
+    help,  # Help() on every %SYSTEM class
     key_page,  # noqa: F401,E402
+    license_queries,  # the local %SYSTEM.License queries
+    monitor_license,  # %Monitor.System.License
+    resultset,  # %ResultSet, %SQL.Statement
+    system_license,  # %SYSTEM.License: login, limits (and, below, the rest)
+    system_license_activation,
+    system_license_apps,  # application licensing
+    system_license_counts,
+    system_license_keys,
+    system_license_reports,
     system_status,
     system_version,
+    training,  # Training.World, Training.Client, Training.Group, Training.CSPSession
 )

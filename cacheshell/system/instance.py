@@ -13,6 +13,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from cacheshell.system import authkey, keys, signing
+from cacheshell.system.appfile import AppLicense
+from cacheshell.system.applications import Applications
 from cacheshell.system.clock import InstanceClock
 from cacheshell.system.console import WARNING, ConsoleLog
 from cacheshell.system.cpf import Cpf
@@ -98,13 +100,16 @@ class Instance:
         messages: list[str] = []
         with self.store.transaction():
             db = self.store.db
-            for table in ("processes", "entries", "csp_sessions"):
+            # Shared memory starts empty: processes, sessions and loaded application licenses.
+            for table in ("processes", "entries", "csp_sessions", "app_taken", "app_licenses"):
                 db.execute(f"DELETE FROM {table}")
             for name in ("consumed", "max_consumed", "max_connections", "max_csp",
+                         "max_users", "max_grace", "max_processes", "alert_low",
                          "limit_exceeded", "diagnostic_pid", "nak", "pending_reason"):
                 self.store.put(name, None)
             self.store.put("consumed", 0)
             messages += self._load_key_at_start()
+            self._load_protected_applications()
             self.store.put("min_available", self.table.limits().capacity)
             self.store.put("status", "up")
             self.store.put("started", self.clock.now())
@@ -113,6 +118,15 @@ class Instance:
         self._remove_stale_temporaries()
         self.log.write(f"Instance {self.name} started")
         return messages
+
+    def _load_protected_applications(self) -> None:
+        """The application sections of the active key, protected by its signature."""
+        key = self.active_key()
+        if key is None:
+            return
+        applications = Applications(self.store, self.clock.now)
+        for name, items in key.file.app_sections:
+            applications.load(AppLicense(name, tuple(items)), protected=True)
 
     def _remove_stale_temporaries(self) -> None:
         """Temporary files of writes that a crash interrupted (.name.PID.tmp, PID gone)."""
@@ -161,6 +175,23 @@ class Instance:
     def _set_active(self, key: LicenseKey | None, reason: str) -> None:
         self.store.put("active_key", render_key_file(key.file) if key is not None else None)
         self.store.put("key_reason", reason)
+
+    # -- the low-availability alert (%Monitor.System.License.SetAlert) -------------------------
+    def check_alert(self) -> str:
+        """After a login or logout: the alert message when available units have just fallen
+        below the SetAlert minimum, else "". It fires once per crossing and re-arms when
+        availability is back at the minimum or above."""
+        with self.store.transaction():
+            minimum = int(self.store.get("alert_minimum", 0))
+            available = self.table.limits().capacity - self.table.consumed()
+            low = minimum > 0 and available < minimum
+            fired = low and not self.store.get("alert_low", 0)
+            self.store.put("alert_low", int(low))
+        if not fired:
+            return ""
+        message = f"Available licenses have fallen below minimum of {minimum}"
+        self.log.write(message, WARNING)
+        return message
 
     # -- the active key ------------------------------------------------------------------------
     def active_key(self) -> LicenseKey | None:
@@ -221,6 +252,8 @@ class Instance:
                 return f"0|{reason}"
             message = self._grow_table(current, new)
             self._set_active(new, "")
+            Applications(self.store, self.clock.now).drop_protected()
+            self._load_protected_applications()
             self.store.put("pending_reason", None)
             if message:
                 self.log.write(message, WARNING)

@@ -7,10 +7,17 @@ store's state, so every process attached to the instance decides from the same f
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cacheshell.system import table
+from cacheshell.system.applications import (
+    process_holder,
+    release_application_units,
+    session_holder,
+)
 from cacheshell.system.store import Store
 from cacheshell.system.table import Decision, Entry, Limits
 
@@ -59,17 +66,17 @@ class LicenseTable:
     # -- reading -------------------------------------------------------------------------------
     def entry(self, license_id: str) -> Entry | None:
         row = self.store.db.execute(
-            "SELECT license_id, connections, csp, per_process, since, grace_until FROM entries "
-            "WHERE license_id=?", (license_id,)).fetchone()
-        return None if row is None else Entry(row[0], row[1], row[2], bool(row[3]), row[4], row[5])
+            "SELECT license_id, connections, csp, per_process, since, grace_until, peak "
+            "FROM entries WHERE license_id=?", (license_id,)).fetchone()
+        return None if row is None else _entry(row)
 
     def entries(self) -> list[Entry]:
         with self.store.transaction():
             self._expire_grace()
             rows = self.store.db.execute(
-                "SELECT license_id, connections, csp, per_process, since, grace_until "
+                "SELECT license_id, connections, csp, per_process, since, grace_until, peak "
                 "FROM entries ORDER BY since, license_id").fetchall()
-        return [Entry(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in rows]
+        return [_entry(r) for r in rows]
 
     def processes(self) -> list[ProcessRow]:
         rows = self.store.db.execute(
@@ -84,12 +91,16 @@ class LicenseTable:
         return None if row is None else ProcessRow(*row)
 
     def limits(self) -> Limits:
-        s = self.store
-        capacity = int(s.get("capacity", 0))
-        user_limit = int(s.get("user_limit", 0))
-        if user_limit:
-            capacity = min(capacity, user_limit)
-        return Limits(capacity, int(s.get("connection_limit", 0)), bool(s.get("nak", 0)))
+        return _limits(self._state(*_LIMITS))
+
+    def _state(self, *names: str) -> dict[str, Any]:
+        """Several values of the state table in one statement (missing and NULL ones left out):
+        a login reads a dozen of them, and each statement costs as much as the rule itself."""
+        marks = ", ".join("?" * len(names))
+        rows = self.store.db.execute(
+            f"SELECT name, value FROM state WHERE name IN ({marks}) AND value IS NOT NULL",
+            names).fetchall()
+        return dict(rows)
 
     def consumed(self) -> int:
         return int(self.store.get("consumed", 0))
@@ -105,7 +116,7 @@ class LicenseTable:
         login) and SYSTEM ones take none; DIAGNOSTIC takes the one reserved unit if it is free."""
         with self.store.transaction():
             now = self.now()
-            self._expire_grace()
+            self._expire_grace(now)
             self.reclaim_dead()
             if kind == DIAGNOSTIC:
                 holder = self.store.get("diagnostic_pid")
@@ -126,10 +137,10 @@ class LicenseTable:
                 self._track_peaks()
             return decision
 
-    def detach(self, pid: int) -> None:
+    def detach(self, pid: int, reason: str = "process ended") -> None:
         """A process ends (exit, HALT, kill): its unit and its share of its ID return."""
         with self.store.transaction():
-            self._remove_process(pid)
+            self._remove_process(pid, reason)
 
     def relogin(self, pid: int, license_id: str) -> Decision:
         """$SYSTEM.License.Login(): move a process to another license ID, giving up the old one
@@ -193,6 +204,26 @@ class LicenseTable:
                 (self.now(), session_id))
             return cur.rowcount == 1
 
+    def csp_login(self, session_id: str, license_id: str, username: str) -> Decision:
+        """%CSP.Session.Login(): the session moves to the user's license ID, giving up its own
+        (without a grace period) only when the new one was granted."""
+        with self.store.transaction():
+            self.expire_sessions()
+            row = self.store.db.execute(
+                "SELECT license_id FROM csp_sessions WHERE id=?", (session_id,)).fetchone()
+            if row is None:
+                return Decision(False, None, reason="no such CSP session")
+            if row[0] == license_id:
+                return Decision(True, self.entry(license_id))
+            now = self.now()
+            decision = self._connect(license_id, now, None, csp=True)
+            if decision.granted:
+                self._release(row[0], now, None, csp=True, reason="CSP session logged in")
+                self.store.db.execute(
+                    "UPDATE csp_sessions SET license_id=?, username=? WHERE id=?",
+                    (license_id, username, session_id))
+            return decision
+
     def csp_end(self, session_id: str) -> bool:
         with self.store.transaction():
             return self._end_session(session_id, self.now(), "CSP session ended")
@@ -212,14 +243,16 @@ class LicenseTable:
     def _connect(self, license_id: str, now: float, pid: int | None,
                  csp: bool = False) -> Decision:
         entry = self.entry(license_id)
-        decision = table.connect(entry, license_id, self.consumed(), self.limits(), now, csp)
+        state = self._state(*_CONSUME)
+        decision = table.connect(entry, license_id, int(state.get("consumed", 0)),
+                                 _limits(state), now, csp)
         if not decision.granted:
             self.store.event(now, "denied", license_id, pid, decision.reason)
             if decision.logged:
                 self.store.add("limit_exceeded", 1)
             return decision
         self._write(license_id, decision.entry)
-        self._consume(decision.units_delta)
+        self._consume(decision.units_delta, state)
         kind = "grant" if entry is None or entry.empty else "connect"
         self.store.event(now, kind, license_id, pid, f"units {decision.units_delta:+d}")
         if decision.transition:
@@ -235,12 +268,13 @@ class LicenseTable:
         decision = table.disconnect(entry, now, csp, pages)
         self._write(license_id, decision.entry)
         self._consume(decision.units_delta)
+        if entry.per_process and (decision.entry is None or not decision.entry.per_process):
+            self.store.event(now, "reset", license_id, pid, "per-process counting reset")
         if decision.entry is None:
             self.store.event(now, "release", license_id, pid, reason)
-        elif entry.per_process and not decision.entry.per_process:
-            self.store.event(now, "reset", license_id, pid, "per-process counting reset")
         elif decision.entry.grace_until is not None and entry.grace_until is None:
             self.store.event(now, "grace", license_id, pid, "held for the CSP grace period")
+            self._track_peaks()  # one more session in grace: MaxCSPGrace may rise
 
     def _remove_process(self, pid: int, reason: str = "process ended") -> None:
         proc = self.process(pid)
@@ -248,6 +282,8 @@ class LicenseTable:
             return
         now = self.now()
         self.store.db.execute("DELETE FROM processes WHERE pid=?", (pid,))
+        # Application licenses go back together with the Caché license.
+        release_application_units(self.store, process_holder(pid))
         if proc.kind == DIAGNOSTIC:
             self.store.put("diagnostic_pid", None)
         elif proc.license_id:
@@ -264,11 +300,12 @@ class LicenseTable:
         if row is None:
             return False
         self.store.db.execute("DELETE FROM csp_sessions WHERE id=?", (session_id,))
+        release_application_units(self.store, session_holder(session_id))
         self._release(row[0], now, None, csp=True, pages=row[1], reason=reason)
         return True
 
-    def _expire_grace(self) -> None:
-        now = self.now()
+    def _expire_grace(self, now: float | None = None) -> None:
+        now = self.now() if now is None else now
         rows = self.store.db.execute(
             "SELECT license_id FROM entries WHERE grace_until IS NOT NULL AND grace_until <= ?",
             (now,)).fetchall()
@@ -286,22 +323,27 @@ class LicenseTable:
             self.store.db.execute("DELETE FROM entries WHERE license_id=?", (license_id,))
             return
         self.store.db.execute(
-            "INSERT INTO entries(license_id, connections, csp, per_process, since, grace_until) "
-            "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(license_id) DO UPDATE SET "
+            "INSERT INTO entries(license_id, connections, csp, per_process, since, grace_until, "
+            "peak) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(license_id) DO UPDATE SET "
             "connections=excluded.connections, csp=excluded.csp, "
             "per_process=excluded.per_process, since=excluded.since, "
-            "grace_until=excluded.grace_until",
+            "grace_until=excluded.grace_until, peak=excluded.peak",
             (license_id, entry.connections, entry.csp, int(entry.per_process), entry.since,
-             entry.grace_until))
+             entry.grace_until, entry.peak))
 
-    def _consume(self, delta: int) -> None:
+    def _consume(self, delta: int, state: dict[str, Any] | None = None) -> None:
+        """Count `delta` units; `state` is what the caller read of _CONSUME in this transaction
+        (it holds the write lock, so no other process has changed it since)."""
         if not delta:
             return
-        consumed = self.store.add("consumed", delta)
-        if consumed > int(self.store.get("max_consumed", 0)):
+        if state is None:
+            state = self._state(*_CONSUME)
+        consumed = int(state.get("consumed", 0)) + delta
+        self.store.put("consumed", consumed)
+        if consumed > int(state.get("max_consumed", 0)):
             self.store.put("max_consumed", consumed)
-        available = self.limits().capacity - consumed
-        low = self.store.get("min_available")
+        available = _limits(state).capacity - consumed
+        low = state.get("min_available")
         if low is None or available < int(low):
             self.store.put("min_available", available)
 
@@ -314,10 +356,52 @@ class LicenseTable:
              os_start_time(os_pid) if os_pid else None, parent))
 
     def _track_peaks(self) -> None:
-        db = self.store.db
-        connections = db.execute("SELECT count(*) FROM processes").fetchone()[0]
-        if connections > int(self.store.get("max_connections", 0)):
-            self.store.put("max_connections", connections)
-        csp = db.execute("SELECT count(*) FROM csp_sessions").fetchone()[0]
-        if csp > int(self.store.get("max_csp", 0)):
-            self.store.put("max_csp", csp)
+        # Connections, CSP sessions, distinct users, sessions in grace and user processes each
+        # have a peak (ShowCounts, MaxCSPGrace, ProcMaxConsumed).
+        counts = self.store.db.execute(_PEAK_COUNTS).fetchone()
+        peaks = self._state(*_PEAKS)
+        for name, count in zip(_PEAKS, counts, strict=True):
+            if count > int(peaks.get(name, 0)):
+                self.store.put(name, count)
+
+
+def _entry(row: tuple) -> Entry:
+    return Entry(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6])
+
+
+# Counted at every login, these must not scan the tables: each is a count(*) (which SQLite
+# answers from the b-tree) less a count over a partial index (entries_idle, processes_not_user
+# in the store's schema) that holds only the few rows left out.
+_IDLE = "connections = 0 AND csp = 0"
+_NOT_USER = f"kind IN ('{SYSTEM}', '{SERVER}')"
+_ACTIVE_USERS = f"(SELECT count(*) FROM entries) - (SELECT count(*) FROM entries WHERE {_IDLE})"
+_IN_GRACE = "(SELECT count(*) FROM entries WHERE grace_until IS NOT NULL)"
+_USER_PROCESSES = (f"(SELECT count(*) FROM processes) - "
+                   f"(SELECT count(*) FROM processes WHERE {_NOT_USER})")
+_PEAKS = ("max_connections", "max_csp", "max_users", "max_grace", "max_processes")
+_PEAK_COUNTS = (f"SELECT (SELECT count(*) FROM processes), (SELECT count(*) FROM csp_sessions), "
+                f"{_ACTIVE_USERS}, {_IN_GRACE}, {_USER_PROCESSES}")
+_LIMITS = ("capacity", "user_limit", "connection_limit", "nak")
+_CONSUME = ("consumed", "max_consumed", "min_available", *_LIMITS)
+
+
+def _limits(state: dict[str, Any]) -> Limits:
+    capacity = int(state.get("capacity", 0))
+    user_limit = int(state.get("user_limit", 0))
+    if user_limit:
+        capacity = min(capacity, user_limit)
+    return Limits(capacity, int(state.get("connection_limit", 0)), bool(state.get("nak", 0)))
+
+
+def active_users(db: sqlite3.Connection) -> int:
+    """License IDs with a process or a CSP session now (those only in grace are not active)."""
+    return db.execute(f"SELECT {_ACTIVE_USERS}").fetchone()[0]
+
+
+def in_grace(db: sqlite3.Connection) -> int:
+    return db.execute(f"SELECT {_IN_GRACE}").fetchone()[0]
+
+
+def user_processes(db: sqlite3.Connection) -> int:
+    """Processes that hold, or wait for, a license: all but System and Server ones."""
+    return db.execute(f"SELECT {_USER_PROCESSES}").fetchone()[0]

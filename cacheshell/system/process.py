@@ -58,6 +58,9 @@ class InstanceProcess:
         self.kind = USER
         self.commands = 0
         self.attached = False
+        # The low-availability alert this process's last login or logout fired ("" if none),
+        # for the library to pass on to the notification method.
+        self.alert = ""
 
     # -- identification -------------------------------------------------------------------
     def automatic_license_id(self) -> str:
@@ -94,6 +97,7 @@ class InstanceProcess:
         self.kind = row.kind if row else kind
         self.license_id = row.license_id if row else license_id
         self.attached = True
+        self.alert = self.instance.check_alert()
         return decision
 
     def refused(self, decision: Decision) -> None:
@@ -107,6 +111,7 @@ class InstanceProcess:
         if self.attached:
             self.instance.table.detach(self.pid)
             self.attached = False
+            self.alert = self.instance.check_alert()
 
     def login(self, identifier: str) -> int:
         """Login(): returns the connections now under identifier@client, or 0 when refused."""
@@ -116,6 +121,7 @@ class InstanceProcess:
             self.refused(decision)
             return 0
         self.license_id, self.kind = license_id, USER
+        self.alert = self.instance.check_alert()
         return self.instance.table.connection_count(license_id)
 
     def tick(self) -> float:

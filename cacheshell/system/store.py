@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS entries (
     csp INTEGER NOT NULL,
     per_process INTEGER NOT NULL,
     since REAL NOT NULL,
-    grace_until REAL
+    grace_until REAL,
+    peak INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entries_grace ON entries (grace_until) WHERE grace_until IS NOT NULL;
 CREATE TABLE IF NOT EXISTS processes (
@@ -39,6 +40,9 @@ CREATE TABLE IF NOT EXISTS processes (
     commands INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS processes_license ON processes (license_id);
+-- The few rows the license table's peak counts leave out (see license_table.py).
+CREATE INDEX IF NOT EXISTS entries_idle ON entries (license_id) WHERE connections = 0 AND csp = 0;
+CREATE INDEX IF NOT EXISTS processes_not_user ON processes (pid) WHERE kind IN ('System', 'Server');
 CREATE INDEX IF NOT EXISTS processes_os ON processes (os_pid) WHERE os_pid IS NOT NULL;
 CREATE TABLE IF NOT EXISTS csp_sessions (
     id TEXT PRIMARY KEY,
@@ -50,6 +54,14 @@ CREATE TABLE IF NOT EXISTS csp_sessions (
     timeout REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS app_licenses (
+    app TEXT NOT NULL, keyword TEXT NOT NULL, value TEXT NOT NULL, pos INTEGER NOT NULL,
+    protected INTEGER NOT NULL, used INTEGER NOT NULL, min_free INTEGER,
+    PRIMARY KEY (app, keyword)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS app_taken (
+    app TEXT NOT NULL, keyword TEXT NOT NULL, license_id TEXT NOT NULL, holder TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (app, keyword, license_id, holder)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS durations (bucket INTEGER PRIMARY KEY, count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY,
@@ -67,16 +79,27 @@ class Store:
 
     def __init__(self, mgr: Path) -> None:
         self.path = mgr / DATABASE_NAME
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
-                                  check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=30000")
+        self._db: sqlite3.Connection | None = None
         self._depth = 0
         self.db.executescript(_SCHEMA)  # idempotent; executescript commits by itself
 
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection, opened on first use (again after close())."""
+        if self._db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
+                                 check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            self._db = db
+        return self._db
+
     def close(self) -> None:
-        self.db.close()
+        """Give back the connection's file descriptors; a later use opens it again."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -27,6 +27,7 @@ class Entry:
     per_process: bool = False  # passed MAX_CONNECTIONS: one unit per connection until reset
     since: float = 0.0  # when the ID took its first unit
     grace_until: float | None = None  # a CSP session ended after one page: held until then
+    peak: int = 0  # most connections at once since the ID took its unit (MaxCon in reports)
 
     @property
     def units(self) -> int:
@@ -81,7 +82,8 @@ def connect(entry: Entry | None, license_id: str, consumed: int, limits: Limits,
     ):
         # A returning CSP user takes back the unit held in grace.
         current = replace(entry, grace_until=None)
-    after = replace(current, connections=new_count, csp=current.csp + (1 if csp else 0))
+    after = replace(current, connections=new_count, csp=current.csp + (1 if csp else 0),
+                    peak=max(current.peak, new_count))
     transition = False
     if not after.per_process and after.connections > MAX_CONNECTIONS:
         after = replace(after, per_process=True)

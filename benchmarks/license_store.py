@@ -1,0 +1,125 @@
+"""The license store's speed and size, each as a ratio against a baseline measured in the same
+run on the same disk. Not a test: run it alone, or through benchmarks/run.py.
+
+Figures (targets from the issues in brackets):
+  login+logout  pairs per second through LicenseTable.attach/detach vs raw sqlite3 insert+delete
+                transactions with the same pragmas (WAL, synchronous=NORMAL)          [>= 50%]
+  bytes/entry   database file size / entries after 100,000 logins through the table
+                (one process and one license ID each), vs the raw bytes of the ID   [<= 288 B]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cacheshell.system import authkey, keys, signing  # noqa: E402
+from cacheshell.system.instance import Instance  # noqa: E402
+from cacheshell.system.keyfile import render_key_file  # noqa: E402
+from cacheshell.system.layout import InstanceLayout  # noqa: E402
+from cacheshell.system.license_table import USER  # noqa: E402
+
+PAIRS = 2000
+REPEATS = 5
+ENTRIES = 100_000
+BATCH = 1000  # logins per transaction while filling the table for the size figure
+Row = Callable[[str, str, str, float, str], None]
+
+
+def started_instance(home: Path, name: str) -> Instance:
+    """An instance whose key never runs out, so every login is granted."""
+    key = keys.issue_from_spec(keys.KeySpec(units=999_999, multi=True),
+                               signing.training_private_key(), authkey.current_platform_code())
+    instance = Instance.create(InstanceLayout(home, name), key_text=render_key_file(key.file))
+    instance.start()
+    return instance
+
+
+def table_pairs_per_second(instance: Instance, first_pid: int) -> float:
+    """Logins and logouts under distinct IDs; no OS PID, so the figure is the table's own."""
+    table = instance.table
+    start = time.perf_counter()
+    for n in range(first_pid, first_pid + PAIRS):
+        table.attach(n, f"user{n}", USER, "10.0.0.1", "bench", os_pid=None)
+        table.detach(n)
+    return PAIRS / (time.perf_counter() - start)
+
+
+def raw_database(directory: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(directory / "raw.db", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE IF NOT EXISTS logins (license_id TEXT PRIMARY KEY, pid INTEGER, "
+               "started REAL) WITHOUT ROWID")
+    return db
+
+
+def raw_pairs_per_second(db: sqlite3.Connection, first_pid: int) -> float:
+    """The least a login and a logout can cost: one insert and one delete transaction."""
+    start = time.perf_counter()
+    for n in range(first_pid, first_pid + PAIRS):
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO logins VALUES (?, ?, ?)", (f"user{n}", n, time.time()))
+        db.execute("COMMIT")
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("DELETE FROM logins WHERE license_id=?", (f"user{n}",))
+        db.execute("COMMIT")
+    return PAIRS / (time.perf_counter() - start)
+
+
+def bytes_per_entry(home: Path) -> tuple[float, float]:
+    """(database bytes per entry, bytes of the license ID text per entry) at ENTRIES entries."""
+    instance = started_instance(home, "SIZE")
+    # A page cache that holds the whole database: the figure is its size, not the filling's
+    # speed, and every login's peak counts would otherwise re-read their index pages from disk.
+    instance.store.db.execute("PRAGMA cache_size=-131072")
+    table = instance.table
+    for base in range(0, ENTRIES, BATCH):
+        with instance.store.transaction():
+            for n in range(base, base + BATCH):
+                table.attach(1_000_000 + n, f"user{n}", USER, "10.0.0.1", "bench", os_pid=None)
+    assert table.consumed() == ENTRIES
+    instance.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = os.path.getsize(instance.store.path)
+    id_bytes = sum(len(f"user{n}") for n in range(ENTRIES))
+    instance.store.close()
+    return size / ENTRIES, id_bytes / ENTRIES
+
+
+def report(row: Row) -> None:
+    home = Path(tempfile.mkdtemp(prefix="cacheshell-bench-store-"))
+    try:
+        instance = started_instance(home, "RATE")
+        db = raw_database(home)
+        ours, raw = [], []
+        for repeat in range(REPEATS):  # interleaved, so drift in the machine hits both alike
+            ours.append(table_pairs_per_second(instance, 10_000 + repeat * PAIRS))
+            raw.append(raw_pairs_per_second(db, 10_000 + repeat * PAIRS))
+        mine, theirs = statistics.median(ours), statistics.median(raw)
+        row("login+logout (pairs/s)", f"{mine:,.0f}", f"raw sqlite3 {theirs:,.0f}",
+            mine / theirs, ">= 0.50x")
+        instance.store.close()
+        db.close()
+        size, text = bytes_per_entry(home)
+        row("bytes per entry @100k", f"{size:,.0f}", f"license ID text {text:,.1f}",
+            size / text, "<= 288 B")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _row(name: str, value: str, baseline: str, ratio: float, target: str) -> None:
+    print(f"{name:<28} {value:>14} {baseline:>28} {ratio:>8.2f}x  {target}")
+
+
+if __name__ == "__main__":
+    print(f"{'figure':<28} {'cacheshell':>14} {'baseline':>28} {'ratio':>9}  target")
+    report(_row)

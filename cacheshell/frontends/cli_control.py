@@ -1,0 +1,246 @@
+"""`cacheshell control create|list|start|stop|restart`, `cacheshell log` and `cacheshell events`:
+instance control as ccontrol does it, and the two logs an administrator reads."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sqlite3
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from cacheshell import __version__
+from cacheshell.system import authkey, keys, signing
+from cacheshell.system.instance import LOG_FILE, MISSING_KEY, Instance, InstanceError
+from cacheshell.system.keyfile import KeyFileError
+from cacheshell.system.layout import (
+    DEFAULT_INSTANCE,
+    InstanceLayout,
+    cacheshell_home,
+    find_instance,
+)
+from cacheshell.system.world import World, format_events
+
+# Caché instance names: a letter, then letters, digits and underscores; stored in capitals.
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+_INDENT = " " * 8
+DEFAULT_LINES = 20
+
+
+class ControlError(Exception):
+    """A control command cannot be done; the message says why."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cacheshell")
+    commands = parser.add_subparsers(dest="command", required=True)
+    control = commands.add_parser("control", help="create, list, start and stop instances")
+    actions = control.add_subparsers(dest="action", required=True,
+                                     metavar="{create,list,start,stop,restart}")
+    create = actions.add_parser("create", help="create an instance (down until started)")
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--evaluation", action="store_true",
+                        help="an evaluation instance: runs without a key")
+    create.add_argument("--key", metavar="FILE", help="install this license key file")
+    actions.add_parser("list", help="every instance, its status and its key")
+    for action, text in (("start", "start an instance"), ("stop", "shut an instance down"),
+                         ("restart", "stop and start an instance")):
+        actions.add_parser(action, help=text).add_argument("name", metavar="NAME")
+    for command, text in (("log", "the tail of the console log (cconsole.log)"),
+                          ("events", "the license event history")):
+        sub = commands.add_parser(command, help=text)
+        sub.add_argument("name", metavar="NAME", nargs="?", default=DEFAULT_INSTANCE)
+        sub.add_argument("-n", dest="lines", type=int, default=DEFAULT_LINES,
+                         help=f"how many lines (default {DEFAULT_LINES})")
+    return parser
+
+
+def run_control(argv: list[str]) -> int:
+    """Run a control, log or events command; 0 done, 2 refused (the reason on stderr)."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "control":
+            return _ACTIONS[args.action](args)
+        if args.lines < 0:
+            raise ControlError("-n must not be negative")
+        lines = _log(args) if args.command == "log" else _events(args)
+        if lines:
+            print("\n".join(lines))
+        return 0
+    except (ControlError, InstanceError, KeyFileError, OSError, sqlite3.Error) as exc:
+        reason = exc.reason if isinstance(exc, KeyFileError) else str(exc)
+        sys.stderr.write(f"cacheshell {args.command}: {reason}\n")
+        return 2
+
+
+# -- control -------------------------------------------------------------------------------------
+def _create(args: argparse.Namespace) -> int:
+    name = args.name
+    if not _NAME.fullmatch(name):
+        raise ControlError(f"not an instance name: {name!r} (a letter, then letters, digits, _)")
+    home = cacheshell_home()
+    existing = find_instance(home, name)
+    if existing is not None:
+        raise ControlError(f"instance {existing.name} already exists in {home}")
+    key_text = _checked_key(args.key, home) if args.key else None
+    layout = InstanceLayout(home, name.upper())
+    instance = Instance.create(layout, evaluation=args.evaluation, key_text=key_text)
+    instance.store.close()
+    print(f"Instance '{layout.name}' created in {layout.directory}")
+    print(f"Start it with: cacheshell control start {layout.name}")
+    return 0
+
+
+def _checked_key(path: str, home: Path) -> str:
+    """The text of a key file that would be valid here; an invalid one is refused with why."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ControlError(f"{path}: not a text file") from None
+    except OSError as exc:
+        raise ControlError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        key = keys.read_key(text)
+    except KeyFileError as exc:
+        raise ControlError(f"{path}: {exc.reason}") from None
+    check = keys.check_key(key, signing.trusted_public_keys(home),
+                           authkey.current_platform_code(), date.today())
+    if not check.valid:
+        raise ControlError(f"{path}: {check.reason}")
+    return text
+
+
+def _list(args: argparse.Namespace) -> int:
+    home = cacheshell_home()
+    layouts = sorted((InstanceLayout(home, entry.name) for entry in _instance_dirs(home)),
+                     key=lambda layout: layout.name.upper())
+    if not layouts:
+        print(f"No instances in {home}")
+        return 0
+    blocks = []
+    for layout in layouts:
+        instance = Instance(layout)
+        try:
+            blocks.append(_describe(instance))
+        finally:
+            instance.store.close()
+    print("\n\n".join(blocks))
+    return 0
+
+
+def _instance_dirs(home: Path) -> list[Path]:
+    if not home.is_dir():
+        return []
+    return [entry for entry in home.iterdir() if (entry / "mgr" / "cache.cpf").is_file()]
+
+
+def _describe(instance: Instance) -> str:
+    default = "   (default)" if instance.name.upper() == DEFAULT_INSTANCE else ""
+    if instance.is_up:
+        since = time.strftime("%a %b %e %H:%M:%S %Y",
+                              time.localtime(float(instance.store.get("started", 0))))
+        status = f"running, since {since}"
+    else:
+        status = "down"
+    rows = [("directory", str(instance.layout.directory)), ("versionid", __version__),
+            ("conf file", "cache.cpf"), ("status", status), ("license", key_summary(instance))]
+    return "\n".join([f"Instance '{instance.name}'{default}",
+                      *(f"{_INDENT}{label + ':':<14}{value}" for label, value in rows)])
+
+
+def key_summary(instance: Instance) -> str:
+    """The key in force (running) or the one start would read (down), in one line."""
+    if instance.is_up:
+        key = instance.active_key()
+        reason = instance.key_reason()
+    else:
+        key, reason = _key_on_disk(instance)
+    if key is not None:
+        return f"{key.units} units, {key.server} server, {key.license_type}, {key.product}"
+    if instance.evaluation and not instance.key_path.exists():
+        return f"Evaluation, {keys.EVALUATION_UNITS} units"
+    return f"no valid key: {reason or MISSING_KEY}"
+
+
+def _key_on_disk(instance: Instance) -> tuple[keys.LicenseKey | None, str]:
+    if not instance.key_path.exists():
+        return None, MISSING_KEY
+    try:
+        key = keys.load_key(instance.key_path)
+    except KeyFileError as exc:
+        return None, exc.reason
+    check = instance.check(key)
+    return (key, "") if check.valid else (None, check.reason)
+
+
+def _open(name: str) -> Instance:
+    home = cacheshell_home()
+    layout = find_instance(home, name)
+    if layout is None or not (layout.mgr / "cache.cpf").is_file():
+        raise ControlError(f"no instance named {name} in {home}")
+    return Instance(layout)
+
+
+def _start(args: argparse.Namespace) -> int:
+    instance = _open(args.name)
+    if instance.is_up:
+        raise ControlError(f"instance {instance.name} is already running")
+    _start_up(instance)
+    return 0
+
+
+def _stop(args: argparse.Namespace) -> int:
+    instance = _open(args.name)
+    if not instance.is_up:
+        raise ControlError(f"instance {instance.name} is not running")
+    instance.stop()
+    print(f"Instance '{instance.name}' stopped")
+    return 0
+
+
+def _restart(args: argparse.Namespace) -> int:
+    instance = _open(args.name)
+    if instance.is_up:
+        instance.stop()
+        print(f"Instance '{instance.name}' stopped")
+    _start_up(instance)
+    return 0
+
+
+def _start_up(instance: Instance) -> None:
+    for message in instance.start():
+        print(message)
+    # SYSTEM^%ZSTART runs as in Caché, after the license table is ready; its output goes to the
+    # console log.
+    from cacheshell import session
+
+    startup = getattr(session, "run_system_startup", None)
+    if startup is not None:
+        startup(instance)
+    print(f"Instance '{instance.name}' started")
+
+
+_ACTIONS = {"create": _create, "list": _list, "start": _start, "stop": _stop,
+            "restart": _restart}
+
+
+# -- the logs ------------------------------------------------------------------------------------
+def _log(args: argparse.Namespace) -> list[str]:
+    layout = find_instance(cacheshell_home(), args.name)
+    if layout is None:
+        raise ControlError(f"no instance named {args.name} in {cacheshell_home()}")
+    path = layout.mgr / LOG_FILE
+    if not path.exists() or not args.lines:
+        return []
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()[-args.lines:]
+
+
+def _events(args: argparse.Namespace) -> list[str]:
+    instance = _open(args.name)
+    try:
+        return format_events(World(instance).events(args.lines))
+    finally:
+        instance.store.close()
+

@@ -1,0 +1,204 @@
+"""%SYSTEM.License: license login, user identification and per-instance limits.
+
+The class is spread over several modules (counters, keys, activation, reports), all registering
+on the one ClassDef defined here. Members the model does not build yet (ShowSummary, ShowServer,
+the license server dumps, application licensing) are left unregistered on purpose, so calling
+them gives <METHOD DOES NOT EXIST> as for any unknown method.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.objects import REGISTRY
+from cacheshell.lang.refs import deref
+from cacheshell.lang.values import to_int, to_str
+from cacheshell.library.monitor_license import notify
+from cacheshell.system import table
+from cacheshell.system.instance import Instance
+from cacheshell.system.license_table import USER
+from cacheshell.system.process import InstanceProcess
+
+LICENSE = REGISTRY.define(
+    "%SYSTEM.License",
+    "The license API of the local instance: logins, counters, the key and usage reports.")
+
+ADMIN_ROLE = "%Admin_Manage"
+# A Real Time or Web Add-On key counts by username always: the setting cannot be changed.
+_FIXED_USERNAME_TYPES = ("Real Time",)
+_FIXED_USERNAME_FEATURES = ("WebAddOn",)
+
+
+def instance_of(ctx: Any) -> Instance:
+    return ctx.host.instance
+
+
+def process_of(ctx: Any) -> InstanceProcess:
+    return ctx.host.process
+
+
+def require_role(ctx: Any, *roles: str) -> None:
+    """<PROTECT> unless $ROLES holds one of `roles` or %All."""
+    held = {role.strip() for role in to_str(getattr(ctx.host, "roles", "")).split(",")}
+    if "%All" in held or held.intersection(roles):
+        return
+    raise ObjectScriptError("PROTECT")
+
+
+def arg_int(value: Any) -> int:
+    return to_int(deref(value))
+
+
+# -- login and identification ---------------------------------------------------------------
+@LICENSE.classmethod(
+    "Login", "Log this process in to the license system under an identifier you choose.",
+    "The license ID becomes UserIdentifier@address, where address is the client's address: "
+    "anything after an @ in UserIdentifier is replaced by it, and every | becomes /. The whole "
+    "ID may have at most 64 characters, else <ILLEGAL VALUE>. The unit held under the old ID "
+    "is given back once the new ID has one; the 25-connection rule applies to the new ID.\n"
+    "Returns the number of connections now under the new ID (this one included), or 0 when "
+    "no license unit is available, in which case the process keeps its old ID.",
+    "(UserIdentifier)")
+def login(ctx: Any, identifier: Any = "") -> int:
+    proc = process_of(ctx)
+    text = to_str(deref(identifier))
+    if len(table.license_login_id(text, proc.identity.client)) > table.MAX_LICENSE_ID:
+        raise ObjectScriptError("ILLEGAL VALUE")
+    count = proc.login(text)
+    notify(ctx, proc.alert)
+    return count
+
+
+@LICENSE.classmethod(
+    "DeferUserIdentification",
+    "Choose deferred (1) or automatic (0) license login for processes of this instance.",
+    "With 1, processes that start later take no license unit: they wait, as Pending processes, "
+    "for the application to call Login(); one that never does pauses after its first 4000 "
+    "commands and every 1000 after that. With 0 each process is identified and licensed as it "
+    "starts. The setting holds for the whole instance until it restarts, so it is usually "
+    "made in SYSTEM^%ZSTART.\nReturns the previous setting; without an argument, only returns "
+    "the current one.",
+    "(usage)")
+def defer_user_identification(ctx: Any, usage: Any = None) -> int:
+    store = instance_of(ctx).store
+    with store.transaction():
+        previous = int(store.get("deferred", 0))
+        if usage is not None:
+            store.put("deferred", 1 if arg_int(usage) else 0)
+    return previous
+
+
+@LICENSE.classmethod(
+    "UserNameLicensing",
+    "Show, or switch on (1) or off (0), licensing by $USERNAME instead of client address.",
+    "With username licensing on, a process's license ID is $USERNAME@address, so two people "
+    "behind one address count as two users. The change applies to this process at once (when "
+    "its ID is still the automatic one) and to every process that starts afterwards.\n"
+    "Returns the state before the call: 1 enabled, 0 disabled; without an argument it only "
+    "returns the current state. Real Time and Web Add-On keys always license by username: "
+    "changing the state with them gives <UNLICENSED>.",
+    "(OnOffState)")
+def user_name_licensing(ctx: Any, state: Any = None) -> int:
+    inst, proc = instance_of(ctx), process_of(ctx)
+    store = inst.store
+    previous = int(store.get("username_licensing", 0))
+    if state is None:
+        return previous
+    key = inst.active_key()
+    if key is not None and (key.license_type in _FIXED_USERNAME_TYPES
+                            or set(key.features) & set(_FIXED_USERNAME_FEATURES)):
+        raise ObjectScriptError("UNLICENSED")
+    before = proc.automatic_license_id()
+    with store.transaction():
+        previous = int(store.get("username_licensing", 0))
+        store.put("username_licensing", 1 if arg_int(state) else 0)
+    after = proc.automatic_license_id()
+    # Only an automatically chosen ID follows the setting; one set by Login() stays.
+    if proc.kind == USER and proc.license_id == before and after != before:
+        if inst.table.relogin(proc.pid, after).granted:
+            proc.license_id = after
+            proc.alert = inst.check_alert()
+            notify(ctx, proc.alert)
+    return previous
+
+
+@LICENSE.classmethod(
+    "GetUserId", "Return the license ID of this process, or of the process PID.",
+    "An empty result means the process holds no license ID: it deferred its license login and "
+    "has not called Login() yet, or no such process is attached to the instance.",
+    "(PID)")
+def get_user_id(ctx: Any, pid: Any = None) -> str:
+    wanted = process_of(ctx).pid if pid is None else arg_int(pid)
+    row = instance_of(ctx).table.process(wanted)
+    return row.license_id if row is not None else ""
+
+
+@LICENSE.classmethod(
+    "ConnectionCount", "Return how many connections the license ID has on this instance.",
+    "Normally between 0 and MaxConnections(); a larger count means the ID passed the limit "
+    "and now takes one license unit per connection until all its connections end.",
+    "(UserIdentifier)")
+def connection_count(ctx: Any, license_id: Any = "") -> int:
+    return instance_of(ctx).table.connection_count(to_str(deref(license_id)))
+
+
+@LICENSE.classmethod(
+    "MaxConnections", "Return how many connections one license ID may have on one unit (25).",
+    "The next connection turns the ID into one unit per connection; it stays so until every "
+    "connection of the ID has ended. The number is fixed: it does not depend on the key.",
+    "()")
+def max_connections(ctx: Any) -> int:
+    return table.MAX_CONNECTIONS
+
+
+@LICENSE.classmethod(
+    "SetConnectionLimit", "Cap the connections one license ID may have on this instance.",
+    "0 removes the cap. SetConnectionLimit($SYSTEM.License.MaxConnections()) keeps every ID on "
+    "one unit. A connection over the cap is refused as any other (Login() returns 0, a new "
+    "terminal gets <LICENSE LIMIT EXCEEDED>) but is not written to the console log. Needs the "
+    "%Admin_Manage role, else <PROTECT>.\nReturns the previous cap.",
+    "(MaxCon)")
+def set_connection_limit(ctx: Any, limit: Any = 0) -> int:
+    require_role(ctx, ADMIN_ROLE)
+    value = arg_int(limit)
+    if value < 0:
+        raise ObjectScriptError("ILLEGAL VALUE")
+    store = instance_of(ctx).store
+    with store.transaction():
+        previous = int(store.get("connection_limit", 0))
+        store.put("connection_limit", value)
+    return previous
+
+
+@LICENSE.classmethod(
+    "GetConnectionLimit", "Return the per-ID connection cap set by SetConnectionLimit (0: none).",
+    signature="()")
+def get_connection_limit(ctx: Any) -> int:
+    return int(instance_of(ctx).store.get("connection_limit", 0))
+
+
+@LICENSE.classmethod(
+    "SetUserLimit", "Cap the license units this instance may take.",
+    "Instances sharing a multiserver key use it to divide the key's units among them. 0 removes "
+    "the cap. Needs the %Admin_Manage role, else <PROTECT>.\nReturns the previous limit, as "
+    "GetUserLimit() gave it.",
+    "(MaxLU)")
+def set_user_limit(ctx: Any, limit: Any = 0) -> int:
+    require_role(ctx, ADMIN_ROLE)
+    value = arg_int(limit)
+    if value < 0:
+        raise ObjectScriptError("ILLEGAL VALUE")
+    store = instance_of(ctx).store
+    with store.transaction():
+        previous = get_user_limit(ctx)
+        store.put("user_limit", value)
+    return previous
+
+
+@LICENSE.classmethod(
+    "GetUserLimit", "Return the unit cap set by SetUserLimit, or the key's units when none is.",
+    signature="()")
+def get_user_limit(ctx: Any) -> int:
+    store = instance_of(ctx).store
+    return int(store.get("user_limit", 0)) or int(store.get("capacity", 0))
