@@ -7,6 +7,8 @@ Figures (targets from the issues in brackets):
   parse rate    10,000 lines through the LALR parser vs tree-sitter-objectscript on the same corpus
   loop          `Set x=0 For i=1:1:1000000 { Set x=x+i }` vs the same loop in CPython      [<= 15x]
   peak memory   of the one-shot loop run vs `python -c pass`
+  license store login+logout pairs/s vs raw sqlite3 transactions [>= 50%], and bytes per entry
+                at 100,000 entries [<= 288 B] (benchmarks/license_store.py)
 """
 
 from __future__ import annotations
@@ -117,6 +119,26 @@ def main() -> int:
     mem = peak_kib(one_shot, env)
     base = peak_kib("pass", env)
     row("peak memory, loop (KiB)", f"{mem:,}", f"python -c pass {base:,}", mem / base, "")
+
+    # Kernel execute round-trip: `Write 1` vs ipykernel's Python kernel running `print(1)`.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from kernel import measure as kernel_round_trips
+
+    ours, theirs = kernel_round_trips(env)
+    row("kernel round-trip (ms)", f"{ours * 1000:.2f}", f"ipykernel print(1) {theirs * 1000:.2f}",
+        ours / theirs, "<= 1.2x")
+
+    # Completion latency in the REPL: Tab after `$System.License.` vs rlcompleter on `os.path.`.
+    from completion import measure as completion_latency
+
+    ours, theirs, _ = completion_latency(Path(env["CACHESHELL_HOME"]))
+    row("complete $System.License. (ms)", f"{ours * 1000:.3f}",
+        f"rlcompleter os.path. {theirs * 1000:.3f}", ours / theirs, "<= 20 ms")
+
+    # The license store: logins per second vs raw sqlite3, and bytes per entry at 100,000.
+    from license_store import report as license_store_figures
+
+    license_store_figures(row)
     shutil.rmtree(env["CACHESHELL_HOME"], ignore_errors=True)
     return 0
 

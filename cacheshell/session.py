@@ -82,6 +82,7 @@ class Session(Host):
         except InstanceError as exc:
             raise SessionError(str(exc)) from None
         if not self.instance.is_up:
+            self.instance.store.close()
             raise SessionError(f"instance {self.layout.name} is down; start it with: "
                                f"cacheshell control start {self.layout.name}")
         self.store = Namespaces(self.layout)
@@ -95,25 +96,36 @@ class Session(Host):
         try:
             self.interp.set_namespace(namespace)
         except ObjectScriptError:
+            self.instance.store.close()
             raise SessionError(f"<NAMESPACE> *{namespace}") from None
         self.process = InstanceProcess(self.instance, Identity(self.username), admin,
                                        system=system)
         try:
             self.process.attach()
         except LicenseRefused:
+            self.instance.store.close()
             raise LicenseLimitExceeded() from None
         self.job_id = self.interp.job_id = self.process.pid
         self._jobs: dict[int, InstanceProcess] = {}
+        # Set by a front end that shows rich output: called as rich(title, columns, rows, text)
+        # instead of writing a report's text to the principal device.
+        self.rich: Callable[[str, list[str], list[tuple], str], None] | None = None
         if self.process.pending:
             self.interp.on_command = self._deferred_tick
+        self.closed = False
         atexit.register(self.close)
 
     def close(self) -> None:
         """The process ends: its license unit and its share of its ID return."""
+        if self.closed:
+            return
+        self.closed = True
+        atexit.unregister(self.close)
         for job in self._jobs.values():
             job.detach()
         self._jobs.clear()
         self.process.detach()
+        self.instance.store.close()
 
     def _deferred_tick(self) -> None:
         if not self.process.pending:
@@ -197,6 +209,14 @@ class Session(Host):
         lead = "\n" if self.interp.out.x else ""
         self.interp.out.x = 0
         return lead + "\n" + error_block(err, typed=not err.location)
+
+    def show_table(self, title: str, columns: list[str], rows: list[tuple], text: str) -> None:
+        """A report: its text on the terminal, or a table where the front end shows one."""
+        if self.rich is None:
+            self.interp.out.write(text)
+            return
+        self.interp.out.fresh_line()
+        self.rich(title, columns, rows, text)
 
     def finish_line(self) -> None:
         """The terminal starts the next prompt on a new line."""

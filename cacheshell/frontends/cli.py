@@ -1,12 +1,13 @@
-"""`cacheshell [INSTANCE] -U NAMESPACE [CODE]`: run CODE once as csession does, or read lines."""
+"""`cacheshell [INSTANCE] -U NAMESPACE [CODE]`: run CODE once as csession does, or open the
+terminal (the REPL, or plain lines when piped)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 
-from cacheshell.lang.completeness import is_complete
+from cacheshell.frontends.repl import run_repl
 from cacheshell.session import LicenseLimitExceeded, Session, SessionError, session_for
 
 
@@ -22,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="administrator session (takes the reserved license unit)")
     parser.add_argument("-s", dest="mgr_dir", help="find the instance by its manager directory")
     parser.add_argument("--user", help="user name for the session ($USERNAME)")
+    parser.add_argument("--simple-prompt", action="store_true",
+                        help="read plain lines, without prompt_toolkit (as when piped)")
     return parser
 
 
@@ -41,6 +44,19 @@ def split_words(words: list[str]) -> tuple[str | None, str | None]:
     return None, None
 
 
+def start_session(instance: str | None, mgr_dir: str | None, namespace: str,
+                  user: str | None, admin: bool = False, prog: str = "cacheshell") -> Session | int:
+    """The session, or the exit status after saying why it could not start."""
+    try:
+        return session_for(instance, mgr_dir, namespace, user, admin=admin)
+    except LicenseLimitExceeded as exc:
+        sys.stdout.write(f"{exc}\n")  # as the terminal shows a refused login
+        return 1
+    except SessionError as exc:
+        sys.stderr.write(f"{prog}: {exc}\n")
+        return 2
+
+
 def run_once(session: Session, code: str) -> int:
     outcome = session.execute(code)
     if outcome.error is not None:
@@ -49,44 +65,6 @@ def run_once(session: Session, code: str) -> int:
         return 1
     session.finish_line()
     return 0
-
-
-def read_inputs(stream: Iterator[str], prompt: str | None, session: Session) -> Iterator[str]:
-    """Lines from a stream, joined while a brace block is still open."""
-    pending: list[str] = []
-    while True:
-        if prompt is not None:
-            sys.stdout.write(session.prompt if not pending else "")
-            sys.stdout.flush()
-        line = next(stream, None)
-        if line is None:
-            if pending:
-                yield "\n".join(pending)
-            return
-        pending.append(line.rstrip("\r\n"))
-        text = "\n".join(pending)
-        if is_complete(text):
-            pending = []
-            yield text
-
-
-def run_lines(session: Session, interactive: bool) -> int:
-    status = 0
-    stream = iter(sys.stdin)
-    for text in read_inputs(stream, session.prompt if interactive else None, session):
-        if not text.strip():
-            continue
-        outcome = session.execute(text)
-        if outcome.halted:
-            session.finish_line()
-            return status
-        if outcome.error is not None:
-            sys.stdout.write(session.error_text(outcome.error))
-            status = 1
-        else:
-            session.finish_line()
-        sys.stdout.flush()
-    return status
 
 
 def run_key(argv: list[str]) -> int:
@@ -98,27 +76,53 @@ def run_key(argv: list[str]) -> int:
     return run_key_command(parser.parse_args(argv))
 
 
+def _subcommand(word: str) -> Callable[[list[str]], int] | None:
+    """The command for `cacheshell WORD ...`; each lives in its own module, imported only when
+    used, so the shell's start-up loads none of them."""
+    if word == "key":
+        return run_key
+    if word == "license-server":
+        from cacheshell.system.licserver.daemon import main as license_server
+
+        return lambda words: license_server(words[1:])
+    if word == "kernel":
+        try:
+            from cacheshell.frontends.cli_kernel import main as kernel
+        except ModuleNotFoundError as exc:
+            sys.stderr.write(f"cacheshell: the kernel commands are not available: {exc}\n")
+            return lambda _words: 2
+        return lambda words: kernel(words[1:])
+    if word in ("control", "log", "events"):
+        from cacheshell.frontends.cli_control import run_control
+
+        return run_control
+    if word == "servers":
+        from cacheshell.frontends.cli_servers import main as servers
+
+        return lambda words: servers(words[1:])
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # A string may hold characters a terminal cannot encode (lone surrogates): show them as ?.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
     words = list(sys.argv[1:] if argv is None else argv)
-    if words[:1] == ["key"]:
-        return run_key(words)
+    command = _subcommand(words[0]) if words else None
+    if command is not None:
+        return command(words)
     args = build_parser().parse_intermixed_args(words)
     try:
         instance, code = split_words(args.words)
-        session = session_for(instance, args.mgr_dir, args.namespace, args.user,
-                              admin=args.admin)
-    except LicenseLimitExceeded as exc:
-        sys.stdout.write(f"{exc}\n")  # as the terminal shows a refused login
-        return 1
     except SessionError as exc:
         sys.stderr.write(f"cacheshell: {exc}\n")
         return 2
+    session = start_session(instance, args.mgr_dir, args.namespace, args.user, args.admin)
+    if isinstance(session, int):
+        return session
     if code is not None:
         return run_once(session, code)
-    return run_lines(session, interactive=sys.stdin.isatty())
+    return run_repl(session, simple=args.simple_prompt)
 
 
 if __name__ == "__main__":

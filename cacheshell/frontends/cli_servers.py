@@ -1,0 +1,56 @@
+"""`cacheshell servers list|add|delete [--instance NAME]`: [LicenseServers] from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cacheshell.system import server_config
+from cacheshell.system.cpf import Cpf
+from cacheshell.system.instance import CPF_FILE
+from cacheshell.system.layout import DEFAULT_INSTANCE, cacheshell_home, find_instance
+from cacheshell.system.server_config import ServerConfigError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cacheshell servers",
+                                     description="The license servers an instance uses.")
+    parser.add_argument("--instance", default=DEFAULT_INSTANCE, help="instance (default CACHE)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="list the configured license servers, in order")
+    add = commands.add_parser("add", help="add a license server")
+    add.add_argument("name")
+    add.add_argument("address", nargs="?", default="127.0.0.1")
+    add.add_argument("port", nargs="?", default=str(server_config.DEFAULT_PORT))
+    delete = commands.add_parser("delete", help="remove a license server")
+    delete.add_argument("name")
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    args = build_parser().parse_args(list(argv))
+    layout = find_instance(cacheshell_home(), args.instance)
+    if layout is None:
+        sys.stderr.write(f"cacheshell servers: no instance named {args.instance}\n")
+        return 2
+    cpf = Cpf(layout.mgr / CPF_FILE)
+    try:
+        if args.command == "list":
+            found = server_config.servers(cpf)
+            if not found:
+                print(f"No license servers are configured for {layout.name}.")
+            for server in found:
+                print(f"{server.name:<16}{server.address:<40}{server.port}")
+            return 0
+        if args.command == "add":
+            server = server_config.create(cpf, args.name, args.address, args.port)
+            print(f"Added license server {server.name} ({server.address},{server.port}).")
+        else:
+            server_config.delete(cpf, args.name)
+            print(f"Deleted license server {args.name.upper()}.")
+        print(server_config.RESTART_NOTE)
+        return 0
+    except ServerConfigError as exc:
+        sys.stderr.write(f"cacheshell servers: {exc}\n")
+        return 2

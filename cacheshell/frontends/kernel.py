@@ -1,0 +1,255 @@
+"""The ObjectScript Jupyter kernel: a thin adapter over one Session.
+
+Run by Jupyter as `python -m cacheshell.frontends.kernel -f {connection_file}` (the kernelspec
+in kernel/). The session opens on the first execute request, on the instance, namespace and user
+named by CACHESHELL_KERNEL_INSTANCE, CACHESHELL_KERNEL_NAMESPACE and CACHESHELL_KERNEL_USER
+(default: CACHE, USER, UnknownUser) under CACHESHELL_HOME. Output streams while the code runs;
+an error is one `error` message in the terminal's format; reports are tables (display_data);
+a cell that is one expression (`$ZVersion`) has its value as the cell's result; `Halt` ends the
+session and the next execute starts a new one.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from ipykernel.kernelbase import Kernel
+
+from cacheshell import __version__
+from cacheshell.frontends.cells import read_cell
+from cacheshell.frontends.history import HISTORY_FILE, History
+from cacheshell.frontends.render import mimebundle
+from cacheshell.lang.completeness import is_complete
+from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.session import Session, SessionError, session_for, version_banner
+
+INDENT = "  "
+# Output is sent in pieces at most this far apart, so a long loop does not send a message per
+# WRITE, yet a user sees it arrive while the code runs.
+FLUSH_SECONDS = 0.05
+FLUSH_CHARS = 8192
+
+
+class ObjectScriptKernel(Kernel):
+    implementation = "cacheshell"
+    implementation_version = __version__
+    language_info = {
+        "name": "objectscript",
+        "version": __version__,
+        "mimetype": "text/x-objectscript",
+        "file_extension": ".mac",
+        "pygments_lexer": "objectscript",
+        "codemirror_mode": "mumps",
+    }
+    banner = f"{version_banner()}\nObjectScript kernel (cacheshell)"
+    help_links = [{"text": "cacheshell", "url": "https://pypi.org/project/cacheshell/"}]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.terminal: Session | None = None
+        self.ended = False  # the last session ended with Halt
+        self.history_log: History | None = None
+        self._pending: list[str] = []
+        self._pending_chars = 0
+        self._capture: list[str] | None = None
+        self._silent = False
+        self._last_flush = 0.0
+
+    # -- the session -------------------------------------------------------------------------
+    def _open(self, announce: bool = False) -> Session:
+        if self.terminal is None:
+            env = os.environ
+            session = session_for(env.get("CACHESHELL_KERNEL_INSTANCE"), None,
+                                  env.get("CACHESHELL_KERNEL_NAMESPACE", "USER"),
+                                  env.get("CACHESHELL_KERNEL_USER"))
+            session.interp.out.sink = self._write
+            session.rich = self._show_table
+            hang = session.sleep
+
+            def sleep(seconds: float) -> None:
+                self._flush()  # what was written before a Hang shows during it
+                hang(seconds)
+                self._last_flush = time.monotonic()
+
+            session.sleep = sleep  # type: ignore[method-assign]
+            self.terminal = session
+        if self.ended and announce:
+            self.ended = False
+            self._write(f"(a new ObjectScript session, process {self.terminal.job_id}: the "
+                        "previous one ended with Halt)\n")
+        return self.terminal
+
+    def _history(self) -> History:
+        if self.history_log is None:
+            terminal = self.terminal or self._open_quietly()
+            path = terminal.layout.mgr / HISTORY_FILE if terminal else None
+            self.history_log = History(path)
+        return self.history_log
+
+    # -- output ------------------------------------------------------------------------------
+    def _write(self, text: str) -> None:
+        if self._capture is not None:
+            self._capture.append(text)
+            return
+        self._pending.append(text)
+        self._pending_chars += len(text)
+        if (self._pending_chars > FLUSH_CHARS
+                or time.monotonic() - self._last_flush >= FLUSH_SECONDS):
+            self._flush()
+
+    def _flush(self) -> None:
+        self._last_flush = time.monotonic()
+        if not self._pending:
+            return
+        text = "".join(self._pending)
+        self._pending.clear()
+        self._pending_chars = 0
+        if not self._silent:
+            self.send_response(self.iopub_socket, "stream", {"name": "stdout", "text": text})
+
+    def _show_table(self, title: str, columns: list[str], rows: list[tuple], text: str) -> None:
+        self._flush()
+        if not self._silent:
+            self.send_response(self.iopub_socket, "display_data",
+                               {"data": mimebundle(title, columns, rows, text), "metadata": {}})
+
+    # -- requests ----------------------------------------------------------------------------
+    async def do_execute(self, code: str, silent: bool, store_history: bool = True,
+                         user_expressions: dict | None = None, allow_stdin: bool = False,
+                         ) -> dict[str, Any]:
+        self._silent = silent
+        self._last_flush = time.monotonic()
+        try:
+            session = self._open(announce=True)
+        except SessionError as exc:
+            return self._error("SESSION", str(exc), [str(exc)])
+        cell = read_cell(code)
+        self._capture = [] if cell.expression else None
+        try:
+            outcome = session.execute(cell.code)
+        finally:
+            result = "".join(self._capture) if self._capture is not None else None
+            self._capture = None
+        if result is not None:
+            session.interp.out.x = 0  # the value was the cell's result, not output
+        if store_history and not silent:
+            self._history().add(self.execution_count, code,
+                                result if outcome.error is None else None)
+        if outcome.halted:
+            session.finish_line()
+            self._flush()
+            self._end()
+            return self._ok(user_expressions)
+        if outcome.error is not None:
+            self._flush()
+            block = session.error_text(outcome.error).strip("\n").split("\n")
+            return self._error(outcome.error.name, outcome.error.zerror, block)
+        if result is not None:
+            if not silent:
+                self.send_response(self.iopub_socket, "execute_result", {
+                    "execution_count": self.execution_count,
+                    "data": {"text/plain": result}, "metadata": {}})
+        else:
+            session.finish_line()
+        self._flush()
+        return self._ok(user_expressions)
+
+    def _ok(self, user_expressions: dict | None) -> dict[str, Any]:
+        return {"status": "ok", "execution_count": self.execution_count, "payload": [],
+                "user_expressions": self._expressions(user_expressions or {})}
+
+    def _error(self, ename: str, evalue: str, traceback: list[str]) -> dict[str, Any]:
+        content = {"ename": ename, "evalue": evalue, "traceback": traceback}
+        if not self._silent:
+            self.send_response(self.iopub_socket, "error", content)
+        return {"status": "error", "execution_count": self.execution_count, **content}
+
+    def _expressions(self, expressions: dict[str, str]) -> dict[str, Any]:
+        """user_expressions: each evaluated as `Write <expression>` would show it."""
+        if not expressions or self.terminal is None:
+            return {}
+        session, results = self.terminal, {}
+        column = session.interp.out.x
+        for name, expression in expressions.items():
+            self._capture = []
+            try:
+                outcome = session.execute("Write " + expression)
+            finally:
+                text, self._capture = "".join(self._capture), None
+            session.interp.out.x = column
+            if outcome.error is None:
+                results[name] = {"status": "ok", "data": {"text/plain": text}, "metadata": {}}
+            else:
+                err = outcome.error
+                results[name] = {"status": "error", "ename": err.name, "evalue": err.zerror,
+                                 "traceback": [err.zerror]}
+        return results
+
+    def _end(self) -> None:
+        if self.terminal is not None:
+            self.terminal.close()
+            self.terminal = None
+            self.ended = True
+
+    async def do_complete(self, code: str, cursor_pos: int) -> dict[str, Any]:
+        from cacheshell.frontends.complete import complete
+
+        session = self._open_quietly()
+        start, matches = complete(session, code, cursor_pos) if session else (cursor_pos, [])
+        return {"status": "ok", "matches": list(matches), "cursor_start": start,
+                "cursor_end": cursor_pos, "metadata": {}}
+
+    async def do_inspect(self, code: str, cursor_pos: int, detail_level: int = 0,
+                         omit_sections: Any = ()) -> dict[str, Any]:
+        from cacheshell.frontends.complete import inspect
+
+        session = self._open_quietly()
+        text = inspect(session, code, cursor_pos) if session else None
+        data = {"text/plain": text} if text else {}
+        return {"status": "ok", "found": bool(text), "data": data, "metadata": {}}
+
+    def _open_quietly(self) -> Session | None:
+        """The session for completion of its locals, when one can be had."""
+        try:
+            return self._open()
+        except (SessionError, ObjectScriptError):
+            return None
+
+    async def do_is_complete(self, code: str) -> dict[str, Any]:
+        if is_complete(code):
+            return {"status": "complete"}
+        return {"status": "incomplete", "indent": INDENT}
+
+    async def do_history(self, hist_access_type: str, output: bool, raw: bool,
+                         session: int | None = None, start: int | None = None,
+                         stop: int | None = None, n: int | None = None,
+                         pattern: str | None = None, unique: bool = False,
+                         **_: Any) -> dict[str, Any]:
+        history = self._history()
+        if hist_access_type == "tail":
+            entries = history.tail(n)
+        elif hist_access_type == "range":
+            entries = history.range(session, start, stop)
+        elif hist_access_type == "search":
+            entries = history.search(pattern, n, unique)
+        else:
+            entries = []
+        return {"status": "ok", "history": [e.reply(output) for e in entries]}
+
+    async def do_shutdown(self, restart: bool) -> dict[str, Any]:
+        if self.terminal is not None:
+            self.terminal.close()
+            self.terminal = None
+        return {"status": "ok", "restart": restart}
+
+
+def main() -> None:
+    from ipykernel.kernelapp import IPKernelApp
+
+    IPKernelApp.launch_instance(kernel_class=ObjectScriptKernel)
+
+
+if __name__ == "__main__":
+    main()

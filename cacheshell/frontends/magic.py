@@ -1,0 +1,272 @@
+"""The IPython extension: ObjectScript in notebook cells and at the IPython prompt.
+
+    %load_ext cacheshell
+
+    %%objectscript [--instance NAME] [--namespace NS | -U NS] [--user U] [--new]
+                   [-i NAMES] [-o NAMES]
+    Set total=0 For i=1:1:10 { Set total=total+i }
+    Write total
+
+    %objectscript Write $Length("abc")        # $ and {} reach ObjectScript untouched
+
+A cell runs in a session kept across cells, one per (instance, namespace, user): locals survive;
+`--new` ends that session and starts a fresh one. Output is printed; an error shows as the
+terminal shows it (on stderr), never as a Python traceback. `Halt` ends the session; the next
+cell starts a new one. Reports (ShowCounts...) render as HTML tables in a notebook and as text
+in a terminal IPython.
+
+Values crossing (conversions in `cacheshell.frontends.crossing`):
+  -i a,b   before the cell, Python variables a and b become ObjectScript locals a and b
+  -o a,b   after the cell, ObjectScript locals a and b become Python variables a and b
+  x = %objectscript $Piece("a,b",",",2)
+           a line (or cell) that is one expression, not commands, returns its value as Write
+           shows it: a canonical number as int or Decimal, anything else as str
+  get_local("a") / push_local("a", value)
+           the same from Python code, on the session the last magic used
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+
+from cacheshell.frontends import crossing
+from cacheshell.frontends.cells import read_cell
+from cacheshell.frontends.render import mimebundle
+from cacheshell.lang import values as V
+from cacheshell.session import Session, SessionError, session_for
+
+Key = tuple[str, str, str]
+_VALUED = {"--instance": "instance", "--namespace": "namespace", "-U": "namespace",
+           "--user": "user", "-i": "inputs", "--input": "inputs", "-o": "outputs",
+           "--output": "outputs"}
+_FLAGS = {"--new": "new"}
+
+
+@dataclass
+class Options:
+    instance: str | None = None
+    namespace: str = "USER"
+    user: str | None = None
+    new: bool = False
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> Key:
+        return ((self.instance or "CACHE").upper(), self.namespace.upper(), self.user or "")
+
+
+def parse_options(line: str) -> tuple[Options, str]:
+    """Leading options, then the rest of the line as ObjectScript code, spacing kept."""
+    options = Options()
+    rest = line.lstrip()
+    while rest:
+        word, _, after = rest.partition(" ")
+        if word in _FLAGS:
+            setattr(options, _FLAGS[word], True)
+        elif word in _VALUED:
+            value, _, after = after.lstrip().partition(" ")
+            if not value:
+                raise UsageError(f"{word} needs a value")
+            attr = _VALUED[word]
+            if attr in ("inputs", "outputs"):
+                getattr(options, attr).extend(n for n in value.split(",") if n)
+            else:
+                setattr(options, attr, value)
+        else:
+            break
+        rest = after.lstrip()
+    return options, rest
+
+
+@magics_class
+class ObjectScriptMagics(Magics):
+    def __init__(self, shell: Any) -> None:
+        super().__init__(shell)
+        self.sessions: dict[Key, Session] = {}
+        self.current: Key | None = None
+        # None: HTML tables when the shell runs in a kernel (a notebook), text otherwise.
+        self.html: bool | None = None
+
+    @no_var_expand
+    @line_cell_magic
+    def objectscript(self, line: str, cell: str | None = None) -> Any:
+        """Run ObjectScript: `%objectscript CODE` or a `%%objectscript [options]` cell.
+
+        Options: --instance NAME, --namespace NS (-U NS), --user U, --new,
+        -i NAMES (Python variables into locals), -o NAMES (locals into Python variables).
+        """
+        options, code = parse_options(line)
+        if cell is not None:
+            if code.strip():
+                raise UsageError(f"unexpected text after the options: {code.strip()}")
+            code = cell
+        session = self._session(options)
+        for name in options.inputs:
+            self._push(session, name)
+        result = self._run(session, code)
+        for name in options.outputs:
+            self._pull(session, name)
+        return result
+
+    # -- sessions ---------------------------------------------------------------------------
+    def _session(self, options: Options) -> Session:
+        key = options.key
+        if options.new:
+            self.end(key)
+        session = self.sessions.get(key)
+        if session is None:
+            try:
+                session = session_for(options.instance, None, options.namespace, options.user)
+            except SessionError as exc:
+                raise UsageError(str(exc)) from None
+            self.sessions[key] = session
+        self.current = key
+        return session
+
+    def end(self, key: Key) -> None:
+        session = self.sessions.pop(key, None)
+        if session is not None:
+            session.close()
+
+    def close_all(self) -> None:
+        for key in list(self.sessions):
+            self.end(key)
+
+    def session(self) -> Session:
+        """The session the last magic used."""
+        if self.current is None or self.current not in self.sessions:
+            raise UsageError("no ObjectScript session yet: run a %%objectscript cell first")
+        return self.sessions[self.current]
+
+    # -- running ----------------------------------------------------------------------------
+    def _run(self, session: Session, code: str) -> Any:
+        cell = read_cell(code)
+        session.rich = self._show_table if self._wants_html() else None
+        out = session.interp.out
+        sink, column = out.sink, out.x
+        captured: list[str] = []
+        if cell.expression:
+            out.sink = captured.append
+        try:
+            outcome = session.execute(cell.code)
+        finally:
+            out.sink = sink
+            if cell.expression:
+                out.x = column  # what the expression wrote was its value, not output
+        if outcome.halted:
+            session.finish_line()
+            if self.current is not None:
+                self.end(self.current)
+            print("(the ObjectScript session ended; the next cell starts a new one)",
+                  file=sys.stderr)
+            return None
+        if outcome.error is not None:
+            sys.stdout.flush()
+            sys.stderr.write(session.error_text(outcome.error))
+            sys.stderr.flush()
+            return None
+        if cell.expression:
+            return _value_of("".join(captured))
+        session.finish_line()
+        sys.stdout.flush()
+        return None
+
+    def _wants_html(self) -> bool:
+        if self.html is not None:
+            return self.html
+        return getattr(self.shell, "kernel", None) is not None
+
+    def _show_table(self, title: str, columns: list[str], rows: list[tuple], text: str) -> None:
+        from IPython.display import display
+
+        sys.stdout.flush()
+        display(mimebundle(title, columns, rows, text), raw=True)
+
+    # -- values -----------------------------------------------------------------------------
+    def _push(self, session: Session, name: str) -> None:
+        if name not in self.shell.user_ns:
+            raise UsageError(f"-i {name}: no Python variable named {name}")
+        try:
+            crossing.set_local(session, name, self.shell.user_ns[name])
+        except crossing.CrossingError as exc:
+            raise UsageError(f"-i {name}: {exc}") from None
+
+    def _pull(self, session: Session, name: str) -> None:
+        try:
+            self.shell.user_ns[name] = crossing.get_local(session, name)
+        except crossing.CrossingError as exc:
+            sys.stderr.write(f"-o {name}: {exc}\n")
+
+
+def _value_of(text: str) -> Any:
+    """What an expression wrote, as a Python value: canonical numbers become numbers."""
+    return V.to_num(text) if V.is_canonical_number(text) else text
+
+
+def _magics() -> ObjectScriptMagics:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    magics = shell and shell.magics_manager.registry.get(ObjectScriptMagics.__name__)
+    if magics is None:
+        raise UsageError("the cacheshell extension is not loaded: %load_ext cacheshell")
+    return magics
+
+
+def get_local(name: str) -> Any:
+    """An ObjectScript local of the session the last magic used, as a Python value."""
+    return crossing.get_local(_magics().session(), name)
+
+
+def push_local(name: str, value: Any) -> None:
+    """Set an ObjectScript local of the session the last magic used from a Python value."""
+    crossing.set_local(_magics().session(), name, value)
+
+
+def highlight_cells(shell: Any) -> None:
+    """Highlight %%objectscript cells at the IPython terminal prompt (not in kernels)."""
+    lexer = getattr(getattr(shell, "pt_app", None), "lexer", None)
+    table = getattr(lexer, "magic_lexers", None)
+    if isinstance(table, dict):
+        table["objectscript"] = _LazyLexer()
+
+
+class _LazyLexer:
+    """prompt_toolkit lexing with the project's Pygments lexer, built on first use."""
+
+    def __init__(self) -> None:
+        self._lexer: Any = None
+
+    def lex_document(self, document: Any) -> Callable[[int], list[tuple[str, str]]]:
+        if self._lexer is None:
+            from prompt_toolkit.lexers import PygmentsLexer, SimpleLexer
+
+            try:
+                from cacheshell.frontends.lexer import ObjectScriptLexer
+            except ImportError:
+                self._lexer = SimpleLexer()
+            else:
+                self._lexer = PygmentsLexer(ObjectScriptLexer)
+        return self._lexer.lex_document(document)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    ipython.register_magics(ObjectScriptMagics(ipython))
+    highlight_cells(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    magics = ipython.magics_manager.registry.get(ObjectScriptMagics.__name__)
+    if magics is not None:
+        magics.close_all()
+    lexer = getattr(getattr(ipython, "pt_app", None), "lexer", None)
+    table = getattr(lexer, "magic_lexers", None)
+    if isinstance(table, dict):
+        table.pop("objectscript", None)
