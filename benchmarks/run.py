@@ -9,6 +9,8 @@ Figures (targets from the issues in brackets):
   peak memory   of the one-shot loop run vs `python -c pass`
   license store login+logout pairs/s vs raw sqlite3 transactions [>= 50%], and bytes per entry
                 at 100,000 entries [<= 288 B] (benchmarks/license_store.py)
+  license server updates/s vs a bare asyncio UDP echo server [>= 50%]; CPU per update period and
+                memory for 1000 instances x 100 users (benchmarks/license_server.py)
 """
 
 from __future__ import annotations
@@ -139,6 +141,12 @@ def main() -> int:
     from license_store import report as license_store_figures
 
     license_store_figures(row)
+
+    # The license server: updates/s vs an asyncio UDP echo server, 1000 instances x 100 users.
+    from license_server import measure as license_server_figures
+
+    for figure in license_server_figures(env):
+        row(*figure)
     shutil.rmtree(env["CACHESHELL_HOME"], ignore_errors=True)
     return 0
 

@@ -1,0 +1,236 @@
+"""License server figures, each against a bare asyncio UDP echo server run on the same machine in
+the same run and fed the very same datagrams (run alone: `python benchmarks/license_server.py`).
+
+  updates/s       one-datagram delta updates answered per second over loopback        [>= 0.5x]
+  CPU per period  server CPU seconds to take one update period of 1000 instances x 100 users:
+                  every instance in full (as after a failover), then a period of deltas
+  memory          server RSS holding those 100,000 users
+
+Datagrams are encoded before any clock starts, and the sender keeps a fixed window of requests
+unanswered, so both servers see the same load and the sender's own cost is the same for both.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cacheshell.system.authkey import current_platform_code
+from cacheshell.system.keys import KeySpec, issue_from_spec
+from cacheshell.system.licserver.client import LicenseClient
+from cacheshell.system.licserver.protocol import (
+    InstanceId,
+    Update,
+    UserUse,
+    encode,
+    key_id,
+    key_secret,
+    new_boot_id,
+    split_update,
+)
+from cacheshell.system.signing import training_private_key
+
+ECHO = """
+import asyncio
+class Echo(asyncio.DatagramProtocol):
+    def connection_made(self, transport): self.transport = transport
+    def datagram_received(self, data, addr): self.transport.sendto(data, addr)
+async def main():
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        Echo, local_addr=("127.0.0.1", 0))
+    print(f"listening on 127.0.0.1:{transport.get_extra_info('sockname')[1]}", flush=True)
+    await asyncio.Event().wait()
+asyncio.run(main())
+"""
+PERIOD = 15.0
+TURNS = 5
+KEY = issue_from_spec(KeySpec(units=999_999, multi=True), training_private_key(),
+                      current_platform_code())
+KID, SECRET = key_id(KEY), key_secret(KEY)
+Batches = list[list[bytes]]
+
+
+def start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True, env=env)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+    if not found:
+        process.kill()
+        raise RuntimeError(f"server did not start: {line!r}")
+    return process, int(found.group(1))
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def pump(port: int, batches: Batches, per_batch: int, window: int) -> tuple[int, float]:
+    """Send batches keeping `window` of them unanswered; (replies received, seconds)."""
+    server = ("127.0.0.1", port)
+    expected = len(batches) * per_batch
+    received = lost = sent = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        sock.setblocking(False)
+        begin = time.perf_counter()
+        while received + lost < expected:
+            while sent < len(batches) and sent * per_batch - received - lost < window * per_batch:
+                for data in batches[sent]:
+                    sock.sendto(data, server)
+                sent += 1
+            if not select.select([sock], [], [], 1.0)[0]:
+                lost = sent * per_batch - received  # a stalled window: what is out is lost
+                continue
+            while True:
+                try:
+                    sock.recv(65536)
+                except BlockingIOError:
+                    break
+                received += 1
+        return received, time.perf_counter() - begin
+
+
+def instances(count: int) -> list[InstanceId]:
+    return [InstanceId(f"10.{n // 250}.{n % 250}.1", f"I{n}", new_boot_id())
+            for n in range(count)]
+
+
+def full_reports(who: list[InstanceId], users: int, seq: int) -> Batches:
+    batches = []
+    for n, instance in enumerate(who):
+        table = tuple(UserUse(f"user{j}@10.{n // 250}.{n % 250}.{j % 250}", 1, 1 + j % 3)
+                      for j in range(users))
+        update = Update(KID, seq, instance, True, 0, PERIOD, users,
+                        sum(use.connections for use in table), table)
+        batches.append([encode(part, SECRET) for part in split_update(update)])
+    return batches
+
+
+def deltas(who: list[InstanceId], users: int, first_seq: int, rounds: int,
+           changes: int) -> Batches:
+    """`rounds` one-datagram deltas per instance: round r gives users r*changes.. 4
+    connections and puts the previous round's users back to theirs."""
+    batches = []
+    for r in range(rounds):
+        moved = {j % users for j in range(r * changes, (r + 1) * changes)}
+        changed = moved | {j % users for j in range(max(r - 1, 0) * changes, r * changes)}
+        table = {j: 4 if j in moved else 1 + j % 3 for j in range(users)}
+        for n, instance in enumerate(who):
+            uses = tuple(UserUse(f"user{j}@10.{n // 250}.{n % 250}.{j % 250}", 1, table[j])
+                         for j in sorted(changed))
+            seq = first_seq + r
+            update = Update(KID, seq, instance, False, seq - 1, PERIOD, users,
+                            sum(table.values()), uses)
+            batches.append([encode(update, SECRET)])
+    return batches
+
+
+def register(port: int) -> None:
+    with LicenseClient(KEY, "10.255.255.1", "REGISTRAR", period=PERIOD, timeout=5.0) as client:
+        if client.send_update(("127.0.0.1", port), {}) is None:
+            raise RuntimeError("the license server did not answer")
+
+
+def measure(env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
+    """The figures as rows: (name, value, baseline, ratio, target)."""
+    directory = tempfile.mkdtemp(prefix="cacheshell-licserver-bench-")
+    daemon = [sys.executable, "-m", "cacheshell", "license-server", "--port", "0", "--dir",
+              directory, "--period", str(PERIOD), "--idle-exit", "0"]
+    echo = [sys.executable, "-c", ECHO]
+    rows = []
+
+    # Updates per second: 200 instances report in full once, then send one-datagram deltas.
+    # The two servers run side by side and take turns, and each figure is the median of its
+    # turns, so that a busy moment of the machine does not fall on one server only.
+    who = instances(200)
+    warm = full_reports(who, 10, 1)
+    turns = [deltas(who, 10, 2 + 100 * turn, 100, 2) for turn in range(TURNS)]
+    server, server_port = start(daemon, env)
+    echo_server, echo_port = start(echo, env)
+    rates: dict[str, list[float]] = {"server": [], "echo": []}
+    cpu: dict[str, list[float]] = {"server": [], "echo": []}
+    try:
+        register(server_port)
+        for port in (server_port, echo_port):
+            pump(port, warm, 1, 16)
+        for load in turns:
+            for name, process, port in (("server", server, server_port),
+                                        ("echo", echo_server, echo_port)):
+                before = cpu_seconds(process.pid)
+                received, seconds = pump(port, load, 1, 32)
+                rates[name].append(received / seconds)
+                cpu[name].append((cpu_seconds(process.pid) - before) / max(received, 1))
+    finally:
+        stop(server)
+        stop(echo_server)
+    rate, echo_rate = statistics.median(rates["server"]), statistics.median(rates["echo"])
+    rows.append(("license updates/s", f"{rate:,.0f}", f"asyncio echo {echo_rate:,.0f}",
+                 rate / echo_rate, ">= 0.5x"))
+    used, echo_used = statistics.median(cpu["server"]), statistics.median(cpu["echo"])
+    rows.append(("server CPU per update (us)", f"{used * 1e6:.1f}",
+                 f"echo per datagram {echo_used * 1e6:.1f}", used / echo_used, ""))
+
+    # One period of 1000 instances x 100 users: in full, then as deltas.
+    who = instances(1000)
+    fulls = full_reports(who, 100, 1)
+    steady = deltas(who, 100, 2, 1, 5)
+    parts = len(fulls[0])
+    cost: dict[str, tuple[float, float, int]] = {}
+    for name, command in (("server", daemon), ("echo", echo)):
+        process, port = start(command, env)
+        try:
+            if name == "server":
+                register(port)
+            before = cpu_seconds(process.pid)
+            pump(port, fulls, 1 if name == "server" else parts, 8)
+            middle = cpu_seconds(process.pid)
+            pump(port, steady, 1, 32)
+            after = cpu_seconds(process.pid)
+            cost[name] = (middle - before, after - middle, rss_kib(process.pid))
+        finally:
+            stop(process)
+    (full, delta, rss), (echo_full, echo_delta, echo_rss) = cost["server"], cost["echo"]
+    rows.append(("1000x100 full period CPU (s)", f"{full:.3f}", f"echo {echo_full:.3f}",
+                 full / max(echo_full, 0.01), f"{full / PERIOD:.1%} of a {PERIOD:g} s period"))
+    rows.append(("1000x100 delta period CPU (s)", f"{delta:.3f}", f"echo {echo_delta:.3f}",
+                 delta / max(echo_delta, 0.01), f"{delta / PERIOD:.1%} of a {PERIOD:g} s period"))
+    rows.append(("1000x100 server RSS (KiB)", f"{rss:,}", f"echo {echo_rss:,}", rss / echo_rss,
+                 ""))
+    return rows
+
+
+def main() -> int:
+    env = dict(os.environ, CACHESHELL_HOME=tempfile.mkdtemp(prefix="cacheshell-bench-"))
+    print(f"{'figure':<30} {'cacheshell':>12} {'baseline':>24} {'ratio':>9}  target")
+    for name, value, baseline, ratio, target in measure(env):
+        print(f"{name:<30} {value:>12} {baseline:>24} {ratio:>8.2f}x  {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,403 @@
+"""The license server's soft state, without I/O: what each instance last reported per key, the
+combined use of every key, and the ACK/NAK verdict. Time comes from an injected `now()`.
+
+Rules:
+- An instance is a place (host address, instance name) running one boot (a random id drawn at
+  start-up). Its state expires when it misses 3 of its own update periods. A full report from
+  a new boot of the same place replaces the old boot at once, and the old boot is retired so its
+  datagrams can no longer be replayed.
+- Sequence numbers increase per (key, host, name, boot); an older or repeated one is dropped and
+  counted as replayed. The last number of a sender is remembered well after it goes quiet, so an
+  expired instance's old report cannot be replayed to bring it back.
+- A delta applies only on top of the update it names as its base (the last one the server
+  acknowledged); otherwise the answer is RESYNC and the instance reports in full. Totals that do
+  not add up are refused the same way, so a lost datagram can never leave a wrong sum behind.
+- Combined use of a key = the sum over the license user IDs in use on any instance of that key
+  of the most units one instance charges that ID. The same user logged in on two instances that
+  share a key takes one unit, not two: the row of the instance charging the most units (ties:
+  the instance that reported first) carries them, every other row of that ID reads "shr". An
+  ID that went past MaxConnections on one instance keeps that instance's charge. Keys are never
+  summed together: the same user on instances with different keys takes one unit from each.
+- ACK while combined use <= the key's authorized units, NAK while above. SetUserLimit stays the
+  instance's business: it only changes what the instance reports.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from cacheshell.system.authkey import BODY_LENGTH
+from cacheshell.system.keyfile import license_rows
+from cacheshell.system.keys import LicenseKey
+from cacheshell.system.licserver.protocol import MAX_SEQ, InstanceId, Update, key_id
+
+MISSED_PERIODS = 3
+# A quiet sender's last sequence number is kept this many of its periods (at least an hour).
+REMEMBER_PERIODS = 240
+REMEMBER_MIN_SECONDS = 3600.0
+SHARED = "shr"
+ACK, NAK, RESYNC = "ACK", "NAK", "RESYNC"
+
+Place = tuple[str, str]
+Sender = tuple[bytes, str, str, str]
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    key_id: bytes
+    order_number: str
+    authorized: int
+    enforced: int
+    # The [License] fields in file order; the AuthorizationKey without its signature digits,
+    # which are part of the HMAC secret and so never leave the server.
+    fields: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def from_key(cls, key: LicenseKey) -> KeyInfo:
+        fields = tuple((name, value[:BODY_LENGTH] if name == "AuthorizationKey" else value)
+                       for name, value in license_rows(key.file))
+        return cls(key_id(key), key.file.order_number, key.units, key.enforced_units, fields)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    combined: int
+    authorized: int
+    maximum: int
+    instances: tuple[Place, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    current: int
+    maximum: int
+    authorized: int
+    enforced: int
+    connections: int
+    max_connections: int
+    instances: int
+
+
+@dataclass(frozen=True)
+class ConnectionRow:
+    user: str
+    units: str  # a number, or "shr" when another instance's row carries this ID's unit
+    connections: int
+    address: str
+    instance: str
+    order_number: str
+
+
+@dataclass(frozen=True)
+class KeyView:
+    info: KeyInfo
+    summary: Summary
+    rows: tuple[ConnectionRow, ...]
+
+
+@dataclass(frozen=True)
+class ServerView:
+    """One instance's rows for one key, as DumpServer shows them."""
+
+    address: str
+    instance: str
+    order_number: str
+    rows: tuple[ConnectionRow, ...]
+
+    @property
+    def connections(self) -> int:
+        return sum(row.connections for row in self.rows)
+
+    @property
+    def units(self) -> int:
+        return sum(int(row.units) for row in self.rows if row.units != SHARED)
+
+    @property
+    def shared(self) -> int:
+        return sum(row.units == SHARED for row in self.rows)
+
+
+@dataclass
+class _Instance:
+    boot: str
+    seq: int
+    period: float
+    last_seen: float
+    arrival: int
+    users: dict[str, tuple[int, int]] = field(default_factory=dict)
+    units: int = 0
+    connections: int = 0
+
+
+@dataclass
+class _Partial:
+    boot: str
+    seq: int
+    started: float
+    parts: dict[int, Update]
+
+
+class _Pool:
+    """One key: its instances and the incremental per-user aggregate behind combined use."""
+
+    def __init__(self, info: KeyInfo) -> None:
+        self.info = info
+        self.instances: dict[Place, _Instance] = {}
+        self.partial: dict[Place, _Partial] = {}
+        self.holders: dict[str, dict[Place, tuple[int, int]]] = {}
+        self.charged: dict[str, int] = {}
+        self.combined = 0
+        self.connections = 0
+        self.maximum = 0
+        self.max_connections = 0
+        self._listed: tuple[Place, ...] | None = None
+
+    def change_users(self, place: Place, state: _Instance,
+                     changes: dict[str, tuple[int, int] | None]) -> None:
+        """Set users of one instance, or drop those mapped to None (totals are the caller's)."""
+        users, holders, charged = state.users, self.holders, self.charged
+        for user, use in changes.items():
+            before = users.get(user)
+            if use == before:
+                continue
+            held = holders.setdefault(user, {})
+            if use is None:
+                del users[user], held[place]
+                self.connections -= before[1]  # type: ignore[index]
+            else:
+                users[user] = held[place] = use
+                self.connections += use[1] - (before[1] if before else 0)
+            # The ID's charge is the most units one instance charges it: one unit, shared.
+            if len(held) == 1:
+                units = next(iter(held.values()))[0]
+            elif held:
+                units = max(charge for charge, _ in held.values())
+            else:
+                units = 0
+                del holders[user]
+            self.combined += units - charged.get(user, 0)
+            if held:
+                charged[user] = units
+            else:
+                charged.pop(user, None)
+
+    def add(self, place: Place, state: _Instance) -> None:
+        self.instances[place] = state
+        self._listed = None
+
+    def remove(self, place: Place) -> None:
+        state = self.instances.pop(place)
+        self._listed = None
+        self.change_users(place, state, dict.fromkeys(state.users))
+
+    def note_maximum(self) -> None:
+        self.maximum = max(self.maximum, self.combined)
+        self.max_connections = max(self.max_connections, self.connections)
+
+    def verdict(self, status: str | None = None) -> Verdict:
+        if status is None:
+            status = ACK if self.combined <= self.info.authorized else NAK
+        if self._listed is None:
+            self._listed = tuple(self.instances)
+        return Verdict(status, self.combined, self.info.authorized, self.maximum, self._listed)
+
+    def summary(self) -> Summary:
+        return Summary(self.combined, self.maximum, self.info.authorized, self.info.enforced,
+                       self.connections, self.max_connections, len(self.instances))
+
+    def rows(self) -> Iterator[ConnectionRow]:
+        for user in sorted(self.holders):
+            ranked = sorted(self.holders[user].items(),
+                            key=lambda item: (-item[1][0], self.instances[item[0]].arrival))
+            for rank, ((address, name), (units, connections)) in enumerate(ranked):
+                yield ConnectionRow(user, str(units) if rank == 0 else SHARED, connections,
+                                    address, name, self.info.order_number)
+
+
+class Accounting:
+    """Every key's pool, the replay book, and the counters of what was dropped."""
+
+    def __init__(self, now: Callable[[], float], period: float = 15.0) -> None:
+        self.now = now
+        self.period = period
+        self.pools: dict[bytes, _Pool] = {}
+        self.counters: Counter[str] = Counter()
+        self._book: dict[Sender, tuple[int, float, float]] = {}  # seq, last seen, period
+        self._arrivals = 0
+
+    # --- keys and senders -----------------------------------------------------------------
+
+    def add_key(self, info: KeyInfo) -> bool:
+        """Start serving a key; False when it was already known."""
+        if info.key_id in self.pools:
+            return False
+        self.pools[info.key_id] = _Pool(info)
+        return True
+
+    def knows(self, key: bytes) -> bool:
+        return key in self.pools
+
+    def fresh(self, key: bytes, sender: InstanceId, seq: int) -> bool:
+        """Record a single-datagram request (KEY, QUERY); False (counted) for a replay."""
+        ident = (key, sender.host, sender.name, sender.boot)
+        last = self._book.get(ident)
+        if last is not None and seq <= last[0]:
+            self.counters["replayed"] += 1
+            return False
+        self._book[ident] = (seq, self.now(), self.period)
+        return True
+
+    # --- updates ----------------------------------------------------------------------------
+
+    def update(self, msg: Update) -> Verdict | None:
+        """Take one datagram of an update; the verdict once all its parts are in, else None."""
+        pool = self.pools[msg.key_id]
+        place, now = msg.instance.place, self.now()
+        ident = (msg.key_id, *place, msg.instance.boot)
+        last = self._book.get(ident, (-1, now, msg.period))[0]
+        partial = pool.partial.get(place)
+        continuing = (partial is not None and partial.boot == msg.instance.boot
+                      and partial.seq == msg.seq and msg.part not in partial.parts)
+        if msg.seq < last or (msg.seq == last and not continuing):
+            self.counters["replayed"] += 1
+            return None
+        self._book[ident] = (msg.seq, now, msg.period)
+        if msg.parts == 1 and partial is None:  # most updates: nothing to assemble
+            return self._apply(pool, [msg], now)
+        if not continuing:
+            if partial is not None:
+                self.counters["incomplete"] += 1
+            partial = pool.partial[place] = _Partial(msg.instance.boot, msg.seq, now, {})
+        assert partial is not None
+        partial.parts[msg.part] = msg
+        if len(partial.parts) < msg.parts:
+            return None
+        del pool.partial[place]
+        return self._apply(pool, [partial.parts[index] for index in range(msg.parts)], now)
+
+    def _apply(self, pool: _Pool, parts: list[Update], now: float) -> Verdict | None:
+        head = parts[0]
+        shape = (head.full, head.base, head.period, head.units, head.connections, head.parts)
+        if len(parts) > 1 and any(
+                (p.full, p.base, p.period, p.units, p.connections, p.parts) != shape
+                for p in parts):
+            self.counters["inconsistent"] += 1
+            return None
+        place, boot = head.instance.place, head.instance.boot
+        state = pool.instances.get(place)
+        same_boot = state is not None and state.boot == boot
+        if not head.full and (not same_boot or state.seq != head.base):  # type: ignore[union-attr]
+            self.counters["resync"] += 1
+            return pool.verdict(RESYNC)
+        changes: dict[str, tuple[int, int] | None] = {}
+        if head.full and same_boot:
+            changes = dict.fromkeys(state.users)  # type: ignore[union-attr]
+        rows = 0
+        for part in parts:
+            for gone in part.removed:
+                changes[gone] = None
+            for use in part.users:
+                changes[use.user] = (use.units, use.connections)
+            rows += len(part.users)
+        if not self._adds_up(head, changes, state if same_boot else None, rows):
+            self.counters["inconsistent"] += 1
+            return pool.verdict(RESYNC)
+        if state is not None and not same_boot:
+            # A new boot of the same place: the old one is gone for good.
+            self._book[(head.key_id, *place, state.boot)] = (MAX_SEQ, now, state.period)
+            pool.remove(place)
+            state = None
+        if state is None:
+            self._arrivals += 1
+            state = _Instance(boot, head.seq, head.period, now, self._arrivals)
+            pool.add(place, state)
+        pool.change_users(place, state, changes)
+        state.units, state.connections = head.units, head.connections
+        state.seq, state.period, state.last_seen = head.seq, head.period, now
+        pool.note_maximum()
+        return pool.verdict()
+
+    @staticmethod
+    def _adds_up(head: Update, changes: dict[str, tuple[int, int] | None],
+                 state: _Instance | None, rows: int) -> bool:
+        """Whether the instance's totals after the changes are those the update states."""
+        if head.full:
+            kept = [use for use in changes.values() if use is not None]
+            return (rows == len(kept) and sum(use[0] for use in kept) == head.units
+                    and sum(use[1] for use in kept) == head.connections)
+        assert state is not None
+        units, connections = state.units, state.connections
+        for user, use in changes.items():
+            before = state.users.get(user, (0, 0))
+            after = use or (0, 0)
+            units += after[0] - before[0]
+            connections += after[1] - before[1]
+        return (units, connections) == (head.units, head.connections)
+
+    def verdict(self, key: bytes) -> Verdict:
+        return self.pools[key].verdict()
+
+    # --- time -------------------------------------------------------------------------------
+
+    def expire(self) -> list[tuple[KeyInfo, Place]]:
+        """Drop instances silent for 3 of their periods and stale partial updates."""
+        now = self.now()
+        gone: list[tuple[KeyInfo, Place]] = []
+        for pool in self.pools.values():
+            for place, state in list(pool.instances.items()):
+                if now - state.last_seen > MISSED_PERIODS * state.period:
+                    pool.remove(place)
+                    gone.append((pool.info, place))
+            for place, partial in list(pool.partial.items()):
+                period = self._book.get((pool.info.key_id, *place, partial.boot),
+                                        (0, now, self.period))[2]
+                if now - partial.started > period:
+                    del pool.partial[place]
+                    self.counters["incomplete"] += 1
+        for ident, (_seq, seen, period) in list(self._book.items()):
+            if now - seen > max(REMEMBER_PERIODS * period, REMEMBER_MIN_SECONDS):
+                del self._book[ident]
+        return gone
+
+    def live_instances(self) -> int:
+        return sum(len(pool.instances) for pool in self.pools.values())
+
+    # --- reports ----------------------------------------------------------------------------
+
+    def keys(self) -> list[KeyInfo]:
+        return [pool.info for pool in self.pools.values()]
+
+    def summary(self, key: bytes) -> Summary:
+        return self.pools[key].summary()
+
+    def connections(self, key: bytes) -> list[ConnectionRow]:
+        return list(self.pools[key].rows())
+
+    def all_connections(self) -> list[ConnectionRow]:
+        return [row for pool in self.pools.values() for row in pool.rows()]
+
+    def instances(self) -> list[tuple[str, str, str]]:
+        """(address, instance name, order number) of every instance, as ActiveServerList."""
+        return [(address, name, pool.info.order_number)
+                for pool in self.pools.values() for address, name in pool.instances]
+
+    def key_view(self, key: bytes) -> KeyView:
+        pool = self.pools[key]
+        return KeyView(pool.info, pool.summary(), tuple(pool.rows()))
+
+    def server_views(self, place: Place | None = None,
+                     key: bytes | None = None) -> list[ServerView]:
+        """Per instance and key, the rows DumpServer shows; narrowed to a place or key."""
+        views = []
+        for pool in self.pools.values():
+            if key is not None and pool.info.key_id != key:
+                continue
+            rows = list(pool.rows())
+            for where in pool.instances:
+                if place is None or where == place:
+                    own = tuple(row for row in rows if (row.address, row.instance) == where)
+                    views.append(ServerView(*where, pool.info.order_number, own))
+        return views

@@ -1,0 +1,319 @@
+"""What an instance's monitor needs to talk to license servers: send its use of its key and get
+ACK/NAK back, choose the active server among the configured ones, and ask for reports.
+
+A LicenseClient speaks for one (key, instance boot). It remembers the last update a server
+acknowledged and sends deltas against it; it sends in full on first contact, after a RESYNC,
+and whenever it talks to a different server than last time (a failover). A server that does
+not know the key answers NEEDKEY, and the client registers the key file and reports in full.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from cacheshell.system.keyfile import render_key_file
+from cacheshell.system.keys import LicenseKey
+from cacheshell.system.licserver.protocol import (
+    PUBLIC_SECRET,
+    Answer,
+    InstanceId,
+    KeyRegistration,
+    Message,
+    NeedKey,
+    Ping,
+    Pong,
+    ProtocolError,
+    Query,
+    Reply,
+    Row,
+    Update,
+    UserUse,
+    decode,
+    encode,
+    key_id,
+    key_secret,
+    new_boot_id,
+    new_nonce,
+    split_update,
+)
+
+ServerAddress = tuple[str, int]
+DEFAULT_TIMEOUT = 1.0
+FAILOVER_PERIODS = 2
+MAX_PAGES = 100_000
+T = TypeVar("T")
+Users = Mapping[str, tuple[int, int]] | Iterable[UserUse]
+
+
+@dataclass(frozen=True)
+class DumpWritten:
+    """Where the server wrote a report file: its host and directory, as the terminal says."""
+
+    host: str
+    directory: str
+    file: str
+
+
+def is_answering(address: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> bool:
+    """True when a license server at address:port answers a PING within `timeout`."""
+    nonce = new_nonce()
+    try:
+        family, where = _resolve((address, port))
+    except OSError:
+        return False  # a host name that does not resolve answers nothing
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.sendto(encode(Ping(nonce), PUBLIC_SECRET), where)
+        except OSError:
+            return False
+        deadline = time.monotonic() + timeout
+        while (msg := _receive(sock, deadline, lambda _key: None)) is not None:
+            if isinstance(msg, Pong) and msg.nonce == nonce:
+                return True
+    return False
+
+
+def choose_active(servers: Sequence[T],
+                  answering: Callable[[T], bool] | Sequence[bool]) -> int | None:
+    """The first server in configured order that answers, or None when none does."""
+    for index, server in enumerate(servers):
+        if answering(server) if callable(answering) else answering[index]:
+            return index
+    return None
+
+
+class ActiveServer:
+    """One instance's choice of active server, so that every instance makes the same one.
+
+    `select()` once per update period: with no active server, the first that answers becomes
+    it; an earlier server in the configured order that answers again takes over at once; the
+    active one is abandoned after FAILOVER_PERIODS periods without an answer (`answered()`
+    records one). `changed` tells the monitor to report in full.
+    """
+
+    def __init__(self, servers: Sequence[T], period: float, probe: Callable[[T], bool],
+                 now: Callable[[], float] = time.monotonic) -> None:
+        self.servers = list(servers)
+        self.period = period
+        self.probe = probe
+        self.now = now
+        self.index: int | None = None
+        self._last_answer = 0.0
+
+    def answered(self) -> None:
+        self._last_answer = self.now()
+
+    def select(self) -> tuple[int | None, bool]:
+        """(active index or None, whether it changed since the last call)."""
+        before = self.index
+        if self.index is not None:
+            earlier = choose_active(self.servers[:self.index], self.probe)
+            if earlier is not None:
+                self.index = earlier
+            elif self.now() - self._last_answer >= FAILOVER_PERIODS * self.period:
+                self.index = choose_active(self.servers, self.probe)
+        else:
+            self.index = choose_active(self.servers, self.probe)
+        if self.index != before and self.index is not None:
+            self._last_answer = self.now()
+        return self.index, self.index != before
+
+
+class LicenseClient:
+    """One instance boot speaking for one Multiserver key to license servers."""
+
+    def __init__(self, key: LicenseKey, host: str, instance: str, *, period: float = 15.0,
+                 timeout: float = DEFAULT_TIMEOUT, boot: str | None = None) -> None:
+        self.key_text = render_key_file(key.file)
+        self.key_id = key_id(key)
+        self.secret = key_secret(key)
+        self.instance = InstanceId(host, instance, boot or new_boot_id())
+        self.period = period
+        self.timeout = timeout
+        self._seq = 0
+        self._acked: tuple[ServerAddress, int, dict[str, tuple[int, int]]] | None = None
+        self._sockets: dict[int, socket.socket] = {}
+
+    # --- updates ----------------------------------------------------------------------------
+
+    def send_update(self, server: ServerAddress, users: Users, *,
+                    full: bool = False) -> Answer | None:
+        """Report this instance's use; the server's answer, or None when none came in time."""
+        table = _table(users)
+        for _attempt in range(3):
+            answer = self._send_once(server, table, full)
+            if isinstance(answer, NeedKey):
+                registered = self.register(server)
+                if registered is None or registered.status == "REFUSED":
+                    return registered
+                full = True
+            elif answer is not None and answer.status == "RESYNC":
+                full = True
+            else:
+                return answer
+        return None
+
+    def register(self, server: ServerAddress) -> Answer | None:
+        """Give the server this key (it verifies the issuer's signature and that it is Multi)."""
+        seq = self._next_seq()
+        answer = self._exchange(server, [KeyRegistration(self.key_id, seq, self.instance,
+                                                         self.key_text)], seq)
+        return answer if isinstance(answer, Answer) else None
+
+    def forget_server(self) -> None:
+        """Send in full next time, whatever the server (after a failover, say)."""
+        self._acked = None
+
+    def _send_once(self, server: ServerAddress, table: dict[str, tuple[int, int]],
+                   full: bool) -> Answer | NeedKey | None:
+        seq = self._next_seq()
+        units = sum(use[0] for use in table.values())
+        connections = sum(use[1] for use in table.values())
+        acked = self._acked if self._acked is not None and self._acked[0] == server else None
+        if full or acked is None:
+            update = Update(self.key_id, seq, self.instance, True, 0, self.period, units,
+                            connections, tuple(UserUse(user, *use)
+                                               for user, use in sorted(table.items())))
+        else:
+            _, base, before = acked
+            changed = tuple(UserUse(user, *use) for user, use in sorted(table.items())
+                            if before.get(user) != use)
+            removed = tuple(sorted(before.keys() - table.keys()))
+            update = Update(self.key_id, seq, self.instance, False, base, self.period, units,
+                            connections, changed, removed)
+        answer = self._exchange(server, split_update(update), seq)
+        if isinstance(answer, Answer) and answer.status in ("ACK", "NAK"):
+            self._acked = (server, seq, table)
+        return answer
+
+    # --- reports ----------------------------------------------------------------------------
+
+    def summary(self, server: ServerAddress) -> dict[str, str | int] | None:
+        """This key's distributed numbers: current, maximum, authorized, enforced, ..."""
+        found = self._query(server, "summary")
+        return None if found is None else found[1]
+
+    def stats(self, server: ServerAddress) -> dict[str, str | int] | None:
+        """The server's counters (received, acks, naks, malformed, forged, replayed, ...)."""
+        found = self._query(server, "stats")
+        return None if found is None else found[1]
+
+    def connection_list(self, server: ServerAddress,
+                        all_keys: bool = False) -> list[Row] | None:
+        """ConnectionList rows (UserId, LicenseUnits, Connections, ServerIP, Instance), or
+        AllKeyConnectionList's with OrderNumber added."""
+        found = self._query(server, "allconnections" if all_keys else "connections")
+        return None if found is None else found[0]
+
+    def active_server_list(self, server: ServerAddress) -> list[Row] | None:
+        """ActiveServerList rows: (Address, InstanceName, OrderNumber) of every instance."""
+        found = self._query(server, "instances")
+        return None if found is None else found[0]
+
+    def key_list(self, server: ServerAddress) -> list[Row] | None:
+        """LicenseServerKeyList rows: the six [License] fields of every key served."""
+        found = self._query(server, "keys")
+        return None if found is None else found[0]
+
+    def dump(self, server: ServerAddress, report: str) -> DumpWritten | None:
+        """Have the server write dumpserver/dumpservers/dumpkey/dumpkeys.txt; where it did."""
+        found = self._query(server, report)
+        if found is None:
+            return None
+        values = found[1]
+        return DumpWritten(str(values["host"]), str(values["directory"]), str(values["file"]))
+
+    def _query(self, server: ServerAddress,
+               report: str) -> tuple[list[Row], dict[str, str | int]] | None:
+        rows: list[Row] = []
+        offset, registered = 0, False
+        for _page in range(MAX_PAGES):
+            seq = self._next_seq()
+            reply = self._exchange(server, [Query(self.key_id, seq, self.instance, report,
+                                                  offset)], seq)
+            if isinstance(reply, NeedKey) and not registered:
+                registered = True
+                if self.register(server) is None:
+                    return None
+                continue
+            if not isinstance(reply, Reply) or reply.offset != offset:
+                return None
+            rows.extend(reply.rows)
+            if reply.next_offset is None:
+                return rows, dict(reply.values)
+            if reply.next_offset <= offset:
+                return None
+            offset = reply.next_offset
+        return None
+
+    # --- transport --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        for sock in self._sockets.values():
+            sock.close()
+        self._sockets.clear()
+
+    def __enter__(self) -> LicenseClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _exchange(self, server: ServerAddress, messages: Sequence[Message],
+                  seq: int) -> Answer | Reply | NeedKey | None:
+        try:
+            family, where = _resolve(server)
+            sock = self._sockets.get(family)
+            if sock is None:
+                sock = self._sockets[family] = socket.socket(family, socket.SOCK_DGRAM)
+            for msg in messages:
+                sock.sendto(encode(msg, self.secret), where)
+        except OSError:
+            return None
+        deadline = time.monotonic() + self.timeout
+        lookup = {self.key_id: self.secret}.get
+        while (msg := _receive(sock, deadline, lookup)) is not None:
+            if isinstance(msg, NeedKey) and (msg.key_id, msg.seq) == (self.key_id, seq):
+                return msg
+            if isinstance(msg, Answer | Reply) and msg.seq == seq \
+                    and msg.instance == self.instance:
+                return msg
+        return None
+
+
+def _table(users: Users) -> dict[str, tuple[int, int]]:
+    if isinstance(users, Mapping):
+        return {user: (int(units), int(cons)) for user, (units, cons) in users.items()}
+    return {use.user: (use.units, use.connections) for use in users}
+
+
+def _resolve(server: ServerAddress) -> tuple[int, tuple]:  # type: ignore[type-arg]
+    family, _, _, _, where = socket.getaddrinfo(server[0], server[1], type=socket.SOCK_DGRAM)[0]
+    return family, where
+
+
+def _receive(sock: socket.socket, deadline: float,
+             lookup: Callable[[bytes], bytes | None]) -> Message | None:
+    """The next authentic datagram before the deadline; others are skipped. None at the end."""
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([sock], [], [], left)
+        if not ready:
+            return None
+        try:
+            data = sock.recv(65536)
+        except OSError:
+            continue  # an ICMP port-unreachable from an earlier send: nobody is there yet
+        try:
+            return decode(data, lookup)
+        except ProtocolError:
+            continue
+    return None

@@ -1,0 +1,137 @@
+"""The messages of the license server protocol as values; protocol.py puts them on the wire.
+
+Every request from an instance carries its InstanceId and a sequence number that increases per
+(key, instance boot); an answer echoes the number of the request it answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import ClassVar
+
+STATUSES = ("ACK", "NAK", "RESYNC", "REFUSED")
+# What a QUERY may ask: rows (paged), scalar values, or a report file written by the server.
+ROW_REPORTS = ("connections", "allconnections", "instances", "keys")
+VALUE_REPORTS = ("summary", "stats")
+DUMP_REPORTS = ("dumpserver", "dumpservers", "dumpkey", "dumpkeys")
+
+Row = tuple[str | int, ...]
+
+
+class Kind(IntEnum):
+    KEY = 1
+    UPDATE = 2
+    ANSWER = 3
+    QUERY = 4
+    REPLY = 5
+    PING = 6
+    PONG = 7
+    NEEDKEY = 8
+
+
+@dataclass(frozen=True)
+class InstanceId:
+    host: str
+    name: str
+    boot: str  # 16 hex digits, new at every start of the instance
+
+    @property
+    def place(self) -> tuple[str, str]:
+        """Host and name: a new boot of the same place replaces the old one."""
+        return self.host, self.name
+
+
+@dataclass(frozen=True)
+class UserUse:
+    user: str
+    units: int
+    connections: int
+
+
+@dataclass(frozen=True)
+class KeyRegistration:
+    kind: ClassVar[Kind] = Kind.KEY
+    key_id: bytes
+    seq: int
+    instance: InstanceId
+    key_text: str
+
+
+@dataclass(frozen=True)
+class Update:
+    kind: ClassVar[Kind] = Kind.UPDATE
+    key_id: bytes
+    seq: int
+    instance: InstanceId
+    full: bool
+    base: int
+    period: float
+    units: int
+    connections: int
+    users: tuple[UserUse, ...] = ()
+    removed: tuple[str, ...] = ()
+    part: int = 0
+    parts: int = 1
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: ClassVar[Kind] = Kind.ANSWER
+    key_id: bytes
+    seq: int
+    instance: InstanceId
+    status: str
+    combined: int
+    authorized: int
+    maximum: int
+    instance_count: int
+    instances: tuple[tuple[str, str], ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Query:
+    kind: ClassVar[Kind] = Kind.QUERY
+    key_id: bytes
+    seq: int
+    instance: InstanceId
+    report: str
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: ClassVar[Kind] = Kind.REPLY
+    key_id: bytes
+    seq: int
+    instance: InstanceId
+    report: str
+    offset: int
+    next_offset: int | None
+    total: int
+    rows: tuple[Row, ...] = ()
+    values: tuple[tuple[str, str | int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Ping:
+    kind: ClassVar[Kind] = Kind.PING
+    nonce: str
+
+
+@dataclass(frozen=True)
+class Pong:
+    kind: ClassVar[Kind] = Kind.PONG
+    nonce: str
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class NeedKey:
+    kind: ClassVar[Kind] = Kind.NEEDKEY
+    key_id: bytes
+    seq: int
+
+
+Message = KeyRegistration | Update | Answer | Query | Reply | Ping | Pong | NeedKey

@@ -1,0 +1,394 @@
+"""Versioned, authenticated datagrams between instances and the license server.
+
+Wire format, version 1. Every datagram is
+
+    offset  size  field
+    0       4     magic b"CSLS"
+    4       1     version (1)
+    5       1     kind (see Kind)
+    6       32    key id: SHA-256 of the key's canonical content (zeros for PING and PONG)
+    38      8     sequence number, unsigned big-endian
+    46      n     body: a compact UTF-8 JSON object with one-letter fields (below)
+    46+n    32    HMAC-SHA256 of bytes 0..46+n under the key's secret
+
+and is at most MAX_DATAGRAM bytes, so it crosses an Ethernet path without IP fragmentation (a
+lost fragment would lose the whole datagram). The secret of a key is HMAC-SHA256 keyed with the
+key's canonical content plus its full AuthorizationKey, over "cacheshell license server v1":
+only a holder of the key file can compute it. PING, PONG and NEEDKEY use a public secret: they
+prove nothing but liveness, and the worst a forged one can do is make a client re-register.
+
+Bodies ("i" is always [host address, instance name, boot id]):
+  KEY      i, k: the key file text. Registers the key; its MAC uses the secret derived from k.
+  UPDATE   i, p: [part, parts], f: 1 full / 0 delta, b: base sequence of a delta, t: the
+           sender's update period (s), u/c: the instance's total units/connections after this
+           update, r: [[user id, units, connections], ...] rows set, x: [user id, ...] removed.
+           A full update lists every user; a delta lists the users changed since the update
+           numbered b, the last one the server acknowledged. A long list is split into parts
+           that share the sequence number and header fields; the server applies the update
+           once all parts arrived (each part is authenticated on its own).
+  ANSWER   i, s: ACK | NAK | RESYNC | REFUSED, u: combined units of the key, a: authorized
+           units, m: maximum since the server started, n: instances using the key, l: the first
+           16 of them [[address, name], ...] (fewer if long names would not fit), w: why
+           (REFUSED). The sequence number echoes the request's.
+  QUERY    i, q: report kind, o: offset of the first row wanted.
+  REPLY    i, q, o, e: next offset (null after the last page), t: total rows, r: rows,
+           v: {name: value} for scalar reports. Large reports come back in pages that fit.
+  PING     n: nonce.   PONG  n: the nonce echoed, v: server version.
+  NEEDKEY  {}: the server does not know the key id of the request (key id and seq echoed).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import secrets
+import struct
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from cacheshell.system.keyfile import KeyFileError
+from cacheshell.system.keys import LicenseKey, read_key
+from cacheshell.system.licserver.messages import (
+    DUMP_REPORTS,
+    ROW_REPORTS,
+    STATUSES,
+    VALUE_REPORTS,
+    Answer,
+    InstanceId,
+    KeyRegistration,
+    Kind,
+    Message,
+    NeedKey,
+    Ping,
+    Pong,
+    Query,
+    Reply,
+    Row,
+    Update,
+    UserUse,
+)
+from cacheshell.system.signing import canonical_content
+
+MAGIC = b"CSLS"
+VERSION = 1
+MAX_DATAGRAM = 1400
+MAC_SIZE = 32
+_HEADER = struct.Struct(">4sBB32sQ")
+OVERHEAD = _HEADER.size + MAC_SIZE
+NO_KEY = bytes(32)
+MAX_SEQ = 2**64 - 1
+_LABEL = b"cacheshell license server v1"
+PUBLIC_SECRET = hashlib.sha256(_LABEL + b" public").digest()
+MAX_TEXT = 128  # user ids (Caché caps them at 64), host addresses, instance names
+MAX_PARTS = 255
+SecretsLookup = Callable[[bytes], bytes | None]
+# The messages are part of this module's interface: callers import everything from here.
+__all__ = [
+    "DUMP_REPORTS", "MAX_DATAGRAM", "PUBLIC_SECRET", "ROW_REPORTS", "VALUE_REPORTS", "Answer",
+    "ForgedDatagram", "InstanceId", "KeyRegistration", "Kind", "MalformedDatagram", "Message",
+    "NeedKey", "Ping", "Pong", "ProtocolError", "Query", "Reply", "Row", "UnknownKey",
+    "UnknownVersion", "Update", "UserUse", "decode", "encode", "key_id", "key_secret",
+    "new_boot_id", "new_nonce", "reply_budget", "rows_fitting", "split_update",
+]
+
+
+class ProtocolError(ValueError):
+    """A datagram that is malformed, forged, too large or of an unknown version."""
+
+
+class MalformedDatagram(ProtocolError):
+    pass
+
+
+class ForgedDatagram(ProtocolError):
+    pass
+
+
+class UnknownVersion(ProtocolError):
+    pass
+
+
+class UnknownKey(ProtocolError):
+    """Well-formed so far, but signed with a key this side does not hold (not yet verified)."""
+
+    def __init__(self, key_id: bytes, seq: int, kind: Kind) -> None:
+        super().__init__(f"unknown key {key_id.hex()[:12]}")
+        self.key_id, self.seq, self.kind = key_id, seq, kind
+
+
+_PUBLIC_KINDS = (Kind.PING, Kind.PONG, Kind.NEEDKEY)
+_KINDS = {kind.value: kind for kind in Kind}
+_MAX_COUNT = 2**31 - 1
+
+
+def key_id(key: LicenseKey) -> bytes:
+    """What names a key on the wire: it is its content, so equal keys share one pool."""
+    return hashlib.sha256(canonical_content(key.file)).digest()
+
+
+def key_secret(key: LicenseKey) -> bytes:
+    material = canonical_content(key.file) + key.file.authorization_key.encode("ascii")
+    return hmac.digest(material, _LABEL, "sha256")
+
+
+def new_boot_id() -> str:
+    return secrets.token_hex(8)
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(8)
+
+
+def encode(msg: Message, secret: bytes) -> bytes:
+    """The datagram for a message; raises ProtocolError when it would exceed MAX_DATAGRAM."""
+    key = getattr(msg, "key_id", NO_KEY)
+    seq = getattr(msg, "seq", 0)
+    body = _json(_body(msg))
+    if isinstance(msg, Answer):
+        # The answers about a key list the same instances again and again: encode that once.
+        body = body[:-1] + b',"l":' + _listed(msg.instances) + b"}"
+    head = _HEADER.pack(MAGIC, VERSION, msg.kind, key, seq) + body
+    data = head + hmac.digest(secret, head, "sha256")
+    if len(data) > MAX_DATAGRAM:
+        raise ProtocolError(f"{msg.kind.name} of {len(data)} bytes exceeds {MAX_DATAGRAM}")
+    return data
+
+
+def decode(data: bytes, secrets_lookup: SecretsLookup) -> Message:
+    """The message in a datagram; raises ProtocolError unless it is whole and authentic."""
+    if len(data) < OVERHEAD or len(data) > MAX_DATAGRAM:
+        raise MalformedDatagram(f"datagram of {len(data)} bytes")
+    magic, version, kind_code, key, seq = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise MalformedDatagram("bad magic")
+    if version != VERSION:
+        raise UnknownVersion(f"version {version}")
+    kind = _KINDS.get(kind_code)
+    if kind is None:
+        raise MalformedDatagram(f"unknown kind {kind_code}")
+    body_bytes, mac = data[_HEADER.size:-MAC_SIZE], data[-MAC_SIZE:]
+    if kind in _PUBLIC_KINDS:
+        secret: bytes | None = PUBLIC_SECRET
+    elif kind is Kind.KEY:
+        # The one message that brings its own secret: derive it from the key it carries.
+        secret = _registration_secret(key, _parse(body_bytes))
+    else:
+        secret = secrets_lookup(key)
+        if secret is None:
+            raise UnknownKey(key, seq, kind)
+    if not hmac.compare_digest(hmac.digest(secret, data[:-MAC_SIZE], "sha256"), mac):
+        raise ForgedDatagram(f"bad MAC on {kind.name}")
+    try:
+        return _DECODERS[kind](key, seq, _parse(body_bytes))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedDatagram(f"bad {kind.name} body: {exc}") from None
+
+
+def split_update(update: Update, limit: int = MAX_DATAGRAM) -> list[Update]:
+    """The update as parts that each encode within `limit` bytes (rows first, then removals)."""
+    skeleton = replace(update, users=(), removed=(), part=MAX_PARTS, parts=MAX_PARTS)
+    budget = limit - OVERHEAD - len(_json(_body(skeleton)))
+    chunks: list[tuple[list[UserUse], list[str]]] = [([], [])]
+    used = 0
+    for item in [*update.users, *update.removed]:
+        size = len(_json([item.user, item.units, item.connections]
+                         if isinstance(item, UserUse) else item)) + 1
+        if size > budget:
+            raise ProtocolError("a user id is too long for one datagram")
+        if used + size > budget:
+            chunks.append(([], []))
+            used = 0
+        users, removed = chunks[-1]
+        (users if isinstance(item, UserUse) else removed).append(item)  # type: ignore[arg-type]
+        used += size
+    if len(chunks) > MAX_PARTS:
+        raise ProtocolError(f"an update of {len(chunks)} parts exceeds {MAX_PARTS}")
+    return [replace(update, users=tuple(users), removed=tuple(removed), part=index,
+                    parts=len(chunks)) for index, (users, removed) in enumerate(chunks)]
+
+
+def rows_fitting(rows: list[Row], start: int, budget: int) -> int:
+    """The end of the page of rows from `start` whose JSON fits in `budget` bytes (≥ 1 row)."""
+    used, end = 0, start
+    while end < len(rows):
+        used += len(_json(list(rows[end]))) + 1
+        if used > budget and end > start:
+            break
+        end += 1
+    return end
+
+
+def reply_budget(skeleton: Reply) -> int:
+    """Bytes left for rows in a reply whose other fields are those of `skeleton`."""
+    return MAX_DATAGRAM - OVERHEAD - len(_json(_body(skeleton))) - 24
+
+
+# One encoder for every datagram: json.dumps() with options would build a new one each call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def _json(value: Any) -> bytes:
+    return _ENCODER.encode(value).encode()
+
+
+@functools.lru_cache(maxsize=256)
+def _listed(instances: tuple[tuple[str, str], ...]) -> bytes:
+    return _json([list(pair) for pair in instances])
+
+
+def _parse(body: bytes) -> dict[str, Any]:
+    try:
+        parsed = json.loads(body.decode("utf-8"))  # str: json skips sniffing the encoding
+    except (ValueError, RecursionError):
+        raise MalformedDatagram("body is not JSON") from None
+    if not isinstance(parsed, dict):
+        raise MalformedDatagram("body is not a JSON object")
+    return parsed
+
+
+def _registration_secret(key: bytes, body: dict[str, Any]) -> bytes:
+    text = body.get("k")
+    if not isinstance(text, str):
+        raise MalformedDatagram("KEY without key text")
+    try:
+        license_key = read_key(text)
+    except KeyFileError as exc:
+        raise MalformedDatagram(f"KEY carries no readable key: {exc.reason}") from None
+    if key_id(license_key) != key:
+        raise ForgedDatagram("KEY text does not match its key id")
+    return key_secret(license_key)
+
+
+def _body(msg: Message) -> dict[str, Any]:
+    if isinstance(msg, Ping):
+        return {"n": msg.nonce}
+    if isinstance(msg, Pong):
+        return {"n": msg.nonce, "v": msg.version}
+    if isinstance(msg, NeedKey):
+        return {}
+    out: dict[str, Any] = {"i": [msg.instance.host, msg.instance.name, msg.instance.boot]}
+    if isinstance(msg, KeyRegistration):
+        out["k"] = msg.key_text
+    elif isinstance(msg, Update):
+        out.update(p=[msg.part, msg.parts], f=int(msg.full), b=msg.base, t=msg.period,
+                   u=msg.units, c=msg.connections,
+                   r=[[use.user, use.units, use.connections] for use in msg.users],
+                   x=list(msg.removed))
+    elif isinstance(msg, Answer):
+        out.update(s=msg.status, u=msg.combined, a=msg.authorized, m=msg.maximum,
+                   n=msg.instance_count, w=msg.reason)  # and "l", spliced in by encode()
+    elif isinstance(msg, Query):
+        out.update(q=msg.report, o=msg.offset)
+    else:
+        out.update(q=msg.report, o=msg.offset, e=msg.next_offset, t=msg.total,
+                   r=[list(row) for row in msg.rows], v=dict(msg.values))
+    return out
+
+
+# Field checks: JSON gives loose types (true is an int in Python); the wire must be exact.
+
+def _text(value: Any, limit: int = MAX_TEXT) -> str:
+    if not isinstance(value, str) or len(value) > limit:
+        raise ValueError("expected a short string")
+    return value
+
+
+def _count(value: Any, high: int = _MAX_COUNT) -> int:
+    if type(value) is not int or not 0 <= value <= high:
+        raise ValueError("expected a count")
+    return value
+
+
+def _hex16(value: Any) -> str:
+    if not isinstance(value, str) or len(value) != 16 or value.strip("0123456789abcdef"):
+        raise ValueError("expected 16 hex digits")
+    return value
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError("expected a list")
+    return value
+
+
+def _instance(body: dict[str, Any]) -> InstanceId:
+    host, name, boot = _list(body["i"])
+    return InstanceId(_text(host), _text(name), _hex16(boot))
+
+
+def _scalar(value: Any) -> str | int:
+    if isinstance(value, str) or type(value) is int:
+        return value
+    raise ValueError("expected a string or an integer")
+
+
+def _user_rows(rows: list[Any]) -> tuple[UserUse, ...]:
+    users = []
+    for row in rows:
+        # The hot loop of the server: every check of a row in one expression.
+        if (type(row) is not list or len(row) != 3 or type(row[0]) is not str
+                or len(row[0]) > MAX_TEXT or type(row[1]) is not int or type(row[2]) is not int
+                or not 0 <= row[1] <= _MAX_COUNT or not 0 <= row[2] <= _MAX_COUNT):
+            raise ValueError("expected [user id, units, connections]")
+        users.append(UserUse(*row))
+    return tuple(users)
+
+
+def _decode_key(key: bytes, seq: int, body: dict[str, Any]) -> KeyRegistration:
+    return KeyRegistration(key, seq, _instance(body), _text(body["k"], MAX_DATAGRAM))
+
+
+def _decode_update(key: bytes, seq: int, body: dict[str, Any]) -> Update:
+    part, parts = _list(body["p"])
+    if not 0 <= _count(part) < _count(parts, MAX_PARTS):
+        raise ValueError("part out of range")
+    period = body["t"]
+    if type(period) not in (int, float) or not 0.01 <= period <= 86400:
+        raise ValueError("period out of range")
+    full = _count(body["f"], 1) == 1
+    users = _user_rows(_list(body["r"]))
+    removed = tuple(_text(user) for user in _list(body["x"]))
+    if full and removed:
+        raise ValueError("a full update removes nothing")
+    return Update(key, seq, _instance(body), full, _count(body["b"], MAX_SEQ), float(period),
+                  _count(body["u"]), _count(body["c"]), users, removed, part, parts)
+
+
+def _decode_answer(key: bytes, seq: int, body: dict[str, Any]) -> Answer:
+    status = body["s"]
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    listed = tuple((_text(address), _text(name))
+                   for address, name in map(_list, _list(body["l"])))
+    return Answer(key, seq, _instance(body), status, _count(body["u"]), _count(body["a"]),
+                  _count(body["m"]), _count(body["n"]), listed, _text(body["w"], 512))
+
+
+def _decode_query(key: bytes, seq: int, body: dict[str, Any]) -> Query:
+    return Query(key, seq, _instance(body), _text(body["q"], 32), _count(body["o"]))
+
+
+def _decode_reply(key: bytes, seq: int, body: dict[str, Any]) -> Reply:
+    following = body["e"]
+    values = body["v"]
+    if not isinstance(values, dict):
+        raise ValueError("values are not an object")
+    return Reply(key, seq, _instance(body), _text(body["q"], 32), _count(body["o"]),
+                 None if following is None else _count(following), _count(body["t"]),
+                 tuple(tuple(_scalar(cell) for cell in _list(row)) for row in _list(body["r"])),
+                 tuple((_text(name), _scalar(value)) for name, value in values.items()))
+
+
+_DECODERS: dict[Kind, Callable[[bytes, int, dict[str, Any]], Message]] = {
+    Kind.KEY: _decode_key,
+    Kind.UPDATE: _decode_update,
+    Kind.ANSWER: _decode_answer,
+    Kind.QUERY: _decode_query,
+    Kind.REPLY: _decode_reply,
+    Kind.PING: lambda _key, _seq, body: Ping(_hex16(body["n"])),
+    Kind.PONG: lambda _key, _seq, body: Pong(_hex16(body["n"]), _text(body["v"], 32)),
+    Kind.NEEDKEY: lambda key, seq, _body: NeedKey(key, seq),
+}

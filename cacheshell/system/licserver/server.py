@@ -1,0 +1,270 @@
+"""The license server's logic over bytes: a datagram in, the datagrams to send back out, and
+the report files it writes on request. The asyncio daemon (daemon.py) only moves the bytes."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from cacheshell.system.keys import read_key
+from cacheshell.system.layout import cacheshell_home
+from cacheshell.system.licserver import dumps
+from cacheshell.system.licserver.accounting import (
+    MISSED_PERIODS,
+    NAK,
+    Accounting,
+    ConnectionRow,
+    KeyInfo,
+    Verdict,
+)
+from cacheshell.system.licserver.protocol import (
+    DUMP_REPORTS,
+    PUBLIC_SECRET,
+    ROW_REPORTS,
+    Answer,
+    ForgedDatagram,
+    KeyRegistration,
+    Message,
+    NeedKey,
+    Ping,
+    Pong,
+    ProtocolError,
+    Query,
+    Reply,
+    Row,
+    UnknownKey,
+    UnknownVersion,
+    Update,
+    decode,
+    encode,
+    key_secret,
+    reply_budget,
+    rows_fitting,
+)
+from cacheshell.system.signing import trusted_public_keys, verify
+
+SERVER_VERSION = "cacheshell-1"
+# Bad datagrams of each sort are logged one by one up to this many, then only counted.
+LOG_FIRST = 5
+# A report's rows are computed once and paged from this snapshot for a while.
+SNAPSHOT_SECONDS = 30.0
+SNAPSHOTS_KEPT = 64
+# Refused keys are remembered (not verified again) up to this many.
+REFUSALS_KEPT = 1024
+# An answer lists at most this many of the key's instances (the count is always exact).
+ANSWER_LIST = 16
+_DROPS = ("malformed", "forged", "version", "replayed", "incomplete",
+          "inconsistent", "unexpected", "internal")
+
+
+class LicenseServer:
+    """The server's logic over bytes in and bytes out; the asyncio endpoint only moves them."""
+
+    def __init__(self, directory: Path, period: float, log: logging.Logger, *,
+                 now: Callable[[], float] = time.monotonic,
+                 trusted: list[Ed25519PublicKey] | None = None, label: str = "") -> None:
+        self.directory = directory
+        self.log = log
+        self.label = label
+        self.now = now
+        self.accounting = Accounting(now, period)
+        self.counters: Counter[str] = Counter()
+        self.trusted = trusted if trusted is not None else trusted_public_keys(cacheshell_home())
+        self._secrets: dict[bytes, bytes] = {}
+        self._refused: dict[bytes, str] = {}
+        self._status: dict[bytes, str] = {}
+        self._snapshots: dict[tuple[bytes, str, str], tuple[float, list[Row]]] = {}
+        self._reported_drops: Counter[str] = Counter()
+
+    # --- datagrams --------------------------------------------------------------------------
+
+    def handle(self, data: bytes, source: object = None) -> list[bytes]:
+        """The datagrams to send back to the source of `data` (none for what is dropped)."""
+        self.counters["received"] += 1
+        try:
+            msg = decode(data, self._secrets.get)
+        except UnknownKey as exc:
+            # Normal on first contact or after a restart of this server: ask for the key.
+            self.counters["unknown_key"] += 1
+            if exc.kind in (Update.kind, Query.kind):
+                return [encode(NeedKey(exc.key_id, exc.seq), PUBLIC_SECRET)]
+            return []
+        except ForgedDatagram as exc:
+            self._drop("forged", source, exc)
+            return []
+        except UnknownVersion as exc:
+            self._drop("version", source, exc)
+            return []
+        except ProtocolError as exc:
+            self._drop("malformed", source, exc)
+            return []
+        return self._dispatch(msg, source)
+
+    def _dispatch(self, msg: Message, source: object) -> list[bytes]:
+        if isinstance(msg, Ping):
+            return [encode(Pong(msg.nonce, SERVER_VERSION), PUBLIC_SECRET)]
+        if isinstance(msg, Update):
+            verdict = self.accounting.update(msg)
+            return [] if verdict is None else [self._answer(msg, verdict)]
+        if isinstance(msg, KeyRegistration):
+            return self._register(msg)
+        if isinstance(msg, Query):
+            if not self.accounting.fresh(msg.key_id, msg.instance, msg.seq):
+                return []
+            return [self._reply(msg)]
+        self._drop("unexpected", source, f"{type(msg).__name__} sent to a server")
+        return []
+
+    def _register(self, msg: KeyRegistration) -> list[bytes]:
+        key = read_key(msg.key_text)  # decode() already read it: this cannot fail
+        secret = key_secret(key)
+        reason = self._refused.get(msg.key_id)
+        if reason is None and not self.accounting.knows(msg.key_id):
+            if not verify(key.file, self.trusted):
+                reason = "the key's signature is not valid or its issuer is not trusted"
+            elif not key.is_multiserver:
+                reason = "a Single-server key is not shared: only Multiserver keys are"
+            if reason is not None:
+                if len(self._refused) >= REFUSALS_KEPT:  # anyone may mint refusable keys
+                    self._refused.pop(next(iter(self._refused)))
+                self._refused[msg.key_id] = reason
+                self.log.warning("refused key OrderNumber %s from %s/%s: %s",
+                                 key.file.order_number, msg.instance.host, msg.instance.name,
+                                 reason)
+            else:
+                self.accounting.add_key(KeyInfo.from_key(key))
+                self._secrets[msg.key_id] = secret
+                self.log.info("serving key OrderNumber %s (%d units), registered by %s/%s",
+                              key.file.order_number, key.units, msg.instance.host,
+                              msg.instance.name)
+        if reason is not None:
+            self.counters["refused"] += 1
+            refusal = Answer(msg.key_id, msg.seq, msg.instance, "REFUSED", 0, key.units, 0, 0,
+                             reason=reason)
+            return [encode(refusal, secret)]
+        if not self.accounting.fresh(msg.key_id, msg.instance, msg.seq):
+            return []
+        return [self._answer(msg, self.accounting.verdict(msg.key_id))]
+
+    def _answer(self, msg: Update | KeyRegistration, verdict: Verdict) -> bytes:
+        self.counters[verdict.status.lower()] += 1
+        before = self._status.get(msg.key_id)
+        if verdict.status in ("ACK", "NAK") and verdict.status != before:
+            self._status[msg.key_id] = verdict.status
+            if before is not None or verdict.status == NAK:
+                self.log.info("key %s: %s, %d units in use of %d",
+                              self.accounting.pools[msg.key_id].info.order_number,
+                              verdict.status, verdict.combined, verdict.authorized)
+        listed = verdict.instances[:ANSWER_LIST]
+        while True:
+            answer = Answer(msg.key_id, msg.seq, msg.instance, verdict.status, verdict.combined,
+                            verdict.authorized, verdict.maximum, len(verdict.instances), listed)
+            try:
+                return encode(answer, self._secrets[msg.key_id])
+            except ProtocolError:
+                listed = listed[:len(listed) // 2]  # long names: list fewer of them
+
+    def _reply(self, msg: Query) -> bytes:
+        values: dict[str, str | int] = {}
+        rows: list[Row] = []
+        if msg.report in ROW_REPORTS:
+            rows = self._snapshot(msg)
+        elif msg.report == "summary":
+            summary = self.accounting.summary(msg.key_id)
+            values = {name: getattr(summary, name) for name in summary.__dataclass_fields__}
+        elif msg.report == "stats":
+            values = {**self.counters, **self.accounting.counters,
+                      "keys": len(self.accounting.pools),
+                      "instances": self.accounting.live_instances()}
+        elif msg.report in DUMP_REPORTS:
+            values = self._write_dump(msg)
+        else:
+            values = {"error": f"unknown report {msg.report!r}"}
+        skeleton = Reply(msg.key_id, msg.seq, msg.instance, msg.report, msg.offset, len(rows),
+                         len(rows), (), tuple(values.items()))
+        end = rows_fitting(rows, msg.offset, reply_budget(skeleton))
+        page = Reply(msg.key_id, msg.seq, msg.instance, msg.report, msg.offset,
+                     end if end < len(rows) else None, len(rows), tuple(rows[msg.offset:end]),
+                     tuple(values.items()))
+        return encode(page, self._secrets[msg.key_id])
+
+    def _snapshot(self, msg: Query) -> list[Row]:
+        """The report's rows as of the first page, so that a paged report is consistent."""
+        ident = (msg.key_id, msg.instance.boot, msg.report)
+        kept = self._snapshots.get(ident)
+        if msg.offset and kept is not None:
+            return kept[1]
+        if msg.report == "keys":
+            rows: list[Row] = [tuple(value for _, value in info.fields)
+                               for info in self.accounting.keys()]
+        elif msg.report == "instances":
+            rows = list(self.accounting.instances())
+        else:
+            every = msg.report == "allconnections"
+            found = (self.accounting.all_connections() if every
+                     else self.accounting.connections(msg.key_id))
+            rows = [_connection(row, every) for row in found]
+        if len(self._snapshots) >= SNAPSHOTS_KEPT:
+            self._snapshots.pop(next(iter(self._snapshots)))
+        self._snapshots[ident] = (self.now(), rows)
+        return rows
+
+    def _write_dump(self, msg: Query) -> dict[str, str | int]:
+        accounting = self.accounting
+        place = msg.instance.place
+        if msg.report == "dumpserver":
+            views = accounting.server_views(place, msg.key_id)
+            body = dumps.dump_server(views[0] if views else None, "/".join(place))
+        elif msg.report == "dumpservers":
+            body = dumps.dump_servers(accounting.server_views())
+        elif msg.report == "dumpkey":
+            body = dumps.dump_key(accounting.key_view(msg.key_id))
+        else:
+            body = dumps.dump_keys([accounting.key_view(info.key_id)
+                                    for info in accounting.keys()])
+        name = dumps.DUMP_FILES[msg.report]
+        stamp = datetime.now().strftime("%m/%d/%Y %H:%M:%S")
+        title = f"{msg.report} requested by {place[0]}/{place[1]}"
+        path = self.directory / name
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(dumps.heading(title, self.label, stamp) + body, encoding="utf-8")
+        temporary.replace(path)  # a reader never sees half a report
+        self.log.info("wrote %s for %s/%s", path, *place)
+        return {"host": socket.gethostname(), "directory": str(self.directory.resolve()),
+                "file": name}
+
+    # --- time -------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Expire silent instances and stale snapshots; log what was dropped since last time."""
+        for info, (address, name) in self.accounting.expire():
+            self.log.info("instance %s/%s of key %s expired: no update for %d periods",
+                          address, name, info.order_number, MISSED_PERIODS)
+        now = self.now()
+        for ident, (taken, _rows) in list(self._snapshots.items()):
+            if now - taken > SNAPSHOT_SECONDS:
+                del self._snapshots[ident]
+        drops = Counter({name: self.counters[name] + self.accounting.counters[name]
+                         for name in _DROPS})
+        fresh = drops - self._reported_drops
+        if fresh:
+            self.log.info("dropped since last report: %s",
+                          ", ".join(f"{count} {name}" for name, count in sorted(fresh.items())))
+            self._reported_drops = drops
+
+    def _drop(self, reason: str, source: object, detail: object) -> None:
+        self.counters[reason] += 1
+        if self.counters[reason] <= LOG_FIRST:
+            self.log.warning("dropped a %s datagram from %s: %s", reason, source, detail)
+
+
+def _connection(row: ConnectionRow, with_order: bool) -> Row:
+    cells: Row = (row.user, row.units, row.connections, row.address, row.instance)
+    return (*cells, row.order_number) if with_order else cells

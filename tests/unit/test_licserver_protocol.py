@@ -1,0 +1,196 @@
+"""License server datagrams: round trips, splitting, and every forgery rejected."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import struct
+
+import pytest
+
+from cacheshell.system.authkey import current_platform_code
+from cacheshell.system.keyfile import render_key_file
+from cacheshell.system.keys import KeySpec, issue_from_spec
+from cacheshell.system.licserver.protocol import (
+    MAX_DATAGRAM,
+    PUBLIC_SECRET,
+    Answer,
+    ForgedDatagram,
+    InstanceId,
+    KeyRegistration,
+    MalformedDatagram,
+    Message,
+    NeedKey,
+    Ping,
+    Pong,
+    ProtocolError,
+    Query,
+    Reply,
+    UnknownKey,
+    UnknownVersion,
+    Update,
+    UserUse,
+    decode,
+    encode,
+    key_id,
+    key_secret,
+    split_update,
+)
+from cacheshell.system.signing import training_private_key
+
+KEY = issue_from_spec(KeySpec(units=5, multi=True), training_private_key(),
+                      current_platform_code())
+OTHER = issue_from_spec(KeySpec(units=5, multi=True, order_number=100002),
+                        training_private_key(), current_platform_code())
+KID, SECRET = key_id(KEY), key_secret(KEY)
+WHO = InstanceId("10.0.0.1", "CACHE", "0123456789abcdef")
+SAMPLES: list[Message] = [
+    KeyRegistration(KID, 1, WHO, render_key_file(KEY.file)),
+    Update(KID, 2, WHO, True, 0, 15.0, 3, 4,
+           (UserUse("alice@10.0.0.9", 1, 2), UserUse("bob@10.0.0.9", 2, 2))),
+    Update(KID, 3, WHO, False, 2, 0.2, 2, 3, (UserUse("Zoë@10.0.0.9", 1, 1),), ("bob",)),
+    Answer(KID, 3, WHO, "NAK", 6, 5, 7, 2, (("10.0.0.1", "CACHE"), ("10.0.0.2", "TEST"))),
+    Answer(KID, 4, WHO, "REFUSED", 0, 5, 0, 0, reason="not Multi"),
+    Query(KID, 5, WHO, "connections", 40),
+    Reply(KID, 5, WHO, "connections", 40, 80, 120, (("alice", "shr", 1, "10.0.0.1", "A"),)),
+    Reply(KID, 6, WHO, "summary", 0, None, 0, (), (("current", 3), ("host", "vm"))),
+    Ping("00000000ffffffff"),
+    Pong("00000000ffffffff", "cacheshell-1"),
+    NeedKey(KID, 9),
+]
+
+
+def lookup(key: bytes) -> bytes | None:
+    return SECRET if key == KID else None
+
+
+def secret_for(msg: Message) -> bytes:
+    return PUBLIC_SECRET if isinstance(msg, Ping | Pong | NeedKey) else SECRET
+
+
+def seal(header_and_body: bytes, secret: bytes = SECRET) -> bytes:
+    """A datagram with a valid MAC around arbitrary content, as a key holder could make."""
+    return header_and_body + hmac.digest(secret, header_and_body, "sha256")
+
+
+@pytest.mark.parametrize("msg", SAMPLES, ids=lambda msg: type(msg).__name__)
+def test_every_message_survives_a_round_trip(msg: Message) -> None:
+    data = encode(msg, secret_for(msg))
+    assert len(data) <= MAX_DATAGRAM
+    assert decode(data, lookup) == msg
+
+
+def test_the_header_is_magic_version_kind_key_and_sequence() -> None:
+    data = encode(SAMPLES[1], SECRET)
+    assert struct.unpack_from(">4sBB32sQ", data) == (b"CSLS", 1, 2, KID, 2)
+    assert json.loads(data[46:-32])["u"] == 3
+
+
+def test_a_hundred_long_user_ids_are_split_into_parts_that_fit() -> None:
+    users = tuple(UserUse(f"{'x' * 50}{i:03d}@192.168.100.{i}", 1, 25) for i in range(100))
+    whole = Update(KID, 7, WHO, True, 0, 15.0, 100, 2500, users)
+    parts = split_update(whole)
+    assert len(parts) > 1
+    datagrams = [encode(part, SECRET) for part in parts]
+    assert max(len(data) for data in datagrams) <= MAX_DATAGRAM
+    decoded = [decode(data, lookup) for data in datagrams]
+    assert [(p.part, p.parts, p.seq) for p in decoded] == [  # type: ignore[union-attr]
+        (i, len(parts), 7) for i in range(len(parts))]
+    assert tuple(use for p in decoded for use in p.users) == users  # type: ignore[union-attr]
+
+
+def test_a_small_update_is_one_part() -> None:
+    assert split_update(SAMPLES[1]) == [SAMPLES[1]]  # type: ignore[arg-type]
+
+
+def test_a_message_too_large_for_a_datagram_is_refused() -> None:
+    rows = tuple(("u" * 60, "1", 1, "10.0.0.1", "A") for _ in range(40))
+    with pytest.raises(ProtocolError):
+        encode(Reply(KID, 1, WHO, "connections", 0, None, 40, rows), SECRET)
+
+
+@pytest.mark.parametrize("msg", SAMPLES, ids=lambda msg: type(msg).__name__)
+def test_every_flipped_bit_is_rejected(msg: Message) -> None:
+    data = encode(msg, secret_for(msg))
+    for bit in range(len(data) * 8):
+        forged = bytearray(data)
+        forged[bit // 8] ^= 1 << (bit % 8)
+        with pytest.raises(ProtocolError):
+            decode(bytes(forged), lookup)
+
+
+def test_the_secret_of_another_key_does_not_verify() -> None:
+    data = encode(SAMPLES[1], key_secret(OTHER))
+    with pytest.raises(ForgedDatagram):
+        decode(data, lookup)
+
+
+def test_a_key_not_held_is_unknown_and_reported_with_its_id() -> None:
+    other = Update(key_id(OTHER), 4, WHO, True, 0, 15.0, 0, 0)
+    with pytest.raises(UnknownKey) as caught:
+        decode(encode(other, key_secret(OTHER)), lookup)
+    assert (caught.value.key_id, caught.value.seq) == (key_id(OTHER), 4)
+
+
+def test_a_registration_must_carry_the_key_its_id_names() -> None:
+    swapped = KeyRegistration(KID, 1, WHO, render_key_file(OTHER.file))
+    with pytest.raises(ForgedDatagram):
+        decode(encode(swapped, key_secret(OTHER)), lookup)
+    with pytest.raises(MalformedDatagram):
+        decode(encode(KeyRegistration(KID, 1, WHO, "[License]\n"), SECRET), lookup)
+
+
+@pytest.mark.parametrize("msg", SAMPLES, ids=lambda msg: type(msg).__name__)
+def test_every_truncation_is_rejected(msg: Message) -> None:
+    data = encode(msg, secret_for(msg))
+    for length in range(len(data)):
+        with pytest.raises(ProtocolError):
+            decode(data[:length], lookup)
+    with pytest.raises(ProtocolError):
+        decode(data + b"\0", lookup)
+
+
+def test_garbage_is_rejected() -> None:
+    rng = random.Random(4001)
+    for _ in range(2000):
+        garbage = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 300)))
+        if rng.random() < 0.5:
+            garbage = b"CSLS\x01" + garbage  # get past the cheap checks
+        with pytest.raises(ProtocolError):
+            decode(garbage, lookup)
+
+
+def test_an_unknown_version_is_rejected_even_with_a_valid_mac() -> None:
+    data = bytearray(encode(SAMPLES[1], SECRET)[:-32])
+    data[4] = 2
+    with pytest.raises(UnknownVersion):
+        decode(seal(bytes(data)), lookup)
+
+
+@pytest.mark.parametrize("body", [
+    b"[]", b"not json", b'{"i": ["h", "n", "0123456789abcdef"]}',
+    b'{"i":["h","n","0123456789abcdef"],"p":[0,1],"f":true,"b":0,"t":1,"u":0,"c":0,'
+    b'"r":[],"x":[]}',
+    b'{"i":["h","n","0123456789abcdef"],"p":[1,1],"f":1,"b":0,"t":1,"u":0,"c":0,'
+    b'"r":[],"x":[]}',
+    b'{"i":["h","n","0123456789abcdef"],"p":[0,1],"f":1,"b":0,"t":1,"u":-1,"c":0,'
+    b'"r":[],"x":[]}',
+    b'{"i":["h","n","0123456789abcdef"],"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,'
+    b'"r":[["u",1]],"x":[]}',
+    b'{"i":["h","n","XYZ"],"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]}',
+    b"[" * 5000 + b"]" * 5000,
+], ids=["array", "text", "fields-missing", "bool-for-int", "part-out-of-range",
+        "negative", "short-row", "bad-boot", "deep-nesting"])
+def test_an_authentic_but_malformed_body_is_rejected(body: bytes) -> None:
+    header = struct.pack(">4sBB32sQ", b"CSLS", 1, 2, KID, 1)
+    with pytest.raises(MalformedDatagram):
+        decode(seal(header + body), lookup)
+
+
+def test_the_key_id_is_the_hash_of_the_canonical_content() -> None:
+    from cacheshell.system.signing import canonical_content
+
+    assert KID == hashlib.sha256(canonical_content(KEY.file)).digest()
+    assert key_secret(KEY) != key_secret(OTHER)
