@@ -36,9 +36,10 @@ __all__ = ["add_key_commands", "format_rows", "key_report", "run_key_command"]
 
 
 def add_key_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Mount `key issue` and `key show` on a parser's subcommands."""
-    key = subparsers.add_parser("key", help="mint and inspect license key files")
-    commands = key.add_subparsers(dest="key_command", required=True, metavar="{issue,show}")
+    """Mount `key issue`, `key show` and `key activate` on a parser's subcommands."""
+    key = subparsers.add_parser("key", help="mint, inspect and activate license key files")
+    commands = key.add_subparsers(dest="key_command", required=True,
+                                  metavar="{issue,show,activate}")
 
     spec = TRAINING_KEY_SPEC
     issue = commands.add_parser("issue", help="mint a key signed by the training issuer")
@@ -65,12 +66,19 @@ def add_key_commands(subparsers: argparse._SubParsersAction) -> None:
     show = commands.add_parser("show", help="print a key file and whether it is valid here")
     show.add_argument("file", metavar="FILE")
 
+    activate = commands.add_parser(
+        "activate", help="activate a key file on an instance, as the License Key page does")
+    activate.add_argument("file", metavar="FILE")
+    activate.add_argument("--instance", default="CACHE", help="instance (default CACHE)")
+
 
 def run_key_command(args: argparse.Namespace) -> int:
     """Run a parsed `key` command; 0 valid/done, 1 invalid key, 2 error."""
     try:
         if args.key_command == "issue":
             return _issue(args)
+        if args.key_command == "activate":
+            return _activate(args)
         return _show(args)
     except KeyFileError as exc:
         sys.stderr.write(f"cacheshell key: {exc.reason}\n")
@@ -117,6 +125,37 @@ def _show(args: argparse.Namespace) -> int:
     status = check.status if check.status == "Valid" else f"{check.status}: {check.reason}"
     sys.stdout.write(key_report(args.file, key, status))
     return 0 if check.valid else 1
+
+
+def _activate(args: argparse.Namespace) -> int:
+    """Show the current and the new key side by side, then activate: 0 active now, 1 deferred
+    until a restart or refused (an invalid key is never copied)."""
+    from cacheshell.system.instance import MISSING_KEY, Instance, InstanceError
+    from cacheshell.system.key_comparison import activation_report
+    from cacheshell.system.layout import find_instance
+
+    layout = find_instance(cacheshell_home(), args.instance)
+    if layout is None:
+        raise KeyFileError(f"no instance named {args.instance}")
+    try:
+        instance = Instance(layout)
+    except InstanceError as exc:
+        raise KeyFileError(str(exc)) from None
+    try:
+        missing = instance.key_reason() or MISSING_KEY
+        result = instance.activate(Path(args.file))
+        sys.stdout.write(activation_report(result.current, result.new, result.check,
+                                           result.comparison, missing))
+        if result.result == "1":
+            print(f"License key activated. File {args.file} has been copied to "
+                  f"{instance.key_path}.")
+            return 0
+        if result.check.valid:
+            print(f"File {args.file} has been copied to {instance.key_path}: System Restart "
+                  f"Required - the cache.key in mgr will not take effect until restart.")
+        return 1
+    finally:
+        instance.store.close()
 
 
 def _read_app_sections(paths: list[str]) -> Sections:
