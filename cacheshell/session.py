@@ -24,6 +24,7 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
 from cacheshell.lang.interpreter import Interpreter
 from cacheshell.lang.signals import HaltSignal
+from cacheshell.system import monitor
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import Instance, InstanceError, open_instance
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshell_home
@@ -114,6 +115,9 @@ class Session(Host):
             self.interp.on_command = self._deferred_tick
         self.closed = False
         atexit.register(self.close)
+        # The instance's license monitor (one thread per OS process and instance).
+        self._monitor_layout = self.layout
+        monitor.acquire(self.layout)
 
     def close(self) -> None:
         """The process ends: its license unit and its share of its ID return."""
@@ -125,6 +129,7 @@ class Session(Host):
             job.detach()
         self._jobs.clear()
         self.process.detach()
+        monitor.release(self._monitor_layout)
         self.instance.store.close()
 
     def _deferred_tick(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,10 +16,31 @@ from cacheshell.session import Session
 
 
 @pytest.fixture(autouse=True)
-def cacheshell_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cacheshell_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "cacheshell-home"
     monkeypatch.setenv("CACHESHELL_HOME", str(home))
-    return home
+    # Instances do not start the license servers they are configured with, unless a test asks.
+    monkeypatch.setenv("CACHESHELL_NO_SERVER_AUTOSTART", "1")
+    yield home
+    _kill_license_servers(home)
+
+
+def _kill_license_servers(home: Path) -> None:
+    """Any license server started for this test's home (by an instance, or left by the test)."""
+    run = home / "run"
+    pids = set()
+    for path in run.glob("licenseserver-*.pid"):
+        pids.add(path.read_text(encoding="utf-8").split()[0])
+    started = run / "started.pids"
+    if started.exists():
+        pids.update(started.read_text(encoding="ascii").split())
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                if b"license-server" in cmdline.read():
+                    os.kill(int(pid), signal.SIGKILL)
+        except (OSError, ValueError):
+            continue
 
 
 class Terminal:

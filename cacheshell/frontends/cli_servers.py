@@ -1,4 +1,5 @@
-"""`cacheshell servers list|add|delete [--instance NAME]`: [LicenseServers] from the shell."""
+"""`cacheshell servers list|add|delete|stop|start|kill [--instance NAME]`: [LicenseServers] from
+the shell, and the training world's control of the license servers of this host."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from collections.abc import Sequence
 from cacheshell.system import server_config
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import CPF_FILE
-from cacheshell.system.layout import DEFAULT_INSTANCE, cacheshell_home, find_instance
+from cacheshell.system.layout import (
+    DEFAULT_INSTANCE,
+    InstanceLayout,
+    cacheshell_home,
+    find_instance,
+)
 from cacheshell.system.server_config import ServerConfigError
 
 
@@ -25,7 +31,35 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("port", nargs="?", default=str(server_config.DEFAULT_PORT))
     delete = commands.add_parser("delete", help="remove a license server")
     delete.add_argument("name")
+    for verb, text in (("stop", "stop a license server of this host (it stays down)"),
+                       ("start", "start a license server again"),
+                       ("kill", "kill a license server of this host with SIGKILL")):
+        command = commands.add_parser(verb, help=text)
+        command.add_argument("name")
     return parser
+
+
+def _control(layout: InstanceLayout, command: str, name: str) -> int:
+    from cacheshell.system.instance import Instance
+    from cacheshell.system.world import WorldError, start_server, stop_server
+
+    instance = Instance(layout)
+    try:
+        if command == "start":
+            ok = start_server(instance, name)
+            print(f"License server {name.upper()} " + ("is running." if ok else
+                                                        "did not answer."))
+            return 0 if ok else 1
+        done = stop_server(instance, name, kill=command == "kill")
+        what = "killed" if command == "kill" else "stopped"
+        print(f"License server {name.upper()} {what}." if done else
+              f"License server {name.upper()} was not running; it is held down.")
+        return 0
+    except WorldError as exc:
+        sys.stderr.write(f"cacheshell servers: {exc}\n")
+        return 2
+    finally:
+        instance.store.close()
 
 
 def main(argv: Sequence[str]) -> int:
@@ -34,6 +68,8 @@ def main(argv: Sequence[str]) -> int:
     if layout is None:
         sys.stderr.write(f"cacheshell servers: no instance named {args.instance}\n")
         return 2
+    if args.command in ("stop", "start", "kill"):
+        return _control(layout, args.command, args.name)
     cpf = Cpf(layout.mgr / CPF_FILE)
     try:
         if args.command == "list":

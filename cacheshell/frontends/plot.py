@@ -97,9 +97,32 @@ def plot_license_use(instance: Instance | str, since: float | None = None,
     return fig
 
 
+def nak_periods(events: list, start: float, end: float) -> list[tuple[float, float]]:
+    """(from, to) spans during which the active license server NAKed the instance's updates."""
+    spans: list[tuple[float, float]] = []
+    opened: float | None = None
+    for event in events:
+        if event.kind == "NAK" and opened is None:
+            opened = event.time
+        elif event.kind in ("ACK", "disconnected") and opened is not None:
+            spans.append((opened, event.time))
+            opened = None
+    if opened is not None:
+        spans.append((opened, end))
+    return [(max(a, start), b) for a, b in spans if b >= start]
+
+
 def mark_license_servers(ax: Any, instance: Instance, start: float, end: float) -> None:
-    """The place for license-server history once servers exist: shade the periods the active
-    server NAKed updates (ax.axvspan) and mark failovers to the next server (ax.axvline)."""
+    """Shade the periods the active server NAKed updates, and mark failovers to the next
+    server, from the license event history."""
+    events = event_rows(instance)
+    for first, (a, b) in enumerate(nak_periods(events, start, end)):
+        ax.axvspan(datetime.fromtimestamp(a), datetime.fromtimestamp(b), color="tab:orange",
+                   alpha=0.25, label=None if first else "license server NAK")
+    failovers = [e.time for e in events if e.kind == "failover" and e.time >= start]
+    for first, when in enumerate(failovers):
+        ax.axvline(datetime.fromtimestamp(when), color="tab:purple", linestyle=":",
+                   label=None if first else "failover")
 
 
 def _instance(instance: Instance | str) -> Instance:

@@ -14,6 +14,7 @@ from cacheshell.library import (  # noqa: F401
     system_license_counts,
     system_license_keys,
     system_license_reports,
+    system_license_servers,  # ShowServer, ShowSummary, the server dumps and queries
     system_status,
     system_version,
     training,  # Training.World, Training.Client, Training.Group, Training.CSPSession

@@ -1,9 +1,7 @@
 """%SYSTEM.License: license login, user identification and per-instance limits.
 
 The class is spread over several modules (counters, keys, activation, reports), all registering
-on the one ClassDef defined here. Members the model does not build yet (ShowSummary, ShowServer,
-the license server dumps, application licensing) are left unregistered on purpose, so calling
-them gives <METHOD DOES NOT EXIST> as for any unknown method.
+on the one ClassDef defined here (the license server members are in system_license_servers.py).
 """
 
 from __future__ import annotations

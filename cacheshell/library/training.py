@@ -25,6 +25,8 @@ from cacheshell.system.world import (
     WorldError,
     format_events,
 )
+from cacheshell.system.world import start_server as world_start_server
+from cacheshell.system.world import stop_server as world_stop_server
 
 WORLD = REGISTRY.define(
     "Training.World",
@@ -265,6 +267,44 @@ def event_list(ctx: Any, n: Any = "") -> Iterator[tuple]:
     last = _number(n) if _text(n) != "" else None
     for event in _world(ctx).events(last):
         yield event.as_row()
+
+
+# -- license servers -----------------------------------------------------------------------------
+def _server_action(ctx: Any, action: Any) -> int:
+    try:
+        return int(action())
+    except WorldError as exc:
+        raise ObjectScriptError("ILLEGAL VALUE", f"*{exc}") from None
+
+
+@WORLD.classmethod(
+    "StopServer", "Stop a configured license server of this host; return 1, or 0 if not running.",
+    "StopServer(name) ends the daemon serving the configured server `name` as an operator "
+    "would (SIGTERM). It stays down, and no instance starts it again, until StartServer(name): "
+    "the instances fail over to the next configured server within 2 update periods.",
+    "(name)")
+def stop_server(ctx: Any, name: Any) -> int:
+    return _server_action(ctx, lambda: world_stop_server(ctx.host.instance, _text(name)))
+
+
+@WORLD.classmethod(
+    "KillServer", "Kill a configured license server of this host (SIGKILL); return 1 or 0.",
+    "KillServer(name) sends a real SIGKILL to the daemon serving the configured server `name`, "
+    "as a crash would: it has no time to say anything. It stays down until StartServer(name).",
+    "(name)")
+def kill_server(ctx: Any, name: Any) -> int:
+    return _server_action(ctx, lambda: world_stop_server(ctx.host.instance, _text(name),
+                                                         kill=True))
+
+
+@WORLD.classmethod(
+    "StartServer", "Start a configured license server again; return 1 when it answers.",
+    "StartServer(name) lifts the hold of StopServer/KillServer and starts the daemon (in the "
+    "instance's mgr/licenseserver directory) when it is on this host and not answering. Being "
+    "earlier in the configured order, it becomes the active server again at the next update.",
+    "(name)")
+def start_server(ctx: Any, name: Any) -> int:
+    return _server_action(ctx, lambda: world_start_server(ctx.host.instance, _text(name)))
 
 
 # -- Training.Client -----------------------------------------------------------------------------

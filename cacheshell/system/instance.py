@@ -8,6 +8,7 @@ key file in mgr/ is only read at start and by Upgrade().
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -105,8 +106,12 @@ class Instance:
                 db.execute(f"DELETE FROM {table}")
             for name in ("consumed", "max_consumed", "max_connections", "max_csp",
                          "max_users", "max_grace", "max_processes", "alert_low",
-                         "limit_exceeded", "diagnostic_pid", "nak", "pending_reason"):
+                         "limit_exceeded", "diagnostic_pid", "nak", "pending_reason",
+                         "active_server", "server_status", "monitor_dirty"):
                 self.store.put(name, None)
+            # A new boot for the license servers: its sequence numbers start again.
+            self.store.put("monitor_boot", secrets.token_hex(8))
+            self.store.put("monitor_seq", 0)
             self.store.put("consumed", 0)
             messages += self._load_key_at_start()
             self._load_protected_applications()
@@ -143,6 +148,8 @@ class Instance:
                 db.execute(f"DELETE FROM {table}")
             self.store.put("consumed", 0)
             self.store.put("diagnostic_pid", None)
+            self.store.put("nak", None)
+            self.store.put("active_server", None)
             self.store.put("status", "down")
         self.log.write(f"Instance {self.name} shut down")
 

@@ -319,6 +319,7 @@ class LicenseTable:
             self.store.event(now, "release", license_id, None, "CSP grace period over")
 
     def _write(self, license_id: str, entry: Entry | None) -> None:
+        self.store.put("monitor_dirty", 1)  # the license monitor reports the change at once
         if entry is None:
             self.store.db.execute("DELETE FROM entries WHERE license_id=?", (license_id,))
             return

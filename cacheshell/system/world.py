@@ -8,10 +8,14 @@ is killed. Every rule it meets is the license table's own; this module only play
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from cacheshell.system import table
+from cacheshell.system import server_config, table
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import Instance
 from cacheshell.system.license_table import PENDING, USER, ProcessRow
@@ -315,3 +319,79 @@ def _license_name(name: str) -> str:
     if not name or len(name) > MAX_LICENSE_ID:
         raise WorldError(f"a license user ID has 1 to {MAX_LICENSE_ID} characters")
     return name
+
+
+# -- license servers (issue 4, item 8): stop, start and kill them to rehearse failover ----------
+SERVER_WAIT = 10.0
+
+
+def _configured(instance: Instance, name: str) -> server_config.LicenseServer:
+    server = server_config.find(instance.cpf(), name)
+    if server is None:
+        raise WorldError(f"no license server named {name.upper()} is configured")
+    return server
+
+
+def _wait(condition: Callable[[], bool], timeout: float = SERVER_WAIT) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _pid_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:  # a zombie child of ours (a test's daemon) has ended too
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def stop_server(instance: Instance, name: str, kill: bool = False) -> bool:
+    """Stop (SIGTERM) or kill (SIGKILL) the daemon serving a configured server of this host.
+    The server is then held down: no instance starts it again until start_server(). True when
+    a running server was stopped."""
+    from cacheshell.system import monitor
+    from cacheshell.system.licserver.daemon import find_server_pid
+
+    server = _configured(instance, name)
+    monitor.hold_down(instance.layout.home, server, True)
+    pid = find_server_pid(server.address, server.port)
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    _wait(lambda: _pid_gone(pid))
+    instance.store.event(instance.clock.now(), "server", "", None,
+                         f"license server {server.name} {'killed' if kill else 'stopped'} "
+                         f"(pid {pid})")
+    return True
+
+
+def start_server(instance: Instance, name: str) -> bool:
+    """Let a held-down server run again and start it when it is on this host and silent. True
+    when it answers afterwards."""
+    from cacheshell.system import monitor
+    from cacheshell.system.licserver.client import is_answering
+
+    server = _configured(instance, name)
+    monitor.hold_down(instance.layout.home, server, False)
+    if is_answering(server.address, server.port, 0.5):
+        return True
+    if not monitor.is_local(server.address):
+        raise WorldError(f"license server {server.name} is not on this host")
+    period = monitor.update_period(instance)
+    pid = monitor.start_server(instance, server, period)
+    instance.store.event(instance.clock.now(), "server", "", None,
+                         f"license server {server.name} started (pid {pid})")
+    return _wait(lambda: is_answering(server.address, server.port, 0.2))

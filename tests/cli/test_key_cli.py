@@ -187,7 +187,7 @@ def test_show_of_a_missing_file_exits_2(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "fragment"), [
     (["key", "issue", "--multi"], "the following arguments are required: --units"),
     (["key", "issue", "--units", "many"], "invalid int value: 'many'"),
-    (["key"], "the following arguments are required: {issue,show}"),
+    (["key"], "the following arguments are required: {issue,show,activate}"),
 ])
 def test_usage_errors_exit_2_without_a_traceback(tmp_path: Path, args: list[str],
                                                  fragment: str) -> None:

@@ -408,6 +408,10 @@ def test_alert_off_and_a_missing_notify_class(term: Terminal, terminals: list[Te
 
 
 def test_a_member_not_built_does_not_exist(term: Terminal) -> None:
-    line = f"Do {L}ShowSummary()"
+    line = f"Do {L}ShowManager()"
     assert term.run(line) == (
-        f"\nDO {L}ShowSummary()\n^\n<METHOD DOES NOT EXIST> *ShowSummary,%SYSTEM.License\n")
+        f"\nDO {L}ShowManager()\n^\n<METHOD DOES NOT EXIST> *ShowManager,%SYSTEM.License\n")
+
+
+def test_show_summary_without_a_license_server(term: Terminal) -> None:
+    assert "Not connected to License Server" in term.run(f"Do {L}ShowSummary()")

@@ -21,7 +21,8 @@ from cacheshell.system.layout import cacheshell_home
 from cacheshell.system.licserver.client import is_answering
 from cacheshell.system.licserver.server import LicenseServer
 
-__all__ = ["LicenseServer", "is_answering", "main", "serve", "start_detached"]
+__all__ = ["LicenseServer", "find_server_pid", "is_answering", "main", "serve",
+           "start_detached", "write_pid_files"]
 
 DEFAULT_ADDRESS = "127.0.0.1"
 DEFAULT_PORT = 4001
@@ -97,6 +98,7 @@ async def serve(address: str, port: int, directory: Path, period: float = DEFAUL
     server.label = f"{bound[0]}:{bound[1]}"
     log.info("listening on %s, directory %s, period %ss, idle exit %ss (pid %d)",
              server.label, directory, period, idle_exit, os.getpid())
+    pid_files = write_pid_files(directory, bound[0], bound[1])
     print(f"cacheshell license server listening on {server.label}, directory {directory}",
           flush=True)
     stop = asyncio.Event()
@@ -116,12 +118,64 @@ async def serve(address: str, port: int, directory: Path, period: float = DEFAUL
                 log.info("no instance for %ss: stopping", idle_exit)
                 break
     finally:
+        for path in pid_files:
+            path.unlink(missing_ok=True)
         transport.close()
         log.info("stopped; counters: %s", dict(server.counters + server.accounting.counters))
         for handler in list(log.handlers):
             handler.close()
             log.removeHandler(handler)
     return 0
+
+
+def pid_file_name(port: int) -> str:
+    return f"licenseserver-{port}.pid"
+
+
+def write_pid_files(directory: Path, address: str, port: int) -> list[Path]:
+    """DIR/licenseserver-PORT.pid, and the same in <CACHESHELL_HOME>/run/ so that the training
+    world finds the process serving a configured address and port. Each holds one line:
+    "pid address port directory"."""
+    line = f"{os.getpid()} {address} {port} {directory.resolve()}\n"
+    written = []
+    for folder in (directory, cacheshell_home() / "run"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / pid_file_name(port)
+            path.write_text(line, encoding="utf-8")
+            written.append(path)
+        except OSError:
+            continue
+    return written
+
+
+def find_server_pid(address: str, port: int) -> int | None:
+    """The pid of the live license server of this host serving address:port, from the pid
+    files in <CACHESHELL_HOME>/run/ (only a process that is a license server counts)."""
+    path = cacheshell_home() / "run" / pid_file_name(port)
+    try:
+        pid_text, bound, _port, _directory = path.read_text(encoding="utf-8").split(" ", 3)
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return None
+    if not _same_address(address, bound):
+        return None
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            if b"license-server" not in cmdline.read():
+                return None
+    except OSError:
+        return None
+    return pid
+
+
+def _same_address(configured: str, bound: str) -> bool:
+    if configured == bound or bound in ("0.0.0.0", "::"):
+        return True
+    try:
+        return socket.gethostbyname(configured) == socket.gethostbyname(bound)
+    except OSError:
+        return False
 
 
 def _bind(address: str, port: int) -> socket.socket:

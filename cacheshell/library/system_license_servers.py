@@ -1,0 +1,283 @@
+"""%SYSTEM.License members that ask the license server: ShowServer, ShowSummary, the four
+server dumps, ActiveServerCount and the server queries (Summary, ConnectionList,
+AllKeyConnectionList, ActiveServerList, LicenseServerKeyList, LicenseManager).
+
+They read the active server the instance's monitor chose (system/monitor.py) and ask it with the
+instance's own boot id and sequence numbers. With a Single-server key they say that license
+servers do not apply; with no server answering, "Not connected to License Server".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cacheshell.library.system_license import LICENSE, instance_of
+from cacheshell.system import monitor
+from cacheshell.system.instance import Instance
+from cacheshell.system.license_table import active_users, user_processes
+from cacheshell.system.licserver.client import DumpWritten
+from cacheshell.system.server_config import LicenseServer
+
+_N_A = " With a Single-server key license servers do not apply, and it says so."
+
+
+def _client(inst: Instance) -> tuple[monitor.InstanceClient, LicenseServer] | None:
+    """A client for the active server, or None (after writing nothing) when there is none."""
+    key = inst.active_key()
+    server = monitor.active_server(inst)
+    if key is None or not key.is_multiserver or server is None:
+        return None
+    return monitor.InstanceClient(inst, key, monitor.update_period(inst)), server
+
+
+def _status_line(ctx: Any, inst: Instance) -> bool:
+    """Write why there is no server to ask; True when there was such a reason."""
+    status = monitor.server_status(inst)
+    if status:
+        ctx.out.write(f"\n{status}\n")
+        return True
+    return False
+
+
+@LICENSE.classmethod(
+    "ShowServer", "Display the active license server's address and port.",
+    "The active server is the first of the configured license servers, in configured order, "
+    "that answers; the instance's license monitor keeps it up to date. Without one it says "
+    "\"Not connected to License Server\"." + _N_A, "()")
+def show_server(ctx: Any) -> str:
+    inst = instance_of(ctx)
+    if _status_line(ctx, inst):
+        return ""
+    server = monitor.active_server(inst)
+    assert server is not None
+    ctx.out.write(f"\nActive license server address = {server.address} port = {server.port}\n")
+    return ""
+
+
+@LICENSE.classmethod(
+    "ActiveServerCount", "Return how many license servers are active for this instance (0 or 1).",
+    "1 while the instance is connected to a license server, 0 when none answers or the key is "
+    "a Single-server key.", "()")
+def active_server_count(ctx: Any) -> int:
+    return 0 if monitor.server_status(instance_of(ctx)) else 1
+
+
+def _local(inst: Instance) -> dict[str, int]:
+    store = inst.store
+    db = store.db
+    return {"current": int(store.get("consumed", 0)), "maximum": int(store.get("max_consumed", 0)),
+            "authorized": int(store.get("capacity", 0)),
+            "connections": user_processes(db),
+            "max_connections": int(store.get("max_processes", 0)),
+            "users": active_users(db), "max_users": int(store.get("max_users", 0))}
+
+
+def _distributed(inst: Instance) -> dict[str, Any] | None:
+    found = _client(inst)
+    if found is None:
+        return None
+    client, server = found
+    with client:
+        summary = client.summary((server.address, server.port))
+    if summary is None:  # the server did not answer now: what the last update brought back
+        store = inst.store
+        return {"current": int(store.get("dist_current", 0)),
+                "maximum": int(store.get("dist_maximum", 0)),
+                "authorized": int(store.get("dist_authorized", 0)),
+                "enforced": int(store.get("dist_authorized", 0)),
+                "connections": 0, "max_connections": 0}
+    return summary
+
+
+@LICENSE.classmethod(
+    "ShowSummary", "Display the license server's summary of the active key, and local use.",
+    "\"Distributed license use\" is the license server's view of every instance sharing the "
+    "key: units used now, the most used since the server started, the units enforced and "
+    "authorized. \"Local license use\" is this instance: connections and users (license units "
+    "consumed) now and at the most. The server is updated periodically, the local part is "
+    "real time, so the two may differ for a moment." + _N_A, "()")
+def show_summary(ctx: Any) -> str:
+    inst = instance_of(ctx)
+    if _status_line(ctx, inst):
+        return ""
+    dist = _distributed(inst)
+    if dist is None:
+        ctx.out.write(f"\n{monitor.NOT_CONNECTED}\n")
+        return ""
+    local = _local(inst)
+    ctx.out.write(
+        "\nLicense Server summary view of active key.\n\n"
+        "         Distributed license use:\n"
+        f"Current License Units Used = {int(dist['current']):>7}\n"
+        f"Maximum License Units Used = {int(dist['maximum']):>7}\n"
+        f"License Units     Enforced = {int(dist['enforced']):>7}\n"
+        f"License Units   Authorized = {int(dist['authorized']):>7}\n\n"
+        "         Local license use:\n"
+        f"Current Connections = {local['connections']:>6}  "
+        f"Maximum Connections = {local['max_connections']:>6}\n"
+        f"Current Users       = {local['current']:>6}  "
+        f"Maximum Users       = {local['maximum']:>6}\n")
+    return ""
+
+
+def _dump(ctx: Any, report: str) -> str:
+    inst = instance_of(ctx)
+    if _status_line(ctx, inst):
+        return ""
+    found = _client(inst)
+    written: DumpWritten | None = None
+    if found is not None:
+        client, server = found
+        with client:
+            written = client.dump((server.address, server.port), report)
+    if written is None:
+        ctx.out.write(f"\n{monitor.NOT_CONNECTED}\n")
+        return ""
+    ctx.out.write(f"\n{written.file} written on host {written.host} in directory "
+                  f"{written.directory}\n")
+    return ""
+
+
+_WHERE = ("The license server writes the file in its own directory on its host; the terminal "
+          "prints the host and directory when done." + _N_A)
+
+
+@LICENSE.classmethod(
+    "DumpServer", "Have the license server write this instance's use to dumpserver.txt.",
+    "One line per client of this instance (connections, license units, license ID), totals, "
+    "and the units shared with the same client on other instances. " + _WHERE, "()")
+def dump_server(ctx: Any) -> str:
+    return _dump(ctx, "dumpserver")
+
+
+@LICENSE.classmethod(
+    "DumpServers", "Have the license server write every instance's use to dumpservers.txt.",
+    "As DumpServer for every instance the server knows, with a grand total. " + _WHERE, "()")
+def dump_servers(ctx: Any) -> str:
+    return _dump(ctx, "dumpservers")
+
+
+@LICENSE.classmethod(
+    "DumpKey", "Have the license server write its view of the active key to dumpkey.txt.",
+    "The key's fields, the instances using it, the authorized units, the units in use now and "
+    "at the most, then one line per client: client, units, connections, server address and "
+    "instance. " + _WHERE, "()")
+def dump_key(ctx: Any) -> str:
+    return _dump(ctx, "dumpkey")
+
+
+@LICENSE.classmethod(
+    "DumpKeys", "Have the license server write every key it serves to dumpkeys.txt.",
+    "As DumpKey for every key the server controls, with the instances and clients using "
+    "each. " + _WHERE, "()")
+def dump_keys(ctx: Any) -> str:
+    return _dump(ctx, "dumpkeys")
+
+
+# -- queries ----------------------------------------------------------------------------------
+_SERVER = "The data source is the active license server." + _N_A
+
+
+def _not_applicable(inst: Instance, width: int) -> Iterator[tuple]:
+    status = monitor.server_status(inst)
+    if status:
+        yield (status, *([""] * (width - 1)))
+
+
+def _rows(ctx: Any, width: int, ask: Any) -> Iterator[tuple]:
+    inst = instance_of(ctx)
+    status = list(_not_applicable(inst, width))
+    if status:
+        yield from status
+        return
+    found = _client(inst)
+    rows = None
+    if found is not None:
+        client, server = found
+        with client:
+            rows = ask(client, (server.address, server.port))
+    if rows is None:
+        yield (monitor.NOT_CONNECTED, *([""] * (width - 1)))
+        return
+    for row in rows:
+        yield tuple(str(cell) for cell in row)
+
+
+@LICENSE.query(
+    "Summary", ("LicenseUnitUse", "Local", "Distributed"),
+    "Query returns data displayed by ##class(%SYSTEM.License).ShowSummary()",
+    "One row per count: its label, this instance's value and the license server's.\n" + _SERVER,
+    "()")
+def summary(ctx: Any) -> Iterator[tuple]:
+    inst = instance_of(ctx)
+    status = monitor.server_status(inst)
+    if status:
+        yield (status, "", "")
+        return
+    dist = _distributed(inst)
+    if dist is None:
+        yield (monitor.NOT_CONNECTED, "", "")
+        return
+    local = _local(inst)
+    for label, mine, theirs in (
+            ("Current License Units Used ", local["current"], dist["current"]),
+            ("Maximum License Units Used ", local["maximum"], dist["maximum"]),
+            ("License Units     Enforced ", local["authorized"], dist["enforced"]),
+            ("License Units   Authorized ", local["authorized"], dist["authorized"]),
+            ("Current Connections ", local["connections"], dist["connections"]),
+            ("Maximum Connections ", local["max_connections"], dist["max_connections"])):
+        yield (label, str(mine), str(theirs))
+
+
+@LICENSE.query(
+    "ConnectionList", ("UserId", "LicenseUnits", "Connections", "ServerIP", "Instance"),
+    "This query returns the license server's connections for the active key.",
+    "One row per license ID and instance; LicenseUnits is a number, or \"shr\" when the ID's "
+    "unit is held by its row on another instance.\n" + _SERVER, "()")
+def connection_list(ctx: Any) -> Iterator[tuple]:
+    yield from _rows(ctx, 5, lambda client, where: client.connection_list(where))
+
+
+@LICENSE.query(
+    "AllKeyConnectionList",
+    ("UserId", "LicenseUnits", "Connections", "ServerIP", "Instance", "OrderNumber"),
+    "This query returns the license server's connections for every key it serves.",
+    "As ConnectionList, with the key's order number.\n" + _SERVER, "()")
+def all_key_connection_list(ctx: Any) -> Iterator[tuple]:
+    yield from _rows(ctx, 6, lambda client, where: client.connection_list(where, all_keys=True))
+
+
+@LICENSE.query(
+    "ActiveServerList", ("Address", "InstanceName", "OrderNumber"),
+    "This query returns the instances the license server serves.",
+    "One row per instance: its address, its name and the order number of its key.\n" + _SERVER,
+    "()")
+def active_server_list(ctx: Any) -> Iterator[tuple]:
+    yield from _rows(ctx, 3, lambda client, where: client.active_server_list(where))
+
+
+@LICENSE.query(
+    "LicenseServerKeyList",
+    ("LicenseCapacity", "CustomerName", "OrderNumber", "ExpirationDate", "AuthorizationKey",
+     "MachineId"),
+    "This query returns the keys the license server serves.",
+    "One row per key: the six fields of its [License] section.\n" + _SERVER, "()")
+def license_server_key_list(ctx: Any) -> Iterator[tuple]:
+    yield from _rows(ctx, 6, lambda client, where: client.key_list(where))
+
+
+@LICENSE.query(
+    "LicenseManager", ("AddressPort", "Value"),
+    "This query returns the active license server's address and port.",
+    "One row: AddressPort \"address port\" and Value the configured name of the server; "
+    "\"Not connected to License Server\" when none answers." + _N_A, "()")
+def license_manager(ctx: Any) -> Iterator[tuple]:
+    inst = instance_of(ctx)
+    status = monitor.server_status(inst)
+    if status:
+        yield (status, "")
+        return
+    server = monitor.active_server(inst)
+    assert server is not None
+    yield (f"{server.address} {server.port}", server.name)
