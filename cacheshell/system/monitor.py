@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from cacheshell.system import server_config
+from cacheshell.system.console import WARNING
 from cacheshell.system.instance import Instance
 from cacheshell.system.keys import LicenseKey
 from cacheshell.system.layout import InstanceLayout
@@ -179,6 +180,7 @@ class Monitor:
         self._servers: list[LicenseServer] = []
         self._started_at: dict[tuple[str, int], float] = {}
         self._last_cycle = 0.0
+        self._last_fault = ""
 
     def start(self) -> None:
         self._thread.start()
@@ -203,8 +205,8 @@ class Monitor:
                 period = update_period(self._instance)
                 try:
                     self._step(period)
-                except Exception:  # noqa: BLE001 - a monitor never takes a session down
-                    pass
+                except Exception as exc:  # noqa: BLE001 - a monitor never takes a session down
+                    self._report_fault(exc)
                 self._wake.wait(min(0.2, period / 3))
                 self._wake.clear()
         finally:
@@ -212,6 +214,16 @@ class Monitor:
             if self._client is not None:
                 self._client.close()
             self._instance.store.close()
+
+    def _report_fault(self, exc: Exception) -> None:
+        """Say once in the console log what went wrong, and carry on next period."""
+        text = f"License monitor: {type(exc).__name__}: {exc}"
+        if text != self._last_fault:
+            self._last_fault = text
+            try:
+                self._instance.log.write(text, WARNING)  # type: ignore[union-attr]
+            except OSError:
+                pass  # the manager directory is gone: nothing left to tell
 
     def _step(self, period: float) -> None:
         inst = self._instance
