@@ -55,8 +55,12 @@ def run(command: list[str], env: dict[str, str]) -> Callable[[], object]:
 
 
 def peak_kib(code: str, env: dict[str, str]) -> int:
-    """Peak resident memory of a fresh interpreter that runs `code`, as it reports at exit."""
-    report = "import resource,sys;print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    """Peak resident memory of a fresh interpreter that runs `code`, as it reports at exit.
+
+    VmHWM belongs to the process's own address space; getrusage's maxrss would also carry the
+    parent's peak across fork and exec."""
+    report = ("import re;print(re.search(r'VmHWM:\\s+(\\d+)', "
+              "open('/proc/self/status').read()).group(1))")
     done = subprocess.run([sys.executable, "-c", code + "\n" + report], env=env, check=True,
                           capture_output=True, text=True)
     return int(done.stdout.split()[-1])
