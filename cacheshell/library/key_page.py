@@ -15,7 +15,7 @@ from cacheshell.lang.refs import deref
 from cacheshell.lang.values import to_str
 from cacheshell.system import keys
 from cacheshell.system.instance import MISSING_KEY
-from cacheshell.system.key_comparison import activation_report
+from cacheshell.system.key_comparison import activation_report, comparison_rows
 from cacheshell.system.keyfile import KeyFileError
 
 PAGE = REGISTRY.define("Portal.LicenseKey",
@@ -29,6 +29,13 @@ def _load(path: str) -> keys.LicenseKey:
         raise ObjectScriptError("ILLEGAL VALUE", f"*{exc}") from None
 
 
+def _show(ctx: Any, current: Any, new: keys.LicenseKey, text: str, missing: str) -> None:
+    """The comparison as text, or as a table of the two keys where the front end shows one."""
+    rows = comparison_rows(current, new, missing)
+    ctx.host.show_table("License key comparison", ["Field", "Current key", "New key"], rows,
+                        text)
+
+
 @PAGE.classmethod("Compare", "Show a key file beside the active key, without activating it.",
                   "Writes both keys' fields side by side, the reductions the new key would "
                   "bring, and whether activating it would need a restart. Returns 1 when the "
@@ -40,7 +47,8 @@ def compare(ctx: Any, file: Any) -> int:
     current = instance.active_key()
     comparison = keys.compare_keys(current, new) if check.valid else None
     missing = instance.key_reason() or MISSING_KEY
-    ctx.out.write(activation_report(current, new, check, comparison, missing))
+    _show(ctx, current, new, activation_report(current, new, check, comparison, missing),
+          missing)
     return 1 if check.valid else 0
 
 
@@ -57,8 +65,9 @@ def activate(ctx: Any, file: Any) -> str:
         result = instance.activate(path)
     except KeyFileError as exc:
         raise ObjectScriptError("ILLEGAL VALUE", f"*{exc}") from None
-    ctx.out.write(activation_report(result.current, result.new, result.check,
-                                    result.comparison, missing))
+    _show(ctx, result.current, result.new,
+          activation_report(result.current, result.new, result.check, result.comparison,
+                            missing), missing)
     if result.result == "1":
         ctx.out.write(f"License key activated. File {path} has been copied to "
                       f"{instance.key_path}.\n")

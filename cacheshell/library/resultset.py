@@ -168,9 +168,12 @@ def run_query(ctx: Any, class_name: Any, query_name: Any, *args: Any) -> str:
         out.write(status.text(missing(*names)) + "\n")
         return ""
     rows = fetch(ctx, query, list(args))
-    out.write("".join(f"{c}:" for c in query.columns) + "\n")
-    for row in rows:
-        out.write("".join(f"{to_str(v)}:" for v in row) + "\n")
+    lines = ["".join(f"{c}:" for c in query.columns)]
+    lines += ["".join(f"{to_str(v)}:" for v in row) for row in rows]
+    # A notebook shows the rows as a table; a terminal gets the col:col: lines.
+    ctx.host.show_table(f"{names[0]}:{names[1]}", list(query.columns),
+                        [tuple(to_str(v) for v in row) for row in rows],
+                        "\n".join(lines) + "\n")
     return ""
 
 

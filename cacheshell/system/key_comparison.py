@@ -37,10 +37,15 @@ _LABELS = ["CustomerName", "OrderNumber", "ExpirationDate", "LicenseUnits", "Lic
            "Server", "Product", "Features"]
 
 
+def comparison_rows(current: LicenseKey | None, new: LicenseKey,
+                    missing: str) -> list[tuple[str, str, str]]:
+    """(field, current value, new value) for each field the page compares."""
+    return list(zip(_LABELS, _fields(current, missing), _fields(new, ""), strict=True))
+
+
 def side_by_side(current: LicenseKey | None, new: LicenseKey, missing: str) -> str:
     lines = [f"{'':<{_COLUMN}}{'Current key':<{_WIDTH}}New key"]
-    for label, old, fresh in zip(_LABELS, _fields(current, missing), _fields(new, ""),
-                                 strict=True):
+    for label, old, fresh in comparison_rows(current, new, missing):
         lines.append(f"{label:<{_COLUMN}}{old[:_WIDTH - 1]:<{_WIDTH}}{fresh}")
     return "\n".join(lines)
 

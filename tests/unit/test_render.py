@@ -134,3 +134,30 @@ def test_the_plot_draws_consumed_units_and_the_capacity(monkeypatch: pytest.Monk
     assert options["where"] == "post"
     (capacity,), _ = axes.calls["axhline"]
     assert capacity == 5
+
+
+def test_query_results_and_the_key_comparison_reach_the_rich_hook(tmp_path) -> None:
+    """RunQuery and the License Key page hand their rows to a front end that shows tables."""
+    from datetime import date
+
+    from conftest import Terminal
+
+    from cacheshell.system import authkey, keys, signing
+    from cacheshell.system.keyfile import render_key_file
+
+    shown: list[tuple[str, list[str], list[tuple]]] = []
+    with Terminal() as term:
+        term.session.rich = lambda title, columns, rows, text: shown.append(
+            (title, columns, rows))
+        term.run('Do ##class(%ResultSet).RunQuery("%SYSTEM.License","Counts")')
+        key = keys.issue_key(units=9, multi=True, expires=date(2099, 1, 1),
+                             customer="Rich", order_number=1,
+                             private_key=signing.training_private_key(),
+                             platform_code=authkey.current_platform_code())
+        path = tmp_path / "rich.key"
+        path.write_text(render_key_file(key.file), encoding="utf-8")
+        term.run(f'Do ##class(Portal.LicenseKey).Compare("{path}")')
+    assert shown[0][0] == "%SYSTEM.License:Counts"
+    assert shown[0][1] == ["InstanceLicenseUse", "License Units"]
+    assert shown[1][0] == "License key comparison"
+    assert ("LicenseUnits", "5", "9") in shown[1][2]
