@@ -1,6 +1,6 @@
 """%SYSTEM.License members that ask the license server: ShowServer, ShowSummary, the four
 server dumps, ActiveServerCount and the server queries (Summary, ConnectionList,
-AllKeyConnectionList, ActiveServerList, LicenseServerKeyList, LicenseManager).
+ConnectionAppList, AllKeyConnectionList, ActiveServerList, LicenseServerKeyList, LicenseManager).
 
 They read the active server the instance's monitor chose (system/monitor.py) and ask it with the
 instance's own boot id and sequence numbers. With a Single-server key they say that license
@@ -237,6 +237,19 @@ def summary(ctx: Any) -> Iterator[tuple]:
     "unit is held by its row on another instance.\n" + _SERVER, "()")
 def connection_list(ctx: Any) -> Iterator[tuple]:
     yield from _rows(ctx, 5, lambda client, where: client.connection_list(where))
+
+
+@LICENSE.query(
+    "ConnectionAppList",
+    ("UserId", "LicenseUnits", "Connections", "ServerIP", "Instance", "ApplicationUse"),
+    "This query returns the license server's connections for the active key, with the "
+    "application licenses each holds.",
+    "As ConnectionList, with ApplicationUse: the application features the license ID holds on "
+    "that instance, as \"AppName,Feature;AppName,Feature\". Only ISC.* application sections "
+    "are counted by the license server; each instance reports them with its updates, so the "
+    "column may lag by up to one update period.\n" + _SERVER, "()")
+def connection_app_list(ctx: Any) -> Iterator[tuple]:
+    yield from _rows(ctx, 6, lambda client, where: client.connection_app_list(where))
 
 
 @LICENSE.query(

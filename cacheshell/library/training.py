@@ -25,6 +25,8 @@ from cacheshell.system.world import (
     WorldError,
     format_events,
 )
+from cacheshell.system.world import partition_instance as world_partition_instance
+from cacheshell.system.world import partition_server as world_partition_server
 from cacheshell.system.world import start_server as world_start_server
 from cacheshell.system.world import stop_server as world_stop_server
 
@@ -305,6 +307,46 @@ def kill_server(ctx: Any, name: Any) -> int:
     "(name)")
 def start_server(ctx: Any, name: Any) -> int:
     return _server_action(ctx, lambda: world_start_server(ctx.host.instance, _text(name)))
+
+
+@WORLD.classmethod(
+    "Partition", "Cut this instance from a configured license server; return 1, or 0 if it was.",
+    "Partition(name) rehearses a network partition on the instance's side, without touching "
+    "the network: the instance's license monitor treats the server `name` as not answering. "
+    "Within 2 update periods the instance fails over to the next configured server, or says "
+    "\"Not connected to License Server\" and keeps admitting users locally. Heal(name) ends it.",
+    "(name)")
+def partition(ctx: Any, name: Any) -> int:
+    return _server_action(ctx, lambda: world_partition_server(ctx.host.instance, _text(name)))
+
+
+@WORLD.classmethod(
+    "Heal", "End Partition(name); return 1, or 0 if there was none.",
+    "Heal(name) lets the instance reach the server `name` again; being earlier in the "
+    "configured order, it becomes the active server again at the next update.", "(name)")
+def heal(ctx: Any, name: Any) -> int:
+    return _server_action(ctx, lambda: world_partition_server(ctx.host.instance, _text(name),
+                                                              cut=False))
+
+
+@WORLD.classmethod(
+    "PartitionInstance", "Have a license server of this host ignore this instance; return 1 "
+    "or 0.",
+    "PartitionInstance(name) rehearses the server's side of a partition: the daemon serving "
+    "`name` (running on this host) ignores every datagram from this instance, pings included, "
+    "while the file partition-<INSTANCE> exists in its directory; the instance sees no answer. "
+    "HealInstance(name) ends it.", "(name)")
+def partition_instance(ctx: Any, name: Any) -> int:
+    return _server_action(ctx, lambda: world_partition_instance(ctx.host.instance, _text(name)))
+
+
+@WORLD.classmethod(
+    "HealInstance", "End PartitionInstance(name); return 1, or 0 if there was none.",
+    "HealInstance(name) removes the marker file: the server hears this instance again.",
+    "(name)")
+def heal_instance(ctx: Any, name: Any) -> int:
+    return _server_action(ctx, lambda: world_partition_instance(ctx.host.instance, _text(name),
+                                                                cut=False))
 
 
 # -- Training.Client -----------------------------------------------------------------------------

@@ -11,6 +11,13 @@ table changed (state `monitor_dirty`, set by license_table).
 The boot id and the sequence counter of the datagrams live in the store too (`monitor_boot`, new
 at each instance start, and `monitor_seq`), so that whichever process speaks, the server sees one
 instance whose sequence numbers keep increasing.
+
+Each user row of an update carries the ISC.* application features the license ID holds (the
+only application sections a license server counts), for the server's ConnectionAppList.
+
+Training: state `partitioned` (a comma list of configured server names, set by the training
+world) holds those servers unreachable from this instance: the monitor neither probes them nor
+sends them anything, so it fails over or disconnects as it would behind a real partition.
 """
 
 from __future__ import annotations
@@ -22,12 +29,13 @@ import time
 from pathlib import Path
 
 from cacheshell.system import server_config
+from cacheshell.system.applications import Applications
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import Instance
 from cacheshell.system.keys import LicenseKey
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.licserver.client import ActiveServer, LicenseClient, is_answering
-from cacheshell.system.licserver.protocol import new_boot_id
+from cacheshell.system.licserver.protocol import MAX_APPS, new_boot_id
 from cacheshell.system.server_config import LicenseServer
 from cacheshell.system.store import Store
 
@@ -40,6 +48,8 @@ DOWN_DIR = "licenseserver-down"  # under the home: servers the training world ho
 # Set (to anything) to keep instances from starting their local license servers (the tests).
 NO_AUTOSTART = "CACHESHELL_NO_SERVER_AUTOSTART"
 RUN_DIR = "run"  # under the home: pid files of the license servers started on this host
+PARTITIONED = "partitioned"  # store state: servers the training world cut this instance from
+ISC_PREFIX = "ISC."  # the application sections license servers count
 
 
 def update_period(instance: Instance) -> float:
@@ -126,6 +136,50 @@ def server_status(instance: Instance) -> str:
     if active_server(instance) is None:
         return str(instance.store.get("server_status") or NOT_CONNECTED)
     return ""
+
+
+# -- partitioned by the training world -------------------------------------------------------------
+def partitioned(instance: Instance) -> set[str]:
+    """The configured server names this instance cannot reach (training), upper-cased."""
+    text = str(instance.store.get(PARTITIONED) or "")
+    return {name for name in text.upper().split(",") if name}
+
+
+def set_partitioned(instance: Instance, name: str, cut: bool) -> bool:
+    """Cut this instance from a server, or heal it; False when nothing changed."""
+    with instance.store.transaction():
+        names = partitioned(instance)
+        before = set(names)
+        (names.add if cut else names.discard)(name.upper())
+        if names == before:
+            return False
+        instance.store.put(PARTITIONED, ",".join(sorted(names)) or None)
+        instance.store.put("monitor_dirty", 1)  # the monitor looks again at once
+    return True
+
+
+def application_use(instance: Instance) -> dict[str, str]:
+    """license ID -> "AppName,Feature;AppName,Feature": the ISC.* features it holds, each once,
+    cut at a feature boundary to fit a user row of an update."""
+    registry = Applications(instance.store, instance.clock.now)
+    held: dict[str, list[str]] = {}
+    for app in registry.names():
+        if not app.startswith(ISC_PREFIX):
+            continue
+        for license_id, features in registry.taken_by(app).items():
+            held.setdefault(license_id, []).extend(
+                f"{app},{keyword}" for keyword, count in features if count > 0)
+    out = {}
+    for license_id, features in held.items():
+        text = ""
+        for feature in features:
+            longer = f"{text};{feature}" if text else feature
+            if len(longer) > MAX_APPS:
+                break
+            text = longer
+        if text:
+            out[license_id] = text
+    return out
 
 
 # -- held down by the training world --------------------------------------------------------------
@@ -306,7 +360,11 @@ class Monitor:
         server = servers[index]
         if changed:
             client.forget_server()
-        users = {entry.license_id: (entry.units, entry.connections)
+        if server.name.upper() in partitioned(inst):
+            return  # nothing gets through; ActiveServer moves on after FAILOVER_PERIODS periods
+        apps = application_use(inst)
+        users = {entry.license_id: (entry.units, entry.connections,
+                                    apps.get(entry.license_id, ""))
                  for entry in inst.table.entries() if entry.units or entry.connections}
         answer = client.send_update((server.address, server.port), users, full=changed)
         if answer is None:
@@ -316,7 +374,11 @@ class Monitor:
 
     def _probe(self, server: LicenseServer) -> bool:
         period = self._active.period if self._active is not None else DEFAULT_PERIOD
-        return is_answering(server.address, server.port, probe_timeout(period))
+        inst = self._instance
+        assert inst is not None
+        if server.name.upper() in partitioned(inst):
+            return False
+        return is_answering(server.address, server.port, probe_timeout(period), inst.name)
 
     def _client_for(self, key: LicenseKey, period: float) -> InstanceClient:
         inst = self._instance

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from cacheshell.system import server_config, table
 from cacheshell.system.console import WARNING
@@ -395,3 +396,50 @@ def start_server(instance: Instance, name: str) -> bool:
     instance.store.event(instance.clock.now(), "server", "", None,
                          f"license server {server.name} started (pid {pid})")
     return _wait(lambda: is_answering(server.address, server.port, 0.2))
+
+
+# -- partitions (issue 4, item 8): rehearse a network partition without touching the network ---
+def partition_server(instance: Instance, name: str, cut: bool = True) -> bool:
+    """Cut this instance from a configured server (its monitor treats it as not answering), or
+    heal the cut. True when something changed."""
+    from cacheshell.system import monitor
+
+    server = _configured(instance, name)
+    if not monitor.set_partitioned(instance, server.name, cut):
+        return False
+    instance.store.event(instance.clock.now(), "partition", "", None,
+                         f"license server {server.name} "
+                         + ("cut off from this instance" if cut else "reachable again"))
+    monitor.wake(instance.layout)
+    return True
+
+
+def _server_directory(server: server_config.LicenseServer) -> Path:
+    """The directory of the running daemon of this host serving a configured server."""
+    from cacheshell.system.layout import cacheshell_home
+    from cacheshell.system.licserver.daemon import find_server_pid, pid_file_name
+
+    if find_server_pid(server.address, server.port) is None:
+        raise WorldError(f"license server {server.name} is not running on this host")
+    line = (cacheshell_home() / "run" / pid_file_name(server.port)).read_text(encoding="utf-8")
+    return Path(line.split(" ", 3)[3].strip())
+
+
+def partition_instance(instance: Instance, name: str, cut: bool = True) -> bool:
+    """The server side of a partition: the daemon serving a configured server of this host
+    ignores every datagram from this instance while DIR/partition-<INSTANCE> exists. True when
+    something changed."""
+    from cacheshell.system.licserver.server import PARTITION_PREFIX
+
+    server = _configured(instance, name)
+    marker = _server_directory(server) / f"{PARTITION_PREFIX}{instance.name.upper()}"
+    if marker.exists() == cut:
+        return False
+    if cut:
+        marker.touch()
+    else:
+        marker.unlink(missing_ok=True)
+    instance.store.event(instance.clock.now(), "partition", "", None,
+                         f"license server {server.name} "
+                         + ("ignores this instance" if cut else "hears this instance again"))
+    return True

@@ -18,6 +18,8 @@ Rules:
   the instance that reported first) carries them, every other row of that ID reads "shr". An
   ID that went past MaxConnections on one instance keeps that instance's charge. Keys are never
   summed together: the same user on instances with different keys takes one unit from each.
+- Each user row may carry the ISC.* application features the ID holds on that instance; they
+  are kept per instance beside the row and only reported (ConnectionAppList), never counted.
 - ACK while combined use <= the key's authorized units, NAK while above. SetUserLimit stays the
   instance's business: it only changes what the instance reports.
 """
@@ -89,6 +91,7 @@ class ConnectionRow:
     address: str
     instance: str
     order_number: str
+    apps: str = ""  # "AppName,Feature;AppName,Feature": the ISC.* features the ID holds there
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ class _Instance:
     users: dict[str, tuple[int, int]] = field(default_factory=dict)
     units: int = 0
     connections: int = 0
+    apps: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -214,7 +218,8 @@ class _Pool:
                             key=lambda item: (-item[1][0], self.instances[item[0]].arrival))
             for rank, ((address, name), (units, connections)) in enumerate(ranked):
                 yield ConnectionRow(user, str(units) if rank == 0 else SHARED, connections,
-                                    address, name, self.info.order_number)
+                                    address, name, self.info.order_number,
+                                    self.instances[(address, name)].apps.get(user, ""))
 
 
 class Accounting:
@@ -315,10 +320,26 @@ class Accounting:
             state = _Instance(boot, head.seq, head.period, now, self._arrivals)
             pool.add(place, state)
         pool.change_users(place, state, changes)
+        self._note_apps(state, parts, head.full)
         state.units, state.connections = head.units, head.connections
         state.seq, state.period, state.last_seen = head.seq, head.period, now
         pool.note_maximum()
         return pool.verdict()
+
+    @staticmethod
+    def _note_apps(state: _Instance, parts: list[Update], full: bool) -> None:
+        """Keep the application features the rows carry (a row without any clears them)."""
+        apps = state.apps
+        if full:
+            apps.clear()
+        for part in parts:
+            for gone in part.removed:
+                apps.pop(gone, None)
+            for use in part.users:
+                if use.apps:
+                    apps[use.user] = use.apps
+                elif apps:
+                    apps.pop(use.user, None)
 
     @staticmethod
     def _adds_up(head: Update, changes: dict[str, tuple[int, int] | None],

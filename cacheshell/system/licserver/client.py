@@ -47,7 +47,10 @@ DEFAULT_TIMEOUT = 1.0
 FAILOVER_PERIODS = 2
 MAX_PAGES = 100_000
 T = TypeVar("T")
-Users = Mapping[str, tuple[int, int]] | Iterable[UserUse]
+# A user's use: (units, connections), or (units, connections, ISC.* application features).
+Use = tuple[int, int] | tuple[int, int, str]
+Users = Mapping[str, Use] | Iterable[UserUse]
+Table = dict[str, tuple[int, int, str]]
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,10 @@ class DumpWritten:
     file: str
 
 
-def is_answering(address: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> bool:
-    """True when a license server at address:port answers a PING within `timeout`."""
+def is_answering(address: str, port: int, timeout: float = DEFAULT_TIMEOUT,
+                 instance: str = "") -> bool:
+    """True when a license server at address:port answers a PING within `timeout`; an instance
+    names itself, so that a server holding it partitioned off stays silent."""
     nonce = new_nonce()
     try:
         family, where = _resolve((address, port))
@@ -68,7 +73,7 @@ def is_answering(address: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> b
         return False  # a host name that does not resolve answers nothing
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         try:
-            sock.sendto(encode(Ping(nonce), PUBLIC_SECRET), where)
+            sock.sendto(encode(Ping(nonce, instance), PUBLIC_SECRET), where)
         except OSError:
             return False
         deadline = time.monotonic() + timeout
@@ -136,7 +141,7 @@ class LicenseClient:
         self.period = period
         self.timeout = timeout
         self._seq = 0
-        self._acked: tuple[ServerAddress, int, dict[str, tuple[int, int]]] | None = None
+        self._acked: tuple[ServerAddress, int, Table] | None = None
         self._sockets: dict[int, socket.socket] = {}
 
     # --- updates ----------------------------------------------------------------------------
@@ -169,7 +174,7 @@ class LicenseClient:
         """Send in full next time, whatever the server (after a failover, say)."""
         self._acked = None
 
-    def _send_once(self, server: ServerAddress, table: dict[str, tuple[int, int]],
+    def _send_once(self, server: ServerAddress, table: Table,
                    full: bool) -> Answer | NeedKey | None:
         seq = self._next_seq()
         units = sum(use[0] for use in table.values())
@@ -208,6 +213,12 @@ class LicenseClient:
         """ConnectionList rows (UserId, LicenseUnits, Connections, ServerIP, Instance), or
         AllKeyConnectionList's with OrderNumber added."""
         found = self._query(server, "allconnections" if all_keys else "connections")
+        return None if found is None else found[0]
+
+    def connection_app_list(self, server: ServerAddress) -> list[Row] | None:
+        """ConnectionAppList rows: ConnectionList's and ApplicationUse, the ISC.* application
+        features each ID holds on that instance ("AppName,Feature;AppName,Feature")."""
+        found = self._query(server, "connapps")
         return None if found is None else found[0]
 
     def active_server_list(self, server: ServerAddress) -> list[Row] | None:
@@ -290,10 +301,11 @@ class LicenseClient:
         return None
 
 
-def _table(users: Users) -> dict[str, tuple[int, int]]:
+def _table(users: Users) -> Table:
     if isinstance(users, Mapping):
-        return {user: (int(units), int(cons)) for user, (units, cons) in users.items()}
-    return {use.user: (use.units, use.connections) for use in users}
+        return {user: (int(use[0]), int(use[1]), str(use[2]) if len(use) > 2 else "")
+                for user, use in users.items()}
+    return {use.user: (use.units, use.connections, use.apps) for use in users}
 
 
 def _resolve(server: ServerAddress) -> tuple[int, tuple]:  # type: ignore[type-arg]

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 STATUSES = ("ACK", "NAK", "RESYNC", "REFUSED")
 # What a QUERY may ask: rows (paged), scalar values, or a report file written by the server.
-ROW_REPORTS = ("connections", "allconnections", "instances", "keys")
+ROW_REPORTS = ("connections", "allconnections", "connapps", "instances", "keys")
 VALUE_REPORTS = ("summary", "stats")
 DUMP_REPORTS = ("dumpserver", "dumpservers", "dumpkey", "dumpkeys")
 
@@ -47,6 +47,8 @@ class UserUse:
     user: str
     units: int
     connections: int
+    # The ISC.* application features the ID holds: "AppName,Feature;AppName,Feature" (or "").
+    apps: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class Reply:
 class Ping:
     kind: ClassVar[Kind] = Kind.PING
     nonce: str
+    instance: str = ""  # the asking instance's name, when an instance asks (or "")
 
 
 @dataclass(frozen=True)

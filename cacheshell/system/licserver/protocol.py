@@ -21,7 +21,11 @@ Bodies ("i" is always [host address, instance name, boot id]):
   KEY      i, k: the key file text. Registers the key; its MAC uses the secret derived from k.
   UPDATE   i, p: [part, parts], f: 1 full / 0 delta, b: base sequence of a delta, t: the
            sender's update period (s), u/c: the instance's total units/connections after this
-           update, r: [[user id, units, connections], ...] rows set, x: [user id, ...] removed.
+           update, r: [[user id, units, connections(, apps)], ...] rows set, x: [user id, ...]
+           removed. The optional fourth cell of a row (added within version 1: a server that
+           predates it never receives one from an ID holding no application) is the ISC.*
+           application features the ID holds, "AppName,Feature;AppName,Feature", at most
+           MAX_APPS characters.
            A full update lists every user; a delta lists the users changed since the update
            numbered b, the last one the server acknowledged. A long list is split into parts
            that share the sequence number and header fields; the server applies the update
@@ -33,7 +37,9 @@ Bodies ("i" is always [host address, instance name, boot id]):
   QUERY    i, q: report kind, o: offset of the first row wanted.
   REPLY    i, q, o, e: next offset (null after the last page), t: total rows, r: rows,
            v: {name: value} for scalar reports. Large reports come back in pages that fit.
-  PING     n: nonce.   PONG  n: the nonce echoed, v: server version.
+  PING     n: nonce, and optionally a: the asking instance's name (so that a server holding
+           that instance partitioned off in training stays silent to it too).
+  PONG     n: the nonce echoed, v: server version.
   NEEDKEY  {}: the server does not know the key id of the request (key id and seq echoed).
 """
 
@@ -83,11 +89,13 @@ MAX_SEQ = 2**64 - 1
 _LABEL = b"cacheshell license server v1"
 PUBLIC_SECRET = hashlib.sha256(_LABEL + b" public").digest()
 MAX_TEXT = 128  # user ids (Caché caps them at 64), host addresses, instance names
+MAX_APPS = 512  # the application features of one user row ("AppName,Feature;...")
 MAX_PARTS = 255
 SecretsLookup = Callable[[bytes], bytes | None]
 # The messages are part of this module's interface: callers import everything from here.
 __all__ = [
-    "DUMP_REPORTS", "MAX_DATAGRAM", "PUBLIC_SECRET", "ROW_REPORTS", "VALUE_REPORTS", "Answer",
+    "DUMP_REPORTS", "MAX_APPS", "MAX_DATAGRAM", "PUBLIC_SECRET", "ROW_REPORTS", "VALUE_REPORTS",
+    "Answer",
     "ForgedDatagram", "InstanceId", "KeyRegistration", "Kind", "MalformedDatagram", "Message",
     "NeedKey", "Ping", "Pong", "ProtocolError", "Query", "Reply", "Row", "UnknownKey",
     "UnknownVersion", "Update", "UserUse", "decode", "encode", "key_id", "key_secret",
@@ -194,8 +202,7 @@ def split_update(update: Update, limit: int = MAX_DATAGRAM) -> list[Update]:
     chunks: list[tuple[list[UserUse], list[str]]] = [([], [])]
     used = 0
     for item in [*update.users, *update.removed]:
-        size = len(_json([item.user, item.units, item.connections]
-                         if isinstance(item, UserUse) else item)) + 1
+        size = len(_json(_row(item) if isinstance(item, UserUse) else item)) + 1
         if size > budget:
             raise ProtocolError("a user id is too long for one datagram")
         if used + size > budget:
@@ -262,9 +269,16 @@ def _registration_secret(key: bytes, body: dict[str, Any]) -> bytes:
     return key_secret(license_key)
 
 
+def _row(use: UserUse) -> list[Any]:
+    """A user row on the wire: the application cell only when the ID holds any."""
+    if use.apps:
+        return [use.user, use.units, use.connections, use.apps]
+    return [use.user, use.units, use.connections]
+
+
 def _body(msg: Message) -> dict[str, Any]:
     if isinstance(msg, Ping):
-        return {"n": msg.nonce}
+        return {"n": msg.nonce, "a": msg.instance} if msg.instance else {"n": msg.nonce}
     if isinstance(msg, Pong):
         return {"n": msg.nonce, "v": msg.version}
     if isinstance(msg, NeedKey):
@@ -275,7 +289,7 @@ def _body(msg: Message) -> dict[str, Any]:
     elif isinstance(msg, Update):
         out.update(p=[msg.part, msg.parts], f=int(msg.full), b=msg.base, t=msg.period,
                    u=msg.units, c=msg.connections,
-                   r=[[use.user, use.units, use.connections] for use in msg.users],
+                   r=[_row(use) for use in msg.users],
                    x=list(msg.removed))
     elif isinstance(msg, Answer):
         out.update(s=msg.status, u=msg.combined, a=msg.authorized, m=msg.maximum,
@@ -329,10 +343,11 @@ def _user_rows(rows: list[Any]) -> tuple[UserUse, ...]:
     users = []
     for row in rows:
         # The hot loop of the server: every check of a row in one expression.
-        if (type(row) is not list or len(row) != 3 or type(row[0]) is not str
+        if (type(row) is not list or not 3 <= len(row) <= 4 or type(row[0]) is not str
                 or len(row[0]) > MAX_TEXT or type(row[1]) is not int or type(row[2]) is not int
-                or not 0 <= row[1] <= _MAX_COUNT or not 0 <= row[2] <= _MAX_COUNT):
-            raise ValueError("expected [user id, units, connections]")
+                or not 0 <= row[1] <= _MAX_COUNT or not 0 <= row[2] <= _MAX_COUNT
+                or (len(row) == 4 and (type(row[3]) is not str or len(row[3]) > MAX_APPS))):
+            raise ValueError("expected [user id, units, connections(, apps)]")
         users.append(UserUse(*row))
     return tuple(users)
 
@@ -388,7 +403,7 @@ _DECODERS: dict[Kind, Callable[[bytes, int, dict[str, Any]], Message]] = {
     Kind.ANSWER: _decode_answer,
     Kind.QUERY: _decode_query,
     Kind.REPLY: _decode_reply,
-    Kind.PING: lambda _key, _seq, body: Ping(_hex16(body["n"])),
+    Kind.PING: lambda _key, _seq, body: Ping(_hex16(body["n"]), _text(body.get("a", ""))),
     Kind.PONG: lambda _key, _seq, body: Pong(_hex16(body["n"]), _text(body["v"], 32)),
     Kind.NEEDKEY: lambda key, seq, _body: NeedKey(key, seq),
 }

@@ -30,6 +30,7 @@ from cacheshell.system.licserver.protocol import (
     ROW_REPORTS,
     Answer,
     ForgedDatagram,
+    InstanceId,
     KeyRegistration,
     Message,
     NeedKey,
@@ -60,6 +61,10 @@ SNAPSHOTS_KEPT = 64
 REFUSALS_KEPT = 1024
 # An answer lists at most this many of the key's instances (the count is always exact).
 ANSWER_LIST = 16
+# Training: while DIR/partition-<INSTANCE> exists the server ignores that instance's datagrams
+# (a network partition rehearsed without touching the network); markers are read this often.
+PARTITION_PREFIX = "partition-"
+PARTITION_SCAN = 0.1
 _DROPS = ("malformed", "forged", "version", "replayed", "incomplete",
           "inconsistent", "unexpected", "internal")
 
@@ -82,6 +87,8 @@ class LicenseServer:
         self._status: dict[bytes, str] = {}
         self._snapshots: dict[tuple[bytes, str, str], tuple[float, list[Row]]] = {}
         self._reported_drops: Counter[str] = Counter()
+        self._partitioned: set[str] = set()
+        self._partition_scan = -PARTITION_SCAN
 
     # --- datagrams --------------------------------------------------------------------------
 
@@ -105,9 +112,43 @@ class LicenseServer:
         except ProtocolError as exc:
             self._drop("malformed", source, exc)
             return []
+        self._scan_partitions()
         return self._dispatch(msg, source)
 
+    # --- training: instances partitioned off ------------------------------------------------
+
+    def _scan_partitions(self, force: bool = False) -> None:
+        """Read the partition-<INSTANCE> markers of the directory, at most every PARTITION_SCAN
+        seconds (real time: markers are files, whatever clock the accounting runs on)."""
+        now = time.monotonic()
+        if not force and now - self._partition_scan < PARTITION_SCAN:
+            return
+        self._partition_scan = now
+        try:
+            found = {path.name[len(PARTITION_PREFIX):].upper()
+                     for path in self.directory.glob(PARTITION_PREFIX + "*")}
+        except OSError:
+            found = set()
+        if found != self._partitioned:
+            for name in sorted(found - self._partitioned):
+                self.log.info("training: instance %s is partitioned off (ignored)", name)
+            for name in sorted(self._partitioned - found):
+                self.log.info("training: instance %s is heard again", name)
+            self._partitioned = found
+
+    def _cut_off(self, msg: Message) -> bool:
+        """Whether a datagram comes from an instance held partitioned off."""
+        if isinstance(msg, Ping):
+            name = msg.instance
+        else:
+            sender = getattr(msg, "instance", None)
+            name = sender.name if isinstance(sender, InstanceId) else ""
+        return bool(name) and name.upper() in self._partitioned
+
     def _dispatch(self, msg: Message, source: object) -> list[bytes]:
+        if self._partitioned and self._cut_off(msg):
+            self.counters["partitioned"] += 1
+            return []
         if isinstance(msg, Ping):
             return [encode(Pong(msg.nonce, SERVER_VERSION), PUBLIC_SECRET)]
         if isinstance(msg, Update):
@@ -206,6 +247,9 @@ class LicenseServer:
                                for info in self.accounting.keys()]
         elif msg.report == "instances":
             rows = list(self.accounting.instances())
+        elif msg.report == "connapps":
+            rows = [(*_connection(row, False), row.apps)
+                    for row in self.accounting.connections(msg.key_id)]
         else:
             every = msg.report == "allconnections"
             found = (self.accounting.all_connections() if every
