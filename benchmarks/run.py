@@ -11,6 +11,8 @@ Figures (targets from the issues in brackets):
                 at 100,000 entries [<= 288 B] (benchmarks/license_store.py)
   license server updates/s vs a bare asyncio UDP echo server [>= 50%]; CPU per update period and
                 memory for 1000 instances x 100 users (benchmarks/license_server.py)
+  failover      SIGKILL to every instance on the new active server, in update periods
+                (median of 3; benchmarks/failover.py)
 """
 
 from __future__ import annotations
@@ -150,6 +152,12 @@ def main() -> int:
     from license_server import measure as license_server_figures
 
     for figure in license_server_figures(env):
+        row(*figure)
+
+    # Failover: SIGKILL the active of 3 servers under 4 instances x 100 users, in update periods.
+    from failover import measure as failover_figures
+
+    for figure in failover_figures(env):
         row(*figure)
     shutil.rmtree(env["CACHESHELL_HOME"], ignore_errors=True)
     return 0

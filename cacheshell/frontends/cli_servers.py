@@ -18,6 +18,29 @@ from cacheshell.system.layout import (
 )
 from cacheshell.system.server_config import ServerConfigError
 
+ACTIVE_MARK = " (active)"  # the portal shades the active row; the shell says so
+
+
+def _label(server: server_config.LicenseServer) -> str:
+    """As the monitor records the active server in the store."""
+    from cacheshell.system.monitor import server_label
+
+    return server_label(server)
+
+
+def _active_label(layout: InstanceLayout) -> str:
+    """The instance's active license server as its monitor last recorded it ("" if none)."""
+    from cacheshell.system.instance import Instance
+
+    try:
+        instance = Instance(layout)
+    except Exception:  # noqa: BLE001 - an instance never started has no active server
+        return ""
+    try:
+        return str(instance.store.get("active_server") or "")
+    finally:
+        instance.store.close()
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cacheshell servers",
@@ -76,8 +99,10 @@ def main(argv: Sequence[str]) -> int:
             found = server_config.servers(cpf)
             if not found:
                 print(f"No license servers are configured for {layout.name}.")
+            active = _active_label(layout) if len(found) > 1 else ""
             for server in found:
-                print(f"{server.name:<16}{server.address:<40}{server.port}")
+                mark = ACTIVE_MARK if active and _label(server) == active else ""
+                print(f"{server.name:<16}{server.address:<40}{server.port}{mark}")
             return 0
         if args.command == "add":
             server = server_config.create(cpf, args.name, args.address, args.port)
