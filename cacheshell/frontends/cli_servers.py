@@ -1,5 +1,6 @@
-"""`cacheshell servers list|add|delete|stop|start|kill [--instance NAME]`: [LicenseServers] from
-the shell, and the training world's control of the license servers of this host."""
+"""`cacheshell servers list|add|delete|stop|start|kill|partition|heal|partition-instance|
+heal-instance [--instance NAME]`: [LicenseServers] from the shell, and the training world's
+control of the license servers of this host and of partitions (as Training.World's methods)."""
 
 from __future__ import annotations
 
@@ -56,10 +57,45 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("name")
     for verb, text in (("stop", "stop a license server of this host (it stays down)"),
                        ("start", "start a license server again"),
-                       ("kill", "kill a license server of this host with SIGKILL")):
+                       ("kill", "kill a license server of this host with SIGKILL"),
+                       ("partition", "cut this instance from a license server (Partition)"),
+                       ("heal", "end a partition of this instance (Heal)"),
+                       ("partition-instance", "have a license server of this host ignore this "
+                                              "instance (PartitionInstance)"),
+                       ("heal-instance", "end partition-instance (HealInstance)")):
         command = commands.add_parser(verb, help=text)
         command.add_argument("name")
+        # also after the verb; SUPPRESS keeps the one given before it
+        command.add_argument("--instance", default=argparse.SUPPRESS, help="instance")
     return parser
+
+
+# verb: (server side, cut, what a change says, what no change says)
+_PARTITIONS = {
+    "partition": (False, True, "is cut off from {i}", "was already cut off from {i}"),
+    "heal": (False, False, "is reachable from {i} again", "was not cut off from {i}"),
+    "partition-instance": (True, True, "ignores {i}", "was already ignoring {i}"),
+    "heal-instance": (True, False, "hears {i} again", "was not ignoring {i}"),
+}
+
+
+def _partition(layout: InstanceLayout, command: str, name: str) -> int:
+    from cacheshell.system.instance import Instance
+    from cacheshell.system.world import WorldError, partition_instance, partition_server
+
+    server_side, cut, changed, unchanged = _PARTITIONS[command]
+    engine = partition_instance if server_side else partition_server
+    instance = Instance(layout)
+    try:
+        done = engine(instance, name, cut=cut)
+    except WorldError as exc:
+        sys.stderr.write(f"cacheshell servers: {exc}\n")
+        return 2
+    finally:
+        instance.store.close()
+    print(f"License server {name.upper()} " + (changed if done else unchanged).format(
+        i=f"instance {layout.name}") + ".")
+    return 0
 
 
 def _control(layout: InstanceLayout, command: str, name: str) -> int:
@@ -93,6 +129,8 @@ def main(argv: Sequence[str]) -> int:
         return 2
     if args.command in ("stop", "start", "kill"):
         return _control(layout, args.command, args.name)
+    if args.command in _PARTITIONS:
+        return _partition(layout, args.command, args.name)
     cpf = Cpf(layout.mgr / CPF_FILE)
     try:
         if args.command == "list":

@@ -46,10 +46,6 @@ def string_literal(text: str) -> str:
     return text[1:-1].replace('""', '"')
 
 
-def number_literal(text: str) -> Any:
-    return V.to_num(text)
-
-
 class ExprCompiler:
     rt: Interpreter
 
@@ -86,7 +82,7 @@ class ExprCompiler:
     def atom(self, tree: Tree) -> Thunk:
         kind = tree.data
         if kind == "number":
-            const = number_literal(str(tree.children[0]))
+            const = V.to_num(str(tree.children[0]))
             return lambda: const
         if kind == "string":
             const = string_literal(str(tree.children[0]))

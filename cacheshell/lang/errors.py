@@ -61,6 +61,3 @@ class ThrownObject(Exception):
 def undefined(name: str) -> ObjectScriptError:
     return ObjectScriptError("UNDEFINED", "*" + name)
 
-
-def syntax() -> ObjectScriptError:
-    return ObjectScriptError("SYNTAX")
