@@ -121,7 +121,11 @@ class ActiveServer:
             if earlier is not None:
                 self.index = earlier
             elif self.now() - self._last_answer >= FAILOVER_PERIODS * self.period:
-                self.index = choose_active(self.servers, self.probe)
+                # The servers before the silent one were just probed, and the silent one has
+                # had its periods: only those after it are worth a probe now.
+                silent = self.index
+                self.index = next((i for i in range(silent + 1, len(self.servers))
+                                   if self.probe(self.servers[i])), None)
         else:
             self.index = choose_active(self.servers, self.probe)
         if self.index != before and self.index is not None:
