@@ -116,7 +116,6 @@ class Session(Host):
         self.closed = False
         atexit.register(self.close)
         # The instance's license monitor (one thread per OS process and instance).
-        self._monitor_layout = self.layout
         monitor.acquire(self.layout)
 
     def close(self) -> None:
@@ -129,7 +128,7 @@ class Session(Host):
             job.detach()
         self._jobs.clear()
         self.process.detach()
-        monitor.release(self._monitor_layout)
+        monitor.release(self.layout)
         self.instance.store.close()
 
     def _deferred_tick(self) -> None:
