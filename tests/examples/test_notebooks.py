@@ -25,6 +25,7 @@ from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.keys import KeySpec, issue_from_spec
+from cacheshell.system.layout import find_instance
 from cacheshell.system.signing import training_private_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -279,7 +280,7 @@ CHECKS: dict[str, Callable[[Run, str], None]] = {
 # -- the tests ------------------------------------------------------------------------------------
 def test_every_notebook_is_tested() -> None:
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(
-        KERNEL_NOTEBOOKS + ["application_licensing.ipynb"])
+        KERNEL_NOTEBOOKS + ["application_licensing.ipynb", "multiserver_sharing_and_nak.ipynb"])
     for name in KERNEL_NOTEBOOKS:
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         assert nb.metadata.kernelspec.name == KERNEL_NAME
@@ -322,3 +323,35 @@ def test_application_licensing_through_the_magic(tmp_path: Path, cacheshell_home
     assert "third: 0 ERROR #5915: Cannot allocate a license" in out
     assert "returned: 1, free 2" in out
     assert (home / "CACHE" / "mgr" / "user" / "routines" / "LabCheck.mac").is_file()
+
+
+def test_multiserver_sharing_and_nak(tmp_path: Path, cacheshell_home: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two instances share the key through one license server (set up as for the failover
+    notebook: free port, short update period, autostart on); over the key, both get a NAK."""
+    name = "multiserver_sharing_and_nak.ipynb"
+    monkeypatch.setitem(PREPARE, name, _local_servers)
+    run = execute(name, tmp_path, cacheshell_home, monkeypatch)
+    nb = run.nb
+    assert nb is not None
+    # ObjectScript errors in %%objectscript cells go to stderr: only the refusal may show one.
+    assert_clean(nb)
+    (refused,) = refusals(nb)
+    assert "<LICENSE LIMIT EXCEEDED>" in "".join(_text(o, "stderr") for o in refused.outputs)
+    out = texts(nb)
+    assert "TWO is up: True\nsame key: True\n" in out
+    assert "CACHE: 1\n" in out and "TWO: 1\n" in out
+    used = re.findall(r"Current License Units Used =\s+(\d+)", out)
+    assert used == ["3", "5", "6", "5"]
+    assert "eve admitted on TWO: 1\n" in out
+    assert re.search(r"NAK\s+6 units in use of 5 on the license server", out)
+    assert "second connection for ann: 1\n" in out
+    assert "eve ended: 1\n" in out
+    assert re.search(r"ACK\s+5 units in use of 5 on the license server", out)
+    assert "fay admitted on CACHE: 1\n" in out
+    assert "CACHE: 1 units consumed" in out and out.rstrip().endswith("TWO: 1 units consumed")
+    two = find_instance(cacheshell_home, "TWO")
+    assert two is not None
+    assert Cpf(two.mgr / "cache.cpf").get("config", "LicenseUpdatePeriod", "") == "0.5"
+    assert (two.mgr / "cache.key").read_text(encoding="utf-8") == (
+        cacheshell_home / "CACHE" / "mgr" / "cache.key").read_text(encoding="utf-8")
