@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import select
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,42 @@ def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None,
     return subprocess.run(command + list(args), input=stdin if stdin is not None else "",
                           capture_output=True, text=True, timeout=timeout, cwd=cwd,
                           env=dict(os.environ))
+
+
+# A short update period, so that tests of license servers see several periods in a second.
+LICENSE_SERVER_PERIOD = 0.3
+
+
+@pytest.fixture
+def daemons(tmp_path: Path) -> Iterator[Callable[[str], int]]:
+    """Start license servers on free ports (their port); every one is stopped at the end (the
+    home fixture above kills any server an instance started)."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(name: str) -> int:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cacheshell", "license-server", "--address", "127.0.0.1",
+             "--port", "0", "--dir", str(tmp_path / name), "--period", str(LICENSE_SERVER_PERIOD),
+             "--idle-exit", "120"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
+        started.append(process)
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        line = process.stdout.readline() if ready else ""
+        found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+        assert found, f"the daemon did not start: {line!r}"
+        return int(found.group(1))
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()

@@ -4,21 +4,13 @@ loopback ports, real instances with their license monitors on short update perio
 
 from __future__ import annotations
 
-import io
-import os
-import re
-import select
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
+from servers import PERIOD, Shell, eventually
 
-from cacheshell.session import Session
 from cacheshell.system import server_config
 from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
@@ -41,76 +33,8 @@ from cacheshell.system.licserver.protocol import (
 from cacheshell.system.monitor import NOT_CONNECTED
 from cacheshell.system.signing import training_private_key
 
-PERIOD = 0.3
-T = TypeVar("T")
 W = "##class(Training.World)."
 L = "$System.License."
-
-
-def eventually(probe: Callable[[], T], timeout: float = 20.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still {value!r} after {timeout} s")
-        time.sleep(0.05)
-
-
-class Shell:
-    """A Session on a named instance with its output captured."""
-
-    def __init__(self, home: Path, name: str = DEFAULT_INSTANCE) -> None:
-        self.buffer = io.StringIO()
-        self.session = Session(InstanceLayout(home, name), sink=self.buffer.write)
-
-    def run(self, code: str) -> str:
-        start = self.buffer.tell()
-        outcome = self.session.execute(code)
-        if outcome.error is not None:
-            self.buffer.write(self.session.error_text(outcome.error))
-        return self.buffer.getvalue()[start:]
-
-    def state(self, name: str) -> object:
-        return self.session.instance.store.get(name)
-
-    def close(self) -> None:
-        self.session.close()
-
-
-@pytest.fixture
-def daemons(tmp_path: Path, cacheshell_home: Path) -> Iterator[Callable[[str], int]]:
-    """Start license servers on free ports (their port); every one is stopped at the end."""
-    started: list[subprocess.Popen[str]] = []
-
-    def start(name: str) -> int:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cacheshell", "license-server", "--address", "127.0.0.1",
-             "--port", "0", "--dir", str(tmp_path / name), "--period", str(PERIOD),
-             "--idle-exit", "120"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
-        started.append(process)
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 60)
-        line = process.stdout.readline() if ready else ""
-        found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-        assert found, f"the daemon did not start: {line!r}"
-        return int(found.group(1))
-
-    try:
-        yield start
-    finally:
-        for process in started:
-            if process.poll() is None:
-                process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.send_signal(signal.SIGKILL)
-                process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
 
 
 def configure(home: Path, servers: list[tuple[str, int]]) -> None:

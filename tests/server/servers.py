@@ -1,0 +1,50 @@
+"""What the license-server tests share: waiting for a condition and a captured Session on a
+named instance. (The `daemons` fixture, real servers on free loopback ports, is in conftest.)"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from conftest import LICENSE_SERVER_PERIOD as PERIOD
+
+from cacheshell.session import Session
+from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout
+
+__all__ = ["PERIOD", "Shell", "eventually"]
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T], timeout: float = 20.0) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still {value!r} after {timeout} s")
+        time.sleep(0.05)
+
+
+class Shell:
+    """A Session on a named instance with its output captured."""
+
+    def __init__(self, home: Path, name: str = DEFAULT_INSTANCE) -> None:
+        self.buffer = io.StringIO()
+        self.session = Session(InstanceLayout(home, name), sink=self.buffer.write)
+
+    def run(self, code: str) -> str:
+        start = self.buffer.tell()
+        outcome = self.session.execute(code)
+        if outcome.error is not None:
+            self.buffer.write(self.session.error_text(outcome.error))
+        return self.buffer.getvalue()[start:]
+
+    def state(self, name: str) -> object:
+        return self.session.instance.store.get(name)
+
+    def close(self) -> None:
+        self.session.close()
