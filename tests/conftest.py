@@ -94,6 +94,38 @@ def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None,
 LICENSE_SERVER_PERIOD = 0.3
 
 
+def start_license_server(directory: Path, period: float = LICENSE_SERVER_PERIOD,
+                         idle_exit: float = 120) -> tuple[subprocess.Popen[str], int]:
+    """A `cacheshell license-server` on a free loopback port: the process and its port."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cacheshell", "license-server", "--address", "127.0.0.1",
+         "--port", "0", "--dir", str(directory), "--period", str(period),
+         "--idle-exit", str(idle_exit)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 60)
+    line = process.stdout.readline() if ready else ""
+    found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+    if not found:
+        stop_processes([process])
+        raise AssertionError(f"the daemon did not start: {line!r}")
+    return process, int(found.group(1))
+
+
+def stop_processes(processes: list[subprocess.Popen[str]]) -> None:
+    """Terminate (then kill) and reap every process a test started."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
 @pytest.fixture
 def daemons(tmp_path: Path) -> Iterator[Callable[[str], int]]:
     """Start license servers on free ports (their port); every one is stopped at the end (the
@@ -101,29 +133,11 @@ def daemons(tmp_path: Path) -> Iterator[Callable[[str], int]]:
     started: list[subprocess.Popen[str]] = []
 
     def start(name: str) -> int:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cacheshell", "license-server", "--address", "127.0.0.1",
-             "--port", "0", "--dir", str(tmp_path / name), "--period", str(LICENSE_SERVER_PERIOD),
-             "--idle-exit", "120"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
+        process, port = start_license_server(tmp_path / name)
         started.append(process)
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 60)
-        line = process.stdout.readline() if ready else ""
-        found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-        assert found, f"the daemon did not start: {line!r}"
-        return int(found.group(1))
+        return port
 
     try:
         yield start
     finally:
-        for process in started:
-            if process.poll() is None:
-                process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
+        stop_processes(started)

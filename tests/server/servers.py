@@ -18,7 +18,8 @@ __all__ = ["PERIOD", "Shell", "eventually"]
 T = TypeVar("T")
 
 
-def eventually(probe: Callable[[], T], timeout: float = 20.0) -> T:
+def eventually(probe: Callable[[], T], timeout: float = 20.0, step: float = 0.05) -> T:
+    """Poll until `probe()` is true; its value. Fails at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
         value = probe()
@@ -26,7 +27,7 @@ def eventually(probe: Callable[[], T], timeout: float = 20.0) -> T:
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"still {value!r} after {timeout} s")
-        time.sleep(0.05)
+        time.sleep(step)
 
 
 class Shell:

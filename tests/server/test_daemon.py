@@ -7,18 +7,17 @@ from __future__ import annotations
 import os
 import random
 import re
-import select
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
+from conftest import start_license_server, stop_processes
+from servers import eventually
 
 from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.keys import KeySpec, LicenseKey, issue_from_spec
@@ -40,7 +39,6 @@ from cacheshell.system.licserver.protocol import (
 from cacheshell.system.signing import training_private_key
 
 PERIOD = 0.2
-T = TypeVar("T")
 
 
 def mint(units: int, order: int, multi: bool = True) -> LicenseKey:
@@ -64,18 +62,6 @@ class Daemon:
         return "127.0.0.1", self.port
 
 
-def eventually(probe: Callable[[], T], timeout: float = 15.0) -> T:
-    """Poll until `probe()` is true; its value. Fails at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still {value!r} after {timeout} s")
-        time.sleep(0.02)
-
-
 @pytest.fixture
 def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
     """Start `cacheshell license-server` processes; every one is stopped and waited for."""
@@ -83,30 +69,12 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
 
     def start(name: str = "server", period: float = PERIOD, idle_exit: float = 0) -> Daemon:
         directory = tmp_path / name
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cacheshell", "license-server", "--address", "127.0.0.1",
-             "--port", "0", "--dir", str(directory), "--period", str(period),
-             "--idle-exit", str(idle_exit)],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
+        process, port = start_license_server(directory, period, idle_exit)
         started.append(process)
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 60)
-        line = process.stdout.readline() if ready else ""
-        found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-        assert found, f"the daemon did not start: {line!r}"
-        return Daemon(process, int(found.group(1)), directory)
+        return Daemon(process, port, directory)
 
     yield start
-    for process in started:
-        if process.poll() is None:
-            process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+    stop_processes(started)
 
 
 @pytest.fixture

@@ -5,19 +5,16 @@ the sum of the local tables, and no unit is left anywhere once every user has le
 
 from __future__ import annotations
 
-import os
-import re
-import select
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
+from conftest import start_license_server, stop_processes
+from servers import eventually
 
 from cacheshell.system import monitor, server_config
 from cacheshell.system.authkey import current_platform_code
@@ -41,7 +38,6 @@ KEY = issue_from_spec(KeySpec(units=500, multi=True, order_number=300001),
 # The tolerance, 2 more periods, covers that probe, the monitor's wake-up step (period/3), this
 # test's polling, and the scheduling of 4 monitor threads writing their stores on a busy machine.
 TOLERANCE = 2 * PERIOD
-T = TypeVar("T")
 
 
 @dataclass
@@ -59,49 +55,20 @@ class Daemon:
         return f"{self.name} 127.0.0.1 {self.port}"
 
 
-def eventually(probe: Callable[[], T], timeout: float = 30.0, step: float = 0.02) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still {value!r} after {timeout} s")
-        time.sleep(step)
-
-
 @pytest.fixture
 def daemons(tmp_path: Path) -> Iterator[Callable[[str], Daemon]]:
     """Start license servers on free ports; every one is stopped (or reaped) at the end."""
     started: list[subprocess.Popen[str]] = []
 
     def start(name: str) -> Daemon:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cacheshell", "license-server", "--address", "127.0.0.1",
-             "--port", "0", "--dir", str(tmp_path / name), "--period", str(PERIOD),
-             "--idle-exit", "120"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
+        process, port = start_license_server(tmp_path / name, PERIOD)
         started.append(process)
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 60)
-        line = process.stdout.readline() if ready else ""
-        found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-        assert found, f"the daemon did not start: {line!r}"
-        return Daemon(name, process, int(found.group(1)))
+        return Daemon(name, process, port)
 
     try:
         yield start
     finally:
-        for process in started:
-            if process.poll() is None:
-                process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
+        stop_processes(started)
 
 
 @dataclass
@@ -182,7 +149,7 @@ def test_sigkill_of_the_active_server_under_four_instances_of_100_users(
                         for n in range(USERS)]
         assert node.local_units() == USERS
     total = USERS * len(cluster)
-    eventually(lambda: balanced(cluster, first, total))
+    eventually(lambda: balanced(cluster, first, total), timeout=30)
 
     killed_at = time.monotonic()
     first.process.send_signal(signal.SIGKILL)
@@ -190,7 +157,7 @@ def test_sigkill_of_the_active_server_under_four_instances_of_100_users(
     eventually(lambda: agreed(cluster, second), timeout=10, step=0.01)
     took = time.monotonic() - killed_at
     assert took <= FAILOVER_PERIODS * PERIOD + TOLERANCE, f"failover took {took:.2f} s"
-    eventually(lambda: balanced(cluster, second, total))  # reported in full to LS2
+    eventually(lambda: balanced(cluster, second, total), timeout=30)  # reported in full to LS2
     details = [row[0] for row in cluster[0].instance.store.db.execute(
         "SELECT detail FROM events WHERE kind='failover'")]
     assert details and "LS1" in details[-1] and "LS2" in details[-1]
@@ -198,5 +165,5 @@ def test_sigkill_of_the_active_server_under_four_instances_of_100_users(
     for node in cluster:
         for client in node.clients:
             assert node.world.end(client.pid)
-    eventually(lambda: balanced(cluster, second, 0))
+    eventually(lambda: balanced(cluster, second, 0), timeout=30)
     assert all(node.local_units() == 0 for node in cluster)
