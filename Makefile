@@ -24,6 +24,7 @@ run: install
 
 test: install
 	$(BIN)/ruff check cacheshell tests benchmarks
+	$(BIN)/ruff format --check cacheshell tests benchmarks
 	cd tests && ../$(BIN)/python -m pytest
 
 bench: install

@@ -62,9 +62,11 @@ def measure(home: Path | None = None) -> tuple[float, float, int]:
 
 def main() -> int:
     ours, theirs, offered = measure()
-    print(f"complete {TEXT!r}: {ours * 1000:.3f} ms for {offered} names (median of {CALLS}); "
-          f"rlcompleter 'os.path.': {theirs * 1000:.3f} ms; ratio {ours / theirs:.2f}x; "
-          "target <= 20 ms")
+    print(
+        f"complete {TEXT!r}: {ours * 1000:.3f} ms for {offered} names (median of {CALLS}); "
+        f"rlcompleter 'os.path.': {theirs * 1000:.3f} ms; ratio {ours / theirs:.2f}x; "
+        "target <= 20 ms"
+    )
     return 0 if ours <= 0.020 else 1
 
 

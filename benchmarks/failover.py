@@ -34,15 +34,36 @@ PERIOD = 0.5
 RUNS = 3
 INSTANCES = ("ONE", "TWO", "THREE", "FOUR")
 USERS = 100
-KEY = issue_from_spec(KeySpec(units=500, multi=True, order_number=300002),
-                      training_private_key(), current_platform_code())
+KEY = issue_from_spec(
+    KeySpec(units=500, multi=True, order_number=300002),
+    training_private_key(),
+    current_platform_code(),
+)
 
 
 def start_server(directory: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "cacheshell", "license-server", "--address", "127.0.0.1",
-         "--port", "0", "--dir", str(directory), "--period", str(PERIOD), "--idle-exit", "120"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        [
+            sys.executable,
+            "-m",
+            "cacheshell",
+            "license-server",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--dir",
+            str(directory),
+            "--period",
+            str(PERIOD),
+            "--idle-exit",
+            "120",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
@@ -90,8 +111,9 @@ def one_run(env: dict[str, str]) -> float:
         def on(label: str) -> bool:
             return all(i.store.get("active_server") == label for i in instances)
 
-        wait_for(lambda: on(labels[0]) and all(i.store.get("dist_current") == total
-                                                for i in instances))
+        wait_for(
+            lambda: on(labels[0]) and all(i.store.get("dist_current") == total for i in instances)
+        )
         time.sleep(PERIOD)  # a steady period, not the moment the last report came in
         killed_at = time.monotonic()
         servers[0][0].send_signal(signal.SIGKILL)
@@ -123,9 +145,15 @@ def measure(env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
         else:
             os.environ[monitor.NO_AUTOSTART] = saved
     periods = statistics.median(runs)
-    return [("failover (update periods)", f"{periods:.2f}",
-             f"FAILOVER_PERIODS {FAILOVER_PERIODS}", periods / FAILOVER_PERIODS,
-             "<= 2 periods of silence")]
+    return [
+        (
+            "failover (update periods)",
+            f"{periods:.2f}",
+            f"FAILOVER_PERIODS {FAILOVER_PERIODS}",
+            periods / FAILOVER_PERIODS,
+            "<= 2 periods of silence",
+        )
+    ]
 
 
 if __name__ == "__main__":

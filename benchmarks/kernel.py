@@ -30,8 +30,13 @@ WARM_UP = 20
 TIMEOUT = 60
 
 
-def round_trips(kernel_name: str, code: str, env: dict[str, str],
-                specs: KernelSpecManager | None = None, rounds: int = ROUNDS) -> float:
+def round_trips(
+    kernel_name: str,
+    code: str,
+    env: dict[str, str],
+    specs: KernelSpecManager | None = None,
+    rounds: int = ROUNDS,
+) -> float:
     """Median seconds of `rounds` executes of `code`, after a warm-up, on a fresh kernel."""
     km = KernelManager(kernel_name=kernel_name, kernel_spec_manager=specs or KernelSpecManager())
     km.start_kernel(env=env)
@@ -73,10 +78,12 @@ def measure(env: dict[str, str]) -> tuple[float, float]:
     scratch = Path(tempfile.mkdtemp(prefix="cacheshell-bench-kernel-"))
     try:
         write_kernelspec(scratch / KERNEL_NAME)
-        kernel_env = dict(env, PYTHONPATH=os.pathsep.join(
-            p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p))
-        ours = round_trips(KERNEL_NAME, "Write 1", kernel_env,
-                           KernelSpecManager(kernel_dirs=[str(scratch)]))
+        kernel_env = dict(
+            env, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+        )
+        ours = round_trips(
+            KERNEL_NAME, "Write 1", kernel_env, KernelSpecManager(kernel_dirs=[str(scratch)])
+        )
         theirs = round_trips("python3", "print(1)", env)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -89,8 +96,10 @@ def main() -> int:
         ours, theirs = measure(dict(os.environ, CACHESHELL_HOME=home))
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    print(f"kernel round-trip (ms): objectscript `Write 1` {ours * 1000:.2f}, "
-          f"ipykernel `print(1)` {theirs * 1000:.2f}, ratio {ours / theirs:.2f}x (<= 1.2x)")
+    print(
+        f"kernel round-trip (ms): objectscript `Write 1` {ours * 1000:.2f}, "
+        f"ipykernel `print(1)` {theirs * 1000:.2f}, ratio {ours / theirs:.2f}x (<= 1.2x)"
+    )
     return 0
 
 

@@ -52,15 +52,17 @@ asyncio.run(main())
 """
 PERIOD = 15.0
 TURNS = 5
-KEY = issue_from_spec(KeySpec(units=999_999, multi=True), training_private_key(),
-                      current_platform_code())
+KEY = issue_from_spec(
+    KeySpec(units=999_999, multi=True), training_private_key(), current_platform_code()
+)
 KID, SECRET = key_id(KEY), key_secret(KEY)
 Batches = list[list[bytes]]
 
 
 def start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               text=True, env=env)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
@@ -116,23 +118,24 @@ def pump(port: int, batches: Batches, per_batch: int, window: int) -> tuple[int,
 
 
 def instances(count: int) -> list[InstanceId]:
-    return [InstanceId(f"10.{n // 250}.{n % 250}.1", f"I{n}", new_boot_id())
-            for n in range(count)]
+    return [InstanceId(f"10.{n // 250}.{n % 250}.1", f"I{n}", new_boot_id()) for n in range(count)]
 
 
 def full_reports(who: list[InstanceId], users: int, seq: int) -> Batches:
     batches = []
     for n, instance in enumerate(who):
-        table = tuple(UserUse(f"user{j}@10.{n // 250}.{n % 250}.{j % 250}", 1, 1 + j % 3)
-                      for j in range(users))
-        update = Update(KID, seq, instance, True, 0, PERIOD, users,
-                        sum(use.connections for use in table), table)
+        table = tuple(
+            UserUse(f"user{j}@10.{n // 250}.{n % 250}.{j % 250}", 1, 1 + j % 3)
+            for j in range(users)
+        )
+        update = Update(
+            KID, seq, instance, True, 0, PERIOD, users, sum(use.connections for use in table), table
+        )
         batches.append([encode(part, SECRET) for part in split_update(update)])
     return batches
 
 
-def deltas(who: list[InstanceId], users: int, first_seq: int, rounds: int,
-           changes: int) -> Batches:
+def deltas(who: list[InstanceId], users: int, first_seq: int, rounds: int, changes: int) -> Batches:
     """`rounds` one-datagram deltas per instance: round r gives users r*changes.. 4
     connections and puts the previous round's users back to theirs."""
     batches = []
@@ -141,11 +144,14 @@ def deltas(who: list[InstanceId], users: int, first_seq: int, rounds: int,
         changed = moved | {j % users for j in range(max(r - 1, 0) * changes, r * changes)}
         table = {j: 4 if j in moved else 1 + j % 3 for j in range(users)}
         for n, instance in enumerate(who):
-            uses = tuple(UserUse(f"user{j}@10.{n // 250}.{n % 250}.{j % 250}", 1, table[j])
-                         for j in sorted(changed))
+            uses = tuple(
+                UserUse(f"user{j}@10.{n // 250}.{n % 250}.{j % 250}", 1, table[j])
+                for j in sorted(changed)
+            )
             seq = first_seq + r
-            update = Update(KID, seq, instance, False, seq - 1, PERIOD, users,
-                            sum(table.values()), uses)
+            update = Update(
+                KID, seq, instance, False, seq - 1, PERIOD, users, sum(table.values()), uses
+            )
             batches.append([encode(update, SECRET)])
     return batches
 
@@ -159,8 +165,20 @@ def register(port: int) -> None:
 def measure(env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
     """The figures as rows: (name, value, baseline, ratio, target)."""
     directory = tempfile.mkdtemp(prefix="cacheshell-licserver-bench-")
-    daemon = [sys.executable, "-m", "cacheshell", "license-server", "--port", "0", "--dir",
-              directory, "--period", str(PERIOD), "--idle-exit", "0"]
+    daemon = [
+        sys.executable,
+        "-m",
+        "cacheshell",
+        "license-server",
+        "--port",
+        "0",
+        "--dir",
+        directory,
+        "--period",
+        str(PERIOD),
+        "--idle-exit",
+        "0",
+    ]
     echo = [sys.executable, "-c", ECHO]
     rows = []
 
@@ -179,8 +197,10 @@ def measure(env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
         for port in (server_port, echo_port):
             pump(port, warm, 1, 16)
         for load in turns:
-            for name, process, port in (("server", server, server_port),
-                                        ("echo", echo_server, echo_port)):
+            for name, process, port in (
+                ("server", server, server_port),
+                ("echo", echo_server, echo_port),
+            ):
                 before = cpu_seconds(process.pid)
                 received, seconds = pump(port, load, 1, 32)
                 rates[name].append(received / seconds)
@@ -189,11 +209,25 @@ def measure(env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
         stop(server)
         stop(echo_server)
     rate, echo_rate = statistics.median(rates["server"]), statistics.median(rates["echo"])
-    rows.append(("license updates/s", f"{rate:,.0f}", f"asyncio echo {echo_rate:,.0f}",
-                 rate / echo_rate, ">= 0.5x"))
+    rows.append(
+        (
+            "license updates/s",
+            f"{rate:,.0f}",
+            f"asyncio echo {echo_rate:,.0f}",
+            rate / echo_rate,
+            ">= 0.5x",
+        )
+    )
     used, echo_used = statistics.median(cpu["server"]), statistics.median(cpu["echo"])
-    rows.append(("server CPU per update (us)", f"{used * 1e6:.1f}",
-                 f"echo per datagram {echo_used * 1e6:.1f}", used / echo_used, ""))
+    rows.append(
+        (
+            "server CPU per update (us)",
+            f"{used * 1e6:.1f}",
+            f"echo per datagram {echo_used * 1e6:.1f}",
+            used / echo_used,
+            "",
+        )
+    )
 
     # One period of 1000 instances x 100 users: in full, then as deltas.
     who = instances(1000)
@@ -215,12 +249,25 @@ def measure(env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
         finally:
             stop(process)
     (full, delta, rss), (echo_full, echo_delta, echo_rss) = cost["server"], cost["echo"]
-    rows.append(("1000x100 full period CPU (s)", f"{full:.3f}", f"echo {echo_full:.3f}",
-                 full / max(echo_full, 0.01), f"{full / PERIOD:.1%} of a {PERIOD:g} s period"))
-    rows.append(("1000x100 delta period CPU (s)", f"{delta:.3f}", f"echo {echo_delta:.3f}",
-                 delta / max(echo_delta, 0.01), f"{delta / PERIOD:.1%} of a {PERIOD:g} s period"))
-    rows.append(("1000x100 server RSS (KiB)", f"{rss:,}", f"echo {echo_rss:,}", rss / echo_rss,
-                 ""))
+    rows.append(
+        (
+            "1000x100 full period CPU (s)",
+            f"{full:.3f}",
+            f"echo {echo_full:.3f}",
+            full / max(echo_full, 0.01),
+            f"{full / PERIOD:.1%} of a {PERIOD:g} s period",
+        )
+    )
+    rows.append(
+        (
+            "1000x100 delta period CPU (s)",
+            f"{delta:.3f}",
+            f"echo {echo_delta:.3f}",
+            delta / max(echo_delta, 0.01),
+            f"{delta / PERIOD:.1%} of a {PERIOD:g} s period",
+        )
+    )
+    rows.append(("1000x100 server RSS (KiB)", f"{rss:,}", f"echo {echo_rss:,}", rss / echo_rss, ""))
     return rows
 
 

@@ -37,8 +37,11 @@ Row = Callable[[str, str, str, float, str], None]
 
 def started_instance(home: Path, name: str) -> Instance:
     """An instance whose key never runs out, so every login is granted."""
-    key = keys.issue_from_spec(keys.KeySpec(units=999_999, multi=True),
-                               signing.training_private_key(), authkey.current_platform_code())
+    key = keys.issue_from_spec(
+        keys.KeySpec(units=999_999, multi=True),
+        signing.training_private_key(),
+        authkey.current_platform_code(),
+    )
     instance = Instance.create(InstanceLayout(home, name), key_text=render_key_file(key.file))
     instance.start()
     return instance
@@ -58,8 +61,10 @@ def raw_database(directory: Path) -> sqlite3.Connection:
     db = sqlite3.connect(directory / "raw.db", isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("CREATE TABLE IF NOT EXISTS logins (license_id TEXT PRIMARY KEY, pid INTEGER, "
-               "started REAL) WITHOUT ROWID")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS logins (license_id TEXT PRIMARY KEY, pid INTEGER, "
+        "started REAL) WITHOUT ROWID"
+    )
     return db
 
 
@@ -105,13 +110,23 @@ def report(row: Row) -> None:
             ours.append(table_pairs_per_second(instance, 10_000 + repeat * PAIRS))
             raw.append(raw_pairs_per_second(db, 10_000 + repeat * PAIRS))
         mine, theirs = statistics.median(ours), statistics.median(raw)
-        row("login+logout (pairs/s)", f"{mine:,.0f}", f"raw sqlite3 {theirs:,.0f}",
-            mine / theirs, ">= 0.50x")
+        row(
+            "login+logout (pairs/s)",
+            f"{mine:,.0f}",
+            f"raw sqlite3 {theirs:,.0f}",
+            mine / theirs,
+            ">= 0.50x",
+        )
         instance.store.close()
         db.close()
         size, text = bytes_per_entry(home)
-        row("bytes per entry @100k", f"{size:,.0f}", f"license ID text {text:,.1f}",
-            size / text, "<= 288 B")
+        row(
+            "bytes per entry @100k",
+            f"{size:,.0f}",
+            f"license ID text {text:,.1f}",
+            size / text,
+            "<= 288 B",
+        )
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -30,13 +30,13 @@ from pathlib import Path
 REPEATS = 5
 LOOP = "Set x=0 For i=1:1:1000000 { Set x=x+i } Write x"
 CORPUS_LINES = [
-    'Set x = 4 + 2  Write x,!',
-    'Do $System.License.ShowCounts()',
-    'Set RC=$SYSTEM.License.UserNameLicensing(1) Write RC,!',
-    'For i=1:1:10 { Set total=total+i If total>20 { Quit } }',
+    "Set x = 4 + 2  Write x,!",
+    "Do $System.License.ShowCounts()",
+    "Set RC=$SYSTEM.License.UserNameLicensing(1) Write RC,!",
+    "For i=1:1:10 { Set total=total+i If total>20 { Quit } }",
     'If $Data(^g(1)) { Write "yes" } ElseIf x=2 { Write "two" } Else { Write "no" }',
     'Set $Piece(line,",",3)="c" Write $Extract(line,2,*-1)',
-    'Try { Set x=1/0 } Catch ex { Write ex.DisplayString(),! }',
+    "Try { Set x=1/0 } Catch ex { Write ex.DisplayString(),! }",
     'Set sc=##class(%SYSTEM.Status).Error(5001,"failed") Do $System.Status.DisplayError(sc)',
     'Kill (keep1,keep2)  Write $ZDate($Horolog,3)," ",$ZTime($Piece($H,",",2))',
     'Set:x>1 y=$Select(x=2:"two",1:"many"),z=$Case(y,"two":2,:0)',
@@ -61,10 +61,16 @@ def peak_kib(code: str, env: dict[str, str]) -> int:
 
     VmHWM belongs to the process's own address space; getrusage's maxrss would also carry the
     parent's peak across fork and exec."""
-    report = ("import re;print(re.search(r'VmHWM:\\s+(\\d+)', "
-              "open('/proc/self/status').read()).group(1))")
-    done = subprocess.run([sys.executable, "-c", code + "\n" + report], env=env, check=True,
-                          capture_output=True, text=True)
+    report = (
+        "import re;print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code + "\n" + report],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return int(done.stdout.split()[-1])
 
 
@@ -86,8 +92,13 @@ def main() -> int:
     row("start-up (s)", f"{ours:.3f}", f"python -c pass {python:.3f}", ours / python, "")
     if ipython:
         ipy = median_seconds(run([ipython, "-c", "pass"], env))
-        row("start-up vs IPython (s)", f"{ours:.3f}", f"ipython -c pass {ipy:.3f}", ours / ipy,
-            "<= 0.5x")
+        row(
+            "start-up vs IPython (s)",
+            f"{ours:.3f}",
+            f"ipython -c pass {ipy:.3f}",
+            ours / ipy,
+            "<= 0.5x",
+        )
 
     # Parse rate over the same 10,000-line corpus.
     from cacheshell.lang.parser import lark_parser, parse
@@ -103,8 +114,13 @@ def main() -> int:
         ts = tree_sitter.Parser(tree_sitter.Language(language))
         encoded = [(" " + line + "\n").encode() for line in corpus]
         theirs = median_seconds(lambda: [ts.parse(b) for b in encoded], 3)
-        row("parse 10k lines (lines/s)", f"{10_000 / ours:,.0f}",
-            f"tree-sitter {10_000 / theirs:,.0f}", theirs / ours, "(speed relative to it)")
+        row(
+            "parse 10k lines (lines/s)",
+            f"{10_000 / ours:,.0f}",
+            f"tree-sitter {10_000 / theirs:,.0f}",
+            theirs / ours,
+            "(speed relative to it)",
+        )
     except ImportError:
         print("parse rate: tree-sitter-objectscript not installed (make bench installs it)")
 
@@ -133,15 +149,25 @@ def main() -> int:
     from kernel import measure as kernel_round_trips
 
     ours, theirs = kernel_round_trips(env)
-    row("kernel round-trip (ms)", f"{ours * 1000:.2f}", f"ipykernel print(1) {theirs * 1000:.2f}",
-        ours / theirs, "<= 1.2x")
+    row(
+        "kernel round-trip (ms)",
+        f"{ours * 1000:.2f}",
+        f"ipykernel print(1) {theirs * 1000:.2f}",
+        ours / theirs,
+        "<= 1.2x",
+    )
 
     # Completion latency in the REPL: Tab after `$System.License.` vs rlcompleter on `os.path.`.
     from completion import measure as completion_latency
 
     ours, theirs, _ = completion_latency(Path(env["CACHESHELL_HOME"]))
-    row("complete $System.License. (ms)", f"{ours * 1000:.3f}",
-        f"rlcompleter os.path. {theirs * 1000:.3f}", ours / theirs, "<= 20 ms")
+    row(
+        "complete $System.License. (ms)",
+        f"{ours * 1000:.3f}",
+        f"rlcompleter os.path. {theirs * 1000:.3f}",
+        ours / theirs,
+        "<= 20 ms",
+    )
 
     # The license store: logins per second vs raw sqlite3, and bytes per entry at 100,000.
     from license_store import report as license_store_figures

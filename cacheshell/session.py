@@ -79,13 +79,16 @@ class Session(Host):
         self.layout = layout or InstanceLayout(cacheshell_home(), DEFAULT_INSTANCE)
         try:
             self.instance = open_instance(
-                self.layout, create_default=self.layout.name.upper() == DEFAULT_INSTANCE)
+                self.layout, create_default=self.layout.name.upper() == DEFAULT_INSTANCE
+            )
         except InstanceError as exc:
             raise SessionError(str(exc)) from None
         if not self.instance.is_up:
             self.instance.store.close()
-            raise SessionError(f"instance {self.layout.name} is down; start it with: "
-                               f"cacheshell control start {self.layout.name}")
+            raise SessionError(
+                f"instance {self.layout.name} is down; start it with: "
+                f"cacheshell control start {self.layout.name}"
+            )
         self.store = Namespaces(self.layout)
         self.username = user or "UnknownUser"
         # With Minimal security every process runs as UnknownUser holding %All.
@@ -99,8 +102,7 @@ class Session(Host):
         except ObjectScriptError:
             self.instance.store.close()
             raise SessionError(f"<NAMESPACE> *{namespace}") from None
-        self.process = InstanceProcess(self.instance, Identity(self.username), admin,
-                                       system=system)
+        self.process = InstanceProcess(self.instance, Identity(self.username), admin, system=system)
         try:
             self.process.attach()
         except LicenseRefused:
@@ -259,8 +261,14 @@ def _device() -> str:
         return "|TRM|:|" + str(os.getpid()) + "|"
 
 
-def session_for(instance: str | None, mgr_dir: str | None, namespace: str, user: str | None,
-                home: Path | None = None, admin: bool = False) -> Session:
+def session_for(
+    instance: str | None,
+    mgr_dir: str | None,
+    namespace: str,
+    user: str | None,
+    home: Path | None = None,
+    admin: bool = False,
+) -> Session:
     """Open a session on a named instance, or on the instance owning a manager directory."""
     from cacheshell.system.layout import find_instance, instance_for_manager_dir
 

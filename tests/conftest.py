@@ -80,28 +80,53 @@ def term() -> Iterator[Terminal]:
         yield terminal
 
 
-def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, stdin: str | None = None, cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """The installed console script, as a user runs it."""
     exe = Path(sys.executable).with_name("cacheshell")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "cacheshell"]
-    return subprocess.run(command + list(args), input=stdin if stdin is not None else "",
-                          capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                          env=dict(os.environ))
+    return subprocess.run(
+        command + list(args),
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env=dict(os.environ),
+    )
 
 
 # A short update period, so that tests of license servers see several periods in a second.
 LICENSE_SERVER_PERIOD = 0.3
 
 
-def start_license_server(directory: Path, period: float = LICENSE_SERVER_PERIOD,
-                         idle_exit: float = 120) -> tuple[subprocess.Popen[str], int]:
+def start_license_server(
+    directory: Path, period: float = LICENSE_SERVER_PERIOD, idle_exit: float = 120
+) -> tuple[subprocess.Popen[str], int]:
     """A `cacheshell license-server` on a free loopback port: the process and its port."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "cacheshell", "license-server", "--address", "127.0.0.1",
-         "--port", "0", "--dir", str(directory), "--period", str(period),
-         "--idle-exit", str(idle_exit)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
+        [
+            sys.executable,
+            "-m",
+            "cacheshell",
+            "license-server",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--dir",
+            str(directory),
+            "--period",
+            str(period),
+            "--idle-exit",
+            str(idle_exit),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=dict(os.environ),
+    )
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 60)
     line = process.stdout.readline() if ready else ""

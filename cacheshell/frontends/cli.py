@@ -16,15 +16,26 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cacheshell",
         description="An ObjectScript shell over a model of the Cache license system.",
     )
-    parser.add_argument("words", nargs="*", metavar="[INSTANCE] [CODE]",
-                        help="instance name (default CACHE) and code to run once, as csession")
+    parser.add_argument(
+        "words",
+        nargs="*",
+        metavar="[INSTANCE] [CODE]",
+        help="instance name (default CACHE) and code to run once, as csession",
+    )
     parser.add_argument("-U", dest="namespace", default="USER", help="namespace (default USER)")
-    parser.add_argument("-B", dest="admin", action="store_true",
-                        help="administrator session (takes the reserved license unit)")
+    parser.add_argument(
+        "-B",
+        dest="admin",
+        action="store_true",
+        help="administrator session (takes the reserved license unit)",
+    )
     parser.add_argument("-s", dest="mgr_dir", help="find the instance by its manager directory")
     parser.add_argument("--user", help="user name for the session ($USERNAME)")
-    parser.add_argument("--simple-prompt", action="store_true",
-                        help="read plain lines, without prompt_toolkit (as when piped)")
+    parser.add_argument(
+        "--simple-prompt",
+        action="store_true",
+        help="read plain lines, without prompt_toolkit (as when piped)",
+    )
     return parser
 
 
@@ -44,8 +55,14 @@ def split_words(words: list[str]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def start_session(instance: str | None, mgr_dir: str | None, namespace: str,
-                  user: str | None, admin: bool = False, prog: str = "cacheshell") -> Session | int:
+def start_session(
+    instance: str | None,
+    mgr_dir: str | None,
+    namespace: str,
+    user: str | None,
+    admin: bool = False,
+    prog: str = "cacheshell",
+) -> Session | int:
     """The session, or the exit status after saying why it could not start."""
     try:
         return session_for(instance, mgr_dir, namespace, user, admin=admin)

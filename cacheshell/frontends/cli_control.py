@@ -37,23 +37,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cacheshell")
     commands = parser.add_subparsers(dest="command", required=True)
     control = commands.add_parser("control", help="create, list, start and stop instances")
-    actions = control.add_subparsers(dest="action", required=True,
-                                     metavar="{create,list,start,stop,restart}")
+    actions = control.add_subparsers(
+        dest="action", required=True, metavar="{create,list,start,stop,restart}"
+    )
     create = actions.add_parser("create", help="create an instance (down until started)")
     create.add_argument("name", metavar="NAME")
-    create.add_argument("--evaluation", action="store_true",
-                        help="an evaluation instance: runs without a key")
+    create.add_argument(
+        "--evaluation", action="store_true", help="an evaluation instance: runs without a key"
+    )
     create.add_argument("--key", metavar="FILE", help="install this license key file")
     actions.add_parser("list", help="every instance, its status and its key")
-    for action, text in (("start", "start an instance"), ("stop", "shut an instance down"),
-                         ("restart", "stop and start an instance")):
+    for action, text in (
+        ("start", "start an instance"),
+        ("stop", "shut an instance down"),
+        ("restart", "stop and start an instance"),
+    ):
         actions.add_parser(action, help=text).add_argument("name", metavar="NAME")
-    for command, text in (("log", "the tail of the console log (cconsole.log)"),
-                          ("events", "the license event history")):
+    for command, text in (
+        ("log", "the tail of the console log (cconsole.log)"),
+        ("events", "the license event history"),
+    ):
         sub = commands.add_parser(command, help=text)
         sub.add_argument("name", metavar="NAME", nargs="?", default=DEFAULT_INSTANCE)
-        sub.add_argument("-n", dest="lines", type=int, default=DEFAULT_LINES,
-                         help=f"how many lines (default {DEFAULT_LINES})")
+        sub.add_argument(
+            "-n",
+            dest="lines",
+            type=int,
+            default=DEFAULT_LINES,
+            help=f"how many lines (default {DEFAULT_LINES})",
+        )
     return parser
 
 
@@ -105,8 +117,9 @@ def _checked_key(path: str, home: Path) -> str:
         key = keys.read_key(text)
     except KeyFileError as exc:
         raise ControlError(f"{path}: {exc.reason}") from None
-    check = keys.check_key(key, signing.trusted_public_keys(home),
-                           authkey.current_platform_code(), date.today())
+    check = keys.check_key(
+        key, signing.trusted_public_keys(home), authkey.current_platform_code(), date.today()
+    )
     if not check.valid:
         raise ControlError(f"{path}: {check.reason}")
     return text
@@ -114,8 +127,10 @@ def _checked_key(path: str, home: Path) -> str:
 
 def _list(args: argparse.Namespace) -> int:
     home = cacheshell_home()
-    layouts = sorted((InstanceLayout(home, entry.name) for entry in _instance_dirs(home)),
-                     key=lambda layout: layout.name.upper())
+    layouts = sorted(
+        (InstanceLayout(home, entry.name) for entry in _instance_dirs(home)),
+        key=lambda layout: layout.name.upper(),
+    )
     if not layouts:
         print(f"No instances in {home}")
         return 0
@@ -139,15 +154,25 @@ def _instance_dirs(home: Path) -> list[Path]:
 def _describe(instance: Instance) -> str:
     default = "   (default)" if instance.name.upper() == DEFAULT_INSTANCE else ""
     if instance.is_up:
-        since = time.strftime("%a %b %e %H:%M:%S %Y",
-                              time.localtime(float(instance.store.get("started", 0))))
+        since = time.strftime(
+            "%a %b %e %H:%M:%S %Y", time.localtime(float(instance.store.get("started", 0)))
+        )
         status = f"running, since {since}"
     else:
         status = "down"
-    rows = [("directory", str(instance.layout.directory)), ("versionid", __version__),
-            ("conf file", "cache.cpf"), ("status", status), ("license", key_summary(instance))]
-    return "\n".join([f"Instance '{instance.name}'{default}",
-                      *(f"{_INDENT}{label + ':':<14}{value}" for label, value in rows)])
+    rows = [
+        ("directory", str(instance.layout.directory)),
+        ("versionid", __version__),
+        ("conf file", "cache.cpf"),
+        ("status", status),
+        ("license", key_summary(instance)),
+    ]
+    return "\n".join(
+        [
+            f"Instance '{instance.name}'{default}",
+            *(f"{_INDENT}{label + ':':<14}{value}" for label, value in rows),
+        ]
+    )
 
 
 def key_summary(instance: Instance) -> str:
@@ -222,8 +247,7 @@ def _start_up(instance: Instance) -> None:
     print(f"Instance '{instance.name}' started")
 
 
-_ACTIONS = {"create": _create, "list": _list, "start": _start, "stop": _stop,
-            "restart": _restart}
+_ACTIONS = {"create": _create, "list": _list, "start": _start, "stop": _stop, "restart": _restart}
 
 
 # -- the logs ------------------------------------------------------------------------------------
@@ -234,7 +258,7 @@ def _log(args: argparse.Namespace) -> list[str]:
     path = layout.mgr / LOG_FILE
     if not path.exists() or not args.lines:
         return []
-    return path.read_text(encoding="utf-8", errors="replace").splitlines()[-args.lines:]
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()[-args.lines :]
 
 
 def _events(args: argparse.Namespace) -> list[str]:
@@ -243,4 +267,3 @@ def _events(args: argparse.Namespace) -> list[str]:
         return format_events(World(instance).events(args.lines))
     finally:
         instance.store.close()
-

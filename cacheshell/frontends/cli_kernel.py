@@ -26,8 +26,9 @@ def kernelspec_source() -> Path:
     source = Path(__file__).resolve().parents[2] / "kernel"
     if (source / "kernel.json").is_file():
         return source
-    raise FileNotFoundError("the objectscript kernelspec files were not found (looked in "
-                            f"{installed} and {source})")
+    raise FileNotFoundError(
+        f"the objectscript kernelspec files were not found (looked in {installed} and {source})"
+    )
 
 
 def write_kernelspec(target: Path, python: str | None = None) -> Path:
@@ -49,18 +50,21 @@ def install(user: bool = False, prefix: str | None = None) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         source = write_kernelspec(Path(tmp) / KERNEL_NAME)
         return KernelSpecManager().install_kernel_spec(
-            str(source), KERNEL_NAME, user=user, prefix=prefix)
+            str(source), KERNEL_NAME, user=user, prefix=prefix
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cacheshell kernel",
-                                     description="The ObjectScript Jupyter kernel's spec.")
+    parser = argparse.ArgumentParser(
+        prog="cacheshell kernel", description="The ObjectScript Jupyter kernel's spec."
+    )
     commands = parser.add_subparsers(dest="action", required=True)
     inst = commands.add_parser("install", help="install the kernelspec for Jupyter")
     where = inst.add_mutually_exclusive_group()
     where.add_argument("--user", action="store_true", help="in the user's Jupyter directory")
-    where.add_argument("--sys-prefix", action="store_true",
-                       help=f"in this environment ({sys.prefix})")
+    where.add_argument(
+        "--sys-prefix", action="store_true", help=f"in this environment ({sys.prefix})"
+    )
     where.add_argument("--prefix", help="under PREFIX/share/jupyter/kernels")
     commands.add_parser("list", help="list the kernelspecs Jupyter finds")
     return parser

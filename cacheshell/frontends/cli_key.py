@@ -38,36 +38,55 @@ __all__ = ["add_key_commands", "format_rows", "key_report", "run_key_command"]
 def add_key_commands(subparsers: argparse._SubParsersAction) -> None:
     """Mount `key issue`, `key show` and `key activate` on a parser's subcommands."""
     key = subparsers.add_parser("key", help="mint, inspect and activate license key files")
-    commands = key.add_subparsers(dest="key_command", required=True,
-                                  metavar="{issue,show,activate}")
+    commands = key.add_subparsers(
+        dest="key_command", required=True, metavar="{issue,show,activate}"
+    )
 
     spec = TRAINING_KEY_SPEC
     issue = commands.add_parser("issue", help="mint a key signed by the training issuer")
     issue.add_argument("--units", type=int, required=True, help="license units")
     issue.add_argument("--multi", action="store_true", help="a multiserver key")
-    issue.add_argument("--type", dest="license_type", default=spec.license_type,
-                       help=f"license type: {', '.join(LICENSE_TYPES.values())}")
-    issue.add_argument("--product", default=spec.product,
-                       help=f"product: {', '.join(PRODUCTS.values())}")
-    issue.add_argument("--expires", default=format_date(spec.expires),
-                       help=f"expiration date M/D/YYYY (default {format_date(spec.expires)})")
+    issue.add_argument(
+        "--type",
+        dest="license_type",
+        default=spec.license_type,
+        help=f"license type: {', '.join(LICENSE_TYPES.values())}",
+    )
+    issue.add_argument(
+        "--product", default=spec.product, help=f"product: {', '.join(PRODUCTS.values())}"
+    )
+    issue.add_argument(
+        "--expires",
+        default=format_date(spec.expires),
+        help=f"expiration date M/D/YYYY (default {format_date(spec.expires)})",
+    )
     issue.add_argument("--customer", default=spec.customer, help="CustomerName")
     issue.add_argument("--order", default=str(spec.order_number), help="OrderNumber")
-    issue.add_argument("--cores", type=int, default=spec.cores,
-                       help="cores licensed (0: no limit)")
+    issue.add_argument("--cores", type=int, default=spec.cores, help="cores licensed (0: no limit)")
     issue.add_argument("--features", default="", help="comma-separated feature names")
-    issue.add_argument("--app-section", dest="app_sections", action="append", default=[],
-                       metavar="FILE", help=".ini file whose sections the key protects")
-    issue.add_argument("--platform", default=None,
-                       help=f"platform code (default this machine's; {', '.join(PLATFORMS)})")
-    issue.add_argument("-o", dest="output", required=True, metavar="FILE",
-                       help="where to write the key")
+    issue.add_argument(
+        "--app-section",
+        dest="app_sections",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help=".ini file whose sections the key protects",
+    )
+    issue.add_argument(
+        "--platform",
+        default=None,
+        help=f"platform code (default this machine's; {', '.join(PLATFORMS)})",
+    )
+    issue.add_argument(
+        "-o", dest="output", required=True, metavar="FILE", help="where to write the key"
+    )
 
     show = commands.add_parser("show", help="print a key file and whether it is valid here")
     show.add_argument("file", metavar="FILE")
 
     activate = commands.add_parser(
-        "activate", help="activate a key file on an instance, as the License Key page does")
+        "activate", help="activate a key file on an instance, as the License Key page does"
+    )
     activate.add_argument("file", metavar="FILE")
     activate.add_argument("--instance", default="CACHE", help="instance (default CACHE)")
 
@@ -93,11 +112,18 @@ def _issue(args: argparse.Namespace) -> int:
     features = [name.strip() for name in args.features.split(",") if name.strip()]
     platform = args.platform or current_platform_code()
     key = issue_key(
-        units=args.units, multi=args.multi, license_type=args.license_type,
-        product=args.product, expires=expires, customer=args.customer,
-        order_number=args.order, features=features, cores=args.cores,
+        units=args.units,
+        multi=args.multi,
+        license_type=args.license_type,
+        product=args.product,
+        expires=expires,
+        customer=args.customer,
+        order_number=args.order,
+        features=features,
+        cores=args.cores,
         app_sections=_read_app_sections(args.app_sections),
-        private_key=training_private_key(), platform_code=platform,
+        private_key=training_private_key(),
+        platform_code=platform,
     )
     text = render_key_file(key.file)
     try:
@@ -120,8 +146,9 @@ def _show(args: argparse.Namespace) -> int:
         reason = exc.reason if isinstance(exc, KeyFileError) else "not a text file"
         print(f"Invalid: {args.file}: {reason}")
         return 1
-    check = check_key(key, trusted_public_keys(cacheshell_home()), current_platform_code(),
-                      date.today())
+    check = check_key(
+        key, trusted_public_keys(cacheshell_home()), current_platform_code(), date.today()
+    )
     status = check.status if check.status == "Valid" else f"{check.status}: {check.reason}"
     sys.stdout.write(key_report(args.file, key, status))
     return 0 if check.valid else 1
@@ -144,15 +171,19 @@ def _activate(args: argparse.Namespace) -> int:
     try:
         missing = instance.key_reason() or MISSING_KEY
         result = instance.activate(Path(args.file))
-        sys.stdout.write(activation_report(result.current, result.new, result.check,
-                                           result.comparison, missing))
+        sys.stdout.write(
+            activation_report(result.current, result.new, result.check, result.comparison, missing)
+        )
         if result.result == "1":
-            print(f"License key activated. File {args.file} has been copied to "
-                  f"{instance.key_path}.")
+            print(
+                f"License key activated. File {args.file} has been copied to {instance.key_path}."
+            )
             return 0
         if result.check.valid:
-            print(f"File {args.file} has been copied to {instance.key_path}: System Restart "
-                  f"Required - the cache.key in mgr will not take effect until restart.")
+            print(
+                f"File {args.file} has been copied to {instance.key_path}: System Restart "
+                f"Required - the cache.key in mgr will not take effect until restart."
+            )
         return 1
     finally:
         instance.store.close()

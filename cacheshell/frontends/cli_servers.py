@@ -44,8 +44,9 @@ def _active_label(layout: InstanceLayout) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cacheshell servers",
-                                     description="The license servers an instance uses.")
+    parser = argparse.ArgumentParser(
+        prog="cacheshell servers", description="The license servers an instance uses."
+    )
     parser.add_argument("--instance", default=DEFAULT_INSTANCE, help="instance (default CACHE)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="list the configured license servers, in order")
@@ -55,14 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("port", nargs="?", default=str(server_config.DEFAULT_PORT))
     delete = commands.add_parser("delete", help="remove a license server")
     delete.add_argument("name")
-    for verb, text in (("stop", "stop a license server of this host (it stays down)"),
-                       ("start", "start a license server again"),
-                       ("kill", "kill a license server of this host with SIGKILL"),
-                       ("partition", "cut this instance from a license server (Partition)"),
-                       ("heal", "end a partition of this instance (Heal)"),
-                       ("partition-instance", "have a license server of this host ignore this "
-                                              "instance (PartitionInstance)"),
-                       ("heal-instance", "end partition-instance (HealInstance)")):
+    for verb, text in (
+        ("stop", "stop a license server of this host (it stays down)"),
+        ("start", "start a license server again"),
+        ("kill", "kill a license server of this host with SIGKILL"),
+        ("partition", "cut this instance from a license server (Partition)"),
+        ("heal", "end a partition of this instance (Heal)"),
+        (
+            "partition-instance",
+            "have a license server of this host ignore this instance (PartitionInstance)",
+        ),
+        ("heal-instance", "end partition-instance (HealInstance)"),
+    ):
         command = commands.add_parser(verb, help=text)
         command.add_argument("name")
         # also after the verb; SUPPRESS keeps the one given before it
@@ -93,8 +98,11 @@ def _partition(layout: InstanceLayout, command: str, name: str) -> int:
         return 2
     finally:
         instance.store.close()
-    print(f"License server {name.upper()} " + (changed if done else unchanged).format(
-        i=f"instance {layout.name}") + ".")
+    print(
+        f"License server {name.upper()} "
+        + (changed if done else unchanged).format(i=f"instance {layout.name}")
+        + "."
+    )
     return 0
 
 
@@ -106,13 +114,15 @@ def _control(layout: InstanceLayout, command: str, name: str) -> int:
     try:
         if command == "start":
             ok = start_server(instance, name)
-            print(f"License server {name.upper()} " + ("is running." if ok else
-                                                        "did not answer."))
+            print(f"License server {name.upper()} " + ("is running." if ok else "did not answer."))
             return 0 if ok else 1
         done = stop_server(instance, name, kill=command == "kill")
         what = "killed" if command == "kill" else "stopped"
-        print(f"License server {name.upper()} {what}." if done else
-              f"License server {name.upper()} was not running; it is held down.")
+        print(
+            f"License server {name.upper()} {what}."
+            if done
+            else f"License server {name.upper()} was not running; it is held down."
+        )
         return 0
     except WorldError as exc:
         sys.stderr.write(f"cacheshell servers: {exc}\n")

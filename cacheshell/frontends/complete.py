@@ -83,7 +83,7 @@ def _help_at(text: str, cursor: int) -> str | None:
     end = cursor
     while end < len(text) and (text[end].isalnum() or text[end] == "%"):
         end += 1
-    line = text[: end][text.rfind("\n", 0, end) + 1 :]
+    line = text[:end][text.rfind("\n", 0, end) + 1 :]
     try:
         found = _CLASS_MEMBER.search(line)
         if found:
@@ -168,7 +168,7 @@ def _dollar_names() -> tuple[str, ...]:
 def _class_names() -> list[str]:
     names = list(REGISTRY.classes)
     # ##class(%Name) means %Library.Name: offer the short form too.
-    names += ["%" + n[len("%Library."):] for n in REGISTRY.classes if n.startswith("%Library.")]
+    names += ["%" + n[len("%Library.") :] for n in REGISTRY.classes if n.startswith("%Library.")]
     return names
 
 
@@ -225,7 +225,7 @@ def _class_help(cls: ClassDef) -> str:
 _SPECIAL_FORM_HELP = {
     "SELECT": "The value after the first true condition: $SELECT(cond:value,...).",
     "CASE": "The value paired with the first match: $CASE(target,value:result,...,:default).",
-    "GET": "A variable's value, or a default (\"\") when it is undefined.",
+    "GET": 'A variable\'s value, or a default ("") when it is undefined.',
     "DATA": "Whether a variable is defined: 0, 1 (value), 10 (descendants), 11 (both).",
     "ORDER": "The next (or, with -1, previous) subscript at one level of an array.",
     "QUERY": "The next node of an array in full, as a reference string.",

@@ -37,8 +37,10 @@ def to_objectscript(value: Any) -> Any:
         if not Decimal(value).is_finite():
             raise CrossingError(f"{value!r} has no ObjectScript value")
         return V.to_num(repr(value) if isinstance(value, float) else str(value))
-    raise CrossingError(f"a {type(value).__name__} cannot become an ObjectScript value; "
-                        "pass a str, a number, None or a dict of them")
+    raise CrossingError(
+        f"a {type(value).__name__} cannot become an ObjectScript value; "
+        "pass a str, a number, None or a dict of them"
+    )
 
 
 def get_local(session: Session, name: str) -> Any:

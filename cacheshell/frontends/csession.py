@@ -33,16 +33,23 @@ def entry_code(entry: str) -> str:
 
 def csession_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="csession", description="Open a terminal session on an instance, or run an entry "
-        "point in it and exit.")
+        prog="csession",
+        description="Open a terminal session on an instance, or run an entry point in it and exit.",
+    )
     parser.add_argument("instance", help="instance name, as ccontrol lists it")
-    parser.add_argument("entry", nargs="?",
-                        help="##class(Pkg.Cls).Method(...), [label]^routine(...) or routine")
+    parser.add_argument(
+        "entry", nargs="?", help="##class(Pkg.Cls).Method(...), [label]^routine(...) or routine"
+    )
     parser.add_argument("-U", dest="namespace", default="USER", help="namespace (default USER)")
-    parser.add_argument("-B", dest="admin", action="store_true",
-                        help="administrator (emergency) login on the reserved license unit")
-    parser.add_argument("-b", dest="partition", metavar="KB",
-                        help="partition size (accepted and ignored)")
+    parser.add_argument(
+        "-B",
+        dest="admin",
+        action="store_true",
+        help="administrator (emergency) login on the reserved license unit",
+    )
+    parser.add_argument(
+        "-b", dest="partition", metavar="KB", help="partition size (accepted and ignored)"
+    )
     parser.add_argument("--user", help="user name for the session ($USERNAME)")
     parser.add_argument("--simple-prompt", action="store_true", help="read plain lines")
     return parser
@@ -50,8 +57,9 @@ def csession_parser() -> argparse.ArgumentParser:
 
 def csession_main(argv: Sequence[str] | None = None) -> int:
     args = csession_parser().parse_intermixed_args(argv)
-    session = start_session(args.instance, None, args.namespace, args.user, args.admin,
-                            prog="csession")
+    session = start_session(
+        args.instance, None, args.namespace, args.user, args.admin, prog="csession"
+    )
     if isinstance(session, int):
         return session
     if args.entry is not None:
@@ -61,12 +69,19 @@ def csession_main(argv: Sequence[str] | None = None) -> int:
 
 def cache_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="cache", description="Open a session on the instance owning a manager directory; "
-        "with -B, the emergency administrator session.")
-    parser.add_argument("-s", dest="mgr_dir", required=True,
-                        help="the instance's manager directory (..\\Mgr from its bin directory)")
-    parser.add_argument("-B", dest="admin", action="store_true",
-                        help="inhibit all logins but one emergency login")
+        prog="cache",
+        description="Open a session on the instance owning a manager directory; "
+        "with -B, the emergency administrator session.",
+    )
+    parser.add_argument(
+        "-s",
+        dest="mgr_dir",
+        required=True,
+        help="the instance's manager directory (..\\Mgr from its bin directory)",
+    )
+    parser.add_argument(
+        "-B", dest="admin", action="store_true", help="inhibit all logins but one emergency login"
+    )
     # The emergency session is for repairs (a new key, the configuration): it opens in %SYS.
     parser.add_argument("-U", dest="namespace", default="%SYS", help="namespace (default %%SYS)")
     parser.add_argument("--simple-prompt", action="store_true", help="read plain lines")
@@ -86,8 +101,9 @@ def manager_dir(typed: str) -> str:
 
 def cache_main(argv: Sequence[str] | None = None) -> int:
     args = cache_parser().parse_args(argv)
-    session = start_session(None, manager_dir(args.mgr_dir), args.namespace, None, args.admin,
-                            prog="cache")
+    session = start_session(
+        None, manager_dir(args.mgr_dir), args.namespace, None, args.admin, prog="cache"
+    )
     if isinstance(session, int):
         return session
     return run_repl(session, simple=args.simple_prompt)

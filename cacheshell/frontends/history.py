@@ -51,8 +51,11 @@ class History:
         if wanted < 0:
             wanted = self.session + wanted
         low = start or 0
-        return [e for e in self.entries if e.session == wanted and e.line >= low
-                and (stop is None or e.line < stop)]
+        return [
+            e
+            for e in self.entries
+            if e.session == wanted and e.line >= low and (stop is None or e.line < stop)
+        ]
 
     def search(self, pattern: str | None, n: int | None, unique: bool) -> list[Entry]:
         """The last n entries whose input matches a glob pattern (newest kept when unique)."""

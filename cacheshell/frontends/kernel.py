@@ -61,9 +61,12 @@ class ObjectScriptKernel(Kernel):
     def _open(self, announce: bool = False) -> Session:
         if self.terminal is None:
             env = os.environ
-            session = session_for(env.get("CACHESHELL_KERNEL_INSTANCE"), None,
-                                  env.get("CACHESHELL_KERNEL_NAMESPACE", "USER"),
-                                  env.get("CACHESHELL_KERNEL_USER"))
+            session = session_for(
+                env.get("CACHESHELL_KERNEL_INSTANCE"),
+                None,
+                env.get("CACHESHELL_KERNEL_NAMESPACE", "USER"),
+                env.get("CACHESHELL_KERNEL_USER"),
+            )
             session.interp.out.sink = self._write
             session.rich = self._show_table
             hang = session.sleep
@@ -77,8 +80,10 @@ class ObjectScriptKernel(Kernel):
             self.terminal = session
         if self.ended and announce:
             self.ended = False
-            self._write(f"(a new ObjectScript session, process {self.terminal.job_id}: the "
-                        "previous one ended with Halt)\n")
+            self._write(
+                f"(a new ObjectScript session, process {self.terminal.job_id}: the "
+                "previous one ended with Halt)\n"
+            )
         return self.terminal
 
     def _history(self) -> History:
@@ -95,8 +100,10 @@ class ObjectScriptKernel(Kernel):
             return
         self._pending.append(text)
         self._pending_chars += len(text)
-        if (self._pending_chars > FLUSH_CHARS
-                or time.monotonic() - self._last_flush >= FLUSH_SECONDS):
+        if (
+            self._pending_chars > FLUSH_CHARS
+            or time.monotonic() - self._last_flush >= FLUSH_SECONDS
+        ):
             self._flush()
 
     def _flush(self) -> None:
@@ -112,13 +119,21 @@ class ObjectScriptKernel(Kernel):
     def _show_table(self, title: str, columns: list[str], rows: list[tuple], text: str) -> None:
         self._flush()
         if not self._silent:
-            self.send_response(self.iopub_socket, "display_data",
-                               {"data": mimebundle(title, columns, rows, text), "metadata": {}})
+            self.send_response(
+                self.iopub_socket,
+                "display_data",
+                {"data": mimebundle(title, columns, rows, text), "metadata": {}},
+            )
 
     # -- requests ----------------------------------------------------------------------------
-    async def do_execute(self, code: str, silent: bool, store_history: bool = True,
-                         user_expressions: dict | None = None, allow_stdin: bool = False,
-                         ) -> dict[str, Any]:
+    async def do_execute(
+        self,
+        code: str,
+        silent: bool,
+        store_history: bool = True,
+        user_expressions: dict | None = None,
+        allow_stdin: bool = False,
+    ) -> dict[str, Any]:
         self._silent = silent
         self._last_flush = time.monotonic()
         try:
@@ -135,8 +150,9 @@ class ObjectScriptKernel(Kernel):
         if result is not None:
             session.interp.out.x = 0  # the value was the cell's result, not output
         if store_history and not silent:
-            self._history().add(self.execution_count, code,
-                                result if outcome.error is None else None)
+            self._history().add(
+                self.execution_count, code, result if outcome.error is None else None
+            )
         if outcome.halted:
             session.finish_line()
             self._flush()
@@ -148,17 +164,27 @@ class ObjectScriptKernel(Kernel):
             return self._error(outcome.error.name, outcome.error.zerror, block)
         if result is not None:
             if not silent:
-                self.send_response(self.iopub_socket, "execute_result", {
-                    "execution_count": self.execution_count,
-                    "data": {"text/plain": result}, "metadata": {}})
+                self.send_response(
+                    self.iopub_socket,
+                    "execute_result",
+                    {
+                        "execution_count": self.execution_count,
+                        "data": {"text/plain": result},
+                        "metadata": {},
+                    },
+                )
         else:
             session.finish_line()
         self._flush()
         return self._ok(user_expressions)
 
     def _ok(self, user_expressions: dict | None) -> dict[str, Any]:
-        return {"status": "ok", "execution_count": self.execution_count, "payload": [],
-                "user_expressions": self._expressions(user_expressions or {})}
+        return {
+            "status": "ok",
+            "execution_count": self.execution_count,
+            "payload": [],
+            "user_expressions": self._expressions(user_expressions or {}),
+        }
 
     def _error(self, ename: str, evalue: str, traceback: list[str]) -> dict[str, Any]:
         content = {"ename": ename, "evalue": evalue, "traceback": traceback}
@@ -183,8 +209,12 @@ class ObjectScriptKernel(Kernel):
                 results[name] = {"status": "ok", "data": {"text/plain": text}, "metadata": {}}
             else:
                 err = outcome.error
-                results[name] = {"status": "error", "ename": err.name, "evalue": err.zerror,
-                                 "traceback": [err.zerror]}
+                results[name] = {
+                    "status": "error",
+                    "ename": err.name,
+                    "evalue": err.zerror,
+                    "traceback": [err.zerror],
+                }
         return results
 
     def _end(self) -> None:
@@ -198,11 +228,17 @@ class ObjectScriptKernel(Kernel):
 
         session = self._open_quietly()
         start, matches = complete(session, code, cursor_pos) if session else (cursor_pos, [])
-        return {"status": "ok", "matches": list(matches), "cursor_start": start,
-                "cursor_end": cursor_pos, "metadata": {}}
+        return {
+            "status": "ok",
+            "matches": list(matches),
+            "cursor_start": start,
+            "cursor_end": cursor_pos,
+            "metadata": {},
+        }
 
-    async def do_inspect(self, code: str, cursor_pos: int, detail_level: int = 0,
-                         omit_sections: Any = ()) -> dict[str, Any]:
+    async def do_inspect(
+        self, code: str, cursor_pos: int, detail_level: int = 0, omit_sections: Any = ()
+    ) -> dict[str, Any]:
         from cacheshell.frontends.complete import inspect
 
         session = self._open_quietly()
@@ -222,11 +258,19 @@ class ObjectScriptKernel(Kernel):
             return {"status": "complete"}
         return {"status": "incomplete", "indent": INDENT}
 
-    async def do_history(self, hist_access_type: str, output: bool, raw: bool,
-                         session: int | None = None, start: int | None = None,
-                         stop: int | None = None, n: int | None = None,
-                         pattern: str | None = None, unique: bool = False,
-                         **_: Any) -> dict[str, Any]:
+    async def do_history(
+        self,
+        hist_access_type: str,
+        output: bool,
+        raw: bool,
+        session: int | None = None,
+        start: int | None = None,
+        stop: int | None = None,
+        n: int | None = None,
+        pattern: str | None = None,
+        unique: bool = False,
+        **_: Any,
+    ) -> dict[str, Any]:
         history = self._history()
         if hist_access_type == "tail":
             entries = history.tail(n)

@@ -90,8 +90,7 @@ class ObjectScriptLexer(RegexLexer):
     tokens = {
         # Command position: the start of a line, after a brace, after a finished command.
         "root": [
-            (words(_BLOCK_COMMANDS, prefix="^", suffix=_AFTER_COMMAND), Keyword,
-             "block_command"),
+            (words(_BLOCK_COMMANDS, prefix="^", suffix=_AFTER_COMMAND), Keyword, "block_command"),
             (words(_OTHER_COMMANDS, prefix="^", suffix=_AFTER_COMMAND), Keyword, "command"),
             # In a routine, a word in column 1 that is not a command is a label.
             (r"^%?[A-Za-z0-9][A-Za-z0-9]*", Name.Label),
@@ -163,15 +162,22 @@ class ObjectScriptLexer(RegexLexer):
             (r'"', String.Double, "string"),
             (r"\$\$\$[%\w]+", Comment.Preproc),
             (rf"\$\$(?:%?[A-Za-z0-9]+)?(?:\^{_NAME})?", Name.Function),
-            (r"(##class)(\()([ \t]*)(%?[A-Za-z][%\w.]*)([ \t]*)(\))",
-             bygroups(Keyword.Reserved, Punctuation, Whitespace, Name.Class, Whitespace,
-                      Punctuation)),
+            (
+                r"(##class)(\()([ \t]*)(%?[A-Za-z][%\w.]*)([ \t]*)(\))",
+                bygroups(
+                    Keyword.Reserved, Punctuation, Whitespace, Name.Class, Whitespace, Punctuation
+                ),
+            ),
             (r"##(?:class|super)\b", Keyword.Reserved),
-            (rf"(\$(?:system|sy))(\.)({_NAME})",
-             bygroups(Name.Variable.Magic, Punctuation, Name.Class)),
+            (
+                rf"(\$(?:system|sy))(\.)({_NAME})",
+                bygroups(Name.Variable.Magic, Punctuation, Name.Class),
+            ),
             (words(_function_words(), prefix=r"\$", suffix=r"(?=\()"), Name.Builtin),
-            (words(sorted(SPECIAL_VARIABLE_INDEX), prefix=r"\$", suffix=r"\b"),
-             Name.Variable.Magic),
+            (
+                words(sorted(SPECIAL_VARIABLE_INDEX), prefix=r"\$", suffix=r"\b"),
+                Name.Variable.Magic,
+            ),
             (r"\$%?[A-Za-z0-9]*", Name),  # a $name the shell does not know
             (rf"\^{_NAME}", Name.Variable.Global),
             (rf"(\.)({_NAME})(?=\()", bygroups(Punctuation, Name.Function)),

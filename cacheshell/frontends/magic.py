@@ -42,9 +42,16 @@ from cacheshell.lang import values as V
 from cacheshell.session import Session, SessionError, session_for
 
 Key = tuple[str, str, str]
-_VALUED = {"--instance": "instance", "--namespace": "namespace", "-U": "namespace",
-           "--user": "user", "-i": "inputs", "--input": "inputs", "-o": "outputs",
-           "--output": "outputs"}
+_VALUED = {
+    "--instance": "instance",
+    "--namespace": "namespace",
+    "-U": "namespace",
+    "--user": "user",
+    "-i": "inputs",
+    "--input": "inputs",
+    "-o": "outputs",
+    "--output": "outputs",
+}
 _FLAGS = {"--new": "new"}
 
 
@@ -164,8 +171,9 @@ class ObjectScriptMagics(Magics):
             session.finish_line()
             if self.current is not None:
                 self.end(self.current)
-            print("(the ObjectScript session ended; the next cell starts a new one)",
-                  file=sys.stderr)
+            print(
+                "(the ObjectScript session ended; the next cell starts a new one)", file=sys.stderr
+            )
             return None
         if outcome.error is not None:
             sys.stdout.flush()

@@ -62,14 +62,12 @@ def usage_series(events: Iterable[EventRow]) -> list[tuple[float, int]]:
     return series
 
 
-def plot_license_use(instance: Instance | str, since: float | None = None,
-                     ax: Any = None) -> Any:
+def plot_license_use(instance: Instance | str, since: float | None = None, ax: Any = None) -> Any:
     """Plot consumed units and the capacity; returns the Figure (drawn on `ax` when given)."""
     try:
         import matplotlib.pyplot as plt
     except ImportError:
-        raise PlotUnavailable("plot_license_use needs matplotlib: pip install matplotlib") \
-            from None
+        raise PlotUnavailable("plot_license_use needs matplotlib: pip install matplotlib") from None
     inst = _instance(instance)
     now = inst.clock.now()
     series = usage_series(event_rows(inst))
@@ -117,12 +115,21 @@ def mark_license_servers(ax: Any, instance: Instance, start: float, end: float) 
     server, from the license event history."""
     events = event_rows(instance)
     for first, (a, b) in enumerate(nak_periods(events, start, end)):
-        ax.axvspan(datetime.fromtimestamp(a), datetime.fromtimestamp(b), color="tab:orange",
-                   alpha=0.25, label=None if first else "license server NAK")
+        ax.axvspan(
+            datetime.fromtimestamp(a),
+            datetime.fromtimestamp(b),
+            color="tab:orange",
+            alpha=0.25,
+            label=None if first else "license server NAK",
+        )
     failovers = [e.time for e in events if e.kind == "failover" and e.time >= start]
     for first, when in enumerate(failovers):
-        ax.axvline(datetime.fromtimestamp(when), color="tab:purple", linestyle=":",
-                   label=None if first else "failover")
+        ax.axvline(
+            datetime.fromtimestamp(when),
+            color="tab:purple",
+            linestyle=":",
+            label=None if first else "failover",
+        )
 
 
 def _instance(instance: Instance | str) -> Instance:

@@ -33,7 +33,8 @@ def _cell(value: Any) -> str:
     return f"<td>{escape(text)}</td>"
 
 
-def mimebundle(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-               text: str) -> dict[str, str]:
+def mimebundle(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], text: str
+) -> dict[str, str]:
     """The report as text/plain (its terminal text) and text/html (the table)."""
     return {"text/plain": text, "text/html": html_table(title, columns, rows)}

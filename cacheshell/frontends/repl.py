@@ -132,8 +132,9 @@ def prompt_session(session: Session) -> PromptSession[str]:
     from cacheshell.frontends.lexer import ObjectScriptLexer
 
     class ObjectScriptCompleter(Completer):
-        def get_completions(self, document: Document,
-                            complete_event: CompleteEvent) -> Iterator[Completion]:
+        def get_completions(
+            self, document: Document, complete_event: CompleteEvent
+        ) -> Iterator[Completion]:
             start, matches = complete(session, document.text, document.cursor_position)
             for match in matches:
                 yield Completion(match, start_position=start - document.cursor_position)

@@ -30,14 +30,32 @@ def _not_op(fn: Callable[[Any, Any], int]) -> Callable[[Any, Any], int]:
 
 
 _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
-    "PLUS": V.add, "MINUS": V.sub, "STAR": V.mul, "SLASH": V.div, "BACKSLASH": V.idiv,
-    "HASH": V.mod, "POW": V.power, "UNDERSCORE": V.concat,
-    "EQ": V.eq, "LT": V.lt, "GT": V.gt, "LE": V.le, "GE": V.ge,
-    "NEQ": _not_op(V.eq), "NLT": V.ge, "NGT": V.le,
-    "CONTAINS": V.contains, "NCONTAINS": _not_op(V.contains),
-    "FOLLOWS": V.follows, "NFOLLOWS": _not_op(V.follows),
-    "SORTSAFTER": V.sorts_after, "NSORTSAFTER": _not_op(V.sorts_after),
-    "AND": V.and_, "OR": V.or_, "NAND": _not_op(V.and_), "NOR": _not_op(V.or_),
+    "PLUS": V.add,
+    "MINUS": V.sub,
+    "STAR": V.mul,
+    "SLASH": V.div,
+    "BACKSLASH": V.idiv,
+    "HASH": V.mod,
+    "POW": V.power,
+    "UNDERSCORE": V.concat,
+    "EQ": V.eq,
+    "LT": V.lt,
+    "GT": V.gt,
+    "LE": V.le,
+    "GE": V.ge,
+    "NEQ": _not_op(V.eq),
+    "NLT": V.ge,
+    "NGT": V.le,
+    "CONTAINS": V.contains,
+    "NCONTAINS": _not_op(V.contains),
+    "FOLLOWS": V.follows,
+    "NFOLLOWS": _not_op(V.follows),
+    "SORTSAFTER": V.sorts_after,
+    "NSORTSAFTER": _not_op(V.sorts_after),
+    "AND": V.and_,
+    "OR": V.or_,
+    "NAND": _not_op(V.and_),
+    "NOR": _not_op(V.or_),
 }
 _SHORT_CIRCUIT = {"ANDAND", "OROR"}
 
@@ -117,11 +135,13 @@ class ExprCompiler:
         scalars = self.rt.sym.scalars
         sym = self.rt.sym
         if not subs:
+
             def read() -> Any:
                 try:
                     return scalars[name]
                 except KeyError:
                     raise undefined(name) from None
+
             return read
         return lambda: sym.get(name, tuple(s() for s in subs))
 
@@ -220,8 +240,10 @@ class ExprCompiler:
         prop = str(name)
         rt = self.rt
         if args is None:
+
             def get() -> Any:
                 return oref_of(base()).get_property(prop)
+
             return get
         arg_thunks = self.call_arguments(args)
 
@@ -235,8 +257,11 @@ class ExprCompiler:
 
         rt = self.rt
         if tree.data == "json_object":
-            members = [(string_literal(str(m.children[0])), self.json_value(m.children[1]))
-                       for m in tree.children if isinstance(m, Tree)]
+            members = [
+                (string_literal(str(m.children[0])), self.json_value(m.children[1]))
+                for m in tree.children
+                if isinstance(m, Tree)
+            ]
             return lambda: dynamic.make_object(rt, [(k, v()) for k, v in members])
         elements = [self.json_value(e) for e in tree.children if isinstance(e, Tree)]
         return lambda: dynamic.make_array(rt, [v() for v in elements])
@@ -246,8 +271,10 @@ class ExprCompiler:
         from cacheshell.lang import dynamic
 
         node = tree
-        while isinstance(node, Tree) and len(node.children) == 1 and node.data in (
-            "expr", "unary", "chain"
+        while (
+            isinstance(node, Tree)
+            and len(node.children) == 1
+            and node.data in ("expr", "unary", "chain")
         ):
             node = node.children[0]
         if isinstance(node, Tree) and node.data == "local" and node.children[1] is None:
@@ -336,4 +363,3 @@ def _chain(first: Thunk, steps: list[tuple[str, Any, Thunk | None]]) -> Thunk:
         return acc
 
     return run
-

@@ -49,8 +49,6 @@ def sequence(parts: list[Run]) -> Run:
     return run
 
 
-
-
 class Compiler(ExprCompiler):
     def __init__(self, rt: Interpreter, source: str, routine: Any = None) -> None:
         self.rt = rt
@@ -103,8 +101,9 @@ class Compiler(ExprCompiler):
         return located
 
     def postcond(self, cmd: Tree, run: Run) -> Run:
-        cond_tree = next((c for c in cmd.children if isinstance(c, Tree) and
-                          c.data == "postcond"), None)
+        cond_tree = next(
+            (c for c in cmd.children if isinstance(c, Tree) and c.data == "postcond"), None
+        )
         if cond_tree is None:
             return run
         cond = self.expr(cond_tree.children[0])
@@ -117,8 +116,9 @@ class Compiler(ExprCompiler):
 
     def args(self, cmd: Tree) -> list:
         """The argument subtrees of a command (not its keyword, postconditional or tokens)."""
-        return [c for c in cmd.children
-                if isinstance(c, Tree) and c.data not in ("postcond", "block")]
+        return [
+            c for c in cmd.children if isinstance(c, Tree) and c.data not in ("postcond", "block")
+        ]
 
     # -- SET --------------------------------------------------------------------------------
     def set_cmd(self, cmd: Tree) -> Run:
@@ -246,8 +246,11 @@ class Compiler(ExprCompiler):
                 keep = frozenset(str(n) for n in arg.children if n is not None)
                 parts.append(lambda keep=keep: sym.kill_all(keep))
             elif arg.data in ("global_ref", "indirect"):
-                resolve = (self.indirect_reference(arg) if arg.data == "indirect"
-                           else glvn(self, arg).evaluate)
+                resolve = (
+                    self.indirect_reference(arg)
+                    if arg.data == "indirect"
+                    else glvn(self, arg).evaluate
+                )
                 parts.append(lambda resolve=resolve: _kill(*resolve()))
             else:
                 name, sub_args = arg.children
@@ -296,8 +299,7 @@ class Compiler(ExprCompiler):
             off = 0 if offset is None else V.to_int(str(offset))
             thunks = self.call_arguments(args)
             rname = str(routine)
-            return lambda: rt.call_label(
-                label_name, rname, [a() for a in thunks], False, off)
+            return lambda: rt.call_label(label_name, rname, [a() for a in thunks], False, off)
         head, *members = target.children
         if head.data == "local" and not members:
             name, args = head.children
@@ -308,8 +310,9 @@ class Compiler(ExprCompiler):
         return lambda: (value(), None)[1]
 
     def dowhile_cmd(self, cmd: Tree) -> Run:
-        body = self.block(next(c for c in cmd.children if isinstance(c, Tree) and
-                               c.data == "block"))
+        body = self.block(
+            next(c for c in cmd.children if isinstance(c, Tree) and c.data == "block")
+        )
         tests = [self.expr(c) for c in cmd.children if isinstance(c, Tree) and c.data == "expr"]
 
         def run() -> None:
@@ -339,19 +342,24 @@ class Compiler(ExprCompiler):
             off = 0 if offset is None else V.to_int(str(offset))
             thunks = self.call_arguments(args)
             rname = str(routine)
-            return lambda: rt.job(lambda child, a: child.call_label(label_name, rname, a, False,
-                                                                     off), [t() for t in thunks])
+            return lambda: rt.job(
+                lambda child, a: child.call_label(label_name, rname, a, False, off),
+                [t() for t in thunks],
+            )
         head, *members = target.children
         if head.data == "local" and not members:
             name, args = head.children
             thunks, label_name = self.call_arguments(args), str(name)
-            return lambda: rt.job(lambda child, a: child.call_label(label_name, None, a, False),
-                                  [t() for t in thunks])
+            return lambda: rt.job(
+                lambda child, a: child.call_label(label_name, None, a, False), [t() for t in thunks]
+            )
         if head.data == "classref" and len(members) == 1:
             text = str(head.children[0])
             cls_name, method = text[text.index("(") + 1 : -1].strip(), members[0]
-        elif head.data == "dollar" and len(members) == 2 and str(head.children[0]).upper() in (
-            "$SYSTEM", "$SY"
+        elif (
+            head.data == "dollar"
+            and len(members) == 2
+            and str(head.children[0]).upper() in ("$SYSTEM", "$SY")
         ):
             cls_name = rt.registry.resolve_system(str(members[0].children[0])).name
             method = members[1]
@@ -361,7 +369,10 @@ class Compiler(ExprCompiler):
         thunks = self.call_arguments(method.children[1])
         return lambda: rt.job(
             lambda child, a: child.registry.resolve(cls_name).call_class_method(
-                child, method_name, a), [t() for t in thunks])
+                child, method_name, a
+            ),
+            [t() for t in thunks],
+        )
 
     def quit_cmd(self, cmd: Tree) -> Run:
         signal = ReturnSignal if cmd.children[0].type == "RETURN" else QuitSignal
@@ -394,8 +405,11 @@ class Compiler(ExprCompiler):
             code_tree, cond = arg.children
             code = self.expr(code_tree)
             test = self.expr(cond.children[0]) if cond is not None else None
-            parts.append(lambda code=code, test=test: (
-                rt.xecute(V.to_str(code())) if test is None or V.is_true(test()) else None))
+            parts.append(
+                lambda code=code, test=test: (
+                    rt.xecute(V.to_str(code())) if test is None or V.is_true(test()) else None
+                )
+            )
         return self.postcond(cmd, sequence(parts))
 
     def znspace_cmd(self, cmd: Tree) -> Run:
@@ -417,8 +431,9 @@ class Compiler(ExprCompiler):
                 branches.append((tests, self.block(child)))
                 tests = []
             elif child.data == "elseif_clause":
-                conds = [self.expr(c) for c in child.children if isinstance(c, Tree) and
-                         c.data == "expr"]
+                conds = [
+                    self.expr(c) for c in child.children if isinstance(c, Tree) and c.data == "expr"
+                ]
                 branches.append((conds, self.block(child.children[-1])))
             elif child.data == "else_clause":
                 otherwise = self.block(child.children[-1])
@@ -456,8 +471,9 @@ class Compiler(ExprCompiler):
     def for_cmd(self, cmd: Tree, rest: Run | None = None) -> Run:
         block = next((c for c in cmd.children if isinstance(c, Tree) and c.data == "block"), None)
         body = self.block(block) if block is not None else (rest or _nothing)
-        name_tok = next((c for c in cmd.children if isinstance(c, Token) and c.type == "NAME"),
-                        None)
+        name_tok = next(
+            (c for c in cmd.children if isinstance(c, Token) and c.type == "NAME"), None
+        )
         params = [c for c in cmd.children if isinstance(c, Tree) and c.data == "for_param"]
         if name_tok is None:
             return _forever(body)
@@ -468,8 +484,9 @@ class Compiler(ExprCompiler):
         return _for_loop(self.rt.sym.scalars, str(name_tok), compiled, body)
 
     def while_cmd(self, cmd: Tree) -> Run:
-        body = self.block(next(c for c in cmd.children if isinstance(c, Tree) and
-                               c.data == "block"))
+        body = self.block(
+            next(c for c in cmd.children if isinstance(c, Tree) and c.data == "block")
+        )
         tests = [self.expr(c) for c in cmd.children if isinstance(c, Tree) and c.data == "expr"]
 
         def run() -> None:
@@ -494,8 +511,7 @@ class Compiler(ExprCompiler):
     def try_cmd(self, cmd: Tree) -> Run:
         blocks = [c for c in cmd.children if isinstance(c, Tree) and c.data == "block"]
         body, handler = self.block(blocks[0]), self.block(blocks[1])
-        var_tok = next((c for c in cmd.children if isinstance(c, Token) and c.type == "NAME"),
-                       None)
+        var_tok = next((c for c in cmd.children if isinstance(c, Token) and c.type == "NAME"), None)
         var = None if var_tok is None else str(var_tok)
         rt = self.rt
 

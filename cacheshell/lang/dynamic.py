@@ -95,8 +95,9 @@ class DynamicArray(DynamicBase):
         return i
 
 
-OBJECT = REGISTRY.define("%Library.DynamicObject", "A JSON object: {\"key\":value,...}.",
-                         DynamicObject)
+OBJECT = REGISTRY.define(
+    "%Library.DynamicObject", 'A JSON object: {"key":value,...}.', DynamicObject
+)
 ARRAY = REGISTRY.define("%Library.DynamicArray", "A JSON array: [value,...].", DynamicArray)
 
 
@@ -126,8 +127,9 @@ for _cls in (OBJECT, ARRAY):
     def size(ctx: Any, self: DynamicBase) -> int:
         return len(self.items)
 
-    @_cls.classmethod("%FromJSON", "Make a dynamic object or array from JSON text.",
-                      signature="(json As %String)")
+    @_cls.classmethod(
+        "%FromJSON", "Make a dynamic object or array from JSON text.", signature="(json As %String)"
+    )
     def from_json(ctx: Any, text: Any) -> DynamicBase:
         try:
             data = json.loads(to_str(text), parse_float=Decimal)
@@ -139,13 +141,16 @@ for _cls in (OBJECT, ARRAY):
         return value
 
 
-@OBJECT.method("%Get", "The value of a key (\"\" when absent).", signature="(key)")
+@OBJECT.method("%Get", 'The value of a key ("" when absent).', signature="(key)")
 def object_get(ctx: Any, self: DynamicObject, key: Any) -> Any:
     return self.items.get(to_str(key), NULL)[1]
 
 
-@OBJECT.method("%Set", "Set a key's value; returns the object, so calls can chain.",
-               signature="(key, value, type)")
+@OBJECT.method(
+    "%Set",
+    "Set a key's value; returns the object, so calls can chain.",
+    signature="(key, value, type)",
+)
 def object_set(ctx: Any, self: DynamicObject, key: Any, value: Any, type_name: Any = "") -> Any:
     self.items[to_str(key)] = _typed_with(value, type_name)
     return self
@@ -167,15 +172,17 @@ def object_type(ctx: Any, self: DynamicObject, key: Any) -> str:
     return "unassigned" if found is None else found[0]
 
 
-@ARRAY.method("%Get", "The element at a 0-based position (\"\" beyond the end).",
-              signature="(index)")
+@ARRAY.method("%Get", 'The element at a 0-based position ("" beyond the end).', signature="(index)")
 def array_get(ctx: Any, self: DynamicArray, key: Any) -> Any:
     i = self.index(key)
     return self.items[i][1] if i < len(self.items) else ""
 
 
-@ARRAY.method("%Set", "Set the element at a 0-based position; returns the array.",
-              signature="(index, value, type)")
+@ARRAY.method(
+    "%Set",
+    "Set the element at a 0-based position; returns the array.",
+    signature="(index, value, type)",
+)
 def array_set(ctx: Any, self: DynamicArray, key: Any, value: Any, type_name: Any = "") -> Any:
     i = self.index(key)
     while len(self.items) <= i:

@@ -60,4 +60,3 @@ class ThrownObject(Exception):
 
 def undefined(name: str) -> ObjectScriptError:
     return ObjectScriptError("UNDEFINED", "*" + name)
-

@@ -14,8 +14,9 @@ _ERROR_NUMBERS = {"SYNTAX": 8, "UNDEFINED": 9, "DIVIDE": 18}
 
 
 class ExceptionInstance(ObjectInstance):
-    def on_new(self, name: Any = "", code: Any = "", location: Any = "", data: Any = "",
-               *rest: Any) -> None:
+    def on_new(
+        self, name: Any = "", code: Any = "", location: Any = "", data: Any = "", *rest: Any
+    ) -> None:
         if rest:
             raise ObjectScriptError("PARAMETER")
         self.props.update(Name=name, Code=code, Location=location, Data=data)
@@ -62,18 +63,23 @@ STATUS = _define("%Exception.StatusException", "An exception that carries a %Sta
 _define(_ABSTRACT, "The properties and methods every exception has.")
 
 
-@STATUS.classmethod("CreateFromStatus", "Make a StatusException that carries the given %Status.",
-                    signature="(sc As %Status)")
+@STATUS.classmethod(
+    "CreateFromStatus",
+    "Make a StatusException that carries the given %Status.",
+    signature="(sc As %Status)",
+)
 def create_from_status(ctx: Any, sc: Any) -> ExceptionInstance:
     found = status.errors(sc)
     code, args = found[0] if found else (0, [])
-    ex = ExceptionInstance(ctx, STATUS, status.message(code, args) if found else "", code, "",
-                           ",".join(args))
+    ex = ExceptionInstance(
+        ctx, STATUS, status.message(code, args) if found else "", code, "", ",".join(args)
+    )
     ex.status = sc
     return ex
 
 
 def system_exception(ctx: Any, err: ObjectScriptError) -> ExceptionInstance:
     data = err.info[1:] if err.info.startswith("*") else err.info
-    return ExceptionInstance(ctx, SYSTEM, f"<{err.name}>", _ERROR_NUMBERS.get(err.name, 0),
-                             err.location, data)
+    return ExceptionInstance(
+        ctx, SYSTEM, f"<{err.name}>", _ERROR_NUMBERS.get(err.name, 0), err.location, data
+    )

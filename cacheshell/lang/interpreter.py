@@ -202,8 +202,14 @@ class Interpreter:
         self._routines[key] = (stamp, routine)
         return routine
 
-    def call_label(self, label: str | None, routine_name: str | None, args: list,
-                   want_value: bool, offset: int = 0) -> Any:
+    def call_label(
+        self,
+        label: str | None,
+        routine_name: str | None,
+        args: list,
+        want_value: bool,
+        offset: int = 0,
+    ) -> Any:
         routine = self.load_routine(routine_name) if routine_name else self.current_routine()
         if routine is None:
             raise ObjectScriptError("NOLINE")

@@ -23,8 +23,17 @@ Thunk = Callable[[], Any]
 
 # Functions compiled here rather than called with evaluated arguments: full name -> abbreviation.
 SPECIAL_FORMS: dict[str, str | None] = {
-    "SELECT": "S", "CASE": None, "GET": "G", "DATA": "D", "ORDER": "O", "QUERY": "Q",
-    "NAME": "NA", "INCREMENT": "I", "RANDOM": "R", "ISOBJECT": None, "CLASSNAME": None,
+    "SELECT": "S",
+    "CASE": None,
+    "GET": "G",
+    "DATA": "D",
+    "ORDER": "O",
+    "QUERY": "Q",
+    "NAME": "NA",
+    "INCREMENT": "I",
+    "RANDOM": "R",
+    "ISOBJECT": None,
+    "CLASSNAME": None,
     "LISTNEXT": None,
 }
 
@@ -303,7 +312,16 @@ def _listnext(c: ExprCompiler, slots: list) -> Thunk:
 
 
 _SPECIAL_COMPILERS: dict[str, Callable[[ExprCompiler, list], Thunk]] = {
-    "SELECT": _select, "CASE": _case, "GET": _get, "DATA": _data, "ORDER": _order,
-    "QUERY": _query, "NAME": _name, "INCREMENT": _increment, "RANDOM": _random,
-    "ISOBJECT": _isobject, "CLASSNAME": _classname, "LISTNEXT": _listnext,
+    "SELECT": _select,
+    "CASE": _case,
+    "GET": _get,
+    "DATA": _data,
+    "ORDER": _order,
+    "QUERY": _query,
+    "NAME": _name,
+    "INCREMENT": _increment,
+    "RANDOM": _random,
+    "ISOBJECT": _isobject,
+    "CLASSNAME": _classname,
+    "LISTNEXT": _listnext,
 }

@@ -64,8 +64,14 @@ class ClassDef:
     def property(self, name: str, summary: str, details: str = "") -> None:
         self.properties[name] = Member(name, _no_impl, summary, details)
 
-    def query(self, name: str, columns: tuple[str, ...], summary: str, details: str = "",
-              signature: str = ""):
+    def query(
+        self,
+        name: str,
+        columns: tuple[str, ...],
+        summary: str,
+        details: str = "",
+        signature: str = "",
+    ):
         def register(fn: Callable[..., Iterator[tuple]]) -> Callable[..., Iterator[tuple]]:
             self.queries[name] = Query(name, columns, fn, summary, details, signature)
             return fn
@@ -103,8 +109,11 @@ def _no_impl(*_: Any) -> None:
 @functools.cache
 def _defaults(fn: Callable[..., Any]) -> tuple[Any, ...]:
     """The default of each positional parameter ("" where there is none)."""
-    params = [p for p in inspect.signature(fn).parameters.values()
-              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    params = [
+        p
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     return tuple("" if p.default is p.empty else p.default for p in params)
 
 
@@ -116,8 +125,11 @@ def with_defaults(fn: Callable[..., Any], args: list, skip: int) -> list:
     if OMITTED not in args:
         return args
     defaults = _defaults(fn)[skip:]
-    return [(defaults[i] if i < len(defaults) else "") if a is OMITTED else a
-            for i, a in enumerate(args)]
+    return [
+        (defaults[i] if i < len(defaults) else "") if a is OMITTED else a
+        for i, a in enumerate(args)
+    ]
+
 
 class ObjectInstance:
     """An object in memory; `str()` is its OREF text n@Class."""
@@ -167,13 +179,18 @@ class Registry:
         # Class-name prefix -> class methods every class so named inherits, by name.
         self.inheritance: dict[str, dict[str, Member]] = {}
 
-    def define(self, name: str, summary: str,
-               instance_type: type[ObjectInstance] | None = None,
-               superclasses: tuple[str, ...] = ()) -> ClassDef:
+    def define(
+        self,
+        name: str,
+        summary: str,
+        instance_type: type[ObjectInstance] | None = None,
+        superclasses: tuple[str, ...] = (),
+    ) -> ClassDef:
         cls = self.classes.get(name)
         if cls is None:
-            cls = self.classes[name] = ClassDef(name, summary, instance_type,
-                                                superclasses=superclasses)
+            cls = self.classes[name] = ClassDef(
+                name, summary, instance_type, superclasses=superclasses
+            )
         return cls
 
     def inherit(self, prefix: str, member: Member) -> None:
@@ -212,7 +229,7 @@ class Registry:
         raise ObjectScriptError("CLASS DOES NOT EXIST", "*" + wanted)
 
     def system_class_names(self) -> list[str]:
-        return sorted(k[len("%SYSTEM."):] for k in self.classes if k.startswith("%SYSTEM."))
+        return sorted(k[len("%SYSTEM.") :] for k in self.classes if k.startswith("%SYSTEM."))
 
 
 def full_class_name(name: str) -> str:

@@ -131,8 +131,11 @@ class _Rewriter:
         if kind in ("WS", "CWS"):
             follows = self.peek_type(i + 1)
             brace_opens_block = follows == "_LBRACE" and keyword.type in _BLOCK_COMMANDS
-            if kind == "WS" and self.toks[i] == " " and follows not in _LINE_END and not (
-                brace_opens_block
+            if (
+                kind == "WS"
+                and self.toks[i] == " "
+                and follows not in _LINE_END
+                and not (brace_opens_block)
             ):
                 self.resolve_h(keyword, has_args=True)
                 self.out.append(Token.new_borrow_pos("ARGSTART", " ", self.toks[i]))
@@ -190,9 +193,12 @@ class _Rewriter:
                 arg_start = False
                 i += 1
                 continue
-            closes = {"_RBRACE": ["JLBRACE"], "FOLLOWS": ["JLBRACK"],
-                      "SORTSAFTER": ["JLBRACK", "JLBRACK"]}.get(kind)
-            if closes and json[-len(closes):] == closes:
+            closes = {
+                "_RBRACE": ["JLBRACE"],
+                "FOLLOWS": ["JLBRACK"],
+                "SORTSAFTER": ["JLBRACK", "JLBRACK"],
+            }.get(kind)
+            if closes and json[-len(closes) :] == closes:
                 for _ in closes:  # ]] closes two nested arrays
                     json.pop()
                     depth -= 1

@@ -72,5 +72,5 @@ def split_source(text: str) -> tuple[str, dict[str, Label]]:
             raise ObjectScriptError("SYNTAX")
         params = [p.strip() for p in (m.group(3) or "").split(",") if p.strip()]
         labels.setdefault(m.group(1), Label(m.group(1), params, number))
-        code_lines.append(" " * m.end() + line[m.end():])
+        code_lines.append(" " * m.end() + line[m.end() :])
     return "\n".join(code_lines), labels

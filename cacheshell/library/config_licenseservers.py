@@ -13,8 +13,10 @@ from cacheshell.system import server_config
 from cacheshell.system.console import INFO
 from cacheshell.system.server_config import ServerConfigError
 
-CONFIG = REGISTRY.define("Config.LicenseServers",
-                         "The license servers this instance uses ([LicenseServers] in cache.cpf).")
+CONFIG = REGISTRY.define(
+    "Config.LicenseServers",
+    "The license servers this instance uses ([LicenseServers] in cache.cpf).",
+)
 
 
 def _properties(ref: Any) -> tuple[str | None, Any]:
@@ -33,25 +35,35 @@ def _note(ctx: Any, what: str) -> None:
     ctx.host.instance.log.write(f"{what}. {server_config.RESTART_NOTE}", INFO)
 
 
-@CONFIG.classmethod("Create", "Add a license server from Properties(\"Address\") and (\"Port\").",
-                    "The name is stored in upper case. Address is an IPv4 address, a host name, "
-                    "or (with IPv6 enabled) an IPv6 address; Port is 1024-65535, default 4001. "
-                    "Two servers at one address need different ports. Returns a %Status.",
-                    "(Name, &Properties)")
+@CONFIG.classmethod(
+    "Create",
+    'Add a license server from Properties("Address") and ("Port").',
+    "The name is stored in upper case. Address is an IPv4 address, a host name, "
+    "or (with IPv6 enabled) an IPv6 address; Port is 1024-65535, default 4001. "
+    "Two servers at one address need different ports. Returns a %Status.",
+    "(Name, &Properties)",
+)
 def create(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
     address, port = _properties(properties)
     try:
-        server = server_config.create(ctx.host.instance.cpf(), to_str(deref(name)),
-                                      address or "127.0.0.1",
-                                      server_config.DEFAULT_PORT if port is None else port)
+        server = server_config.create(
+            ctx.host.instance.cpf(),
+            to_str(deref(name)),
+            address or "127.0.0.1",
+            server_config.DEFAULT_PORT if port is None else port,
+        )
     except ServerConfigError as exc:
         return _failed(exc)
     _note(ctx, f"License server {server.name} added ({server.address},{server.port})")
     return status.OK
 
 
-@CONFIG.classmethod("Modify", "Change a license server's Address or Port.",
-                    "Only the properties given change. Returns a %Status.", "(Name, &Properties)")
+@CONFIG.classmethod(
+    "Modify",
+    "Change a license server's Address or Port.",
+    "Only the properties given change. Returns a %Status.",
+    "(Name, &Properties)",
+)
 def modify(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
     address, port = _properties(properties)
     try:
@@ -61,8 +73,9 @@ def modify(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
     return status.OK
 
 
-@CONFIG.classmethod("Delete", "Remove a license server from the configuration.",
-                    "Returns a %Status.", "(Name)")
+@CONFIG.classmethod(
+    "Delete", "Remove a license server from the configuration.", "Returns a %Status.", "(Name)"
+)
 def delete(ctx: Any, name: Any, *_: Any) -> Any:
     try:
         server_config.delete(ctx.host.instance.cpf(), to_str(deref(name)))
@@ -72,9 +85,12 @@ def delete(ctx: Any, name: Any, *_: Any) -> Any:
     return status.OK
 
 
-@CONFIG.classmethod("Get", "Read a license server's properties into the array passed by "
-                    "reference.", "Sets Properties(\"Address\") and Properties(\"Port\"). "
-                    "Returns a %Status.", "(Name, &Properties)")
+@CONFIG.classmethod(
+    "Get",
+    "Read a license server's properties into the array passed by reference.",
+    'Sets Properties("Address") and Properties("Port"). Returns a %Status.',
+    "(Name, &Properties)",
+)
 def get(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
     server = server_config.find(ctx.host.instance.cpf(), to_str(deref(name)))
     if server is None:
@@ -86,15 +102,20 @@ def get(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
     return status.OK
 
 
-@CONFIG.classmethod("Exists", "1 if a license server of that name is configured, else 0.",
-                    signature="(Name)")
+@CONFIG.classmethod(
+    "Exists", "1 if a license server of that name is configured, else 0.", signature="(Name)"
+)
 def exists(ctx: Any, name: Any, *_: Any) -> int:
     found = server_config.find(ctx.host.instance.cpf(), to_str(deref(name)))
     return 0 if found is None else 1
 
 
-@CONFIG.query("List", ("Name", "Address", "Port"), "The configured license servers, in order.",
-              signature="(Names=\"*\")")
+@CONFIG.query(
+    "List",
+    ("Name", "Address", "Port"),
+    "The configured license servers, in order.",
+    signature='(Names="*")',
+)
 def list_servers(ctx: Any, names: Any = "*", *_: Any) -> Iterator[tuple]:
     wanted = to_str(deref(names)) or "*"
     for server in server_config.servers(ctx.host.instance.cpf()):

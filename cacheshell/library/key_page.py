@@ -18,8 +18,9 @@ from cacheshell.system.instance import MISSING_KEY
 from cacheshell.system.key_comparison import activation_report, comparison_rows
 from cacheshell.system.keyfile import KeyFileError
 
-PAGE = REGISTRY.define("Portal.LicenseKey",
-                       "The License Key page: compare and activate license key files.")
+PAGE = REGISTRY.define(
+    "Portal.LicenseKey", "The License Key page: compare and activate license key files."
+)
 
 
 def _load(path: str) -> keys.LicenseKey:
@@ -32,14 +33,17 @@ def _load(path: str) -> keys.LicenseKey:
 def _show(ctx: Any, current: Any, new: keys.LicenseKey, text: str, missing: str) -> None:
     """The comparison as text, or as a table of the two keys where the front end shows one."""
     rows = comparison_rows(current, new, missing)
-    ctx.host.show_table("License key comparison", ["Field", "Current key", "New key"], rows,
-                        text)
+    ctx.host.show_table("License key comparison", ["Field", "Current key", "New key"], rows, text)
 
 
-@PAGE.classmethod("Compare", "Show a key file beside the active key, without activating it.",
-                  "Writes both keys' fields side by side, the reductions the new key would "
-                  "bring, and whether activating it would need a restart. Returns 1 when the "
-                  "file holds a valid key, else 0.", "(file)")
+@PAGE.classmethod(
+    "Compare",
+    "Show a key file beside the active key, without activating it.",
+    "Writes both keys' fields side by side, the reductions the new key would "
+    "bring, and whether activating it would need a restart. Returns 1 when the "
+    "file holds a valid key, else 0.",
+    "(file)",
+)
 def compare(ctx: Any, file: Any) -> int:
     instance = ctx.host.instance
     new = _load(to_str(deref(file)))
@@ -47,16 +51,18 @@ def compare(ctx: Any, file: Any) -> int:
     current = instance.active_key()
     comparison = keys.compare_keys(current, new) if check.valid else None
     missing = instance.key_reason() or MISSING_KEY
-    _show(ctx, current, new, activation_report(current, new, check, comparison, missing),
-          missing)
+    _show(ctx, current, new, activation_report(current, new, check, comparison, missing), missing)
     return 1 if check.valid else 0
 
 
-@PAGE.classmethod("Activate", "Activate a key file placed anywhere: check, show, copy, Upgrade().",
-                  "An invalid key is never copied. The file is copied into the instance's mgr "
-                  "directory as cache.key (through a temporary file and a rename), then "
-                  "Upgrade() runs. Returns what Upgrade() returned: 1, or \"0|reason\".",
-                  "(file)")
+@PAGE.classmethod(
+    "Activate",
+    "Activate a key file placed anywhere: check, show, copy, Upgrade().",
+    "An invalid key is never copied. The file is copied into the instance's mgr "
+    "directory as cache.key (through a temporary file and a rename), then "
+    'Upgrade() runs. Returns what Upgrade() returned: 1, or "0|reason".',
+    "(file)",
+)
 def activate(ctx: Any, file: Any) -> str:
     instance = ctx.host.instance
     missing = instance.key_reason() or MISSING_KEY
@@ -65,13 +71,20 @@ def activate(ctx: Any, file: Any) -> str:
         result = instance.activate(path)
     except KeyFileError as exc:
         raise ObjectScriptError("ILLEGAL VALUE", f"*{exc}") from None
-    _show(ctx, result.current, result.new,
-          activation_report(result.current, result.new, result.check, result.comparison,
-                            missing), missing)
+    _show(
+        ctx,
+        result.current,
+        result.new,
+        activation_report(result.current, result.new, result.check, result.comparison, missing),
+        missing,
+    )
     if result.result == "1":
-        ctx.out.write(f"License key activated. File {path} has been copied to "
-                      f"{instance.key_path}.\n")
+        ctx.out.write(
+            f"License key activated. File {path} has been copied to {instance.key_path}.\n"
+        )
     elif result.check.valid:
-        ctx.out.write(f"File {path} has been copied to {instance.key_path}; it takes effect "
-                      f"at the next restart.\n")
+        ctx.out.write(
+            f"File {path} has been copied to {instance.key_path}; it takes effect "
+            f"at the next restart.\n"
+        )
     return result.result

@@ -16,11 +16,23 @@ from cacheshell.system import usage
 # The same summary as system_license.py, so the class reads alike whichever module loads first.
 LICENSE = REGISTRY.define(
     "%SYSTEM.License",
-    "The license API of the local instance: logins, counters, the key and usage reports.")
+    "The license API of the local instance: logins, counters, the key and usage reports.",
+)
 
 USER_COLUMNS = ("UserId", "Type", "Connects", "MaxCon", "CSPCon", "LU", "Active", "Grace")
-PROCESS_COLUMNS = ("PID", "DisplayPID", "Process", "LID", "Type", "Con", "MaxCon", "CSPCon",
-                   "LU", "Active", "Grace")
+PROCESS_COLUMNS = (
+    "PID",
+    "DisplayPID",
+    "Process",
+    "LID",
+    "Type",
+    "Con",
+    "MaxCon",
+    "CSPCon",
+    "LU",
+    "Active",
+    "Grace",
+)
 WHERE = "The data source is the local Cache instance."
 
 
@@ -34,64 +46,88 @@ def _matches(license_id: str, filter_text: Any) -> bool:
     return not text or text in license_id
 
 
-@LICENSE.query("Counts", ("InstanceLicenseUse", "License Units"),
-               "Query returns data displayed by ##class(%SYSTEM.License).ShowCounts()",
-               "InstanceLicenseUse: text describing the row; License Units: its count.\n" + WHERE,
-               "()")
+@LICENSE.query(
+    "Counts",
+    ("InstanceLicenseUse", "License Units"),
+    "Query returns data displayed by ##class(%SYSTEM.License).ShowCounts()",
+    "InstanceLicenseUse: text describing the row; License Units: its count.\n" + WHERE,
+    "()",
+)
 def counts(ctx: Any) -> Iterator[tuple]:
     yield from usage.counts_rows(_instance(ctx))
 
 
-@LICENSE.query("Key", ("Field", "Value"),
-               "This query returns the fields of the active license key.",
-               "Sections: 1 the [License] section, 2 the application sections (each begun by a "
-               "[Name] row with an empty Value), 3 all.\n" + WHERE,
-               "(Sections As %Integer = 3)")
+@LICENSE.query(
+    "Key",
+    ("Field", "Value"),
+    "This query returns the fields of the active license key.",
+    "Sections: 1 the [License] section, 2 the application sections (each begun by a "
+    "[Name] row with an empty Value), 3 all.\n" + WHERE,
+    "(Sections As %Integer = 3)",
+)
 def key(ctx: Any, sections: Any = 3) -> Iterator[tuple]:
     yield from usage.key_rows(_instance(ctx), to_int(sections))
 
 
-@LICENSE.query("Decode", ("CapacityField", "Value"),
-               "Decodes the license capacity fields of the License Authorization field of the "
-               "license key.", WHERE, "()")
+@LICENSE.query(
+    "Decode",
+    ("CapacityField", "Value"),
+    "Decodes the license capacity fields of the License Authorization field of the license key.",
+    WHERE,
+    "()",
+)
 def decode(ctx: Any) -> Iterator[tuple]:
     active = _instance(ctx).active_key()
     if active is not None:
         yield from usage.decode_rows(active.authorization)
 
 
-@LICENSE.query("ProcessList", PROCESS_COLUMNS,
-               "This query returns license usage for this Cache instance by Process.",
-               "Process is System, User, CSP, Diagnostic, Server or Pending; LID the license "
-               "user ID; Type User, CSP, Mixed or Grace.\n" + WHERE,
-               '(Filter As %String = "")')
+@LICENSE.query(
+    "ProcessList",
+    PROCESS_COLUMNS,
+    "This query returns license usage for this Cache instance by Process.",
+    "Process is System, User, CSP, Diagnostic, Server or Pending; LID the license "
+    "user ID; Type User, CSP, Mixed or Grace.\n" + WHERE,
+    '(Filter As %String = "")',
+)
 def process_list(ctx: Any, filter_text: Any = "") -> Iterator[tuple]:
     for row in usage.process_rows(_instance(ctx)):
         if _matches(row.lid, filter_text):
             yield tuple(row)
 
 
-@LICENSE.query("UserList", USER_COLUMNS,
-               "This query returns license usage for this Cache instance by License User Id.",
-               "Only license table entries in use are returned.\n" + WHERE,
-               '(Filter As %String = "")')
+@LICENSE.query(
+    "UserList",
+    USER_COLUMNS,
+    "This query returns license usage for this Cache instance by License User Id.",
+    "Only license table entries in use are returned.\n" + WHERE,
+    '(Filter As %String = "")',
+)
 def user_list(ctx: Any, filter_text: Any = "") -> Iterator[tuple]:
     for row in usage.user_rows(_instance(ctx), False):
         if _matches(row.user_id, filter_text):
             yield tuple(row)
 
 
-@LICENSE.query("UserListAll", USER_COLUMNS,
-               "This query returns all license slots by User Id, or free.",
-               "A free slot has an empty UserId.\n" + WHERE, "()")
+@LICENSE.query(
+    "UserListAll",
+    USER_COLUMNS,
+    "This query returns all license slots by User Id, or free.",
+    "A free slot has an empty UserId.\n" + WHERE,
+    "()",
+)
 def user_list_all(ctx: Any) -> Iterator[tuple]:
     for row in usage.user_rows(_instance(ctx), True):
         yield tuple(row)
 
 
-@LICENSE.query("LoginDuration", ("Duration", "Count"),
-               "Histogram of how long logins lasted, counted at logout.",
-               "Duration is each bucket's upper bound in seconds; the last row, \"> n\", counts "
-               "the longer ones.\n" + WHERE, "()")
+@LICENSE.query(
+    "LoginDuration",
+    ("Duration", "Count"),
+    "Histogram of how long logins lasted, counted at logout.",
+    'Duration is each bucket\'s upper bound in seconds; the last row, "> n", counts '
+    "the longer ones.\n" + WHERE,
+    "()",
+)
 def login_duration(ctx: Any) -> Iterator[tuple]:
     yield from usage.duration_rows(_instance(ctx))

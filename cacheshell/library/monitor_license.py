@@ -21,17 +21,20 @@ from cacheshell.system.console import WARNING
 
 MONITOR = REGISTRY.define(
     "%Monitor.System.License",
-    "License monitoring: an alert when available license units fall too low.")
+    "License monitoring: an alert when available license units fall too low.",
+)
 
 
 @MONITOR.classmethod(
-    "SetAlert", "Raise an alert when available license units fall below a minimum.",
+    "SetAlert",
+    "Raise an alert when available license units fall below a minimum.",
     "After each login or logout the instance compares the units still available with the "
-    "minimum; when they fall below it, the console log gets \"Available licenses have fallen "
-    "below minimum of N\" and the method named by SetNotify() is called. The alert is raised "
+    'minimum; when they fall below it, the console log gets "Available licenses have fallen '
+    'below minimum of N" and the method named by SetNotify() is called. The alert is raised '
     "once per crossing and again only after availability has come back to the minimum. "
     "0 turns the alert off.\nReturns a %Status.",
-    "(min)")
+    "(min)",
+)
 def set_alert(ctx: Any, minimum: Any = 0) -> int:
     value = to_int(deref(minimum))
     if value < 0:
@@ -45,11 +48,13 @@ def set_alert(ctx: Any, minimum: Any = 0) -> int:
 
 
 @MONITOR.classmethod(
-    "SetNotify", "Name a class method to call with the alert text when the alert is raised.",
+    "SetNotify",
+    "Name a class method to call with the alert text when the alert is raised.",
     "The method is called as ##class(Class).Method(text) in the process whose license call "
-    "raised the alert; a class that does not exist is skipped. SetNotify(\"\") stops the "
+    'raised the alert; a class that does not exist is skipped. SetNotify("") stops the '
     "calls.\nReturns a %Status.",
-    "(class, method)")
+    "(class, method)",
+)
 def set_notify(ctx: Any, class_name: Any = "", method: Any = "") -> int:
     store = ctx.host.instance.store
     with store.transaction():
@@ -73,5 +78,6 @@ def notify(ctx: Any, message: str) -> None:
     try:
         cls.call_class_method(ctx, method, [message])
     except ObjectScriptError as err:
-        inst.log.write(f"License alert notification {class_name}.{method} failed: {err.zerror}",
-                       WARNING)
+        inst.log.write(
+            f"License alert notification {class_name}.{method} failed: {err.zerror}", WARNING
+        )

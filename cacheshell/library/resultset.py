@@ -171,9 +171,12 @@ def run_query(ctx: Any, class_name: Any, query_name: Any, *args: Any) -> str:
     lines = ["".join(f"{c}:" for c in query.columns)]
     lines += ["".join(f"{to_str(v)}:" for v in row) for row in rows]
     # A notebook shows the rows as a table; a terminal gets the col:col: lines.
-    ctx.host.show_table(f"{names[0]}:{names[1]}", list(query.columns),
-                        [tuple(to_str(v) for v in row) for row in rows],
-                        "\n".join(lines) + "\n")
+    ctx.host.show_table(
+        f"{names[0]}:{names[1]}",
+        list(query.columns),
+        [tuple(to_str(v) for v in row) for row in rows],
+        "\n".join(lines) + "\n",
+    )
     return ""
 
 

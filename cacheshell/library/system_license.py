@@ -20,7 +20,8 @@ from cacheshell.system.process import InstanceProcess
 
 LICENSE = REGISTRY.define(
     "%SYSTEM.License",
-    "The license API of the local instance: logins, counters, the key and usage reports.")
+    "The license API of the local instance: logins, counters, the key and usage reports.",
+)
 
 ADMIN_ROLE = "%Admin_Manage"
 # A Real Time or Web Add-On key counts by username always: the setting cannot be changed.
@@ -50,14 +51,16 @@ def arg_int(value: Any) -> int:
 
 # -- login and identification ---------------------------------------------------------------
 @LICENSE.classmethod(
-    "Login", "Log this process in to the license system under an identifier you choose.",
+    "Login",
+    "Log this process in to the license system under an identifier you choose.",
     "The license ID becomes UserIdentifier@address, where address is the client's address: "
     "anything after an @ in UserIdentifier is replaced by it, and every | becomes /. The whole "
     "ID may have at most 64 characters, else <ILLEGAL VALUE>. The unit held under the old ID "
     "is given back once the new ID has one; the 25-connection rule applies to the new ID.\n"
     "Returns the number of connections now under the new ID (this one included), or 0 when "
     "no license unit is available, in which case the process keeps its old ID.",
-    "(UserIdentifier)")
+    "(UserIdentifier)",
+)
 def login(ctx: Any, identifier: Any = "") -> int:
     proc = process_of(ctx)
     text = to_str(deref(identifier))
@@ -77,7 +80,8 @@ def login(ctx: Any, identifier: Any = "") -> int:
     "starts. The setting holds for the whole instance until it restarts, so it is usually "
     "made in SYSTEM^%ZSTART.\nReturns the previous setting; without an argument, only returns "
     "the current one.",
-    "(usage)")
+    "(usage)",
+)
 def defer_user_identification(ctx: Any, usage: Any = None) -> int:
     store = instance_of(ctx).store
     with store.transaction():
@@ -96,7 +100,8 @@ def defer_user_identification(ctx: Any, usage: Any = None) -> int:
     "Returns the state before the call: 1 enabled, 0 disabled; without an argument it only "
     "returns the current state. Real Time and Web Add-On keys always license by username: "
     "changing the state with them gives <UNLICENSED>.",
-    "(OnOffState)")
+    "(OnOffState)",
+)
 def user_name_licensing(ctx: Any, state: Any = None) -> int:
     inst, proc = instance_of(ctx), process_of(ctx)
     store = inst.store
@@ -104,8 +109,10 @@ def user_name_licensing(ctx: Any, state: Any = None) -> int:
     if state is None:
         return previous
     key = inst.active_key()
-    if key is not None and (key.license_type in _FIXED_USERNAME_TYPES
-                            or set(key.features) & set(_FIXED_USERNAME_FEATURES)):
+    if key is not None and (
+        key.license_type in _FIXED_USERNAME_TYPES
+        or set(key.features) & set(_FIXED_USERNAME_FEATURES)
+    ):
         raise ObjectScriptError("UNLICENSED")
     before = proc.automatic_license_id()
     with store.transaction():
@@ -122,10 +129,12 @@ def user_name_licensing(ctx: Any, state: Any = None) -> int:
 
 
 @LICENSE.classmethod(
-    "GetUserId", "Return the license ID of this process, or of the process PID.",
+    "GetUserId",
+    "Return the license ID of this process, or of the process PID.",
     "An empty result means the process holds no license ID: it deferred its license login and "
     "has not called Login() yet, or no such process is attached to the instance.",
-    "(PID)")
+    "(PID)",
+)
 def get_user_id(ctx: Any, pid: Any = None) -> str:
     wanted = process_of(ctx).pid if pid is None else arg_int(pid)
     row = instance_of(ctx).table.process(wanted)
@@ -133,30 +142,36 @@ def get_user_id(ctx: Any, pid: Any = None) -> str:
 
 
 @LICENSE.classmethod(
-    "ConnectionCount", "Return how many connections the license ID has on this instance.",
+    "ConnectionCount",
+    "Return how many connections the license ID has on this instance.",
     "Normally between 0 and MaxConnections(); a larger count means the ID passed the limit "
     "and now takes one license unit per connection until all its connections end.",
-    "(UserIdentifier)")
+    "(UserIdentifier)",
+)
 def connection_count(ctx: Any, license_id: Any = "") -> int:
     return instance_of(ctx).table.connection_count(to_str(deref(license_id)))
 
 
 @LICENSE.classmethod(
-    "MaxConnections", "Return how many connections one license ID may have on one unit (25).",
+    "MaxConnections",
+    "Return how many connections one license ID may have on one unit (25).",
     "The next connection turns the ID into one unit per connection; it stays so until every "
     "connection of the ID has ended. The number is fixed: it does not depend on the key.",
-    "()")
+    "()",
+)
 def max_connections(ctx: Any) -> int:
     return table.MAX_CONNECTIONS
 
 
 @LICENSE.classmethod(
-    "SetConnectionLimit", "Cap the connections one license ID may have on this instance.",
+    "SetConnectionLimit",
+    "Cap the connections one license ID may have on this instance.",
     "0 removes the cap. SetConnectionLimit($SYSTEM.License.MaxConnections()) keeps every ID on "
     "one unit. A connection over the cap is refused as any other (Login() returns 0, a new "
     "terminal gets <LICENSE LIMIT EXCEEDED>) but is not written to the console log. Needs the "
     "%Admin_Manage role, else <PROTECT>.\nReturns the previous cap.",
-    "(MaxCon)")
+    "(MaxCon)",
+)
 def set_connection_limit(ctx: Any, limit: Any = 0) -> int:
     require_role(ctx, ADMIN_ROLE)
     value = arg_int(limit)
@@ -170,18 +185,22 @@ def set_connection_limit(ctx: Any, limit: Any = 0) -> int:
 
 
 @LICENSE.classmethod(
-    "GetConnectionLimit", "Return the per-ID connection cap set by SetConnectionLimit (0: none).",
-    signature="()")
+    "GetConnectionLimit",
+    "Return the per-ID connection cap set by SetConnectionLimit (0: none).",
+    signature="()",
+)
 def get_connection_limit(ctx: Any) -> int:
     return int(instance_of(ctx).store.get("connection_limit", 0))
 
 
 @LICENSE.classmethod(
-    "SetUserLimit", "Cap the license units this instance may take.",
+    "SetUserLimit",
+    "Cap the license units this instance may take.",
     "Instances sharing a multiserver key use it to divide the key's units among them. 0 removes "
     "the cap. Needs the %Admin_Manage role, else <PROTECT>.\nReturns the previous limit, as "
     "GetUserLimit() gave it.",
-    "(MaxLU)")
+    "(MaxLU)",
+)
 def set_user_limit(ctx: Any, limit: Any = 0) -> int:
     require_role(ctx, ADMIN_ROLE)
     value = arg_int(limit)
@@ -195,8 +214,10 @@ def set_user_limit(ctx: Any, limit: Any = 0) -> int:
 
 
 @LICENSE.classmethod(
-    "GetUserLimit", "Return the unit cap set by SetUserLimit, or the key's units when none is.",
-    signature="()")
+    "GetUserLimit",
+    "Return the unit cap set by SetUserLimit, or the key's units when none is.",
+    signature="()",
+)
 def get_user_limit(ctx: Any) -> int:
     store = instance_of(ctx).store
     return int(store.get("user_limit", 0)) or int(store.get("capacity", 0))

@@ -49,15 +49,18 @@ def _list_value(text: str) -> Any:
 
 
 @LICENSE.classmethod(
-    "IsValidKey", "Check a license key file for this instance; return a %Status.",
+    "IsValidKey",
+    "Check a license key file for this instance; return a %Status.",
     "$$$OK when the file holds a key valid on this platform today: signed by a trusted issuer, "
     "not expired, for this platform and version. Otherwise an error %Status saying why.\n"
     "RequiresRestart (by reference) is set to 1 when activating the key would have to wait "
     "for a restart (fewer units, a change to or from Power Unit, a much larger license table), "
-    "else 0; RestartReason to the reason, or \"\".",
-    "(PathAndFileName, .RequiresRestart, .RestartReason)")
-def is_valid_key(ctx: Any, file: Any = "", requires_restart: Any = None,
-                 restart_reason: Any = None) -> Any:
+    'else 0; RestartReason to the reason, or "".',
+    "(PathAndFileName, .RequiresRestart, .RestartReason)",
+)
+def is_valid_key(
+    ctx: Any, file: Any = "", requires_restart: Any = None, restart_reason: Any = None
+) -> Any:
     inst = instance_of(ctx)
     sc, key = _load_checked(inst, to_str(deref(file)))
     comparison = keys.compare_keys(inst.active_key(), key) if key is not None else None
@@ -68,14 +71,17 @@ def is_valid_key(ctx: Any, file: Any = "", requires_restart: Any = None,
 
 
 @LICENSE.classmethod(
-    "CheckKeyForUpgrade", "Return 1 if a new key file authorizes less than the active key.",
+    "CheckKeyForUpgrade",
+    "Return 1 if a new key file authorizes less than the active key.",
     "Reductions (by reference) is killed, then gets one node per reduction, each $LB(old,new): "
-    "Reductions(\"Cores\"), (\"Users\"), (\"Server\"), (\"LicenseType\"), (\"Product\"), and "
-    "Reductions(\"Feature\",name) for each feature the new key drops. Status (by reference) is "
+    'Reductions("Cores"), ("Users"), ("Server"), ("LicenseType"), ("Product"), and '
+    'Reductions("Feature",name) for each feature the new key drops. Status (by reference) is '
     "what IsValidKey() returns for the file; an invalid file gives 0 and no reductions.",
-    "(NewKeyFile, .Reductions, .Status)")
-def check_key_for_upgrade(ctx: Any, file: Any = "", reductions: Any = None,
-                          status_out: Any = None) -> int:
+    "(NewKeyFile, .Reductions, .Status)",
+)
+def check_key_for_upgrade(
+    ctx: Any, file: Any = "", reductions: Any = None, status_out: Any = None
+) -> int:
     inst = instance_of(ctx)
     sc, key = _load_checked(inst, to_str(deref(file)))
     _set(status_out, sc)
@@ -92,35 +98,45 @@ def check_key_for_upgrade(ctx: Any, file: Any = "", reductions: Any = None,
 
 
 @LICENSE.classmethod(
-    "IsPendingActivation", "Return 1 if mgr/cache.key is valid but not the active key, else 0.",
+    "IsPendingActivation",
+    "Return 1 if mgr/cache.key is valid but not the active key, else 0.",
     "0 too when the file is the active key, is missing or is not valid. A key that Upgrade() "
-    "deferred to the next restart is pending.", "()")
+    "deferred to the next restart is pending.",
+    "()",
+)
 def is_pending_activation(ctx: Any) -> int:
     return int(instance_of(ctx).is_pending_activation())
 
 
 @LICENSE.classmethod(
-    "GetKeyStatus", "Return the state of the active key: Valid, Invalid or Troubled.",
-    "Troubled means valid but expiring within 30 days; GetKeyInvalidReason() says more.", "()")
+    "GetKeyStatus",
+    "Return the state of the active key: Valid, Invalid or Troubled.",
+    "Troubled means valid but expiring within 30 days; GetKeyInvalidReason() says more.",
+    "()",
+)
 def get_key_status(ctx: Any) -> str:
     return instance_of(ctx).key_status().status
 
 
 @LICENSE.classmethod(
-    "GetKeyInvalidReason", "Return why the active key is invalid or troubled (\"\" if valid).",
-    signature="()")
+    "GetKeyInvalidReason",
+    'Return why the active key is invalid or troubled ("" if valid).',
+    signature="()",
+)
 def get_key_invalid_reason(ctx: Any) -> str:
     return instance_of(ctx).key_status().reason
 
 
 @LICENSE.classmethod(
-    "Upgrade", "Activate the cache.key that was copied into the manager directory.",
-    "Returns 1 when the key is active now, or \"0|reason\". A key with fewer units, or a change "
+    "Upgrade",
+    "Activate the cache.key that was copied into the manager directory.",
+    'Returns 1 when the key is active now, or "0|reason". A key with fewer units, or a change '
     "to or from Power Unit, waits for the next restart; when gmheap cannot hold a larger table "
     "the key is activated but the table keeps its size (see the console log). From the shell "
     "prompt of the operating system: "
     "cacheshell -U %SYS 'Write ##Class(%SYSTEM.License).Upgrade()'.",
-    "()")
+    "()",
+)
 def upgrade(ctx: Any) -> Any:
     result = instance_of(ctx).upgrade()
     return 1 if result == "1" else result

@@ -43,8 +43,10 @@ def _holder(ctx: Any, session: Any) -> tuple[str, str]:
     """(license ID, holder) of a take: the CSP session's when one is given, else the process's."""
     session = deref(session)
     if isinstance(session, ObjectInstance) and "SessionId" in session.props:
-        return (to_str(session.props.get("LicenseId", "")),
-                session_holder(to_str(session.props["SessionId"])))
+        return (
+            to_str(session.props.get("LicenseId", "")),
+            session_holder(to_str(session.props["SessionId"])),
+        )
     process = ctx.host.process
     return process.license_id or str(process.pid), process_holder(process.pid)
 
@@ -56,13 +58,16 @@ def _pool(ctx: Any, app: Any, keyword: Any) -> Any:
         raise _invalid_argument() from None
 
 
-@LICENSE.classmethod("LoadAppLicenseFile", "Load section [AppName] of an .ini file as an "
-                     "application license.",
-                     "Returns 0 on success; 1 no file, no section, or an empty or malformed "
-                     "section; 2 section too large; 4 cannot allocate; 5 keyword or value too "
-                     "long; 6 application name too long. A failed load changes nothing; loading "
-                     "an application again replaces its values, keeping units in use under the "
-                     "keywords that remain.", "(FileName, AppName)")
+@LICENSE.classmethod(
+    "LoadAppLicenseFile",
+    "Load section [AppName] of an .ini file as an application license.",
+    "Returns 0 on success; 1 no file, no section, or an empty or malformed "
+    "section; 2 section too large; 4 cannot allocate; 5 keyword or value too "
+    "long; 6 application name too long. A failed load changes nothing; loading "
+    "an application again replaces its values, keeping units in use under the "
+    "keywords that remain.",
+    "(FileName, AppName)",
+)
 def load_app_license_file(ctx: Any, file_name: Any, app_name: Any) -> int:
     try:
         app = read_app_license(to_str(deref(file_name)), to_str(deref(app_name)))
@@ -71,14 +76,18 @@ def load_app_license_file(ctx: Any, file_name: Any, app_name: Any) -> int:
     return 0 if apps(ctx).load(app) else 4
 
 
-@LICENSE.classmethod("TakeApplicationLicense", "Take one unit of an application feature for "
-                     "this process's (or a CSP session's) license user ID.",
-                     "Count (by reference) becomes the times this user now holds the feature. "
-                     "Returns a %Status: ERROR #5915 when the pool is exhausted or the value is "
-                     "not a number, INVALID ARGUMENT when the application is not loaded.",
-                     "(AppName, FeatureKeyword, &Count, session)")
-def take_application_license(ctx: Any, app: Any, feature: Any = DEFAULT_FEATURE,
-                             count: Any = None, session: Any = None) -> Any:
+@LICENSE.classmethod(
+    "TakeApplicationLicense",
+    "Take one unit of an application feature for "
+    "this process's (or a CSP session's) license user ID.",
+    "Count (by reference) becomes the times this user now holds the feature. "
+    "Returns a %Status: ERROR #5915 when the pool is exhausted or the value is "
+    "not a number, INVALID ARGUMENT when the application is not loaded.",
+    "(AppName, FeatureKeyword, &Count, session)",
+)
+def take_application_license(
+    ctx: Any, app: Any, feature: Any = DEFAULT_FEATURE, count: Any = None, session: Any = None
+) -> Any:
     license_id, holder = _holder(ctx, session)
     registry = apps(ctx)
     name, keyword = to_str(deref(app)), to_str(deref(feature)) or DEFAULT_FEATURE
@@ -90,17 +99,22 @@ def take_application_license(ctx: Any, app: Any, feature: Any = DEFAULT_FEATURE,
     return status.OK if taken else status.error(CANNOT_ALLOCATE)
 
 
-@LICENSE.classmethod("ReturnApplicationLicense", "Return one unit of an application feature "
-                     "taken by this process (or CSP session).",
-                     "Released (by reference) is 1 when a unit was returned, 0 when none was "
-                     "held. Returns a %Status; INVALID ARGUMENT when the application is not "
-                     "loaded.", "(AppName, FeatureKeyword, &Released, session)")
-def return_application_license(ctx: Any, app: Any, feature: Any = DEFAULT_FEATURE,
-                               released: Any = None, session: Any = None) -> Any:
+@LICENSE.classmethod(
+    "ReturnApplicationLicense",
+    "Return one unit of an application feature taken by this process (or CSP session).",
+    "Released (by reference) is 1 when a unit was returned, 0 when none was "
+    "held. Returns a %Status; INVALID ARGUMENT when the application is not "
+    "loaded.",
+    "(AppName, FeatureKeyword, &Released, session)",
+)
+def return_application_license(
+    ctx: Any, app: Any, feature: Any = DEFAULT_FEATURE, released: Any = None, session: Any = None
+) -> Any:
     license_id, holder = _holder(ctx, session)
     try:
-        done = apps(ctx).give_back(to_str(deref(app)),
-                                   to_str(deref(feature)) or DEFAULT_FEATURE, license_id, holder)
+        done = apps(ctx).give_back(
+            to_str(deref(app)), to_str(deref(feature)) or DEFAULT_FEATURE, license_id, holder
+        )
     except NotLoaded:
         return _invalid_status()
     if isinstance(released, Ref):
@@ -108,9 +122,12 @@ def return_application_license(ctx: Any, app: Any, feature: Any = DEFAULT_FEATUR
     return status.OK
 
 
-@LICENSE.classmethod("GetAppLicense", "The keywords of an application license, $c(0) after each.",
-                     "With GetValues true each piece is keyword=value, and an empty piece ends "
-                     "the list.", "(AppName, GetValues)")
+@LICENSE.classmethod(
+    "GetAppLicense",
+    "The keywords of an application license, $c(0) after each.",
+    "With GetValues true each piece is keyword=value, and an empty piece ends the list.",
+    "(AppName, GetValues)",
+)
 def get_app_license(ctx: Any, app: Any, get_values: Any = 0) -> str:
     try:
         pools = apps(ctx).pools(to_str(deref(app)))
@@ -121,8 +138,11 @@ def get_app_license(ctx: Any, app: Any, get_values: Any = 0) -> str:
     return "".join(f"{p.keyword}\x00" for p in pools)
 
 
-@LICENSE.classmethod("GetAppLicenseValue", "The value of an application license keyword "
-                     "(\"\" when absent).", signature="(AppName, FeatureKeyword)")
+@LICENSE.classmethod(
+    "GetAppLicenseValue",
+    'The value of an application license keyword ("" when absent).',
+    signature="(AppName, FeatureKeyword)",
+)
 def get_app_license_value(ctx: Any, app: Any, keyword: Any) -> str:
     pool = _pool(ctx, app, keyword)
     return "" if pool is None else pool.value
@@ -133,29 +153,36 @@ def _count(ctx: Any, app: Any, keyword: Any, read: Any) -> Any:
     return "" if pool is None or not pool.numeric else read(pool)
 
 
-@LICENSE.classmethod("GetAppLicenseUsed", "Units of a numeric feature in use.",
-                     signature="(AppName, FeatureKeyword)")
+@LICENSE.classmethod(
+    "GetAppLicenseUsed", "Units of a numeric feature in use.", signature="(AppName, FeatureKeyword)"
+)
 def get_app_license_used(ctx: Any, app: Any, keyword: Any) -> Any:
     return _count(ctx, app, keyword, lambda p: p.used)
 
 
-@LICENSE.classmethod("GetAppLicenseFree", "Units of a numeric feature free.",
-                     signature="(AppName, FeatureKeyword)")
+@LICENSE.classmethod(
+    "GetAppLicenseFree", "Units of a numeric feature free.", signature="(AppName, FeatureKeyword)"
+)
 def get_app_license_free(ctx: Any, app: Any, keyword: Any) -> Any:
     return _count(ctx, app, keyword, lambda p: p.free)
 
 
-@LICENSE.classmethod("GetAppLicenseMin", "The fewest units of a numeric feature ever free.",
-                     signature="(AppName, FeatureKeyword)")
+@LICENSE.classmethod(
+    "GetAppLicenseMin",
+    "The fewest units of a numeric feature ever free.",
+    signature="(AppName, FeatureKeyword)",
+)
 def get_app_license_min(ctx: Any, app: Any, keyword: Any) -> Any:
     return _count(ctx, app, keyword, lambda p: p.free if p.min_free is None else p.min_free)
 
 
-@LICENSE.classmethod("CheckAppLicenseUsed", "Recount a feature's use from the units held and fix "
-                     "the internal count.",
-                     "Returns \"CountedUsage,InternalUsageCountBeforeAdjustment,"
-                     "AppLicensesRecovered\"; \"\" when the keyword is absent or not numeric.",
-                     "(AppName, FeatureKeyword)")
+@LICENSE.classmethod(
+    "CheckAppLicenseUsed",
+    "Recount a feature's use from the units held and fix the internal count.",
+    'Returns "CountedUsage,InternalUsageCountBeforeAdjustment,'
+    'AppLicensesRecovered"; "" when the keyword is absent or not numeric.',
+    "(AppName, FeatureKeyword)",
+)
 def check_app_license_used(ctx: Any, app: Any, keyword: Any) -> str:
     pool = _pool(ctx, app, keyword)
     if pool is None or not pool.numeric:
@@ -164,8 +191,11 @@ def check_app_license_used(ctx: Any, app: Any, keyword: Any) -> str:
     return f"{counted},{before},{recovered}"
 
 
-@LICENSE.classmethod("IsAppLicensed", "1 if the application (and the feature, if given) is "
-                     "licensed.", signature="(AppName, FeatureKeyword)")
+@LICENSE.classmethod(
+    "IsAppLicensed",
+    "1 if the application (and the feature, if given) is licensed.",
+    signature="(AppName, FeatureKeyword)",
+)
 def is_app_licensed(ctx: Any, app: Any, keyword: Any = "") -> int:
     registry = apps(ctx)
     name = to_str(deref(app))
@@ -175,9 +205,13 @@ def is_app_licensed(ctx: Any, app: Any, keyword: Any = "") -> int:
     return 1 if not word or registry.pool(name, word) is not None else 0
 
 
-@LICENSE.classmethod("GetAppNames", "The loaded application names as a $LIST.",
-                     "AppTypes holds letters: I InterSystems applications (ISC.*), P protected "
-                     "sections of the key, U unprotected ones loaded from files.", "(AppTypes)")
+@LICENSE.classmethod(
+    "GetAppNames",
+    "The loaded application names as a $LIST.",
+    "AppTypes holds letters: I InterSystems applications (ISC.*), P protected "
+    "sections of the key, U unprotected ones loaded from files.",
+    "(AppTypes)",
+)
 def get_app_names(ctx: Any, kinds: Any = "IPU") -> str:
     wanted = to_str(deref(kinds)).upper() or "IPU"
     registry = apps(ctx)
@@ -192,13 +226,16 @@ def get_app_names(ctx: Any, kinds: Any = "IPU") -> str:
     return lists.listbuild(*sorted(set(names))) if names else ""
 
 
-@LICENSE.query("ApplicationUserList", ("UserId", "Type", "Connects", "MaxCon", "CSPCon", "LU",
-                                       "Active", "Grace", "AppLicenses"),
-               "License users holding units of an application, with what they hold.",
-               "With ShowCounts true AppLicenses lists keyword=times taken, else keywords.",
-               "(AppName=\"ISC.TrakCare\", ShowCounts=0)")
-def application_user_list(ctx: Any, app: Any = "ISC.TrakCare",
-                          show_counts: Any = 0) -> Iterator[tuple]:
+@LICENSE.query(
+    "ApplicationUserList",
+    ("UserId", "Type", "Connects", "MaxCon", "CSPCon", "LU", "Active", "Grace", "AppLicenses"),
+    "License users holding units of an application, with what they hold.",
+    "With ShowCounts true AppLicenses lists keyword=times taken, else keywords.",
+    '(AppName="ISC.TrakCare", ShowCounts=0)',
+)
+def application_user_list(
+    ctx: Any, app: Any = "ISC.TrakCare", show_counts: Any = 0
+) -> Iterator[tuple]:
     instance = ctx.host.instance
     taken = apps(ctx).taken_by(to_str(deref(app)))
     now = instance.clock.now()
@@ -208,6 +245,14 @@ def application_user_list(ctx: Any, app: Any = "ISC.TrakCare",
         if entry is None:
             yield (license_id, "", 0, MAX_CONNECTIONS, 0, 0, 0, 0, lists.listbuild(*pieces))
             continue
-        yield (license_id, entry.kind, entry.connections, MAX_CONNECTIONS, entry.csp,
-               entry.units, int(now - entry.since), grace_remaining(entry, now),
-               lists.listbuild(*pieces))
+        yield (
+            license_id,
+            entry.kind,
+            entry.connections,
+            MAX_CONNECTIONS,
+            entry.csp,
+            entry.units,
+            int(now - entry.since),
+            grace_remaining(entry, now),
+            lists.listbuild(*pieces),
+        )

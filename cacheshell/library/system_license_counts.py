@@ -20,42 +20,54 @@ def _counts(ctx: Any) -> Counts:
 
 # -- license units --------------------------------------------------------------------------
 @LICENSE.classmethod(
-    "LUAvailable", "Return the license units this instance can still grant.",
+    "LUAvailable",
+    "Return the license units this instance can still grant.",
     "The units it may take (the key's, or the SetUserLimit cap) less those consumed now.",
-    "()")
+    "()",
+)
 def lu_available(ctx: Any) -> int:
     return _counts(ctx).available
 
 
 @LICENSE.classmethod(
-    "LUConsumed", "Return the license units this instance has consumed now.",
-    "One per license ID, or one per connection for an ID past MaxConnections().", "()")
+    "LUConsumed",
+    "Return the license units this instance has consumed now.",
+    "One per license ID, or one per connection for an ID past MaxConnections().",
+    "()",
+)
 def lu_consumed(ctx: Any) -> int:
     return _counts(ctx).consumed
 
 
 @LICENSE.classmethod(
-    "LUMinAvailable", "Return the fewest license units that were available since the start.",
-    signature="()")
+    "LUMinAvailable",
+    "Return the fewest license units that were available since the start.",
+    signature="()",
+)
 def lu_min_available(ctx: Any) -> int:
     return _counts(ctx).min_available
 
 
 @LICENSE.classmethod(
-    "LUMaxConsumed", "Return the most license units consumed at once since the start.",
-    "Counted since the instance started, or since LUMaxConsumedReset().", "()")
+    "LUMaxConsumed",
+    "Return the most license units consumed at once since the start.",
+    "Counted since the instance started, or since LUMaxConsumedReset().",
+    "()",
+)
 def lu_max_consumed(ctx: Any) -> int:
     return _counts(ctx).max_consumed
 
 
 @LICENSE.classmethod(
-    "LUMaxConsumedReset", "Bring one or all of the peak counters down to their current values.",
-    "With no argument: the license unit and connection peaks. \"Users\": LUMaxConsumed (and the "
-    "maximum of active users ShowCounts shows); \"Connections\": InstanceConnectionsMax; "
-    "\"CSPUsers\": MaxCSPUsers; \"Processes\": ProcMaxConsumed; \"CSPGrace\": MaxCSPGrace; "
-    "\"*\": every one of them. Any other argument is <ILLEGAL VALUE>.\nReturns the value the "
-    "reset counter had; LUMaxConsumed's for no argument and \"*\".",
-    "(Argument)")
+    "LUMaxConsumedReset",
+    "Bring one or all of the peak counters down to their current values.",
+    'With no argument: the license unit and connection peaks. "Users": LUMaxConsumed (and the '
+    'maximum of active users ShowCounts shows); "Connections": InstanceConnectionsMax; '
+    '"CSPUsers": MaxCSPUsers; "Processes": ProcMaxConsumed; "CSPGrace": MaxCSPGrace; '
+    '"*": every one of them. Any other argument is <ILLEGAL VALUE>.\nReturns the value the '
+    'reset counter had; LUMaxConsumed\'s for no argument and "*".',
+    "(Argument)",
+)
 def lu_max_consumed_reset(ctx: Any, what: Any = "") -> int:
     choice = to_str(deref(what)).upper()
     if choice == "":
@@ -72,15 +84,18 @@ def lu_max_consumed_reset(ctx: Any, what: Any = "") -> int:
 
 # -- connections, CSP and processes ---------------------------------------------------------
 @LICENSE.classmethod(
-    "InstanceConnections", "Return the processes connected to this instance now.",
-    signature="()")
+    "InstanceConnections", "Return the processes connected to this instance now.", signature="()"
+)
 def instance_connections(ctx: Any) -> int:
     return _counts(ctx).connections
 
 
 @LICENSE.classmethod(
-    "InstanceConnectionsMax", "Return the most processes connected at once since the start.",
-    "Counted since the instance started, or since LUMaxConsumedReset(\"Connections\").", "()")
+    "InstanceConnectionsMax",
+    "Return the most processes connected at once since the start.",
+    'Counted since the instance started, or since LUMaxConsumedReset("Connections").',
+    "()",
+)
 def instance_connections_max(ctx: Any) -> int:
     return _counts(ctx).max_connections
 
@@ -91,63 +106,81 @@ def csp_users(ctx: Any) -> int:
 
 
 @LICENSE.classmethod(
-    "MaxCSPUsers", "Return the most CSP sessions active at once since the start.",
-    signature="()")
+    "MaxCSPUsers", "Return the most CSP sessions active at once since the start.", signature="()"
+)
 def max_csp_users(ctx: Any) -> int:
     return _counts(ctx).max_csp_users
 
 
 @LICENSE.classmethod(
-    "CSPGrace", "Return the CSP sessions whose unit is held in the grace period now.",
+    "CSPGrace",
+    "Return the CSP sessions whose unit is held in the grace period now.",
     "A CSP session that ends after a single page keeps its license unit for up to 10 minutes, "
-    "in case the user comes back.", "()")
+    "in case the user comes back.",
+    "()",
+)
 def csp_grace(ctx: Any) -> int:
     return _counts(ctx).grace
 
 
 @LICENSE.classmethod(
-    "MaxCSPGrace", "Return the most CSP sessions in the grace period at once since the start.",
-    signature="()")
+    "MaxCSPGrace",
+    "Return the most CSP sessions in the grace period at once since the start.",
+    signature="()",
+)
 def max_csp_grace(ctx: Any) -> int:
     return _counts(ctx).max_grace
 
 
 @LICENSE.classmethod(
-    "ProcConsumed", "Return the user processes running now.",
+    "ProcConsumed",
+    "Return the user processes running now.",
     "Processes that hold a license or wait for one (deferred login); system processes are not "
-    "counted.", "()")
+    "counted.",
+    "()",
+)
 def proc_consumed(ctx: Any) -> int:
     return _counts(ctx).processes
 
 
 @LICENSE.classmethod(
-    "ProcMaxConsumed", "Return the most user processes running at once since the start.",
-    signature="()")
+    "ProcMaxConsumed",
+    "Return the most user processes running at once since the start.",
+    signature="()",
+)
 def proc_max_consumed(ctx: Any) -> int:
     return _counts(ctx).max_processes
 
 
 # -- login durations ------------------------------------------------------------------------
 @LICENSE.classmethod(
-    "ReadDurationValues", "Return the upper bounds, in seconds, of the login-duration buckets.",
+    "ReadDurationValues",
+    "Return the upper bounds, in seconds, of the login-duration buckets.",
     "A $LIST of five bounds; a sixth bucket holds every login longer than the last bound.",
-    "()")
+    "()",
+)
 def read_duration_values(ctx: Any) -> str:
     return listbuild(*table.DURATION_BOUNDS)
 
 
 @LICENSE.classmethod(
-    "ReadDurationCounts", "Return how many logins ended in each login-duration bucket.",
+    "ReadDurationCounts",
+    "Return how many logins ended in each login-duration bucket.",
     "A $LIST of six counts, in the order of ReadDurationValues() followed by the unbounded "
-    "bucket. A login is counted when its process ends.", "()")
+    "bucket. A login is counted when its process ends.",
+    "()",
+)
 def read_duration_counts(ctx: Any) -> str:
     return listbuild(*usage.duration_counts(instance_of(ctx)))
 
 
 @LICENSE.classmethod(
-    "ClearDurationCounts", "Empty the login-duration histogram.",
+    "ClearDurationCounts",
+    "Empty the login-duration histogram.",
     "Needs the %Manager role, else <PROTECT>.\nReturns the counts it held, as "
-    "ReadDurationCounts() gave them.", "()")
+    "ReadDurationCounts() gave them.",
+    "()",
+)
 def clear_duration_counts(ctx: Any) -> str:
     require_role(ctx, "%Manager")
     return listbuild(*usage.clear_durations(instance_of(ctx)))

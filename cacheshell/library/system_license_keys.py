@@ -26,9 +26,12 @@ def _read(ctx: Any, get: Callable[[LicenseKey], Any], absent: Any) -> Any:
 
 
 @LICENSE.classmethod(
-    "KeyCustomerName", "Return the CustomerName of the active key.",
-    "With no valid active key, the reason instead: \"License missing or unreadable\", or why the "
-    "key in mgr/ was refused.", "()")
+    "KeyCustomerName",
+    "Return the CustomerName of the active key.",
+    'With no valid active key, the reason instead: "License missing or unreadable", or why the '
+    "key in mgr/ was refused.",
+    "()",
+)
 def key_customer_name(ctx: Any) -> str:
     inst = instance_of(ctx)
     key = inst.active_key()
@@ -38,121 +41,155 @@ def key_customer_name(ctx: Any) -> str:
 
 
 @LICENSE.classmethod(
-    "KeyLicenseCapacity", "Return the LicenseCapacity text of the active key.",
-    "The description of what the key authorizes, as written in cache.key.", "()")
+    "KeyLicenseCapacity",
+    "Return the LicenseCapacity text of the active key.",
+    "The description of what the key authorizes, as written in cache.key.",
+    "()",
+)
 def key_license_capacity(ctx: Any) -> str:
     return _read(ctx, lambda k: k.file.license_capacity, "")
 
 
-@LICENSE.classmethod(
-    "KeyOrderNumber", "Return the OrderNumber of the active key.", signature="()")
+@LICENSE.classmethod("KeyOrderNumber", "Return the OrderNumber of the active key.", signature="()")
 def key_order_number(ctx: Any) -> int:
     return _read(ctx, lambda k: int(k.file.order_number), 0)
 
 
 @LICENSE.classmethod(
-    "KeyExpirationDate", "Return the expiration date of the active key as a $HOROLOG day.",
-    "Show it with $ZDATE: Write $ZDATE($SYSTEM.License.KeyExpirationDate()).", "()")
+    "KeyExpirationDate",
+    "Return the expiration date of the active key as a $HOROLOG day.",
+    "Show it with $ZDATE: Write $ZDATE($SYSTEM.License.KeyExpirationDate()).",
+    "()",
+)
 def key_expiration_date(ctx: Any) -> int:
     return _read(ctx, lambda k: date_to_h(k.expiration), 0)
 
 
 @LICENSE.classmethod(
-    "KeyAuthorizationKey", "Return the AuthorizationKey of the active key.",
-    "The capacity digits followed by the issuer's signature.", "()")
+    "KeyAuthorizationKey",
+    "Return the AuthorizationKey of the active key.",
+    "The capacity digits followed by the issuer's signature.",
+    "()",
+)
 def key_authorization_key(ctx: Any) -> str:
     return _read(ctx, lambda k: k.file.authorization_key, "")
 
 
 @LICENSE.classmethod(
-    "KeyMachineID", "Return the MachineID of the active key (usually empty).", signature="()")
+    "KeyMachineID", "Return the MachineID of the active key (usually empty).", signature="()"
+)
 def key_machine_id(ctx: Any) -> str:
     return _read(ctx, lambda k: k.file.machine_id, "")
 
 
 @LICENSE.classmethod(
-    "KeyFileType", "Return the FileType of the active key's [ConfigFile] section.",
-    "KeyFileType() gives \"License 2013.1\"; KeyFileType(1) gives the whole line, "
-    "\"FileType=License 2013.1\".", "(IncludeKeyword)")
+    "KeyFileType",
+    "Return the FileType of the active key's [ConfigFile] section.",
+    'KeyFileType() gives "License 2013.1"; KeyFileType(1) gives the whole line, '
+    '"FileType=License 2013.1".',
+    "(IncludeKeyword)",
+)
 def key_file_type(ctx: Any, include_keyword: Any = 0) -> str:
     prefix = f"{FILE_TYPE_FIELD}=" if arg_int(include_keyword) else ""
     return _read(ctx, lambda k: prefix + k.file.file_type, "")
 
 
 @LICENSE.classmethod(
-    "KeyVersion", "Return the version part of the active key's FileType, such as 2013.1.",
-    signature="()")
+    "KeyVersion",
+    "Return the version part of the active key's FileType, such as 2013.1.",
+    signature="()",
+)
 def key_version(ctx: Any) -> str:
     return _read(ctx, lambda k: k.version, "")
 
 
 @LICENSE.classmethod(
-    "KeyProduct", "Return the product the active key licenses, such as Enterprise.",
-    signature="()")
+    "KeyProduct", "Return the product the active key licenses, such as Enterprise.", signature="()"
+)
 def key_product(ctx: Any) -> str:
     return _read(ctx, lambda k: k.product, "")
 
 
 @LICENSE.classmethod(
-    "KeyLicenseType", "Return the license type of the active key, such as Concurrent User.",
-    "One of Concurrent User, Named User, Power Unit, Real Time.", "()")
+    "KeyLicenseType",
+    "Return the license type of the active key, such as Concurrent User.",
+    "One of Concurrent User, Named User, Power Unit, Real Time.",
+    "()",
+)
 def key_license_type(ctx: Any) -> str:
     return _read(ctx, lambda k: k.license_type, "")
 
 
 @LICENSE.classmethod(
-    "KeyServer", "Return the server type of the active key: Single or Multi.",
+    "KeyServer",
+    "Return the server type of the active key: Single or Multi.",
     "Only a Multi (multiserver) key may be shared by instances through a license server.",
-    "()")
+    "()",
+)
 def key_server(ctx: Any) -> str:
     return _read(ctx, lambda k: k.server, "")
 
 
 @LICENSE.classmethod(
-    "KeyPlatform", "Return the platform the active key is licensed for.", signature="()")
+    "KeyPlatform", "Return the platform the active key is licensed for.", signature="()"
+)
 def key_platform(ctx: Any) -> str:
     return _read(ctx, lambda k: PLATFORMS.get(k.platform_code, k.platform_code), "")
 
 
 @LICENSE.classmethod(
-    "KeyLicenseUnits", "Return the license units the active key authorizes.", signature="()")
+    "KeyLicenseUnits", "Return the license units the active key authorizes.", signature="()"
+)
 def key_license_units(ctx: Any) -> int:
     return _read(ctx, lambda k: k.units, 0)
 
 
 @LICENSE.classmethod(
-    "KeyEnforcedUnits", "Return the license units the active key enforces.",
-    "Usually the same as KeyLicenseUnits().", "()")
+    "KeyEnforcedUnits",
+    "Return the license units the active key enforces.",
+    "Usually the same as KeyLicenseUnits().",
+    "()",
+)
 def key_enforced_units(ctx: Any) -> int:
     return _read(ctx, lambda k: k.enforced_units, 0)
 
 
 @LICENSE.classmethod(
-    "KeyCoresLicensed", "Return the processor cores the active key authorizes (0: no limit).",
-    "The instance refuses a key whose core count is below the machine's.", "()")
+    "KeyCoresLicensed",
+    "Return the processor cores the active key authorizes (0: no limit).",
+    "The instance refuses a key whose core count is below the machine's.",
+    "()",
+)
 def key_cores_licensed(ctx: Any) -> int:
     return _read(ctx, lambda k: k.cores, 0)
 
 
 @LICENSE.classmethod(
-    "KeyCoresEnforced", "Return the processor cores the active key enforces (0: no limit).",
-    signature="()")
+    "KeyCoresEnforced",
+    "Return the processor cores the active key enforces (0: no limit).",
+    signature="()",
+)
 def key_cores_enforced(ctx: Any) -> int:
     return _read(ctx, lambda k: k.cores_enforced, 0)
 
 
 @LICENSE.classmethod(
-    "KeyFeatures", "Return the feature digits of the active key's AuthorizationKey.",
-    "Eight hexadecimal digits; bit n set means extended feature n is authorized (see "
-    "GetFeature).", "()")
+    "KeyFeatures",
+    "Return the feature digits of the active key's AuthorizationKey.",
+    "Eight hexadecimal digits; bit n set means extended feature n is authorized (see GetFeature).",
+    "()",
+)
 def key_features(ctx: Any) -> str:
     start = BODY_LENGTH - _FEATURE_DIGITS
     return _read(ctx, lambda k: k.file.authorization_key[start:BODY_LENGTH], "")
 
 
 @LICENSE.classmethod(
-    "GetFeature", "Return 1 if the active key authorizes extended feature n, else 0.",
-    "n: " + ", ".join(f"{n} {name}" for n, name in enumerate(FEATURES)) + ".", "(n)")
+    "GetFeature",
+    "Return 1 if the active key authorizes extended feature n, else 0.",
+    "n: " + ", ".join(f"{n} {name}" for n, name in enumerate(FEATURES)) + ".",
+    "(n)",
+)
 def get_feature(ctx: Any, n: Any = 0) -> int:
     bit = arg_int(n)
     if not 0 <= bit < 32:

@@ -20,9 +20,12 @@ ALL_FILE, IN_USE_FILE, PID_FILE = "all.dmp", "inuse.dmp", "piduse.dmp"
 
 
 @LICENSE.classmethod(
-    "CKEY", "Display the active key and how many license units are available.",
+    "CKEY",
+    "Display the active key and how many license units are available.",
     "Shows the [License] fields of the active key, then the units available now, the fewest "
-    "available since the start, and the most that can be. The same report as ^CKEY.", "()")
+    "available since the start, and the most that can be. The same report as ^CKEY.",
+    "()",
+)
 def ckey(ctx: Any) -> str:
     inst = instance_of(ctx)
     text = reports.ckey(inst.key_path, usage.key_fields(inst), usage.snapshot(inst))
@@ -31,8 +34,11 @@ def ckey(ctx: Any) -> str:
 
 
 @LICENSE.classmethod(
-    "Decode", "Display what the active key's AuthorizationKey authorizes.",
-    "Product, license type, server type, platform, units, cores and extended features.", "()")
+    "Decode",
+    "Display what the active key's AuthorizationKey authorizes.",
+    "Product, license type, server type, platform, units, cores and extended features.",
+    "()",
+)
 def decode(ctx: Any) -> str:
     inst = instance_of(ctx)
     key = inst.active_key()
@@ -45,9 +51,12 @@ def decode(ctx: Any) -> str:
 
 
 @LICENSE.classmethod(
-    "DecodeAuth", "Display what a given AuthorizationKey authorizes.",
+    "DecodeAuth",
+    "Display what a given AuthorizationKey authorizes.",
     "Accepts a whole signed AuthorizationKey or its first 46 digits; the signature is not "
-    "checked here (IsValidKey does that for a key file).", "(key)")
+    "checked here (IsValidKey does that for a key file).",
+    "(key)",
+)
 def decode_auth(ctx: Any, key: Any = "") -> str:
     text = to_str(deref(key)).strip()
     try:
@@ -61,15 +70,22 @@ def decode_auth(ctx: Any, key: Any = "") -> str:
 
 
 @LICENSE.classmethod(
-    "ShowCounts", "Display the license counters of this instance.",
+    "ShowCounts",
+    "Display the license counters of this instance.",
     "Units authorized, available now and at the lowest; active users now and at the most "
     "(distinct license IDs, so fewer than the units consumed when an ID passed MaxConnections); "
-    "CSP users and CSP sessions in the grace period, now and at the most.", "()")
+    "CSP users and CSP sessions in the grace period, now and at the most.",
+    "()",
+)
 def show_counts(ctx: Any) -> str:
     rows = usage.counts_rows(instance_of(ctx))
     # Text at a terminal; a table where the front end shows rich output (a notebook).
-    ctx.host.show_table("License counts", ["Count", "Counter"],
-                        [(value, label) for label, value in rows], reports.show_counts(rows))
+    ctx.host.show_table(
+        "License counts",
+        ["Count", "Counter"],
+        [(value, label) for label, value in rows],
+        reports.show_counts(rows),
+    )
     return ""
 
 
@@ -87,15 +103,18 @@ def _write_dump(name: Any, default: str, text: str) -> str:
 
 _DUMP_COLUMNS = (
     "Each line: the slot number, the license ID, its connections, its CSP sessions, and the "
-    "seconds since it took its unit.")
+    "seconds since it took its unit."
+)
 
 
 @LICENSE.classmethod(
-    "DumpLocalAll", "Write every slot of the local license table to a file (all.dmp).",
+    "DumpLocalAll",
+    "Write every slot of the local license table to a file (all.dmp).",
     "The file goes to the current directory unless the name has a path. A header gives the "
     "capacity, the units in use and those remaining; then one line per license ID in use and "
-    "one \"free\" line per unit still available. " + _DUMP_COLUMNS + "\nReturns the file name.",
-    "(filename)")
+    'one "free" line per unit still available. ' + _DUMP_COLUMNS + "\nReturns the file name.",
+    "(filename)",
+)
 def dump_local_all(ctx: Any, filename: Any = "") -> str:
     inst = instance_of(ctx)
     text = reports.dump_all(usage.snapshot(inst), usage.user_rows(inst, include_free=True))
@@ -103,9 +122,11 @@ def dump_local_all(ctx: Any, filename: Any = "") -> str:
 
 
 @LICENSE.classmethod(
-    "DumpLocalInUse", "Write the slots of the local license table in use to a file (inuse.dmp).",
+    "DumpLocalInUse",
+    "Write the slots of the local license table in use to a file (inuse.dmp).",
     "As DumpLocalAll, without the free slots. " + _DUMP_COLUMNS + "\nReturns the file name.",
-    "(filename)")
+    "(filename)",
+)
 def dump_local_in_use(ctx: Any, filename: Any = "") -> str:
     inst = instance_of(ctx)
     text = reports.dump_in_use(usage.snapshot(inst), usage.user_rows(inst))
@@ -113,12 +134,14 @@ def dump_local_in_use(ctx: Any, filename: Any = "") -> str:
 
 
 @LICENSE.classmethod(
-    "DumpLocalPID", "Write license use by process to a file (piduse.dmp).",
+    "DumpLocalPID",
+    "Write license use by process to a file (piduse.dmp).",
     "One tab-separated line per process: PID, process type (User, Pending, Diagnostic ...), "
     "license ID, login type, then the connections, peak connections, CSP sessions and units "
     "of its license ID, the seconds it has held the ID and any grace seconds left. Processes "
     "sharing an ID repeat its numbers, so the columns do not add up.\nReturns the file name.",
-    "(filename)")
+    "(filename)",
+)
 def dump_local_pid(ctx: Any, filename: Any = "") -> str:
     text = reports.dump_pid(usage.process_rows(instance_of(ctx)))
     return _write_dump(filename, PID_FILE, text)

@@ -41,10 +41,13 @@ def _status_line(ctx: Any, inst: Instance) -> bool:
 
 
 @LICENSE.classmethod(
-    "ShowServer", "Display the active license server's address and port.",
+    "ShowServer",
+    "Display the active license server's address and port.",
     "The active server is the first of the configured license servers, in configured order, "
     "that answers; the instance's license monitor keeps it up to date. Without one it says "
-    "\"Not connected to License Server\"." + _N_A, "()")
+    '"Not connected to License Server".' + _N_A,
+    "()",
+)
 def show_server(ctx: Any) -> str:
     inst = instance_of(ctx)
     if _status_line(ctx, inst):
@@ -56,9 +59,12 @@ def show_server(ctx: Any) -> str:
 
 
 @LICENSE.classmethod(
-    "ActiveServerCount", "Return how many license servers are active for this instance (0 or 1).",
+    "ActiveServerCount",
+    "Return how many license servers are active for this instance (0 or 1).",
     "1 while the instance is connected to a license server, 0 when none answers or the key is "
-    "a Single-server key.", "()")
+    "a Single-server key.",
+    "()",
+)
 def active_server_count(ctx: Any) -> int:
     return 0 if monitor.server_status(instance_of(ctx)) else 1
 
@@ -66,11 +72,15 @@ def active_server_count(ctx: Any) -> int:
 def _local(inst: Instance) -> dict[str, int]:
     store = inst.store
     db = store.db
-    return {"current": int(store.get("consumed", 0)), "maximum": int(store.get("max_consumed", 0)),
-            "authorized": int(store.get("capacity", 0)),
-            "connections": user_processes(db),
-            "max_connections": int(store.get("max_processes", 0)),
-            "users": active_users(db), "max_users": int(store.get("max_users", 0))}
+    return {
+        "current": int(store.get("consumed", 0)),
+        "maximum": int(store.get("max_consumed", 0)),
+        "authorized": int(store.get("capacity", 0)),
+        "connections": user_processes(db),
+        "max_connections": int(store.get("max_processes", 0)),
+        "users": active_users(db),
+        "max_users": int(store.get("max_users", 0)),
+    }
 
 
 def _distributed(inst: Instance) -> dict[str, Any] | None:
@@ -82,21 +92,27 @@ def _distributed(inst: Instance) -> dict[str, Any] | None:
         summary = client.summary((server.address, server.port))
     if summary is None:  # the server did not answer now: what the last update brought back
         store = inst.store
-        return {"current": int(store.get("dist_current", 0)),
-                "maximum": int(store.get("dist_maximum", 0)),
-                "authorized": int(store.get("dist_authorized", 0)),
-                "enforced": int(store.get("dist_authorized", 0)),
-                "connections": 0, "max_connections": 0}
+        return {
+            "current": int(store.get("dist_current", 0)),
+            "maximum": int(store.get("dist_maximum", 0)),
+            "authorized": int(store.get("dist_authorized", 0)),
+            "enforced": int(store.get("dist_authorized", 0)),
+            "connections": 0,
+            "max_connections": 0,
+        }
     return summary
 
 
 @LICENSE.classmethod(
-    "ShowSummary", "Display the license server's summary of the active key, and local use.",
-    "\"Distributed license use\" is the license server's view of every instance sharing the "
+    "ShowSummary",
+    "Display the license server's summary of the active key, and local use.",
+    '"Distributed license use" is the license server\'s view of every instance sharing the '
     "key: units used now, the most used since the server started, the units enforced and "
-    "authorized. \"Local license use\" is this instance: connections and users (license units "
+    'authorized. "Local license use" is this instance: connections and users (license units '
     "consumed) now and at the most. The server is updated periodically, the local part is "
-    "real time, so the two may differ for a moment." + _N_A, "()")
+    "real time, so the two may differ for a moment." + _N_A,
+    "()",
+)
 def show_summary(ctx: Any) -> str:
     inst = instance_of(ctx)
     if _status_line(ctx, inst):
@@ -117,7 +133,8 @@ def show_summary(ctx: Any) -> str:
         f"Current Connections = {local['connections']:>6}  "
         f"Maximum Connections = {local['max_connections']:>6}\n"
         f"Current Users       = {local['current']:>6}  "
-        f"Maximum Users       = {local['maximum']:>6}\n")
+        f"Maximum Users       = {local['maximum']:>6}\n"
+    )
     return ""
 
 
@@ -134,43 +151,58 @@ def _dump(ctx: Any, report: str) -> str:
     if written is None:
         ctx.out.write(f"\n{monitor.NOT_CONNECTED}\n")
         return ""
-    ctx.out.write(f"\n{written.file} written on host {written.host} in directory "
-                  f"{written.directory}\n")
+    ctx.out.write(
+        f"\n{written.file} written on host {written.host} in directory {written.directory}\n"
+    )
     return ""
 
 
-_WHERE = ("The license server writes the file in its own directory on its host; the terminal "
-          "prints the host and directory when done." + _N_A)
+_WHERE = (
+    "The license server writes the file in its own directory on its host; the terminal "
+    "prints the host and directory when done." + _N_A
+)
 
 
 @LICENSE.classmethod(
-    "DumpServer", "Have the license server write this instance's use to dumpserver.txt.",
+    "DumpServer",
+    "Have the license server write this instance's use to dumpserver.txt.",
     "One line per client of this instance (connections, license units, license ID), totals, "
-    "and the units shared with the same client on other instances. " + _WHERE, "()")
+    "and the units shared with the same client on other instances. " + _WHERE,
+    "()",
+)
 def dump_server(ctx: Any) -> str:
     return _dump(ctx, "dumpserver")
 
 
 @LICENSE.classmethod(
-    "DumpServers", "Have the license server write every instance's use to dumpservers.txt.",
-    "As DumpServer for every instance the server knows, with a grand total. " + _WHERE, "()")
+    "DumpServers",
+    "Have the license server write every instance's use to dumpservers.txt.",
+    "As DumpServer for every instance the server knows, with a grand total. " + _WHERE,
+    "()",
+)
 def dump_servers(ctx: Any) -> str:
     return _dump(ctx, "dumpservers")
 
 
 @LICENSE.classmethod(
-    "DumpKey", "Have the license server write its view of the active key to dumpkey.txt.",
+    "DumpKey",
+    "Have the license server write its view of the active key to dumpkey.txt.",
     "The key's fields, the instances using it, the authorized units, the units in use now and "
     "at the most, then one line per client: client, units, connections, server address and "
-    "instance. " + _WHERE, "()")
+    "instance. " + _WHERE,
+    "()",
+)
 def dump_key(ctx: Any) -> str:
     return _dump(ctx, "dumpkey")
 
 
 @LICENSE.classmethod(
-    "DumpKeys", "Have the license server write every key it serves to dumpkeys.txt.",
+    "DumpKeys",
+    "Have the license server write every key it serves to dumpkeys.txt.",
     "As DumpKey for every key the server controls, with the instances and clients using "
-    "each. " + _WHERE, "()")
+    "each. " + _WHERE,
+    "()",
+)
 def dump_keys(ctx: Any) -> str:
     return _dump(ctx, "dumpkeys")
 
@@ -205,10 +237,12 @@ def _rows(ctx: Any, width: int, ask: Any) -> Iterator[tuple]:
 
 
 @LICENSE.query(
-    "Summary", ("LicenseUnitUse", "Local", "Distributed"),
+    "Summary",
+    ("LicenseUnitUse", "Local", "Distributed"),
     "Query returns data displayed by ##class(%SYSTEM.License).ShowSummary()",
     "One row per count: its label, this instance's value and the license server's.\n" + _SERVER,
-    "()")
+    "()",
+)
 def summary(ctx: Any) -> Iterator[tuple]:
     inst = instance_of(ctx)
     status = monitor.server_status(inst)
@@ -221,20 +255,24 @@ def summary(ctx: Any) -> Iterator[tuple]:
         return
     local = _local(inst)
     for label, mine, theirs in (
-            ("Current License Units Used ", local["current"], dist["current"]),
-            ("Maximum License Units Used ", local["maximum"], dist["maximum"]),
-            ("License Units     Enforced ", local["authorized"], dist["enforced"]),
-            ("License Units   Authorized ", local["authorized"], dist["authorized"]),
-            ("Current Connections ", local["connections"], dist["connections"]),
-            ("Maximum Connections ", local["max_connections"], dist["max_connections"])):
+        ("Current License Units Used ", local["current"], dist["current"]),
+        ("Maximum License Units Used ", local["maximum"], dist["maximum"]),
+        ("License Units     Enforced ", local["authorized"], dist["enforced"]),
+        ("License Units   Authorized ", local["authorized"], dist["authorized"]),
+        ("Current Connections ", local["connections"], dist["connections"]),
+        ("Maximum Connections ", local["max_connections"], dist["max_connections"]),
+    ):
         yield (label, str(mine), str(theirs))
 
 
 @LICENSE.query(
-    "ConnectionList", ("UserId", "LicenseUnits", "Connections", "ServerIP", "Instance"),
+    "ConnectionList",
+    ("UserId", "LicenseUnits", "Connections", "ServerIP", "Instance"),
     "This query returns the license server's connections for the active key.",
-    "One row per license ID and instance; LicenseUnits is a number, or \"shr\" when the ID's "
-    "unit is held by its row on another instance.\n" + _SERVER, "()")
+    'One row per license ID and instance; LicenseUnits is a number, or "shr" when the ID\'s '
+    "unit is held by its row on another instance.\n" + _SERVER,
+    "()",
+)
 def connection_list(ctx: Any) -> Iterator[tuple]:
     yield from _rows(ctx, 5, lambda client, where: client.connection_list(where))
 
@@ -245,9 +283,11 @@ def connection_list(ctx: Any) -> Iterator[tuple]:
     "This query returns the license server's connections for the active key, with the "
     "application licenses each holds.",
     "As ConnectionList, with ApplicationUse: the application features the license ID holds on "
-    "that instance, as \"AppName,Feature;AppName,Feature\". Only ISC.* application sections "
+    'that instance, as "AppName,Feature;AppName,Feature". Only ISC.* application sections '
     "are counted by the license server; each instance reports them with its updates, so the "
-    "column may lag by up to one update period.\n" + _SERVER, "()")
+    "column may lag by up to one update period.\n" + _SERVER,
+    "()",
+)
 def connection_app_list(ctx: Any) -> Iterator[tuple]:
     yield from _rows(ctx, 6, lambda client, where: client.connection_app_list(where))
 
@@ -256,35 +296,50 @@ def connection_app_list(ctx: Any) -> Iterator[tuple]:
     "AllKeyConnectionList",
     ("UserId", "LicenseUnits", "Connections", "ServerIP", "Instance", "OrderNumber"),
     "This query returns the license server's connections for every key it serves.",
-    "As ConnectionList, with the key's order number.\n" + _SERVER, "()")
+    "As ConnectionList, with the key's order number.\n" + _SERVER,
+    "()",
+)
 def all_key_connection_list(ctx: Any) -> Iterator[tuple]:
     yield from _rows(ctx, 6, lambda client, where: client.connection_list(where, all_keys=True))
 
 
 @LICENSE.query(
-    "ActiveServerList", ("Address", "InstanceName", "OrderNumber"),
+    "ActiveServerList",
+    ("Address", "InstanceName", "OrderNumber"),
     "This query returns the instances the license server serves.",
     "One row per instance: its address, its name and the order number of its key.\n" + _SERVER,
-    "()")
+    "()",
+)
 def active_server_list(ctx: Any) -> Iterator[tuple]:
     yield from _rows(ctx, 3, lambda client, where: client.active_server_list(where))
 
 
 @LICENSE.query(
     "LicenseServerKeyList",
-    ("LicenseCapacity", "CustomerName", "OrderNumber", "ExpirationDate", "AuthorizationKey",
-     "MachineId"),
+    (
+        "LicenseCapacity",
+        "CustomerName",
+        "OrderNumber",
+        "ExpirationDate",
+        "AuthorizationKey",
+        "MachineId",
+    ),
     "This query returns the keys the license server serves.",
-    "One row per key: the six fields of its [License] section.\n" + _SERVER, "()")
+    "One row per key: the six fields of its [License] section.\n" + _SERVER,
+    "()",
+)
 def license_server_key_list(ctx: Any) -> Iterator[tuple]:
     yield from _rows(ctx, 6, lambda client, where: client.key_list(where))
 
 
 @LICENSE.query(
-    "LicenseManager", ("AddressPort", "Value"),
+    "LicenseManager",
+    ("AddressPort", "Value"),
     "This query returns the active license server's address and port.",
-    "One row: AddressPort \"address port\" and Value the configured name of the server; "
-    "\"Not connected to License Server\" when none answers." + _N_A, "()")
+    'One row: AddressPort "address port" and Value the configured name of the server; '
+    '"Not connected to License Server" when none answers.' + _N_A,
+    "()",
+)
 def license_manager(ctx: Any) -> Iterator[tuple]:
     inst = instance_of(ctx)
     status = monitor.server_status(inst)

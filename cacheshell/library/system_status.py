@@ -16,8 +16,12 @@ def ok(ctx: Any) -> int:
     return status.OK
 
 
-@STATUS.classmethod("Error", "Return an error status with the given code and message arguments.",
-                    "Error(5001,\"text\") makes ERROR #5001: text.", "(code, args...)")
+@STATUS.classmethod(
+    "Error",
+    "Return an error status with the given code and message arguments.",
+    'Error(5001,"text") makes ERROR #5001: text.',
+    "(code, args...)",
+)
 def error(ctx: Any, code: Any, *args: Any) -> str:
     return status.error(deref(code), *[deref(a) for a in args])
 
@@ -32,20 +36,23 @@ def is_error(ctx: Any, sc: Any) -> int:
     return 1 if status.is_error(deref(sc)) else 0
 
 
-@STATUS.classmethod("GetErrorText", "Return the text of every error in the status.",
-                    signature="(sc)")
+@STATUS.classmethod(
+    "GetErrorText", "Return the text of every error in the status.", signature="(sc)"
+)
 def get_error_text(ctx: Any, sc: Any, *_: Any) -> str:
     return status.text(deref(sc))
 
 
-@STATUS.classmethod("GetErrorCodes", "Return the error codes of the status, comma-separated.",
-                    signature="(sc)")
+@STATUS.classmethod(
+    "GetErrorCodes", "Return the error codes of the status, comma-separated.", signature="(sc)"
+)
 def get_error_codes(ctx: Any, sc: Any) -> str:
     return ",".join(str(code) for code, _ in status.errors(deref(sc)))
 
 
-@STATUS.classmethod("DisplayError", "Write the status's errors on the current device.",
-                    signature="(sc)")
+@STATUS.classmethod(
+    "DisplayError", "Write the status's errors on the current device.", signature="(sc)"
+)
 def display_error(ctx: Any, sc: Any) -> int:
     errors = status.errors(deref(sc))
     if errors:
@@ -55,17 +62,20 @@ def display_error(ctx: Any, sc: Any) -> int:
     return status.OK
 
 
-@STATUS.classmethod("AppendStatus", "Return a status holding the errors of both statuses.",
-                    signature="(sc1, sc2)")
+@STATUS.classmethod(
+    "AppendStatus", "Return a status holding the errors of both statuses.", signature="(sc1, sc2)"
+)
 def append_status(ctx: Any, a: Any, b: Any) -> Any:
     return status.append(deref(a), deref(b))
 
 
-@STATUS.classmethod("DecomposeStatus",
-                    "Put each error of the status into the array passed by reference.",
-                    "list=count, list(n)=text, list(n,\"code\")=code, list(n,\"domain\")=domain, "
-                    "list(n,\"param\",k)=arg.",
-                    "(sc, .list)")
+@STATUS.classmethod(
+    "DecomposeStatus",
+    "Put each error of the status into the array passed by reference.",
+    'list=count, list(n)=text, list(n,"code")=code, list(n,"domain")=domain, '
+    'list(n,"param",k)=arg.',
+    "(sc, .list)",
+)
 def decompose_status(ctx: Any, sc: Any, target: Any = None, *_: Any) -> int:
     if isinstance(target, Ref):
         target.kill()

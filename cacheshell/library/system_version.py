@@ -9,8 +9,9 @@ from cacheshell.lang.objects import REGISTRY
 VERSION = REGISTRY.define("%SYSTEM.Version", "The product version and its parts.")
 
 
-@VERSION.classmethod("GetVersion", "Return the version string, the same as $ZVERSION.",
-                     signature="()")
+@VERSION.classmethod(
+    "GetVersion", "Return the version string, the same as $ZVERSION.", signature="()"
+)
 def get_version(ctx: Any) -> str:
     return ctx.host.version
 

@@ -32,10 +32,12 @@ from cacheshell.system.world import stop_server as world_stop_server
 
 WORLD = REGISTRY.define(
     "Training.World",
-    "The world outside the instance: clients, firewalls, batch jobs, CSP sessions, the clock.")
+    "The world outside the instance: clients, firewalls, batch jobs, CSP sessions, the clock.",
+)
 CLIENT = REGISTRY.define("Training.Client", "A simulated client process made by Training.World.")
 GROUP = REGISTRY.define(
-    "Training.Group", "Many simulated processes from one address (a firewall, a terminal server).")
+    "Training.Group", "Many simulated processes from one address (a firewall, a terminal server)."
+)
 CSP_SESSION = REGISTRY.define("Training.CSPSession", "A simulated CSP (web) session.")
 
 _KINDS = ", ".join(f'"{kind}"' for kind in CONNECTION_KINDS)
@@ -99,8 +101,9 @@ class ClientObject(_Made):
 
     def update(self, client: Client) -> None:
         self.client = client
-        self.props.update(PID=client.pid, Address=client.address, How=client.how,
-                          LicenseId=client.license_id)
+        self.props.update(
+            PID=client.pid, Address=client.address, How=client.how, LicenseId=client.license_id
+        )
 
     def get_property(self, name: str) -> Any:
         if name == "LicenseId":
@@ -125,23 +128,27 @@ def _client(ctx: Any, client: Client) -> ClientObject:
 
 
 @WORLD.classmethod(
-    "Connect", "Connect a client from an address; return its Training.Client.",
+    "Connect",
+    "Connect a client from an address; return its Training.Client.",
     f"Connect(address, how) starts a simulated process for a client at `address` connecting "
-    f"as {_KINDS} (default \"Terminal\"). Its license user ID is the address (user@address "
+    f'as {_KINDS} (default "Terminal"). Its license user ID is the address (user@address '
     "with username licensing on); with deferred login it holds no unit until Login(). A "
     "refused login raises <LICENSE LIMIT EXCEEDED>.",
-    '(address, how="Terminal")')
+    '(address, how="Terminal")',
+)
 def connect(ctx: Any, address: Any, how: Any = "Terminal") -> ClientObject:
     world = _world(ctx)
     return _client(ctx, _guard(lambda: world.connect(_text(address), _text(how) or "Terminal")))
 
 
 @WORLD.classmethod(
-    "ConnectUser", "Connect a named user; return the Training.Client.",
+    "ConnectUser",
+    "Connect a named user; return the Training.Client.",
     "ConnectUser(user, address) starts a simulated process for `user` at `address` (default "
     "127.0.0.1) licensed as user@address, as username licensing or an explicit Login(user) "
     "would license it. A refused login raises <LICENSE LIMIT EXCEEDED>.",
-    '(user, address="127.0.0.1")')
+    '(user, address="127.0.0.1")',
+)
 def connect_user(ctx: Any, user: Any, address: Any = LOCAL_ADDRESS) -> ClientObject:
     world = _world(ctx)
     where = _text(address) or LOCAL_ADDRESS
@@ -149,13 +156,15 @@ def connect_user(ctx: Any, user: Any, address: Any = LOCAL_ADDRESS) -> ClientObj
 
 
 @WORLD.classmethod(
-    "ConnectMany", "Connect count processes from one address; return a Training.Group.",
+    "ConnectMany",
+    "Connect count processes from one address; return a Training.Group.",
     "ConnectMany(address, count, how) plays a firewall or terminal server: `count` processes "
     "share the address, so they share one license user ID. Up to 25 processes hold one unit; "
     "the 26th turns the ID into one unit per process until every one of them has ended. All or "
     "none: if one is refused, those already connected end again and <LICENSE LIMIT EXCEEDED> "
     "is raised.",
-    '(address, count, how="Terminal")')
+    '(address, count, how="Terminal")',
+)
 def connect_many(ctx: Any, address: Any, count: Any, how: Any = "Terminal") -> GroupObject:
     world = _world(ctx)
     where, many, kind = _text(address), _number(count), _text(how) or "Terminal"
@@ -167,21 +176,25 @@ def connect_many(ctx: Any, address: Any, count: Any, how: Any = "Terminal") -> G
 
 
 @WORLD.classmethod(
-    "Batch", "Start a batch job, licensed by its PID; return its Training.Client.",
+    "Batch",
+    "Start a batch job, licensed by its PID; return its Training.Client.",
     "Batch() plays a job started by the at daemon or a batch queue: it belongs to no user, so "
     "its license user ID is its own process ID and it never shares a unit.",
-    "()")
+    "()",
+)
 def batch(ctx: Any) -> ClientObject:
     world = _world(ctx)
     return _client(ctx, _guard(world.batch))
 
 
 @WORLD.classmethod(
-    "StartCSP", "Open a CSP session; return its Training.CSPSession.",
+    "StartCSP",
+    "Open a CSP session; return its Training.CSPSession.",
     "StartCSP(timeout) opens a simulated web session that times out `timeout` seconds (default "
     "900) after its last page, on the instance clock. Until Login(user) its session ID is its "
     "license user ID: one unit per session.",
-    "(timeout=900)")
+    "(timeout=900)",
+)
 def start_csp(ctx: Any, timeout: Any = DEFAULT_CSP_TIMEOUT) -> CspObject:
     world = _world(ctx)
     seconds = _number(timeout) if _text(timeout) != "" else DEFAULT_CSP_TIMEOUT
@@ -193,10 +206,12 @@ def start_csp(ctx: Any, timeout: Any = DEFAULT_CSP_TIMEOUT) -> CspObject:
 
 
 @WORLD.classmethod(
-    "SimulateClock", "Switch the instance to a simulated clock; return its time as $H.",
+    "SimulateClock",
+    "Switch the instance to a simulated clock; return its time as $H.",
     "SimulateClock(start) freezes the instance's time at `start` (a $H value; default now). "
     "From then on only AdvanceClock() moves it, for every process of the instance.",
-    '(start="")')
+    '(start="")',
+)
 def simulate_clock(ctx: Any, start: Any = "") -> str:
     given = _text(start)
     world = _world(ctx)
@@ -204,10 +219,12 @@ def simulate_clock(ctx: Any, start: Any = "") -> str:
 
 
 @WORLD.classmethod(
-    "AdvanceClock", "Move the simulated clock forward; return the new time as $H.",
+    "AdvanceClock",
+    "Move the simulated clock forward; return the new time as $H.",
     "AdvanceClock(seconds) lets `seconds` pass (switching to the simulated clock if needed): "
     "CSP sessions past their timeout end and CSP grace periods run out.",
-    "(seconds)")
+    "(seconds)",
+)
 def advance_clock(ctx: Any, seconds: Any) -> str:
     world = _world(ctx)
     amount = V.to_num(deref(seconds))
@@ -215,18 +232,23 @@ def advance_clock(ctx: Any, seconds: Any) -> str:
 
 
 @WORLD.classmethod(
-    "UseWallClock", "Go back to the wall clock; return the time as $H.",
-    "UseWallClock() ends the simulation: the instance reads the real time again.", "()")
+    "UseWallClock",
+    "Go back to the wall clock; return the time as $H.",
+    "UseWallClock() ends the simulation: the instance reads the real time again.",
+    "()",
+)
 def use_wall_clock(ctx: Any) -> str:
     return _h(_world(ctx).use_wall_clock())
 
 
 @WORLD.classmethod(
-    "Restart", "Restart the instance: every process and session ends; return 1.",
+    "Restart",
+    "Restart the instance: every process and session ends; return 1.",
     "Restart() stops the instance (every simulated and real process loses its unit, the "
     "table is cleared) and starts it again, reading cache.key anew. This terminal is attached "
     "again afterwards so that it keeps working; SYSTEM^%ZSTART is not run.",
-    "()")
+    "()",
+)
 def restart(ctx: Any) -> int:
     _world(ctx).restart()
     process = getattr(ctx.host, "process", None)
@@ -239,9 +261,12 @@ def restart(ctx: Any) -> int:
 
 
 @WORLD.classmethod(
-    "Consumed", "Return the license units the local table holds now.",
+    "Consumed",
+    "Return the license units the local table holds now.",
     "Consumed() counts units as the local license table does after expiring CSP sessions and "
-    "grace periods whose time has passed.", "()")
+    "grace periods whose time has passed.",
+    "()",
+)
 def consumed(ctx: Any) -> int:
     instance = ctx.host.instance
     instance.table.expire_sessions()
@@ -249,10 +274,12 @@ def consumed(ctx: Any) -> int:
 
 
 @WORLD.classmethod(
-    "Events", "Write the last n entries of the license event history.",
+    "Events",
+    "Write the last n entries of the license event history.",
     "Events(n) writes the last `n` (default 20) entries: time, kind (grant, connect, denied, "
     "per-process, reset, release, grace, killed), license user ID, process ID and detail.",
-    "(n=20)")
+    "(n=20)",
+)
 def events(ctx: Any, n: Any = 20) -> str:
     last = _number(n) if _text(n) != "" else 20
     for line in format_events(_world(ctx).events(last)):
@@ -261,10 +288,13 @@ def events(ctx: Any, n: Any = 20) -> str:
 
 
 @WORLD.query(
-    "EventList", EVENT_COLUMNS, "The license event history, oldest first.",
+    "EventList",
+    EVENT_COLUMNS,
+    "The license event history, oldest first.",
     "EventList(n) returns the last `n` entries, or all of them when n is omitted, with the "
     "columns Time, Kind, LicenseId, PID and Detail.",
-    '(n="")')
+    '(n="")',
+)
 def event_list(ctx: Any, n: Any = "") -> Iterator[tuple]:
     last = _number(n) if _text(n) != "" else None
     for event in _world(ctx).events(last):
@@ -280,89 +310,109 @@ def _server_action(ctx: Any, action: Any) -> int:
 
 
 @WORLD.classmethod(
-    "StopServer", "Stop a configured license server of this host; return 1, or 0 if not running.",
+    "StopServer",
+    "Stop a configured license server of this host; return 1, or 0 if not running.",
     "StopServer(name) ends the daemon serving the configured server `name` as an operator "
     "would (SIGTERM). It stays down, and no instance starts it again, until StartServer(name): "
     "the instances fail over to the next configured server within 2 update periods.",
-    "(name)")
+    "(name)",
+)
 def stop_server(ctx: Any, name: Any) -> int:
     return _server_action(ctx, lambda: world_stop_server(ctx.host.instance, _text(name)))
 
 
 @WORLD.classmethod(
-    "KillServer", "Kill a configured license server of this host (SIGKILL); return 1 or 0.",
+    "KillServer",
+    "Kill a configured license server of this host (SIGKILL); return 1 or 0.",
     "KillServer(name) sends a real SIGKILL to the daemon serving the configured server `name`, "
     "as a crash would: it has no time to say anything. It stays down until StartServer(name).",
-    "(name)")
+    "(name)",
+)
 def kill_server(ctx: Any, name: Any) -> int:
-    return _server_action(ctx, lambda: world_stop_server(ctx.host.instance, _text(name),
-                                                         kill=True))
+    return _server_action(ctx, lambda: world_stop_server(ctx.host.instance, _text(name), kill=True))
 
 
 @WORLD.classmethod(
-    "StartServer", "Start a configured license server again; return 1 when it answers.",
+    "StartServer",
+    "Start a configured license server again; return 1 when it answers.",
     "StartServer(name) lifts the hold of StopServer/KillServer and starts the daemon (in the "
     "instance's mgr/licenseserver directory) when it is on this host and not answering. Being "
     "earlier in the configured order, it becomes the active server again at the next update.",
-    "(name)")
+    "(name)",
+)
 def start_server(ctx: Any, name: Any) -> int:
     return _server_action(ctx, lambda: world_start_server(ctx.host.instance, _text(name)))
 
 
 @WORLD.classmethod(
-    "Partition", "Cut this instance from a configured license server; return 1, or 0 if it was.",
+    "Partition",
+    "Cut this instance from a configured license server; return 1, or 0 if it was.",
     "Partition(name) rehearses a network partition on the instance's side, without touching "
     "the network: the instance's license monitor treats the server `name` as not answering. "
     "Within 2 update periods the instance fails over to the next configured server, or says "
-    "\"Not connected to License Server\" and keeps admitting users locally. Heal(name) ends it.",
-    "(name)")
+    '"Not connected to License Server" and keeps admitting users locally. Heal(name) ends it.',
+    "(name)",
+)
 def partition(ctx: Any, name: Any) -> int:
     return _server_action(ctx, lambda: world_partition_server(ctx.host.instance, _text(name)))
 
 
 @WORLD.classmethod(
-    "Heal", "End Partition(name); return 1, or 0 if there was none.",
+    "Heal",
+    "End Partition(name); return 1, or 0 if there was none.",
     "Heal(name) lets the instance reach the server `name` again; being earlier in the "
-    "configured order, it becomes the active server again at the next update.", "(name)")
+    "configured order, it becomes the active server again at the next update.",
+    "(name)",
+)
 def heal(ctx: Any, name: Any) -> int:
-    return _server_action(ctx, lambda: world_partition_server(ctx.host.instance, _text(name),
-                                                              cut=False))
+    return _server_action(
+        ctx, lambda: world_partition_server(ctx.host.instance, _text(name), cut=False)
+    )
 
 
 @WORLD.classmethod(
-    "PartitionInstance", "Have a license server of this host ignore this instance; return 1 "
-    "or 0.",
+    "PartitionInstance",
+    "Have a license server of this host ignore this instance; return 1 or 0.",
     "PartitionInstance(name) rehearses the server's side of a partition: the daemon serving "
     "`name` (running on this host) ignores every datagram from this instance, pings included, "
     "while the file partition-<INSTANCE> exists in its directory; the instance sees no answer. "
-    "HealInstance(name) ends it.", "(name)")
+    "HealInstance(name) ends it.",
+    "(name)",
+)
 def partition_instance(ctx: Any, name: Any) -> int:
     return _server_action(ctx, lambda: world_partition_instance(ctx.host.instance, _text(name)))
 
 
 @WORLD.classmethod(
-    "HealInstance", "End PartitionInstance(name); return 1, or 0 if there was none.",
+    "HealInstance",
+    "End PartitionInstance(name); return 1, or 0 if there was none.",
     "HealInstance(name) removes the marker file: the server hears this instance again.",
-    "(name)")
+    "(name)",
+)
 def heal_instance(ctx: Any, name: Any) -> int:
-    return _server_action(ctx, lambda: world_partition_instance(ctx.host.instance, _text(name),
-                                                                cut=False))
+    return _server_action(
+        ctx, lambda: world_partition_instance(ctx.host.instance, _text(name), cut=False)
+    )
 
 
 # -- Training.Client -----------------------------------------------------------------------------
-for _name, _summary in (("PID", "The simulated process ID."),
-                        ("Address", "The client address the process connected from."),
-                        ("How", "How it connected: Terminal, ODBC, Cache Direct, Batch, Job."),
-                        ("LicenseId", "The license user ID the process is counted under.")):
+for _name, _summary in (
+    ("PID", "The simulated process ID."),
+    ("Address", "The client address the process connected from."),
+    ("How", "How it connected: Terminal, ODBC, Cache Direct, Batch, Job."),
+    ("LicenseId", "The license user ID the process is counted under."),
+):
     CLIENT.property(_name, _summary)
 
 
 @CLIENT.method(
-    "Login", "Log the process in as identifier@address; return its connection count or 0.",
+    "Login",
+    "Log the process in as identifier@address; return its connection count or 0.",
     "Login(id) does what $SYSTEM.License.Login(id) does in the process: it moves to the license "
     "user ID id@address, giving up its old one only when the new one is granted. Returns the "
     "connections now under the new ID, or 0 when it was refused.",
-    "(id)")
+    "(id)",
+)
 def client_login(ctx: Any, obj: ClientObject, identifier: Any) -> int:
     world = _world(ctx)
     count, moved = _guard(lambda: world.login(obj.client, _text(identifier)))
@@ -371,24 +421,34 @@ def client_login(ctx: Any, obj: ClientObject, identifier: Any) -> int:
 
 
 @CLIENT.method(
-    "Job", "JOB a child process; return it as a Training.Client.",
+    "Job",
+    "JOB a child process; return it as a Training.Client.",
     "Job() starts a process as the JOB command does: it counts under this process's license "
-    "user ID. A refused child raises <LICENSE LIMIT EXCEEDED>.", "()")
+    "user ID. A refused child raises <LICENSE LIMIT EXCEEDED>.",
+    "()",
+)
 def client_job(ctx: Any, obj: ClientObject) -> ClientObject:
     world = _world(ctx)
     return _client(ctx, _guard(lambda: world.job(obj.client)))
 
 
-@CLIENT.method("End", "End the process normally; return 1, or 0 if it had ended.",
-               "End() is a normal exit: the process's share of its license user ID returns.",
-               "()")
+@CLIENT.method(
+    "End",
+    "End the process normally; return 1, or 0 if it had ended.",
+    "End() is a normal exit: the process's share of its license user ID returns.",
+    "()",
+)
 def client_end(ctx: Any, obj: ClientObject) -> int:
     return int(_world(ctx).end(obj.client.pid))
 
 
-@CLIENT.method("Kill", "Kill the process; return 1, or 0 if it had ended.",
-               "Kill() ends the process as a kill signal would: its unit is released as for a "
-               "process that died, and the event history says killed.", "()")
+@CLIENT.method(
+    "Kill",
+    "Kill the process; return 1, or 0 if it had ended.",
+    "Kill() ends the process as a kill signal would: its unit is released as for a "
+    "process that died, and the event history says killed.",
+    "()",
+)
 def client_kill(ctx: Any, obj: ClientObject) -> int:
     return int(_world(ctx).kill(obj.client.pid))
 
@@ -398,8 +458,12 @@ GROUP.property("Count", "How many processes the group started.")
 GROUP.property("Address", "The one address they all connect from.")
 
 
-@GROUP.method("Item", "Return the n-th process of the group (1 to Count) as a Training.Client.",
-              "Item(n) gives the process to End(), Kill() or Login() it on its own.", "(n)")
+@GROUP.method(
+    "Item",
+    "Return the n-th process of the group (1 to Count) as a Training.Client.",
+    "Item(n) gives the process to End(), Kill() or Login() it on its own.",
+    "(n)",
+)
 def group_item(ctx: Any, obj: GroupObject, n: Any) -> ClientObject:
     index = _number(n)
     if not 1 <= index <= len(obj.clients):
@@ -407,9 +471,13 @@ def group_item(ctx: Any, obj: GroupObject, n: Any) -> ClientObject:
     return obj.clients[index - 1]
 
 
-@GROUP.method("End", "End every process of the group still running; return how many ended.",
-              "End() ends them one by one, as their users log off: when the last one has gone "
-              "the address's per-process counting resets.", "()")
+@GROUP.method(
+    "End",
+    "End every process of the group still running; return how many ended.",
+    "End() ends them one by one, as their users log off: when the last one has gone "
+    "the address's per-process counting resets.",
+    "()",
+)
 def group_end(ctx: Any, obj: GroupObject) -> int:
     world = _world(ctx)
     with ctx.host.instance.store.transaction():
@@ -423,9 +491,12 @@ CSP_SESSION.property("Pages", "How many pages the session has viewed.")
 
 
 @CSP_SESSION.method(
-    "View", "View one page; return the pages viewed, or 0 if the session is over.",
+    "View",
+    "View one page; return the pages viewed, or 0 if the session is over.",
     "View() serves one page and restarts the session's timeout. A session that ends after "
-    "exactly one page keeps its unit for a 10-minute grace period.", "()")
+    "exactly one page keeps its unit for a 10-minute grace period.",
+    "()",
+)
 def csp_view(ctx: Any, obj: CspObject) -> int:
     pages = _world(ctx).csp_page(obj.session.session_id)
     if pages:
@@ -434,9 +505,12 @@ def csp_view(ctx: Any, obj: CspObject) -> int:
 
 
 @CSP_SESSION.method(
-    "Login", "Log the session in as a user; return 1, or 0 if refused or over.",
+    "Login",
+    "Log the session in as a user; return 1, or 0 if refused or over.",
     "Login(user) does what %CSP.Session.Login does for licensing: the session's license user "
-    "ID becomes the user name, and the unit held under the session ID returns.", "(user)")
+    "ID becomes the user name, and the unit held under the session ID returns.",
+    "(user)",
+)
 def csp_login(ctx: Any, obj: CspObject, user: Any) -> int:
     world = _world(ctx)
     name = _text(user)
@@ -447,9 +521,11 @@ def csp_login(ctx: Any, obj: CspObject, user: Any) -> int:
 
 
 @CSP_SESSION.method(
-    "End", "End the session (log out); return 1, or 0 if it was over.",
+    "End",
+    "End the session (log out); return 1, or 0 if it was over.",
     "End() ends the session at once; after a single page its unit stays for the grace "
-    "period, after more pages it returns now.", "()")
+    "period, after more pages it returns now.",
+    "()",
+)
 def csp_end(ctx: Any, obj: CspObject) -> int:
     return int(_world(ctx).csp_end(obj.session.session_id))
-

@@ -19,7 +19,6 @@ from cacheshell.system.store import Store
 MAX_APPLICATIONS = 64
 
 
-
 class NotLoaded(Exception):
     """No application license of that name is loaded (an INVALID ARGUMENT error)."""
 
@@ -43,11 +42,14 @@ class Pool:
 def release_application_units(store: Store, holder: str) -> int:
     """Return every application unit a holder took; inside the caller's transaction."""
     db = store.db
-    rows = db.execute("SELECT app, keyword, count FROM app_taken WHERE holder=?",
-                      (holder,)).fetchall()
+    rows = db.execute(
+        "SELECT app, keyword, count FROM app_taken WHERE holder=?", (holder,)
+    ).fetchall()
     for app, keyword, count in rows:
-        db.execute("UPDATE app_licenses SET used=max(used-?, 0) WHERE app=? AND keyword=?",
-                   (count, app, keyword))
+        db.execute(
+            "UPDATE app_licenses SET used=max(used-?, 0) WHERE app=? AND keyword=?",
+            (count, app, keyword),
+        )
     if rows:
         db.execute("DELETE FROM app_taken WHERE holder=?", (holder,))
     return sum(r[2] for r in rows)
@@ -77,24 +79,35 @@ class Applications:
             old = {p.keyword: p for p in self._pools(app.name)}
             keep = {k for k, _ in app.items}
             marks = ",".join("?" * len(keep))
-            db.execute(f"DELETE FROM app_taken WHERE app=? AND keyword NOT IN ({marks})",
-                       (app.name, *keep))
+            db.execute(
+                f"DELETE FROM app_taken WHERE app=? AND keyword NOT IN ({marks})", (app.name, *keep)
+            )
             db.execute("DELETE FROM app_licenses WHERE app=?", (app.name,))
             for pos, (keyword, value) in enumerate(app.items):
                 used = old[keyword].used if keyword in old else 0
                 low = int(value) - used if is_numeric(value) else None
-                db.execute("INSERT INTO app_licenses VALUES(?, ?, ?, ?, ?, ?, ?)",
-                           (app.name, keyword, value, pos, int(protected), used, low))
-            self.store.event(self.now(), "app-load", app.name, None,
-                             f"{len(app.items)} keywords" + (" (protected)" if protected
-                                                             else ""))
+                db.execute(
+                    "INSERT INTO app_licenses VALUES(?, ?, ?, ?, ?, ?, ?)",
+                    (app.name, keyword, value, pos, int(protected), used, low),
+                )
+            self.store.event(
+                self.now(),
+                "app-load",
+                app.name,
+                None,
+                f"{len(app.items)} keywords" + (" (protected)" if protected else ""),
+            )
             return True
 
     def drop_protected(self) -> None:
         """Forget the sections that came from a key (before loading a new key's)."""
         with self.store.transaction():
-            apps = [r[0] for r in self.store.db.execute(
-                "SELECT DISTINCT app FROM app_licenses WHERE protected=1")]
+            apps = [
+                r[0]
+                for r in self.store.db.execute(
+                    "SELECT DISTINCT app FROM app_licenses WHERE protected=1"
+                )
+            ]
             for app in apps:
                 self.store.db.execute("DELETE FROM app_taken WHERE app=?", (app,))
                 self.store.db.execute("DELETE FROM app_licenses WHERE app=?", (app,))
@@ -109,8 +122,12 @@ class Applications:
         return sorted(r[0] for r in self.store.db.execute(sql + " ORDER BY app", args))
 
     def is_loaded(self, app: str) -> bool:
-        return self.store.db.execute("SELECT 1 FROM app_licenses WHERE app=? LIMIT 1",
-                                     (app,)).fetchone() is not None
+        return (
+            self.store.db.execute(
+                "SELECT 1 FROM app_licenses WHERE app=? LIMIT 1", (app,)
+            ).fetchone()
+            is not None
+        )
 
     def pools(self, app: str) -> list[Pool]:
         if not self.is_loaded(app):
@@ -123,7 +140,8 @@ class Applications:
     def _pools(self, app: str) -> list[Pool]:
         rows = self.store.db.execute(
             "SELECT keyword, value, used, min_free FROM app_licenses WHERE app=? ORDER BY pos",
-            (app,)).fetchall()
+            (app,),
+        ).fetchall()
         return [Pool(*row) for row in rows]
 
     def taken_by(self, app: str) -> dict[str, list[tuple[str, int]]]:
@@ -131,7 +149,9 @@ class Applications:
         out: dict[str, list[tuple[str, int]]] = {}
         for keyword, license_id, count in self.store.db.execute(
             "SELECT keyword, license_id, sum(count) FROM app_taken WHERE app=? "
-            "GROUP BY keyword, license_id ORDER BY license_id, keyword", (app,)):
+            "GROUP BY keyword, license_id ORDER BY license_id, keyword",
+            (app,),
+        ):
             out.setdefault(license_id, []).append((keyword, count))
         return out
 
@@ -141,15 +161,19 @@ class Applications:
         with self.store.transaction():
             pool = self.pool(app, keyword)
             if pool is None or not pool.numeric or pool.free <= 0:
-                self.store.event(self.now(), "app-denied", license_id, None,
-                                 f"{app},{keyword}")
+                self.store.event(self.now(), "app-denied", license_id, None, f"{app},{keyword}")
                 return 0
             db = self.store.db
-            db.execute("UPDATE app_licenses SET used=used+1, min_free=min(coalesce(min_free, "
-                       "?), ?) WHERE app=? AND keyword=?",
-                       (pool.free - 1, pool.free - 1, app, keyword))
-            db.execute("INSERT INTO app_taken VALUES(?, ?, ?, ?, 1) ON CONFLICT DO UPDATE "
-                       "SET count=count+1", (app, keyword, license_id, holder))
+            db.execute(
+                "UPDATE app_licenses SET used=used+1, min_free=min(coalesce(min_free, "
+                "?), ?) WHERE app=? AND keyword=?",
+                (pool.free - 1, pool.free - 1, app, keyword),
+            )
+            db.execute(
+                "INSERT INTO app_taken VALUES(?, ?, ?, ?, 1) ON CONFLICT DO UPDATE "
+                "SET count=count+1",
+                (app, keyword, license_id, holder),
+            )
             self.store.event(self.now(), "app-take", license_id, None, f"{app},{keyword}")
             return self._count(app, keyword, license_id)
 
@@ -159,19 +183,28 @@ class Applications:
             if not self.is_loaded(app):
                 raise NotLoaded(app)
             db = self.store.db
-            row = db.execute("SELECT count FROM app_taken WHERE app=? AND keyword=? AND "
-                             "license_id=? AND holder=?",
-                             (app, keyword, license_id, holder)).fetchone()
+            row = db.execute(
+                "SELECT count FROM app_taken WHERE app=? AND keyword=? AND "
+                "license_id=? AND holder=?",
+                (app, keyword, license_id, holder),
+            ).fetchone()
             if row is None:
                 return 0
             if row[0] > 1:
-                db.execute("UPDATE app_taken SET count=count-1 WHERE app=? AND keyword=? AND "
-                           "license_id=? AND holder=?", (app, keyword, license_id, holder))
+                db.execute(
+                    "UPDATE app_taken SET count=count-1 WHERE app=? AND keyword=? AND "
+                    "license_id=? AND holder=?",
+                    (app, keyword, license_id, holder),
+                )
             else:
-                db.execute("DELETE FROM app_taken WHERE app=? AND keyword=? AND license_id=? "
-                           "AND holder=?", (app, keyword, license_id, holder))
-            db.execute("UPDATE app_licenses SET used=max(used-1, 0) WHERE app=? AND keyword=?",
-                       (app, keyword))
+                db.execute(
+                    "DELETE FROM app_taken WHERE app=? AND keyword=? AND license_id=? AND holder=?",
+                    (app, keyword, license_id, holder),
+                )
+            db.execute(
+                "UPDATE app_licenses SET used=max(used-1, 0) WHERE app=? AND keyword=?",
+                (app, keyword),
+            )
             self.store.event(self.now(), "app-return", license_id, None, f"{app},{keyword}")
             return 1
 
@@ -188,12 +221,16 @@ class Applications:
                 return (0, 0, 0)
             counted = self.store.db.execute(
                 "SELECT coalesce(sum(count), 0) FROM app_taken WHERE app=? AND keyword=?",
-                (app, keyword)).fetchone()[0]
-            self.store.db.execute("UPDATE app_licenses SET used=? WHERE app=? AND keyword=?",
-                                  (counted, app, keyword))
+                (app, keyword),
+            ).fetchone()[0]
+            self.store.db.execute(
+                "UPDATE app_licenses SET used=? WHERE app=? AND keyword=?", (counted, app, keyword)
+            )
             return counted, pool.used, max(pool.used - counted, 0)
 
     def _count(self, app: str, keyword: str, license_id: str) -> int:
         return self.store.db.execute(
             "SELECT coalesce(sum(count), 0) FROM app_taken WHERE app=? AND keyword=? AND "
-            "license_id=?", (app, keyword, license_id)).fetchone()[0]
+            "license_id=?",
+            (app, keyword, license_id),
+        ).fetchone()[0]

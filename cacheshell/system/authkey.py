@@ -30,10 +30,26 @@ SERVERS = {"0": "Single", "1": "Single", "2": "Multi"}
 SERVER_CODES = {"Single": "1", "Multi": "2"}
 # Bit n of the feature field is feature n.
 FEATURES = (
-    "WebAddOn", "Ensemble", "Shadowing", "BIUser", "BIDevelopment", "HealthShare", "TrakCare",
-    "IPNeutral", "DeepSeeRun", "DeepSeeAnalyze", "DeepSeeModel", "iKnow",
-    "HealthShareFoundation", "CType", "DeepSeeVRExecution", "ExtremeNoUserLimit",
-    "DeepSeeVRFormatDef", "DeepSeeVRDataDef", "ShardMasterServer", "ShardWorkerServer",
+    "WebAddOn",
+    "Ensemble",
+    "Shadowing",
+    "BIUser",
+    "BIDevelopment",
+    "HealthShare",
+    "TrakCare",
+    "IPNeutral",
+    "DeepSeeRun",
+    "DeepSeeAnalyze",
+    "DeepSeeModel",
+    "iKnow",
+    "HealthShareFoundation",
+    "CType",
+    "DeepSeeVRExecution",
+    "ExtremeNoUserLimit",
+    "DeepSeeVRFormatDef",
+    "DeepSeeVRDataDef",
+    "ShardMasterServer",
+    "ShardWorkerServer",
 )
 # The platform codes are this model's own: Caché's table is not public. 52 and 55 agree with
 # the two published keys (Red Hat x86-64, Windows x86-64); the others are invented.
@@ -79,10 +95,12 @@ class Authorization:
             raise KeyFileError(f"unknown server type '{self.server}' (Single or Multi)")
         if self.platform_code not in PLATFORMS:
             raise KeyFileError(f"unknown platform code '{self.platform_code}'")
-        for what, value, digits in (("units", self.units, 6),
-                                    ("enforced units", self.enforced_units, 6),
-                                    ("cores", self.cores, 5),
-                                    ("cores enforced", self.cores_enforced, 5)):
+        for what, value, digits in (
+            ("units", self.units, 6),
+            ("enforced units", self.enforced_units, 6),
+            ("cores", self.cores, 5),
+            ("cores enforced", self.cores_enforced, 5),
+        ):
             if not 0 <= value < 10**digits:
                 raise KeyFileError(f"{what} {value} is out of range 0..{10**digits - 1}")
         if not 0 <= self.features < 1 << 32:
@@ -116,10 +134,12 @@ def decode_body(text: str) -> Authorization:
     fields = match.groupdict()
     if fields["reserved"] != "0" * 11:
         raise KeyFileError("AuthorizationKey positions 28-38 are reserved and must be zeros")
-    for table, code, what in ((PRODUCTS, fields["product"], "product"),
-                              (LICENSE_TYPES, fields["type"], "license type"),
-                              (SERVERS, fields["server"], "server"),
-                              (PLATFORMS, fields["platform"], "platform")):
+    for table, code, what in (
+        (PRODUCTS, fields["product"], "product"),
+        (LICENSE_TYPES, fields["type"], "license type"),
+        (SERVERS, fields["server"], "server"),
+        (PLATFORMS, fields["platform"], "platform"),
+    ):
         if code not in table:
             raise KeyFileError(f"AuthorizationKey has an unknown {what} code '{code}'")
     return Authorization(
@@ -139,7 +159,8 @@ def decode_authorization(text: str) -> tuple[Authorization, bytes]:
     """(capacities, signature) from a full AuthorizationKey; raises KeyFileError."""
     if len(text) != KEY_LENGTH:
         raise KeyFileError(
-            f"AuthorizationKey has {len(text)} characters; a signed key has {KEY_LENGTH}")
+            f"AuthorizationKey has {len(text)} characters; a signed key has {KEY_LENGTH}"
+        )
     signature = text[BODY_LENGTH:]
     if not _SIGNATURE.fullmatch(signature):
         raise KeyFileError("AuthorizationKey signature is not 128 upper-case hex digits")
@@ -158,8 +179,9 @@ def feature_bits(names: tuple[str, ...] | list[str]) -> int:
 
 def feature_names(bits: int) -> tuple[str, ...]:
     """Names of the bits set, in bit order; bits without a name read as "Feature<n>"."""
-    return tuple(FEATURES[n] if n < len(FEATURES) else f"Feature{n}"
-                 for n in range(32) if bits >> n & 1)
+    return tuple(
+        FEATURES[n] if n < len(FEATURES) else f"Feature{n}" for n in range(32) if bits >> n & 1
+    )
 
 
 def platform_name(code: str) -> str:

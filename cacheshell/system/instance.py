@@ -69,15 +69,19 @@ class Instance:
 
     # -- creating, starting, stopping ----------------------------------------------------------
     @classmethod
-    def create(cls, layout: InstanceLayout, evaluation: bool = False,
-               key_text: str | None = None) -> Instance:
+    def create(
+        cls, layout: InstanceLayout, evaluation: bool = False, key_text: str | None = None
+    ) -> Instance:
         """Lay out a new instance. Without a key it gets the bundled training key, unless it is
         an evaluation instance, which needs none."""
         layout.ensure()
         Cpf.create(layout.mgr / CPF_FILE)
         if key_text is None and not evaluation:
-            key = keys.issue_from_spec(keys.TRAINING_KEY_SPEC, signing.training_private_key(),
-                                       authkey.current_platform_code())
+            key = keys.issue_from_spec(
+                keys.TRAINING_KEY_SPEC,
+                signing.training_private_key(),
+                authkey.current_platform_code(),
+            )
             key_text = render_key_file(key.file)
         if key_text is not None:
             write_atomically(layout.mgr / KEY_FILE, key_text)
@@ -104,10 +108,23 @@ class Instance:
             # Shared memory starts empty: processes, sessions and loaded application licenses.
             for table in ("processes", "entries", "csp_sessions", "app_taken", "app_licenses"):
                 db.execute(f"DELETE FROM {table}")
-            for name in ("consumed", "max_consumed", "max_connections", "max_csp",
-                         "max_users", "max_grace", "max_processes", "alert_low",
-                         "limit_exceeded", "diagnostic_pid", "nak", "pending_reason",
-                         "active_server", "server_status", "monitor_dirty"):
+            for name in (
+                "consumed",
+                "max_consumed",
+                "max_connections",
+                "max_csp",
+                "max_users",
+                "max_grace",
+                "max_processes",
+                "alert_low",
+                "limit_exceeded",
+                "diagnostic_pid",
+                "nak",
+                "pending_reason",
+                "active_server",
+                "server_status",
+                "monitor_dirty",
+            ):
                 self.store.put(name, None)
             # A new boot for the license servers: its sequence numbers start again.
             self.store.put("monitor_boot", secrets.token_hex(8))
@@ -167,8 +184,10 @@ class Instance:
             return self._no_key(check.reason)
         self._set_active(key, "")
         self.store.put("capacity", key.units)
-        found = [f"License key {KEY_FILE} activated: {key.units} license units "
-                 f"({key.license_type}, {key.server} server)"]
+        found = [
+            f"License key {KEY_FILE} activated: {key.units} license units "
+            f"({key.license_type}, {key.server} server)"
+        ]
         if check.status == "Troubled":
             found.append(check.reason)
         return found
@@ -213,8 +232,12 @@ class Instance:
         return datetime.fromtimestamp(self.clock.now()).date()
 
     def check(self, key: LicenseKey) -> KeyCheck:
-        return keys.check_key(key, signing.trusted_public_keys(self.layout.home),
-                              authkey.current_platform_code(), self.today())
+        return keys.check_key(
+            key,
+            signing.trusted_public_keys(self.layout.home),
+            authkey.current_platform_code(),
+            self.today(),
+        )
 
     def key_status(self) -> KeyCheck:
         key = self.active_key()
@@ -254,8 +277,9 @@ class Instance:
             if comparison.restart_required:
                 reason = "; ".join(comparison.restart_reasons)
                 self.store.put("pending_reason", reason)
-                self.log.write(f"License key in mgr/ will take effect at restart: {reason}",
-                               WARNING)
+                self.log.write(
+                    f"License key in mgr/ will take effect at restart: {reason}", WARNING
+                )
                 return f"0|{reason}"
             message = self._grow_table(current, new)
             self._set_active(new, "")
@@ -266,8 +290,10 @@ class Instance:
                 self.log.write(message, WARNING)
             else:
                 self.store.put("capacity", new.units)
-        self.log.write(f"License key activated: {new.units} license units "
-                       f"({new.license_type}, {new.server} server)")
+        self.log.write(
+            f"License key activated: {new.units} license units "
+            f"({new.license_type}, {new.server} server)"
+        )
         return "1"
 
     def _grow_table(self, current: LicenseKey | None, new: LicenseKey) -> str:
@@ -276,8 +302,10 @@ class Instance:
         needed = (keys.table_pages(new.units) - keys.table_pages(old_units)) * 64
         heap_kb = int(self.cpf().get("config", "gmheap", "0") or 0)
         if needed > 0 and needed > heap_kb:
-            return (f"Insufficient gmheap space for the license upgrade: {needed} KB needed, "
-                    f"gmheap is {heap_kb} KB; the license table keeps {old_units} entries")
+            return (
+                f"Insufficient gmheap space for the license upgrade: {needed} KB needed, "
+                f"gmheap is {heap_kb} KB; the license table keeps {old_units} entries"
+            )
         return ""
 
     def activate(self, source: Path) -> Activation:

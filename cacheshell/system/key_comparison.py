@@ -33,12 +33,21 @@ def _fields(key: LicenseKey | None, missing: str) -> list[str]:
     ]
 
 
-_LABELS = ["CustomerName", "OrderNumber", "ExpirationDate", "LicenseUnits", "LicenseType",
-           "Server", "Product", "Features"]
+_LABELS = [
+    "CustomerName",
+    "OrderNumber",
+    "ExpirationDate",
+    "LicenseUnits",
+    "LicenseType",
+    "Server",
+    "Product",
+    "Features",
+]
 
 
-def comparison_rows(current: LicenseKey | None, new: LicenseKey,
-                    missing: str) -> list[tuple[str, str, str]]:
+def comparison_rows(
+    current: LicenseKey | None, new: LicenseKey, missing: str
+) -> list[tuple[str, str, str]]:
     """(field, current value, new value) for each field the page compares."""
     return list(zip(_LABELS, _fields(current, missing), _fields(new, ""), strict=True))
 
@@ -46,7 +55,7 @@ def comparison_rows(current: LicenseKey | None, new: LicenseKey,
 def side_by_side(current: LicenseKey | None, new: LicenseKey, missing: str) -> str:
     lines = [f"{'':<{_COLUMN}}{'Current key':<{_WIDTH}}New key"]
     for label, old, fresh in comparison_rows(current, new, missing):
-        lines.append(f"{label:<{_COLUMN}}{old[:_WIDTH - 1]:<{_WIDTH}}{fresh}")
+        lines.append(f"{label:<{_COLUMN}}{old[: _WIDTH - 1]:<{_WIDTH}}{fresh}")
     return "\n".join(lines)
 
 
@@ -60,8 +69,13 @@ def reduction_warnings(comparison: Comparison) -> list[str]:
     return warnings
 
 
-def activation_report(current: LicenseKey | None, new: LicenseKey, check: KeyCheck,
-                      comparison: Comparison | None, missing: str) -> str:
+def activation_report(
+    current: LicenseKey | None,
+    new: LicenseKey,
+    check: KeyCheck,
+    comparison: Comparison | None,
+    missing: str,
+) -> str:
     """The text shown before (and after) activating `new` in place of `current`."""
     lines = [side_by_side(current, new, missing), ""]
     if not check.valid:
@@ -74,8 +88,7 @@ def activation_report(current: LicenseKey | None, new: LicenseKey, check: KeyChe
         for warning in reduction_warnings(comparison):
             lines.append(f"Warning: {warning}")
         if comparison.restart_required:
-            lines.append("A restart of the instance is required for the new key to take "
-                         "effect:")
+            lines.append("A restart of the instance is required for the new key to take effect:")
             lines.extend(f"  {reason}" for reason in comparison.restart_reasons)
         else:
             lines.append("No restart is needed: the new key takes effect at once.")

@@ -150,16 +150,24 @@ def parse_key_file(text: str) -> KeyFile:
 
 def license_rows(key: KeyFile) -> list[tuple[str, str]]:
     """The [License] fields as (name, text) rows in file order."""
-    values = (key.license_capacity, key.customer_name, key.order_number,
-              format_date(key.expiration_date), key.authorization_key, key.machine_id)
+    values = (
+        key.license_capacity,
+        key.customer_name,
+        key.order_number,
+        format_date(key.expiration_date),
+        key.authorization_key,
+        key.machine_id,
+    )
     return list(zip(LICENSE_FIELDS, values, strict=True))
 
 
 def render_key_file(key: KeyFile) -> str:
     """The text of a key file; refuses fields that would not read back identically."""
     file_version(key.file_type)
-    blocks = [_render_section(CONFIG_SECTION, ((FILE_TYPE_FIELD, key.file_type),)),
-              _render_section(LICENSE_SECTION, tuple(license_rows(key)))]
+    blocks = [
+        _render_section(CONFIG_SECTION, ((FILE_TYPE_FIELD, key.file_type),)),
+        _render_section(LICENSE_SECTION, tuple(license_rows(key))),
+    ]
     for name, pairs in key.app_sections:
         if name in RESERVED_SECTIONS:
             raise KeyFileError(f"[{name}] is reserved and cannot be an application section")
@@ -175,8 +183,13 @@ def _render_section(name: str, pairs: Pairs) -> str:
     lines = [f"[{name}]"]
     seen: set[str] = set()
     for keyword, value in pairs:
-        if keyword != keyword.strip() or not keyword or "=" in keyword \
-                or keyword.startswith((";", "[")) or _has_newline(keyword):
+        if (
+            keyword != keyword.strip()
+            or not keyword
+            or "=" in keyword
+            or keyword.startswith((";", "["))
+            or _has_newline(keyword)
+        ):
             raise KeyFileError(f"[{name}]: keyword '{keyword}' cannot be written to a key file")
         if _has_newline(value):
             raise KeyFileError(f"[{name}]: the value of '{keyword}' contains a line break")

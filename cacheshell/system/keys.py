@@ -160,20 +160,37 @@ def load_key(path: Path | str) -> LicenseKey:
     return read_key(text)
 
 
-def issue_key(*, units: int, multi: bool = False, license_type: str = "Concurrent User",
-              product: str = "Enterprise", expires: date, customer: str,
-              order_number: int | str, features: tuple[str, ...] | list[str] = (),
-              cores: int = 0, app_sections: Sections = (),
-              private_key: Ed25519PrivateKey, platform_code: str,
-              file_type: str = DEFAULT_FILE_TYPE, machine_id: str = "") -> LicenseKey:
+def issue_key(
+    *,
+    units: int,
+    multi: bool = False,
+    license_type: str = "Concurrent User",
+    product: str = "Enterprise",
+    expires: date,
+    customer: str,
+    order_number: int | str,
+    features: tuple[str, ...] | list[str] = (),
+    cores: int = 0,
+    app_sections: Sections = (),
+    private_key: Ed25519PrivateKey,
+    platform_code: str,
+    file_type: str = DEFAULT_FILE_TYPE,
+    machine_id: str = "",
+) -> LicenseKey:
     """Mint a signed key; raises KeyFileError for a value a key cannot hold."""
     order = str(order_number)
     if not order.isdigit():
         raise KeyFileError(f"order number '{order}' is not a number")
     auth = Authorization(
-        product=product, license_type=license_type, server="Multi" if multi else "Single",
-        platform_code=platform_code, units=units, enforced_units=units, cores=cores,
-        cores_enforced=cores, features=feature_bits(list(features)),
+        product=product,
+        license_type=license_type,
+        server="Multi" if multi else "Single",
+        platform_code=platform_code,
+        units=units,
+        enforced_units=units,
+        cores=cores,
+        cores_enforced=cores,
+        features=feature_bits(list(features)),
     )
     file = KeyFile(
         file_type=file_type,
@@ -188,20 +205,32 @@ def issue_key(*, units: int, multi: bool = False, license_type: str = "Concurren
     return LicenseKey(sign(file, private_key), auth)
 
 
-def issue_from_spec(spec: KeySpec, private_key: Ed25519PrivateKey,
-                    platform_code: str) -> LicenseKey:
-    return issue_key(units=spec.units, multi=spec.multi, license_type=spec.license_type,
-                     product=spec.product, expires=spec.expires, customer=spec.customer,
-                     order_number=spec.order_number, features=spec.features,
-                     cores=spec.cores, app_sections=spec.app_sections,
-                     private_key=private_key, platform_code=platform_code)
+def issue_from_spec(
+    spec: KeySpec, private_key: Ed25519PrivateKey, platform_code: str
+) -> LicenseKey:
+    return issue_key(
+        units=spec.units,
+        multi=spec.multi,
+        license_type=spec.license_type,
+        product=spec.product,
+        expires=spec.expires,
+        customer=spec.customer,
+        order_number=spec.order_number,
+        features=spec.features,
+        cores=spec.cores,
+        app_sections=spec.app_sections,
+        private_key=private_key,
+        platform_code=platform_code,
+    )
 
 
 def capacity_text(auth: Authorization, version: str) -> str:
     """The LicenseCapacity description, in the manner of a real key's."""
     platform = platform_name(auth.platform_code).rsplit(" (", 1)[0]
-    text = (f"Cache {version} {auth.product} - {_CAPACITY_NOUNS[auth.license_type]}"
-            f" for {platform}:{auth.units}")
+    text = (
+        f"Cache {version} {auth.product} - {_CAPACITY_NOUNS[auth.license_type]}"
+        f" for {platform}:{auth.units}"
+    )
     return ", ".join([text, *feature_names(auth.features)])
 
 
@@ -212,18 +241,25 @@ def is_pre_51(version: str) -> bool:
     return major < 2000 and (major, minor) < (5, 1)
 
 
-def check_key(key: LicenseKey, public_keys: list[Ed25519PublicKey], platform_code: str,
-              today: date) -> KeyCheck:
+def check_key(
+    key: LicenseKey, public_keys: list[Ed25519PublicKey], platform_code: str, today: date
+) -> KeyCheck:
     """Valid, Invalid (with why) or Troubled (valid but expiring within 30 days)."""
     if not verify(key.file, public_keys):
-        return _invalid("License key signature is not valid: the key was changed after it "
-                        "was issued, or its issuer is not trusted")
+        return _invalid(
+            "License key signature is not valid: the key was changed after it "
+            "was issued, or its issuer is not trusted"
+        )
     if is_pre_51(key.version):
-        return _invalid(f"License key is for Cache {key.version}; keys from versions before "
-                        "5.1 do not work with this version")
+        return _invalid(
+            f"License key is for Cache {key.version}; keys from versions before "
+            "5.1 do not work with this version"
+        )
     if key.platform_code != platform_code:
-        return _invalid(f"License key is for {platform_name(key.platform_code)}, "
-                        f"but this machine is {platform_name(platform_code)}")
+        return _invalid(
+            f"License key is for {platform_name(key.platform_code)}, "
+            f"but this machine is {platform_name(platform_code)}"
+        )
     days_left = (key.expiration - today).days
     when = format_date(key.expiration)
     if days_left < 0:
@@ -232,8 +268,7 @@ def check_key(key: LicenseKey, public_keys: list[Ed25519PublicKey], platform_cod
         return KeyCheck(True, "Troubled", f"License key expires today ({when})")
     if days_left <= TROUBLED_DAYS:
         plural = "day" if days_left == 1 else "days"
-        return KeyCheck(True, "Troubled", f"License key expires in {days_left} {plural}, "
-                                          f"on {when}")
+        return KeyCheck(True, "Troubled", f"License key expires in {days_left} {plural}, on {when}")
     return KeyCheck(True, "Valid")
 
 
@@ -260,22 +295,29 @@ def compare_keys(current: LicenseKey | None, new: LicenseKey) -> Comparison:
             reductions.append(("LicenseType", current.license_type, new.license_type))
         if _PRODUCT_LEVEL[new.product] < _PRODUCT_LEVEL[current.product]:
             reductions.append(("Product", current.product, new.product))
-        reductions.extend((f"Feature:{name}", "1", "0")
-                          for name in current.features if name not in new.features)
+        reductions.extend(
+            (f"Feature:{name}", "1", "0") for name in current.features if name not in new.features
+        )
     old_units = current.units if current is not None else EVALUATION_UNITS
     old_type = current.license_type if current is not None else "Concurrent User"
     reasons: list[str] = []
     if (old_type == POWER_UNIT) != (new.license_type == POWER_UNIT):
-        reasons.append(f"The license type changes from {old_type} to {new.license_type}: "
-                       "a change to or from Power Unit takes effect at the next restart")
+        reasons.append(
+            f"The license type changes from {old_type} to {new.license_type}: "
+            "a change to or from Power Unit takes effect at the next restart"
+        )
     if new.units < old_units:
-        reasons.append(f"The new key has fewer license units ({old_units} to {new.units}): "
-                       "the reduction takes effect at the next restart")
+        reasons.append(
+            f"The new key has fewer license units ({old_units} to {new.units}): "
+            "the reduction takes effect at the next restart"
+        )
     old_pages, new_pages = table_pages(old_units), table_pages(new.units)
     if new_pages - old_pages >= RESTART_PAGES:
-        reasons.append(f"The new key needs {new_pages - old_pages} more 64 KB pages of license "
-                       f"table ({old_pages} to {new_pages}): the instance must restart to "
-                       "allocate them")
+        reasons.append(
+            f"The new key needs {new_pages - old_pages} more 64 KB pages of license "
+            f"table ({old_pages} to {new_pages}): the instance must restart to "
+            "allocate them"
+        )
     return Comparison(tuple(reductions), bool(reasons), tuple(reasons))
 
 

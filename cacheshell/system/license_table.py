@@ -23,7 +23,13 @@ from cacheshell.system.table import Decision, Entry, Limits
 
 # Process types as ProcessList reports them.
 USER, DIAGNOSTIC, PENDING, SYSTEM, CSP, SERVER = (
-    "User", "Diagnostic", "Pending", "System", "CSP", "Server")
+    "User",
+    "Diagnostic",
+    "Pending",
+    "System",
+    "CSP",
+    "Server",
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,9 @@ class LicenseTable:
     def entry(self, license_id: str) -> Entry | None:
         row = self.store.db.execute(
             "SELECT license_id, connections, csp, per_process, since, grace_until, peak "
-            "FROM entries WHERE license_id=?", (license_id,)).fetchone()
+            "FROM entries WHERE license_id=?",
+            (license_id,),
+        ).fetchone()
         return None if row is None else _entry(row)
 
     def entries(self) -> list[Entry]:
@@ -75,19 +83,23 @@ class LicenseTable:
             self._expire_grace()
             rows = self.store.db.execute(
                 "SELECT license_id, connections, csp, per_process, since, grace_until, peak "
-                "FROM entries ORDER BY since, license_id").fetchall()
+                "FROM entries ORDER BY since, license_id"
+            ).fetchall()
         return [_entry(r) for r in rows]
 
     def processes(self) -> list[ProcessRow]:
         rows = self.store.db.execute(
             "SELECT pid, license_id, kind, client, username, started, os_pid, parent "
-            "FROM processes ORDER BY started, pid").fetchall()
+            "FROM processes ORDER BY started, pid"
+        ).fetchall()
         return [ProcessRow(*r) for r in rows]
 
     def process(self, pid: int) -> ProcessRow | None:
         row = self.store.db.execute(
             "SELECT pid, license_id, kind, client, username, started, os_pid, parent "
-            "FROM processes WHERE pid=?", (pid,)).fetchone()
+            "FROM processes WHERE pid=?",
+            (pid,),
+        ).fetchone()
         return None if row is None else ProcessRow(*row)
 
     def limits(self) -> Limits:
@@ -98,8 +110,8 @@ class LicenseTable:
         a login reads a dozen of them, and each statement costs as much as the rule itself."""
         marks = ", ".join("?" * len(names))
         rows = self.store.db.execute(
-            f"SELECT name, value FROM state WHERE name IN ({marks}) AND value IS NOT NULL",
-            names).fetchall()
+            f"SELECT name, value FROM state WHERE name IN ({marks}) AND value IS NOT NULL", names
+        ).fetchall()
         return dict(rows)
 
     def consumed(self) -> int:
@@ -110,8 +122,16 @@ class LicenseTable:
         return 0 if entry is None else entry.connections
 
     # -- changing ------------------------------------------------------------------------------
-    def attach(self, pid: int, license_id: str, kind: str, client: str, username: str,
-               os_pid: int | None = None, parent: int | None = None) -> Decision:
+    def attach(
+        self,
+        pid: int,
+        license_id: str,
+        kind: str,
+        client: str,
+        username: str,
+        os_pid: int | None = None,
+        parent: int | None = None,
+    ) -> Decision:
         """A process starts. USER processes take a unit under license_id; PENDING ones (deferred
         login) and SYSTEM ones take none; DIAGNOSTIC takes the one reserved unit if it is free."""
         with self.store.transaction():
@@ -122,8 +142,7 @@ class LicenseTable:
                 holder = self.store.get("diagnostic_pid")
                 if holder is None or self.process(int(holder)) is None:
                     self.store.put("diagnostic_pid", pid)
-                    self._insert(pid, license_id, DIAGNOSTIC, client, username, now, os_pid,
-                                 parent)
+                    self._insert(pid, license_id, DIAGNOSTIC, client, username, now, os_pid, parent)
                     self._track_peaks()
                     return Decision(True, None)
                 kind = USER  # the reserved unit is taken: log in as anyone else would
@@ -161,8 +180,9 @@ class LicenseTable:
             kind = USER if proc.kind in (PENDING, DIAGNOSTIC) else proc.kind
             if proc.kind == DIAGNOSTIC:
                 self.store.put("diagnostic_pid", None)
-            self.store.db.execute("UPDATE processes SET license_id=?, kind=? WHERE pid=?",
-                                  (license_id, kind, pid))
+            self.store.db.execute(
+                "UPDATE processes SET license_id=?, kind=? WHERE pid=?", (license_id, kind, pid)
+            )
             self._track_peaks()
             return decision
 
@@ -170,7 +190,8 @@ class LicenseTable:
         """Release the entries of OS processes that died without a word."""
         with self.store.transaction():
             rows = self.store.db.execute(
-                "SELECT pid, os_pid, os_start FROM processes WHERE os_pid IS NOT NULL").fetchall()
+                "SELECT pid, os_pid, os_start FROM processes WHERE os_pid IS NOT NULL"
+            ).fetchall()
             dead = [pid for pid, os_pid, start in rows if not os_process_alive(os_pid, start)]
             for pid in dead:
                 self._remove_process(pid, reason="process died")
@@ -178,12 +199,15 @@ class LicenseTable:
 
     def set_os_identity(self, pid: int, os_pid: int) -> None:
         with self.store.transaction():
-            self.store.db.execute("UPDATE processes SET os_pid=?, os_start=? WHERE pid=?",
-                                  (os_pid, os_start_time(os_pid), pid))
+            self.store.db.execute(
+                "UPDATE processes SET os_pid=?, os_start=? WHERE pid=?",
+                (os_pid, os_start_time(os_pid), pid),
+            )
 
     # -- CSP sessions --------------------------------------------------------------------------
-    def csp_start(self, session_id: str, license_id: str, username: str,
-                  timeout: float) -> Decision:
+    def csp_start(
+        self, session_id: str, license_id: str, username: str, timeout: float
+    ) -> Decision:
         with self.store.transaction():
             now = self.now()
             self._expire_grace()
@@ -192,7 +216,8 @@ class LicenseTable:
                 self.store.db.execute(
                     "INSERT INTO csp_sessions(id, license_id, username, pages, started, last, "
                     "timeout) VALUES(?, ?, ?, 0, ?, ?, ?)",
-                    (session_id, license_id, username, now, now, timeout))
+                    (session_id, license_id, username, now, now, timeout),
+                )
                 self._track_peaks()
             return decision
 
@@ -200,8 +225,8 @@ class LicenseTable:
         with self.store.transaction():
             self.expire_sessions()
             cur = self.store.db.execute(
-                "UPDATE csp_sessions SET pages=pages+1, last=? WHERE id=?",
-                (self.now(), session_id))
+                "UPDATE csp_sessions SET pages=pages+1, last=? WHERE id=?", (self.now(), session_id)
+            )
             return cur.rowcount == 1
 
     def csp_login(self, session_id: str, license_id: str, username: str) -> Decision:
@@ -210,7 +235,8 @@ class LicenseTable:
         with self.store.transaction():
             self.expire_sessions()
             row = self.store.db.execute(
-                "SELECT license_id FROM csp_sessions WHERE id=?", (session_id,)).fetchone()
+                "SELECT license_id FROM csp_sessions WHERE id=?", (session_id,)
+            ).fetchone()
             if row is None:
                 return Decision(False, None, reason="no such CSP session")
             if row[0] == license_id:
@@ -221,7 +247,8 @@ class LicenseTable:
                 self._release(row[0], now, None, csp=True, reason="CSP session logged in")
                 self.store.db.execute(
                     "UPDATE csp_sessions SET license_id=?, username=? WHERE id=?",
-                    (license_id, username, session_id))
+                    (license_id, username, session_id),
+                )
             return decision
 
     def csp_end(self, session_id: str) -> bool:
@@ -233,19 +260,20 @@ class LicenseTable:
         with self.store.transaction():
             now = self.now()
             rows = self.store.db.execute(
-                "SELECT id FROM csp_sessions WHERE last + timeout <= ?", (now,)).fetchall()
+                "SELECT id FROM csp_sessions WHERE last + timeout <= ?", (now,)
+            ).fetchall()
             for (sid,) in rows:
                 self._end_session(sid, now, "CSP session timed out")
             self._expire_grace()
             return len(rows)
 
     # -- internals -----------------------------------------------------------------------------
-    def _connect(self, license_id: str, now: float, pid: int | None,
-                 csp: bool = False) -> Decision:
+    def _connect(self, license_id: str, now: float, pid: int | None, csp: bool = False) -> Decision:
         entry = self.entry(license_id)
         state = self._state(*_CONSUME)
-        decision = table.connect(entry, license_id, int(state.get("consumed", 0)),
-                                 _limits(state), now, csp)
+        decision = table.connect(
+            entry, license_id, int(state.get("consumed", 0)), _limits(state), now, csp
+        )
         if not decision.granted:
             self.store.event(now, "denied", license_id, pid, decision.reason)
             if decision.logged:
@@ -256,12 +284,24 @@ class LicenseTable:
         kind = "grant" if entry is None or entry.empty else "connect"
         self.store.event(now, kind, license_id, pid, f"units {decision.units_delta:+d}")
         if decision.transition:
-            self.store.event(now, "per-process", license_id, pid,
-                             f"{decision.entry.connections} connections: one unit each")
+            self.store.event(
+                now,
+                "per-process",
+                license_id,
+                pid,
+                f"{decision.entry.connections} connections: one unit each",
+            )
         return decision
 
-    def _release(self, license_id: str, now: float, pid: int | None, csp: bool = False,
-                 pages: int = 0, reason: str = "released") -> None:
+    def _release(
+        self,
+        license_id: str,
+        now: float,
+        pid: int | None,
+        csp: bool = False,
+        pages: int = 0,
+        reason: str = "released",
+    ) -> None:
         entry = self.entry(license_id)
         if entry is None:
             return
@@ -292,11 +332,14 @@ class LicenseTable:
             bucket = table.duration_bucket(now - proc.started)
             self.store.db.execute(
                 "INSERT INTO durations(bucket, count) VALUES(?, 1) ON CONFLICT(bucket) "
-                "DO UPDATE SET count=count+1", (bucket,))
+                "DO UPDATE SET count=count+1",
+                (bucket,),
+            )
 
     def _end_session(self, session_id: str, now: float, reason: str) -> bool:
         row = self.store.db.execute(
-            "SELECT license_id, pages FROM csp_sessions WHERE id=?", (session_id,)).fetchone()
+            "SELECT license_id, pages FROM csp_sessions WHERE id=?", (session_id,)
+        ).fetchone()
         if row is None:
             return False
         self.store.db.execute("DELETE FROM csp_sessions WHERE id=?", (session_id,))
@@ -308,7 +351,8 @@ class LicenseTable:
         now = self.now() if now is None else now
         rows = self.store.db.execute(
             "SELECT license_id FROM entries WHERE grace_until IS NOT NULL AND grace_until <= ?",
-            (now,)).fetchall()
+            (now,),
+        ).fetchall()
         for (license_id,) in rows:
             entry = self.entry(license_id)
             if entry is None:
@@ -329,8 +373,16 @@ class LicenseTable:
             "connections=excluded.connections, csp=excluded.csp, "
             "per_process=excluded.per_process, since=excluded.since, "
             "grace_until=excluded.grace_until, peak=excluded.peak",
-            (license_id, entry.connections, entry.csp, int(entry.per_process), entry.since,
-             entry.grace_until, entry.peak))
+            (
+                license_id,
+                entry.connections,
+                entry.csp,
+                int(entry.per_process),
+                entry.since,
+                entry.grace_until,
+                entry.peak,
+            ),
+        )
 
     def _consume(self, delta: int, state: dict[str, Any] | None = None) -> None:
         """Count `delta` units; `state` is what the caller read of _CONSUME in this transaction
@@ -348,13 +400,32 @@ class LicenseTable:
         if low is None or available < int(low):
             self.store.put("min_available", available)
 
-    def _insert(self, pid: int, license_id: str, kind: str, client: str, username: str,
-                now: float, os_pid: int | None, parent: int | None) -> None:
+    def _insert(
+        self,
+        pid: int,
+        license_id: str,
+        kind: str,
+        client: str,
+        username: str,
+        now: float,
+        os_pid: int | None,
+        parent: int | None,
+    ) -> None:
         self.store.db.execute(
             "INSERT OR REPLACE INTO processes(pid, license_id, kind, client, username, started, "
             "os_pid, os_start, parent) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (pid, license_id, kind, client, username, now, os_pid,
-             os_start_time(os_pid) if os_pid else None, parent))
+            (
+                pid,
+                license_id,
+                kind,
+                client,
+                username,
+                now,
+                os_pid,
+                os_start_time(os_pid) if os_pid else None,
+                parent,
+            ),
+        )
 
     def _track_peaks(self) -> None:
         # Connections, CSP sessions, distinct users, sessions in grace and user processes each
@@ -377,11 +448,14 @@ _IDLE = "connections = 0 AND csp = 0"
 _NOT_USER = f"kind IN ('{SYSTEM}', '{SERVER}')"
 _ACTIVE_USERS = f"(SELECT count(*) FROM entries) - (SELECT count(*) FROM entries WHERE {_IDLE})"
 _IN_GRACE = "(SELECT count(*) FROM entries WHERE grace_until IS NOT NULL)"
-_USER_PROCESSES = (f"(SELECT count(*) FROM processes) - "
-                   f"(SELECT count(*) FROM processes WHERE {_NOT_USER})")
+_USER_PROCESSES = (
+    f"(SELECT count(*) FROM processes) - (SELECT count(*) FROM processes WHERE {_NOT_USER})"
+)
 _PEAKS = ("max_connections", "max_csp", "max_users", "max_grace", "max_processes")
-_PEAK_COUNTS = (f"SELECT (SELECT count(*) FROM processes), (SELECT count(*) FROM csp_sessions), "
-                f"{_ACTIVE_USERS}, {_IN_GRACE}, {_USER_PROCESSES}")
+_PEAK_COUNTS = (
+    f"SELECT (SELECT count(*) FROM processes), (SELECT count(*) FROM csp_sessions), "
+    f"{_ACTIVE_USERS}, {_IN_GRACE}, {_USER_PROCESSES}"
+)
 _LIMITS = ("capacity", "user_limit", "connection_limit", "nak")
 _CONSUME = ("consumed", "max_consumed", "min_available", *_LIMITS)
 

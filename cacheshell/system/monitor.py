@@ -104,8 +104,14 @@ class InstanceClient(LicenseClient):
     processes attached to it through the store."""
 
     def __init__(self, instance: Instance, key: LicenseKey, period: float) -> None:
-        super().__init__(key, host_address(), instance.name, period=period,
-                         timeout=probe_timeout(period), boot=boot_id(instance.store))
+        super().__init__(
+            key,
+            host_address(),
+            instance.name,
+            period=period,
+            timeout=probe_timeout(period),
+            boot=boot_id(instance.store),
+        )
         self.store = instance.store
 
     def _next_seq(self) -> int:
@@ -168,7 +174,8 @@ def application_use(instance: Instance) -> dict[str, str]:
             continue
         for license_id, features in registry.taken_by(app).items():
             held.setdefault(license_id, []).extend(
-                f"{app},{keyword}" for keyword, count in features if count > 0)
+                f"{app},{keyword}" for keyword, count in features if count > 0
+            )
     out = {}
     for license_id, features in held.items():
         text = ""
@@ -225,8 +232,9 @@ class Monitor:
         self.users = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"license-monitor-{layout.name}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"license-monitor-{layout.name}", daemon=True
+        )
         self._instance: Instance | None = None
         self._client: InstanceClient | None = None
         self._client_key: str | None = None
@@ -307,8 +315,12 @@ class Monitor:
         beat = float(store.get("monitor_beat", 0) or 0)
         if holder is not None and int(holder) == me and now - beat < min(period / 2, 1.0):
             return True  # the beat is fresh enough: no write this time
-        if holder is not None and int(holder) != me and now - beat < LEASE_PERIODS * period \
-                and os_process_alive(int(holder), None):
+        if (
+            holder is not None
+            and int(holder) != me
+            and now - beat < LEASE_PERIODS * period
+            and os_process_alive(int(holder), None)
+        ):
             return False
         with store.transaction():
             holder = store.get("monitor_pid")
@@ -363,9 +375,11 @@ class Monitor:
         if server.name.upper() in partitioned(inst):
             return  # nothing gets through; ActiveServer moves on after FAILOVER_PERIODS periods
         apps = application_use(inst)
-        users = {entry.license_id: (entry.units, entry.connections,
-                                    apps.get(entry.license_id, ""))
-                 for entry in inst.table.entries() if entry.units or entry.connections}
+        users = {
+            entry.license_id: (entry.units, entry.connections, apps.get(entry.license_id, ""))
+            for entry in inst.table.entries()
+            if entry.units or entry.connections
+        }
         answer = client.send_update((server.address, server.port), users, full=changed)
         if answer is None:
             return  # ActiveServer moves on after FAILOVER_PERIODS periods without an answer
@@ -400,8 +414,11 @@ class Monitor:
         now = time.monotonic()
         for server in servers:
             where = (server.address, server.port)
-            if os.environ.get(NO_AUTOSTART) or not is_local(server.address) \
-                    or held_down(inst.layout.home, server):
+            if (
+                os.environ.get(NO_AUTOSTART)
+                or not is_local(server.address)
+                or held_down(inst.layout.home, server)
+            ):
                 continue
             if now - self._started_at.get(where, -1e9) < max(10.0, 4 * period):
                 continue
@@ -413,8 +430,10 @@ class Monitor:
             except Exception as exc:  # noqa: BLE001
                 inst.log.write(f"Cannot start license server {server.name}: {exc}")
                 continue
-            inst.log.write(f"Started license server {server.name} at {server.address} port "
-                           f"{server.port} (pid {pid})")
+            inst.log.write(
+                f"Started license server {server.name} at {server.address} port "
+                f"{server.port} (pid {pid})"
+            )
 
     def _record(self, server: LicenseServer, answer: object) -> None:
         inst = self._instance
@@ -429,8 +448,10 @@ class Monitor:
             if status == "REFUSED":
                 store.put("nak", 0)
                 store.put("active_server", None)
-                store.put("server_status", f"Refused by license server {server.name}: "
-                                           f"{getattr(answer, 'reason', '')}")
+                store.put(
+                    "server_status",
+                    f"Refused by license server {server.name}: {getattr(answer, 'reason', '')}",
+                )
                 return
             nak = 1 if status == "NAK" else 0
             store.put("nak", nak)
@@ -441,18 +462,27 @@ class Monitor:
             store.put("dist_maximum", getattr(answer, "maximum", 0))
             store.put("dist_instances", getattr(answer, "instance_count", 0))
             if before != label:
-                detail = (f"active license server {server.name} ({server.address} port "
-                          f"{server.port})")
+                detail = (
+                    f"active license server {server.name} ({server.address} port {server.port})"
+                )
                 if before:
                     detail = f"failover from {str(before).split(' ')[0]} to {detail}"
                 store.event(now, "failover" if before else "server", "", None, detail)
             if nak != was_nak:
-                store.event(now, "NAK" if nak else "ACK", "", None,
-                            f"{getattr(answer, 'combined', 0)} units in use of "
-                            f"{getattr(answer, 'authorized', 0)} on the license server")
+                store.event(
+                    now,
+                    "NAK" if nak else "ACK",
+                    "",
+                    None,
+                    f"{getattr(answer, 'combined', 0)} units in use of "
+                    f"{getattr(answer, 'authorized', 0)} on the license server",
+                )
         if nak != was_nak:
-            inst.log.write("License server NAK: new license users are refused" if nak
-                           else "License server ACK: new license users are admitted again")
+            inst.log.write(
+                "License server NAK: new license users are refused"
+                if nak
+                else "License server ACK: new license users are admitted again"
+            )
 
     def _disconnected(self) -> None:
         inst = self._instance
@@ -463,9 +493,13 @@ class Monitor:
             inst.store.put("active_server", None)
             inst.store.put("server_status", NOT_CONNECTED)
             if before:
-                inst.store.event(inst.clock.now(), "disconnected", "", None,
-                                 f"license server {str(before).split(' ')[0]} lost: "
-                                 + NOT_CONNECTED)
+                inst.store.event(
+                    inst.clock.now(),
+                    "disconnected",
+                    "",
+                    None,
+                    f"license server {str(before).split(' ')[0]} lost: " + NOT_CONNECTED,
+                )
 
     def _not_applicable(self, status: str) -> None:
         inst = self._instance

@@ -46,8 +46,14 @@ def allocate_pid() -> int:
 
 
 class InstanceProcess:
-    def __init__(self, instance: Instance, identity: Identity, admin: bool = False,
-                 parent: InstanceProcess | None = None, system: bool = False) -> None:
+    def __init__(
+        self,
+        instance: Instance,
+        identity: Identity,
+        admin: bool = False,
+        parent: InstanceProcess | None = None,
+        system: bool = False,
+    ) -> None:
         self.instance = instance
         self.identity = identity
         self.admin = admin
@@ -88,8 +94,14 @@ class InstanceProcess:
         else:
             kind, license_id = USER, self.automatic_license_id()
         decision = self.instance.table.attach(
-            self.pid, license_id, kind, self.identity.client, self.identity.username,
-            os_pid=os.getpid(), parent=self.parent.pid if self.parent else None)
+            self.pid,
+            license_id,
+            kind,
+            self.identity.client,
+            self.identity.username,
+            os_pid=os.getpid(),
+            parent=self.parent.pid if self.parent else None,
+        )
         if not decision.granted:
             self.refused(decision)
             raise LicenseRefused(decision.reason)
@@ -105,7 +117,9 @@ class InstanceProcess:
             count = int(self.instance.store.get("limit_exceeded", 0))
             self.instance.log.write(
                 f"License limit exceeded {count} times since instance start "
-                f"(license user ID {self.automatic_license_id()!r})", WARNING)
+                f"(license user ID {self.automatic_license_id()!r})",
+                WARNING,
+            )
 
     def detach(self) -> None:
         if self.attached:

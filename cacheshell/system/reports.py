@@ -46,11 +46,19 @@ def key_report(path: str, key: LicenseKey, status: str) -> str:
 
 def ckey(key_path: Path | str, fields: list[tuple[str, str]], counts: Counts) -> str:
     """$SYSTEM.License.CKEY() and ^CKEY."""
-    amounts = [("Current Available", counts.available),
-               ("Minimum Available", counts.min_available),
-               ("Maximum Available", counts.capacity)]
-    lines = ["", "Cache Key display:", f"Based on the active key file '{key_path}'", "",
-             *format_rows(fields), ""]
+    amounts = [
+        ("Current Available", counts.available),
+        ("Minimum Available", counts.min_available),
+        ("Maximum Available", counts.capacity),
+    ]
+    lines = [
+        "",
+        "Cache Key display:",
+        f"Based on the active key file '{key_path}'",
+        "",
+        *format_rows(fields),
+        "",
+    ]
     lines += [f"{' ' * INDENT}{label} ={value:>{CKEY_NUMBER_WIDTH}}" for label, value in amounts]
     return "\n".join(lines) + "\n"
 
@@ -67,16 +75,20 @@ def decode(title: str, rows: list[tuple[str, str]]) -> str:
 
 
 def _dump_header(counts: Counts) -> str:
-    return (f"License Capacity = {counts.capacity}, Current use = {counts.consumed}, "
-            f"Units Remaining = {counts.available}\n\n")
+    return (
+        f"License Capacity = {counts.capacity}, Current use = {counts.consumed}, "
+        f"Units Remaining = {counts.available}\n\n"
+    )
 
 
 def _slot(number: int, row: UserRow) -> str:
     head = f"{number:>{SLOT_WIDTH}})  "
     if row.free:
         return head + "free\n"
-    return (f"{head}User ID = {row.user_id}, Connections = {row.connects}, "
-            f"CSP Count = {row.csp_con}, Time active = {row.active}\n")
+    return (
+        f"{head}User ID = {row.user_id}, Connections = {row.connects}, "
+        f"CSP Count = {row.csp_con}, Time active = {row.active}\n"
+    )
 
 
 def dump_all(counts: Counts, rows: list[UserRow]) -> str:
@@ -94,7 +106,17 @@ def dump_pid(rows: list[ProcessRow]) -> str:
     """piduse.dmp: tab-separated columns (they line up at 8-column tab stops)."""
     lines = ["\t".join(PID_HEADER), ""]
     for r in rows:
-        fields = (r.pid, r.process, r.lid, r.type, r.con, r.max_con, r.csp_con, r.lu, r.active,
-                  r.grace)
+        fields = (
+            r.pid,
+            r.process,
+            r.lid,
+            r.type,
+            r.con,
+            r.max_con,
+            r.csp_con,
+            r.lu,
+            r.active,
+            r.grace,
+        )
         lines.append("\t".join(str(field) for field in fields))
     return "\n".join(lines) + "\n"

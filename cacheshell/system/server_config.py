@@ -12,8 +12,10 @@ from cacheshell.system.cpf import Cpf
 SECTION = "LicenseServers"
 DEFAULT_PORT = 4001
 PORT_RANGE = (1024, 65535)
-RESTART_NOTE = ("After adding or deleting a license server you may need to restart the "
-                "instance for the change to take effect.")
+RESTART_NOTE = (
+    "After adding or deleting a license server you may need to restart the "
+    "instance for the change to take effect."
+)
 _HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 _NAME = re.compile(r"[A-Za-z0-9_%][A-Za-z0-9_.%-]*")
 
@@ -49,8 +51,9 @@ def check_address(address: str, ipv6_enabled: bool) -> None:
         raise ServerConfigError("The address of a license server is required")
     if ":" in address:
         if not ipv6_enabled:
-            raise ServerConfigError(f"'{address}' is an IPv6 address, but IPv6 is not enabled "
-                                    "for this instance")
+            raise ServerConfigError(
+                f"'{address}' is an IPv6 address, but IPv6 is not enabled for this instance"
+            )
         try:
             ipaddress.IPv6Address(address)
         except ValueError:
@@ -60,8 +63,9 @@ def check_address(address: str, ipv6_enabled: bool) -> None:
         try:
             ipaddress.IPv4Address(address)
         except ValueError:
-            raise ServerConfigError(f"'{address}' is not a valid IPv4 address "
-                                    "(dotted decimal, four numbers 0-255)") from None
+            raise ServerConfigError(
+                f"'{address}' is not a valid IPv4 address (dotted decimal, four numbers 0-255)"
+            ) from None
         return
     labels = address.rstrip(".").split(".")
     if len(address) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
@@ -92,13 +96,16 @@ def _validate(cpf: Cpf, server: LicenseServer, replacing: str | None) -> None:
         if other.name == replacing:
             continue
         if other.address.lower() == server.address.lower() and other.port == server.port:
-            raise ServerConfigError(f"License server {other.name} already uses "
-                                    f"{server.address} port {server.port}: two servers at one "
-                                    "address need different ports")
+            raise ServerConfigError(
+                f"License server {other.name} already uses "
+                f"{server.address} port {server.port}: two servers at one "
+                "address need different ports"
+            )
 
 
-def create(cpf: Cpf, name: str, address: str = "127.0.0.1", port: object = DEFAULT_PORT) -> \
-        LicenseServer:
+def create(
+    cpf: Cpf, name: str, address: str = "127.0.0.1", port: object = DEFAULT_PORT
+) -> LicenseServer:
     server = LicenseServer(name.upper(), address.strip(), check_port(port))
     if find(cpf, server.name) is not None:
         raise ServerConfigError(f"License server {server.name} already exists")
@@ -108,13 +115,15 @@ def create(cpf: Cpf, name: str, address: str = "127.0.0.1", port: object = DEFAU
     return server
 
 
-def modify(cpf: Cpf, name: str, address: str | None = None, port: object = None) -> \
-        LicenseServer:
+def modify(cpf: Cpf, name: str, address: str | None = None, port: object = None) -> LicenseServer:
     current = find(cpf, name)
     if current is None:
         raise ServerConfigError(f"License server {name.upper()} does not exist")
-    server = LicenseServer(current.name, current.address if address is None else address.strip(),
-                           current.port if port is None else check_port(port))
+    server = LicenseServer(
+        current.name,
+        current.address if address is None else address.strip(),
+        current.port if port is None else check_port(port),
+    )
     _validate(cpf, server, current.name)
     cpf.set(SECTION, server.name, f"{server.address},{server.port}")
     cpf.save()

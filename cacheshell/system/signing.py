@@ -26,9 +26,16 @@ def canonical_content(key: KeyFile) -> bytes:
 
     FileType is included too, so a key cannot be relabelled as another version.
     """
-    items = [_DOMAIN, key.file_type, key.license_capacity, key.customer_name,
-             key.order_number, format_date(key.expiration_date),
-             key.authorization_key[:BODY_LENGTH], key.machine_id]
+    items = [
+        _DOMAIN,
+        key.file_type,
+        key.license_capacity,
+        key.customer_name,
+        key.order_number,
+        format_date(key.expiration_date),
+        key.authorization_key[:BODY_LENGTH],
+        key.machine_id,
+    ]
     out = bytearray()
     for item in items:
         out += _field(item)

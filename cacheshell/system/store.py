@@ -87,8 +87,9 @@ class Store:
     def db(self) -> sqlite3.Connection:
         """The connection, opened on first use (again after close())."""
         if self._db is None:
-            db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
-                                 check_same_thread=False)
+            db = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+            )
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=30000")
@@ -141,17 +142,24 @@ class Store:
         return default if row is None or row[0] is None else row[0]
 
     def put(self, name: str, value: Any) -> None:
-        self.db.execute("INSERT INTO state(name, value) VALUES(?, ?) "
-                        "ON CONFLICT(name) DO UPDATE SET value=excluded.value", (name, value))
+        self.db.execute(
+            "INSERT INTO state(name, value) VALUES(?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET value=excluded.value",
+            (name, value),
+        )
 
     def add(self, name: str, delta: int) -> int:
         row = self.db.execute(
             "INSERT INTO state(name, value) VALUES(?, ?) ON CONFLICT(name) "
             "DO UPDATE SET value=coalesce(value, 0)+excluded.value RETURNING value",
-            (name, delta)).fetchone()
+            (name, delta),
+        ).fetchone()
         return int(row[0])
 
-    def event(self, now: float, kind: str, license_id: str, pid: int | None,
-              detail: str = "") -> None:
-        self.db.execute("INSERT INTO events(time, kind, license_id, pid, detail) "
-                        "VALUES(?, ?, ?, ?, ?)", (now, kind, license_id, pid, detail))
+    def event(
+        self, now: float, kind: str, license_id: str, pid: int | None, detail: str = ""
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO events(time, kind, license_id, pid, detail) VALUES(?, ?, ?, ?, ?)",
+            (now, kind, license_id, pid, detail),
+        )

@@ -67,23 +67,35 @@ class Decision:
     transition: bool = False  # this login turned the ID into one unit per process
 
 
-def connect(entry: Entry | None, license_id: str, consumed: int, limits: Limits,
-            now: float, csp: bool = False) -> Decision:
+def connect(
+    entry: Entry | None,
+    license_id: str,
+    consumed: int,
+    limits: Limits,
+    now: float,
+    csp: bool = False,
+) -> Decision:
     """A process (or CSP session) wants a unit under `license_id`."""
     current = entry or Entry(license_id, since=now)
     if entry is None or entry.empty:
         current = Entry(license_id, since=now)
     new_count = current.connections + (0 if csp else 1)
     if not csp and limits.connection_limit and new_count > limits.connection_limit:
-        return Decision(False, entry, reason="connection limit for this user reached",
-                        logged=False)
-    if entry is not None and entry.grace_until is not None and not entry.connections and (
-        not entry.csp
+        return Decision(False, entry, reason="connection limit for this user reached", logged=False)
+    if (
+        entry is not None
+        and entry.grace_until is not None
+        and not entry.connections
+        and (not entry.csp)
     ):
         # A returning CSP user takes back the unit held in grace.
         current = replace(entry, grace_until=None)
-    after = replace(current, connections=new_count, csp=current.csp + (1 if csp else 0),
-                    peak=max(current.peak, new_count))
+    after = replace(
+        current,
+        connections=new_count,
+        csp=current.csp + (1 if csp else 0),
+        peak=max(current.peak, new_count),
+    )
     transition = False
     if not after.per_process and after.connections > MAX_CONNECTIONS:
         after = replace(after, per_process=True)

@@ -151,9 +151,19 @@ def user_rows(instance: Instance, include_free: bool = False) -> list[UserRow]:
     available, so the rows add up to the header's capacity)."""
     refresh(instance)
     now = instance.clock.now()
-    rows = [UserRow(e.license_id, e.kind, e.connections, e.peak, e.csp, e.units,
-                    int(now - e.since), table.grace_remaining(e, now))
-            for e in instance.table.entries()]
+    rows = [
+        UserRow(
+            e.license_id,
+            e.kind,
+            e.connections,
+            e.peak,
+            e.csp,
+            e.units,
+            int(now - e.since),
+            table.grace_remaining(e, now),
+        )
+        for e in instance.table.entries()
+    ]
     if include_free:
         free = instance.table.limits().capacity - instance.table.consumed()
         rows += [UserRow("", "", 0, 0, 0, 0, 0, 0)] * max(free, 0)
@@ -168,12 +178,27 @@ def process_rows(instance: Instance) -> list[ProcessRow]:
     for proc in instance.table.processes():
         entry = instance.table.entry(proc.license_id) if proc.license_id else None
         if entry is None:
-            rows.append(ProcessRow(proc.pid, str(proc.pid), proc.kind, proc.license_id, "",
-                                   0, 0, 0, 0, 0, 0))
+            rows.append(
+                ProcessRow(
+                    proc.pid, str(proc.pid), proc.kind, proc.license_id, "", 0, 0, 0, 0, 0, 0
+                )
+            )
             continue
-        rows.append(ProcessRow(proc.pid, str(proc.pid), proc.kind, proc.license_id, entry.kind,
-                               entry.connections, entry.peak, entry.csp, entry.units,
-                               int(now - proc.started), table.grace_remaining(entry, now)))
+        rows.append(
+            ProcessRow(
+                proc.pid,
+                str(proc.pid),
+                proc.kind,
+                proc.license_id,
+                entry.kind,
+                entry.connections,
+                entry.peak,
+                entry.csp,
+                entry.units,
+                int(now - proc.started),
+                table.grace_remaining(entry, now),
+            )
+        )
     return rows
 
 
@@ -231,13 +256,20 @@ def reset_peaks(instance: Instance, names: tuple[str, ...]) -> dict[str, int]:
     with instance.store.transaction():
         c = snapshot(instance)
         current = {
-            "max_consumed": c.consumed, "max_users": c.users, "max_connections": c.connections,
-            "max_csp": c.csp_users, "max_processes": c.processes, "max_grace": c.grace,
+            "max_consumed": c.consumed,
+            "max_users": c.users,
+            "max_connections": c.connections,
+            "max_csp": c.csp_users,
+            "max_processes": c.processes,
+            "max_grace": c.grace,
         }
         before = {
-            "max_consumed": c.max_consumed, "max_users": c.max_users,
-            "max_connections": c.max_connections, "max_csp": c.max_csp_users,
-            "max_processes": c.max_processes, "max_grace": c.max_grace,
+            "max_consumed": c.max_consumed,
+            "max_users": c.max_users,
+            "max_connections": c.max_connections,
+            "max_csp": c.max_csp_users,
+            "max_processes": c.max_processes,
+            "max_grace": c.max_grace,
         }
         for name in names:
             instance.store.put(name, current[name])
@@ -248,5 +280,6 @@ def event_rows(instance: Instance, since: float | None = None) -> list[EventRow]
     """The license event history (grants, releases, refusals, transitions), oldest first."""
     rows = instance.store.db.execute(
         "SELECT time, kind, license_id, pid, detail FROM events WHERE time >= ? ORDER BY id",
-        (since if since is not None else float("-inf"),)).fetchall()
+        (since if since is not None else float("-inf"),),
+    ).fetchall()
     return [EventRow(*row) for row in rows]

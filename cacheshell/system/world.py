@@ -86,8 +86,13 @@ class Event:
         return datetime.fromtimestamp(self.time).strftime("%m/%d/%Y %H:%M:%S")
 
     def as_row(self) -> tuple[str, str, str, str, str]:
-        return (self.time_text, self.kind, self.license_id,
-                "" if self.pid is None else str(self.pid), self.detail)
+        return (
+            self.time_text,
+            self.kind,
+            self.license_id,
+            "" if self.pid is None else str(self.pid),
+            self.detail,
+        )
 
 
 EVENT_COLUMNS = ("Time", "Kind", "LicenseId", "PID", "Detail")
@@ -174,8 +179,9 @@ class World:
         if row is None:
             raise WorldError(f"process {parent.pid} has ended")
         license_id = row.license_id or self.automatic_license_id(parent.address, parent.username)
-        child = Client(self.next_pid(), parent.address, JOB, license_id, parent.username,
-                       parent.pid)
+        child = Client(
+            self.next_pid(), parent.address, JOB, license_id, parent.username, parent.pid
+        )
         return self._start(child)
 
     def login(self, client: Client, identifier: str) -> tuple[int, Client]:
@@ -186,8 +192,9 @@ class World:
         if not decision.granted:
             self._log_refusal(decision, license_id)
             return 0, client
-        moved = Client(client.pid, client.address, client.how, license_id, client.username,
-                       client.parent)
+        moved = Client(
+            client.pid, client.address, client.how, license_id, client.username, client.parent
+        )
         return self.table.connection_count(license_id), moved
 
     def end(self, pid: int) -> bool:
@@ -204,8 +211,9 @@ class World:
             row = self.table.process(pid)
             if row is None:
                 return False
-            self.store.event(self.instance.clock.now(), KILLED, row.license_id, pid,
-                             "process killed")
+            self.store.event(
+                self.instance.clock.now(), KILLED, row.license_id, pid, "process killed"
+            )
             self.table.detach(pid, reason=KILLED)
             return True
 
@@ -215,8 +223,15 @@ class World:
     def _start(self, client: Client, kind: str = USER) -> Client:
         with self.store.transaction():
             self.table.expire_sessions()
-            decision = self.table.attach(client.pid, client.license_id, kind, client.client_text,
-                                         client.username, os_pid=None, parent=client.parent)
+            decision = self.table.attach(
+                client.pid,
+                client.license_id,
+                kind,
+                client.client_text,
+                client.username,
+                os_pid=None,
+                parent=client.parent,
+            )
         if not decision.granted:
             self._log_refusal(decision, client.license_id)
             raise Refused(decision)
@@ -227,7 +242,9 @@ class World:
             count = int(self.store.get("limit_exceeded", 0))
             self.instance.log.write(
                 f"License limit exceeded {count} times since instance start "
-                f"(license user ID {license_id!r})", WARNING)
+                f"(license user ID {license_id!r})",
+                WARNING,
+            )
 
     # -- CSP sessions ----------------------------------------------------------------------------
     def csp_start(self, timeout: float = DEFAULT_CSP_TIMEOUT) -> CspSession:
@@ -244,8 +261,8 @@ class World:
     def csp_session(self, session_id: str) -> CspSession | None:
         self.table.expire_sessions()
         row = self.store.db.execute(
-            "SELECT id, license_id, pages, timeout FROM csp_sessions WHERE id=?",
-            (session_id,)).fetchone()
+            "SELECT id, license_id, pages, timeout FROM csp_sessions WHERE id=?", (session_id,)
+        ).fetchone()
         return None if row is None else CspSession(row[0], row[1], row[2], row[3])
 
     def csp_page(self, session_id: str) -> int:
@@ -298,8 +315,9 @@ class World:
         if last is not None and last <= 0:
             return []
         sql = "SELECT time, kind, license_id, pid, detail FROM events ORDER BY id DESC"
-        rows = self.store.db.execute(sql + (" LIMIT ?" if last else ""),
-                                     (last,) if last else ()).fetchall()
+        rows = self.store.db.execute(
+            sql + (" LIMIT ?" if last else ""), (last,) if last else ()
+        ).fetchall()
         return [Event(*row) for row in reversed(rows)]
 
 
@@ -373,9 +391,13 @@ def stop_server(instance: Instance, name: str, kill: bool = False) -> bool:
     except ProcessLookupError:
         return False
     _wait(lambda: _pid_gone(pid))
-    instance.store.event(instance.clock.now(), "server", "", None,
-                         f"license server {server.name} {'killed' if kill else 'stopped'} "
-                         f"(pid {pid})")
+    instance.store.event(
+        instance.clock.now(),
+        "server",
+        "",
+        None,
+        f"license server {server.name} {'killed' if kill else 'stopped'} (pid {pid})",
+    )
     return True
 
 
@@ -393,8 +415,13 @@ def start_server(instance: Instance, name: str) -> bool:
         raise WorldError(f"license server {server.name} is not on this host")
     period = monitor.update_period(instance)
     pid = monitor.start_server(instance, server, period)
-    instance.store.event(instance.clock.now(), "server", "", None,
-                         f"license server {server.name} started (pid {pid})")
+    instance.store.event(
+        instance.clock.now(),
+        "server",
+        "",
+        None,
+        f"license server {server.name} started (pid {pid})",
+    )
     return _wait(lambda: is_answering(server.address, server.port, 0.2))
 
 
@@ -407,9 +434,14 @@ def partition_server(instance: Instance, name: str, cut: bool = True) -> bool:
     server = _configured(instance, name)
     if not monitor.set_partitioned(instance, server.name, cut):
         return False
-    instance.store.event(instance.clock.now(), "partition", "", None,
-                         f"license server {server.name} "
-                         + ("cut off from this instance" if cut else "reachable again"))
+    instance.store.event(
+        instance.clock.now(),
+        "partition",
+        "",
+        None,
+        f"license server {server.name} "
+        + ("cut off from this instance" if cut else "reachable again"),
+    )
     monitor.wake(instance.layout)
     return True
 
@@ -439,7 +471,12 @@ def partition_instance(instance: Instance, name: str, cut: bool = True) -> bool:
         marker.touch()
     else:
         marker.unlink(missing_ok=True)
-    instance.store.event(instance.clock.now(), "partition", "", None,
-                         f"license server {server.name} "
-                         + ("ignores this instance" if cut else "hears this instance again"))
+    instance.store.event(
+        instance.clock.now(),
+        "partition",
+        "",
+        None,
+        f"license server {server.name} "
+        + ("ignores this instance" if cut else "hears this instance again"),
+    )
     return True

@@ -21,8 +21,10 @@ def run(line: str, cwd: Path | None = None) -> str:
 
 def test_help_lists_the_methods() -> None:
     out = run("Do $System.License.Help()")
-    assert out.startswith("'Do $system.License.Help(method)' will display a full description "
-                          "of an individual method.\n\nMethods of the class: %SYSTEM.License\n")
+    assert out.startswith(
+        "'Do $system.License.Help(method)' will display a full description "
+        "of an individual method.\n\nMethods of the class: %SYSTEM.License\n"
+    )
     for member in ("CKEY()", "ShowCounts()", "UserNameLicensing(OnOffState)", "Upgrade()"):
         assert f"\n{member}\n" in out
 
@@ -36,45 +38,71 @@ def test_ckey_displays_the_key() -> None:
 
 def test_show_counts_summarizes_local_use() -> None:
     lines = run("Do $System.License.ShowCounts()").splitlines()
-    assert lines[1:4] == ["     5 Total authorized license units",
-                          "     4 Current available license units",
-                          "     4 Minimum available license units"]
+    assert lines[1:4] == [
+        "     5 Total authorized license units",
+        "     4 Current available license units",
+        "     4 Minimum available license units",
+    ]
 
 
-@pytest.mark.parametrize(("line", "name", "first"), [
-    ("Do $System.License.DumpLocalAll()", "all.dmp",
-     "License Capacity = 5, Current use = 1, Units Remaining = 4"),
-    ("Do $System.License.DumpLocalInUse()", "inuse.dmp",
-     "License Capacity = 5, Current use = 1, Units Remaining = 4"),
-    ("Do $System.License.DumpLocalPID()", "piduse.dmp",
-     "PID\tProcess\tLID\tType\tCon\tMaxCon\tCSPCon\tLU\tActive\tGrace"),
-])
+@pytest.mark.parametrize(
+    ("line", "name", "first"),
+    [
+        (
+            "Do $System.License.DumpLocalAll()",
+            "all.dmp",
+            "License Capacity = 5, Current use = 1, Units Remaining = 4",
+        ),
+        (
+            "Do $System.License.DumpLocalInUse()",
+            "inuse.dmp",
+            "License Capacity = 5, Current use = 1, Units Remaining = 4",
+        ),
+        (
+            "Do $System.License.DumpLocalPID()",
+            "piduse.dmp",
+            "PID\tProcess\tLID\tType\tCon\tMaxCon\tCSPCon\tLU\tActive\tGrace",
+        ),
+    ],
+)
 def test_local_dumps_write_their_files_in_the_current_directory(
-    tmp_path: Path, line: str, name: str, first: str,
+    tmp_path: Path,
+    line: str,
+    name: str,
+    first: str,
 ) -> None:
     run(line, cwd=tmp_path)
     text = (tmp_path / name).read_text(encoding="utf-8")
     assert text.splitlines()[0].rstrip() == first.rstrip()
 
 
-@pytest.mark.parametrize("line", [
-    "Do $System.License.ShowServer()",
-    "Do $System.License.ShowSummary()",
-    "Do $System.License.DumpServer()",
-    "Do $System.License.DumpServers()",
-    "Do $System.License.DumpKey()",
-    "Do $System.License.DumpKeys()",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Do $System.License.ShowServer()",
+        "Do $System.License.ShowSummary()",
+        "Do $System.License.DumpServer()",
+        "Do $System.License.DumpServers()",
+        "Do $System.License.DumpKey()",
+        "Do $System.License.DumpKeys()",
+    ],
+)
 def test_server_reports_say_when_no_server_answers(line: str) -> None:
     assert "Not connected to License Server" in run(line)
 
 
 def test_the_username_licensing_examples() -> None:
-    assert run('Write " Username Licensing",! Write " 1-enabled, 0-disabled",! '
-               "Write $SYSTEM.License.UserNameLicensing(),!") == (
-        " Username Licensing\n 1-enabled, 0-disabled\n0\n")
-    assert run("Set RC=$SYSTEM.License.UserNameLicensing(1) Write RC,! "
-               "Set RC=$SYSTEM.License.UserNameLicensing(0) Write RC") == "0\n1\n"
+    assert run(
+        'Write " Username Licensing",! Write " 1-enabled, 0-disabled",! '
+        "Write $SYSTEM.License.UserNameLicensing(),!"
+    ) == (" Username Licensing\n 1-enabled, 0-disabled\n0\n")
+    assert (
+        run(
+            "Set RC=$SYSTEM.License.UserNameLicensing(1) Write RC,! "
+            "Set RC=$SYSTEM.License.UserNameLicensing(0) Write RC"
+        )
+        == "0\n1\n"
+    )
 
 
 def test_upgrade_from_a_session_returns_one() -> None:
@@ -84,10 +112,13 @@ def test_upgrade_from_a_session_returns_one() -> None:
 def test_defer_user_identification_and_login() -> None:
     assert run("Write $System.License.DeferUserIdentification(1)") == "0\n"
     assert run('Write $System.License.Login("nurse"),!,$System.License.GetUserId()') == (
-        "1\nnurse@127.0.0.1\n")
+        "1\nnurse@127.0.0.1\n"
+    )
     assert run("Write $System.License.DeferUserIdentification(0)") == "1\n"
 
 
 def test_max_connections() -> None:
-    assert run('Set maxconn=$System.License.MaxConnections() Write "Maximum connections = ",'
-               "maxconn") == "Maximum connections = 25\n"
+    assert (
+        run('Set maxconn=$System.License.MaxConnections() Write "Maximum connections = ",maxconn')
+        == "Maximum connections = 25\n"
+    )

@@ -34,12 +34,12 @@ def test_lines_from_stdin_run_in_one_session() -> None:
 
 
 def test_a_brace_block_may_span_stdin_lines() -> None:
-    done = run_cli("-U", "USER", stdin="For i=1:1:3 {\n  Write i\n}\nWrite \"done\"\n")
+    done = run_cli("-U", "USER", stdin='For i=1:1:3 {\n  Write i\n}\nWrite "done"\n')
     assert done.stdout == "123\ndone\n"
 
 
 def test_stdin_errors_are_shown_and_the_next_line_still_runs() -> None:
-    done = run_cli("-U", "USER", stdin="Write nope\nWrite \"after\"\n")
+    done = run_cli("-U", "USER", stdin='Write nope\nWrite "after"\n')
     assert done.stdout == "\nWRITE nope\n^\n<UNDEFINED> *nope\nafter\n"
     assert done.returncode == 1
 
@@ -86,6 +86,10 @@ def test_python_dash_m_is_the_same_program() -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "cacheshell", "-U", "USER", "Write 2**10"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "cacheshell", "-U", "USER", "Write 2**10"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (done.stdout, done.returncode) == ("1024\n", 0)

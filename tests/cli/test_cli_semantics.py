@@ -18,18 +18,20 @@ from conftest import run_cli
 SUCCEEDS = [
     ("Write 1+2*3", "9\n"),
     ("Write 3+5*6-4", "44\n"),
-    ("Write \"4\"=4.00,\"004.0\"=4", "10\n"),
+    ('Write "4"=4.00,"004.0"=4', "10\n"),
     ("Write 355/113", "3.141592920353982301\n"),
-    ("Write \"a\",!", "a\n"),  # nothing pending: no extra newline
+    ('Write "a",!', "a\n"),  # nothing pending: no extra newline
     ("Set (a,b)=1 Write a+b", "2\n"),
     ("For i=1:1:3 Write i", "123\n"),
-    ("Set x(1)=\"a\" ZWrite x", "x(1)=\"a\"\n"),
+    ('Set x(1)="a" ZWrite x', 'x(1)="a"\n'),
     ("Try { Write 1/0 } Catch ex { Write ex.Name }", "<DIVIDE>\n"),
     ("Write $System.Status.IsOK(1)", "1\n"),
     ("Write $NAMESPACE", "USER\n"),
     ("Write $USERNAME", "UnknownUser\n"),
-    ("Set sc=$$$ERROR($$$GeneralError,\"x\") Write $System.Status.GetErrorText(sc)",
-     "ERROR #5001: x\n"),
+    (
+        'Set sc=$$$ERROR($$$GeneralError,"x") Write $System.Status.GetErrorText(sc)',
+        "ERROR #5001: x\n",
+    ),
 ]
 
 
@@ -44,11 +46,15 @@ FAILS = [
     ("Write zz", "\nWRITE zz\n^\n<UNDEFINED> *zz\n"),
     ("Write 1 Write 1/0", "1\n\nWRITE 1 Write 1/0\n        ^\n<DIVIDE>\n"),
     ("Do ^nope", "\nDO ^nope\n^\n<NOROUTINE> *nope\n"),
-    ("Write $System.Status.Foo()",
-     "\nWRITE $System.Status.Foo()\n^\n<METHOD DOES NOT EXIST> *Foo,%SYSTEM.Status\n"),
-    ("ZN \"NOPE\"", "\nZN \"NOPE\"\n^\n<NAMESPACE> *NOPE\n"),
-    ("Write \"a\" Write zz Write \"never\"", "a\n\nWRITE \"a\" Write zz Write \"never\"\n"
-     "          ^\n<UNDEFINED> *zz\n"),
+    (
+        "Write $System.Status.Foo()",
+        "\nWRITE $System.Status.Foo()\n^\n<METHOD DOES NOT EXIST> *Foo,%SYSTEM.Status\n",
+    ),
+    ('ZN "NOPE"', '\nZN "NOPE"\n^\n<NAMESPACE> *NOPE\n'),
+    (
+        'Write "a" Write zz Write "never"',
+        'a\n\nWRITE "a" Write zz Write "never"\n          ^\n<UNDEFINED> *zz\n',
+    ),
 ]
 
 
@@ -88,15 +94,16 @@ STDIN = [
     ("Set x=5\nSet y=x*2\nWrite y\n", "10\n", 0),
     ("Write 1\nWrite 2\n", "1\n2\n", 0),  # each prompt starts on a fresh line
     ("For i=1:1:3 {\n Write i\n}\n", "123\n", 0),  # an open brace continues the input
-    ("ZN \"%SYS\"\nWrite $NAMESPACE\n", "%SYS\n", 0),
+    ('ZN "%SYS"\nWrite $NAMESPACE\n', "%SYS\n", 0),
     ("Write 1\nHalt\nWrite 2\n", "1\n", 0),  # HALT ends the session
     ("Write zz\nWrite 5\n", "\nWRITE zz\n^\n<UNDEFINED> *zz\n5\n", 1),  # errors do not stop it
     ("Set x=1\n\nWrite x\n", "1\n", 0),  # blank lines are skipped
 ]
 
 
-@pytest.mark.parametrize(("stdin", "expected", "status"), STDIN,
-                         ids=[s.replace("\n", "|") for s, _, _ in STDIN])
+@pytest.mark.parametrize(
+    ("stdin", "expected", "status"), STDIN, ids=[s.replace("\n", "|") for s, _, _ in STDIN]
+)
 def test_lines_from_stdin(stdin, expected, status):
     proc = run_cli("-U", "USER", stdin=stdin)
     assert proc.stdout == expected, proc.stderr

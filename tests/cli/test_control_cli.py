@@ -27,21 +27,25 @@ def refused(*args: str) -> str:
 
 
 def block(home: Path, name: str, status: str, license_text: str) -> str:
-    return (f"Instance '{name}'\n"
-            f"        directory:    {home / name}\n"
-            "        versionid:    0.1.0\n"
-            "        conf file:    cache.cpf\n"
-            f"        status:       {status}\n"
-            f"        license:      {license_text}\n")
+    return (
+        f"Instance '{name}'\n"
+        f"        directory:    {home / name}\n"
+        "        versionid:    0.1.0\n"
+        "        conf file:    cache.cpf\n"
+        f"        status:       {status}\n"
+        f"        license:      {license_text}\n"
+    )
 
 
 def test_create_makes_a_down_instance_that_list_shows(cacheshell_home):
     assert ok("control", "create", "test") == (
         f"Instance 'TEST' created in {cacheshell_home / 'TEST'}\n"
-        "Start it with: cacheshell control start TEST\n")
+        "Start it with: cacheshell control start TEST\n"
+    )
     assert ok("control", "list") == block(cacheshell_home, "TEST", "down", TRAINING_KEY)
     assert refused("control", "create", "Test") == (
-        f"cacheshell control: instance TEST already exists in {cacheshell_home}\n")
+        f"cacheshell control: instance TEST already exists in {cacheshell_home}\n"
+    )
 
 
 def test_list_with_no_instance_says_so(cacheshell_home):
@@ -54,18 +58,23 @@ def test_start_stop_restart_and_a_stopped_instance_refuses_sessions(cacheshell_h
     listed = ok("control", "list")
     assert "        status:       running, since " in listed
     assert refused("control", "start", "TEST") == (
-        "cacheshell control: instance TEST is already running\n")
+        "cacheshell control: instance TEST is already running\n"
+    )
     assert ok("test", "-U", "USER", "Write 6*7") == "42\n"
     assert ok("control", "stop", "Test") == "Instance 'TEST' stopped\n"
     done = run_cli("TEST", "-U", "USER", "Write 1")
     assert (done.stdout, done.stderr, done.returncode) == (
-        "", "cacheshell: instance TEST is down; start it with: cacheshell control start TEST\n",
-        2)
+        "",
+        "cacheshell: instance TEST is down; start it with: cacheshell control start TEST\n",
+        2,
+    )
     assert refused("control", "stop", "TEST") == (
-        "cacheshell control: instance TEST is not running\n")
+        "cacheshell control: instance TEST is not running\n"
+    )
     assert ok("control", "restart", "TEST") == f"{ACTIVATED}\nInstance 'TEST' started\n"
     assert ok("control", "restart", "TEST") == (
-        f"Instance 'TEST' stopped\n{ACTIVATED}\nInstance 'TEST' started\n")
+        f"Instance 'TEST' stopped\n{ACTIVATED}\nInstance 'TEST' started\n"
+    )
 
 
 def test_an_evaluation_instance_needs_no_key(cacheshell_home):
@@ -73,7 +82,8 @@ def test_an_evaluation_instance_needs_no_key(cacheshell_home):
     assert not (cacheshell_home / "EVAL" / "mgr" / "cache.key").exists()
     assert ok("control", "list") == block(cacheshell_home, "EVAL", "down", "Evaluation, 5 units")
     assert ok("control", "start", "EVAL") == (
-        "Evaluation instance: capacity 5 license units\nInstance 'EVAL' started\n")
+        "Evaluation instance: capacity 5 license units\nInstance 'EVAL' started\n"
+    )
 
 
 def test_create_with_a_key_installs_it(cacheshell_home, tmp_path):
@@ -81,31 +91,39 @@ def test_create_with_a_key_installs_it(cacheshell_home, tmp_path):
     ok("key", "issue", "--units", "50", "--type", "Named User", "-o", str(key))
     ok("control", "create", "BIG", "--key", str(key))
     assert (cacheshell_home / "BIG" / "mgr" / "cache.key").read_text() == key.read_text()
-    assert ok("control", "list") == block(cacheshell_home, "BIG", "down",
-                                          "50 units, Single server, Named User, Enterprise")
+    assert ok("control", "list") == block(
+        cacheshell_home, "BIG", "down", "50 units, Single server, Named User, Enterprise"
+    )
 
 
-def test_an_invalid_key_is_refused_with_its_reason_and_nothing_is_created(cacheshell_home,
-                                                                           tmp_path):
+def test_an_invalid_key_is_refused_with_its_reason_and_nothing_is_created(
+    cacheshell_home, tmp_path
+):
     key = tmp_path / "cache.key"
     ok("key", "issue", "--units", "50", "-o", str(key))
-    key.write_text(key.read_text().replace("CustomerName=cacheshell training",
-                                           "CustomerName=someone else"))
+    key.write_text(
+        key.read_text().replace("CustomerName=cacheshell training", "CustomerName=someone else")
+    )
     assert refused("control", "create", "BAD", "--key", str(key)) == (
         f"cacheshell control: {key}: License key signature is not valid: the key was changed "
-        "after it was issued, or its issuer is not trusted\n")
+        "after it was issued, or its issuer is not trusted\n"
+    )
     assert refused("control", "create", "BAD", "--key", str(tmp_path / "none.key")) == (
-        f"cacheshell control: cannot read {tmp_path / 'none.key'}: No such file or directory\n")
+        f"cacheshell control: cannot read {tmp_path / 'none.key'}: No such file or directory\n"
+    )
     assert not (cacheshell_home / "BAD").exists()
 
 
 def test_unknown_instances_and_bad_names_are_refused(cacheshell_home):
     assert refused("control", "start", "nope") == (
-        f"cacheshell control: no instance named nope in {cacheshell_home}\n")
+        f"cacheshell control: no instance named nope in {cacheshell_home}\n"
+    )
     assert refused("events", "nope") == (
-        f"cacheshell events: no instance named nope in {cacheshell_home}\n")
+        f"cacheshell events: no instance named nope in {cacheshell_home}\n"
+    )
     assert refused("control", "create", "9lives") == (
-        "cacheshell control: not an instance name: '9lives' (a letter, then letters, digits, _)\n")
+        "cacheshell control: not an instance name: '9lives' (a letter, then letters, digits, _)\n"
+    )
 
 
 def test_log_shows_the_tail_of_the_console_log(cacheshell_home):
@@ -114,7 +132,10 @@ def test_log_shows_the_tail_of_the_console_log(cacheshell_home):
     ok("control", "stop", "TEST")
     lines = ok("log", "test", "-n", "3").splitlines()
     assert [line.split(" ", 3)[2:] for line in lines] == [
-        ["0", ACTIVATED], ["0", "Instance TEST started"], ["0", "Instance TEST shut down"]]
+        ["0", ACTIVATED],
+        ["0", "Instance TEST started"],
+        ["0", "Instance TEST shut down"],
+    ]
 
 
 def test_events_show_the_license_history(cacheshell_home):
@@ -122,16 +143,20 @@ def test_events_show_the_license_history(cacheshell_home):
     ok("control", "start", "TEST")
     ok("TEST", "-U", "USER", "Write 1")
     lines = ok("events", "TEST").splitlines()
-    assert lines[0] == ("Time                 Kind         License ID                PID         "
-                        "Detail")
+    assert lines[0] == (
+        "Time                 Kind         License ID                PID         Detail"
+    )
     assert [line.split()[2:4] + [line.split(None, 5)[5]] for line in lines[1:]] == [
-        ["grant", "127.0.0.1", "units +1"], ["release", "127.0.0.1", "process ended"]]
+        ["grant", "127.0.0.1", "units +1"],
+        ["release", "127.0.0.1", "process ended"],
+    ]
     assert len(ok("events", "TEST", "-n", "1").splitlines()) == 2
 
 
 def test_start_runs_system_zstart(cacheshell_home):
     ok("control", "create", "TEST")
     Namespaces(InstanceLayout(cacheshell_home, "TEST")).save_routine(
-        "%SYS", "%ZSTART", 'SYSTEM\n Write "hello from zstart"\n Quit\n')
+        "%SYS", "%ZSTART", 'SYSTEM\n Write "hello from zstart"\n Quit\n'
+    )
     ok("control", "start", "TEST")
     assert "SYSTEM^%ZSTART: hello from zstart" in ok("log", "TEST")

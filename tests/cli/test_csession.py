@@ -22,8 +22,11 @@ from cacheshell.system.layout import InstanceLayout
 # How each script runs when it is not installed (a source-tree run).
 _FALLBACK = {
     "csession": [sys.executable, "-m", "cacheshell.frontends.csession"],
-    "cache": [sys.executable, "-c", "from cacheshell.frontends.csession import cache_main\n"
-              "raise SystemExit(cache_main())"],
+    "cache": [
+        sys.executable,
+        "-c",
+        "from cacheshell.frontends.csession import cache_main\nraise SystemExit(cache_main())",
+    ],
 }
 
 
@@ -32,8 +35,15 @@ def run_line(line: str, stdin: str = "", cwd: Path | None = None) -> subprocess.
     words = shlex.split(line)
     exe = Path(sys.executable).with_name(words[0])
     command = [str(exe)] if exe.exists() else _FALLBACK[words[0]]
-    return subprocess.run(command + words[1:], input=stdin, capture_output=True, text=True,
-                          timeout=60, cwd=cwd, env=dict(os.environ))
+    return subprocess.run(
+        command + words[1:],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env=dict(os.environ),
+    )
 
 
 def create_default_instance() -> Path:
@@ -75,8 +85,10 @@ def test_without_an_entry_point_it_reads_the_terminal_lines() -> None:
 
 
 # Typed at a POSIX shell the unquoted backslash is eaten (-s..Mgr); quoted it arrives intact.
-@pytest.mark.parametrize("line", ["cache -s..\\Mgr -B", "cache -s ..\\Mgr -B",
-                                  "cache -s '..\\Mgr' -B", "cache '-s..\\mgr' -B"])
+@pytest.mark.parametrize(
+    "line",
+    ["cache -s..\\Mgr -B", "cache -s ..\\Mgr -B", "cache -s '..\\Mgr' -B", "cache '-s..\\mgr' -B"],
+)
 def test_cache_dash_s_in_bin_opens_the_emergency_session(line: str) -> None:
     bin_dir = create_default_instance() / "bin"
     done = run_line(line, stdin="Write $NAMESPACE,!\nHalt\n", cwd=bin_dir)

@@ -32,8 +32,14 @@ def test_fewer_units_wait_for_a_restart_and_warn(tmp_path: Path) -> None:
     assert "Warning: Reduce the number of license units from 5 to 3." in done.stdout
     assert "Warning: Change the supported server type from Multi to Single." in done.stdout
     assert "A restart of the instance is required for the new key to take effect:" in done.stdout
-    assert run_cli("-U", "USER", "Write $System.License.KeyLicenseUnits(),"
-                   "$System.License.IsPendingActivation()").stdout == "51\n"
+    assert (
+        run_cli(
+            "-U",
+            "USER",
+            "Write $System.License.KeyLicenseUnits(),$System.License.IsPendingActivation()",
+        ).stdout
+        == "51\n"
+    )
 
 
 def test_an_altered_key_is_never_copied(tmp_path: Path, cacheshell_home: Path) -> None:

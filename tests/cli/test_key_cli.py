@@ -12,8 +12,10 @@ from cacheshell.system.authkey import PLATFORMS, current_platform_code
 
 HERE = current_platform_code()
 HERE_NAME = f"{PLATFORMS[HERE]} ({HERE})"
-SIGNATURE_REASON = ("License key signature is not valid: the key was changed after it was "
-                    "issued, or its issuer is not trusted")
+SIGNATURE_REASON = (
+    "License key signature is not valid: the key was changed after it was "
+    "issued, or its issuer is not trusted"
+)
 
 
 def issue(tmp_path: Path, *options: str) -> Path:
@@ -29,8 +31,18 @@ def auth_key(path: Path) -> str:
 
 
 def test_issue_writes_the_key_file_layout(tmp_path: Path) -> None:
-    out = issue(tmp_path, "--units", "25", "--multi", "--customer", "Acme Hospital",
-                "--order", "4242", "--expires", "3/9/2031")
+    out = issue(
+        tmp_path,
+        "--units",
+        "25",
+        "--multi",
+        "--customer",
+        "Acme Hospital",
+        "--order",
+        "4242",
+        "--expires",
+        "3/9/2031",
+    )
     assert out.read_text() == (
         "[ConfigFile]\n"
         "FileType=License 2013.1\n"
@@ -47,9 +59,22 @@ def test_issue_writes_the_key_file_layout(tmp_path: Path) -> None:
 
 
 def test_show_prints_fields_capacities_and_valid(tmp_path: Path) -> None:
-    out = issue(tmp_path, "--units", "25", "--multi", "--type", "Named User",
-                "--product", "Elite", "--cores", "4", "--features", "Ensemble,iKnow",
-                "--expires", "3/9/2031")
+    out = issue(
+        tmp_path,
+        "--units",
+        "25",
+        "--multi",
+        "--type",
+        "Named User",
+        "--product",
+        "Elite",
+        "--cores",
+        "4",
+        "--features",
+        "Ensemble,iKnow",
+        "--expires",
+        "3/9/2031",
+    )
     done = run_cli("key", "show", str(out))
     assert done.stdout == (
         f"License key file '{out}'\n"
@@ -77,11 +102,14 @@ def test_show_prints_fields_capacities_and_valid(tmp_path: Path) -> None:
     assert (done.stderr, done.returncode) == ("", 0)
 
 
-@pytest.mark.parametrize(("old", "new"), [
-    ("CustomerName=cacheshell training", "CustomerName=cacheshell trainings"),
-    ("ExpirationDate=12/31/2099", "ExpirationDate=12/31/2100"),
-    (":5\n", ":500\n"),
-])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("CustomerName=cacheshell training", "CustomerName=cacheshell trainings"),
+        ("ExpirationDate=12/31/2099", "ExpirationDate=12/31/2100"),
+        (":5\n", ":500\n"),
+    ],
+)
 def test_a_hand_edited_key_is_invalid(tmp_path: Path, old: str, new: str) -> None:
     out = issue(tmp_path, "--units", "5")
     out.write_text(out.read_text().replace(old, new))
@@ -92,12 +120,15 @@ def test_a_hand_edited_key_is_invalid(tmp_path: Path, old: str, new: str) -> Non
 
 def test_app_sections_are_copied_and_protected(tmp_path: Path) -> None:
     ini = tmp_path / "lab.ini"
-    ini.write_text("[ACME.Lab]\nLab Users=50\nAddOn:Extended Reports=Enabled\n\n"
-                   "[ACME.Billing]\nModules=Lab, Radiology\n")
+    ini.write_text(
+        "[ACME.Lab]\nLab Users=50\nAddOn:Extended Reports=Enabled\n\n"
+        "[ACME.Billing]\nModules=Lab, Radiology\n"
+    )
     out = issue(tmp_path, "--units", "5", "--app-section", str(ini))
     assert out.read_text().split("MachineID=\n")[1] == (
         "\n[ACME.Lab]\nLab Users=50\nAddOn:Extended Reports=Enabled\n"
-        "\n[ACME.Billing]\nModules=Lab, Radiology\n")
+        "\n[ACME.Billing]\nModules=Lab, Radiology\n"
+    )
     shown = run_cli("key", "show", str(out))
     assert shown.stdout.split("Features =          none\n\n")[1] == (
         "     [ACME.Lab]\n"
@@ -112,7 +143,9 @@ def test_app_sections_are_copied_and_protected(tmp_path: Path) -> None:
     out.write_text(out.read_text().replace("Lab Users=50", "Lab Users=500"))
     edited = run_cli("key", "show", str(out))
     assert (edited.stdout.splitlines()[-1], edited.returncode) == (
-        f"Invalid: {SIGNATURE_REASON}", 1)
+        f"Invalid: {SIGNATURE_REASON}",
+        1,
+    )
 
 
 def test_a_key_for_another_platform_is_invalid(tmp_path: Path) -> None:
@@ -120,8 +153,8 @@ def test_a_key_for_another_platform_is_invalid(tmp_path: Path) -> None:
     out = issue(tmp_path, "--units", "5", "--platform", other)
     done = run_cli("key", "show", str(out))
     assert done.stdout.splitlines()[-1] == (
-        f"Invalid: License key is for {PLATFORMS[other]} ({other}), "
-        f"but this machine is {HERE_NAME}")
+        f"Invalid: License key is for {PLATFORMS[other]} ({other}), but this machine is {HERE_NAME}"
+    )
     assert done.returncode == 1
 
 
@@ -131,7 +164,8 @@ def test_a_key_expiring_soon_is_troubled_but_usable(tmp_path: Path) -> None:
     out = issue(tmp_path, "--units", "5", "--expires", expires)
     done = run_cli("key", "show", str(out))
     assert done.stdout.splitlines()[-1] == (
-        f"Troubled: License key expires in 10 days, on {expires}")
+        f"Troubled: License key expires in 10 days, on {expires}"
+    )
     assert done.returncode == 0
 
 
@@ -140,30 +174,50 @@ def test_a_file_that_is_not_a_key_is_invalid(tmp_path: Path) -> None:
     notes.write_text("hello\n")
     done = run_cli("key", "show", str(notes))
     assert (done.stdout, done.returncode) == (
-        f"Invalid: {notes}: line 1: 'hello' is outside any [section]\n", 1)
+        f"Invalid: {notes}: line 1: 'hello' is outside any [section]\n",
+        1,
+    )
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["issue", "--units", "5", "--type", "Bogus"],
-     "cacheshell key: unknown license type 'Bogus' (choose Concurrent User, Named User, "
-     "Power Unit, Real Time)\n"),
-    (["issue", "--units", "5", "--product", "Ultra"],
-     "cacheshell key: unknown product 'Ultra' (choose Evaluation, Entree, Elite, Executive, "
-     "Enterprise, Edge, Extreme, Real Time Elite)\n"),
-    (["issue", "--units", "5", "--expires", "2/30/2030"],
-     "cacheshell key: --expires: bad date '2/30/2030': no such day\n"),
-    (["issue", "--units", "5", "--expires", "2030-01-01"],
-     "cacheshell key: --expires: bad date '2030-01-01': expected M/D/YYYY\n"),
-    (["issue", "--units", "-1"], "cacheshell key: units -1 is out of range 0..999999\n"),
-    (["issue", "--units", "5", "--order", "A12"],
-     "cacheshell key: order number 'A12' is not a number\n"),
-    (["issue", "--units", "5", "--platform", "77"],
-     "cacheshell key: unknown platform code '77'\n"),
-    (["issue", "--units", "5", "--app-section", "/nonexistent/lab.ini"],
-     "cacheshell key: cannot read /nonexistent/lab.ini: No such file or directory\n"),
-])
-def test_bad_issue_arguments_exit_2_with_a_message(tmp_path: Path, args: list[str],
-                                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["issue", "--units", "5", "--type", "Bogus"],
+            "cacheshell key: unknown license type 'Bogus' (choose Concurrent User, Named User, "
+            "Power Unit, Real Time)\n",
+        ),
+        (
+            ["issue", "--units", "5", "--product", "Ultra"],
+            "cacheshell key: unknown product 'Ultra' (choose Evaluation, Entree, Elite, Executive, "
+            "Enterprise, Edge, Extreme, Real Time Elite)\n",
+        ),
+        (
+            ["issue", "--units", "5", "--expires", "2/30/2030"],
+            "cacheshell key: --expires: bad date '2/30/2030': no such day\n",
+        ),
+        (
+            ["issue", "--units", "5", "--expires", "2030-01-01"],
+            "cacheshell key: --expires: bad date '2030-01-01': expected M/D/YYYY\n",
+        ),
+        (["issue", "--units", "-1"], "cacheshell key: units -1 is out of range 0..999999\n"),
+        (
+            ["issue", "--units", "5", "--order", "A12"],
+            "cacheshell key: order number 'A12' is not a number\n",
+        ),
+        (
+            ["issue", "--units", "5", "--platform", "77"],
+            "cacheshell key: unknown platform code '77'\n",
+        ),
+        (
+            ["issue", "--units", "5", "--app-section", "/nonexistent/lab.ini"],
+            "cacheshell key: cannot read /nonexistent/lab.ini: No such file or directory\n",
+        ),
+    ],
+)
+def test_bad_issue_arguments_exit_2_with_a_message(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
     out = tmp_path / "cache.key"
     done = run_cli("key", *args, "-o", str(out))
     assert (done.stdout, done.stderr, done.returncode) == ("", message, 2)
@@ -171,8 +225,9 @@ def test_bad_issue_arguments_exit_2_with_a_message(tmp_path: Path, args: list[st
 
 
 def test_unknown_feature_exits_2(tmp_path: Path) -> None:
-    done = run_cli("key", "issue", "--units", "5", "--features", "Ensemble,Teleport",
-                   "-o", str(tmp_path / "k"))
+    done = run_cli(
+        "key", "issue", "--units", "5", "--features", "Ensemble,Teleport", "-o", str(tmp_path / "k")
+    )
     assert done.stderr.startswith("cacheshell key: unknown feature 'Teleport' (known: WebAddOn,")
     assert done.returncode == 2
 
@@ -180,17 +235,23 @@ def test_unknown_feature_exits_2(tmp_path: Path) -> None:
 def test_show_of_a_missing_file_exits_2(tmp_path: Path) -> None:
     done = run_cli("key", "show", str(tmp_path / "absent.key"))
     assert (done.stdout, done.stderr, done.returncode) == (
-        "", f"cacheshell key: cannot read {tmp_path / 'absent.key'}: No such file or directory\n",
-        2)
+        "",
+        f"cacheshell key: cannot read {tmp_path / 'absent.key'}: No such file or directory\n",
+        2,
+    )
 
 
-@pytest.mark.parametrize(("args", "fragment"), [
-    (["key", "issue", "--multi"], "the following arguments are required: --units"),
-    (["key", "issue", "--units", "many"], "invalid int value: 'many'"),
-    (["key"], "the following arguments are required: {issue,show,activate}"),
-])
-def test_usage_errors_exit_2_without_a_traceback(tmp_path: Path, args: list[str],
-                                                 fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["key", "issue", "--multi"], "the following arguments are required: --units"),
+        (["key", "issue", "--units", "many"], "invalid int value: 'many'"),
+        (["key"], "the following arguments are required: {issue,show,activate}"),
+    ],
+)
+def test_usage_errors_exit_2_without_a_traceback(
+    tmp_path: Path, args: list[str], fragment: str
+) -> None:
     done = run_cli(*args, *(["-o", str(tmp_path / "x.key")] if len(args) > 2 else []))
     assert fragment in done.stderr
     assert "Traceback" not in done.stderr

@@ -20,7 +20,8 @@ def command() -> list[str]:
 
 
 def test_second_user_refused_and_the_administrator_session_gets_in(
-    tmp_path: Path, cacheshell_home: Path,
+    tmp_path: Path,
+    cacheshell_home: Path,
 ) -> None:
     key = tmp_path / "one.key"
     assert run_cli("key", "issue", "--units", "1", "-o", str(key)).returncode == 0
@@ -28,17 +29,28 @@ def test_second_user_refused_and_the_administrator_session_gets_in(
     assert run_cli("control", "start", "ONE").returncode == 0
     assert run_cli("ONE", "-U", "%SYS", "Do $SYSTEM.License.UserNameLicensing(1)").returncode == 0
 
-    alice = subprocess.Popen(command() + ["ONE", "-U", "USER", "--user", "alice"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                             env=dict(os.environ))
+    alice = subprocess.Popen(
+        command() + ["ONE", "-U", "USER", "--user", "alice"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
     try:
         alice.stdin.write('Write "in",!\n')
         alice.stdin.flush()
         assert alice.stdout.readline() == "in\n"
         bob = run_cli("ONE", "-U", "USER", "--user", "bob", "Write 1")
         assert (bob.stdout, bob.returncode) == ("<LICENSE LIMIT EXCEEDED>\n", 1)
-        admin = run_cli("ONE", "-U", "%SYS", "--user", "bob", "-B",
-                        'Write $SYSTEM.License.LUAvailable(),"|",$SYSTEM.License.GetUserId()')
+        admin = run_cli(
+            "ONE",
+            "-U",
+            "%SYS",
+            "--user",
+            "bob",
+            "-B",
+            'Write $SYSTEM.License.LUAvailable(),"|",$SYSTEM.License.GetUserId()',
+        )
         assert (admin.stdout, admin.returncode) == ("0|bob@127.0.0.1\n", 0)
     finally:
         alice.stdin.close()

@@ -34,8 +34,9 @@ def _command() -> tuple[str, list[str]]:
 def spawn(*args: str) -> pexpect.spawn:
     program, lead = _command()
     env = dict(os.environ, TERM="dumb", PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1")
-    return pexpect.spawn(program, lead + list(args), env=env, timeout=TIMEOUT,
-                         encoding="utf-8", dimensions=(40, 200))
+    return pexpect.spawn(
+        program, lead + list(args), env=env, timeout=TIMEOUT, encoding="utf-8", dimensions=(40, 200)
+    )
 
 
 @pytest.fixture
@@ -95,8 +96,9 @@ def test_zn_changes_the_prompt(terminal) -> None:
     assert ends_with_status(child) == 0
 
 
-def test_a_line_typed_in_one_session_is_recalled_with_up_in_the_next(terminal,
-                                                                      cacheshell_home) -> None:
+def test_a_line_typed_in_one_session_is_recalled_with_up_in_the_next(
+    terminal, cacheshell_home
+) -> None:
     first = terminal("-U", "USER")
     at_prompt(first)
     first.send('Write "hist"_"ory",!\r')

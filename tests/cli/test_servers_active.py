@@ -37,5 +37,4 @@ def test_one_server_is_not_marked(cacheshell_home: Path) -> None:
     run_cli("-U", "USER", "Write 1")
     run_cli("servers", "add", "main", "127.0.0.1", "4001")
     _record_active(cacheshell_home, "MAIN 127.0.0.1 4001")
-    assert run_cli("servers", "list").stdout.splitlines() == [
-        f"{'MAIN':<16}{'127.0.0.1':<40}4001"]
+    assert run_cli("servers", "list").stdout.splitlines() == [f"{'MAIN':<16}{'127.0.0.1':<40}4001"]

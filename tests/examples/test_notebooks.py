@@ -33,9 +33,14 @@ NOTEBOOKS = ROOT / "examples" / "notebooks"
 TIMEOUT = 60
 # A cell that shows a refusal on purpose: the kernel may fail it, the magic may print the error.
 REFUSAL_TAG = "raises-objectscript-error"
-KERNEL_NOTEBOOKS = ["determining_capacity_and_usage.ipynb", "identifying_users.ipynb",
-                    "csp_grace_and_the_clock.ipynb", "activating_a_key.ipynb",
-                    "troubleshooting.ipynb", "license_servers_and_failover.ipynb"]
+KERNEL_NOTEBOOKS = [
+    "determining_capacity_and_usage.ipynb",
+    "identifying_users.ipynb",
+    "csp_grace_and_the_clock.ipynb",
+    "activating_a_key.ipynb",
+    "troubleshooting.ipynb",
+    "license_servers_and_failover.ipynb",
+]
 # The ports license_servers_and_failover.ipynb names; the test runs it on free ones instead.
 PLACEHOLDER_PORTS = (4001, 4002)
 UPDATE_PERIOD = "0.5"
@@ -48,8 +53,7 @@ class Run:
         self.tmp_path = tmp_path
         self.home = home
         self.work = tmp_path / "examples" / "notebooks"
-        self.env = dict(os.environ, CACHESHELL_HOME=str(home),
-                        IPYTHONDIR=str(tmp_path / "ipython"))
+        self.env = dict(os.environ, CACHESHELL_HOME=str(home), IPYTHONDIR=str(tmp_path / "ipython"))
         self.replace: dict[int, int] = {}
         self.nb: nbformat.NotebookNode | None = None
 
@@ -58,9 +62,11 @@ class Run:
 def _mint_keys(run: Run) -> None:
     """The key files activating_a_key.ipynb activates, in its working directory."""
     for name, units, order in (("bigger.key", 50, 500001), ("smaller.key", 3, 500002)):
-        key = issue_from_spec(KeySpec(units=units, multi=True, order_number=order,
-                                      customer="Acme Lab"),
-                              training_private_key(), current_platform_code())
+        key = issue_from_spec(
+            KeySpec(units=units, multi=True, order_number=order, customer="Acme Lab"),
+            training_private_key(),
+            current_platform_code(),
+        )
         (run.work / name).write_text(render_key_file(key.file), encoding="utf-8")
 
 
@@ -82,8 +88,14 @@ def _local_servers(run: Run) -> None:
     start the servers it is configured with, and the servers listen on free ports."""
     exe = Path(sys.executable).with_name("cacheshell")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "cacheshell"]
-    done = subprocess.run(command + ["-U", "USER", "Write 1"], capture_output=True, text=True,
-                          timeout=60, env=run.env, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        command + ["-U", "USER", "Write 1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=run.env,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, done.stderr
     cpf = Cpf(run.home / "CACHE" / "mgr" / "cache.cpf")
     cpf.set("config", "LicenseUpdatePeriod", UPDATE_PERIOD)
@@ -110,8 +122,15 @@ def _kernelspecs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def through_the_magic(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The ObjectScript-kernel notebook as a python3 one: `%load_ext cacheshell` first, then each
     code cell as a `%%objectscript` cell (keeping its metadata)."""
-    out = nbformat.v4.new_notebook(metadata={"kernelspec": {
-        "display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}})
+    out = nbformat.v4.new_notebook(
+        metadata={
+            "kernelspec": {
+                "display_name": "Python 3 (ipykernel)",
+                "language": "python",
+                "name": "python3",
+            }
+        }
+    )
     out.cells.append(nbformat.v4.new_code_cell("%load_ext cacheshell"))
     for cell in nb.cells:
         copy = nbformat.from_dict(dict(cell))
@@ -122,8 +141,9 @@ def through_the_magic(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return out
 
 
-def execute(name: str, tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch,
-            magic: bool = False) -> Run:
+def execute(
+    name: str, tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch, magic: bool = False
+) -> Run:
     """Run the notebook `name` in a kernel whose CACHESHELL_HOME is `home` and whose cwd is a
     fresh copy of examples/notebooks; the kernelspecs come from a temporary Jupyter path. With
     `magic`, the ObjectScript-kernel notebook runs through the IPython magic instead. nbclient
@@ -147,9 +167,13 @@ def execute(name: str, tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPat
         assert nb.metadata.kernelspec.name == KERNEL_NAME
         nb = through_the_magic(nb)
     # The kernels run the installed cacheshell, as a user's notebook would.
-    client = NotebookClient(nb, timeout=TIMEOUT, startup_timeout=TIMEOUT,
-                            kernel_name=nb.metadata.kernelspec.name,
-                            resources={"metadata": {"path": str(run.work)}})
+    client = NotebookClient(
+        nb,
+        timeout=TIMEOUT,
+        startup_timeout=TIMEOUT,
+        kernel_name=nb.metadata.kernelspec.name,
+        resources={"metadata": {"path": str(run.work)}},
+    )
     client.execute(env=run.env, cwd=str(run.work))
     run.nb = nb
     return run
@@ -175,8 +199,7 @@ def _text(out: Any, stream: str) -> str:
 
 
 def refusals(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    return [cell for cell in nb.cells
-            if REFUSAL_TAG in cell.get("metadata", {}).get("tags", [])]
+    return [cell for cell in nb.cells if REFUSAL_TAG in cell.get("metadata", {}).get("tags", [])]
 
 
 def assert_clean(nb: nbformat.NotebookNode) -> None:
@@ -185,8 +208,9 @@ def assert_clean(nb: nbformat.NotebookNode) -> None:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        problems = "".join(_text(out, "stderr") + _text(out, "error")
-                           for out in cell.get("outputs", []))
+        problems = "".join(
+            _text(out, "stderr") + _text(out, "error") for out in cell.get("outputs", [])
+        )
         if REFUSAL_TAG in cell.get("metadata", {}).get("tags", []):
             assert "<" in problems, f"expected an ObjectScript error from {cell.source!r}"
         else:
@@ -241,8 +265,7 @@ def check_activating_a_key(run: Run, out: str) -> None:
     assert out.rstrip().endswith("Maximum Available =      3")
     assert "OrderNumber =       500002" in out
     key = run.home / "CACHE" / "mgr" / "cache.key"
-    assert key.read_text(encoding="utf-8") == (run.work / "smaller.key").read_text(
-        encoding="utf-8")
+    assert key.read_text(encoding="utf-8") == (run.work / "smaller.key").read_text(encoding="utf-8")
 
 
 def check_troubleshooting(run: Run, out: str) -> None:
@@ -274,13 +297,15 @@ def check_license_servers_and_failover(run: Run, out: str) -> None:
 
 
 CHECKS: dict[str, Callable[[Run, str], None]] = {
-    name: globals()["check_" + name.removesuffix(".ipynb")] for name in KERNEL_NOTEBOOKS}
+    name: globals()["check_" + name.removesuffix(".ipynb")] for name in KERNEL_NOTEBOOKS
+}
 
 
 # -- the tests ------------------------------------------------------------------------------------
 def test_every_notebook_is_tested() -> None:
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(
-        KERNEL_NOTEBOOKS + ["application_licensing.ipynb", "multiserver_sharing_and_nak.ipynb"])
+        KERNEL_NOTEBOOKS + ["application_licensing.ipynb", "multiserver_sharing_and_nak.ipynb"]
+    )
     for name in KERNEL_NOTEBOOKS:
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         assert nb.metadata.kernelspec.name == KERNEL_NAME
@@ -289,8 +314,9 @@ def test_every_notebook_is_tested() -> None:
 
 
 @pytest.mark.parametrize("name", KERNEL_NOTEBOOKS)
-def test_on_the_objectscript_kernel(name: str, tmp_path: Path, cacheshell_home: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_the_objectscript_kernel(
+    name: str, tmp_path: Path, cacheshell_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run = execute(name, tmp_path, cacheshell_home, monkeypatch)
     assert run.nb is not None
     assert_clean(run.nb)
@@ -298,8 +324,9 @@ def test_on_the_objectscript_kernel(name: str, tmp_path: Path, cacheshell_home: 
 
 
 @pytest.mark.parametrize("name", KERNEL_NOTEBOOKS)
-def test_through_the_magic(name: str, tmp_path: Path, cacheshell_home: Path,
-                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_through_the_magic(
+    name: str, tmp_path: Path, cacheshell_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run = execute(name, tmp_path, cacheshell_home, monkeypatch, magic=True)
     assert run.nb is not None
     # ObjectScript errors in %%objectscript cells go to stderr without raising.
@@ -307,8 +334,9 @@ def test_through_the_magic(name: str, tmp_path: Path, cacheshell_home: Path,
     CHECKS[name](run, texts(run.nb))
 
 
-def test_application_licensing_through_the_magic(tmp_path: Path, cacheshell_home: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_application_licensing_through_the_magic(
+    tmp_path: Path, cacheshell_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run = execute("application_licensing.ipynb", tmp_path, cacheshell_home, monkeypatch)
     nb, home = run.nb, cacheshell_home
     assert nb is not None
@@ -325,8 +353,9 @@ def test_application_licensing_through_the_magic(tmp_path: Path, cacheshell_home
     assert (home / "CACHE" / "mgr" / "user" / "routines" / "LabCheck.mac").is_file()
 
 
-def test_multiserver_sharing_and_nak(tmp_path: Path, cacheshell_home: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_multiserver_sharing_and_nak(
+    tmp_path: Path, cacheshell_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two instances share the key through one license server (set up as for the failover
     notebook: free port, short update period, autostart on); over the key, both get a NAK."""
     name = "multiserver_sharing_and_nak.ipynb"
@@ -354,4 +383,5 @@ def test_multiserver_sharing_and_nak(tmp_path: Path, cacheshell_home: Path,
     assert two is not None
     assert Cpf(two.mgr / "cache.cpf").get("config", "LicenseUpdatePeriod", "") == "0.5"
     assert (two.mgr / "cache.key").read_text(encoding="utf-8") == (
-        cacheshell_home / "CACHE" / "mgr" / "cache.key").read_text(encoding="utf-8")
+        cacheshell_home / "CACHE" / "mgr" / "cache.key"
+    ).read_text(encoding="utf-8")

@@ -62,8 +62,10 @@ class ObjectScriptKernelTests(jkt.KernelTests):
     code_inspect_sample = "$System.License.Login"
     code_generate_error = "Kill x  Write x"
     # A cell that is one expression has its value as the cell's result.
-    code_execute_result = [{"code": "1+2", "result": "3"}, {"code": '$Length("abc")',
-                                                          "result": "3"}]
+    code_execute_result = [
+        {"code": "1+2", "result": "3"},
+        {"code": '$Length("abc")', "result": "3"},
+    ]
     code_display_data = [{"code": "Do $System.License.ShowCounts()", "mime": "text/html"}]
     code_history_pattern = "1+*"
     supported_history_operations = ("tail", "search")
@@ -216,18 +218,25 @@ def test_history_tail_and_search(kernel: Running) -> None:
         kernel.run(code)
     tail = kernel.kc.history(hist_access_type="tail", n=2, reply=True, timeout=TIMEOUT)
     assert [item[2] for item in tail["content"]["history"]] == ["Write a", "Set b=2"]
-    found = kernel.kc.history(hist_access_type="search", pattern="Set *", reply=True,
-                              timeout=TIMEOUT)
+    found = kernel.kc.history(
+        hist_access_type="search", pattern="Set *", reply=True, timeout=TIMEOUT
+    )
     assert [item[2] for item in found["content"]["history"]] == ["Set a=1", "Set b=2"]
 
 
-def test_kernel_install_writes_a_spec_naming_this_python(tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture) -> None:
+def test_kernel_install_writes_a_spec_naming_this_python(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     assert main(["kernel", "install", "--prefix", str(tmp_path)]) == 0
     spec_dir = tmp_path / "share" / "jupyter" / "kernels" / KERNEL_NAME
     assert "Installed the objectscript kernelspec" in capsys.readouterr().out
     spec = json.loads((spec_dir / "kernel.json").read_text())
-    assert spec["argv"] == [sys.executable, "-m", "cacheshell.frontends.kernel", "-f",
-                            "{connection_file}"]
+    assert spec["argv"] == [
+        sys.executable,
+        "-m",
+        "cacheshell.frontends.kernel",
+        "-f",
+        "{connection_file}",
+    ]
     assert spec["display_name"] == "ObjectScript (cacheshell)"
     assert (spec_dir / "logo-64x64.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

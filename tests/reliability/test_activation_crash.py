@@ -38,15 +38,25 @@ def test_killed_activation_keeps_the_old_key(cacheshell_home: Path, tmp_path: Pa
     layout = InstanceLayout(cacheshell_home, "CACHE")
     instance = open_instance(layout, create_default=True)
     old_text = instance.key_path.read_text(encoding="utf-8")
-    new_key = keys.issue_key(units=50, multi=True, expires=date(2099, 1, 1), customer="New Co",
-                             order_number=7, private_key=signing.training_private_key(),
-                             platform_code=authkey.current_platform_code())
+    new_key = keys.issue_key(
+        units=50,
+        multi=True,
+        expires=date(2099, 1, 1),
+        customer="New Co",
+        order_number=7,
+        private_key=signing.training_private_key(),
+        platform_code=authkey.current_platform_code(),
+    )
     new_file = tmp_path / "new.key"
     new_file.write_text(render_key_file(new_key.file), encoding="utf-8")
 
     env = dict(os.environ)
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(cacheshell_home), str(new_file)],
-                             stdout=subprocess.PIPE, text=True, env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(cacheshell_home), str(new_file)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 30
         line = ""

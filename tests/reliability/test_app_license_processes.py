@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import Terminal, run_cli
 
-POOL = '[LabApp]\nLab Devices=5\n'
+POOL = "[LabApp]\nLab Devices=5\n"
 L = "$SYSTEM.License"
 
 
@@ -26,11 +26,18 @@ def test_a_killed_process_gives_back_its_application_units(tmp_path: Path) -> No
     ini.write_text(POOL, encoding="utf-8")
     with Terminal() as term:
         assert term.run(f'Write {L}.LoadAppLicenseFile("{ini}","LabApp")') == "0"
-        holder = subprocess.Popen(script_command() + ["-U", "USER"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+        holder = subprocess.Popen(
+            script_command() + ["-U", "USER"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
         try:
-            holder.stdin.write(f'For i=1:1:3 {{ Set sc={L}.TakeApplicationLicense("LabApp",'
-                               f'"Lab Devices",.c) }} Write "held ",c,!\n')
+            holder.stdin.write(
+                f'For i=1:1:3 {{ Set sc={L}.TakeApplicationLicense("LabApp",'
+                f'"Lab Devices",.c) }} Write "held ",c,!\n'
+            )
             holder.stdin.flush()
             deadline = time.monotonic() + 30
             line = ""
@@ -57,11 +64,19 @@ def test_concurrent_takes_never_exceed_the_pool(tmp_path: Path) -> None:
     ini.write_text(POOL, encoding="utf-8")
     with Terminal() as term:
         assert term.run(f'Write {L}.LoadAppLicenseFile("{ini}","LabApp")') == "0"
-        code = (f'Set n=0 For i=1:1:10 {{ Set sc={L}.TakeApplicationLicense("LabApp",'
-                f'"Lab Devices",.c) Set:sc n=n+1 }} Write n Hang 1')
-        workers = [subprocess.Popen(script_command() + ["-U", "USER", code],
-                                    stdout=subprocess.PIPE, text=True, env=dict(os.environ))
-                   for _ in range(4)]
+        code = (
+            f'Set n=0 For i=1:1:10 {{ Set sc={L}.TakeApplicationLicense("LabApp",'
+            f'"Lab Devices",.c) Set:sc n=n+1 }} Write n Hang 1'
+        )
+        workers = [
+            subprocess.Popen(
+                script_command() + ["-U", "USER", code],
+                stdout=subprocess.PIPE,
+                text=True,
+                env=dict(os.environ),
+            )
+            for _ in range(4)
+        ]
         taken = []
         for worker in workers:
             out, _ = worker.communicate(timeout=60)

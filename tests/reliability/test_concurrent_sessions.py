@@ -43,10 +43,14 @@ WORKER = textwrap.dedent("""
 
 
 def started_instance(home: Path, units: int) -> Instance:
-    key = keys.issue_from_spec(keys.KeySpec(units=units, multi=True),
-                               signing.training_private_key(), authkey.current_platform_code())
-    instance = Instance.create(InstanceLayout(home, DEFAULT_INSTANCE),
-                               key_text=render_key_file(key.file))
+    key = keys.issue_from_spec(
+        keys.KeySpec(units=units, multi=True),
+        signing.training_private_key(),
+        authkey.current_platform_code(),
+    )
+    instance = Instance.create(
+        InstanceLayout(home, DEFAULT_INSTANCE), key_text=render_key_file(key.file)
+    )
     instance.start()
     return instance
 
@@ -63,11 +67,24 @@ def test_concurrent_logins_and_logouts_keep_exact_counts(cacheshell_home, tmp_pa
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
     begin = str(time.time() + 3)
-    workers = [subprocess.Popen([sys.executable, str(script), str(cacheshell_home),
-                                 DEFAULT_INSTANCE, str(i), str(CYCLES), begin],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=dict(os.environ))
-               for i in range(WORKERS)]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(script),
+                str(cacheshell_home),
+                DEFAULT_INSTANCE,
+                str(i),
+                str(CYCLES),
+                begin,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        for i in range(WORKERS)
+    ]
     try:
         outputs = [worker.communicate(timeout=120) for worker in workers]
     finally:
@@ -80,8 +97,9 @@ def test_concurrent_logins_and_logouts_keep_exact_counts(cacheshell_home, tmp_pa
     table = instance.table
     assert (table.consumed(), table.processes(), table.entries()) == (0, [], [])
     assert 1 <= int(instance.store.get("max_consumed")) <= WORKERS
-    counts = dict(instance.store.db.execute(
-        "SELECT kind, count(*) FROM events GROUP BY kind").fetchall())
+    counts = dict(
+        instance.store.db.execute("SELECT kind, count(*) FROM events GROUP BY kind").fetchall()
+    )
     assert counts == {"grant": WORKERS * CYCLES, "release": WORKERS * CYCLES}
     instance.store.close()
 
@@ -90,9 +108,13 @@ def test_a_killed_process_unit_is_reclaimed_at_the_next_access(cacheshell_home):
     instance = started_instance(cacheshell_home, 5)
     exe = Path(sys.executable).with_name("cacheshell")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "cacheshell"]
-    shell = subprocess.Popen([*command, "-U", "USER"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             env=dict(os.environ))
+    shell = subprocess.Popen(
+        [*command, "-U", "USER"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+    )
     probe = None
     try:
         deadline = time.monotonic() + 30
@@ -108,13 +130,21 @@ def test_a_killed_process_unit_is_reclaimed_at_the_next_access(cacheshell_home):
         probe.attach()
         assert [p.pid for p in instance.table.processes()] == [probe.pid]
         assert [(e.license_id, e.connections) for e in instance.table.entries()] == [
-            ("10.0.0.1", 1)]
+            ("10.0.0.1", 1)
+        ]
         assert instance.table.consumed() == 1
         died = instance.store.db.execute(
-            "SELECT license_id, pid, detail FROM events WHERE kind='release'").fetchall()
-        assert died == [("127.0.0.1", instance.store.db.execute(
-            "SELECT pid FROM events WHERE kind='grant' ORDER BY id").fetchone()[0],
-            "process died")]
+            "SELECT license_id, pid, detail FROM events WHERE kind='release'"
+        ).fetchall()
+        assert died == [
+            (
+                "127.0.0.1",
+                instance.store.db.execute(
+                    "SELECT pid FROM events WHERE kind='grant' ORDER BY id"
+                ).fetchone()[0],
+                "process died",
+            )
+        ]
     finally:
         if probe is not None:
             probe.detach()

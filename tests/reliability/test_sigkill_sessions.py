@@ -23,9 +23,11 @@ SESSIONS = 8
 SEED = 20261129
 # Each session moves between license IDs as fast as it can and takes application units, so a
 # kill lands in the middle of a transaction as often as between two.
-LOOP = ('Do $SYSTEM.License.LoadAppLicenseFile("{ini}","Chaos") Write "ready",! '
-        'For i=1:1 {{ Set id="user"_$Random(40) Set n=$SYSTEM.License.Login(id) '
-        'Set sc=$SYSTEM.License.TakeApplicationLicense("Chaos","Seats",.c) }}')
+LOOP = (
+    'Do $SYSTEM.License.LoadAppLicenseFile("{ini}","Chaos") Write "ready",! '
+    'For i=1:1 {{ Set id="user"_$Random(40) Set n=$SYSTEM.License.Login(id) '
+    'Set sc=$SYSTEM.License.TakeApplicationLicense("Chaos","Seats",.c) }}'
+)
 
 
 def command() -> list[str]:
@@ -36,9 +38,15 @@ def command() -> list[str]:
 def test_random_kills_leak_nothing(cacheshell_home: Path, tmp_path: Path) -> None:
     rng = random.Random(SEED)
     instance = open_instance(InstanceLayout(cacheshell_home, "CACHE"), create_default=True)
-    key = keys.issue_key(units=100, multi=True, expires=date(2099, 1, 1), customer="Chaos",
-                         order_number=9, private_key=signing.training_private_key(),
-                         platform_code=authkey.current_platform_code())
+    key = keys.issue_key(
+        units=100,
+        multi=True,
+        expires=date(2099, 1, 1),
+        customer="Chaos",
+        order_number=9,
+        private_key=signing.training_private_key(),
+        platform_code=authkey.current_platform_code(),
+    )
     key_file = tmp_path / "chaos.key"
     key_file.write_text(render_key_file(key.file), encoding="utf-8")
     assert instance.activate(key_file).result == "1"
@@ -46,9 +54,15 @@ def test_random_kills_leak_nothing(cacheshell_home: Path, tmp_path: Path) -> Non
     ini = tmp_path / "chaos.ini"
     ini.write_text("[Chaos]\nSeats=1000\n", encoding="utf-8")
 
-    processes = [subprocess.Popen(command() + ["-U", "USER", LOOP.format(ini=ini)],
-                                  stdout=subprocess.PIPE, text=True, env=dict(os.environ))
-                 for _ in range(SESSIONS)]
+    processes = [
+        subprocess.Popen(
+            command() + ["-U", "USER", LOOP.format(ini=ini)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        for _ in range(SESSIONS)
+    ]
     kills = 0
     try:
         for proc in processes:

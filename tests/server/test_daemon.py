@@ -42,8 +42,11 @@ PERIOD = 0.2
 
 
 def mint(units: int, order: int, multi: bool = True) -> LicenseKey:
-    return issue_from_spec(KeySpec(units=units, multi=multi, order_number=order),
-                           training_private_key(), current_platform_code())
+    return issue_from_spec(
+        KeySpec(units=units, multi=multi, order_number=order),
+        training_private_key(),
+        current_platform_code(),
+    )
 
 
 KEY5 = mint(5, 100001)
@@ -86,8 +89,9 @@ def daemon(start_daemon: Callable[..., Daemon]) -> Daemon:
 def clients() -> Iterator[Callable[..., LicenseClient]]:
     made: list[LicenseClient] = []
 
-    def make(key: LicenseKey, name: str, host: str = "127.0.0.1",
-             timeout: float = 3.0) -> LicenseClient:
+    def make(
+        key: LicenseKey, name: str, host: str = "127.0.0.1", timeout: float = 3.0
+    ) -> LicenseClient:
         made.append(LicenseClient(key, host, name, period=PERIOD, timeout=timeout))
         return made[-1]
 
@@ -100,8 +104,9 @@ def users(prefix: str, count: int) -> dict[str, tuple[int, int]]:
     return {f"{prefix}{i}@10.0.0.9": (1, 1) for i in range(count)}
 
 
-def verdict(client: LicenseClient, daemon: Daemon,
-            table: dict[str, tuple[int, int]]) -> tuple[str, int]:
+def verdict(
+    client: LicenseClient, daemon: Daemon, table: dict[str, tuple[int, int]]
+) -> tuple[str, int]:
     answer = client.send_update(daemon.server, table)
     assert answer is not None, "no answer from the license server"
     return answer.status, answer.combined
@@ -120,7 +125,9 @@ def test_two_instances_sharing_a_five_unit_key(daemon: Daemon, clients) -> None:
     answer = a.send_update(daemon.server, users("a", 3))
     assert answer is not None
     assert (answer.instance_count, answer.instances) == (
-        2, (("127.0.0.1", "A"), ("127.0.0.1", "B")))
+        2,
+        (("127.0.0.1", "A"), ("127.0.0.1", "B")),
+    )
 
 
 def test_two_keys_on_one_server_stay_apart(daemon: Daemon, clients) -> None:
@@ -130,10 +137,17 @@ def test_two_keys_on_one_server_stay_apart(daemon: Daemon, clients) -> None:
     assert verdict(three, daemon, users("u", 4)) == ("NAK", 4)
     assert verdict(five, daemon, users("u", 5)) == ("ACK", 5)
     assert five.summary(daemon.server) == {
-        "current": 5, "maximum": 5, "authorized": 5, "enforced": 5, "connections": 5,
-        "max_connections": 5, "instances": 1}
-    assert [row[5] for row in five.connection_list(daemon.server, all_keys=True)] == \
-        ["100001"] * 5 + ["100002"] * 4
+        "current": 5,
+        "maximum": 5,
+        "authorized": 5,
+        "enforced": 5,
+        "connections": 5,
+        "max_connections": 5,
+        "instances": 1,
+    }
+    assert [row[5] for row in five.connection_list(daemon.server, all_keys=True)] == [
+        "100001"
+    ] * 5 + ["100002"] * 4
 
 
 def test_a_single_server_key_is_refused(daemon: Daemon, clients) -> None:
@@ -179,8 +193,10 @@ def test_forged_and_garbage_datagrams_change_nothing(daemon: Daemon, clients) ->
 
     def dropped() -> int:
         stats = a.stats(daemon.server) or {}
-        return sum(int(stats.get(name, 0)) - int(before.get(name, 0))
-                   for name in ("malformed", "forged", "version", "unknown_key", "replayed"))
+        return sum(
+            int(stats.get(name, 0)) - int(before.get(name, 0))
+            for name in ("malformed", "forged", "version", "unknown_key", "replayed")
+        )
 
     assert eventually(lambda: dropped() >= 1000)
     assert is_answering(*daemon.server, timeout=3.0)
@@ -203,17 +219,23 @@ def test_the_dump_files(daemon: Daemon, clients) -> None:
     a.send_update(daemon.server, {"alice@10.0.0.9": (1, 2), "bob@10.0.0.9": (1, 1)})
     b.send_update(daemon.server, {"alice@10.0.0.9": (1, 1), "carol@10.0.0.9": (1, 1)})
     c.send_update(daemon.server, {"dave@10.0.0.7": (1, 3)})
-    written = {report: a.dump(daemon.server, report)
-               for report in ("dumpserver", "dumpservers", "dumpkey", "dumpkeys")}
+    written = {
+        report: a.dump(daemon.server, report)
+        for report in ("dumpserver", "dumpservers", "dumpkey", "dumpkeys")
+    }
     directory = str(daemon.directory.resolve())
-    assert written == {report: DumpWritten(socket.gethostname(), directory, f"{report}.txt")
-                       for report in written}
+    assert written == {
+        report: DumpWritten(socket.gethostname(), directory, f"{report}.txt") for report in written
+    }
 
     def body(name: str) -> str:
         text = (daemon.directory / name).read_text()
         heading, _, rest = text.partition("\n\n")
-        assert re.fullmatch(r".* requested by 127\.0\.0\.1/A\nLicense server 127\.0\.0\.1:\d+, "
-                            r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d", heading)
+        assert re.fullmatch(
+            r".* requested by 127\.0\.0\.1/A\nLicense server 127\.0\.0\.1:\d+, "
+            r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d",
+            heading,
+        )
         return rest
 
     assert body("dumpserver.txt") == (
@@ -222,7 +244,8 @@ def test_the_dump_files(daemon: Daemon, clients) -> None:
         "          2              1  alice@10.0.0.9\n"
         "          1              1  bob@10.0.0.9\n"
         "Total: 3 connections, 2 license units, 0 shared with the same client on other "
-        "instances\n")
+        "instances\n"
+    )
     assert body("dumpservers.txt").endswith(
         "Server 127.0.0.1 instance B (OrderNumber 100001)\n"
         "Connections  License Units  Client\n"
@@ -235,7 +258,8 @@ def test_the_dump_files(daemon: Daemon, clients) -> None:
         "          3              1  dave@10.0.0.7\n"
         "Total: 3 connections, 1 license units, 0 shared with the same client on other "
         "instances\n\n"
-        "Grand total: 3 servers, 8 connections, 4 license units\n")
+        "Grand total: 3 servers, 8 connections, 4 license units\n"
+    )
     key_block = (
         "Key:\n"
         f"     LicenseCapacity =   {KEY5.file.license_capacity}\n"
@@ -253,7 +277,8 @@ def test_the_dump_files(daemon: Daemon, clients) -> None:
         "alice@10.0.0.9     1            2  127.0.0.1  A\n"
         "alice@10.0.0.9   shr            1  127.0.0.1  B\n"
         "bob@10.0.0.9       1            1  127.0.0.1  A\n"
-        "carol@10.0.0.9     1            1  127.0.0.1  B\n")
+        "carol@10.0.0.9     1            1  127.0.0.1  B\n"
+    )
     assert body("dumpkey.txt") == key_block
     keys = body("dumpkeys.txt")
     assert keys.startswith(key_block + "\nKey:\n")
@@ -312,8 +337,7 @@ def test_start_detached_is_answering_and_stop(tmp_path: Path) -> None:
     assert "stopped; counters" in (tmp_path / "detached" / "licenseserver.log").read_text()
 
 
-def test_instances_fail_over_to_the_next_server_and_report_in_full(start_daemon,
-                                                                   clients) -> None:
+def test_instances_fail_over_to_the_next_server_and_report_in_full(start_daemon, clients) -> None:
     first, second = start_daemon("first"), start_daemon("second")
     servers = [first.server, second.server]
     a = clients(KEY5, "A", timeout=PERIOD)

@@ -30,8 +30,11 @@ from cacheshell.system.world import Client, World
 PERIOD = 0.3
 INSTANCES = ("ONE", "TWO", "THREE", "FOUR")
 USERS = 100
-KEY = issue_from_spec(KeySpec(units=500, multi=True, order_number=300001),
-                      training_private_key(), current_platform_code())
+KEY = issue_from_spec(
+    KeySpec(units=500, multi=True, order_number=300001),
+    training_private_key(),
+    current_platform_code(),
+)
 # The monitor gives up on the active server once FAILOVER_PERIODS periods have passed since its
 # last answer (which came at most at the kill), at its next cycle, after a probe of the dead
 # server that waits period/3; the measured failover is 2 periods + ~period/3 (0.69-0.72 s here).
@@ -133,20 +136,23 @@ def agreed(nodes: list[Node], daemon: Daemon) -> bool:
 def balanced(nodes: list[Node], daemon: Daemon, total: int) -> bool:
     """Every instance reports `daemon` active and the server holds exactly `total` units, the
     sum of the local tables (also as each instance last heard it)."""
-    return (agreed(nodes, daemon) and sum(node.local_units() for node in nodes) == total
-            and server_total(daemon) == total
-            and all(node.state("dist_current") == total for node in nodes))
+    return (
+        agreed(nodes, daemon)
+        and sum(node.local_units() for node in nodes) == total
+        and server_total(daemon) == total
+        and all(node.state("dist_current") == total for node in nodes)
+    )
 
 
 def test_sigkill_of_the_active_server_under_four_instances_of_100_users(
-        daemons: Callable[[str], Daemon], nodes: Callable[[list[Daemon]], list[Node]]) -> None:
+    daemons: Callable[[str], Daemon], nodes: Callable[[list[Daemon]], list[Node]]
+) -> None:
     servers = [daemons(name) for name in ("LS1", "LS2", "LS3")]
     first, second, _third = servers
     cluster = nodes(servers)
     for number, node in enumerate(cluster, 1):
         # Distinct IDs per instance (user@address): the distributed total is exactly the sum.
-        node.clients = [node.world.connect_user(f"u{n}", f"10.0.{number}.1")
-                        for n in range(USERS)]
+        node.clients = [node.world.connect_user(f"u{n}", f"10.0.{number}.1") for n in range(USERS)]
         assert node.local_units() == USERS
     total = USERS * len(cluster)
     eventually(lambda: balanced(cluster, first, total), timeout=30)
@@ -158,8 +164,12 @@ def test_sigkill_of_the_active_server_under_four_instances_of_100_users(
     took = time.monotonic() - killed_at
     assert took <= FAILOVER_PERIODS * PERIOD + TOLERANCE, f"failover took {took:.2f} s"
     eventually(lambda: balanced(cluster, second, total), timeout=30)  # reported in full to LS2
-    details = [row[0] for row in cluster[0].instance.store.db.execute(
-        "SELECT detail FROM events WHERE kind='failover'")]
+    details = [
+        row[0]
+        for row in cluster[0].instance.store.db.execute(
+            "SELECT detail FROM events WHERE kind='failover'"
+        )
+    ]
     assert details and "LS1" in details[-1] and "LS2" in details[-1]
 
     for node in cluster:

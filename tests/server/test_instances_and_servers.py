@@ -47,7 +47,8 @@ def connect(shell: Shell, var: str, user: str) -> str:
 
 
 def test_two_instances_share_a_key_and_a_nak_refuses_new_users(
-        cacheshell_home: Path, daemons: Callable[[str], int]) -> None:
+    cacheshell_home: Path, daemons: Callable[[str], int]
+) -> None:
     home = cacheshell_home
     port = daemons("ls1")
     one = Shell(home)
@@ -79,19 +80,24 @@ def test_two_instances_share_a_key_and_a_nak_refuses_new_users(
         eventually(lambda: one.state("nak") == 0 and two.state("nak") == 0)
         assert connect(one, "x", "u6") == "u6@10.0.0.1"
         events = one.session.instance.store.db.execute(
-            "SELECT kind FROM events WHERE kind IN ('ACK', 'NAK') ORDER BY id").fetchall()
+            "SELECT kind FROM events WHERE kind IN ('ACK', 'NAK') ORDER BY id"
+        ).fetchall()
         assert [kind for (kind,) in events][:2] == ["NAK", "ACK"]
     finally:
         for shell in shells:
             shell.close()
 
 
-def test_a_single_server_key_is_not_registered(cacheshell_home: Path,
-                                                daemons: Callable[[str], int]) -> None:
+def test_a_single_server_key_is_not_registered(
+    cacheshell_home: Path, daemons: Callable[[str], int]
+) -> None:
     home = cacheshell_home
     port = daemons("ls1")
-    key = issue_from_spec(KeySpec(units=5, multi=False, order_number=200001),
-                          training_private_key(), current_platform_code())
+    key = issue_from_spec(
+        KeySpec(units=5, multi=False, order_number=200001),
+        training_private_key(),
+        current_platform_code(),
+    )
     second_instance(home, "ONE", render_key_file(key.file))
     configure(home, "ONE", [("LS1", "127.0.0.1", port)])
     shell = Shell(home, "ONE")
@@ -123,32 +129,38 @@ def test_with_no_server_reachable_an_instance_keeps_working(cacheshell_home: Pat
         shell.close()
 
 
-def test_failover_after_a_sigkill_and_the_reports(cacheshell_home: Path,
-                                                  daemons: Callable[[str], int],
-                                                  tmp_path: Path) -> None:
+def test_failover_after_a_sigkill_and_the_reports(
+    cacheshell_home: Path, daemons: Callable[[str], int], tmp_path: Path
+) -> None:
     home = cacheshell_home
     first, second = daemons("ls1"), daemons("ls2")
     shell = Shell(home)
     try:
-        configure(home, DEFAULT_INSTANCE, [("LS1", "127.0.0.1", first),
-                                           ("LS2", "127.0.0.1", second)])
+        configure(
+            home, DEFAULT_INSTANCE, [("LS1", "127.0.0.1", first), ("LS2", "127.0.0.1", second)]
+        )
         connect(shell, "a", "u1")
         eventually(lambda: shell.state("active_server") == f"LS1 127.0.0.1 {first}")
         assert shell.run(f"Do {L}ShowServer()") == (
-            f"\nActive license server address = 127.0.0.1 port = {first}\n")
+            f"\nActive license server address = 127.0.0.1 port = {first}\n"
+        )
         eventually(lambda: shell.state("dist_current") == 2)
         text = shell.run(f"Do {L}ShowSummary()")
-        assert text.startswith("\nLicense Server summary view of active key.\n\n"
-                               "         Distributed license use:\n"
-                               "Current License Units Used =       2\n")
+        assert text.startswith(
+            "\nLicense Server summary view of active key.\n\n"
+            "         Distributed license use:\n"
+            "Current License Units Used =       2\n"
+        )
         assert "License Units   Authorized =       5\n" in text
         assert "         Local license use:\nCurrent Connections =" in text
         assert "Current Users       =      2" in text
         dump = shell.run(f"Do {L}DumpKey()")
         assert f"directory {tmp_path / 'ls1'}" in dump
         assert (tmp_path / "ls1" / "dumpkey.txt").exists()
-        rows = shell.run('Set rs=##class(%ResultSet).%New("%SYSTEM.License:ConnectionList") '
-                         'Do rs.Execute() While rs.Next() { Write rs.GetData(1),"," }')
+        rows = shell.run(
+            'Set rs=##class(%ResultSet).%New("%SYSTEM.License:ConnectionList") '
+            'Do rs.Execute() While rs.Next() { Write rs.GetData(1),"," }'
+        )
         assert "u1@10.0.0.1" in rows
 
         killed_at = time.monotonic()
@@ -157,11 +169,14 @@ def test_failover_after_a_sigkill_and_the_reports(cacheshell_home: Path,
         # Within 2 periods of silence, plus the probes' waits and the polling.
         assert time.monotonic() - killed_at < 2 * PERIOD + 3
         assert shell.run(f"Do {L}ShowServer()") == (
-            f"\nActive license server address = 127.0.0.1 port = {second}\n")
-        eventually(lambda: "Current License Units Used =       2"
-                   in shell.run(f"Do {L}ShowSummary()"))  # reported in full to LS2
+            f"\nActive license server address = 127.0.0.1 port = {second}\n"
+        )
+        eventually(
+            lambda: "Current License Units Used =       2" in shell.run(f"Do {L}ShowSummary()")
+        )  # reported in full to LS2
         failovers = shell.session.instance.store.db.execute(
-            "SELECT detail FROM events WHERE kind='failover'").fetchall()
+            "SELECT detail FROM events WHERE kind='failover'"
+        ).fetchall()
         assert failovers and "LS1" in failovers[0][0] and "LS2" in failovers[0][0]
         # Held down: the instance does not start the killed server again.
         time.sleep(4 * PERIOD)
@@ -171,7 +186,8 @@ def test_failover_after_a_sigkill_and_the_reports(cacheshell_home: Path,
 
 
 def test_an_instance_starts_its_local_server_and_the_world_stops_and_starts_it(
-        cacheshell_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cacheshell_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import socket
 
     monkeypatch.delenv("CACHESHELL_NO_SERVER_AUTOSTART")

@@ -64,8 +64,11 @@ _REASON = _netns_works()
 if _REASON:
     pytest.skip(_REASON, allow_module_level=True)
 
-KEY = issue_from_spec(KeySpec(units=5, multi=True, order_number=400001),
-                      training_private_key(), current_platform_code())
+KEY = issue_from_spec(
+    KeySpec(units=5, multi=True, order_number=400001),
+    training_private_key(),
+    current_platform_code(),
+)
 KEY_TEXT = render_key_file(KEY.file)
 
 
@@ -94,8 +97,20 @@ def network() -> Iterator[None]:
         _ip("-n", NS1, "addr", "add", f"{SERVER}/24", "dev", "br0")
         _ip("-n", NS1, "link", "set", "br0", "up")
         for host, ns in ((2, NS2), (3, NS3)):
-            _ip("-n", NS1, "link", "add", f"v{host}", "type", "veth", "peer", "name", "eth0",
-                "netns", ns)
+            _ip(
+                "-n",
+                NS1,
+                "link",
+                "add",
+                f"v{host}",
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                ns,
+            )
             _ip("-n", NS1, "link", "set", f"v{host}", "master", "br0", "up")
             _ip("-n", ns, "addr", "add", f"{SUBNET}.{host}/24", "dev", "eth0")
             _ip("-n", ns, "link", "set", "eth0", "up")
@@ -113,10 +128,14 @@ def spawn(network: None) -> Iterator[Callable[..., subprocess.Popen[str]]]:
 
     def run(ns: str, *args: str, home: Path, stdin: bool = False) -> subprocess.Popen[str]:
         env = {**os.environ, "CACHESHELL_HOME": str(home), "PYTHONUNBUFFERED": "1"}
-        process = subprocess.Popen([IP, "netns", "exec", ns, sys.executable, *args],
-                                   stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   env=env)
+        process = subprocess.Popen(
+            [IP, "netns", "exec", ns, sys.executable, *args],
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
         started.append(process)
         return process
 
@@ -151,8 +170,8 @@ def read_until(process: subprocess.Popen[str], pattern: str, timeout: float = 30
         lines = data.split(b"\n")
         for n, line in enumerate(lines[:-1]):
             if re.search(pattern, line.decode(errors="replace")):
-                _PENDING[process.pid] = b"\n".join(lines[n + 1:])
-                return b"\n".join(lines[:n + 1]).decode(errors="replace") + "\n"
+                _PENDING[process.pid] = b"\n".join(lines[n + 1 :])
+                return b"\n".join(lines[: n + 1]).decode(errors="replace") + "\n"
         left = deadline - time.monotonic()
         ready = select.select([fd], [], [], left)[0] if left > 0 else []
         chunk = os.read(fd, 65536) if ready else b""
@@ -164,19 +183,30 @@ def read_until(process: subprocess.Popen[str], pattern: str, timeout: float = 30
 class Host:
     """An instance on a "host" (namespace): its terminal session runs there, reading stdin."""
 
-    def __init__(self, spawn: Callable[..., subprocess.Popen[str]], ns: str, home: Path,
-                 name: str) -> None:
+    def __init__(
+        self, spawn: Callable[..., subprocess.Popen[str]], ns: str, home: Path, name: str
+    ) -> None:
         self.layout = InstanceLayout(home, name)
         Instance.create(self.layout, key_text=KEY_TEXT).start()
         cpf = Cpf(self.layout.mgr / CPF_FILE)
         cpf.set("config", "LicenseUpdatePeriod", str(PERIOD))
         cpf.save()
-        added = spawn(ns, "-m", "cacheshell", "servers", "--instance", name, "add", "LS1",
-                      SERVER, str(PORT), home=home)
+        added = spawn(
+            ns,
+            "-m",
+            "cacheshell",
+            "servers",
+            "--instance",
+            name,
+            "add",
+            "LS1",
+            SERVER,
+            str(PORT),
+            home=home,
+        )
         output, _ = added.communicate(timeout=60)
         assert added.returncode == 0, output
-        self.session = spawn(ns, "-m", "cacheshell", name, "-U", "USER", home=home,
-                             stdin=True)
+        self.session = spawn(ns, "-m", "cacheshell", name, "-U", "USER", home=home, stdin=True)
 
     def run(self, code: str) -> str:
         assert self.session.stdin is not None
@@ -185,8 +215,10 @@ class Host:
         return read_until(self.session, "^<<END>>$").rsplit("<<END>>", 1)[0].strip()
 
     def connect(self, var: str, user: str) -> str:
-        return self.run(f'Set {var}=##class(Training.World).ConnectUser("{user}","10.0.0.1") '
-                        f"Write {var}.LicenseId")
+        return self.run(
+            f'Set {var}=##class(Training.World).ConnectUser("{user}","10.0.0.1") '
+            f"Write {var}.LicenseId"
+        )
 
     def state(self, name: str) -> object:
         instance = Instance(self.layout)
@@ -196,8 +228,9 @@ class Host:
             instance.store.close()
 
 
-def server_view(spawn: Callable[..., subprocess.Popen[str]], home: Path,
-                key_file: Path) -> dict[str, object]:
+def server_view(
+    spawn: Callable[..., subprocess.Popen[str]], home: Path, key_file: Path
+) -> dict[str, object]:
     """The server's own summary and connection list for the key, asked from ns1."""
     script = (
         "import json,sys\n"
@@ -206,7 +239,8 @@ def server_view(spawn: Callable[..., subprocess.Popen[str]], home: Path,
         "where=(sys.argv[2],int(sys.argv[3]))\n"
         "with LicenseClient(load_key(sys.argv[1]),sys.argv[2],'PROBE',timeout=2) as c:\n"
         "    print(json.dumps({'summary':c.summary(where),"
-        "'rows':[list(r) for r in c.connection_list(where) or []]}))\n")
+        "'rows':[list(r) for r in c.connection_list(where) or []]}))\n"
+    )
     process = spawn(NS1, "-c", script, str(key_file), SERVER, str(PORT), home=home)
     assert process.stdout is not None
     output, _ = process.communicate(timeout=30)
@@ -215,22 +249,36 @@ def server_view(spawn: Callable[..., subprocess.Popen[str]], home: Path,
 
 
 def test_two_hosts_share_a_key_through_a_server_on_a_third(
-        spawn: Callable[..., subprocess.Popen[str]], tmp_path: Path,
-        cacheshell_home: Path) -> None:
-    server = spawn(NS1, "-m", "cacheshell", "license-server", "--address", SERVER, "--port",
-                   str(PORT), "--dir", str(tmp_path / "ls1"), "--period", str(PERIOD),
-                   "--idle-exit", "60", home=cacheshell_home)
+    spawn: Callable[..., subprocess.Popen[str]], tmp_path: Path, cacheshell_home: Path
+) -> None:
+    server = spawn(
+        NS1,
+        "-m",
+        "cacheshell",
+        "license-server",
+        "--address",
+        SERVER,
+        "--port",
+        str(PORT),
+        "--dir",
+        str(tmp_path / "ls1"),
+        "--period",
+        str(PERIOD),
+        "--idle-exit",
+        "60",
+        home=cacheshell_home,
+    )
     read_until(server, rf"listening on {re.escape(SERVER)}:{PORT}")
     two = Host(spawn, NS2, tmp_path / "host2", "HOSTB")
     three = Host(spawn, NS3, tmp_path / "host3", "HOSTC")
     label = f"LS1 {SERVER} {PORT}"
-    eventually(lambda: two.state("active_server") == label
-               and three.state("active_server") == label)
+    eventually(
+        lambda: two.state("active_server") == label and three.state("active_server") == label
+    )
 
     # 5 distinct license IDs: the two terminals (one shared ID) and u1..u4, on two hosts.
     assert [two.connect("a", "u1"), two.connect("b", "u2")] == ["u1@10.0.0.1", "u2@10.0.0.1"]
-    assert [three.connect("c", "u3"), three.connect("d", "u4")] == ["u3@10.0.0.1",
-                                                                     "u4@10.0.0.1"]
+    assert [three.connect("c", "u3"), three.connect("d", "u4")] == ["u3@10.0.0.1", "u4@10.0.0.1"]
     eventually(lambda: two.state("dist_current") == 5 and three.state("dist_current") == 5)
     summary = two.run("Do $System.License.ShowSummary()")
     assert "Current License Units Used =       5" in summary
@@ -245,8 +293,7 @@ def test_two_hosts_share_a_key_through_a_server_on_a_third(
     # A 6th distinct user: HOSTC admits it locally (4 of its 5), the next update NAKs it.
     assert three.connect("e", "u5") == "u5@10.0.0.1"
     eventually(lambda: two.state("nak") == 1 and three.state("nak") == 1)
-    assert "Current License Units Used =       6" in three.run(
-        "Do $System.License.ShowSummary()")
+    assert "Current License Units Used =       6" in three.run("Do $System.License.ShowSummary()")
     for host in (two, three):
         assert "<LICENSE LIMIT EXCEEDED>" in host.connect("x", "u6")
     assert two.connect("a2", "u1") == "u1@10.0.0.1"  # an existing ID still adds a connection

@@ -55,7 +55,8 @@ def active(port: int, name: str) -> str:
 
 # -- partitions ----------------------------------------------------------------------------------
 def test_partitioned_from_the_only_server_the_instance_works_alone_until_healed(
-        cacheshell_home: Path, daemons: Callable[[str], int]) -> None:
+    cacheshell_home: Path, daemons: Callable[[str], int]
+) -> None:
     port = daemons("ls1")
     shell = Shell(cacheshell_home)
     try:
@@ -78,17 +79,24 @@ def test_partitioned_from_the_only_server_the_instance_works_alone_until_healed(
         assert shell.run(f'Write {W}Heal("LS1")') == "1"
         eventually(lambda: shell.state("active_server") == active(port, "LS1"))
         assert shell.run(f'Write {W}Heal("LS1")') == "0"
-        details = [detail for (detail,) in shell.session.instance.store.db.execute(
-            "SELECT detail FROM events WHERE kind='partition' ORDER BY id")]
-        assert details == ["license server LS1 cut off from this instance",
-                           "license server LS1 reachable again"]
+        details = [
+            detail
+            for (detail,) in shell.session.instance.store.db.execute(
+                "SELECT detail FROM events WHERE kind='partition' ORDER BY id"
+            )
+        ]
+        assert details == [
+            "license server LS1 cut off from this instance",
+            "license server LS1 reachable again",
+        ]
         assert "<ILLEGAL VALUE>" in shell.run(f'Write {W}Partition("NOSUCH")')
     finally:
         shell.close()
 
 
 def test_partitioned_from_the_active_of_two_servers_the_instance_fails_over(
-        cacheshell_home: Path, daemons: Callable[[str], int]) -> None:
+    cacheshell_home: Path, daemons: Callable[[str], int]
+) -> None:
     first, second = daemons("ls1"), daemons("ls2")
     shell = Shell(cacheshell_home)
     try:
@@ -101,7 +109,8 @@ def test_partitioned_from_the_active_of_two_servers_the_instance_fails_over(
         assert time.monotonic() - cut_at < 2 * PERIOD + 3
         eventually(lambda: shell.state("dist_current") == 2)  # reported in full to LS2
         failovers = shell.session.instance.store.db.execute(
-            "SELECT detail FROM events WHERE kind='failover'").fetchall()
+            "SELECT detail FROM events WHERE kind='failover'"
+        ).fetchall()
         assert failovers and "LS1" in failovers[0][0] and "LS2" in failovers[0][0]
         # Still cut: the instance stays on LS2, although LS1 runs and answers others.
         time.sleep(3 * PERIOD)
@@ -113,7 +122,8 @@ def test_partitioned_from_the_active_of_two_servers_the_instance_fails_over(
 
 
 def test_a_server_that_ignores_the_instance_makes_it_fail_over(
-        cacheshell_home: Path, daemons: Callable[[str], int], tmp_path: Path) -> None:
+    cacheshell_home: Path, daemons: Callable[[str], int], tmp_path: Path
+) -> None:
     first, second = daemons("ls1"), daemons("ls2")
     shell = Shell(cacheshell_home)
     try:
@@ -137,7 +147,8 @@ def test_a_server_that_ignores_the_instance_makes_it_fail_over(
 
 
 def test_a_server_that_ignores_the_only_connection_leaves_the_instance_alone(
-        cacheshell_home: Path, daemons: Callable[[str], int]) -> None:
+    cacheshell_home: Path, daemons: Callable[[str], int]
+) -> None:
     port = daemons("ls1")
     shell = Shell(cacheshell_home)
     try:
@@ -157,13 +168,22 @@ def test_a_server_that_ignores_the_only_connection_leaves_the_instance_alone(
 
 # -- ConnectionAppList ---------------------------------------------------------------------------
 def test_connection_app_list_shows_the_isc_features_each_id_holds(
-        cacheshell_home: Path, daemons: Callable[[str], int], tmp_path: Path) -> None:
+    cacheshell_home: Path, daemons: Callable[[str], int], tmp_path: Path
+) -> None:
     port = daemons("ls1")
     key = issue_from_spec(
-        KeySpec(units=5, multi=True, order_number=100002,
-                app_sections=(("ISC.Demo", (("Users", "5"), ("Edition", "Gold"))),
-                              ("Acme.Lab", (("Seats", "3"),)))),
-        training_private_key(), current_platform_code())
+        KeySpec(
+            units=5,
+            multi=True,
+            order_number=100002,
+            app_sections=(
+                ("ISC.Demo", (("Users", "5"), ("Edition", "Gold"))),
+                ("Acme.Lab", (("Seats", "3"),)),
+            ),
+        ),
+        training_private_key(),
+        current_platform_code(),
+    )
     path = tmp_path / "demo.key"
     path.write_text(render_key_file(key.file), encoding="utf-8")
     shell = Shell(cacheshell_home)
@@ -180,12 +200,12 @@ def test_connection_app_list_shows_the_isc_features_each_id_holds(
             text = shell.run(
                 'Set rs=##class(%ResultSet).%New("%SYSTEM.License:ConnectionAppList") '
                 'Do rs.Execute() While rs.Next() { For i=1:1:6 { Write rs.GetData(i),"|" } '
-                'Write "#" }')
+                'Write "#" }'
+            )
             return [row.split("|")[:6] for row in text.split("#") if row]
 
         found = eventually(lambda: [row for row in rows() if row[0] == me and row[5]])
-        assert found == [[me, "1", found[0][2], found[0][3], DEFAULT_INSTANCE,
-                          "ISC.Demo,Users"]]
+        assert found == [[me, "1", found[0][2], found[0][3], DEFAULT_INSTANCE, "ISC.Demo,Users"]]
         assert [row[5] for row in rows() if row[0] == "u1@10.0.0.1"] == [""]
         # Returned: the next update clears the column.
         assert shell.run(f'Do {L}ReturnApplicationLicense("ISC.Demo","Users",.r) Write r') == "1"
@@ -198,19 +218,37 @@ def test_the_application_cell_of_a_user_row_is_optional_on_the_wire() -> None:
     who = InstanceId("10.0.0.1", "CACHE", "0123456789abcdef")
     kid = bytes(range(32))
     secret = b"s" * 32
-    update = Update(kid, 1, who, True, 0, 0.3, 2, 2,
-                    (UserUse("alice", 1, 1, "ISC.Demo,Users;ISC.Demo,Admins"),
-                     UserUse("bob", 1, 1)))
+    update = Update(
+        kid,
+        1,
+        who,
+        True,
+        0,
+        0.3,
+        2,
+        2,
+        (UserUse("alice", 1, 1, "ISC.Demo,Users;ISC.Demo,Admins"), UserUse("bob", 1, 1)),
+    )
     data = encode(update, secret)
     assert b'["bob",1,1]' in data  # a row without applications is the old row
     assert decode(data, {kid: secret}.get) == update
     too_long = Update(kid, 2, who, True, 0, 0.3, 1, 1, (UserUse("x", 1, 1, "a" * (MAX_APPS + 1)),))
     with pytest.raises(ProtocolError):
         decode(encode(too_long, secret), {kid: secret}.get)
-    many = Update(kid, 3, who, True, 0, 0.3, 60, 60,
-                  tuple(UserUse(f"user{i}", 1, 1, "ISC.Demo,Users" * 20) for i in range(60)))
+    many = Update(
+        kid,
+        3,
+        who,
+        True,
+        0,
+        0.3,
+        60,
+        60,
+        tuple(UserUse(f"user{i}", 1, 1, "ISC.Demo,Users" * 20) for i in range(60)),
+    )
     parts = split_update(many)
     assert len(parts) > 1 and all(len(encode(part, secret)) <= 1400 for part in parts)
-    assert decode(encode(Ping("00000000ffffffff", "CACHE"), PUBLIC_SECRET),
-                  {}.get) == Ping("00000000ffffffff", "CACHE")
+    assert decode(encode(Ping("00000000ffffffff", "CACHE"), PUBLIC_SECRET), {}.get) == Ping(
+        "00000000ffffffff", "CACHE"
+    )
     assert decode(encode(Ping("00000000ffffffff"), PUBLIC_SECRET), {}.get).instance == ""

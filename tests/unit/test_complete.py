@@ -91,27 +91,62 @@ def test_every_system_class_and_every_license_class_method_is_offered(term: Term
 
 
 def test_an_empty_line_offers_every_command(term: Terminal) -> None:
-    assert complete(term.session, "", 0) == (0, [
-        "CATCH", "CONTINUE", "DO", "ELSE", "ELSEIF", "FOR", "HALT", "HANG", "IF", "JOB", "KILL",
-        "NEW", "QUIT", "RETURN", "SET", "THROW", "TRY", "WHILE", "WRITE", "XECUTE", "ZNSPACE",
-        "ZWRITE"])
+    assert complete(term.session, "", 0) == (
+        0,
+        [
+            "CATCH",
+            "CONTINUE",
+            "DO",
+            "ELSE",
+            "ELSEIF",
+            "FOR",
+            "HALT",
+            "HANG",
+            "IF",
+            "JOB",
+            "KILL",
+            "NEW",
+            "QUIT",
+            "RETURN",
+            "SET",
+            "THROW",
+            "TRY",
+            "WHILE",
+            "WRITE",
+            "XECUTE",
+            "ZNSPACE",
+            "ZWRITE",
+        ],
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "cursor", "expected"),
     [
-        ("Write ##class(%SYSTEM.Status).IsError(sc)", 37,
-         "%SYSTEM.Status.IsError(sc)\n\nReturn 1 if the status is an error, else 0."),
-        ("Write $SYSTEM.Status.IsError(sc)", 24,  # the cursor inside the name
-         "%SYSTEM.Status.IsError(sc)\n\nReturn 1 if the status is an error, else 0."),
-        ("Write $SYSTEM.Status.IsError(sc)", 30,  # the cursor inside the parentheses
-         "%SYSTEM.Status.IsError(sc)\n\nReturn 1 if the status is an error, else 0."),
-        ("Write $Piece(x,\",\",2)", 12, "$PIECE ($P): Delimited field(s) of a string."),
-        ("Write $P(x,\",\",2)", 11, "$PIECE ($P): Delimited field(s) of a string."),
+        (
+            "Write ##class(%SYSTEM.Status).IsError(sc)",
+            37,
+            "%SYSTEM.Status.IsError(sc)\n\nReturn 1 if the status is an error, else 0.",
+        ),
+        (
+            "Write $SYSTEM.Status.IsError(sc)",
+            24,  # the cursor inside the name
+            "%SYSTEM.Status.IsError(sc)\n\nReturn 1 if the status is an error, else 0.",
+        ),
+        (
+            "Write $SYSTEM.Status.IsError(sc)",
+            30,  # the cursor inside the parentheses
+            "%SYSTEM.Status.IsError(sc)\n\nReturn 1 if the status is an error, else 0.",
+        ),
+        ('Write $Piece(x,",",2)', 12, "$PIECE ($P): Delimited field(s) of a string."),
+        ('Write $P(x,",",2)', 11, "$PIECE ($P): Delimited field(s) of a string."),
         ("Write $P", 8, "$PRINCIPAL ($P): a special variable."),
         ("Write $zv", 9, "$ZVERSION ($ZV): a special variable."),
-        ("Write $Get(x)", 10, "$GET ($G): A variable's value, or a default (\"\") when it is "
-                              "undefined."),
+        (
+            "Write $Get(x)",
+            10,
+            '$GET ($G): A variable\'s value, or a default ("") when it is undefined.',
+        ),
         ("Write x", 7, None),
         ("Write $System.NoSuch.Login()", 26, None),
         ("Write $System.Status.NoSuch()", 27, None),
@@ -127,11 +162,13 @@ def test_shift_tab_on_license_login_shows_its_signature_summary_and_details(term
     shown = inspect(term.session, text, len(text))
     assert shown == "\n\n".join(
         [f"%SYSTEM.License.Login{member.signature or '()'}", member.summary]
-        + ([member.details] if member.details else []))
+        + ([member.details] if member.details else [])
+    )
     assert "Log this process in" in shown
 
 
 def test_a_class_shows_its_summary_and_class_methods(term: Terminal) -> None:
     assert inspect(term.session, "Do $System.Version", 18) == (
         "%SYSTEM.Version\n\nThe product version and its parts.\n\n"
-        "Class methods: GetNumber, GetVersion, Help")
+        "Class methods: GetNumber, GetVersion, Help"
+    )

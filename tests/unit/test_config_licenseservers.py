@@ -10,8 +10,9 @@ SHOW = "Write:sc sc Do:'sc $System.Status.DisplayError(sc)"
 
 
 def create(term: Terminal, name: str, address: str, port: object = 4001) -> str:
-    return term.run(f'Kill p Set p("Address")="{address}",p("Port")={port} '
-                    + CREATE.format(name=name) + SHOW)
+    return term.run(
+        f'Kill p Set p("Address")="{address}",p("Port")={port} ' + CREATE.format(name=name) + SHOW
+    )
 
 
 def cpf_section(term: Terminal) -> list[str]:
@@ -26,16 +27,27 @@ def test_create_stores_the_upper_cased_name_in_the_cpf(term: Terminal) -> None:
     assert cpf_section(term) == ["LOCAL=127.0.0.1,4001", "BACKUP=lic2.example.com,4002"]
 
 
-@pytest.mark.parametrize(("address", "port", "message"), [
-    ("999.1.1.1", 4001, "'999.1.1.1' is not a valid IPv4 address (dotted decimal, four numbers "
-                        "0-255)"),
-    ("bad_host!", 4001, "'bad_host!' is neither an IP address nor a host name"),
-    ("fe80::1", 4001, "'fe80::1' is an IPv6 address, but IPv6 is not enabled for this instance"),
-    ("127.0.0.1", 1023, "Port 1023 is outside 1024-65535"),
-    ("127.0.0.1", 65536, "Port 65536 is outside 1024-65535"),
-])
-def test_invalid_definitions_are_refused(term: Terminal, address: str, port: int,
-                                         message: str) -> None:
+@pytest.mark.parametrize(
+    ("address", "port", "message"),
+    [
+        (
+            "999.1.1.1",
+            4001,
+            "'999.1.1.1' is not a valid IPv4 address (dotted decimal, four numbers 0-255)",
+        ),
+        ("bad_host!", 4001, "'bad_host!' is neither an IP address nor a host name"),
+        (
+            "fe80::1",
+            4001,
+            "'fe80::1' is an IPv6 address, but IPv6 is not enabled for this instance",
+        ),
+        ("127.0.0.1", 1023, "Port 1023 is outside 1024-65535"),
+        ("127.0.0.1", 65536, "Port 65536 is outside 1024-65535"),
+    ],
+)
+def test_invalid_definitions_are_refused(
+    term: Terminal, address: str, port: int, message: str
+) -> None:
     assert create(term, "X", address, port) == f"\nERROR #5001: {message}\n"
     assert cpf_section(term) == []
 
@@ -52,19 +64,28 @@ def test_duplicate_names_and_shared_address_ports_are_refused(term: Terminal) ->
     assert create(term, "ONE", "127.0.0.2") == "\nERROR #5001: License server ONE already exists\n"
     assert create(term, "two", "127.0.0.1") == (
         "\nERROR #5001: License server ONE already uses 127.0.0.1 port 4001: two servers at one "
-        "address need different ports\n")
+        "address need different ports\n"
+    )
     assert create(term, "two", "127.0.0.1", 4002) == "1"
 
 
 def test_get_modify_exists_delete_and_the_list_query(term: Terminal) -> None:
     create(term, "main", "127.0.0.1")
     assert term.run('Kill q Do ##class(Config.LicenseServers).Get("main",.q) ZWrite q') == (
-        'q("Address")="127.0.0.1"\nq("Port")=4001\n')
-    assert term.run('Kill q Set q("Port")=4005 '
-                    'Write ##class(Config.LicenseServers).Modify("MAIN",.q)') == "1"
+        'q("Address")="127.0.0.1"\nq("Port")=4001\n'
+    )
+    assert (
+        term.run('Kill q Set q("Port")=4005 Write ##class(Config.LicenseServers).Modify("MAIN",.q)')
+        == "1"
+    )
     assert cpf_section(term) == ["MAIN=127.0.0.1,4005"]
-    assert term.run('Write ##class(Config.LicenseServers).Exists("main"),'
-                    '##class(Config.LicenseServers).Exists("nope")') == "10"
+    assert (
+        term.run(
+            'Write ##class(Config.LicenseServers).Exists("main"),'
+            '##class(Config.LicenseServers).Exists("nope")'
+        )
+        == "10"
+    )
     assert term.run('Write ##class(Config.LicenseServers).Delete("main")') == "1"
     assert cpf_section(term) == []
     log = term.session.instance.log.tail(3)
@@ -74,6 +95,8 @@ def test_get_modify_exists_delete_and_the_list_query(term: Terminal) -> None:
 def test_adding_a_server_notes_that_a_restart_may_be_needed(term: Terminal) -> None:
     create(term, "main", "127.0.0.1")
     log = term.session.instance.log.tail(1)[0]
-    assert log.endswith("License server MAIN added (127.0.0.1,4001). After adding or deleting a "
-                        "license server you may need to restart the instance for the change to "
-                        "take effect.")
+    assert log.endswith(
+        "License server MAIN added (127.0.0.1,4001). After adding or deleting a "
+        "license server you may need to restart the instance for the change to "
+        "take effect."
+    )

@@ -19,8 +19,9 @@ def probe_queries() -> Iterator[ClassDef]:
     """A test-only class with one query: Pairs(n=2) gives (k1,10) ... (kn,n*10)."""
     cls = REGISTRY.define(PROBE_QUERY_CLASS, "Queries for the result-set tests.")
 
-    @cls.query("Pairs", ("Name", "Value"), "n rows of names and values.",
-               signature="(n As %Integer = 2)")
+    @cls.query(
+        "Pairs", ("Name", "Value"), "n rows of names and values.", signature="(n As %Integer = 2)"
+    )
     def pairs(ctx: object, n: object = 2) -> Iterator[tuple]:
         for i in range(1, int(str(n)) + 1):
             yield (f"k{i}", i * 10)
@@ -38,9 +39,12 @@ def probe_system_class() -> Iterator[ClassDef]:
     def lower(ctx: object) -> int:
         return 1
 
-    @cls.classmethod("Login", "Log in under an identifier.",
-                     "Returns the connection count.\nZero means refused.",
-                     "(UserIdentifier As %String, ByRef Status)")
+    @cls.classmethod(
+        "Login",
+        "Log in under an identifier.",
+        "Returns the connection count.\nZero means refused.",
+        "(UserIdentifier As %String, ByRef Status)",
+    )
     def login(ctx: object, who: object, status: object = "") -> int:
         return 1
 
@@ -160,38 +164,47 @@ def test_help_returns_the_empty_string(term) -> None:
 
 def test_help_is_only_for_system_classes(term) -> None:
     assert error_line(term.run("Do ##class(%ResultSet).Help()")) == (
-        "<METHOD DOES NOT EXIST> *Help,%Library.ResultSet")
+        "<METHOD DOES NOT EXIST> *Help,%Library.ResultSet"
+    )
 
 
 # -- %ResultSet over a test-only query ----------------------------------------------------------
 def test_result_set_walks_the_rows(term, probe_queries) -> None:
-    code = ('Set rs=##class(%ResultSet).%New("User.QueryProbe:Pairs") '
-            'Write rs.GetColumnCount()," ",rs.GetColumnName(1)," ",rs.GetColumnName(2),! '
-            'Write rs.Execute(3),! '
-            'While rs.Next() { Write rs.Get("Name"),"=",rs.GetData(2),"/",'
-            'rs.GetDataByName("Value"),! } '
-            'Write rs.Next(),rs.Get("Name"),! Write rs.Close()')
+    code = (
+        'Set rs=##class(%ResultSet).%New("User.QueryProbe:Pairs") '
+        'Write rs.GetColumnCount()," ",rs.GetColumnName(1)," ",rs.GetColumnName(2),! '
+        "Write rs.Execute(3),! "
+        'While rs.Next() { Write rs.Get("Name"),"=",rs.GetData(2),"/",'
+        'rs.GetDataByName("Value"),! } '
+        'Write rs.Next(),rs.Get("Name"),! Write rs.Close()'
+    )
     assert term.run(code) == "2 Name Value\n1\nk1=10/10\nk2=20/20\nk3=30/30\n0\n1"
 
 
 def test_result_set_named_by_properties(term, probe_queries) -> None:
-    code = ('Set rs=##class(%ResultSet).%New() Set rs.ClassName="User.QueryProbe" '
-            'Set rs.QueryName="Pairs" Write rs.ClassName,":",rs.QueryName,! '
-            'Write rs.Execute() While rs.Next() { Write " ",rs.GetData(1) }')
+    code = (
+        'Set rs=##class(%ResultSet).%New() Set rs.ClassName="User.QueryProbe" '
+        'Set rs.QueryName="Pairs" Write rs.ClassName,":",rs.QueryName,! '
+        'Write rs.Execute() While rs.Next() { Write " ",rs.GetData(1) }'
+    )
     assert term.run(code) == "User.QueryProbe:Pairs\n1 k1 k2"
 
 
 def test_result_set_edges(term, probe_queries) -> None:
-    code = ('Set rs=##class(%ResultSet).%New("User.QueryProbe:Pairs") Do rs.Execute(1) '
-            'Write "[",rs.Get("Name"),"]" Do rs.Next() '
-            'Write "[",rs.Get("Missing"),"][",rs.GetData(9),"][",rs.GetColumnName(3),"]" '
-            'Do rs.Close() Write "[",rs.GetData(1),"]"')
+    code = (
+        'Set rs=##class(%ResultSet).%New("User.QueryProbe:Pairs") Do rs.Execute(1) '
+        'Write "[",rs.Get("Name"),"]" Do rs.Next() '
+        'Write "[",rs.Get("Missing"),"][",rs.GetData(9),"][",rs.GetColumnName(3),"]" '
+        'Do rs.Close() Write "[",rs.GetData(1),"]"'
+    )
     assert term.run(code) == "[][][][][]"
 
 
 def test_result_set_unknown_query_is_a_status(term, probe_queries) -> None:
-    code = ('Set rs=##class(%ResultSet).%New("User.QueryProbe:Nope") Set sc=rs.Execute() '
-            "Write $System.Status.GetErrorText(sc)")
+    code = (
+        'Set rs=##class(%ResultSet).%New("User.QueryProbe:Nope") Set sc=rs.Execute() '
+        "Write $System.Status.GetErrorText(sc)"
+    )
     assert term.run(code) == "ERROR #5660: Query 'User.QueryProbe:Nope' does not exist"
 
 
@@ -207,61 +220,76 @@ def test_result_set_too_many_arguments(term, probe_queries) -> None:
 
 def test_run_query_prints_colon_separated_rows(term, probe_queries) -> None:
     assert term.run('Do ##class(%ResultSet).RunQuery("User.QueryProbe","Pairs",2)') == (
-        "Name:Value:\nk1:10:\nk2:20:\n")
+        "Name:Value:\nk1:10:\nk2:20:\n"
+    )
 
 
 def test_run_query_of_an_unknown_query(term, probe_queries) -> None:
     assert term.run('Do ##class(%ResultSet).RunQuery("User.QueryProbe","Nope")') == (
-        "\nERROR #5660: Query 'User.QueryProbe:Nope' does not exist\n")
+        "\nERROR #5660: Query 'User.QueryProbe:Nope' does not exist\n"
+    )
 
 
 # -- %SQL.Statement -----------------------------------------------------------------------------
 def test_statement_prepare_execute_next_get(term, probe_queries) -> None:
-    code = ('Set stmt=##class(%SQL.Statement).%New() '
-            'Write stmt.%PrepareClassQuery("User.QueryProbe","Pairs"),! '
-            "Set rs=stmt.%Execute(2) Write rs.%SQLCODE,! "
-            'While rs.%Next() { Write rs.%Get("Name"),"=",rs.%GetData(2),! } '
-            "Write rs.%SQLCODE,\" \",rs.%ROWCOUNT")
+    code = (
+        "Set stmt=##class(%SQL.Statement).%New() "
+        'Write stmt.%PrepareClassQuery("User.QueryProbe","Pairs"),! '
+        "Set rs=stmt.%Execute(2) Write rs.%SQLCODE,! "
+        'While rs.%Next() { Write rs.%Get("Name"),"=",rs.%GetData(2),! } '
+        'Write rs.%SQLCODE," ",rs.%ROWCOUNT'
+    )
     assert term.run(code) == "1\n0\nk1=10\nk2=20\n100 2"
 
 
 def test_statement_display(term, probe_queries) -> None:
-    code = ('Set stmt=##class(%SQL.Statement).%New() '
-            'Do stmt.%PrepareClassQuery("User.QueryProbe","Pairs") '
-            "Set rs=stmt.%Execute(3) Do rs.%Display()")
+    code = (
+        "Set stmt=##class(%SQL.Statement).%New() "
+        'Do stmt.%PrepareClassQuery("User.QueryProbe","Pairs") '
+        "Set rs=stmt.%Execute(3) Do rs.%Display()"
+    )
     assert term.run(code) == "Name\tValue\nk1\t10\nk2\t20\nk3\t30\n\n3 Rows(s) Affected"
 
 
 def test_statement_display_after_next_shows_the_rest(term, probe_queries) -> None:
-    code = ('Set stmt=##class(%SQL.Statement).%New() '
-            'Do stmt.%PrepareClassQuery("User.QueryProbe","Pairs") '
-            "Set rs=stmt.%Execute(2) Do rs.%Next() Do rs.%Display()")
+    code = (
+        "Set stmt=##class(%SQL.Statement).%New() "
+        'Do stmt.%PrepareClassQuery("User.QueryProbe","Pairs") '
+        "Set rs=stmt.%Execute(2) Do rs.%Next() Do rs.%Display()"
+    )
     assert term.run(code) == "Name\tValue\nk2\t20\n\n2 Rows(s) Affected"
 
 
 def test_statement_unknown_query(term, probe_queries) -> None:
-    code = ('Set stmt=##class(%SQL.Statement).%New() '
-            'Set sc=stmt.%PrepareClassQuery("User.QueryProbe","Nope") '
-            "Do $System.Status.DisplayError(sc)")
+    code = (
+        "Set stmt=##class(%SQL.Statement).%New() "
+        'Set sc=stmt.%PrepareClassQuery("User.QueryProbe","Nope") '
+        "Do $System.Status.DisplayError(sc)"
+    )
     assert term.run(code) == "\nERROR #5660: Query 'User.QueryProbe:Nope' does not exist\n"
 
 
 def test_statement_unknown_class(term) -> None:
-    code = ('Set stmt=##class(%SQL.Statement).%New() '
-            'Do stmt.%PrepareClassQuery("User.NoSuchClass","Q")')
+    code = (
+        'Set stmt=##class(%SQL.Statement).%New() Do stmt.%PrepareClassQuery("User.NoSuchClass","Q")'
+    )
     assert error_line(term.run(code)) == "<CLASS DOES NOT EXIST> *User.NoSuchClass"
 
 
 def test_statement_unknown_column(term, probe_queries) -> None:
-    code = ('Set stmt=##class(%SQL.Statement).%New() '
-            'Do stmt.%PrepareClassQuery("User.QueryProbe","Pairs") '
-            'Set rs=stmt.%Execute() Do rs.%Next() Write rs.%Get("Nope")')
+    code = (
+        "Set stmt=##class(%SQL.Statement).%New() "
+        'Do stmt.%PrepareClassQuery("User.QueryProbe","Pairs") '
+        'Set rs=stmt.%Execute() Do rs.%Next() Write rs.%Get("Nope")'
+    )
     assert error_line(term.run(code)) == "<PROPERTY DOES NOT EXIST> *Nope,%SQL.StatementResult"
 
 
 def test_statement_executed_unprepared(term) -> None:
-    code = ("Set rs=##class(%SQL.Statement).%New().%Execute() "
-            'Write rs.%SQLCODE," ",rs.%Message," ",rs.%Next()')
+    code = (
+        "Set rs=##class(%SQL.Statement).%New().%Execute() "
+        'Write rs.%SQLCODE," ",rs.%Message," ",rs.%Next()'
+    )
     assert term.run(code) == "-400 Statement is not prepared 0"
 
 
@@ -279,9 +307,11 @@ LICENSE_QUERY_COLUMNS = [
 
 
 def columns_of(term, query: str) -> str:
-    code = (f'Set rs=##class(%ResultSet).%New("%SYSTEM.License:{query}") '
-            'Write rs.GetColumnCount(),":" '
-            'For i=1:1:rs.GetColumnCount() { Write:i>1 "|" Write rs.GetColumnName(i) }')
+    code = (
+        f'Set rs=##class(%ResultSet).%New("%SYSTEM.License:{query}") '
+        'Write rs.GetColumnCount(),":" '
+        'For i=1:1:rs.GetColumnCount() { Write:i>1 "|" Write rs.GetColumnName(i) }'
+    )
     return term.run(code)
 
 
@@ -292,10 +322,12 @@ def test_license_query_columns(term, query: str, columns: str) -> None:
 
 def rows_of(term, query: str, args: str = "") -> list[str]:
     """Every row of a query through %ResultSet, its values joined by "|"."""
-    code = (f'Set rs=##class(%ResultSet).%New("%SYSTEM.License:{query}") '
-            f"Set sc=rs.Execute({args}) Write:'sc \"failed\" "
-            "While rs.Next() { For i=1:1:rs.GetColumnCount() { Write:i>1 \"|\" "
-            "Write rs.GetData(i) } Write ! }")
+    code = (
+        f'Set rs=##class(%ResultSet).%New("%SYSTEM.License:{query}") '
+        f'Set sc=rs.Execute({args}) Write:\'sc "failed" '
+        'While rs.Next() { For i=1:1:rs.GetColumnCount() { Write:i>1 "|" '
+        "Write rs.GetData(i) } Write ! }"
+    )
     return term.run(code).splitlines()
 
 
@@ -317,8 +349,10 @@ def test_run_query_counts(term) -> None:
 def test_process_list_shows_this_process(term) -> None:
     job = term.run("Write $JOB")
     assert rows_of(term, "ProcessList") == [f"{job}|{job}|User|127.0.0.1|User|1|1|0|1|0|0"]
-    code = ('Set rs=##class(%ResultSet).%New("%SYSTEM.License:ProcessList") Do rs.Execute() '
-            'Do rs.Next() Write rs.Get("PID")=$JOB,rs.Get("Process"),"@",rs.Get("LID")')
+    code = (
+        'Set rs=##class(%ResultSet).%New("%SYSTEM.License:ProcessList") Do rs.Execute() '
+        'Do rs.Next() Write rs.Get("PID")=$JOB,rs.Get("Process"),"@",rs.Get("LID")'
+    )
     assert term.run(code) == "1User@127.0.0.1"
 
 
@@ -340,14 +374,19 @@ def test_filter_keeps_the_matching_license_ids(term) -> None:
 
 
 def test_user_list_all_adds_one_free_slot_per_available_unit(term) -> None:
-    assert rows_of(term, "UserListAll") == (
-        ["127.0.0.1|User|1|1|0|1|0|0"] + ["||0|0|0|0|0|0"] * 4)
+    assert rows_of(term, "UserListAll") == (["127.0.0.1|User|1|1|0|1|0|0"] + ["||0|0|0|0|0|0"] * 4)
 
 
 def test_key_sections(term) -> None:
     fields = [row.split("|", 1)[0] for row in rows_of(term, "Key", "1")]
-    assert fields == ["LicenseCapacity", "CustomerName", "OrderNumber", "ExpirationDate",
-                      "AuthorizationKey", "MachineID"]
+    assert fields == [
+        "LicenseCapacity",
+        "CustomerName",
+        "OrderNumber",
+        "ExpirationDate",
+        "AuthorizationKey",
+        "MachineID",
+    ]
     assert rows_of(term, "Key") == rows_of(term, "Key", "1")  # the training key has no apps
     assert rows_of(term, "Key", "2") == []
 
@@ -359,8 +398,7 @@ def test_decode_rows(term) -> None:
 
 
 def test_login_duration_counts_logouts(term) -> None:
-    assert rows_of(term, "LoginDuration") == [
-        "1|0", "15|0", "60|0", "900|0", "3600|0", "> 3600|0"]
+    assert rows_of(term, "LoginDuration") == ["1|0", "15|0", "60|0", "900|0", "3600|0", "> 3600|0"]
     with Terminal():
         pass
     counts = [int(row.rsplit("|", 1)[1]) for row in rows_of(term, "LoginDuration")]
@@ -368,28 +406,36 @@ def test_login_duration_counts_logouts(term) -> None:
 
 
 def test_old_style_dotted_query_name(term) -> None:
-    code = ('Set rs=##class(%ResultSet).%New("%SYSTEM.License.Counts") Do rs.Execute() '
-            'Do rs.Next() Write rs.ClassName,"|",rs.QueryName,"|",rs.GetData(2)')
+    code = (
+        'Set rs=##class(%ResultSet).%New("%SYSTEM.License.Counts") Do rs.Execute() '
+        'Do rs.Next() Write rs.ClassName,"|",rs.QueryName,"|",rs.GetData(2)'
+    )
     assert term.run(code) == "%SYSTEM.License|Counts|5"
 
 
 def test_statement_over_process_list(term) -> None:
-    code = ('Set stmt=##class(%SQL.Statement).%New() '
-            'Set sc=stmt.%PrepareClassQuery("%SYSTEM.License","ProcessList") '
-            'Set rs=stmt.%Execute() Write sc,rs.%SQLCODE," " '
-            'While rs.%Next() { Write rs.%Get("PID")=$JOB,rs.%Get("LID"),rs.%GetData(9)," " } '
-            "Write rs.%SQLCODE")
+    code = (
+        "Set stmt=##class(%SQL.Statement).%New() "
+        'Set sc=stmt.%PrepareClassQuery("%SYSTEM.License","ProcessList") '
+        'Set rs=stmt.%Execute() Write sc,rs.%SQLCODE," " '
+        'While rs.%Next() { Write rs.%Get("PID")=$JOB,rs.%Get("LID"),rs.%GetData(9)," " } '
+        "Write rs.%SQLCODE"
+    )
     assert term.run(code) == "10 1127.0.0.11 100"
 
 
 def test_statement_display_of_login_duration(term) -> None:
-    code = ('Set stmt=##class(%SQL.Statement).%New() '
-            'Do stmt.%PrepareClassQuery("%SYSTEM.License","LoginDuration") '
-            "Do stmt.%Execute().%Display()")
+    code = (
+        "Set stmt=##class(%SQL.Statement).%New() "
+        'Do stmt.%PrepareClassQuery("%SYSTEM.License","LoginDuration") '
+        "Do stmt.%Execute().%Display()"
+    )
     assert term.run(code) == (
-        "Duration\tCount\n1\t0\n15\t0\n60\t0\n900\t0\n3600\t0\n> 3600\t0\n\n6 Rows(s) Affected")
+        "Duration\tCount\n1\t0\n15\t0\n60\t0\n900\t0\n3600\t0\n> 3600\t0\n\n6 Rows(s) Affected"
+    )
 
 
 def test_license_query_that_does_not_exist(term) -> None:
     assert term.run('Do ##class(%ResultSet).RunQuery("%SYSTEM.License","Nope")') == (
-        "\nERROR #5660: Query '%SYSTEM.License:Nope' does not exist\n")
+        "\nERROR #5660: Query '%SYSTEM.License:Nope' does not exist\n"
+    )

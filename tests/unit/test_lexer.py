@@ -83,11 +83,17 @@ def test_the_lexer_is_found_by_name_and_file_name_through_the_entry_point(
     routine.write_text('Start ; greet\n Write "hello",!\n Quit\n', encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "pygments", "-l", "objectscript", "-f", "raw", str(routine)],
-        capture_output=True, text=True, timeout=60)
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "Token.Keyword\t'Write'" in done.stdout
     assert "Token.Name.Label\t'Start'" in done.stdout
-    by_file = subprocess.run([sys.executable, "-m", "pygments", "-N", str(routine)],
-                             capture_output=True, text=True, timeout=60)
+    by_file = subprocess.run(
+        [sys.executable, "-m", "pygments", "-N", str(routine)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert by_file.stdout.strip() == "objectscript"
-

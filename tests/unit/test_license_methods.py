@@ -18,20 +18,28 @@ from cacheshell.system.keys import issue_key
 
 HERE = authkey.current_platform_code()
 START = datetime(2030, 1, 1, 12, 0, 0).timestamp()
-FEWER = ("The new key has fewer license units (5 to 3): the reduction takes effect at the next "
-         "restart")
-SIGNATURE = ("License key signature is not valid: the key was changed after it was issued, or "
-             "its issuer is not trusted")
+FEWER = (
+    "The new key has fewer license units (5 to 3): the reduction takes effect at the next restart"
+)
+SIGNATURE = (
+    "License key signature is not valid: the key was changed after it was issued, or "
+    "its issuer is not trusted"
+)
 L = "$SYSTEM.License."
 
 
 def mint(path: Path, units: int, **fields: object) -> Path:
     """Write a key signed by the training issuer; by default like the bundled one."""
-    spec: dict = {"multi": True, "expires": date(2099, 12, 31), "customer": "cacheshell training",
-                  "order_number": 100001}
+    spec: dict = {
+        "multi": True,
+        "expires": date(2099, 12, 31),
+        "customer": "cacheshell training",
+        "order_number": 100001,
+    }
     spec.update(fields)
-    key = issue_key(units=units, private_key=signing.training_private_key(), platform_code=HERE,
-                    **spec)
+    key = issue_key(
+        units=units, private_key=signing.training_private_key(), platform_code=HERE, **spec
+    )
     path.write_text(render_key_file(key.file), encoding="utf-8")
     return path
 
@@ -59,12 +67,15 @@ def console(term: Terminal) -> str:
 
 
 # -- Login ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("identifier", "license_id"), [
-    ("Alice", "Alice@127.0.0.1"),
-    ("Alice@10.1.2.3", "Alice@127.0.0.1"),
-    ("x@y@z", "x@127.0.0.1"),
-    ("Ward|3|A", "Ward/3/A@127.0.0.1"),
-])
+@pytest.mark.parametrize(
+    ("identifier", "license_id"),
+    [
+        ("Alice", "Alice@127.0.0.1"),
+        ("Alice@10.1.2.3", "Alice@127.0.0.1"),
+        ("x@y@z", "x@127.0.0.1"),
+        ("Ward|3|A", "Ward/3/A@127.0.0.1"),
+    ],
+)
 def test_login_makes_the_license_id(term: Terminal, identifier: str, license_id: str) -> None:
     code = f'Write {L}Login("{identifier}"),",",{L}GetUserId()'
     assert term.run(code) == f"1,{license_id}"
@@ -78,34 +89,55 @@ def test_login_allows_64_characters_with_the_address(term: Terminal) -> None:
     assert term.run(too_long) == error(too_long, "ILLEGAL VALUE")
 
 
-def test_login_counts_connections_and_gives_up_the_old_id(term: Terminal,
-                                                          terminals: list[Terminal]) -> None:
+def test_login_counts_connections_and_gives_up_the_old_id(
+    term: Terminal, terminals: list[Terminal]
+) -> None:
     other = Terminal()
     terminals.append(other)
     assert term.run(calls('Login("Shared")', "LUConsumed()")) == "1,2"
     assert other.run(calls('Login("Shared")', "LUConsumed()")) == "2,1"
-    assert term.run(calls('ConnectionCount("127.0.0.1")', 'ConnectionCount("Shared@127.0.0.1")',
-                          'Login("Shared")')) == "0,2,2"
+    assert (
+        term.run(
+            calls(
+                'ConnectionCount("127.0.0.1")',
+                'ConnectionCount("Shared@127.0.0.1")',
+                'Login("Shared")',
+            )
+        )
+        == "0,2,2"
+    )
 
 
-def test_login_returns_0_and_keeps_the_old_id_without_a_unit(term: Terminal,
-                                                             terminals: list[Terminal]) -> None:
+def test_login_returns_0_and_keeps_the_old_id_without_a_unit(
+    term: Terminal, terminals: list[Terminal]
+) -> None:
     terminals.extend(Terminal() for _ in range(5))
     for n, t in enumerate(terminals[:4], 1):
         assert t.run(f'Write {L}Login("U{n}")') == "1"
     assert terminals[4].run(calls('Login("U5")', "GetUserId()", "LUAvailable()")) == (
-        "0,127.0.0.1,0")
+        "0,127.0.0.1,0"
+    )
 
 
 # -- deferred login and username licensing ------------------------------------------------------
 def test_defer_user_identification_returns_the_previous_setting(term: Terminal) -> None:
-    code = ("Write " + L + "DeferUserIdentification(1)," + L + "DeferUserIdentification(),"
-            + L + "DeferUserIdentification(0)," + L + "DeferUserIdentification()")
+    code = (
+        "Write "
+        + L
+        + "DeferUserIdentification(1),"
+        + L
+        + "DeferUserIdentification(),"
+        + L
+        + "DeferUserIdentification(0),"
+        + L
+        + "DeferUserIdentification()"
+    )
     assert term.run(code) == "0110"
 
 
-def test_a_deferred_process_is_pending_until_it_logs_in(term: Terminal,
-                                                        terminals: list[Terminal]) -> None:
+def test_a_deferred_process_is_pending_until_it_logs_in(
+    term: Terminal, terminals: list[Terminal]
+) -> None:
     term.run(f"Do {L}DeferUserIdentification(1)")
     late = Terminal()
     terminals.append(late)
@@ -113,21 +145,30 @@ def test_a_deferred_process_is_pending_until_it_logs_in(term: Terminal,
     assert late.run(f'Write "[",{L}GetUserId(),"]"') == "[]"
     assert term.run(calls(f"GetUserId({pid})", "LUConsumed()", "ProcConsumed()")) == ",1,2"
     assert late.run(calls('Login("Nurse")', "GetUserId()", "LUConsumed()")) == (
-        "1,Nurse@127.0.0.1,2")
+        "1,Nurse@127.0.0.1,2"
+    )
     assert term.run(f"Write {L}GetUserId({pid}),{L}GetUserId(1)") == "Nurse@127.0.0.1"
 
 
 def test_user_name_licensing_as_the_chapter_shows_it(term: Terminal) -> None:
-    shown = term.run(' Write " Username Licensing",!\n Write " 1-enabled, 0-disabled",!\n'
-                     ' Write $SYSTEM.License.UserNameLicensing(),!')
+    shown = term.run(
+        ' Write " Username Licensing",!\n Write " 1-enabled, 0-disabled",!\n'
+        " Write $SYSTEM.License.UserNameLicensing(),!"
+    )
     assert shown == " Username Licensing\n 1-enabled, 0-disabled\n0\n"
-    assert term.run(" Set RC=$SYSTEM.License.UserNameLicensing(1)\n Write RC,!\n"
-                    " Set RC=$SYSTEM.License.UserNameLicensing(0)\n Write RC") == "0\n1"
+    assert (
+        term.run(
+            " Set RC=$SYSTEM.License.UserNameLicensing(1)\n Write RC,!\n"
+            " Set RC=$SYSTEM.License.UserNameLicensing(0)\n Write RC"
+        )
+        == "0\n1"
+    )
 
 
 def test_user_name_licensing_moves_this_process_and_later_ones(term: Terminal) -> None:
     assert term.run(calls("UserNameLicensing(1)", "GetUserId()", "UserNameLicensing()")) == (
-        "0,UnknownUser@127.0.0.1,1")
+        "0,UnknownUser@127.0.0.1,1"
+    )
     with Terminal(user="Bob") as bob:
         assert bob.run(f"Write {L}GetUserId()") == "Bob@127.0.0.1"
     assert term.run(calls("UserNameLicensing(0)", "GetUserId()")) == "1,127.0.0.1"
@@ -160,9 +201,16 @@ def test_user_limit_caps_the_units(term: Terminal) -> None:
 
 
 # -- counters -----------------------------------------------------------------------------------
-COUNTERS = calls("LUConsumed()", "LUAvailable()", "LUMinAvailable()", "LUMaxConsumed()",
-                 "InstanceConnections()", "InstanceConnectionsMax()", "ProcConsumed()",
-                 "ProcMaxConsumed()")
+COUNTERS = calls(
+    "LUConsumed()",
+    "LUAvailable()",
+    "LUMinAvailable()",
+    "LUMaxConsumed()",
+    "InstanceConnections()",
+    "InstanceConnectionsMax()",
+    "ProcConsumed()",
+    "ProcMaxConsumed()",
+)
 
 
 def test_counters_follow_logins_and_logouts(term: Terminal) -> None:
@@ -187,20 +235,32 @@ def test_csp_counters(term: Terminal) -> None:
 def test_max_consumed_reset(term: Terminal) -> None:
     with Terminal() as a:
         a.run(f'Do {L}Login("A")')
-    assert term.run(calls("LUMaxConsumedReset()", "LUMaxConsumed()",
-                          "InstanceConnectionsMax()")) == "2,1,1"
+    assert (
+        term.run(calls("LUMaxConsumedReset()", "LUMaxConsumed()", "InstanceConnectionsMax()"))
+        == "2,1,1"
+    )
     with Terminal():
         pass
-    assert term.run(calls('LUMaxConsumedReset("Connections")', "InstanceConnectionsMax()",
-                          'LUMaxConsumedReset("Processes")', "ProcMaxConsumed()",
-                          'LUMaxConsumedReset("*")')) == "2,1,2,1,1"
+    assert (
+        term.run(
+            calls(
+                'LUMaxConsumedReset("Connections")',
+                "InstanceConnectionsMax()",
+                'LUMaxConsumedReset("Processes")',
+                "ProcMaxConsumed()",
+                'LUMaxConsumedReset("*")',
+            )
+        )
+        == "2,1,2,1,1"
+    )
     term.session.finish_line()  # the next prompt starts on a fresh line
     bad = f'Write {L}LUMaxConsumedReset("Everything")'
     assert term.run(bad) == error(bad, "ILLEGAL VALUE")
 
 
-def test_the_26th_connection_takes_one_unit_per_connection(term: Terminal,
-                                                           terminals: list[Terminal]) -> None:
+def test_the_26th_connection_takes_one_unit_per_connection(
+    term: Terminal, terminals: list[Terminal]
+) -> None:
     mint(term.session.instance.key_path, 40)
     assert term.run(calls("Upgrade()", "MaxConnections()")) == "1,25"
     term.run(f"Do {L}DeferUserIdentification(1)")
@@ -222,29 +282,35 @@ def test_the_26th_connection_takes_one_unit_per_connection(term: Terminal,
 
 
 # -- the key ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("member", "value"), [
-    ("KeyCustomerName()", "cacheshell training"),
-    ("KeyLicenseCapacity()", f"Cache 2013.1 Enterprise - Concurrent Users for {PLATFORMS[HERE]}:5"),
-    ("KeyOrderNumber()", "100001"),
-    ("KeyExpirationDate()", "94598"),
-    ("KeyMachineID()", ""),
-    ("KeyFileType()", "License 2013.1"),
-    ("KeyFileType(1)", "FileType=License 2013.1"),
-    ("KeyVersion()", "2013.1"),
-    ("KeyProduct()", "Enterprise"),
-    ("KeyLicenseType()", "Concurrent User"),
-    ("KeyServer()", "Multi"),
-    ("KeyPlatform()", PLATFORMS[HERE]),
-    ("KeyLicenseUnits()", "5"),
-    ("KeyEnforcedUnits()", "5"),
-    ("KeyCoresLicensed()", "0"),
-    ("KeyCoresEnforced()", "0"),
-    ("KeyFeatures()", "00000000"),
-    ("GetFeature(1)", "0"),
-    ("GetKeyStatus()", "Valid"),
-    ("GetKeyInvalidReason()", ""),
-    ("IsPendingActivation()", "0"),
-])
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [
+        ("KeyCustomerName()", "cacheshell training"),
+        (
+            "KeyLicenseCapacity()",
+            f"Cache 2013.1 Enterprise - Concurrent Users for {PLATFORMS[HERE]}:5",
+        ),
+        ("KeyOrderNumber()", "100001"),
+        ("KeyExpirationDate()", "94598"),
+        ("KeyMachineID()", ""),
+        ("KeyFileType()", "License 2013.1"),
+        ("KeyFileType(1)", "FileType=License 2013.1"),
+        ("KeyVersion()", "2013.1"),
+        ("KeyProduct()", "Enterprise"),
+        ("KeyLicenseType()", "Concurrent User"),
+        ("KeyServer()", "Multi"),
+        ("KeyPlatform()", PLATFORMS[HERE]),
+        ("KeyLicenseUnits()", "5"),
+        ("KeyEnforcedUnits()", "5"),
+        ("KeyCoresLicensed()", "0"),
+        ("KeyCoresEnforced()", "0"),
+        ("KeyFeatures()", "00000000"),
+        ("GetFeature(1)", "0"),
+        ("GetKeyStatus()", "Valid"),
+        ("GetKeyInvalidReason()", ""),
+        ("IsPendingActivation()", "0"),
+    ],
+)
 def test_key_accessors_on_the_training_key(term: Terminal, member: str, value: str) -> None:
     assert term.run(f"Write {L}{member}") == value
 
@@ -258,8 +324,12 @@ def test_key_authorization_key_and_expiration_date(term: Terminal) -> None:
 
 def test_features_of_a_key(term: Terminal) -> None:
     mint(term.session.instance.key_path, 5, features=("Ensemble", "iKnow"))
-    assert term.run(calls("Upgrade()", "KeyFeatures()", "GetFeature(1)", "GetFeature(11)",
-                          "GetFeature(2)")) == "1,00000802,1,1,0"
+    assert (
+        term.run(
+            calls("Upgrade()", "KeyFeatures()", "GetFeature(1)", "GetFeature(11)", "GetFeature(2)")
+        )
+        == "1,00000802,1,1,0"
+    )
 
 
 def test_key_customer_name_says_why_there_is_no_key(term: Terminal) -> None:
@@ -267,16 +337,18 @@ def test_key_customer_name_says_why_there_is_no_key(term: Terminal) -> None:
     inst.key_path.unlink()
     inst.stop()
     inst.start()
-    assert term.run(calls("KeyCustomerName()", "GetKeyStatus()", "KeyLicenseUnits()",
-                          "GetKeyInvalidReason()")) == (
-        "License missing or unreadable,Invalid,0,License missing or unreadable")
+    assert term.run(
+        calls("KeyCustomerName()", "GetKeyStatus()", "KeyLicenseUnits()", "GetKeyInvalidReason()")
+    ) == ("License missing or unreadable,Invalid,0,License missing or unreadable")
 
 
 def test_key_customer_name_of_a_tampered_key(term: Terminal) -> None:
     inst = term.session.instance
     text = inst.key_path.read_text(encoding="utf-8")
-    inst.key_path.write_text(text.replace("CustomerName=cacheshell training",
-                                          "CustomerName=Someone Else"), encoding="utf-8")
+    inst.key_path.write_text(
+        text.replace("CustomerName=cacheshell training", "CustomerName=Someone Else"),
+        encoding="utf-8",
+    )
     inst.stop()
     inst.start()
     assert term.run(f"Write {L}KeyCustomerName()") == SIGNATURE
@@ -285,7 +357,8 @@ def test_key_customer_name_of_a_tampered_key(term: Terminal) -> None:
 def test_key_status_is_troubled_near_expiry(term: Terminal) -> None:
     term.session.instance.clock.simulate(datetime(2099, 12, 20, 12).timestamp())
     assert term.run(calls("GetKeyStatus()", "GetKeyInvalidReason()")) == (
-        "Troubled,License key expires in 11 days, on 12/31/2099")
+        "Troubled,License key expires in 11 days, on 12/31/2099"
+    )
 
 
 def test_a_troubled_key_is_reported_in_the_console_log_at_start(term: Terminal) -> None:
@@ -303,17 +376,22 @@ def test_is_valid_key(term: Terminal, tmp_path: Path, monkeypatch: pytest.Monkey
     assert term.run(check.format("small.key")) == f"1|1|{FEWER}"
     mint(tmp_path / "big.key", 10)
     assert term.run(check.format(tmp_path / "big.key")) == "1|0|"
-    shown = ('Set sc=$SYSTEM.License.IsValidKey("{}",.restart,.why) '
-             'Do $SYSTEM.Status.DisplayError(sc) Write restart,"|",why')
+    shown = (
+        'Set sc=$SYSTEM.License.IsValidKey("{}",.restart,.why) '
+        'Do $SYSTEM.Status.DisplayError(sc) Write restart,"|",why'
+    )
     assert term.run(shown.format("nope.key")) == (
-        "\nERROR #5012: File 'nope.key' does not exist\n0|")
+        "\nERROR #5012: File 'nope.key' does not exist\n0|"
+    )
     mint(tmp_path / "old.key", 5, expires=date(2020, 1, 1))
     assert term.run(shown.format("old.key")) == (
-        "\nERROR #5001: License key expired on 1/1/2020\n0|")
+        "\nERROR #5001: License key expired on 1/1/2020\n0|"
+    )
 
 
-def test_check_key_for_upgrade_lists_reductions(term: Terminal, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_key_for_upgrade_lists_reductions(
+    term: Terminal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     mint(tmp_path / "less.key", 3, multi=False, product="Elite", license_type="Named User")
     code = 'Write $SYSTEM.License.CheckKeyForUpgrade("less.key",.red,.st),! ZWrite red  Write st'
@@ -323,10 +401,13 @@ def test_check_key_for_upgrade_lists_reductions(term: Terminal, tmp_path: Path,
         'red("Product")=$lb("Enterprise","Elite")\n'
         'red("Server")=$lb("Multi","Single")\n'
         'red("Users")=$lb(5,3)\n'
-        "1")
+        "1"
+    )
     mint(tmp_path / "more.key", 9)
-    assert term.run('Write $SYSTEM.License.CheckKeyForUpgrade("more.key",.red,.st),$DATA(red)'
-                    ",st") == "001"
+    assert (
+        term.run('Write $SYSTEM.License.CheckKeyForUpgrade("more.key",.red,.st),$DATA(red),st')
+        == "001"
+    )
 
 
 def test_check_key_for_upgrade_names_dropped_features(term: Terminal, tmp_path: Path) -> None:
@@ -341,18 +422,23 @@ def test_upgrade_defers_fewer_units_and_activates_more(term: Terminal) -> None:
     key_path = term.session.instance.key_path
     mint(key_path, 3)
     assert term.run(calls("Upgrade()", "IsPendingActivation()", "KeyLicenseUnits()")) == (
-        f"0|{FEWER},1,5")
+        f"0|{FEWER},1,5"
+    )
     mint(key_path, 8)
-    assert term.run(calls("Upgrade()", "IsPendingActivation()", "KeyLicenseUnits()",
-                          "LUAvailable()")) == "1,0,8,7"
+    assert (
+        term.run(calls("Upgrade()", "IsPendingActivation()", "KeyLicenseUnits()", "LUAvailable()"))
+        == "1,0,8,7"
+    )
 
 
 def test_upgrade_refuses_a_tampered_key(term: Terminal) -> None:
     key_path = term.session.instance.key_path
-    key_path.write_text(key_path.read_text(encoding="utf-8").replace("100001", "100002"),
-                        encoding="utf-8")
+    key_path.write_text(
+        key_path.read_text(encoding="utf-8").replace("100001", "100002"), encoding="utf-8"
+    )
     assert term.run(calls("Upgrade()", "IsPendingActivation()", "KeyOrderNumber()")) == (
-        f"0|{SIGNATURE},0,100001")
+        f"0|{SIGNATURE},0,100001"
+    )
 
 
 # -- login durations ----------------------------------------------------------------------------
@@ -365,16 +451,22 @@ def test_login_duration_histogram(term: Terminal) -> None:
         t.close()
     assert term.run(f"Write $LISTTOSTRING({L}ReadDurationValues())") == "1,15,60,900,3600"
     assert term.run(f"Write $LISTTOSTRING({L}ReadDurationCounts())") == "1,0,1,1,0,1"
-    assert term.run(f"Write $LISTTOSTRING({L}ClearDurationCounts()),!,"
-                    f"$LISTTOSTRING({L}ReadDurationCounts())") == "1,0,1,1,0,1\n0,0,0,0,0,0"
+    assert (
+        term.run(
+            f"Write $LISTTOSTRING({L}ClearDurationCounts()),!,"
+            f"$LISTTOSTRING({L}ReadDurationCounts())"
+        )
+        == "1,0,1,1,0,1\n0,0,0,0,0,0"
+    )
     with Terminal(user="Bob") as bob:
         line = f"Do {L}ClearDurationCounts()"
         assert bob.run(line) == error(line, "PROTECT")
 
 
 # -- the low-availability alert -----------------------------------------------------------------
-def test_alert_fires_once_per_crossing_and_notifies(term: Terminal, terminals: list[Terminal],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_alert_fires_once_per_crossing_and_notifies(
+    term: Terminal, terminals: list[Terminal], monkeypatch: pytest.MonkeyPatch
+) -> None:
     received: list[str] = []
     sink = ClassDef("User.AlertSink", "records alerts")
     sink.classmethod("Record", "records one alert")(lambda ctx, text: received.append(text))
@@ -410,7 +502,8 @@ def test_alert_off_and_a_missing_notify_class(term: Terminal, terminals: list[Te
 def test_a_member_not_built_does_not_exist(term: Terminal) -> None:
     line = f"Do {L}ShowManager()"
     assert term.run(line) == (
-        f"\nDO {L}ShowManager()\n^\n<METHOD DOES NOT EXIST> *ShowManager,%SYSTEM.License\n")
+        f"\nDO {L}ShowManager()\n^\n<METHOD DOES NOT EXIST> *ShowManager,%SYSTEM.License\n"
+    )
 
 
 def test_show_summary_without_a_license_server(term: Terminal) -> None:

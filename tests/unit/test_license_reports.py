@@ -59,7 +59,8 @@ def test_ckey(term: Terminal) -> None:
         "\n"
         "     Current Available =      4\n"
         "     Minimum Available =      4\n"
-        "     Maximum Available =      5\n")
+        "     Maximum Available =      5\n"
+    )
 
 
 def test_ckey_without_a_key(term: Terminal) -> None:
@@ -81,7 +82,8 @@ def test_ckey_without_a_key(term: Terminal) -> None:
         "\n"
         "     Current Available =      1\n"
         "     Minimum Available =      1\n"
-        "     Maximum Available =      1\n")
+        "     Maximum Available =      1\n"
+    )
 
 
 def test_show_counts(fresh: Terminal) -> None:
@@ -101,7 +103,8 @@ def test_show_counts(fresh: Terminal) -> None:
         "     0 CSP users currently active\n"
         "     1 Maximum active CSP users\n"
         "     1 CSP sessions currently in 'grace period'\n"
-        "     1 Maximum CSP sessions in 'grace period'\n")
+        "     1 Maximum CSP sessions in 'grace period'\n"
+    )
 
 
 def test_decode(term: Terminal) -> None:
@@ -117,7 +120,8 @@ def test_decode(term: Terminal) -> None:
         "     Enforced Units =    5\n"
         "     Cores Licensed =    unlimited\n"
         "     Cores Enforced =    unlimited\n"
-        "     Features =          none\n")
+        "     Features =          none\n"
+    )
 
 
 def test_decode_auth(term: Terminal) -> None:
@@ -135,9 +139,11 @@ def test_decode_auth(term: Terminal) -> None:
         "     Enforced Units =    20\n"
         "     Cores Licensed =    8\n"
         "     Cores Enforced =    8\n"
-        "     Features =          Ensemble, iKnow\n")
+        "     Features =          Ensemble, iKnow\n"
+    )
     assert term.run(f'Do {L}DecodeAuth("12345")') == (
-        "\nCannot decode: AuthorizationKey '12345' does not have the 46-character layout\n")
+        "\nCannot decode: AuthorizationKey '12345' does not have the 46-character layout\n"
+    )
 
 
 def test_dump_local_all(fresh: Terminal, here: Path) -> None:
@@ -155,7 +161,8 @@ def test_dump_local_all(fresh: Terminal, here: Path) -> None:
         b"   1)  User ID = Bob@127.0.0.1, Connections = 1, CSP Count = 0, Time active = 30\n"
         b"   2)  free\n"
         b"   3)  free\n"
-        b"   4)  free\n")
+        b"   4)  free\n"
+    )
 
 
 def test_dump_local_all_shows_a_grace_entry_and_takes_a_name(fresh: Terminal, here: Path) -> None:
@@ -172,7 +179,8 @@ def test_dump_local_all_shows_a_grace_entry_and_takes_a_name(fresh: Terminal, he
         b"   1)  User ID = S1, Connections = 0, CSP Count = 0, Time active = 12\n"
         b"   2)  free\n"
         b"   3)  free\n"
-        b"   4)  free\n")
+        b"   4)  free\n"
+    )
 
 
 def test_dump_local_in_use(fresh: Terminal, here: Path) -> None:
@@ -185,7 +193,8 @@ def test_dump_local_in_use(fresh: Terminal, here: Path) -> None:
         b"License Capacity = 5, Current use = 2, Units Remaining = 3\n"
         b"\n"
         b"   0)  User ID = 127.0.0.1, Connections = 1, CSP Count = 0, Time active = 45\n"
-        b"   1)  User ID = Ann@127.0.0.1, Connections = 1, CSP Count = 0, Time active = 45\n")
+        b"   1)  User ID = Ann@127.0.0.1, Connections = 1, CSP Count = 0, Time active = 45\n"
+    )
 
 
 def test_dump_local_pid(fresh: Terminal, here: Path) -> None:
@@ -211,27 +220,43 @@ def test_dump_local_pid(fresh: Terminal, here: Path) -> None:
 
 def test_pid_header_lines_up_as_in_the_chapter() -> None:
     assert "\t".join(PID_HEADER).expandtabs(8) == (
-        "PID     Process LID     Type    Con     MaxCon  CSPCon  LU      Active  Grace")
+        "PID     Process LID     Type    Con     MaxCon  CSPCon  LU      Active  Grace"
+    )
 
 
 def test_a_dump_outside_the_current_directory(term: Terminal, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere.dmp"
     assert term.run(f'Write {L}DumpLocalInUse("{target}")') == str(target)
     assert target.read_text(encoding="utf-8").startswith(
-        "License Capacity = 5, Current use = 1, Units Remaining = 4\n\n   0)  User ID = 127.0.0.1,")
+        "License Capacity = 5, Current use = 1, Units Remaining = 4\n\n   0)  User ID = 127.0.0.1,"
+    )
 
 
 def test_rows_behind_the_reports(fresh: Terminal) -> None:
     inst = fresh.session.instance
     fresh.run(f'Do {L}Login("Eve")')
     # The fixture's first session began on the wall clock and ended in 2030: a long login.
-    assert usage.duration_rows(inst) == [("1", 0), ("15", 0), ("60", 0), ("900", 0),
-                                         ("3600", 0), ("> 3600", 1)]
+    assert usage.duration_rows(inst) == [
+        ("1", 0),
+        ("15", 0),
+        ("60", 0),
+        ("900", 0),
+        ("3600", 0),
+        ("> 3600", 1),
+    ]
     assert [(e.kind, e.license_id) for e in usage.event_rows(inst, since=START)] == [
         ("release", "127.0.0.1"),  # the fixture's first session, ended at START
-        ("grant", "127.0.0.1"), ("grant", "Eve@127.0.0.1"), ("release", "127.0.0.1")]
+        ("grant", "127.0.0.1"),
+        ("grant", "Eve@127.0.0.1"),
+        ("release", "127.0.0.1"),
+    ]
     assert usage.event_rows(inst, since=START + 1) == []
     assert usage.key_rows(inst, 2) == []
     assert [field for field, _ in usage.key_rows(inst, 1)] == [
-        "LicenseCapacity", "CustomerName", "OrderNumber", "ExpirationDate", "AuthorizationKey",
-        "MachineID"]
+        "LicenseCapacity",
+        "CustomerName",
+        "OrderNumber",
+        "ExpirationDate",
+        "AuthorizationKey",
+        "MachineID",
+    ]

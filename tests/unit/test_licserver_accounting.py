@@ -32,14 +32,29 @@ def instance(name: str, boot: str = "0" * 16, host: str = "10.0.0.1") -> Instanc
     return InstanceId(host, name, boot)
 
 
-def update(who: InstanceId, seq: int, users: dict[str, int | tuple[int, int]], *,
-           key_id: bytes = KEY_A, units: int | None = None) -> Update:
+def update(
+    who: InstanceId,
+    seq: int,
+    users: dict[str, int | tuple[int, int]],
+    *,
+    key_id: bytes = KEY_A,
+    units: int | None = None,
+) -> Update:
     """A full report; `users` maps an ID to units, or to (units, connections)."""
-    uses = tuple(UserUse(user, *(use if isinstance(use, tuple) else (use, 1)))
-                 for user, use in users.items())
-    return Update(key_id, seq, who, True, 0, PERIOD,
-                  sum(use.units for use in uses) if units is None else units,
-                  sum(use.connections for use in uses), uses)
+    uses = tuple(
+        UserUse(user, *(use if isinstance(use, tuple) else (use, 1))) for user, use in users.items()
+    )
+    return Update(
+        key_id,
+        seq,
+        who,
+        True,
+        0,
+        PERIOD,
+        sum(use.units for use in uses) if units is None else units,
+        sum(use.connections for use in uses),
+        uses,
+    )
 
 
 @pytest.fixture
@@ -67,8 +82,9 @@ def test_combined_use_is_the_sum_over_the_instances_of_a_key(books: Accounting) 
 
 
 @pytest.mark.parametrize(("in_use", "status"), [(4, ACK), (5, ACK), (6, NAK), (9, NAK)])
-def test_ack_while_within_the_key_nak_while_above(books: Accounting, in_use: int,
-                                                  status: str) -> None:
+def test_ack_while_within_the_key_nak_while_above(
+    books: Accounting, in_use: int, status: str
+) -> None:
     books.update(update(A, 1, {f"a{i}": 1 for i in range(3)}))
     verdict = books.update(update(B, 1, {f"b{i}": 1 for i in range(in_use - 3)}))
     assert verdict is not None and verdict.status == status
@@ -92,8 +108,9 @@ def test_two_keys_are_never_summed_together(books: Accounting) -> None:
     assert [row.units for row in books.connections(KEY_B)] == ["1", "1", "1"]
 
 
-def test_an_instance_expires_after_three_missed_periods(books: Accounting,
-                                                        clock: ManualClock) -> None:
+def test_an_instance_expires_after_three_missed_periods(
+    books: Accounting, clock: ManualClock
+) -> None:
     books.update(update(A, 1, {"u1": 1, "u2": 1}))
     books.update(update(B, 1, {"u3": 1}))
     clock.advance(3 * PERIOD)
@@ -106,8 +123,9 @@ def test_an_instance_expires_after_three_missed_periods(books: Accounting,
     assert books.live_instances() == 1
 
 
-def test_an_instance_reporting_every_period_never_expires(books: Accounting,
-                                                          clock: ManualClock) -> None:
+def test_an_instance_reporting_every_period_never_expires(
+    books: Accounting, clock: ManualClock
+) -> None:
     for seq in range(1, 20):
         books.update(update(A, seq, {"u1": 1}))
         clock.advance(PERIOD)
@@ -115,8 +133,9 @@ def test_an_instance_reporting_every_period_never_expires(books: Accounting,
 
 
 @pytest.mark.parametrize("seq", [1, 2])
-def test_a_replayed_or_older_sequence_number_is_dropped_and_counted(books: Accounting,
-                                                                    seq: int) -> None:
+def test_a_replayed_or_older_sequence_number_is_dropped_and_counted(
+    books: Accounting, seq: int
+) -> None:
     books.update(update(A, 1, {"u1": 1}))
     books.update(update(A, 2, {"u1": 1, "u2": 1}))
     assert books.update(update(A, seq, {"u1": 1, "u2": 1, "u3": 1, "u4": 1})) is None
@@ -124,8 +143,9 @@ def test_a_replayed_or_older_sequence_number_is_dropped_and_counted(books: Accou
     assert books.summary(KEY_A).current == 2
 
 
-def test_an_expired_instance_cannot_be_brought_back_by_a_replay(books: Accounting,
-                                                                 clock: ManualClock) -> None:
+def test_an_expired_instance_cannot_be_brought_back_by_a_replay(
+    books: Accounting, clock: ManualClock
+) -> None:
     captured = update(A, 7, {"u1": 1, "u2": 1})
     books.update(captured)
     clock.advance(3 * PERIOD + 1)
@@ -147,7 +167,9 @@ def test_a_new_boot_of_the_same_place_replaces_the_old_one_at_once(books: Accoun
     books.update(update(old, 50, {"u1": 1, "u2": 1}))
     verdict = books.update(update(new, 1, {"u9": 1}))
     assert verdict is not None and (verdict.combined, verdict.instances) == (
-        1, (("10.0.0.1", "A"),))
+        1,
+        (("10.0.0.1", "A"),),
+    )
     assert books.update(update(old, 51, {"u1": 1, "u2": 1})) is None  # the old boot is retired
     assert books.counters["replayed"] == 1
 
@@ -158,7 +180,10 @@ def test_a_delta_applies_on_its_base(books: Accounting) -> None:
     verdict = books.update(delta)
     assert verdict is not None and (verdict.status, verdict.combined) == (ACK, 3)
     assert [(row.user, row.connections) for row in books.connections(KEY_A)] == [
-        ("u2", 1), ("u3", 1), ("u4", 2)]
+        ("u2", 1),
+        ("u3", 1),
+        ("u4", 2),
+    ]
 
 
 def test_a_delta_on_another_base_asks_for_a_full_report(books: Accounting) -> None:
@@ -219,15 +244,16 @@ def test_the_instance_charging_most_units_carries_a_shared_user(books: Accountin
     verdict = books.update(update(B, 1, {"gateway": (26, 26)}))
     assert verdict is not None and (verdict.combined, verdict.status) == (26, NAK)
     assert [(row.instance, row.units) for row in books.connections(KEY_A)] == [
-        ("B", "26"), ("A", SHARED)]
+        ("B", "26"),
+        ("A", SHARED),
+    ]
 
 
 def test_a_shared_user_keeps_its_unit_until_the_last_instance_lets_go(books: Accounting) -> None:
     books.update(update(A, 1, {"alice": 1}))
     books.update(update(B, 1, {"alice": 1}))
     assert books.update(update(A, 2, {})).combined == 1  # type: ignore[union-attr]
-    assert books.connections(KEY_A) == [ConnectionRow("alice", "1", 1, "10.0.0.1", "B",
-                                                      "100001")]
+    assert books.connections(KEY_A) == [ConnectionRow("alice", "1", 1, "10.0.0.1", "B", "100001")]
     assert books.update(update(B, 2, {})).combined == 0  # type: ignore[union-attr]
 
 
@@ -260,11 +286,18 @@ def test_a_query_sequence_is_fresh_once(books: Accounting) -> None:
 # --- the active server (client side, pure) ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("answering", "chosen"), [
-    ([True, True, True], 0), ([False, True, True], 1), ([False, False, True], 2),
-    ([False, False, False], None)])
-def test_the_active_server_is_the_first_that_answers(answering: list[bool],
-                                                     chosen: int | None) -> None:
+@pytest.mark.parametrize(
+    ("answering", "chosen"),
+    [
+        ([True, True, True], 0),
+        ([False, True, True], 1),
+        ([False, False, True], 2),
+        ([False, False, False], None),
+    ],
+)
+def test_the_active_server_is_the_first_that_answers(
+    answering: list[bool], chosen: int | None
+) -> None:
     assert choose_active(["S1", "S2", "S3"], answering) == chosen
 
 

@@ -40,16 +40,27 @@ from cacheshell.system.licserver.protocol import (
 )
 from cacheshell.system.signing import training_private_key
 
-KEY = issue_from_spec(KeySpec(units=5, multi=True), training_private_key(),
-                      current_platform_code())
-OTHER = issue_from_spec(KeySpec(units=5, multi=True, order_number=100002),
-                        training_private_key(), current_platform_code())
+KEY = issue_from_spec(KeySpec(units=5, multi=True), training_private_key(), current_platform_code())
+OTHER = issue_from_spec(
+    KeySpec(units=5, multi=True, order_number=100002),
+    training_private_key(),
+    current_platform_code(),
+)
 KID, SECRET = key_id(KEY), key_secret(KEY)
 WHO = InstanceId("10.0.0.1", "CACHE", "0123456789abcdef")
 SAMPLES: list[Message] = [
     KeyRegistration(KID, 1, WHO, render_key_file(KEY.file)),
-    Update(KID, 2, WHO, True, 0, 15.0, 3, 4,
-           (UserUse("alice@10.0.0.9", 1, 2), UserUse("bob@10.0.0.9", 2, 2))),
+    Update(
+        KID,
+        2,
+        WHO,
+        True,
+        0,
+        15.0,
+        3,
+        4,
+        (UserUse("alice@10.0.0.9", 1, 2), UserUse("bob@10.0.0.9", 2, 2)),
+    ),
     Update(KID, 3, WHO, False, 2, 0.2, 2, 3, (UserUse("Zoë@10.0.0.9", 1, 1),), ("bob",)),
     Answer(KID, 3, WHO, "NAK", 6, 5, 7, 2, (("10.0.0.1", "CACHE"), ("10.0.0.2", "TEST"))),
     Answer(KID, 4, WHO, "REFUSED", 0, 5, 0, 0, reason="not Multi"),
@@ -97,7 +108,8 @@ def test_a_hundred_long_user_ids_are_split_into_parts_that_fit() -> None:
     assert max(len(data) for data in datagrams) <= MAX_DATAGRAM
     decoded = [decode(data, lookup) for data in datagrams]
     assert [(p.part, p.parts, p.seq) for p in decoded] == [  # type: ignore[union-attr]
-        (i, len(parts), 7) for i in range(len(parts))]
+        (i, len(parts), 7) for i in range(len(parts))
+    ]
     assert tuple(use for p in decoded for use in p.users) == users  # type: ignore[union-attr]
 
 
@@ -169,20 +181,34 @@ def test_an_unknown_version_is_rejected_even_with_a_valid_mac() -> None:
         decode(seal(bytes(data)), lookup)
 
 
-@pytest.mark.parametrize("body", [
-    b"[]", b"not json", b'{"i": ["h", "n", "0123456789abcdef"]}',
-    b'{"i":["h","n","0123456789abcdef"],"p":[0,1],"f":true,"b":0,"t":1,"u":0,"c":0,'
-    b'"r":[],"x":[]}',
-    b'{"i":["h","n","0123456789abcdef"],"p":[1,1],"f":1,"b":0,"t":1,"u":0,"c":0,'
-    b'"r":[],"x":[]}',
-    b'{"i":["h","n","0123456789abcdef"],"p":[0,1],"f":1,"b":0,"t":1,"u":-1,"c":0,'
-    b'"r":[],"x":[]}',
-    b'{"i":["h","n","0123456789abcdef"],"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,'
-    b'"r":[["u",1]],"x":[]}',
-    b'{"i":["h","n","XYZ"],"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]}',
-    b"[" * 5000 + b"]" * 5000,
-], ids=["array", "text", "fields-missing", "bool-for-int", "part-out-of-range",
-        "negative", "short-row", "bad-boot", "deep-nesting"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[]",
+        b"not json",
+        b'{"i": ["h", "n", "0123456789abcdef"]}',
+        b'{"i":["h","n","0123456789abcdef"],"p":[0,1],"f":true,"b":0,"t":1,"u":0,"c":0,'
+        b'"r":[],"x":[]}',
+        b'{"i":["h","n","0123456789abcdef"],"p":[1,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]}',
+        b'{"i":["h","n","0123456789abcdef"],"p":[0,1],"f":1,"b":0,"t":1,"u":-1,"c":0,'
+        b'"r":[],"x":[]}',
+        b'{"i":["h","n","0123456789abcdef"],"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,'
+        b'"r":[["u",1]],"x":[]}',
+        b'{"i":["h","n","XYZ"],"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]}',
+        b"[" * 5000 + b"]" * 5000,
+    ],
+    ids=[
+        "array",
+        "text",
+        "fields-missing",
+        "bool-for-int",
+        "part-out-of-range",
+        "negative",
+        "short-row",
+        "bad-boot",
+        "deep-nesting",
+    ],
+)
 def test_an_authentic_but_malformed_body_is_rejected(body: bytes) -> None:
     header = struct.pack(">4sBB32sQ", b"CSLS", 1, 2, KID, 1)
     with pytest.raises(MalformedDatagram):

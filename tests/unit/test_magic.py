@@ -58,9 +58,9 @@ def test_new_starts_a_fresh_session(ip: InteractiveShell) -> None:
 
 def test_each_namespace_has_its_own_session(ip: InteractiveShell) -> None:
     run(ip, "%%objectscript\nSet x=1")
-    _, out, _ = run(ip, "%%objectscript --namespace %SYS\nWrite $Namespace,\" \",$Data(x)")
+    _, out, _ = run(ip, '%%objectscript --namespace %SYS\nWrite $Namespace," ",$Data(x)')
     assert out == "%SYS 0\n"
-    _, out, _ = run(ip, "%%objectscript\nWrite $Namespace,\" \",x")
+    _, out, _ = run(ip, '%%objectscript\nWrite $Namespace," ",x')
     assert out == "USER 1\n"
 
 
@@ -70,8 +70,7 @@ def test_dollar_and_braces_reach_objectscript_untouched(ip: InteractiveShell) ->
     assert out == "3 {x} $\n"
 
 
-def test_an_error_shows_as_the_terminal_shows_it_without_a_traceback(
-        ip: InteractiveShell) -> None:
+def test_an_error_shows_as_the_terminal_shows_it_without_a_traceback(ip: InteractiveShell) -> None:
     result, out, err = run(ip, "%objectscript Write undefinedName")
     assert result is None
     assert out == ""
@@ -141,8 +140,7 @@ def test_an_unknown_instance_is_a_usage_error(ip: InteractiveShell) -> None:
     assert "UsageError: no instance named NOSUCH" in io.stderr
 
 
-def test_show_counts_is_text_in_a_terminal_and_a_table_in_a_notebook(
-        ip: InteractiveShell) -> None:
+def test_show_counts_is_text_in_a_terminal_and_a_table_in_a_notebook(ip: InteractiveShell) -> None:
     _, out, _ = run(ip, "%objectscript Do $System.License.ShowCounts()")
     assert "Total authorized license units" in out
     magics(ip).html = True

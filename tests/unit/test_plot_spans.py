@@ -11,8 +11,14 @@ def row(time: float, kind: str) -> EventRow:
 
 
 def test_nak_periods_run_from_a_nak_to_the_next_ack_or_disconnection() -> None:
-    events = [row(10, "ACK"), row(20, "NAK"), row(35, "ACK"), row(50, "NAK"),
-              row(60, "disconnected"), row(70, "NAK")]
+    events = [
+        row(10, "ACK"),
+        row(20, "NAK"),
+        row(35, "ACK"),
+        row(50, "NAK"),
+        row(60, "disconnected"),
+        row(70, "NAK"),
+    ]
     assert nak_periods(events, start=0, end=100) == [(20, 35), (50, 60), (70, 100)]
 
 

@@ -24,7 +24,8 @@ def test_a_table_has_a_caption_a_header_and_escaped_cells() -> None:
         "<thead><tr><th>Name</th><th>Units</th></tr></thead><tbody>"
         '<tr><td>&lt;script&gt;</td><td style="text-align:right">1</td></tr>'
         "<tr><td>&quot;x&quot; &amp; y</td><td></td></tr>"
-        "</tbody></table>")
+        "</tbody></table>"
+    )
 
 
 def test_numbers_are_right_aligned_and_strings_are_not() -> None:
@@ -99,7 +100,8 @@ def test_the_usage_series_replays_grants_and_releases_per_license_id() -> None:
 
 
 def test_the_plot_says_to_install_matplotlib_when_it_is_missing(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(PlotUnavailable, match="pip install matplotlib"):
@@ -114,6 +116,7 @@ class FakeAxes:
     def __getattr__(self, name: str) -> Any:
         def record(*args: Any, **kwargs: Any) -> None:
             self.calls[name] = (args, kwargs)
+
         return record
 
 
@@ -147,13 +150,17 @@ def test_query_results_and_the_key_comparison_reach_the_rich_hook(tmp_path) -> N
 
     shown: list[tuple[str, list[str], list[tuple]]] = []
     with Terminal() as term:
-        term.session.rich = lambda title, columns, rows, text: shown.append(
-            (title, columns, rows))
+        term.session.rich = lambda title, columns, rows, text: shown.append((title, columns, rows))
         term.run('Do ##class(%ResultSet).RunQuery("%SYSTEM.License","Counts")')
-        key = keys.issue_key(units=9, multi=True, expires=date(2099, 1, 1),
-                             customer="Rich", order_number=1,
-                             private_key=signing.training_private_key(),
-                             platform_code=authkey.current_platform_code())
+        key = keys.issue_key(
+            units=9,
+            multi=True,
+            expires=date(2099, 1, 1),
+            customer="Rich",
+            order_number=1,
+            private_key=signing.training_private_key(),
+            platform_code=authkey.current_platform_code(),
+        )
         path = tmp_path / "rich.key"
         path.write_text(render_key_file(key.file), encoding="utf-8")
         term.run(f'Do ##class(Portal.LicenseKey).Compare("{path}")')

@@ -44,7 +44,9 @@ def test_username_licensing_counts_each_user(cacheshell_home: Path) -> None:
     with Terminal(user="alice") as alice, Terminal(user="bob") as bob:
         table = alice.session.instance.table
         assert {alice.session.process.license_id, bob.session.process.license_id} == {
-            "alice@127.0.0.1", "bob@127.0.0.1"}
+            "alice@127.0.0.1",
+            "bob@127.0.0.1",
+        }
         assert table.consumed() == 2
 
 
@@ -81,7 +83,8 @@ def test_a_job_counts_under_its_parents_license_id(term: Terminal) -> None:
     assert [p.kind for p in table.processes()] == [USER]
     assert table.consumed() == 1
     events = term.session.instance.store.db.execute(
-        "SELECT kind, license_id FROM events ORDER BY id").fetchall()
+        "SELECT kind, license_id FROM events ORDER BY id"
+    ).fetchall()
     assert ("connect", "127.0.0.1") in events
 
 

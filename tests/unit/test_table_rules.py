@@ -19,13 +19,16 @@ def connect_n(n: int, capacity: int = 100, license_id: str = "10.0.0.1") -> tupl
     return entry, consumed
 
 
-@pytest.mark.parametrize(("connections", "units", "per_process"), [
-    (1, 1, False),
-    (2, 1, False),
-    (25, 1, False),  # up to MaxConnections processes share one unit
-    (26, 26, True),  # the 26th turns the ID into one unit per process
-    (30, 30, True),
-])
+@pytest.mark.parametrize(
+    ("connections", "units", "per_process"),
+    [
+        (1, 1, False),
+        (2, 1, False),
+        (25, 1, False),  # up to MaxConnections processes share one unit
+        (26, 26, True),  # the 26th turns the ID into one unit per process
+        (30, 30, True),
+    ],
+)
 def test_units_by_connection_count(connections: int, units: int, per_process: bool) -> None:
     entry, consumed = connect_n(connections)
     assert (entry.units, consumed, entry.per_process) == (units, units, per_process)
@@ -113,20 +116,36 @@ def test_mixed_csp_and_terminal_use_of_one_id() -> None:
     assert (mixed.entry.kind, mixed.units_delta) == ("Mixed", 0)
 
 
-@pytest.mark.parametrize(("identifier", "expected"), [
-    ("bob", "bob@10.1.2.3"),
-    ("bob@elsewhere", "bob@10.1.2.3"),  # text after @ is replaced by the client address
-    ("a|b", "a/b@10.1.2.3"),  # | becomes /
-    ("a@b@c", "a@10.1.2.3"),
-])
+@pytest.mark.parametrize(
+    ("identifier", "expected"),
+    [
+        ("bob", "bob@10.1.2.3"),
+        ("bob@elsewhere", "bob@10.1.2.3"),  # text after @ is replaced by the client address
+        ("a|b", "a/b@10.1.2.3"),  # | becomes /
+        ("a@b@c", "a@10.1.2.3"),
+    ],
+)
 def test_login_license_ids(identifier: str, expected: str) -> None:
     assert table.license_login_id(identifier, "10.1.2.3") == expected
 
 
-@pytest.mark.parametrize(("seconds", "bucket"), [
-    (0, 0), (1, 0), (1.5, 1), (15, 1), (16, 2), (60, 2), (61, 3), (900, 3), (901, 4),
-    (3600, 4), (3601, 5), (10**6, 5),
-])
+@pytest.mark.parametrize(
+    ("seconds", "bucket"),
+    [
+        (0, 0),
+        (1, 0),
+        (1.5, 1),
+        (15, 1),
+        (16, 2),
+        (60, 2),
+        (61, 3),
+        (900, 3),
+        (901, 4),
+        (3600, 4),
+        (3601, 5),
+        (10**6, 5),
+    ],
+)
 def test_login_duration_buckets(seconds: float, bucket: int) -> None:
     assert table.duration_bucket(seconds) == bucket
 
@@ -137,6 +156,10 @@ def test_deferred_processes_pause_after_4000_commands_then_every_1000() -> None:
     proc = InstanceProcess.__new__(InstanceProcess)
     proc.commands = 0
     pauses = [n for n in range(1, 7001) if proc.tick()]
-    assert pauses == [PAUSE_AFTER, PAUSE_AFTER + PAUSE_EVERY, PAUSE_AFTER + 2 * PAUSE_EVERY,
-                      PAUSE_AFTER + 3 * PAUSE_EVERY]
+    assert pauses == [
+        PAUSE_AFTER,
+        PAUSE_AFTER + PAUSE_EVERY,
+        PAUSE_AFTER + 2 * PAUSE_EVERY,
+        PAUSE_AFTER + 3 * PAUSE_EVERY,
+    ]
     assert (PAUSE_AFTER, PAUSE_EVERY, PAUSE_SECONDS) == (4000, 1000, 1.0)

@@ -58,8 +58,10 @@ class KeyInfo:
 
     @classmethod
     def from_key(cls, key: LicenseKey) -> KeyInfo:
-        fields = tuple((name, value[:BODY_LENGTH] if name == "AuthorizationKey" else value)
-                       for name, value in license_rows(key.file))
+        fields = tuple(
+            (name, value[:BODY_LENGTH] if name == "AuthorizationKey" else value)
+            for name, value in license_rows(key.file)
+        )
         return cls(key_id(key), key.file.order_number, key.units, key.enforced_units, fields)
 
 
@@ -159,8 +161,9 @@ class _Pool:
         self.max_connections = 0
         self._listed: tuple[Place, ...] | None = None
 
-    def change_users(self, place: Place, state: _Instance,
-                     changes: dict[str, tuple[int, int] | None]) -> None:
+    def change_users(
+        self, place: Place, state: _Instance, changes: dict[str, tuple[int, int] | None]
+    ) -> None:
         """Set users of one instance, or drop those mapped to None (totals are the caller's)."""
         users, holders, charged = state.users, self.holders, self.charged
         for user, use in changes.items():
@@ -209,17 +212,32 @@ class _Pool:
         return Verdict(status, self.combined, self.info.authorized, self.maximum, self._listed)
 
     def summary(self) -> Summary:
-        return Summary(self.combined, self.maximum, self.info.authorized, self.info.enforced,
-                       self.connections, self.max_connections, len(self.instances))
+        return Summary(
+            self.combined,
+            self.maximum,
+            self.info.authorized,
+            self.info.enforced,
+            self.connections,
+            self.max_connections,
+            len(self.instances),
+        )
 
     def rows(self) -> Iterator[ConnectionRow]:
         for user in sorted(self.holders):
-            ranked = sorted(self.holders[user].items(),
-                            key=lambda item: (-item[1][0], self.instances[item[0]].arrival))
+            ranked = sorted(
+                self.holders[user].items(),
+                key=lambda item: (-item[1][0], self.instances[item[0]].arrival),
+            )
             for rank, ((address, name), (units, connections)) in enumerate(ranked):
-                yield ConnectionRow(user, str(units) if rank == 0 else SHARED, connections,
-                                    address, name, self.info.order_number,
-                                    self.instances[(address, name)].apps.get(user, ""))
+                yield ConnectionRow(
+                    user,
+                    str(units) if rank == 0 else SHARED,
+                    connections,
+                    address,
+                    name,
+                    self.info.order_number,
+                    self.instances[(address, name)].apps.get(user, ""),
+                )
 
 
 class Accounting:
@@ -264,8 +282,12 @@ class Accounting:
         ident = (msg.key_id, *place, msg.instance.boot)
         last = self._book.get(ident, (-1, now, msg.period))[0]
         partial = pool.partial.get(place)
-        continuing = (partial is not None and partial.boot == msg.instance.boot
-                      and partial.seq == msg.seq and msg.part not in partial.parts)
+        continuing = (
+            partial is not None
+            and partial.boot == msg.instance.boot
+            and partial.seq == msg.seq
+            and msg.part not in partial.parts
+        )
         if msg.seq < last or (msg.seq == last and not continuing):
             self.counters["replayed"] += 1
             return None
@@ -287,8 +309,8 @@ class Accounting:
         head = parts[0]
         shape = (head.full, head.base, head.period, head.units, head.connections, head.parts)
         if len(parts) > 1 and any(
-                (p.full, p.base, p.period, p.units, p.connections, p.parts) != shape
-                for p in parts):
+            (p.full, p.base, p.period, p.units, p.connections, p.parts) != shape for p in parts
+        ):
             self.counters["inconsistent"] += 1
             return None
         place, boot = head.instance.place, head.instance.boot
@@ -342,13 +364,17 @@ class Accounting:
                     apps.pop(use.user, None)
 
     @staticmethod
-    def _adds_up(head: Update, changes: dict[str, tuple[int, int] | None],
-                 state: _Instance | None, rows: int) -> bool:
+    def _adds_up(
+        head: Update, changes: dict[str, tuple[int, int] | None], state: _Instance | None, rows: int
+    ) -> bool:
         """Whether the instance's totals after the changes are those the update states."""
         if head.full:
             kept = [use for use in changes.values() if use is not None]
-            return (rows == len(kept) and sum(use[0] for use in kept) == head.units
-                    and sum(use[1] for use in kept) == head.connections)
+            return (
+                rows == len(kept)
+                and sum(use[0] for use in kept) == head.units
+                and sum(use[1] for use in kept) == head.connections
+            )
         assert state is not None
         units, connections = state.units, state.connections
         for user, use in changes.items():
@@ -373,8 +399,9 @@ class Accounting:
                     pool.remove(place)
                     gone.append((pool.info, place))
             for place, partial in list(pool.partial.items()):
-                period = self._book.get((pool.info.key_id, *place, partial.boot),
-                                        (0, now, self.period))[2]
+                period = self._book.get(
+                    (pool.info.key_id, *place, partial.boot), (0, now, self.period)
+                )[2]
                 if now - partial.started > period:
                     del pool.partial[place]
                     self.counters["incomplete"] += 1
@@ -402,15 +429,19 @@ class Accounting:
 
     def instances(self) -> list[tuple[str, str, str]]:
         """(address, instance name, order number) of every instance, as ActiveServerList."""
-        return [(address, name, pool.info.order_number)
-                for pool in self.pools.values() for address, name in pool.instances]
+        return [
+            (address, name, pool.info.order_number)
+            for pool in self.pools.values()
+            for address, name in pool.instances
+        ]
 
     def key_view(self, key: bytes) -> KeyView:
         pool = self.pools[key]
         return KeyView(pool.info, pool.summary(), tuple(pool.rows()))
 
-    def server_views(self, place: Place | None = None,
-                     key: bytes | None = None) -> list[ServerView]:
+    def server_views(
+        self, place: Place | None = None, key: bytes | None = None
+    ) -> list[ServerView]:
         """Per instance and key, the rows DumpServer shows; narrowed to a place or key."""
         views = []
         for pool in self.pools.values():

@@ -62,8 +62,9 @@ class DumpWritten:
     file: str
 
 
-def is_answering(address: str, port: int, timeout: float = DEFAULT_TIMEOUT,
-                 instance: str = "") -> bool:
+def is_answering(
+    address: str, port: int, timeout: float = DEFAULT_TIMEOUT, instance: str = ""
+) -> bool:
     """True when a license server at address:port answers a PING within `timeout`; an instance
     names itself, so that a server holding it partitioned off stays silent."""
     nonce = new_nonce()
@@ -83,8 +84,9 @@ def is_answering(address: str, port: int, timeout: float = DEFAULT_TIMEOUT,
     return False
 
 
-def choose_active(servers: Sequence[T],
-                  answering: Callable[[T], bool] | Sequence[bool]) -> int | None:
+def choose_active(
+    servers: Sequence[T], answering: Callable[[T], bool] | Sequence[bool]
+) -> int | None:
     """The first server in configured order that answers, or None when none does."""
     for index, server in enumerate(servers):
         if answering(server) if callable(answering) else answering[index]:
@@ -101,8 +103,13 @@ class ActiveServer:
     records one). `changed` tells the monitor to report in full.
     """
 
-    def __init__(self, servers: Sequence[T], period: float, probe: Callable[[T], bool],
-                 now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        servers: Sequence[T],
+        period: float,
+        probe: Callable[[T], bool],
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.servers = list(servers)
         self.period = period
         self.probe = probe
@@ -117,15 +124,21 @@ class ActiveServer:
         """(active index or None, whether it changed since the last call)."""
         before = self.index
         if self.index is not None:
-            earlier = choose_active(self.servers[:self.index], self.probe)
+            earlier = choose_active(self.servers[: self.index], self.probe)
             if earlier is not None:
                 self.index = earlier
             elif self.now() - self._last_answer >= FAILOVER_PERIODS * self.period:
                 # The servers before the silent one were just probed, and the silent one has
                 # had its periods: only those after it are worth a probe now.
                 silent = self.index
-                self.index = next((i for i in range(silent + 1, len(self.servers))
-                                   if self.probe(self.servers[i])), None)
+                self.index = next(
+                    (
+                        i
+                        for i in range(silent + 1, len(self.servers))
+                        if self.probe(self.servers[i])
+                    ),
+                    None,
+                )
         else:
             self.index = choose_active(self.servers, self.probe)
         if self.index != before and self.index is not None:
@@ -136,8 +149,16 @@ class ActiveServer:
 class LicenseClient:
     """One instance boot speaking for one Multiserver key to license servers."""
 
-    def __init__(self, key: LicenseKey, host: str, instance: str, *, period: float = 15.0,
-                 timeout: float = DEFAULT_TIMEOUT, boot: str | None = None) -> None:
+    def __init__(
+        self,
+        key: LicenseKey,
+        host: str,
+        instance: str,
+        *,
+        period: float = 15.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        boot: str | None = None,
+    ) -> None:
         self.key_text = render_key_file(key.file)
         self.key_id = key_id(key)
         self.secret = key_secret(key)
@@ -150,8 +171,9 @@ class LicenseClient:
 
     # --- updates ----------------------------------------------------------------------------
 
-    def send_update(self, server: ServerAddress, users: Users, *,
-                    full: bool = False) -> Answer | None:
+    def send_update(
+        self, server: ServerAddress, users: Users, *, full: bool = False
+    ) -> Answer | None:
         """Report this instance's use; the server's answer, or None when none came in time."""
         table = _table(users)
         for _attempt in range(3):
@@ -170,31 +192,54 @@ class LicenseClient:
     def register(self, server: ServerAddress) -> Answer | None:
         """Give the server this key (it verifies the issuer's signature and that it is Multi)."""
         seq = self._next_seq()
-        answer = self._exchange(server, [KeyRegistration(self.key_id, seq, self.instance,
-                                                         self.key_text)], seq)
+        answer = self._exchange(
+            server, [KeyRegistration(self.key_id, seq, self.instance, self.key_text)], seq
+        )
         return answer if isinstance(answer, Answer) else None
 
     def forget_server(self) -> None:
         """Send in full next time, whatever the server (after a failover, say)."""
         self._acked = None
 
-    def _send_once(self, server: ServerAddress, table: Table,
-                   full: bool) -> Answer | NeedKey | None:
+    def _send_once(
+        self, server: ServerAddress, table: Table, full: bool
+    ) -> Answer | NeedKey | None:
         seq = self._next_seq()
         units = sum(use[0] for use in table.values())
         connections = sum(use[1] for use in table.values())
         acked = self._acked if self._acked is not None and self._acked[0] == server else None
         if full or acked is None:
-            update = Update(self.key_id, seq, self.instance, True, 0, self.period, units,
-                            connections, tuple(UserUse(user, *use)
-                                               for user, use in sorted(table.items())))
+            update = Update(
+                self.key_id,
+                seq,
+                self.instance,
+                True,
+                0,
+                self.period,
+                units,
+                connections,
+                tuple(UserUse(user, *use) for user, use in sorted(table.items())),
+            )
         else:
             _, base, before = acked
-            changed = tuple(UserUse(user, *use) for user, use in sorted(table.items())
-                            if before.get(user) != use)
+            changed = tuple(
+                UserUse(user, *use)
+                for user, use in sorted(table.items())
+                if before.get(user) != use
+            )
             removed = tuple(sorted(before.keys() - table.keys()))
-            update = Update(self.key_id, seq, self.instance, False, base, self.period, units,
-                            connections, changed, removed)
+            update = Update(
+                self.key_id,
+                seq,
+                self.instance,
+                False,
+                base,
+                self.period,
+                units,
+                connections,
+                changed,
+                removed,
+            )
         answer = self._exchange(server, split_update(update), seq)
         if isinstance(answer, Answer) and answer.status in ("ACK", "NAK"):
             self._acked = (server, seq, table)
@@ -212,8 +257,7 @@ class LicenseClient:
         found = self._query(server, "stats")
         return None if found is None else found[1]
 
-    def connection_list(self, server: ServerAddress,
-                        all_keys: bool = False) -> list[Row] | None:
+    def connection_list(self, server: ServerAddress, all_keys: bool = False) -> list[Row] | None:
         """ConnectionList rows (UserId, LicenseUnits, Connections, ServerIP, Instance), or
         AllKeyConnectionList's with OrderNumber added."""
         found = self._query(server, "allconnections" if all_keys else "connections")
@@ -243,14 +287,16 @@ class LicenseClient:
         values = found[1]
         return DumpWritten(str(values["host"]), str(values["directory"]), str(values["file"]))
 
-    def _query(self, server: ServerAddress,
-               report: str) -> tuple[list[Row], dict[str, str | int]] | None:
+    def _query(
+        self, server: ServerAddress, report: str
+    ) -> tuple[list[Row], dict[str, str | int]] | None:
         rows: list[Row] = []
         offset, registered = 0, False
         for _page in range(MAX_PAGES):
             seq = self._next_seq()
-            reply = self._exchange(server, [Query(self.key_id, seq, self.instance, report,
-                                                  offset)], seq)
+            reply = self._exchange(
+                server, [Query(self.key_id, seq, self.instance, report, offset)], seq
+            )
             if isinstance(reply, NeedKey) and not registered:
                 registered = True
                 if self.register(server) is None:
@@ -283,8 +329,9 @@ class LicenseClient:
         self._seq += 1
         return self._seq
 
-    def _exchange(self, server: ServerAddress, messages: Sequence[Message],
-                  seq: int) -> Answer | Reply | NeedKey | None:
+    def _exchange(
+        self, server: ServerAddress, messages: Sequence[Message], seq: int
+    ) -> Answer | Reply | NeedKey | None:
         try:
             family, where = _resolve(server)
             sock = self._sockets.get(family)
@@ -299,16 +346,17 @@ class LicenseClient:
         while (msg := _receive(sock, deadline, lookup)) is not None:
             if isinstance(msg, NeedKey) and (msg.key_id, msg.seq) == (self.key_id, seq):
                 return msg
-            if isinstance(msg, Answer | Reply) and msg.seq == seq \
-                    and msg.instance == self.instance:
+            if isinstance(msg, Answer | Reply) and msg.seq == seq and msg.instance == self.instance:
                 return msg
         return None
 
 
 def _table(users: Users) -> Table:
     if isinstance(users, Mapping):
-        return {user: (int(use[0]), int(use[1]), str(use[2]) if len(use) > 2 else "")
-                for user, use in users.items()}
+        return {
+            user: (int(use[0]), int(use[1]), str(use[2]) if len(use) > 2 else "")
+            for user, use in users.items()
+        }
     return {use.user: (use.units, use.connections, use.apps) for use in users}
 
 
@@ -317,8 +365,9 @@ def _resolve(server: ServerAddress) -> tuple[int, tuple]:  # type: ignore[type-a
     return family, where
 
 
-def _receive(sock: socket.socket, deadline: float,
-             lookup: Callable[[bytes], bytes | None]) -> Message | None:
+def _receive(
+    sock: socket.socket, deadline: float, lookup: Callable[[bytes], bytes | None]
+) -> Message | None:
     """The next authentic datagram before the deadline; others are skipped. None at the end."""
     while (left := deadline - time.monotonic()) > 0:
         ready, _, _ = select.select([sock], [], [], left)

@@ -21,8 +21,15 @@ from cacheshell.system.layout import cacheshell_home
 from cacheshell.system.licserver.client import is_answering
 from cacheshell.system.licserver.server import LicenseServer
 
-__all__ = ["LicenseServer", "find_server_pid", "is_answering", "main", "serve",
-           "start_detached", "write_pid_files"]
+__all__ = [
+    "LicenseServer",
+    "find_server_pid",
+    "is_answering",
+    "main",
+    "serve",
+    "start_detached",
+    "write_pid_files",
+]
 
 DEFAULT_ADDRESS = "127.0.0.1"
 DEFAULT_PORT = 4001
@@ -78,8 +85,13 @@ class _Endpoint(asyncio.DatagramProtocol):
         self.server.counters["socket_errors"] += 1
 
 
-async def serve(address: str, port: int, directory: Path, period: float = DEFAULT_PERIOD,
-                idle_exit: float = DEFAULT_IDLE_EXIT) -> int:
+async def serve(
+    address: str,
+    port: int,
+    directory: Path,
+    period: float = DEFAULT_PERIOD,
+    idle_exit: float = DEFAULT_IDLE_EXIT,
+) -> int:
     """Run until SIGTERM/SIGINT or `idle_exit` seconds with no live instance (0: never)."""
     directory.mkdir(parents=True, exist_ok=True)
     log = _open_log(directory)
@@ -89,18 +101,25 @@ async def serve(address: str, port: int, directory: Path, period: float = DEFAUL
         sock = _bind(address, port)
     except OSError as exc:
         log.error("cannot listen on %s:%s: %s", address, port, exc)
-        print(f"cacheshell license-server: cannot listen on {address}:{port}: {exc}",
-              file=sys.stderr)
+        print(
+            f"cacheshell license-server: cannot listen on {address}:{port}: {exc}", file=sys.stderr
+        )
         return 1
-    transport, _ = await loop.create_datagram_endpoint(lambda: _Endpoint(server, sock),
-                                                       sock=sock)
+    transport, _ = await loop.create_datagram_endpoint(lambda: _Endpoint(server, sock), sock=sock)
     bound = transport.get_extra_info("sockname")
     server.label = f"{bound[0]}:{bound[1]}"
-    log.info("listening on %s, directory %s, period %ss, idle exit %ss (pid %d)",
-             server.label, directory, period, idle_exit, os.getpid())
+    log.info(
+        "listening on %s, directory %s, period %ss, idle exit %ss (pid %d)",
+        server.label,
+        directory,
+        period,
+        idle_exit,
+        os.getpid(),
+    )
     pid_files = write_pid_files(directory, bound[0], bound[1])
-    print(f"cacheshell license server listening on {server.label}, directory {directory}",
-          flush=True)
+    print(
+        f"cacheshell license server listening on {server.label}, directory {directory}", flush=True
+    )
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
@@ -213,38 +232,82 @@ _LAUNCHER = (
 )
 
 
-def start_detached(address: str, port: int, directory: Path | str,
-                   period: float = DEFAULT_PERIOD, idle_exit: float = DEFAULT_IDLE_EXIT) -> int:
+def start_detached(
+    address: str,
+    port: int,
+    directory: Path | str,
+    period: float = DEFAULT_PERIOD,
+    idle_exit: float = DEFAULT_IDLE_EXIT,
+) -> int:
     """Start a license server detached from this process, as an instance does; its pid."""
     directory = Path(directory).resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "cacheshell", "license-server", "--address", address,
-               "--port", str(port), "--dir", str(directory), "--period", str(period),
-               "--idle-exit", str(idle_exit)]
+    command = [
+        sys.executable,
+        "-m",
+        "cacheshell",
+        "license-server",
+        "--address",
+        address,
+        "--port",
+        str(port),
+        "--dir",
+        str(directory),
+        "--period",
+        str(period),
+        "--idle-exit",
+        str(idle_exit),
+    ]
     env = dict(os.environ)
     if env.get("PYTHONPATH"):  # the daemon runs in its own directory: keep imports working
-        env["PYTHONPATH"] = os.pathsep.join(str(Path(entry).resolve())
-                                            for entry in env["PYTHONPATH"].split(os.pathsep))
-    done = subprocess.run([sys.executable, "-c", _LAUNCHER, str(directory), *command],
-                          env=env, capture_output=True, text=True, check=True, timeout=60)
+        env["PYTHONPATH"] = os.pathsep.join(
+            str(Path(entry).resolve()) for entry in env["PYTHONPATH"].split(os.pathsep)
+        )
+    done = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, str(directory), *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return int(done.stdout.strip())
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cacheshell license-server",
-                                     description="Run a license server (a UDP daemon).")
-    parser.add_argument("--address", default=DEFAULT_ADDRESS,
-                        help=f"address to listen on (default {DEFAULT_ADDRESS})")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
-                        help=f"UDP port (default {DEFAULT_PORT}; 0 picks a free one)")
-    parser.add_argument("--dir", type=Path, default=None,
-                        help="directory for the log and the dump files "
-                             "(default <CACHESHELL_HOME>/licenseserver)")
-    parser.add_argument("--period", type=float, default=DEFAULT_PERIOD,
-                        help=f"update period in seconds (default {DEFAULT_PERIOD:g})")
-    parser.add_argument("--idle-exit", type=float, default=DEFAULT_IDLE_EXIT,
-                        help="stop after this many seconds with no instance "
-                             f"(default {DEFAULT_IDLE_EXIT:g}; 0 never)")
+    parser = argparse.ArgumentParser(
+        prog="cacheshell license-server", description="Run a license server (a UDP daemon)."
+    )
+    parser.add_argument(
+        "--address",
+        default=DEFAULT_ADDRESS,
+        help=f"address to listen on (default {DEFAULT_ADDRESS})",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"UDP port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="directory for the log and the dump files (default <CACHESHELL_HOME>/licenseserver)",
+    )
+    parser.add_argument(
+        "--period",
+        type=float,
+        default=DEFAULT_PERIOD,
+        help=f"update period in seconds (default {DEFAULT_PERIOD:g})",
+    )
+    parser.add_argument(
+        "--idle-exit",
+        type=float,
+        default=DEFAULT_IDLE_EXIT,
+        help="stop after this many seconds with no instance "
+        f"(default {DEFAULT_IDLE_EXIT:g}; 0 never)",
+    )
     return parser
 
 

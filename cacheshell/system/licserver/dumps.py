@@ -33,8 +33,9 @@ def dump_servers(views: list[ServerView]) -> str:
     blocks = [_server_block(view) for view in views]
     connections = sum(view.connections for view in views)
     units = sum(view.units for view in views)
-    blocks.append(f"Grand total: {len(views)} servers, {connections} connections, "
-                  f"{units} license units\n")
+    blocks.append(
+        f"Grand total: {len(views)} servers, {connections} connections, {units} license units\n"
+    )
     return "\n".join(blocks)
 
 
@@ -51,11 +52,15 @@ def dump_keys(views: list[KeyView]) -> str:
 
 
 def _server_block(view: ServerView) -> str:
-    lines = [f"Server {view.address} instance {view.instance} (OrderNumber {view.order_number})",
-             f"{'Connections':>11}  {'License Units':>13}  Client"]
+    lines = [
+        f"Server {view.address} instance {view.instance} (OrderNumber {view.order_number})",
+        f"{'Connections':>11}  {'License Units':>13}  Client",
+    ]
     lines += [f"{row.connections:>11}  {row.units:>13}  {row.user}" for row in view.rows]
-    lines.append(f"Total: {view.connections} connections, {view.units} license units, "
-                 f"{view.shared} shared with the same client on other instances")
+    lines.append(
+        f"Total: {view.connections} connections, {view.units} license units, "
+        f"{view.shared} shared with the same client on other instances"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -64,15 +69,25 @@ def _key_block(view: KeyView) -> str:
     for name, value in view.info.fields:
         note = " (signature withheld)" if name == "AuthorizationKey" else ""
         lines.append(f"{_INDENT}{name + ' =':<{_LABEL_WIDTH}}{value}{note}".rstrip())
-    numbers = (("Servers using this key", view.summary.instances),
-               ("License units authorized", view.summary.authorized),
-               ("Current license units in use", view.summary.current),
-               ("Maximum license units in use", view.summary.maximum))
+    numbers = (
+        ("Servers using this key", view.summary.instances),
+        ("License units authorized", view.summary.authorized),
+        ("Current license units in use", view.summary.current),
+        ("Maximum license units in use", view.summary.maximum),
+    )
     lines += [f"{label:<30}= {value:>7}" for label, value in numbers]
-    widths = (max([6, *(len(row.user) for row in view.rows)]),
-              max([6, *(len(row.address) for row in view.rows)]))
-    lines += ["", f"{'Client':<{widths[0]}}  {'LU':>4}  {'Connections':>11}  "
-                  f"{'Server':<{widths[1]}}  Instance"]
-    lines += [f"{row.user:<{widths[0]}}  {row.units:>4}  {row.connections:>11}  "
-              f"{row.address:<{widths[1]}}  {row.instance}" for row in view.rows]
+    widths = (
+        max([6, *(len(row.user) for row in view.rows)]),
+        max([6, *(len(row.address) for row in view.rows)]),
+    )
+    lines += [
+        "",
+        f"{'Client':<{widths[0]}}  {'LU':>4}  {'Connections':>11}  "
+        f"{'Server':<{widths[1]}}  Instance",
+    ]
+    lines += [
+        f"{row.user:<{widths[0]}}  {row.units:>4}  {row.connections:>11}  "
+        f"{row.address:<{widths[1]}}  {row.instance}"
+        for row in view.rows
+    ]
     return "\n".join(lines) + "\n"

@@ -94,12 +94,39 @@ MAX_PARTS = 255
 SecretsLookup = Callable[[bytes], bytes | None]
 # The messages are part of this module's interface: callers import everything from here.
 __all__ = [
-    "DUMP_REPORTS", "MAX_APPS", "MAX_DATAGRAM", "PUBLIC_SECRET", "ROW_REPORTS", "VALUE_REPORTS",
+    "DUMP_REPORTS",
+    "MAX_APPS",
+    "MAX_DATAGRAM",
+    "PUBLIC_SECRET",
+    "ROW_REPORTS",
+    "VALUE_REPORTS",
     "Answer",
-    "ForgedDatagram", "InstanceId", "KeyRegistration", "Kind", "MalformedDatagram", "Message",
-    "NeedKey", "Ping", "Pong", "ProtocolError", "Query", "Reply", "Row", "UnknownKey",
-    "UnknownVersion", "Update", "UserUse", "decode", "encode", "key_id", "key_secret",
-    "new_boot_id", "new_nonce", "reply_budget", "rows_fitting", "split_update",
+    "ForgedDatagram",
+    "InstanceId",
+    "KeyRegistration",
+    "Kind",
+    "MalformedDatagram",
+    "Message",
+    "NeedKey",
+    "Ping",
+    "Pong",
+    "ProtocolError",
+    "Query",
+    "Reply",
+    "Row",
+    "UnknownKey",
+    "UnknownVersion",
+    "Update",
+    "UserUse",
+    "decode",
+    "encode",
+    "key_id",
+    "key_secret",
+    "new_boot_id",
+    "new_nonce",
+    "reply_budget",
+    "rows_fitting",
+    "split_update",
 ]
 
 
@@ -177,7 +204,7 @@ def decode(data: bytes, secrets_lookup: SecretsLookup) -> Message:
     kind = _KINDS.get(kind_code)
     if kind is None:
         raise MalformedDatagram(f"unknown kind {kind_code}")
-    body_bytes, mac = data[_HEADER.size:-MAC_SIZE], data[-MAC_SIZE:]
+    body_bytes, mac = data[_HEADER.size : -MAC_SIZE], data[-MAC_SIZE:]
     if kind in _PUBLIC_KINDS:
         secret: bytes | None = PUBLIC_SECRET
     elif kind is Kind.KEY:
@@ -213,8 +240,10 @@ def split_update(update: Update, limit: int = MAX_DATAGRAM) -> list[Update]:
         used += size
     if len(chunks) > MAX_PARTS:
         raise ProtocolError(f"an update of {len(chunks)} parts exceeds {MAX_PARTS}")
-    return [replace(update, users=tuple(users), removed=tuple(removed), part=index,
-                    parts=len(chunks)) for index, (users, removed) in enumerate(chunks)]
+    return [
+        replace(update, users=tuple(users), removed=tuple(removed), part=index, parts=len(chunks))
+        for index, (users, removed) in enumerate(chunks)
+    ]
 
 
 def rows_fitting(rows: list[Row], start: int, budget: int) -> int:
@@ -287,22 +316,41 @@ def _body(msg: Message) -> dict[str, Any]:
     if isinstance(msg, KeyRegistration):
         out["k"] = msg.key_text
     elif isinstance(msg, Update):
-        out.update(p=[msg.part, msg.parts], f=int(msg.full), b=msg.base, t=msg.period,
-                   u=msg.units, c=msg.connections,
-                   r=[_row(use) for use in msg.users],
-                   x=list(msg.removed))
+        out.update(
+            p=[msg.part, msg.parts],
+            f=int(msg.full),
+            b=msg.base,
+            t=msg.period,
+            u=msg.units,
+            c=msg.connections,
+            r=[_row(use) for use in msg.users],
+            x=list(msg.removed),
+        )
     elif isinstance(msg, Answer):
-        out.update(s=msg.status, u=msg.combined, a=msg.authorized, m=msg.maximum,
-                   n=msg.instance_count, w=msg.reason)  # and "l", spliced in by encode()
+        out.update(
+            s=msg.status,
+            u=msg.combined,
+            a=msg.authorized,
+            m=msg.maximum,
+            n=msg.instance_count,
+            w=msg.reason,
+        )  # and "l", spliced in by encode()
     elif isinstance(msg, Query):
         out.update(q=msg.report, o=msg.offset)
     else:
-        out.update(q=msg.report, o=msg.offset, e=msg.next_offset, t=msg.total,
-                   r=[list(row) for row in msg.rows], v=dict(msg.values))
+        out.update(
+            q=msg.report,
+            o=msg.offset,
+            e=msg.next_offset,
+            t=msg.total,
+            r=[list(row) for row in msg.rows],
+            v=dict(msg.values),
+        )
     return out
 
 
 # Field checks: JSON gives loose types (true is an int in Python); the wire must be exact.
+
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str:
     if not isinstance(value, str) or len(value) > limit:
@@ -343,10 +391,17 @@ def _user_rows(rows: list[Any]) -> tuple[UserUse, ...]:
     users = []
     for row in rows:
         # The hot loop of the server: every check of a row in one expression.
-        if (type(row) is not list or not 3 <= len(row) <= 4 or type(row[0]) is not str
-                or len(row[0]) > MAX_TEXT or type(row[1]) is not int or type(row[2]) is not int
-                or not 0 <= row[1] <= _MAX_COUNT or not 0 <= row[2] <= _MAX_COUNT
-                or (len(row) == 4 and (type(row[3]) is not str or len(row[3]) > MAX_APPS))):
+        if (
+            type(row) is not list
+            or not 3 <= len(row) <= 4
+            or type(row[0]) is not str
+            or len(row[0]) > MAX_TEXT
+            or type(row[1]) is not int
+            or type(row[2]) is not int
+            or not 0 <= row[1] <= _MAX_COUNT
+            or not 0 <= row[2] <= _MAX_COUNT
+            or (len(row) == 4 and (type(row[3]) is not str or len(row[3]) > MAX_APPS))
+        ):
             raise ValueError("expected [user id, units, connections(, apps)]")
         users.append(UserUse(*row))
     return tuple(users)
@@ -368,18 +423,39 @@ def _decode_update(key: bytes, seq: int, body: dict[str, Any]) -> Update:
     removed = tuple(_text(user) for user in _list(body["x"]))
     if full and removed:
         raise ValueError("a full update removes nothing")
-    return Update(key, seq, _instance(body), full, _count(body["b"], MAX_SEQ), float(period),
-                  _count(body["u"]), _count(body["c"]), users, removed, part, parts)
+    return Update(
+        key,
+        seq,
+        _instance(body),
+        full,
+        _count(body["b"], MAX_SEQ),
+        float(period),
+        _count(body["u"]),
+        _count(body["c"]),
+        users,
+        removed,
+        part,
+        parts,
+    )
 
 
 def _decode_answer(key: bytes, seq: int, body: dict[str, Any]) -> Answer:
     status = body["s"]
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
-    listed = tuple((_text(address), _text(name))
-                   for address, name in map(_list, _list(body["l"])))
-    return Answer(key, seq, _instance(body), status, _count(body["u"]), _count(body["a"]),
-                  _count(body["m"]), _count(body["n"]), listed, _text(body["w"], 512))
+    listed = tuple((_text(address), _text(name)) for address, name in map(_list, _list(body["l"])))
+    return Answer(
+        key,
+        seq,
+        _instance(body),
+        status,
+        _count(body["u"]),
+        _count(body["a"]),
+        _count(body["m"]),
+        _count(body["n"]),
+        listed,
+        _text(body["w"], 512),
+    )
 
 
 def _decode_query(key: bytes, seq: int, body: dict[str, Any]) -> Query:
@@ -391,10 +467,17 @@ def _decode_reply(key: bytes, seq: int, body: dict[str, Any]) -> Reply:
     values = body["v"]
     if not isinstance(values, dict):
         raise ValueError("values are not an object")
-    return Reply(key, seq, _instance(body), _text(body["q"], 32), _count(body["o"]),
-                 None if following is None else _count(following), _count(body["t"]),
-                 tuple(tuple(_scalar(cell) for cell in _list(row)) for row in _list(body["r"])),
-                 tuple((_text(name), _scalar(value)) for name, value in values.items()))
+    return Reply(
+        key,
+        seq,
+        _instance(body),
+        _text(body["q"], 32),
+        _count(body["o"]),
+        None if following is None else _count(following),
+        _count(body["t"]),
+        tuple(tuple(_scalar(cell) for cell in _list(row)) for row in _list(body["r"])),
+        tuple((_text(name), _scalar(value)) for name, value in values.items()),
+    )
 
 
 _DECODERS: dict[Kind, Callable[[bytes, int, dict[str, Any]], Message]] = {

@@ -65,16 +65,31 @@ ANSWER_LIST = 16
 # (a network partition rehearsed without touching the network); markers are read this often.
 PARTITION_PREFIX = "partition-"
 PARTITION_SCAN = 0.1
-_DROPS = ("malformed", "forged", "version", "replayed", "incomplete",
-          "inconsistent", "unexpected", "internal")
+_DROPS = (
+    "malformed",
+    "forged",
+    "version",
+    "replayed",
+    "incomplete",
+    "inconsistent",
+    "unexpected",
+    "internal",
+)
 
 
 class LicenseServer:
     """The server's logic over bytes in and bytes out; the asyncio endpoint only moves them."""
 
-    def __init__(self, directory: Path, period: float, log: logging.Logger, *,
-                 now: Callable[[], float] = time.monotonic,
-                 trusted: list[Ed25519PublicKey] | None = None, label: str = "") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        period: float,
+        log: logging.Logger,
+        *,
+        now: Callable[[], float] = time.monotonic,
+        trusted: list[Ed25519PublicKey] | None = None,
+        label: str = "",
+    ) -> None:
         self.directory = directory
         self.log = log
         self.label = label
@@ -125,8 +140,10 @@ class LicenseServer:
             return
         self._partition_scan = now
         try:
-            found = {path.name[len(PARTITION_PREFIX):].upper()
-                     for path in self.directory.glob(PARTITION_PREFIX + "*")}
+            found = {
+                path.name[len(PARTITION_PREFIX) :].upper()
+                for path in self.directory.glob(PARTITION_PREFIX + "*")
+            }
         except OSError:
             found = set()
         if found != self._partitioned:
@@ -176,19 +193,28 @@ class LicenseServer:
                 if len(self._refused) >= REFUSALS_KEPT:  # anyone may mint refusable keys
                     self._refused.pop(next(iter(self._refused)))
                 self._refused[msg.key_id] = reason
-                self.log.warning("refused key OrderNumber %s from %s/%s: %s",
-                                 key.file.order_number, msg.instance.host, msg.instance.name,
-                                 reason)
+                self.log.warning(
+                    "refused key OrderNumber %s from %s/%s: %s",
+                    key.file.order_number,
+                    msg.instance.host,
+                    msg.instance.name,
+                    reason,
+                )
             else:
                 self.accounting.add_key(KeyInfo.from_key(key))
                 self._secrets[msg.key_id] = secret
-                self.log.info("serving key OrderNumber %s (%d units), registered by %s/%s",
-                              key.file.order_number, key.units, msg.instance.host,
-                              msg.instance.name)
+                self.log.info(
+                    "serving key OrderNumber %s (%d units), registered by %s/%s",
+                    key.file.order_number,
+                    key.units,
+                    msg.instance.host,
+                    msg.instance.name,
+                )
         if reason is not None:
             self.counters["refused"] += 1
-            refusal = Answer(msg.key_id, msg.seq, msg.instance, "REFUSED", 0, key.units, 0, 0,
-                             reason=reason)
+            refusal = Answer(
+                msg.key_id, msg.seq, msg.instance, "REFUSED", 0, key.units, 0, 0, reason=reason
+            )
             return [encode(refusal, secret)]
         if not self.accounting.fresh(msg.key_id, msg.instance, msg.seq):
             return []
@@ -200,17 +226,30 @@ class LicenseServer:
         if verdict.status in ("ACK", "NAK") and verdict.status != before:
             self._status[msg.key_id] = verdict.status
             if before is not None or verdict.status == NAK:
-                self.log.info("key %s: %s, %d units in use of %d",
-                              self.accounting.pools[msg.key_id].info.order_number,
-                              verdict.status, verdict.combined, verdict.authorized)
+                self.log.info(
+                    "key %s: %s, %d units in use of %d",
+                    self.accounting.pools[msg.key_id].info.order_number,
+                    verdict.status,
+                    verdict.combined,
+                    verdict.authorized,
+                )
         listed = verdict.instances[:ANSWER_LIST]
         while True:
-            answer = Answer(msg.key_id, msg.seq, msg.instance, verdict.status, verdict.combined,
-                            verdict.authorized, verdict.maximum, len(verdict.instances), listed)
+            answer = Answer(
+                msg.key_id,
+                msg.seq,
+                msg.instance,
+                verdict.status,
+                verdict.combined,
+                verdict.authorized,
+                verdict.maximum,
+                len(verdict.instances),
+                listed,
+            )
             try:
                 return encode(answer, self._secrets[msg.key_id])
             except ProtocolError:
-                listed = listed[:len(listed) // 2]  # long names: list fewer of them
+                listed = listed[: len(listed) // 2]  # long names: list fewer of them
 
     def _reply(self, msg: Query) -> bytes:
         values: dict[str, str | int] = {}
@@ -221,19 +260,39 @@ class LicenseServer:
             summary = self.accounting.summary(msg.key_id)
             values = {name: getattr(summary, name) for name in summary.__dataclass_fields__}
         elif msg.report == "stats":
-            values = {**self.counters, **self.accounting.counters,
-                      "keys": len(self.accounting.pools),
-                      "instances": self.accounting.live_instances()}
+            values = {
+                **self.counters,
+                **self.accounting.counters,
+                "keys": len(self.accounting.pools),
+                "instances": self.accounting.live_instances(),
+            }
         elif msg.report in DUMP_REPORTS:
             values = self._write_dump(msg)
         else:
             values = {"error": f"unknown report {msg.report!r}"}
-        skeleton = Reply(msg.key_id, msg.seq, msg.instance, msg.report, msg.offset, len(rows),
-                         len(rows), (), tuple(values.items()))
+        skeleton = Reply(
+            msg.key_id,
+            msg.seq,
+            msg.instance,
+            msg.report,
+            msg.offset,
+            len(rows),
+            len(rows),
+            (),
+            tuple(values.items()),
+        )
         end = rows_fitting(rows, msg.offset, reply_budget(skeleton))
-        page = Reply(msg.key_id, msg.seq, msg.instance, msg.report, msg.offset,
-                     end if end < len(rows) else None, len(rows), tuple(rows[msg.offset:end]),
-                     tuple(values.items()))
+        page = Reply(
+            msg.key_id,
+            msg.seq,
+            msg.instance,
+            msg.report,
+            msg.offset,
+            end if end < len(rows) else None,
+            len(rows),
+            tuple(rows[msg.offset : end]),
+            tuple(values.items()),
+        )
         return encode(page, self._secrets[msg.key_id])
 
     def _snapshot(self, msg: Query) -> list[Row]:
@@ -243,17 +302,23 @@ class LicenseServer:
         if msg.offset and kept is not None:
             return kept[1]
         if msg.report == "keys":
-            rows: list[Row] = [tuple(value for _, value in info.fields)
-                               for info in self.accounting.keys()]
+            rows: list[Row] = [
+                tuple(value for _, value in info.fields) for info in self.accounting.keys()
+            ]
         elif msg.report == "instances":
             rows = list(self.accounting.instances())
         elif msg.report == "connapps":
-            rows = [(*_connection(row, False), row.apps)
-                    for row in self.accounting.connections(msg.key_id)]
+            rows = [
+                (*_connection(row, False), row.apps)
+                for row in self.accounting.connections(msg.key_id)
+            ]
         else:
             every = msg.report == "allconnections"
-            found = (self.accounting.all_connections() if every
-                     else self.accounting.connections(msg.key_id))
+            found = (
+                self.accounting.all_connections()
+                if every
+                else self.accounting.connections(msg.key_id)
+            )
             rows = [_connection(row, every) for row in found]
         if len(self._snapshots) >= SNAPSHOTS_KEPT:
             self._snapshots.pop(next(iter(self._snapshots)))
@@ -271,8 +336,7 @@ class LicenseServer:
         elif msg.report == "dumpkey":
             body = dumps.dump_key(accounting.key_view(msg.key_id))
         else:
-            body = dumps.dump_keys([accounting.key_view(info.key_id)
-                                    for info in accounting.keys()])
+            body = dumps.dump_keys([accounting.key_view(info.key_id) for info in accounting.keys()])
         name = dumps.DUMP_FILES[msg.report]
         stamp = datetime.now().strftime("%m/%d/%Y %H:%M:%S")
         title = f"{msg.report} requested by {place[0]}/{place[1]}"
@@ -281,26 +345,37 @@ class LicenseServer:
         temporary.write_text(dumps.heading(title, self.label, stamp) + body, encoding="utf-8")
         temporary.replace(path)  # a reader never sees half a report
         self.log.info("wrote %s for %s/%s", path, *place)
-        return {"host": socket.gethostname(), "directory": str(self.directory.resolve()),
-                "file": name}
+        return {
+            "host": socket.gethostname(),
+            "directory": str(self.directory.resolve()),
+            "file": name,
+        }
 
     # --- time -------------------------------------------------------------------------------
 
     def tick(self) -> None:
         """Expire silent instances and stale snapshots; log what was dropped since last time."""
         for info, (address, name) in self.accounting.expire():
-            self.log.info("instance %s/%s of key %s expired: no update for %d periods",
-                          address, name, info.order_number, MISSED_PERIODS)
+            self.log.info(
+                "instance %s/%s of key %s expired: no update for %d periods",
+                address,
+                name,
+                info.order_number,
+                MISSED_PERIODS,
+            )
         now = self.now()
         for ident, (taken, _rows) in list(self._snapshots.items()):
             if now - taken > SNAPSHOT_SECONDS:
                 del self._snapshots[ident]
-        drops = Counter({name: self.counters[name] + self.accounting.counters[name]
-                         for name in _DROPS})
+        drops = Counter(
+            {name: self.counters[name] + self.accounting.counters[name] for name in _DROPS}
+        )
         fresh = drops - self._reported_drops
         if fresh:
-            self.log.info("dropped since last report: %s",
-                          ", ".join(f"{count} {name}" for name, count in sorted(fresh.items())))
+            self.log.info(
+                "dropped since last report: %s",
+                ", ".join(f"{count} {name}" for name, count in sorted(fresh.items())),
+            )
             self._reported_drops = drops
 
     def _drop(self, reason: str, source: object, detail: object) -> None:
