@@ -1,29 +1,27 @@
 """One terminal session: an instance, a process, a namespace, a user and an interpreter.
 
-Every front end drives a Session. `execute` is the one place where a Python fault becomes an
-ObjectScript error, so no input ever reaches a user as a traceback.
+Every front end drives a Session through the cell-level API it inherits from `Shell`. A Session
+is also the host its ObjectScript runs in (`lang.host.Host`) and the session the ObjectScript
+classes work on (`library.host.SessionHost`).
 """
 
 from __future__ import annotations
 
 import atexit
 import os
-import platform
+import random
 import socket
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import cacheshell.library  # noqa: F401  (registers the ObjectScript classes)
-from cacheshell import __version__
-from cacheshell.lang.display import error_block
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.host import Host
-from cacheshell.lang.interpreter import Interpreter
-from cacheshell.lang.signals import HaltSignal
+from cacheshell.lang.host import version_banner
+from cacheshell.lang.shell import Shell
+from cacheshell.lang.symbols import Symbols
 from cacheshell.system import monitor
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import Instance, InstanceError, open_instance
@@ -43,27 +41,12 @@ class LicenseLimitExceeded(SessionError):
         super().__init__("<LICENSE LIMIT EXCEEDED>")
 
 
-@dataclass(frozen=True)
-class Outcome:
-    error: ObjectScriptError | None = None
-    halted: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-def version_banner() -> str:
-    machine = platform.machine().replace("_", "-")
-    return f"Cache for UNIX ({platform.system()} {machine}) cacheshell {__version__} (Build 1U)"
-
-
 # Each ObjectScript DO level costs about a dozen Python frames; room for the interpreter's own
 # <FRAMESTACK> limit to be reached first.
 _RECURSION_LIMIT = 12_000
 
 
-class Session(Host):
+class Session(Shell):
     def __init__(
         self,
         layout: InstanceLayout | None = None,
@@ -73,7 +56,6 @@ class Session(Host):
         admin: bool = False,
         system: bool = False,
     ) -> None:
-        super().__init__()
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
             sys.setrecursionlimit(_RECURSION_LIMIT)
         self.layout = layout or InstanceLayout(cacheshell_home(), DEFAULT_INSTANCE)
@@ -96,7 +78,10 @@ class Session(Host):
         self.version = version_banner()
         self.system_name = f"{socket.gethostname()}:{self.layout.name}"
         self.device = _device()
-        self.interp = Interpreter(self, sink or _stdout)
+        self.rng = random.Random()
+        self.job_id = os.getpid()
+        self._globals: dict[str, Symbols] = {}
+        super().__init__(self, sink or _stdout)
         try:
             self.interp.set_namespace(namespace)
         except ObjectScriptError:
@@ -110,9 +95,6 @@ class Session(Host):
             raise LicenseLimitExceeded() from None
         self.job_id = self.interp.job_id = self.process.pid
         self._jobs: dict[int, InstanceProcess] = {}
-        # Set by a front end that shows rich output: called as rich(title, columns, rows, text)
-        # instead of writing a report's text to the principal device.
-        self.rich: Callable[[str, list[str], list[tuple], str], None] | None = None
         if self.process.pending:
             self.interp.on_command = self._deferred_tick
         self.closed = False
@@ -139,7 +121,7 @@ class Session(Host):
             return
         pause = self.process.tick()
         if pause:
-            self.sleep(pause)
+            self.interp.pause(pause)
 
     # -- Host -----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -175,58 +157,15 @@ class Session(Host):
     def namespaces(self) -> list[str]:
         return self.store.names()
 
+    def default_namespace(self) -> str:
+        return "USER"
+
+    def globals(self, namespace: str) -> Symbols:
+        """A namespace's globals. They live as long as the session."""
+        return self._globals.setdefault(namespace, Symbols())
+
     def routine_source(self, namespace: str, name: str) -> tuple[str, float] | None:
         return self.store.routine_source(namespace, name)
-
-    # -- running --------------------------------------------------------------------------
-    @property
-    def namespace(self) -> str:
-        return self.interp.namespace
-
-    @property
-    def prompt(self) -> str:
-        return f"{self.namespace}>"
-
-    def execute(self, source: str) -> Outcome:
-        try:
-            self.interp.run(source)
-        except HaltSignal:
-            return Outcome(halted=True)
-        except ObjectScriptError as err:
-            return Outcome(error=err)
-        except KeyboardInterrupt:
-            return Outcome(error=self._fault("INTERRUPT", "", source))
-        except RecursionError:
-            return Outcome(error=self._fault("FRAMESTACK", "", source))
-        except MemoryError:
-            return Outcome(error=self._fault("STORE", "", source))
-        except Exception as exc:  # noqa: BLE001 - the one place a Python fault becomes an error
-            return Outcome(error=self._fault("SYSTEM", f"*{type(exc).__name__}: {exc}", source))
-        return Outcome()
-
-    def _fault(self, name: str, info: str, source: str) -> ObjectScriptError:
-        err = ObjectScriptError(name, info)
-        err.source_line, err.column = (source.splitlines() or [""])[0], 0
-        self.interp.record(err)
-        return err
-
-    def error_text(self, err: ObjectScriptError) -> str:
-        """The error as the terminal prints it, starting on a fresh line after a blank one."""
-        lead = "\n" if self.interp.out.x else ""
-        self.interp.out.x = 0
-        return lead + "\n" + error_block(err, typed=not err.location)
-
-    def show_table(self, title: str, columns: list[str], rows: list[tuple], text: str) -> None:
-        """A report: its text on the terminal, or a table where the front end shows one."""
-        if self.rich is None:
-            self.interp.out.write(text)
-            return
-        self.interp.out.fresh_line()
-        self.rich(title, columns, rows, text)
-
-    def finish_line(self) -> None:
-        """The terminal starts the next prompt on a new line."""
-        self.interp.out.fresh_line()
 
 
 def run_system_startup(instance: Instance) -> str:

@@ -65,7 +65,7 @@ def complete(session: Session, text: str, cursor: int) -> tuple[int, list[str]]:
     start = cursor - len(word)
     if _at_command_position(head):
         return start, _starting_with([_cased(c, word) for c in COMMAND_NAMES], word)
-    return start, [n for n in session.interp.sym.names() if n.startswith(word)]
+    return start, [n for n in session.local_names() if n.startswith(word)]
 
 
 def inspect(session: Session, text: str, cursor: int) -> str | None:

@@ -18,12 +18,12 @@ from typing import Any
 from ipykernel.kernelbase import Kernel
 
 from cacheshell import __version__
-from cacheshell.frontends.cells import read_cell
 from cacheshell.frontends.history import HISTORY_FILE, History
 from cacheshell.frontends.render import mimebundle
 from cacheshell.lang.completeness import is_complete
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.session import Session, SessionError, session_for, version_banner
+from cacheshell.lang.host import version_banner
+from cacheshell.session import Session, SessionError, session_for
 
 INDENT = "  "
 # Output is sent in pieces at most this far apart, so a long loop does not send a message per
@@ -53,7 +53,6 @@ class ObjectScriptKernel(Kernel):
         self.history_log: History | None = None
         self._pending: list[str] = []
         self._pending_chars = 0
-        self._capture: list[str] | None = None
         self._silent = False
         self._last_flush = 0.0
 
@@ -67,16 +66,9 @@ class ObjectScriptKernel(Kernel):
                 env.get("CACHESHELL_KERNEL_NAMESPACE", "USER"),
                 env.get("CACHESHELL_KERNEL_USER"),
             )
-            session.interp.out.sink = self._write
-            session.rich = self._show_table
-            hang = session.sleep
-
-            def sleep(seconds: float) -> None:
-                self._flush()  # what was written before a Hang shows during it
-                hang(seconds)
-                self._last_flush = time.monotonic()
-
-            session.sleep = sleep  # type: ignore[method-assign]
+            session.on_output = self._write
+            session.on_table = self._show_table
+            session.on_pause = self._flush  # what was written before a Hang shows during it
             self.terminal = session
         if self.ended and announce:
             self.ended = False
@@ -95,9 +87,6 @@ class ObjectScriptKernel(Kernel):
 
     # -- output ------------------------------------------------------------------------------
     def _write(self, text: str) -> None:
-        if self._capture is not None:
-            self._capture.append(text)
-            return
         self._pending.append(text)
         self._pending_chars += len(text)
         if (
@@ -140,15 +129,8 @@ class ObjectScriptKernel(Kernel):
             session = self._open(announce=True)
         except SessionError as exc:
             return self._error("SESSION", str(exc), [str(exc)])
-        cell = read_cell(code)
-        self._capture = [] if cell.expression else None
-        try:
-            outcome = session.execute(cell.code)
-        finally:
-            result = "".join(self._capture) if self._capture is not None else None
-            self._capture = None
-        if result is not None:
-            session.interp.out.x = 0  # the value was the cell's result, not output
+        cell = session.run_cell(code)
+        outcome, result = cell.outcome, cell.value
         if store_history and not silent:
             self._history().add(
                 self.execution_count, code, result if outcome.error is None else None
@@ -196,15 +178,9 @@ class ObjectScriptKernel(Kernel):
         """user_expressions: each evaluated as `Write <expression>` would show it."""
         if not expressions or self.terminal is None:
             return {}
-        session, results = self.terminal, {}
-        column = session.interp.out.x
+        results = {}
         for name, expression in expressions.items():
-            self._capture = []
-            try:
-                outcome = session.execute("Write " + expression)
-            finally:
-                text, self._capture = "".join(self._capture), None
-            session.interp.out.x = column
+            outcome, text = self.terminal.evaluate(expression)
             if outcome.error is None:
                 results[name] = {"status": "ok", "data": {"text/plain": text}, "metadata": {}}
             else:

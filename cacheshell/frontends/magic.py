@@ -15,7 +15,7 @@ terminal shows it (on stderr), never as a Python traceback. `Halt` ends the sess
 cell starts a new one. Reports (ShowCounts...) render as HTML tables in a notebook and as text
 in a terminal IPython.
 
-Values crossing (conversions in `cacheshell.frontends.crossing`):
+Values crossing (conversions in `cacheshell.lang.crossing`):
   -i a,b   before the cell, Python variables a and b become ObjectScript locals a and b
   -o a,b   after the cell, ObjectScript locals a and b become Python variables a and b
   x = %objectscript $Piece("a,b",",",2)
@@ -35,10 +35,9 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
-from cacheshell.frontends import crossing
-from cacheshell.frontends.cells import read_cell
 from cacheshell.frontends.render import mimebundle
 from cacheshell.lang import values as V
+from cacheshell.lang.crossing import CrossingError
 from cacheshell.session import Session, SessionError, session_for
 
 Key = tuple[str, str, str]
@@ -154,19 +153,9 @@ class ObjectScriptMagics(Magics):
 
     # -- running ----------------------------------------------------------------------------
     def _run(self, session: Session, code: str) -> Any:
-        cell = read_cell(code)
-        session.rich = self._show_table if self._wants_html() else None
-        out = session.interp.out
-        sink, column = out.sink, out.x
-        captured: list[str] = []
-        if cell.expression:
-            out.sink = captured.append
-        try:
-            outcome = session.execute(cell.code)
-        finally:
-            out.sink = sink
-            if cell.expression:
-                out.x = column  # what the expression wrote was its value, not output
+        session.on_table = self._show_table if self._wants_html() else None
+        cell = session.run_cell(code)
+        outcome = cell.outcome
         if outcome.halted:
             session.finish_line()
             if self.current is not None:
@@ -180,8 +169,8 @@ class ObjectScriptMagics(Magics):
             sys.stderr.write(session.error_text(outcome.error))
             sys.stderr.flush()
             return None
-        if cell.expression:
-            return _value_of("".join(captured))
+        if cell.value is not None:
+            return _value_of(cell.value)
         session.finish_line()
         sys.stdout.flush()
         return None
@@ -202,14 +191,14 @@ class ObjectScriptMagics(Magics):
         if name not in self.shell.user_ns:
             raise UsageError(f"-i {name}: no Python variable named {name}")
         try:
-            crossing.set_local(session, name, self.shell.user_ns[name])
-        except crossing.CrossingError as exc:
+            session.set_local(name, self.shell.user_ns[name])
+        except CrossingError as exc:
             raise UsageError(f"-i {name}: {exc}") from None
 
     def _pull(self, session: Session, name: str) -> None:
         try:
-            self.shell.user_ns[name] = crossing.get_local(session, name)
-        except crossing.CrossingError as exc:
+            self.shell.user_ns[name] = session.get_local(name)
+        except CrossingError as exc:
             sys.stderr.write(f"-o {name}: {exc}\n")
 
 
@@ -230,12 +219,12 @@ def _magics() -> ObjectScriptMagics:
 
 def get_local(name: str) -> Any:
     """An ObjectScript local of the session the last magic used, as a Python value."""
-    return crossing.get_local(_magics().session(), name)
+    return _magics().session().get_local(name)
 
 
 def push_local(name: str, value: Any) -> None:
     """Set an ObjectScript local of the session the last magic used from a Python value."""
-    crossing.set_local(_magics().session(), name, value)
+    _magics().session().set_local(name, value)
 
 
 def highlight_cells(shell: Any) -> None:

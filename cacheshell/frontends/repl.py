@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cacheshell.lang.completeness import is_complete
-from cacheshell.session import Outcome, Session
+from cacheshell.lang.shell import Outcome
+from cacheshell.session import Session
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

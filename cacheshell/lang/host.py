@@ -1,24 +1,76 @@
-"""What the interpreter needs from the world around it: the user, the clock, namespaces and
-their routines. The session supplies a real one; this base serves tests and standalone use."""
+"""What a process needs from the world it runs in: the user, the clock, namespaces with their
+routines and globals, and child processes.
+
+`Host` is the seam: a Session implements it over a licensed instance; `BareHost` implements it
+with nothing around it, for the language alone (tests, benchmarks, standalone use).
+"""
 
 from __future__ import annotations
 
 import os
+import platform
 import random
 import time
 from datetime import UTC, datetime
+from typing import Protocol
 
+from cacheshell import __version__
 from cacheshell.lang.symbols import Symbols
 
 
-class Host:
-    username: str = "UnknownUser"
-    roles: str = ""
-    device: str = "/dev/tty"
-    system_name: str = "localhost:CACHE"
-    version: str = "Cache for UNIX (cacheshell) 0.1.0"
+def version_banner() -> str:
+    """$ZVERSION: the platform, as Caché names it, and this build."""
+    machine = platform.machine().replace("_", "-")
+    return f"Cache for UNIX ({platform.system()} {machine}) cacheshell {__version__} (Build 1U)"
+
+
+class Host(Protocol):
+    username: str  # $USERNAME
+    roles: str  # $ROLES
+    device: str  # $IO and $PRINCIPAL
+    system_name: str  # $SYSTEM: host:instance
+    version: str  # $ZVERSION
+    rng: random.Random  # $RANDOM
+    job_id: int  # $JOB of the process
+
+    def namespaces(self) -> list[str]: ...
+
+    def default_namespace(self) -> str: ...
+
+    def routine_source(self, namespace: str, name: str) -> tuple[str, float] | None:
+        """A routine's text and a version stamp (its file's mtime), or None when absent."""
+        ...
+
+    def now(self) -> datetime: ...
+
+    def utcnow(self) -> datetime: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+    def globals(self, namespace: str) -> Symbols:
+        """A namespace's globals, shared by the process and the JOBs it starts."""
+        ...
+
+    def start_job(self) -> int:
+        """Start a JOB'ed child process; its process number."""
+        ...
+
+    def end_job(self, pid: int) -> None:
+        """The JOB'ed child has finished."""
+        ...
+
+
+class BareHost:
+    """The language on its own: two namespaces without routines, the wall clock, globals that
+    live as long as this object, and child processes numbered after the parent."""
+
+    username = "UnknownUser"
+    roles = ""
+    device = "/dev/tty"
+    system_name = "localhost:CACHE"
 
     def __init__(self) -> None:
+        self.version = version_banner()
         self.rng = random.Random()
         self.job_id = os.getpid()
         self._next_child = 0
@@ -31,7 +83,6 @@ class Host:
         return "USER"
 
     def routine_source(self, namespace: str, name: str) -> tuple[str, float] | None:
-        """A routine's text and a version stamp (its file's mtime), or None when absent."""
         return None
 
     def now(self) -> datetime:
@@ -45,13 +96,11 @@ class Host:
             time.sleep(seconds)
 
     def globals(self, namespace: str) -> Symbols:
-        """A namespace's globals. They live as long as this host (the session)."""
         return self._globals.setdefault(namespace, Symbols())
 
     def start_job(self) -> int:
-        """Start a JOB'ed child process; its process number."""
         self._next_child += 1
         return self.job_id * 1000 + self._next_child
 
     def end_job(self, pid: int) -> None:
-        """The JOB'ed child has finished."""
+        return None

@@ -52,6 +52,8 @@ class Interpreter:
         self.job_id = host.job_id
         # Called before each command when set: a deferred-login process counts its commands.
         self.on_command: Callable[[], None] | None = None
+        # Called before the process waits, so a front end can show what was written first.
+        self.on_pause: Callable[[], None] | None = None
         self.namespace = host.default_namespace()
         self.frames: list[Frame] = [Frame()]
         self._orefs = 0
@@ -297,7 +299,12 @@ class Interpreter:
 
     def hang(self, seconds: Any) -> None:
         # A hang longer than a year is as good as forever; Ctrl-C still ends it.
-        self.host.sleep(min(float(seconds), 3.2e7))
+        self.pause(min(float(seconds), 3.2e7))
+
+    def pause(self, seconds: float) -> None:
+        if self.on_pause is not None:
+            self.on_pause()
+        self.host.sleep(seconds)
 
     # -- special variables ------------------------------------------------------------------
     def special_getter(self, name: str) -> Callable[[], Any]:

@@ -9,6 +9,7 @@ from cacheshell.lang import status
 from cacheshell.lang.objects import REGISTRY
 from cacheshell.lang.refs import Ref, deref
 from cacheshell.lang.values import to_str
+from cacheshell.library.host import instance_of
 from cacheshell.system import server_config
 from cacheshell.system.console import INFO
 from cacheshell.system.server_config import ServerConfigError
@@ -32,7 +33,7 @@ def _failed(exc: ServerConfigError) -> str:
 
 
 def _note(ctx: Any, what: str) -> None:
-    ctx.host.instance.log.write(f"{what}. {server_config.RESTART_NOTE}", INFO)
+    instance_of(ctx).log.write(f"{what}. {server_config.RESTART_NOTE}", INFO)
 
 
 @CONFIG.classmethod(
@@ -47,7 +48,7 @@ def create(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
     address, port = _properties(properties)
     try:
         server = server_config.create(
-            ctx.host.instance.cpf(),
+            instance_of(ctx).cpf(),
             to_str(deref(name)),
             address or "127.0.0.1",
             server_config.DEFAULT_PORT if port is None else port,
@@ -67,7 +68,7 @@ def create(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
 def modify(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
     address, port = _properties(properties)
     try:
-        server_config.modify(ctx.host.instance.cpf(), to_str(deref(name)), address, port)
+        server_config.modify(instance_of(ctx).cpf(), to_str(deref(name)), address, port)
     except ServerConfigError as exc:
         return _failed(exc)
     return status.OK
@@ -78,7 +79,7 @@ def modify(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
 )
 def delete(ctx: Any, name: Any, *_: Any) -> Any:
     try:
-        server_config.delete(ctx.host.instance.cpf(), to_str(deref(name)))
+        server_config.delete(instance_of(ctx).cpf(), to_str(deref(name)))
     except ServerConfigError as exc:
         return _failed(exc)
     _note(ctx, f"License server {to_str(deref(name)).upper()} deleted")
@@ -92,7 +93,7 @@ def delete(ctx: Any, name: Any, *_: Any) -> Any:
     "(Name, &Properties)",
 )
 def get(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
-    server = server_config.find(ctx.host.instance.cpf(), to_str(deref(name)))
+    server = server_config.find(instance_of(ctx).cpf(), to_str(deref(name)))
     if server is None:
         return status.error(5001, f"License server {to_str(deref(name)).upper()} does not exist")
     if isinstance(properties, Ref):
@@ -106,7 +107,7 @@ def get(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
     "Exists", "1 if a license server of that name is configured, else 0.", signature="(Name)"
 )
 def exists(ctx: Any, name: Any, *_: Any) -> int:
-    found = server_config.find(ctx.host.instance.cpf(), to_str(deref(name)))
+    found = server_config.find(instance_of(ctx).cpf(), to_str(deref(name)))
     return 0 if found is None else 1
 
 
@@ -118,6 +119,6 @@ def exists(ctx: Any, name: Any, *_: Any) -> int:
 )
 def list_servers(ctx: Any, names: Any = "*", *_: Any) -> Iterator[tuple]:
     wanted = to_str(deref(names)) or "*"
-    for server in server_config.servers(ctx.host.instance.cpf()):
+    for server in server_config.servers(instance_of(ctx).cpf()):
         if wanted == "*" or server.name in [n.strip().upper() for n in wanted.split(",")]:
             yield server.name, server.address, server.port

@@ -13,6 +13,7 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY
 from cacheshell.lang.refs import deref
 from cacheshell.lang.values import to_str
+from cacheshell.library.host import instance_of, session_of
 from cacheshell.system import keys
 from cacheshell.system.instance import MISSING_KEY
 from cacheshell.system.key_comparison import activation_report, comparison_rows
@@ -33,7 +34,9 @@ def _load(path: str) -> keys.LicenseKey:
 def _show(ctx: Any, current: Any, new: keys.LicenseKey, text: str, missing: str) -> None:
     """The comparison as text, or as a table of the two keys where the front end shows one."""
     rows = comparison_rows(current, new, missing)
-    ctx.host.show_table("License key comparison", ["Field", "Current key", "New key"], rows, text)
+    session_of(ctx).show_table(
+        "License key comparison", ["Field", "Current key", "New key"], rows, text
+    )
 
 
 @PAGE.classmethod(
@@ -45,7 +48,7 @@ def _show(ctx: Any, current: Any, new: keys.LicenseKey, text: str, missing: str)
     "(file)",
 )
 def compare(ctx: Any, file: Any) -> int:
-    instance = ctx.host.instance
+    instance = instance_of(ctx)
     new = _load(to_str(deref(file)))
     check = instance.check(new)
     current = instance.active_key()
@@ -64,7 +67,7 @@ def compare(ctx: Any, file: Any) -> int:
     "(file)",
 )
 def activate(ctx: Any, file: Any) -> str:
-    instance = ctx.host.instance
+    instance = instance_of(ctx)
     missing = instance.key_reason() or MISSING_KEY
     path = Path(to_str(deref(file)))
     try:

@@ -11,6 +11,7 @@ from typing import Any
 
 from cacheshell.lang.objects import REGISTRY
 from cacheshell.lang.values import to_int, to_str
+from cacheshell.library.host import instance_of
 from cacheshell.system import usage
 
 # The same summary as system_license.py, so the class reads alike whichever module loads first.
@@ -36,10 +37,6 @@ PROCESS_COLUMNS = (
 WHERE = "The data source is the local Cache instance."
 
 
-def _instance(ctx: Any) -> Any:
-    return ctx.host.instance
-
-
 def _matches(license_id: str, filter_text: Any) -> bool:
     # The reference leaves Filter undocumented; here it keeps the IDs that contain it.
     text = to_str(filter_text)
@@ -54,7 +51,7 @@ def _matches(license_id: str, filter_text: Any) -> bool:
     "()",
 )
 def counts(ctx: Any) -> Iterator[tuple]:
-    yield from usage.counts_rows(_instance(ctx))
+    yield from usage.counts_rows(instance_of(ctx))
 
 
 @LICENSE.query(
@@ -66,7 +63,7 @@ def counts(ctx: Any) -> Iterator[tuple]:
     "(Sections As %Integer = 3)",
 )
 def key(ctx: Any, sections: Any = 3) -> Iterator[tuple]:
-    yield from usage.key_rows(_instance(ctx), to_int(sections))
+    yield from usage.key_rows(instance_of(ctx), to_int(sections))
 
 
 @LICENSE.query(
@@ -77,7 +74,7 @@ def key(ctx: Any, sections: Any = 3) -> Iterator[tuple]:
     "()",
 )
 def decode(ctx: Any) -> Iterator[tuple]:
-    active = _instance(ctx).active_key()
+    active = instance_of(ctx).active_key()
     if active is not None:
         yield from usage.decode_rows(active.authorization)
 
@@ -91,7 +88,7 @@ def decode(ctx: Any) -> Iterator[tuple]:
     '(Filter As %String = "")',
 )
 def process_list(ctx: Any, filter_text: Any = "") -> Iterator[tuple]:
-    for row in usage.process_rows(_instance(ctx)):
+    for row in usage.process_rows(instance_of(ctx)):
         if _matches(row.lid, filter_text):
             yield tuple(row)
 
@@ -104,7 +101,7 @@ def process_list(ctx: Any, filter_text: Any = "") -> Iterator[tuple]:
     '(Filter As %String = "")',
 )
 def user_list(ctx: Any, filter_text: Any = "") -> Iterator[tuple]:
-    for row in usage.user_rows(_instance(ctx), False):
+    for row in usage.user_rows(instance_of(ctx), False):
         if _matches(row.user_id, filter_text):
             yield tuple(row)
 
@@ -117,7 +114,7 @@ def user_list(ctx: Any, filter_text: Any = "") -> Iterator[tuple]:
     "()",
 )
 def user_list_all(ctx: Any) -> Iterator[tuple]:
-    for row in usage.user_rows(_instance(ctx), True):
+    for row in usage.user_rows(instance_of(ctx), True):
         yield tuple(row)
 
 
@@ -130,4 +127,4 @@ def user_list_all(ctx: Any) -> Iterator[tuple]:
     "()",
 )
 def login_duration(ctx: Any) -> Iterator[tuple]:
-    yield from usage.duration_rows(_instance(ctx))
+    yield from usage.duration_rows(instance_of(ctx))

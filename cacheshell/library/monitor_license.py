@@ -17,6 +17,7 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY, full_class_name
 from cacheshell.lang.refs import deref
 from cacheshell.lang.values import to_int, to_str
+from cacheshell.library.host import instance_of
 from cacheshell.system.console import WARNING
 
 MONITOR = REGISTRY.define(
@@ -39,7 +40,7 @@ def set_alert(ctx: Any, minimum: Any = 0) -> int:
     value = to_int(deref(minimum))
     if value < 0:
         raise ObjectScriptError("ILLEGAL VALUE")
-    inst = ctx.host.instance
+    inst = instance_of(ctx)
     with inst.store.transaction():
         inst.store.put("alert_minimum", value)
         inst.store.put("alert_low", 0)  # a new minimum starts a new watch
@@ -56,7 +57,7 @@ def set_alert(ctx: Any, minimum: Any = 0) -> int:
     "(class, method)",
 )
 def set_notify(ctx: Any, class_name: Any = "", method: Any = "") -> int:
-    store = ctx.host.instance.store
+    store = instance_of(ctx).store
     with store.transaction():
         store.put("alert_notify_class", to_str(deref(class_name)) or None)
         store.put("alert_notify_method", to_str(deref(method)) or None)
@@ -67,7 +68,7 @@ def notify(ctx: Any, message: str) -> None:
     """Pass an alert that just fired to the method SetNotify named, if any."""
     if not message:
         return
-    inst = ctx.host.instance
+    inst = instance_of(ctx)
     class_name = to_str(inst.store.get("alert_notify_class", ""))
     method = to_str(inst.store.get("alert_notify_method", ""))
     if not class_name or not method:

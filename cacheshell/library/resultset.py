@@ -15,6 +15,7 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY, ObjectInstance, Query, with_defaults
 from cacheshell.lang.refs import deref
 from cacheshell.lang.values import to_int, to_str
+from cacheshell.library.host import session_of
 
 QUERY_DOES_NOT_EXIST = 5660
 
@@ -171,7 +172,7 @@ def run_query(ctx: Any, class_name: Any, query_name: Any, *args: Any) -> str:
     lines = ["".join(f"{c}:" for c in query.columns)]
     lines += ["".join(f"{to_str(v)}:" for v in row) for row in rows]
     # A notebook shows the rows as a table; a terminal gets the col:col: lines.
-    ctx.host.show_table(
+    session_of(ctx).show_table(
         f"{names[0]}:{names[1]}",
         list(query.columns),
         [tuple(to_str(v) for v in row) for row in rows],

@@ -12,11 +12,10 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY
 from cacheshell.lang.refs import deref
 from cacheshell.lang.values import to_int, to_str
+from cacheshell.library.host import instance_of, process_of
 from cacheshell.library.monitor_license import notify
 from cacheshell.system import table
-from cacheshell.system.instance import Instance
 from cacheshell.system.license_table import USER
-from cacheshell.system.process import InstanceProcess
 
 LICENSE = REGISTRY.define(
     "%SYSTEM.License",
@@ -29,17 +28,9 @@ _FIXED_USERNAME_TYPES = ("Real Time",)
 _FIXED_USERNAME_FEATURES = ("WebAddOn",)
 
 
-def instance_of(ctx: Any) -> Instance:
-    return ctx.host.instance
-
-
-def process_of(ctx: Any) -> InstanceProcess:
-    return ctx.host.process
-
-
 def require_role(ctx: Any, *roles: str) -> None:
     """<PROTECT> unless $ROLES holds one of `roles` or %All."""
-    held = {role.strip() for role in to_str(getattr(ctx.host, "roles", "")).split(",")}
+    held = {role.strip() for role in ctx.host.roles.split(",")}
     if "%All" in held or held.intersection(roles):
         return
     raise ObjectScriptError("PROTECT")

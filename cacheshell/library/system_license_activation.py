@@ -10,7 +10,8 @@ from cacheshell.lang import status
 from cacheshell.lang.lists import listbuild
 from cacheshell.lang.refs import Ref, deref
 from cacheshell.lang.values import to_str
-from cacheshell.library.system_license import LICENSE, instance_of
+from cacheshell.library.host import instance_of
+from cacheshell.library.system_license import LICENSE
 from cacheshell.system import keys
 from cacheshell.system.instance import Instance
 from cacheshell.system.keyfile import KeyFileError

@@ -11,6 +11,7 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import ObjectInstance
 from cacheshell.lang.refs import Ref, deref
 from cacheshell.lang.values import is_true, to_str
+from cacheshell.library.host import instance_of, process_of
 from cacheshell.library.system_license import LICENSE
 from cacheshell.system.appfile import AppFileError, read_app_license
 from cacheshell.system.applications import (
@@ -28,7 +29,7 @@ ISC_PREFIX = "ISC."
 
 
 def apps(ctx: Any) -> Applications:
-    return Applications(ctx.host.instance.store, ctx.host.instance.clock.now)
+    return Applications(instance_of(ctx).store, instance_of(ctx).clock.now)
 
 
 def _invalid_argument() -> ObjectScriptError:
@@ -47,7 +48,7 @@ def _holder(ctx: Any, session: Any) -> tuple[str, str]:
             to_str(session.props.get("LicenseId", "")),
             session_holder(to_str(session.props["SessionId"])),
         )
-    process = ctx.host.process
+    process = process_of(ctx)
     return process.license_id or str(process.pid), process_holder(process.pid)
 
 
@@ -236,7 +237,7 @@ def get_app_names(ctx: Any, kinds: Any = "IPU") -> str:
 def application_user_list(
     ctx: Any, app: Any = "ISC.TrakCare", show_counts: Any = 0
 ) -> Iterator[tuple]:
-    instance = ctx.host.instance
+    instance = instance_of(ctx)
     taken = apps(ctx).taken_by(to_str(deref(app)))
     now = instance.clock.now()
     for license_id, held in taken.items():

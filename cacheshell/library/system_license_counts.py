@@ -9,7 +9,8 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.lists import listbuild
 from cacheshell.lang.refs import deref
 from cacheshell.lang.values import to_str
-from cacheshell.library.system_license import LICENSE, instance_of, require_role
+from cacheshell.library.host import instance_of
+from cacheshell.library.system_license import LICENSE, require_role
 from cacheshell.system import table, usage
 from cacheshell.system.usage import Counts
 

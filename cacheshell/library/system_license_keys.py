@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from cacheshell.lang.dates import date_to_h
-from cacheshell.library.system_license import LICENSE, arg_int, instance_of
+from cacheshell.library.host import instance_of
+from cacheshell.library.system_license import LICENSE, arg_int
 from cacheshell.system.authkey import BODY_LENGTH, FEATURES, PLATFORMS
 from cacheshell.system.instance import MISSING_KEY
 from cacheshell.system.keyfile import FILE_TYPE_FIELD

@@ -11,7 +11,8 @@ from typing import Any
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.refs import deref
 from cacheshell.lang.values import to_str
-from cacheshell.library.system_license import LICENSE, instance_of
+from cacheshell.library.host import instance_of, session_of
+from cacheshell.library.system_license import LICENSE
 from cacheshell.system import reports, usage
 from cacheshell.system.authkey import BODY_LENGTH, KEY_LENGTH, decode_authorization, decode_body
 from cacheshell.system.keyfile import KeyFileError
@@ -80,7 +81,7 @@ def decode_auth(ctx: Any, key: Any = "") -> str:
 def show_counts(ctx: Any) -> str:
     rows = usage.counts_rows(instance_of(ctx))
     # Text at a terminal; a table where the front end shows rich output (a notebook).
-    ctx.host.show_table(
+    session_of(ctx).show_table(
         "License counts",
         ["Count", "Counter"],
         [(value, label) for label, value in rows],

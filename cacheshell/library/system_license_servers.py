@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cacheshell.library.system_license import LICENSE, instance_of
+from cacheshell.library.host import instance_of
+from cacheshell.library.system_license import LICENSE
 from cacheshell.system import monitor
 from cacheshell.system.instance import Instance
 from cacheshell.system.license_table import active_users, user_processes

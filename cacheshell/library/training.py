@@ -12,6 +12,7 @@ from cacheshell.lang.dates import h_to_date, horolog
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY, ObjectInstance
 from cacheshell.lang.refs import deref
+from cacheshell.library.host import instance_of, process_of
 from cacheshell.system.process import LicenseRefused
 from cacheshell.system.world import (
     CONNECTION_KINDS,
@@ -44,7 +45,7 @@ _KINDS = ", ".join(f'"{kind}"' for kind in CONNECTION_KINDS)
 
 
 def _world(ctx: Any) -> World:
-    return World(ctx.host.instance)
+    return World(instance_of(ctx))
 
 
 def _text(value: Any) -> str:
@@ -95,7 +96,7 @@ class ClientObject(_Made):
     @classmethod
     def make(cls, ctx: Any, client: Client) -> ClientObject:
         obj = cls(ctx, CLIENT)
-        obj.instance = ctx.host.instance
+        obj.instance = instance_of(ctx)
         obj.update(client)
         return obj
 
@@ -251,7 +252,7 @@ def use_wall_clock(ctx: Any) -> str:
 )
 def restart(ctx: Any) -> int:
     _world(ctx).restart()
-    process = getattr(ctx.host, "process", None)
+    process = process_of(ctx)
     if process is not None and process.attached:
         try:
             process.attach()
@@ -268,7 +269,7 @@ def restart(ctx: Any) -> int:
     "()",
 )
 def consumed(ctx: Any) -> int:
-    instance = ctx.host.instance
+    instance = instance_of(ctx)
     instance.table.expire_sessions()
     return instance.table.consumed()
 
@@ -318,7 +319,7 @@ def _server_action(ctx: Any, action: Any) -> int:
     "(name)",
 )
 def stop_server(ctx: Any, name: Any) -> int:
-    return _server_action(ctx, lambda: world_stop_server(ctx.host.instance, _text(name)))
+    return _server_action(ctx, lambda: world_stop_server(instance_of(ctx), _text(name)))
 
 
 @WORLD.classmethod(
@@ -329,7 +330,7 @@ def stop_server(ctx: Any, name: Any) -> int:
     "(name)",
 )
 def kill_server(ctx: Any, name: Any) -> int:
-    return _server_action(ctx, lambda: world_stop_server(ctx.host.instance, _text(name), kill=True))
+    return _server_action(ctx, lambda: world_stop_server(instance_of(ctx), _text(name), kill=True))
 
 
 @WORLD.classmethod(
@@ -341,7 +342,7 @@ def kill_server(ctx: Any, name: Any) -> int:
     "(name)",
 )
 def start_server(ctx: Any, name: Any) -> int:
-    return _server_action(ctx, lambda: world_start_server(ctx.host.instance, _text(name)))
+    return _server_action(ctx, lambda: world_start_server(instance_of(ctx), _text(name)))
 
 
 @WORLD.classmethod(
@@ -354,7 +355,7 @@ def start_server(ctx: Any, name: Any) -> int:
     "(name)",
 )
 def partition(ctx: Any, name: Any) -> int:
-    return _server_action(ctx, lambda: world_partition_server(ctx.host.instance, _text(name)))
+    return _server_action(ctx, lambda: world_partition_server(instance_of(ctx), _text(name)))
 
 
 @WORLD.classmethod(
@@ -366,7 +367,7 @@ def partition(ctx: Any, name: Any) -> int:
 )
 def heal(ctx: Any, name: Any) -> int:
     return _server_action(
-        ctx, lambda: world_partition_server(ctx.host.instance, _text(name), cut=False)
+        ctx, lambda: world_partition_server(instance_of(ctx), _text(name), cut=False)
     )
 
 
@@ -380,7 +381,7 @@ def heal(ctx: Any, name: Any) -> int:
     "(name)",
 )
 def partition_instance(ctx: Any, name: Any) -> int:
-    return _server_action(ctx, lambda: world_partition_instance(ctx.host.instance, _text(name)))
+    return _server_action(ctx, lambda: world_partition_instance(instance_of(ctx), _text(name)))
 
 
 @WORLD.classmethod(
@@ -391,7 +392,7 @@ def partition_instance(ctx: Any, name: Any) -> int:
 )
 def heal_instance(ctx: Any, name: Any) -> int:
     return _server_action(
-        ctx, lambda: world_partition_instance(ctx.host.instance, _text(name), cut=False)
+        ctx, lambda: world_partition_instance(instance_of(ctx), _text(name), cut=False)
     )
 
 
@@ -480,7 +481,7 @@ def group_item(ctx: Any, obj: GroupObject, n: Any) -> ClientObject:
 )
 def group_end(ctx: Any, obj: GroupObject) -> int:
     world = _world(ctx)
-    with ctx.host.instance.store.transaction():
+    with instance_of(ctx).store.transaction():
         return sum(world.end(item.client.pid) for item in obj.clients)
 
 

@@ -60,11 +60,11 @@ def test_show_counts_is_text_without_a_rich_front_end() -> None:
     assert out.getvalue().startswith("\n     5 Total authorized license units\n")
 
 
-def test_show_counts_goes_to_the_rich_hook_with_the_rows_its_text_shows() -> None:
+def test_show_counts_goes_to_the_table_hook_with_the_rows_its_text_shows() -> None:
     out = io.StringIO()
     session = Session(sink=out.write)
     shown = Shown()
-    session.rich = shown
+    session.on_table = shown
     try:
         session.execute('Write "x"  Do $System.License.ShowCounts()')
         rows = counts_rows(session.instance)
@@ -150,7 +150,7 @@ def test_query_results_and_the_key_comparison_reach_the_rich_hook(tmp_path) -> N
 
     shown: list[tuple[str, list[str], list[tuple]]] = []
     with Terminal() as term:
-        term.session.rich = lambda title, columns, rows, text: shown.append((title, columns, rows))
+        term.session.on_table = lambda title, columns, rows, text: shown.append((title, columns, rows))
         term.run('Do ##class(%ResultSet).RunQuery("%SYSTEM.License","Counts")')
         key = keys.issue_key(
             units=9,

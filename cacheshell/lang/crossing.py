@@ -1,4 +1,4 @@
-"""Values crossing between Python and a session's ObjectScript local variables.
+"""Values crossing between Python and a process's ObjectScript local variables.
 
 ObjectScript to Python: strings stay `str`; numbers are `int` when integral, else
 `decimal.Decimal` (ObjectScript numbers are decimal, never binary floats); objects cross as they
@@ -17,7 +17,7 @@ from typing import Any
 
 from cacheshell.lang import values as V
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.session import Session
+from cacheshell.lang.symbols import Symbols
 
 
 class CrossingError(ValueError):
@@ -43,9 +43,8 @@ def to_objectscript(value: Any) -> Any:
     )
 
 
-def get_local(session: Session, name: str) -> Any:
+def get_local(symbols: Symbols, name: str) -> Any:
     """A local variable's value, or a dict of its nodes when it has subscripts."""
-    symbols = session.interp.sym
     nodes = list(symbols.nodes(name))
     if not nodes:
         raise CrossingError(f"<UNDEFINED> *{name}")
@@ -54,11 +53,10 @@ def get_local(session: Session, name: str) -> Any:
     return {subs: value for subs, value in nodes}
 
 
-def set_local(session: Session, name: str, value: Any) -> None:
+def set_local(symbols: Symbols, name: str, value: Any) -> None:
     """Set (replacing) a local variable, from a scalar or a dict of subscripts to values."""
     if not _is_local_name(name):
         raise CrossingError(f"{name!r} is not an ObjectScript local variable name")
-    symbols = session.interp.sym
     if isinstance(value, dict):
         nodes = [(_subscripts(key), to_objectscript(item)) for key, item in value.items()]
         symbols.kill(name)

@@ -1,0 +1,37 @@
+"""What the ObjectScript classes need from the session they run in: its instance, its process
+and a place to show reports. A Session provides it; a bare host (the language alone) does not,
+and a licensing class called there ends in <PROTECT>."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.host import Host
+from cacheshell.system.instance import Instance
+from cacheshell.system.process import InstanceProcess
+
+
+@runtime_checkable
+class SessionHost(Host, Protocol):
+    instance: Instance
+    process: InstanceProcess
+
+    def show_table(self, title: str, columns: list[str], rows: list[tuple], text: str) -> None:
+        """A report: its text on the device, or a table where the front end shows one."""
+        ...
+
+
+def session_of(ctx: Any) -> SessionHost:
+    host = ctx.host
+    if not isinstance(host, SessionHost):
+        raise ObjectScriptError("PROTECT", "*no instance")
+    return host
+
+
+def instance_of(ctx: Any) -> Instance:
+    return session_of(ctx).instance
+
+
+def process_of(ctx: Any) -> InstanceProcess:
+    return session_of(ctx).process
