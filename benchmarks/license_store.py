@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cacheshell.system import authkey, keys, signing  # noqa: E402
-from cacheshell.system.instance import Instance  # noqa: E402
-from cacheshell.system.keyfile import render_key_file  # noqa: E402
-from cacheshell.system.layout import InstanceLayout  # noqa: E402
-from cacheshell.system.license_table import USER  # noqa: E402
+from cacheshell.system import authkey, keys, signing
+from cacheshell.system.instance import Instance
+from cacheshell.system.keyfile import render_key_file
+from cacheshell.system.layout import InstanceLayout
+from cacheshell.system.license_table import USER
 
 PAIRS = 2000
 REPEATS = 5

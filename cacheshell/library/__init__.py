@@ -4,7 +4,7 @@ from cacheshell.lang import dynamic, exceptions  # noqa: F401  (%Dynamic*, %Exce
 from cacheshell.library import (  # noqa: F401
     config_licenseservers,  # Config.LicenseServers
     help,  # Help() on every %SYSTEM class
-    key_page,  # noqa: F401,E402
+    key_page,
     license_queries,  # the local %SYSTEM.License queries
     monitor_license,  # %Monitor.System.License
     resultset,  # %ResultSet, %SQL.Statement

@@ -16,7 +16,7 @@ def get_version(ctx: Any) -> str:
     return ctx.host.version
 
 
-@VERSION.classmethod("GetNumber", "Return the version number, such as 0.1.0.", signature="()")
+@VERSION.classmethod("GetNumber", "Return the version number of this build.", signature="()")
 def get_number(ctx: Any) -> str:
     from cacheshell import __version__
 

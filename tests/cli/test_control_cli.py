@@ -7,6 +7,7 @@ from pathlib import Path
 
 from conftest import run_cli
 
+from cacheshell import __version__
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.namespaces import Namespaces
 
@@ -30,7 +31,7 @@ def block(home: Path, name: str, status: str, license_text: str) -> str:
     return (
         f"Instance '{name}'\n"
         f"        directory:    {home / name}\n"
-        "        versionid:    0.1.0\n"
+        f"        versionid:    {__version__}\n"
         "        conf file:    cache.cpf\n"
         f"        status:       {status}\n"
         f"        license:      {license_text}\n"

@@ -41,7 +41,7 @@ class _TimeUp(BaseException):
 _ARMED = [False]
 
 
-def _alarm(signum, frame):  # noqa: ARG001 - signal handler signature
+def _alarm(signum, frame):
     # The timer repeats: a tick that lands in Hypothesis's own code (its gc callback would swallow
     # the exception) is skipped, and the next tick, 50 ms later, raises again.
     if _ARMED[0] and "hypothesis" not in frame.f_code.co_filename:

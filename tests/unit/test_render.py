@@ -150,7 +150,9 @@ def test_query_results_and_the_key_comparison_reach_the_rich_hook(tmp_path) -> N
 
     shown: list[tuple[str, list[str], list[tuple]]] = []
     with Terminal() as term:
-        term.session.on_table = lambda title, columns, rows, text: shown.append((title, columns, rows))
+        term.session.on_table = lambda title, columns, rows, text: shown.append(
+            (title, columns, rows)
+        )
         term.run('Do ##class(%ResultSet).RunQuery("%SYSTEM.License","Counts")')
         key = keys.issue_key(
             units=9,
