@@ -25,6 +25,7 @@ run: install
 test: install
 	$(BIN)/ruff check cacheshell tests benchmarks
 	$(BIN)/ruff format --check cacheshell tests benchmarks
+	$(BIN)/lint-imports
 	cd tests && ../$(BIN)/python -m pytest
 
 bench: install

@@ -1,6 +1,8 @@
 """cacheshell: a runnable model of the Caché license system, driven by an ObjectScript shell."""
 
-__version__ = "0.1.0"
+from cacheshell.version import __version__
+
+__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def load_ipython_extension(ipython: object) -> None:

@@ -11,7 +11,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-from cacheshell import __version__
 from cacheshell.system import authkey, keys, signing
 from cacheshell.system.instance import LOG_FILE, MISSING_KEY, Instance, InstanceError
 from cacheshell.system.keyfile import KeyFileError
@@ -22,6 +21,7 @@ from cacheshell.system.layout import (
     find_instance,
 )
 from cacheshell.system.world import World, format_events
+from cacheshell.version import __version__
 
 # Caché instance names: a letter, then letters, digits and underscores; stored in capitals.
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")

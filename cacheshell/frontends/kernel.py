@@ -17,13 +17,13 @@ from typing import Any
 
 from ipykernel.kernelbase import Kernel
 
-from cacheshell import __version__
 from cacheshell.frontends.history import HISTORY_FILE, History
 from cacheshell.frontends.render import mimebundle
 from cacheshell.lang.completeness import is_complete
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import version_banner
 from cacheshell.session import Session, SessionError, session_for
+from cacheshell.version import __version__
 
 INDENT = "  "
 # Output is sent in pieces at most this far apart, so a long loop does not send a message per

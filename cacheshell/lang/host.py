@@ -14,8 +14,8 @@ import time
 from datetime import UTC, datetime
 from typing import Protocol
 
-from cacheshell import __version__
 from cacheshell.lang.symbols import Symbols
+from cacheshell.version import __version__
 
 
 def version_banner() -> str:

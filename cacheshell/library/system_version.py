@@ -18,6 +18,6 @@ def get_version(ctx: Any) -> str:
 
 @VERSION.classmethod("GetNumber", "Return the version number of this build.", signature="()")
 def get_number(ctx: Any) -> str:
-    from cacheshell import __version__
+    from cacheshell.version import __version__
 
     return __version__
