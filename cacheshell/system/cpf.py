@@ -5,8 +5,9 @@ Written through a temporary file and a rename, so a crash leaves the old file or
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from cacheshell.system.files import write_atomically
 
 DEFAULT_CPF = {
     "ConfigFile": {"Product": "Cache", "Version": "2018.1"},
@@ -36,10 +37,7 @@ class Cpf:
         return self.sections.get(section, {}).pop(name, None) is not None
 
     def save(self) -> None:
-        text = render_cpf(self.sections)
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_atomically(self.path, render_cpf(self.sections))
 
     @classmethod
     def create(cls, path: Path) -> Cpf:

@@ -17,8 +17,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cacheshell.system.files import remove_stale_temporaries
 from cacheshell.system.layout import cacheshell_home
 from cacheshell.system.licserver.client import is_answering
+from cacheshell.system.licserver.dumps import DUMP_FILES
 from cacheshell.system.licserver.server import LicenseServer
 
 __all__ = [
@@ -94,6 +96,8 @@ async def serve(
 ) -> int:
     """Run until SIGTERM/SIGINT or `idle_exit` seconds with no live instance (0: never)."""
     directory.mkdir(parents=True, exist_ok=True)
+    for name in DUMP_FILES.values():  # what a crash left of a dump being written
+        remove_stale_temporaries(directory, name)
     log = _open_log(directory)
     loop = asyncio.get_running_loop()
     server = LicenseServer(directory, period, log)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from cacheshell.system.files import write_atomically
 from cacheshell.system.keys import read_key
 from cacheshell.system.layout import cacheshell_home
 from cacheshell.system.licserver import dumps
@@ -341,9 +342,8 @@ class LicenseServer:
         stamp = datetime.now().strftime("%m/%d/%Y %H:%M:%S")
         title = f"{msg.report} requested by {place[0]}/{place[1]}"
         path = self.directory / name
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(dumps.heading(title, self.label, stamp) + body, encoding="utf-8")
-        temporary.replace(path)  # a reader never sees half a report
+        # A reader never sees half a report.
+        write_atomically(path, dumps.heading(title, self.label, stamp) + body)
         self.log.info("wrote %s for %s/%s", path, *place)
         return {
             "host": socket.gethostname(),
