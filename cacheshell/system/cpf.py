@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cacheshell.system.files import write_atomically
+from cacheshell.system.ini import read_ini
 
 DEFAULT_CPF = {
     "ConfigFile": {"Product": "Cache", "Version": "2018.1"},
@@ -51,17 +52,15 @@ class Cpf:
 
 
 def parse_cpf(text: str) -> dict[str, dict[str, str]]:
+    """Name -> value per section; a repeated section adds to the first, the last value wins,
+    and a line without '=' or before any section is ignored."""
     sections: dict[str, dict[str, str]] = {}
-    current: dict[str, str] | None = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(";"):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = sections.setdefault(line[1:-1], {})
-        elif current is not None and "=" in line:
-            name, value = line.split("=", 1)
-            current[name.strip()] = value.strip()
+    for section in read_ini(text).sections:
+        values = sections.setdefault(section.name, {})
+        for line in section.lines:
+            entry = line.entry()
+            if entry is not None:
+                values[entry[0]] = entry[1].strip()
     return sections
 
 
