@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from cacheshell import __version__
-from cacheshell.system import authkey, keys, signing
+from cacheshell.system import authkey, keys, reports, signing
 from cacheshell.system.instance import LOG_FILE, MISSING_KEY, Instance, InstanceError
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.layout import (
@@ -21,7 +21,7 @@ from cacheshell.system.layout import (
     cacheshell_home,
     find_instance,
 )
-from cacheshell.system.world import World, format_events
+from cacheshell.system.usage import event_rows
 
 # Caché instance names: a letter, then letters, digits and underscores; stored in capitals.
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
@@ -264,6 +264,6 @@ def _log(args: argparse.Namespace) -> list[str]:
 def _events(args: argparse.Namespace) -> list[str]:
     instance = _open(args.name)
     try:
-        return format_events(World(instance).events(args.lines))
+        return reports.events(event_rows(instance, last=args.lines))
     finally:
         instance.store.close()

@@ -31,6 +31,7 @@ from pathlib import Path
 from cacheshell.system import server_config
 from cacheshell.system.applications import Applications
 from cacheshell.system.console import WARNING
+from cacheshell.system.events import EventKind
 from cacheshell.system.instance import Instance
 from cacheshell.system.keys import LicenseKey
 from cacheshell.system.layout import InstanceLayout
@@ -467,11 +468,13 @@ class Monitor:
                 )
                 if before:
                     detail = f"failover from {str(before).split(' ')[0]} to {detail}"
-                store.event(now, "failover" if before else "server", "", None, detail)
+                store.event(
+                    now, EventKind.FAILOVER if before else EventKind.SERVER, "", None, detail
+                )
             if nak != was_nak:
                 store.event(
                     now,
-                    "NAK" if nak else "ACK",
+                    EventKind.NAK if nak else EventKind.ACK,
                     "",
                     None,
                     f"{getattr(answer, 'combined', 0)} units in use of "
@@ -495,7 +498,7 @@ class Monitor:
             if before:
                 inst.store.event(
                     inst.clock.now(),
-                    "disconnected",
+                    EventKind.DISCONNECTED,
                     "",
                     None,
                     f"license server {str(before).split(' ')[0]} lost: " + NOT_CONNECTED,

@@ -7,12 +7,13 @@ do, because the prompt leaves the cursor at the start of the line the command wa
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from cacheshell.system.authkey import describe
 from cacheshell.system.keyfile import license_rows
 from cacheshell.system.keys import LicenseKey
-from cacheshell.system.usage import Counts, ProcessRow, UserRow
+from cacheshell.system.usage import Counts, EventRow, ProcessRow, UserRow
 
 # Label column: five spaces, then "Label =" padded so values start in column 26.
 INDENT = 5
@@ -23,6 +24,10 @@ COUNTS_NUMBER_WIDTH = 6
 # Dump files: "   0)" puts slot numbers right-justified in four columns.
 SLOT_WIDTH = 4
 PID_HEADER = ("PID", "Process", "LID", "Type", "Con", "MaxCon", "CSPCon", "LU", "Active", "Grace")
+# The event history: the EventList query's columns, and the widths of the text table's.
+EVENT_COLUMNS = ("Time", "Kind", "LicenseId", "PID", "Detail")
+_EVENT_HEADER = ("Time", "Kind", "License ID", "PID", "Detail")
+_EVENT_WIDTHS = (19, 11, 24, 10)
 
 
 def format_rows(rows: list[tuple[str, str]], indent: int = INDENT) -> list[str]:
@@ -120,3 +125,24 @@ def dump_pid(rows: list[ProcessRow]) -> str:
         )
         lines.append("\t".join(str(field) for field in fields))
     return "\n".join(lines) + "\n"
+
+
+def event_cells(event: EventRow) -> tuple[str, str, str, str, str]:
+    """One event as text: the time as $ZDATETIME($H) shows it (MM/DD/YYYY HH:MM:SS), the kind,
+    the license ID, the PID ("" for none) and the detail."""
+    return (
+        datetime.fromtimestamp(event.time).strftime("%m/%d/%Y %H:%M:%S"),
+        str(event.kind),
+        event.license_id,
+        "" if event.pid is None else str(event.pid),
+        event.detail,
+    )
+
+
+def events(rows: list[EventRow]) -> list[str]:
+    """The event history as fixed-width lines under a header, the same for every front end."""
+    lines = []
+    for cells in [_EVENT_HEADER, *(event_cells(event) for event in rows)]:
+        parts = [f"{cell:<{width}}" for cell, width in zip(cells, _EVENT_WIDTHS, strict=False)]
+        lines.append("  ".join([*parts, cells[-1]]).rstrip())
+    return lines
