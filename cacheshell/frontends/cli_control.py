@@ -25,7 +25,6 @@ from cacheshell.system.usage import event_rows
 
 # Caché instance names: a letter, then letters, digits and underscores; stored in capitals.
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-_INDENT = " " * 8
 DEFAULT_LINES = 20
 
 
@@ -152,7 +151,6 @@ def _instance_dirs(home: Path) -> list[Path]:
 
 
 def _describe(instance: Instance) -> str:
-    default = "   (default)" if instance.name.upper() == DEFAULT_INSTANCE else ""
     if instance.is_up:
         since = time.strftime(
             "%a %b %e %H:%M:%S %Y", time.localtime(float(instance.store.get("started", 0)))
@@ -167,12 +165,7 @@ def _describe(instance: Instance) -> str:
         ("status", status),
         ("license", key_summary(instance)),
     ]
-    return "\n".join(
-        [
-            f"Instance '{instance.name}'{default}",
-            *(f"{_INDENT}{label + ':':<14}{value}" for label, value in rows),
-        ]
-    )
+    return reports.instance_block(instance.name, instance.name.upper() == DEFAULT_INSTANCE, rows)
 
 
 def key_summary(instance: Instance) -> str:

@@ -20,8 +20,7 @@ from pathlib import Path
 from cacheshell.system.files import remove_stale_temporaries
 from cacheshell.system.layout import cacheshell_home
 from cacheshell.system.licserver.client import is_answering
-from cacheshell.system.licserver.dumps import DUMP_FILES
-from cacheshell.system.licserver.server import LicenseServer
+from cacheshell.system.licserver.server import DUMP_FILES, LicenseServer
 
 __all__ = [
     "LicenseServer",
