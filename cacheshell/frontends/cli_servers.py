@@ -5,6 +5,7 @@ control of the license servers of this host and of partitions (as Training.World
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -29,11 +30,11 @@ def _label(server: server_config.LicenseServer) -> str:
 
 def _active_label(layout: InstanceLayout) -> str:
     """The instance's active license server as its monitor last recorded it ("" if none)."""
-    from cacheshell.system.instance import Instance
+    from cacheshell.system.instance import Instance, InstanceError
 
     try:
         instance = Instance(layout)
-    except Exception:  # noqa: BLE001 - an instance never started has no active server
+    except (InstanceError, sqlite3.Error):  # no instance, or a store that does not open
         return ""
     try:
         return str(instance.store.get("active_server") or "")

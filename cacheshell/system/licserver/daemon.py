@@ -20,6 +20,7 @@ from pathlib import Path
 from cacheshell.system.files import remove_stale_temporaries
 from cacheshell.system.layout import cacheshell_home
 from cacheshell.system.licserver.client import is_answering
+from cacheshell.system.licserver.protocol import ProtocolError
 from cacheshell.system.licserver.server import DUMP_FILES, LicenseServer
 
 __all__ = [
@@ -68,7 +69,9 @@ class _Endpoint(asyncio.DatagramProtocol):
     def _serve(self, data: bytes, addr: tuple[str, int]) -> None:
         try:
             replies = self.server.handle(data, addr)
-        except Exception:  # the daemon's one catch-all: no datagram may take the server down
+        except (ProtocolError, OSError):
+            # handle() drops what does not decode; what is left is an answer that does not
+            # encode or a dump file that cannot be written. No datagram stops the server.
             self.server.counters["internal"] += 1
             self.server.log.exception("internal error on a datagram from %s", addr)
             return
