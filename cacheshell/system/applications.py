@@ -211,11 +211,6 @@ class Applications:
             self.store.event(self.now(), EventKind.APP_RETURN, license_id, None, f"{app},{keyword}")
             return 1
 
-    def release_holder(self, holder: str) -> int:
-        """Everything a process or CSP session took returns (it ended, or was killed)."""
-        with self.store.transaction():
-            return release_application_units(self.store, holder)
-
     def recount(self, app: str, keyword: str) -> tuple[int, int, int]:
         """CheckAppLicenseUsed: (counted use, internal count before, units recovered)."""
         with self.store.transaction():

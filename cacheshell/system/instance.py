@@ -120,7 +120,6 @@ class Instance:
                 "limit_exceeded",
                 "diagnostic_pid",
                 "nak",
-                "pending_reason",
                 "active_server",
                 "server_status",
                 "monitor_dirty",
@@ -241,9 +240,6 @@ class Instance:
             return KeyCheck(False, "Invalid", self.key_reason() or MISSING_KEY)
         return self.check(key)
 
-    def pending_reason(self) -> str:
-        return str(self.store.get("pending_reason") or "")
-
     def is_pending_activation(self) -> bool:
         """The key file in mgr/ is valid but is not the active key."""
         try:
@@ -270,7 +266,6 @@ class Instance:
             comparison = keys.compare_keys(current, new)
             if comparison.restart_required:
                 reason = "; ".join(comparison.restart_reasons)
-                self.store.put("pending_reason", reason)
                 self.log.write(
                     f"License key in mgr/ will take effect at restart: {reason}", WARNING
                 )
@@ -279,7 +274,6 @@ class Instance:
             self._set_active(new, "")
             Applications(self.store, self.clock.now).drop_protected()
             self._load_protected_applications()
-            self.store.put("pending_reason", None)
             if message:
                 self.log.write(message, WARNING)
             else:

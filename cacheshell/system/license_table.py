@@ -198,13 +198,6 @@ class LicenseTable:
                 self._remove_process(pid, reason="process died")
             return len(dead)
 
-    def set_os_identity(self, pid: int, os_pid: int) -> None:
-        with self.store.transaction():
-            self.store.db.execute(
-                "UPDATE processes SET os_pid=?, os_start=? WHERE pid=?",
-                (os_pid, os_start_time(os_pid), pid),
-            )
-
     # -- CSP sessions --------------------------------------------------------------------------
     def csp_start(
         self, session_id: str, license_id: str, username: str, timeout: float

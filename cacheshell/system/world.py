@@ -1,5 +1,7 @@
 """The world outside an instance, simulated for training: clients that log in from addresses,
-by user name, behind a firewall, as batch jobs, as JOB'ed children, and CSP sessions.
+by user name, behind a firewall, as batch jobs and as JOB'ed children; CSP sessions; the clock;
+restarts; and the license servers of this host, stopped, started, killed or cut off by a
+rehearsed network partition.
 
 A simulated client is a row in the instance's process table with a synthetic PID and no OS
 process (os_pid NULL), so dead-process reclamation never touches it: it lives until it ends or
@@ -290,7 +292,7 @@ def _license_name(name: str) -> str:
     return name
 
 
-# -- license servers (issue 4, item 8): stop, start and kill them to rehearse failover ----------
+# -- license servers: stop, start and kill them to rehearse failover ----------------------------
 SERVER_WAIT = 10.0
 
 
@@ -375,7 +377,7 @@ def start_server(instance: Instance, name: str) -> bool:
     return _wait(lambda: is_answering(server.address, server.port, 0.2))
 
 
-# -- partitions (issue 4, item 8): rehearse a network partition without touching the network ---
+# -- partitions: rehearse a network partition without touching the network ---------------------
 def partition_server(instance: Instance, name: str, cut: bool = True) -> bool:
     """Cut this instance from a configured server (its monitor treats it as not answering), or
     heal the cut. True when something changed."""
