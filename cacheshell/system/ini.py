@@ -4,8 +4,9 @@ duplicate, what is too long, what is an error) stay with the modules that read t
 
 Not configparser: it strips every value, while a key file keeps a value as written (it may begin
 with a space); it reads an indented line as the continuation of the one before, where a key file
-reads a keyword=value line; and it reports problems with its own messages and no line numbers,
-where LoadAppLicenseFile and key activation must say exactly what they always said.
+reads a keyword=value line; it refuses lines before the first section, which cache.cpf ignores;
+and it words its own errors, where LoadAppLicenseFile and key activation must say exactly what
+they always said.
 """
 
 from __future__ import annotations
