@@ -1,1 +1,2 @@
-"""The faces over one Session: the command line, and later the REPL, the magic and the kernel."""
+"""The faces over one Session: the command line and its commands, the REPL, csession, the IPython
+magic and the Jupyter kernel, with what they share (completion, highlighting, rendering, plots)."""

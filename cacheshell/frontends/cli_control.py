@@ -11,7 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from cacheshell.system import authkey, keys, signing
+from cacheshell.system import authkey, keys, reports, signing
 from cacheshell.system.instance import LOG_FILE, MISSING_KEY, Instance, InstanceError
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.layout import (
@@ -20,12 +20,11 @@ from cacheshell.system.layout import (
     cacheshell_home,
     find_instance,
 )
-from cacheshell.system.world import World, format_events
+from cacheshell.system.usage import event_rows
 from cacheshell.version import __version__
 
 # Caché instance names: a letter, then letters, digits and underscores; stored in capitals.
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-_INDENT = " " * 8
 DEFAULT_LINES = 20
 
 
@@ -152,7 +151,6 @@ def _instance_dirs(home: Path) -> list[Path]:
 
 
 def _describe(instance: Instance) -> str:
-    default = "   (default)" if instance.name.upper() == DEFAULT_INSTANCE else ""
     if instance.is_up:
         since = time.strftime(
             "%a %b %e %H:%M:%S %Y", time.localtime(float(instance.store.get("started", 0)))
@@ -167,12 +165,7 @@ def _describe(instance: Instance) -> str:
         ("status", status),
         ("license", key_summary(instance)),
     ]
-    return "\n".join(
-        [
-            f"Instance '{instance.name}'{default}",
-            *(f"{_INDENT}{label + ':':<14}{value}" for label, value in rows),
-        ]
-    )
+    return reports.instance_block(instance.name, instance.name.upper() == DEFAULT_INSTANCE, rows)
 
 
 def key_summary(instance: Instance) -> str:
@@ -264,6 +257,6 @@ def _log(args: argparse.Namespace) -> list[str]:
 def _events(args: argparse.Namespace) -> list[str]:
     instance = _open(args.name)
     try:
-        return format_events(World(instance).events(args.lines))
+        return reports.events(event_rows(instance, last=args.lines))
     finally:
         instance.store.close()

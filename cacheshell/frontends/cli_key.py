@@ -29,7 +29,7 @@ from cacheshell.system.keys import (
     read_key,
 )
 from cacheshell.system.layout import cacheshell_home
-from cacheshell.system.reports import format_rows, key_report
+from cacheshell.system.reports import activation_report, format_rows, key_report
 from cacheshell.system.signing import training_private_key, trusted_public_keys
 
 __all__ = ["add_key_commands", "format_rows", "key_report", "run_key_command"]
@@ -158,7 +158,7 @@ def _activate(args: argparse.Namespace) -> int:
     """Show the current and the new key side by side, then activate: 0 active now, 1 deferred
     until a restart or refused (an invalid key is never copied)."""
     from cacheshell.system.instance import MISSING_KEY, Instance, InstanceError
-    from cacheshell.system.key_comparison import activation_report
+    from cacheshell.system.key_comparison import comparison_rows
     from cacheshell.system.layout import find_instance
 
     layout = find_instance(cacheshell_home(), args.instance)
@@ -171,9 +171,8 @@ def _activate(args: argparse.Namespace) -> int:
     try:
         missing = instance.key_reason() or MISSING_KEY
         result = instance.activate(Path(args.file))
-        sys.stdout.write(
-            activation_report(result.current, result.new, result.check, result.comparison, missing)
-        )
+        rows = comparison_rows(result.current, result.new, missing)
+        sys.stdout.write(activation_report(rows, result.check, result.comparison))
         if result.result == "1":
             print(
                 f"License key activated. File {args.file} has been copied to {instance.key_path}."

@@ -5,10 +5,11 @@ control of the license servers of this host and of partitions (as Training.World
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 
-from cacheshell.system import server_config
+from cacheshell.system import reports, server_config
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import CPF_FILE
 from cacheshell.system.layout import (
@@ -18,8 +19,6 @@ from cacheshell.system.layout import (
     find_instance,
 )
 from cacheshell.system.server_config import ServerConfigError
-
-ACTIVE_MARK = " (active)"  # the portal shades the active row; the shell says so
 
 
 def _label(server: server_config.LicenseServer) -> str:
@@ -31,11 +30,11 @@ def _label(server: server_config.LicenseServer) -> str:
 
 def _active_label(layout: InstanceLayout) -> str:
     """The instance's active license server as its monitor last recorded it ("" if none)."""
-    from cacheshell.system.instance import Instance
+    from cacheshell.system.instance import Instance, InstanceError
 
     try:
         instance = Instance(layout)
-    except Exception:  # noqa: BLE001 - an instance never started has no active server
+    except (InstanceError, sqlite3.Error):  # no instance, or a store that does not open
         return ""
     try:
         return str(instance.store.get("active_server") or "")
@@ -147,10 +146,14 @@ def main(argv: Sequence[str]) -> int:
             found = server_config.servers(cpf)
             if not found:
                 print(f"No license servers are configured for {layout.name}.")
+            # Only when there is a choice is one of them marked active.
             active = _active_label(layout) if len(found) > 1 else ""
-            for server in found:
-                mark = ACTIVE_MARK if active and _label(server) == active else ""
-                print(f"{server.name:<16}{server.address:<40}{server.port}{mark}")
+            rows = [
+                (server.name, server.address, server.port, _label(server) == active)
+                for server in found
+            ]
+            for line in reports.license_servers(rows):
+                print(line)
             return 0
         if args.command == "add":
             server = server_config.create(cpf, args.name, args.address, args.port)

@@ -13,16 +13,14 @@ matplotlib it raises PlotUnavailable, which says to `pip install matplotlib`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from cacheshell.system.events import EventKind
 from cacheshell.system.instance import Instance
 from cacheshell.system.layout import cacheshell_home, find_instance
 from cacheshell.system.usage import EventRow, event_rows
-
-_UNITS = re.compile(r"units ([+-]\d+)")
 
 
 class PlotUnavailable(ImportError):
@@ -42,12 +40,11 @@ def usage_series(events: Iterable[EventRow]) -> list[tuple[float, int]]:
     series: list[tuple[float, int]] = []
     for event in events:
         before = held.get(event.license_id, 0)
-        if event.kind in ("grant", "connect"):
-            found = _UNITS.search(event.detail)
-            after = before + (int(found.group(1)) if found else 0)
-        elif event.kind == "release":
+        if event.kind in (EventKind.GRANT, EventKind.CONNECT):
+            after = before + (event.units or 0)
+        elif event.kind == EventKind.RELEASE:
             after = 0
-        elif event.kind == "reset":
+        elif event.kind == EventKind.RESET:
             after = 1
         else:
             continue  # denied, per-process, grace: the count does not change
@@ -100,9 +97,9 @@ def nak_periods(events: list, start: float, end: float) -> list[tuple[float, flo
     spans: list[tuple[float, float]] = []
     opened: float | None = None
     for event in events:
-        if event.kind == "NAK" and opened is None:
+        if event.kind == EventKind.NAK and opened is None:
             opened = event.time
-        elif event.kind in ("ACK", "disconnected") and opened is not None:
+        elif event.kind in (EventKind.ACK, EventKind.DISCONNECTED) and opened is not None:
             spans.append((opened, event.time))
             opened = None
     if opened is not None:
@@ -122,7 +119,7 @@ def mark_license_servers(ax: Any, instance: Instance, start: float, end: float) 
             alpha=0.25,
             label=None if first else "license server NAK",
         )
-    failovers = [e.time for e in events if e.kind == "failover" and e.time >= start]
+    failovers = [e.time for e in events if e.kind == EventKind.FAILOVER and e.time >= start]
     for first, when in enumerate(failovers):
         ax.axvline(
             datetime.fromtimestamp(when),

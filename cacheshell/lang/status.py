@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cacheshell.lang import lists
+from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.values import to_int, to_str
 
 OK = 1
@@ -51,7 +52,7 @@ def errors(sc: Any) -> list[tuple[int, list[str]]]:
             code = to_int(parts[0]) if parts and parts[0] is not None else 0
             found.append((code, ["" if p is None else to_str(p) for p in parts[1:]]))
         return found
-    except Exception:  # noqa: BLE001 - any malformed status reads as "invalid structure"
+    except ObjectScriptError:  # a malformed $LIST (<LIST>) or number reads as "invalid structure"
         return [(5034, [text])]
 
 

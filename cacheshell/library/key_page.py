@@ -16,8 +16,9 @@ from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of, session_of
 from cacheshell.system import keys
 from cacheshell.system.instance import MISSING_KEY
-from cacheshell.system.key_comparison import activation_report, comparison_rows
+from cacheshell.system.key_comparison import comparison_rows
 from cacheshell.system.keyfile import KeyFileError
+from cacheshell.system.reports import activation_report
 
 PAGE = REGISTRY.define(
     "Portal.LicenseKey", "The License Key page: compare and activate license key files."
@@ -31,9 +32,17 @@ def _load(path: str) -> keys.LicenseKey:
         raise ObjectScriptError("ILLEGAL VALUE", f"*{exc}") from None
 
 
-def _show(ctx: Any, current: Any, new: keys.LicenseKey, text: str, missing: str) -> None:
+def _show(
+    ctx: Any,
+    current: Any,
+    new: keys.LicenseKey,
+    check: keys.KeyCheck,
+    comparison: keys.Comparison | None,
+    missing: str,
+) -> None:
     """The comparison as text, or as a table of the two keys where the front end shows one."""
     rows = comparison_rows(current, new, missing)
+    text = activation_report(rows, check, comparison)
     session_of(ctx).show_table(
         "License key comparison", ["Field", "Current key", "New key"], rows, text
     )
@@ -54,7 +63,7 @@ def compare(ctx: Any, file: Any) -> int:
     current = instance.active_key()
     comparison = keys.compare_keys(current, new) if check.valid else None
     missing = instance.key_reason() or MISSING_KEY
-    _show(ctx, current, new, activation_report(current, new, check, comparison, missing), missing)
+    _show(ctx, current, new, check, comparison, missing)
     return 1 if check.valid else 0
 
 
@@ -74,13 +83,7 @@ def activate(ctx: Any, file: Any) -> str:
         result = instance.activate(path)
     except KeyFileError as exc:
         raise ObjectScriptError("ILLEGAL VALUE", f"*{exc}") from None
-    _show(
-        ctx,
-        result.current,
-        result.new,
-        activation_report(result.current, result.new, result.check, result.comparison, missing),
-        missing,
-    )
+    _show(ctx, result.current, result.new, result.check, result.comparison, missing)
     if result.result == "1":
         ctx.out.write(
             f"License key activated. File {path} has been copied to {instance.key_path}.\n"

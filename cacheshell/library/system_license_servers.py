@@ -14,7 +14,7 @@ from typing import Any
 
 from cacheshell.library.host import instance_of
 from cacheshell.library.system_license import LICENSE
-from cacheshell.system import monitor
+from cacheshell.system import monitor, reports
 from cacheshell.system.instance import Instance
 from cacheshell.system.license_table import active_users, user_processes
 from cacheshell.system.licserver.client import DumpWritten
@@ -124,17 +124,16 @@ def show_summary(ctx: Any) -> str:
         return ""
     local = _local(inst)
     ctx.out.write(
-        "\nLicense Server summary view of active key.\n\n"
-        "         Distributed license use:\n"
-        f"Current License Units Used = {int(dist['current']):>7}\n"
-        f"Maximum License Units Used = {int(dist['maximum']):>7}\n"
-        f"License Units     Enforced = {int(dist['enforced']):>7}\n"
-        f"License Units   Authorized = {int(dist['authorized']):>7}\n\n"
-        "         Local license use:\n"
-        f"Current Connections = {local['connections']:>6}  "
-        f"Maximum Connections = {local['max_connections']:>6}\n"
-        f"Current Users       = {local['current']:>6}  "
-        f"Maximum Users       = {local['maximum']:>6}\n"
+        reports.show_summary(
+            current=int(dist["current"]),
+            maximum=int(dist["maximum"]),
+            enforced=int(dist["enforced"]),
+            authorized=int(dist["authorized"]),
+            connections=local["connections"],
+            max_connections=local["max_connections"],
+            users=local["current"],
+            max_users=local["maximum"],
+        )
     )
     return ""
 

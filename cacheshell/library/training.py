@@ -13,18 +13,18 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY, ObjectInstance
 from cacheshell.lang.refs import deref
 from cacheshell.library.host import instance_of, process_of
+from cacheshell.system import reports
 from cacheshell.system.process import LicenseRefused
+from cacheshell.system.usage import event_rows
 from cacheshell.system.world import (
     CONNECTION_KINDS,
     DEFAULT_CSP_TIMEOUT,
-    EVENT_COLUMNS,
     LOCAL_ADDRESS,
     Client,
     CspSession,
     Refused,
     World,
     WorldError,
-    format_events,
 )
 from cacheshell.system.world import partition_instance as world_partition_instance
 from cacheshell.system.world import partition_server as world_partition_server
@@ -283,14 +283,14 @@ def consumed(ctx: Any) -> int:
 )
 def events(ctx: Any, n: Any = 20) -> str:
     last = _number(n) if _text(n) != "" else 20
-    for line in format_events(_world(ctx).events(last)):
+    for line in reports.events(event_rows(instance_of(ctx), last=last)):
         ctx.out.write(line + "\n")
     return ""
 
 
 @WORLD.query(
     "EventList",
-    EVENT_COLUMNS,
+    reports.EVENT_COLUMNS,
     "The license event history, oldest first.",
     "EventList(n) returns the last `n` entries, or all of them when n is omitted, with the "
     "columns Time, Kind, LicenseId, PID and Detail.",
@@ -298,8 +298,8 @@ def events(ctx: Any, n: Any = 20) -> str:
 )
 def event_list(ctx: Any, n: Any = "") -> Iterator[tuple]:
     last = _number(n) if _text(n) != "" else None
-    for event in _world(ctx).events(last):
-        yield event.as_row()
+    for event in event_rows(instance_of(ctx), last=last):
+        yield reports.event_cells(event)
 
 
 # -- license servers -----------------------------------------------------------------------------

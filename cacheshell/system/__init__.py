@@ -1,1 +1,3 @@
-"""The modelled Caché world: instances, their namespaces and (later) licensing. No ObjectScript."""
+"""The modelled Caché world: keys, instances and their namespaces, local license tables,
+application licenses, the license server, reports, stores, and the outside world simulated for
+training. Knows nothing of ObjectScript."""

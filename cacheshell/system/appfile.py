@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from cacheshell.system.ini import read_ini
+
 # LoadAppLicenseFile return codes.
 LOADED = 0
 NOT_FOUND = 1  # no file, no such section, or an empty or malformed section
@@ -55,15 +57,17 @@ def read_app_license(path: str, app: str) -> AppLicense:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise AppFileError(NOT_FOUND, f"cannot read {path}: {exc}") from None
-    lines = _section_lines(text, app)
-    if lines is None:
+    # Section names are case-sensitive; a second [app] further down is not read.
+    section = next((found for found in read_ini(text).sections if found.name == app), None)
+    if section is None:
         raise AppFileError(NOT_FOUND, f"no section [{app}] in {path}")
     items: list[tuple[str, str]] = []
     size = 0
-    for line in lines:
-        if "=" not in line:
-            raise AppFileError(NOT_FOUND, f"malformed line in [{app}]: {line!r}")
-        keyword, value = (part.strip() for part in line.split("=", 1))
+    for line in section.lines:
+        entry = line.entry()
+        if entry is None:
+            raise AppFileError(NOT_FOUND, f"malformed line in [{app}]: {line.stripped!r}")
+        keyword, value = entry[0], entry[1].strip()
         if not keyword:
             raise AppFileError(NOT_FOUND, f"a line of [{app}] has no keyword")
         if len(keyword) > MAX_NAME or len(value) > MAX_NAME:
@@ -77,18 +81,3 @@ def read_app_license(path: str, app: str) -> AppLicense:
     if size > MAX_SECTION:
         raise AppFileError(TOO_LARGE, f"section [{app}] holds more than {MAX_SECTION} characters")
     return AppLicense(app, tuple(items))
-
-
-def _section_lines(text: str, app: str) -> list[str] | None:
-    found: list[str] | None = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("[") and line.endswith("]"):
-            if found is not None:
-                break
-            if line[1:-1] == app:  # section names are case-sensitive
-                found = []
-            continue
-        if found is not None and line and not line.startswith(";"):
-            found.append(line)
-    return found

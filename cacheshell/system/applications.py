@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cacheshell.system.appfile import AppLicense, is_numeric
+from cacheshell.system.events import EventKind
 from cacheshell.system.store import Store
 
 # Applications an instance can hold at once; one more is "cannot allocate" (return code 4).
@@ -92,7 +93,7 @@ class Applications:
                 )
             self.store.event(
                 self.now(),
-                "app-load",
+                EventKind.APP_LOAD,
                 app.name,
                 None,
                 f"{len(app.items)} keywords" + (" (protected)" if protected else ""),
@@ -161,7 +162,9 @@ class Applications:
         with self.store.transaction():
             pool = self.pool(app, keyword)
             if pool is None or not pool.numeric or pool.free <= 0:
-                self.store.event(self.now(), "app-denied", license_id, None, f"{app},{keyword}")
+                self.store.event(
+                    self.now(), EventKind.APP_DENIED, license_id, None, f"{app},{keyword}"
+                )
                 return 0
             db = self.store.db
             db.execute(
@@ -174,7 +177,7 @@ class Applications:
                 "SET count=count+1",
                 (app, keyword, license_id, holder),
             )
-            self.store.event(self.now(), "app-take", license_id, None, f"{app},{keyword}")
+            self.store.event(self.now(), EventKind.APP_TAKE, license_id, None, f"{app},{keyword}")
             return self._count(app, keyword, license_id)
 
     def give_back(self, app: str, keyword: str, license_id: str, holder: str) -> int:
@@ -205,13 +208,8 @@ class Applications:
                 "UPDATE app_licenses SET used=max(used-1, 0) WHERE app=? AND keyword=?",
                 (app, keyword),
             )
-            self.store.event(self.now(), "app-return", license_id, None, f"{app},{keyword}")
+            self.store.event(self.now(), EventKind.APP_RETURN, license_id, None, f"{app},{keyword}")
             return 1
-
-    def release_holder(self, holder: str) -> int:
-        """Everything a process or CSP session took returns (it ended, or was killed)."""
-        with self.store.transaction():
-            return release_application_units(self.store, holder)
 
     def recount(self, app: str, keyword: str) -> tuple[int, int, int]:
         """CheckAppLicenseUsed: (counted use, internal count before, units recovered)."""

@@ -5,8 +5,10 @@ Written through a temporary file and a rename, so a crash leaves the old file or
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from cacheshell.system.files import write_atomically
+from cacheshell.system.ini import read_ini
 
 DEFAULT_CPF = {
     "ConfigFile": {"Product": "Cache", "Version": "2018.1"},
@@ -36,10 +38,7 @@ class Cpf:
         return self.sections.get(section, {}).pop(name, None) is not None
 
     def save(self) -> None:
-        text = render_cpf(self.sections)
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_atomically(self.path, render_cpf(self.sections))
 
     @classmethod
     def create(cls, path: Path) -> Cpf:
@@ -53,17 +52,15 @@ class Cpf:
 
 
 def parse_cpf(text: str) -> dict[str, dict[str, str]]:
+    """Name -> value per section; a repeated section adds to the first, the last value wins,
+    and a line without '=' or before any section is ignored."""
     sections: dict[str, dict[str, str]] = {}
-    current: dict[str, str] | None = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(";"):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = sections.setdefault(line[1:-1], {})
-        elif current is not None and "=" in line:
-            name, value = line.split("=", 1)
-            current[name.strip()] = value.strip()
+    for section in read_ini(text).sections:
+        values = sections.setdefault(section.name, {})
+        for line in section.lines:
+            entry = line.entry()
+            if entry is not None:
+                values[entry[0]] = entry[1].strip()
     return sections
 
 

@@ -7,7 +7,6 @@ key file in mgr/ is only read at start and by Upgrade().
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,6 +18,7 @@ from cacheshell.system.applications import Applications
 from cacheshell.system.clock import InstanceClock
 from cacheshell.system.console import WARNING, ConsoleLog
 from cacheshell.system.cpf import Cpf
+from cacheshell.system.files import remove_stale_temporaries, write_atomically
 from cacheshell.system.keyfile import KeyFileError, render_key_file
 from cacheshell.system.keys import KeyCheck, LicenseKey
 from cacheshell.system.layout import InstanceLayout
@@ -120,7 +120,6 @@ class Instance:
                 "limit_exceeded",
                 "diagnostic_pid",
                 "nak",
-                "pending_reason",
                 "active_server",
                 "server_status",
                 "monitor_dirty",
@@ -137,7 +136,8 @@ class Instance:
             self.store.put("started", self.clock.now())
         for message in messages:
             self.log.write(message)
-        self._remove_stale_temporaries()
+        # What writes a crash interrupted left (the key, the cpf, routines, server dumps).
+        remove_stale_temporaries(self.layout.mgr, recursive=True)
         self.log.write(f"Instance {self.name} started")
         return messages
 
@@ -149,13 +149,6 @@ class Instance:
         applications = Applications(self.store, self.clock.now)
         for name, items in key.file.app_sections:
             applications.load(AppLicense(name, tuple(items)), protected=True)
-
-    def _remove_stale_temporaries(self) -> None:
-        """Temporary files of writes that a crash interrupted (.name.PID.tmp, PID gone)."""
-        for path in self.layout.mgr.glob(".*.tmp"):
-            pid = path.name.rsplit(".", 2)[-2]
-            if pid.isdigit() and not _pid_alive(int(pid)):
-                path.unlink(missing_ok=True)
 
     def stop(self) -> None:
         """Shut down: every process and CSP session ends, every unit returns."""
@@ -247,9 +240,6 @@ class Instance:
             return KeyCheck(False, "Invalid", self.key_reason() or MISSING_KEY)
         return self.check(key)
 
-    def pending_reason(self) -> str:
-        return str(self.store.get("pending_reason") or "")
-
     def is_pending_activation(self) -> bool:
         """The key file in mgr/ is valid but is not the active key."""
         try:
@@ -276,7 +266,6 @@ class Instance:
             comparison = keys.compare_keys(current, new)
             if comparison.restart_required:
                 reason = "; ".join(comparison.restart_reasons)
-                self.store.put("pending_reason", reason)
                 self.log.write(
                     f"License key in mgr/ will take effect at restart: {reason}", WARNING
                 )
@@ -285,7 +274,6 @@ class Instance:
             self._set_active(new, "")
             Applications(self.store, self.clock.now).drop_protected()
             self._load_protected_applications()
-            self.store.put("pending_reason", None)
             if message:
                 self.log.write(message, WARNING)
             else:
@@ -319,26 +307,6 @@ class Instance:
         comparison = keys.compare_keys(current, new)
         write_atomically(self.key_path, Path(source).read_text(encoding="utf-8"))
         return Activation(current, new, check, comparison, self.upgrade())
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename: a crash leaves the old file or the new."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
 
 
 def open_instance(layout: InstanceLayout, create_default: bool = False) -> Instance:

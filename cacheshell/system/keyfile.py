@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from cacheshell.system.ini import IniLine, read_ini
+
 CONFIG_SECTION = "ConfigFile"
 LICENSE_SECTION = "License"
 RESERVED_SECTIONS = (CONFIG_SECTION, LICENSE_SECTION)
@@ -81,36 +83,45 @@ def parse_sections(text: str) -> Sections:
     Blank lines and lines starting with ';' are skipped; keywords are stripped of
     surrounding spaces, values are not (a value may deliberately begin with a space).
     """
-    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    # Only a ';' in the first column starts a comment: an indented one is a malformed line.
+    found = read_ini(text, indented_comments=False)
+    for line in found.before:
+        _refuse_header(line)
+        raise KeyFileError(f"line {line.number}: '{line.stripped}' is outside any [section]")
+    sections: list[tuple[str, Pairs]] = []
     seen_sections: set[str] = set()
-    seen_keywords: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.startswith(";"):
-            continue
-        stripped = line.strip()
-        if stripped.startswith("["):
-            if not stripped.endswith("]") or len(stripped) < 3:
-                raise KeyFileError(f"line {number}: malformed section header '{stripped}'")
-            name = stripped[1:-1]
-            _check_name(name, f"line {number}: section name")
-            if name in seen_sections:
-                raise KeyFileError(f"line {number}: section [{name}] appears twice")
-            seen_sections.add(name)
-            seen_keywords = set()
-            sections.append((name, []))
-            continue
-        if not sections:
-            raise KeyFileError(f"line {number}: '{stripped}' is outside any [section]")
-        keyword, equals, value = line.partition("=")
-        keyword = keyword.strip()
-        if not equals or not keyword:
-            raise KeyFileError(f"line {number}: expected keyword=value, found '{stripped}'")
-        section = sections[-1][0]
-        if keyword in seen_keywords:
-            raise KeyFileError(f"line {number}: keyword '{keyword}' appears twice in [{section}]")
-        seen_keywords.add(keyword)
-        sections[-1][1].append((keyword, value))
-    return tuple((name, tuple(pairs)) for name, pairs in sections)
+    for section in found.sections:
+        name, number = section.name, section.number
+        if not name:
+            raise KeyFileError(f"line {number}: malformed section header '[]'")
+        _check_name(name, f"line {number}: section name")
+        if name in seen_sections:
+            raise KeyFileError(f"line {number}: section [{name}] appears twice")
+        seen_sections.add(name)
+        pairs: list[tuple[str, str]] = []
+        seen_keywords: set[str] = set()
+        for line in section.lines:
+            _refuse_header(line)
+            entry = line.entry()
+            if entry is None or not entry[0]:
+                raise KeyFileError(
+                    f"line {line.number}: expected keyword=value, found '{line.stripped}'"
+                )
+            keyword = entry[0]
+            if keyword in seen_keywords:
+                raise KeyFileError(
+                    f"line {line.number}: keyword '{keyword}' appears twice in [{name}]"
+                )
+            seen_keywords.add(keyword)
+            pairs.append(entry)
+        sections.append((name, tuple(pairs)))
+    return tuple(sections)
+
+
+def _refuse_header(line: IniLine) -> None:
+    """A line that opens a bracket without closing it is a header gone wrong, not a keyword."""
+    if line.stripped.startswith("["):
+        raise KeyFileError(f"line {line.number}: malformed section header '{line.stripped}'")
 
 
 def parse_key_file(text: str) -> KeyFile:

@@ -18,6 +18,7 @@ from cacheshell.system.applications import (
     release_application_units,
     session_holder,
 )
+from cacheshell.system.events import EventKind
 from cacheshell.system.store import Store
 from cacheshell.system.table import Decision, Entry, Limits
 
@@ -197,13 +198,6 @@ class LicenseTable:
                 self._remove_process(pid, reason="process died")
             return len(dead)
 
-    def set_os_identity(self, pid: int, os_pid: int) -> None:
-        with self.store.transaction():
-            self.store.db.execute(
-                "UPDATE processes SET os_pid=?, os_start=? WHERE pid=?",
-                (os_pid, os_start_time(os_pid), pid),
-            )
-
     # -- CSP sessions --------------------------------------------------------------------------
     def csp_start(
         self, session_id: str, license_id: str, username: str, timeout: float
@@ -275,18 +269,19 @@ class LicenseTable:
             entry, license_id, int(state.get("consumed", 0)), _limits(state), now, csp
         )
         if not decision.granted:
-            self.store.event(now, "denied", license_id, pid, decision.reason)
+            self.store.event(now, EventKind.DENIED, license_id, pid, decision.reason)
             if decision.logged:
                 self.store.add("limit_exceeded", 1)
             return decision
         self._write(license_id, decision.entry)
         self._consume(decision.units_delta, state)
-        kind = "grant" if entry is None or entry.empty else "connect"
-        self.store.event(now, kind, license_id, pid, f"units {decision.units_delta:+d}")
+        kind = EventKind.GRANT if entry is None or entry.empty else EventKind.CONNECT
+        units = decision.units_delta
+        self.store.event(now, kind, license_id, pid, f"units {units:+d}", units)
         if decision.transition:
             self.store.event(
                 now,
-                "per-process",
+                EventKind.PER_PROCESS,
                 license_id,
                 pid,
                 f"{decision.entry.connections} connections: one unit each",
@@ -309,11 +304,11 @@ class LicenseTable:
         self._write(license_id, decision.entry)
         self._consume(decision.units_delta)
         if entry.per_process and (decision.entry is None or not decision.entry.per_process):
-            self.store.event(now, "reset", license_id, pid, "per-process counting reset")
+            self.store.event(now, EventKind.RESET, license_id, pid, "per-process counting reset")
         if decision.entry is None:
-            self.store.event(now, "release", license_id, pid, reason)
+            self.store.event(now, EventKind.RELEASE, license_id, pid, reason)
         elif decision.entry.grace_until is not None and entry.grace_until is None:
-            self.store.event(now, "grace", license_id, pid, "held for the CSP grace period")
+            self.store.event(now, EventKind.GRACE, license_id, pid, "held for the CSP grace period")
             self._track_peaks()  # one more session in grace: MaxCSPGrace may rise
 
     def _remove_process(self, pid: int, reason: str = "process ended") -> None:
@@ -360,7 +355,7 @@ class LicenseTable:
             decision = table.expire_grace(entry, now)
             self._write(license_id, decision.entry)
             self._consume(decision.units_delta)
-            self.store.event(now, "release", license_id, None, "CSP grace period over")
+            self.store.event(now, EventKind.RELEASE, license_id, None, "CSP grace period over")
 
     def _write(self, license_id: str, entry: Entry | None) -> None:
         self.store.put("monitor_dirty", 1)  # the license monitor reports the change at once

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -31,11 +33,13 @@ from pathlib import Path
 from cacheshell.system import server_config
 from cacheshell.system.applications import Applications
 from cacheshell.system.console import WARNING
-from cacheshell.system.instance import Instance
+from cacheshell.system.events import EventKind
+from cacheshell.system.instance import Instance, InstanceError
+from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.keys import LicenseKey
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.licserver.client import ActiveServer, LicenseClient, is_answering
-from cacheshell.system.licserver.protocol import MAX_APPS, new_boot_id
+from cacheshell.system.licserver.protocol import MAX_APPS, ProtocolError, new_boot_id
 from cacheshell.system.server_config import LicenseServer
 from cacheshell.system.store import Store
 
@@ -50,6 +54,10 @@ NO_AUTOSTART = "CACHESHELL_NO_SERVER_AUTOSTART"
 RUN_DIR = "run"  # under the home: pid files of the license servers started on this host
 PARTITIONED = "partitioned"  # store state: servers the training world cut this instance from
 ISC_PREFIX = "ISC."  # the application sections license servers count
+# What a period's work can meet and the monitor outlives (it never takes a session down): the
+# store (SQLite), files and sockets (OSError), a cpf or key file that does not read
+# (UnicodeDecodeError, KeyFileError), an update that does not fit the wire (ProtocolError).
+_FAULTS = (sqlite3.Error, OSError, UnicodeDecodeError, KeyFileError, ProtocolError)
 
 
 def update_period(instance: Instance) -> float:
@@ -260,14 +268,14 @@ class Monitor:
     def _run(self) -> None:
         try:
             self._instance = Instance(self.layout)
-        except Exception:  # noqa: BLE001 - the instance went away: nothing to monitor
+        except (InstanceError, sqlite3.Error, OSError):  # the instance went away: nothing to do
             return
         try:
             while not self._stop.is_set():
                 period = update_period(self._instance)
                 try:
                     self._step(period)
-                except Exception as exc:  # noqa: BLE001 - a monitor never takes a session down
+                except _FAULTS as exc:
                     self._report_fault(exc)
                 self._wake.wait(min(0.2, period / 3))
                 self._wake.clear()
@@ -347,7 +355,7 @@ class Monitor:
                 if holder is not None and int(holder) == os.getpid():
                     inst.store.put("monitor_pid", None)
                     inst.store.put("monitor_beat", None)
-        except Exception:  # noqa: BLE001 - at exit the store may be gone already
+        except sqlite3.Error:  # at exit the store may be gone already
             pass
 
     # -- one update period -----------------------------------------------------------------------
@@ -427,7 +435,7 @@ class Monitor:
             self._started_at[where] = now
             try:
                 pid = start_server(inst, server, period)
-            except Exception as exc:  # noqa: BLE001
+            except (OSError, subprocess.SubprocessError, ValueError) as exc:  # no pid came back
                 inst.log.write(f"Cannot start license server {server.name}: {exc}")
                 continue
             inst.log.write(
@@ -467,11 +475,13 @@ class Monitor:
                 )
                 if before:
                     detail = f"failover from {str(before).split(' ')[0]} to {detail}"
-                store.event(now, "failover" if before else "server", "", None, detail)
+                store.event(
+                    now, EventKind.FAILOVER if before else EventKind.SERVER, "", None, detail
+                )
             if nak != was_nak:
                 store.event(
                     now,
-                    "NAK" if nak else "ACK",
+                    EventKind.NAK if nak else EventKind.ACK,
                     "",
                     None,
                     f"{getattr(answer, 'combined', 0)} units in use of "
@@ -495,7 +505,7 @@ class Monitor:
             if before:
                 inst.store.event(
                     inst.clock.now(),
-                    "disconnected",
+                    EventKind.DISCONNECTED,
                     "",
                     None,
                     f"license server {str(before).split(' ')[0]} lost: " + NOT_CONNECTED,

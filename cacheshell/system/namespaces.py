@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cacheshell.system.files import write_atomically
 from cacheshell.system.layout import InstanceLayout
 
 # Namespace -> its database directory under mgr/, as a Caché install names them.
@@ -36,7 +37,5 @@ class Namespaces:
     def save_routine(self, namespace: str, name: str, text: str) -> Path:
         path = self.routine_path(namespace, name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".mac.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        write_atomically(path, text)
         return path

@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cacheshell.system.events import EventKind
+
 DATABASE_NAME = "cache.db"
-SCHEMA_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -69,7 +70,8 @@ CREATE TABLE IF NOT EXISTS events (
     kind TEXT NOT NULL,
     license_id TEXT NOT NULL,
     pid INTEGER,
-    detail TEXT NOT NULL
+    detail TEXT NOT NULL,
+    units INTEGER  -- the unit change of a grant or a connect, NULL for other kinds
 );
 """
 
@@ -82,6 +84,7 @@ class Store:
         self._db: sqlite3.Connection | None = None
         self._depth = 0
         self.db.executescript(_SCHEMA)  # idempotent; executescript commits by itself
+        self._add_event_units()
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -157,9 +160,35 @@ class Store:
         return int(row[0])
 
     def event(
-        self, now: float, kind: str, license_id: str, pid: int | None, detail: str = ""
+        self,
+        now: float,
+        kind: EventKind,
+        license_id: str,
+        pid: int | None,
+        detail: str = "",
+        units: int | None = None,
     ) -> None:
         self.db.execute(
-            "INSERT INTO events(time, kind, license_id, pid, detail) VALUES(?, ?, ?, ?, ?)",
-            (now, kind, license_id, pid, detail),
+            "INSERT INTO events(time, kind, license_id, pid, detail, units) "
+            "VALUES(?, ?, ?, ?, ?, ?)",
+            (now, str(kind), license_id, pid, detail, units),
         )
+
+    def _add_event_units(self) -> None:
+        """A database made before events had their units column gets it, filled in from the
+        detail ("units +1") of the grants and connects it holds."""
+
+        def missing() -> bool:
+            columns = self.db.execute("PRAGMA table_info(events)").fetchall()
+            return all(column[1] != "units" for column in columns)
+
+        if not missing():
+            return
+        with self.transaction() as db:
+            if missing():  # another process may have added it meanwhile
+                db.execute("ALTER TABLE events ADD COLUMN units INTEGER")
+                db.execute(
+                    "UPDATE events SET units = CAST(substr(detail, 7) AS INTEGER) "
+                    "WHERE kind IN (?, ?) AND detail GLOB 'units [+-][0-9]*'",
+                    (EventKind.GRANT.value, EventKind.CONNECT.value),
+                )

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from cacheshell.system import table
 from cacheshell.system.authkey import Authorization, describe
+from cacheshell.system.events import EventKind
 from cacheshell.system.instance import MISSING_KEY, Instance
 from cacheshell.system.keyfile import LICENSE_FIELDS, license_rows
 from cacheshell.system.license_table import active_users, in_grace, user_processes
@@ -85,10 +86,11 @@ class ProcessRow(NamedTuple):
 
 class EventRow(NamedTuple):
     time: float
-    kind: str
+    kind: EventKind
     license_id: str
     pid: int | None
     detail: str
+    units: int | None = None  # the unit change of a grant or a connect
 
 
 def refresh(instance: Instance) -> None:
@@ -276,10 +278,19 @@ def reset_peaks(instance: Instance, names: tuple[str, ...]) -> dict[str, int]:
     return {name: before[name] for name in names}
 
 
-def event_rows(instance: Instance, since: float | None = None) -> list[EventRow]:
-    """The license event history (grants, releases, refusals, transitions), oldest first."""
+def event_rows(
+    instance: Instance, since: float | None = None, last: int | None = None
+) -> list[EventRow]:
+    """The license event history (grants, releases, refusals, transitions), oldest first: from
+    `since` (epoch seconds) on, and only the `last` entries when given."""
+    if last is not None and last <= 0:
+        return []
     rows = instance.store.db.execute(
-        "SELECT time, kind, license_id, pid, detail FROM events WHERE time >= ? ORDER BY id",
-        (since if since is not None else float("-inf"),),
+        "SELECT time, kind, license_id, pid, detail, units FROM events WHERE time >= ? "
+        "ORDER BY id DESC" + (" LIMIT ?" if last else ""),
+        (since if since is not None else float("-inf"), *((last,) if last else ())),
     ).fetchall()
-    return [EventRow(*row) for row in rows]
+    return [
+        EventRow(time, EventKind(kind), license_id, pid, detail, units)
+        for time, kind, license_id, pid, detail, units in reversed(rows)
+    ]

@@ -1,5 +1,7 @@
 """The world outside an instance, simulated for training: clients that log in from addresses,
-by user name, behind a firewall, as batch jobs, as JOB'ed children, and CSP sessions.
+by user name, behind a firewall, as batch jobs and as JOB'ed children; CSP sessions; the clock;
+restarts; and the license servers of this host, stopped, started, killed or cut off by a
+rehearsed network partition.
 
 A simulated client is a row in the instance's process table with a synthetic PID and no OS
 process (os_pid NULL), so dead-process reclamation never touches it: it lives until it ends or
@@ -13,11 +15,11 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from cacheshell.system import server_config, table
 from cacheshell.system.console import WARNING
+from cacheshell.system.events import EventKind
 from cacheshell.system.instance import Instance
 from cacheshell.system.license_table import PENDING, USER, ProcessRow
 from cacheshell.system.table import MAX_LICENSE_ID, Decision
@@ -30,7 +32,7 @@ UNKNOWN_USER = "UnknownUser"
 CONNECTION_KINDS = ("Terminal", "ODBC", "Cache Direct")
 BATCH, JOB = "Batch", "Job"
 DEFAULT_CSP_TIMEOUT = 900
-KILLED = "killed"
+KILLED = "killed"  # why a killed process's unit was released (the release event's detail)
 
 
 class WorldError(Exception):
@@ -68,45 +70,6 @@ class CspSession:
     license_id: str
     pages: int
     timeout: float
-
-
-@dataclass(frozen=True)
-class Event:
-    """One entry of the license event history."""
-
-    time: float
-    kind: str
-    license_id: str
-    pid: int | None
-    detail: str
-
-    @property
-    def time_text(self) -> str:
-        """The time as $ZDATETIME($H) shows it: MM/DD/YYYY HH:MM:SS."""
-        return datetime.fromtimestamp(self.time).strftime("%m/%d/%Y %H:%M:%S")
-
-    def as_row(self) -> tuple[str, str, str, str, str]:
-        return (
-            self.time_text,
-            self.kind,
-            self.license_id,
-            "" if self.pid is None else str(self.pid),
-            self.detail,
-        )
-
-
-EVENT_COLUMNS = ("Time", "Kind", "LicenseId", "PID", "Detail")
-_EVENT_WIDTHS = (19, 11, 24, 10)
-
-
-def format_events(events: list[Event]) -> list[str]:
-    """The event history as fixed-width lines under a header, the same for every front end."""
-    header = ("Time", "Kind", "License ID", "PID", "Detail")
-    lines = []
-    for cells in [header, *(event.as_row() for event in events)]:
-        parts = [f"{cell:<{width}}" for cell, width in zip(cells, _EVENT_WIDTHS, strict=False)]
-        lines.append("  ".join([*parts, cells[-1]]).rstrip())
-    return lines
 
 
 class World:
@@ -212,7 +175,7 @@ class World:
             if row is None:
                 return False
             self.store.event(
-                self.instance.clock.now(), KILLED, row.license_id, pid, "process killed"
+                self.instance.clock.now(), EventKind.KILLED, row.license_id, pid, "process killed"
             )
             self.table.detach(pid, reason=KILLED)
             return True
@@ -309,17 +272,6 @@ class World:
         self.instance.stop()
         return self.instance.start()
 
-    # -- history ---------------------------------------------------------------------------------
-    def events(self, last: int | None = None) -> list[Event]:
-        """The license event history, oldest first; only the `last` entries when given."""
-        if last is not None and last <= 0:
-            return []
-        sql = "SELECT time, kind, license_id, pid, detail FROM events ORDER BY id DESC"
-        rows = self.store.db.execute(
-            sql + (" LIMIT ?" if last else ""), (last,) if last else ()
-        ).fetchall()
-        return [Event(*row) for row in reversed(rows)]
-
 
 def _address(address: str) -> str:
     if not address or any(c.isspace() for c in address):
@@ -340,7 +292,7 @@ def _license_name(name: str) -> str:
     return name
 
 
-# -- license servers (issue 4, item 8): stop, start and kill them to rehearse failover ----------
+# -- license servers: stop, start and kill them to rehearse failover ----------------------------
 SERVER_WAIT = 10.0
 
 
@@ -393,7 +345,7 @@ def stop_server(instance: Instance, name: str, kill: bool = False) -> bool:
     _wait(lambda: _pid_gone(pid))
     instance.store.event(
         instance.clock.now(),
-        "server",
+        EventKind.SERVER,
         "",
         None,
         f"license server {server.name} {'killed' if kill else 'stopped'} (pid {pid})",
@@ -417,7 +369,7 @@ def start_server(instance: Instance, name: str) -> bool:
     pid = monitor.start_server(instance, server, period)
     instance.store.event(
         instance.clock.now(),
-        "server",
+        EventKind.SERVER,
         "",
         None,
         f"license server {server.name} started (pid {pid})",
@@ -425,7 +377,7 @@ def start_server(instance: Instance, name: str) -> bool:
     return _wait(lambda: is_answering(server.address, server.port, 0.2))
 
 
-# -- partitions (issue 4, item 8): rehearse a network partition without touching the network ---
+# -- partitions: rehearse a network partition without touching the network ---------------------
 def partition_server(instance: Instance, name: str, cut: bool = True) -> bool:
     """Cut this instance from a configured server (its monitor treats it as not answering), or
     heal the cut. True when something changed."""
@@ -436,7 +388,7 @@ def partition_server(instance: Instance, name: str, cut: bool = True) -> bool:
         return False
     instance.store.event(
         instance.clock.now(),
-        "partition",
+        EventKind.PARTITION,
         "",
         None,
         f"license server {server.name} "
@@ -473,7 +425,7 @@ def partition_instance(instance: Instance, name: str, cut: bool = True) -> bool:
         marker.unlink(missing_ok=True)
     instance.store.event(
         instance.clock.now(),
-        "partition",
+        EventKind.PARTITION,
         "",
         None,
         f"license server {server.name} "

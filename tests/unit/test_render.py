@@ -14,6 +14,7 @@ import pytest
 from cacheshell.frontends.plot import PlotUnavailable, plot_license_use, usage_series
 from cacheshell.frontends.render import html_table, mimebundle
 from cacheshell.session import Session
+from cacheshell.system.events import EventKind
 from cacheshell.system.usage import EventRow, counts_rows
 
 
@@ -81,17 +82,17 @@ def test_show_counts_goes_to_the_table_hook_with_the_rows_its_text_shows() -> No
     assert "<td>CSP sessions currently in &#x27;grace period&#x27;</td>" in html
 
 
-def event(time: float, kind: str, lid: str, detail: str = "") -> EventRow:
-    return EventRow(time, kind, lid, None, detail)
+def event(time: float, kind: str, lid: str, detail: str = "", units: int | None = None) -> EventRow:
+    return EventRow(time, EventKind(kind), lid, None, detail, units)
 
 
 def test_the_usage_series_replays_grants_and_releases_per_license_id() -> None:
     events = [
-        event(1, "grant", "a", "units +1"),
-        event(2, "connect", "a", "units +0"),
-        event(3, "grant", "b", "units +1"),
+        event(1, "grant", "a", "units +1", 1),
+        event(2, "connect", "a", "units +0", 0),
+        event(3, "grant", "b", "units +1", 1),
         event(4, "denied", "c", "no license unit available"),
-        event(5, "connect", "a", "units +1"),  # past MaxConnections: one unit per process
+        event(5, "connect", "a", "units +1", 1),  # past MaxConnections: one unit per process
         event(6, "release", "a", "process ended"),
         event(7, "grace", "b", "held for the CSP grace period"),
         event(8, "release", "b", "CSP grace period over"),

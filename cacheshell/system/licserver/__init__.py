@@ -1,2 +1,3 @@
 """The license server: a UDP daemon holding the soft state of the instances sharing Multiserver
-keys (protocol, pure accounting, the daemon, report files, and what an instance's monitor uses)."""
+keys (the messages and their wire format, the pure accounting, the server's logic over bytes, the
+daemon, and the client an instance's monitor speaks through)."""

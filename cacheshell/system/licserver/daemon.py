@@ -17,9 +17,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cacheshell.system.files import remove_stale_temporaries
 from cacheshell.system.layout import cacheshell_home
 from cacheshell.system.licserver.client import is_answering
-from cacheshell.system.licserver.server import LicenseServer
+from cacheshell.system.licserver.protocol import ProtocolError
+from cacheshell.system.licserver.server import DUMP_FILES, LicenseServer
 
 __all__ = [
     "LicenseServer",
@@ -67,7 +69,9 @@ class _Endpoint(asyncio.DatagramProtocol):
     def _serve(self, data: bytes, addr: tuple[str, int]) -> None:
         try:
             replies = self.server.handle(data, addr)
-        except Exception:  # the daemon's one catch-all: no datagram may take the server down
+        except (ProtocolError, OSError):
+            # handle() drops what does not decode; what is left is an answer that does not
+            # encode or a dump file that cannot be written. No datagram stops the server.
             self.server.counters["internal"] += 1
             self.server.log.exception("internal error on a datagram from %s", addr)
             return
@@ -94,6 +98,8 @@ async def serve(
 ) -> int:
     """Run until SIGTERM/SIGINT or `idle_exit` seconds with no live instance (0: never)."""
     directory.mkdir(parents=True, exist_ok=True)
+    for name in DUMP_FILES.values():  # what a crash left of a dump being written
+        remove_stale_temporaries(directory, name)
     log = _open_log(directory)
     loop = asyncio.get_running_loop()
     server = LicenseServer(directory, period, log)

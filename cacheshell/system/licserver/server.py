@@ -13,9 +13,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from cacheshell.system import reports
+from cacheshell.system.files import write_atomically
 from cacheshell.system.keys import read_key
 from cacheshell.system.layout import cacheshell_home
-from cacheshell.system.licserver import dumps
 from cacheshell.system.licserver.accounting import (
     MISSED_PERIODS,
     NAK,
@@ -65,6 +66,13 @@ ANSWER_LIST = 16
 # (a network partition rehearsed without touching the network); markers are read this often.
 PARTITION_PREFIX = "partition-"
 PARTITION_SCAN = 0.1
+# The file each dump report writes in the server's directory.
+DUMP_FILES = {
+    "dumpserver": "dumpserver.txt",
+    "dumpservers": "dumpservers.txt",
+    "dumpkey": "dumpkey.txt",
+    "dumpkeys": "dumpkeys.txt",
+}
 _DROPS = (
     "malformed",
     "forged",
@@ -330,20 +338,21 @@ class LicenseServer:
         place = msg.instance.place
         if msg.report == "dumpserver":
             views = accounting.server_views(place, msg.key_id)
-            body = dumps.dump_server(views[0] if views else None, "/".join(place))
+            body = reports.dump_server(views[0] if views else None, "/".join(place))
         elif msg.report == "dumpservers":
-            body = dumps.dump_servers(accounting.server_views())
+            body = reports.dump_servers(accounting.server_views())
         elif msg.report == "dumpkey":
-            body = dumps.dump_key(accounting.key_view(msg.key_id))
+            body = reports.dump_key(accounting.key_view(msg.key_id))
         else:
-            body = dumps.dump_keys([accounting.key_view(info.key_id) for info in accounting.keys()])
-        name = dumps.DUMP_FILES[msg.report]
+            body = reports.dump_keys(
+                [accounting.key_view(info.key_id) for info in accounting.keys()]
+            )
+        name = DUMP_FILES[msg.report]
         stamp = datetime.now().strftime("%m/%d/%Y %H:%M:%S")
         title = f"{msg.report} requested by {place[0]}/{place[1]}"
         path = self.directory / name
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(dumps.heading(title, self.label, stamp) + body, encoding="utf-8")
-        temporary.replace(path)  # a reader never sees half a report
+        # A reader never sees half a report.
+        write_atomically(path, reports.server_dump_heading(title, self.label, stamp) + body)
         self.log.info("wrote %s for %s/%s", path, *place)
         return {
             "host": socket.gethostname(),
