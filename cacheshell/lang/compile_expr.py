@@ -7,7 +7,7 @@ strictly left to right; unary operators bind to the operand that follows them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lark import Tree
 
@@ -18,9 +18,7 @@ from cacheshell.lang.markers import OMITTED, Star
 from cacheshell.lang.objects import ObjectInstance
 from cacheshell.lang.pattern import match as pattern_match
 from cacheshell.lang.refs import Ref
-
-if TYPE_CHECKING:
-    from cacheshell.lang.interpreter import Interpreter
+from cacheshell.lang.runtime import Runtime
 
 Thunk = Callable[[], Any]
 
@@ -65,7 +63,7 @@ def string_literal(text: str) -> str:
 
 
 class ExprCompiler:
-    rt: Interpreter
+    rt: Runtime
 
     # -- expressions -----------------------------------------------------------------------
     def expr(self, tree: Tree) -> Thunk:

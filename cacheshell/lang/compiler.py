@@ -8,7 +8,7 @@ compiler nests the rest of the line inside them instead of signalling at run tim
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lark import Token, Tree
 
@@ -16,6 +16,8 @@ from cacheshell.lang import values as V
 from cacheshell.lang.compile_expr import ExprCompiler, Thunk, oref_of
 from cacheshell.lang.errors import ObjectScriptError, ThrownObject
 from cacheshell.lang.intrinsics import glvn
+from cacheshell.lang.routines import CompiledRoutine
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.signals import (
     NOVALUE,
     ContinueSignal,
@@ -24,9 +26,6 @@ from cacheshell.lang.signals import (
     ReturnSignal,
     Unwind,
 )
-
-if TYPE_CHECKING:
-    from cacheshell.lang.interpreter import Interpreter
 
 Run = Callable[[], None]
 Setter = Callable[[Any], None]
@@ -50,7 +49,7 @@ def sequence(parts: list[Run]) -> Run:
 
 
 class Compiler(ExprCompiler):
-    def __init__(self, rt: Interpreter, source: str, routine: Any = None) -> None:
+    def __init__(self, rt: Runtime, source: str, routine: CompiledRoutine | None = None) -> None:
         self.rt = rt
         self.lines_text = source.splitlines() or [""]
         self.routine = routine  # a CompiledRoutine when compiling one, for entryrefs

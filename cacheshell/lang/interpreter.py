@@ -22,6 +22,7 @@ from cacheshell.lang.output import Output
 from cacheshell.lang.parser import parse
 from cacheshell.lang.refs import Ref
 from cacheshell.lang.routines import CompiledRoutine, split_source
+from cacheshell.lang.runtime import JobStart
 from cacheshell.lang.signals import NOVALUE, ContinueSignal, QuitSignal
 from cacheshell.lang.symbols import MISSING, Symbols
 
@@ -242,7 +243,7 @@ class Interpreter:
             raise ObjectScriptError("COMMAND")
         return result
 
-    def job(self, start: Callable[[Interpreter, list], Any], args: list) -> None:
+    def job(self, start: JobStart, args: list) -> None:
         """JOB: run the entry point now in a child process with its own locals and no device.
 
         As in Caché, an error in the child does not reach the parent; $ZCHILD names the child.
