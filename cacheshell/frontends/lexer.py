@@ -26,7 +26,7 @@ from pygments.token import (
     Whitespace,
 )
 
-from cacheshell.lang.intrinsics import SPECIAL_FORMS, function_names, pure_functions
+from cacheshell.lang.intrinsics import INDEX
 from cacheshell.lang.keywords import COMMAND_NAMES, COMMAND_TOKENS, SPECIAL_VARIABLE_INDEX
 
 # The grammar tokens whose argumentless form takes a block after one space (`Do {`, `For {`);
@@ -40,12 +40,6 @@ def _command_words() -> tuple[list[str], list[str]]:
     names = set(COMMAND_TOKENS) | set(COMMAND_NAMES)
     block = {n for n in names if COMMAND_TOKENS.get(n) in _BLOCK_TOKENS} | {"CATCH"}
     return sorted(block), sorted(names - block)
-
-
-def _function_words() -> list[str]:
-    names = set(function_names()) | set(pure_functions())
-    names |= {abbrev for abbrev in SPECIAL_FORMS.values() if abbrev}
-    return sorted(names)
 
 
 def _alternation(names: list[str]) -> str:
@@ -173,7 +167,7 @@ class ObjectScriptLexer(RegexLexer):
                 rf"(\$(?:system|sy))(\.)({_NAME})",
                 bygroups(Name.Variable.Magic, Punctuation, Name.Class),
             ),
-            (words(_function_words(), prefix=r"\$", suffix=r"(?=\()"), Name.Builtin),
+            (words(sorted(INDEX), prefix=r"\$", suffix=r"(?=\()"), Name.Builtin),
             (
                 words(sorted(SPECIAL_VARIABLE_INDEX), prefix=r"\$", suffix=r"\b"),
                 Name.Variable.Magic,

@@ -12,15 +12,13 @@ from typing import Any
 from lark import Tree
 
 from cacheshell.lang import values as V
+from cacheshell.lang.compile_functions import FunctionCompiler, Thunk
 from cacheshell.lang.errors import ObjectScriptError, undefined
-from cacheshell.lang.intrinsics import compile_function
 from cacheshell.lang.markers import OMITTED, Star
 from cacheshell.lang.objects import ObjectInstance
 from cacheshell.lang.pattern import match as pattern_match
 from cacheshell.lang.refs import Ref
 from cacheshell.lang.runtime import Runtime
-
-Thunk = Callable[[], Any]
 
 
 def _not_op(fn: Callable[[Any, Any], int]) -> Callable[[Any, Any], int]:
@@ -62,7 +60,7 @@ def string_literal(text: str) -> str:
     return text[1:-1].replace('""', '"')
 
 
-class ExprCompiler:
+class ExprCompiler(FunctionCompiler):
     rt: Runtime
 
     # -- expressions -----------------------------------------------------------------------
@@ -201,7 +199,7 @@ class ExprCompiler:
         token, args = head.children
         name = str(token)[1:].upper()
         if args is not None:
-            return compile_function(self, name, args.children), members
+            return self.function(name, args.children), members
         if name in ("SYSTEM", "SY") and members:
             cls_member, *rest = members
             if cls_member.children[1] is not None or not rest:

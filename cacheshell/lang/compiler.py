@@ -15,7 +15,6 @@ from lark import Token, Tree
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_expr import ExprCompiler, Thunk, oref_of
 from cacheshell.lang.errors import ObjectScriptError, ThrownObject
-from cacheshell.lang.intrinsics import glvn
 from cacheshell.lang.routines import CompiledRoutine
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.signals import (
@@ -179,7 +178,7 @@ class Compiler(ExprCompiler):
         slots = args.children
         if not slots or slots[0] is None:
             raise ObjectScriptError("SYNTAX")
-        ref = glvn(self, slots[0])
+        ref = self.glvn(slots[0])
         rest = [self.function_argument(s) for s in slots[1:]]
         if name in ("PIECE", "P") and 2 <= len(slots) <= 4:
             return _modify(ref, lambda cur, v, a: strings.set_piece(cur, v, *a), rest)
@@ -225,7 +224,7 @@ class Compiler(ExprCompiler):
         parts = []
         for arg in args:
             try:
-                ref = glvn(self, arg)
+                ref = self.glvn(arg)
             except ObjectScriptError:
                 value = self.expr(arg)
                 parts.append(lambda value=value: rt.zwrite_value(value()))
@@ -248,7 +247,7 @@ class Compiler(ExprCompiler):
                 resolve = (
                     self.indirect_reference(arg)
                     if arg.data == "indirect"
-                    else glvn(self, arg).evaluate
+                    else self.glvn(arg).evaluate
                 )
                 parts.append(lambda resolve=resolve: _kill(*resolve()))
             else:

@@ -13,7 +13,6 @@ from cacheshell.lang.compiler import Compiler
 from cacheshell.lang.display import write_line, zwrite_line
 from cacheshell.lang.errors import ObjectScriptError, ThrownObject
 from cacheshell.lang.host import Host
-from cacheshell.lang.intrinsics import glvn
 from cacheshell.lang.keywords import SPECIAL_VARIABLE_INDEX
 from cacheshell.lang.macros import expand
 from cacheshell.lang.markers import OMITTED
@@ -138,7 +137,7 @@ class Interpreter:
             except ObjectScriptError as err:
                 raise _unplaced(err) from None
             target = tree.children[0].children[0].children[-1].children[0]
-            resolve = glvn(Compiler(self, text), target).evaluate
+            resolve = Compiler(self, text).glvn(target).evaluate
             self._indirect[text] = resolve
         return resolve()
 
