@@ -2,7 +2,7 @@
 
 `complete(session, text, cursor)` returns `(start, matches)`: the matches replace
 `text[start:cursor]`. `inspect(session, text, cursor)` returns the help of the name under the
-cursor, or None. Names come from the same tables the parser and the interpreter use (keywords,
+cursor, or None. Names come from the same tables the parser and the interpreter use (words,
 intrinsics, the class registry) and from the session's own local variables; whether a word
 stands where a command may start is decided by the Pygments lexer, which follows the same rules.
 """
@@ -18,8 +18,8 @@ from pygments.token import Comment, Keyword
 from cacheshell.frontends.lexer import ObjectScriptLexer
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.intrinsics import INDEX, function_names
-from cacheshell.lang.keywords import COMMAND_NAMES, SPECIAL_VARIABLE_INDEX, SPECIAL_VARIABLES
 from cacheshell.lang.objects import REGISTRY, ClassDef, Member
+from cacheshell.lang.words import COMMAND_NAMES, SPECIAL_VARIABLE_INDEX, SPECIAL_VARIABLES
 
 if TYPE_CHECKING:
     from cacheshell.session import Session

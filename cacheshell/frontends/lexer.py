@@ -1,7 +1,7 @@
 """`ObjectScriptLexer`: Pygments highlighting for terminal lines, routines (.mac/.int) and cells.
 
 The command, function and special-variable alternations are built from the tables the parser
-uses (lang/keywords.py, lang/intrinsics.py), so a name the shell knows is a name it highlights.
+uses (lang/words.py, lang/intrinsics.py), so a name the shell knows is a name it highlights.
 The states follow the post-lexer's idea of a line: command position, a command's postconditional,
 its arguments after the one space, and the expression pieces inside them. Every state ends in a
 catch-all, so lexing never fails, whatever was typed.
@@ -27,18 +27,15 @@ from pygments.token import (
 )
 
 from cacheshell.lang.intrinsics import INDEX
-from cacheshell.lang.keywords import COMMAND_NAMES, COMMAND_TOKENS, SPECIAL_VARIABLE_INDEX
-
-# The grammar tokens whose argumentless form takes a block after one space (`Do {`, `For {`);
-# elsewhere a `{` after the one space is a JSON argument (`Write {}.%ToJSON()`). Mirrors the
-# post-lexer's rule.
-_BLOCK_TOKENS = frozenset({"FOR", "DO", "TRY", "ELSE"})
+from cacheshell.lang.words import KEYWORDS, SPECIAL_VARIABLE_INDEX
 
 
 def _command_words() -> tuple[list[str], list[str]]:
-    """(block commands, other commands): every full name and official abbreviation."""
-    names = set(COMMAND_TOKENS) | set(COMMAND_NAMES)
-    block = {n for n in names if COMMAND_TOKENS.get(n) in _BLOCK_TOKENS} | {"CATCH"}
+    """(block commands, other commands): every full name and official abbreviation. After a
+    block command's one space a `{` opens its block, as the post-lexer decides; after another
+    command's it starts a JSON argument (`Write {}.%ToJSON()`)."""
+    names = {spelling for keyword in KEYWORDS for spelling in keyword.spellings}
+    block = {spelling for k in KEYWORDS if k.bare_block for spelling in k.spellings}
     return sorted(block), sorted(names - block)
 
 

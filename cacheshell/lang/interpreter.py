@@ -13,7 +13,6 @@ from cacheshell.lang.compiler import Compiler
 from cacheshell.lang.display import write_line, zwrite_line
 from cacheshell.lang.errors import ObjectScriptError, ThrownObject
 from cacheshell.lang.host import Host
-from cacheshell.lang.keywords import SPECIAL_VARIABLE_INDEX
 from cacheshell.lang.macros import expand
 from cacheshell.lang.markers import OMITTED
 from cacheshell.lang.objects import REGISTRY, ObjectInstance
@@ -24,6 +23,7 @@ from cacheshell.lang.routines import CompiledRoutine, split_source
 from cacheshell.lang.runtime import JobStart
 from cacheshell.lang.signals import NOVALUE, ContinueSignal, QuitSignal
 from cacheshell.lang.symbols import MISSING, Symbols
+from cacheshell.lang.words import SPECIAL_VARIABLE_INDEX
 
 # Deep enough for real recursion, shallow enough that Python's own stack never overflows first.
 MAX_FRAMES = 400
