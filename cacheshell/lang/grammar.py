@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from importlib import resources
 from pathlib import Path
 
 from cacheshell.lang.words import KEYWORD_TOKENS, PATTERN_CODES
@@ -21,10 +20,11 @@ __all__ = ["full_text", "grammar_text", "terminal"]
 
 def grammar_text() -> str:
     """The grammar shipped in the wheel, or the source tree's copy when run from a checkout."""
-    packaged = resources.files("cacheshell") / "grammar" / "objectscript.lark"
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    source = Path(__file__).resolve().parents[2] / "grammar" / "objectscript.lark"
+    # cacheshell/grammar/ in the wheel; found by path rather than through importlib.resources,
+    # which would double the cost of importing the lexer.
+    here = Path(__file__).resolve().parents
+    packaged = here[1] / "grammar" / "objectscript.lark"
+    source = packaged if packaged.is_file() else here[2] / "grammar" / "objectscript.lark"
     return source.read_text(encoding="utf-8")
 
 
