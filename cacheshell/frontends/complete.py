@@ -2,7 +2,7 @@
 
 `complete(session, text, cursor)` returns `(start, matches)`: the matches replace
 `text[start:cursor]`. `inspect(session, text, cursor)` returns the help of the name under the
-cursor, or None. Names come from the same tables the parser and the interpreter use (keywords,
+cursor, or None. Names come from the same tables the parser and the interpreter use (words,
 intrinsics, the class registry) and from the session's own local variables; whether a word
 stands where a command may start is decided by the Pygments lexer, which follows the same rules.
 """
@@ -17,9 +17,9 @@ from pygments.token import Comment, Keyword
 
 from cacheshell.frontends.lexer import ObjectScriptLexer
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.intrinsics import SPECIAL_FORMS, function_names, pure_functions
-from cacheshell.lang.keywords import COMMAND_NAMES, SPECIAL_VARIABLE_INDEX, SPECIAL_VARIABLES
+from cacheshell.lang.intrinsics import INDEX, function_names
 from cacheshell.lang.objects import REGISTRY, ClassDef, Member
+from cacheshell.lang.words import COMMAND_NAMES, SPECIAL_VARIABLE_INDEX, SPECIAL_VARIABLES
 
 if TYPE_CHECKING:
     from cacheshell.session import Session
@@ -220,36 +220,14 @@ def _class_help(cls: ClassDef) -> str:
     return f"{cls.name}\n\n{cls.summary}" + (f"\n\nClass methods: {methods}" if methods else "")
 
 
-# The functions the interpreter compiles itself carry no FunctionSpec, so their one-line help
-# lives here.
-_SPECIAL_FORM_HELP = {
-    "SELECT": "The value after the first true condition: $SELECT(cond:value,...).",
-    "CASE": "The value paired with the first match: $CASE(target,value:result,...,:default).",
-    "GET": 'A variable\'s value, or a default ("") when it is undefined.',
-    "DATA": "Whether a variable is defined: 0, 1 (value), 10 (descendants), 11 (both).",
-    "ORDER": "The next (or, with -1, previous) subscript at one level of an array.",
-    "QUERY": "The next node of an array in full, as a reference string.",
-    "NAME": "The reference of a variable node as a string.",
-    "INCREMENT": "Add to a variable (1 by default) and return the new value.",
-    "RANDOM": "A random integer from 0 to n-1.",
-    "ISOBJECT": "1 if the value is an object reference, else 0.",
-    "CLASSNAME": "The class name of an object reference (or of the current class).",
-    "LISTNEXT": "Step through a $LIST: $LISTNEXT(list,ptr,value).",
-}
-
-
 def _dollar_help(name: str, call: bool) -> str | None:
     """A $name followed by ( is a function; otherwise a special variable when one is so named."""
     variable = SPECIAL_VARIABLE_INDEX.get(name)
     if variable is not None and not call:
         abbrev = SPECIAL_VARIABLES[variable]
         return f"${variable}" + (f" (${abbrev})" if abbrev else "") + ": a special variable."
-    spec = pure_functions().get(name)
+    spec = INDEX.get(name)
     if spec is not None:
         abbrev = f" (${spec.abbrev})" if spec.abbrev else ""
         return f"${spec.name}{abbrev}: {spec.help}"
-    full = next((f for f, a in SPECIAL_FORMS.items() if name in (f, a)), None)
-    if full is not None:
-        abbrev = SPECIAL_FORMS[full]
-        return f"${full}" + (f" (${abbrev})" if abbrev else "") + f": {_SPECIAL_FORM_HELP[full]}"
     return None

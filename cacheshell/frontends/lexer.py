@@ -1,7 +1,8 @@
 """`ObjectScriptLexer`: Pygments highlighting for terminal lines, routines (.mac/.int) and cells.
 
 The command, function and special-variable alternations are built from the tables the parser
-uses (lang/keywords.py, lang/intrinsics.py), so a name the shell knows is a name it highlights.
+uses (lang/words.py, lang/intrinsics.py), so a name the shell knows is a name it highlights;
+strings, numbers, comments and patterns are the grammar's own terminals (lang/grammar.py).
 The states follow the post-lexer's idea of a line: command position, a command's postconditional,
 its arguments after the one space, and the expression pieces inside them. Every state ends in a
 catch-all, so lexing never fails, whatever was typed.
@@ -26,26 +27,18 @@ from pygments.token import (
     Whitespace,
 )
 
-from cacheshell.lang.intrinsics import SPECIAL_FORMS, function_names, pure_functions
-from cacheshell.lang.keywords import COMMAND_NAMES, COMMAND_TOKENS, SPECIAL_VARIABLE_INDEX
-
-# The grammar tokens whose argumentless form takes a block after one space (`Do {`, `For {`);
-# elsewhere a `{` after the one space is a JSON argument (`Write {}.%ToJSON()`). Mirrors the
-# post-lexer's rule.
-_BLOCK_TOKENS = frozenset({"FOR", "DO", "TRY", "ELSE"})
+from cacheshell.lang.grammar import terminal
+from cacheshell.lang.intrinsics import INDEX
+from cacheshell.lang.words import KEYWORDS, SPECIAL_VARIABLE_INDEX
 
 
 def _command_words() -> tuple[list[str], list[str]]:
-    """(block commands, other commands): every full name and official abbreviation."""
-    names = set(COMMAND_TOKENS) | set(COMMAND_NAMES)
-    block = {n for n in names if COMMAND_TOKENS.get(n) in _BLOCK_TOKENS} | {"CATCH"}
+    """(block commands, other commands): every full name and official abbreviation. After a
+    block command's one space a `{` opens its block, as the post-lexer decides; after another
+    command's it starts a JSON argument (`Write {}.%ToJSON()`)."""
+    names = {spelling for keyword in KEYWORDS for spelling in keyword.spellings}
+    block = {spelling for k in KEYWORDS if k.bare_block for spelling in k.spellings}
     return sorted(block), sorted(names - block)
-
-
-def _function_words() -> list[str]:
-    names = set(function_names()) | set(pure_functions())
-    names |= {abbrev for abbrev in SPECIAL_FORMS.values() if abbrev}
-    return sorted(names)
 
 
 def _alternation(names: list[str]) -> str:
@@ -61,11 +54,6 @@ _AFTER_COMMAND = r"(?=[:\s{}]|$)"
 _OPERAND_END = r"(?:(?<=[\w\"%).\]}])|(?<=\*/))"
 _NEXT_COMMAND = rf"(?=(?:{_ALL_COMMANDS}){_AFTER_COMMAND})"
 _NAME = r"%?[A-Za-z][A-Za-z0-9]*"
-# The grammar's PATTERN terminal: repeat counts with codes, literals or alternations.
-_PATTERN = (
-    r"\?(?:(?:(?:\d+(?:\.\d*)?|\.\d*)(?:[ACELNPU]+|\"(?:[^\"]|\"\")*\"|"
-    r"\((?:[^()\"]|\"(?:[^\"]|\"\")*\"|\((?:[^()\"]|\"(?:[^\"]|\"\")*\")*\))*\)))+)"
-)
 _OPERATORS = (
     r"'\]\]|'\[|'\]|'=|'<|'>|'&|'!|\]\]|\*\*|&&|\|\||<=|>=|"
     r"[-+*/\\#_=<>'\[\]&!?@]"
@@ -75,6 +63,18 @@ _OPERATORS = (
 def _nothing(lexer: RegexLexer, match: re.Match[str]) -> Iterator[tuple[int, Any, str]]:
     """A zero-width rule's action: change state, emit no (empty) token."""
     return iter(())
+
+
+_STRING_PIECES = re.compile(r'""|[^"]+|"')
+
+
+def _string(lexer: RegexLexer, match: re.Match[str]) -> Iterator[tuple[int, Any, str]]:
+    """A string literal: its quotes and text, and each doubled quote inside as an escape."""
+    start = match.start()
+    yield start, String.Double, '"'
+    for piece in _STRING_PIECES.finditer(match.group(), 1):
+        kind = String.Escape if piece.group() == '""' else String.Double
+        yield start + piece.start(), kind, piece.group()
 
 
 class ObjectScriptLexer(RegexLexer):
@@ -97,7 +97,6 @@ class ObjectScriptLexer(RegexLexer):
             (r"\n", Whitespace),
             (r"[ \t]+", Whitespace),
             include("comments"),
-            (r"#;[^\n]*", Comment.Single),
             (r"[{}]", Punctuation),
             (words(_BLOCK_COMMANDS, suffix=_AFTER_COMMAND), Keyword, "block_command"),
             (words(_OTHER_COMMANDS, suffix=_AFTER_COMMAND), Keyword, "command"),
@@ -145,21 +144,18 @@ class ObjectScriptLexer(RegexLexer):
             (r"(true|false|null)\b", Keyword.Constant),
             include("expression"),
         ],
-        "string": [
-            (r'""', String.Escape),
-            (r'[^"\n]+', String.Double),
-            (r'"', String.Double, "#pop"),
-            default("#pop"),  # an unterminated string ends with its line
-        ],
         "comments": [
-            (r"/\*[\s\S]*?(?:\*/|\Z)", Comment.Multiline),
-            (r"(?:///|;;)[^\n]*", Comment.Special),
-            (r"(?:;|//|##;)[^\n]*", Comment.Single),
+            (terminal("BLOCK_COMMENT"), Comment.Multiline),
+            (r"/\*[\s\S]*", Comment.Multiline),  # never closed: the rest of the text
+            (r"(?:///|;;)[^\n]*", Comment.Special),  # the documentation kinds of // and ;
+            (terminal("COMMENT"), Comment.Single),
         ],
         # The pieces of an expression; each state above includes these.
         "expression": [
             include("comments"),
-            (r'"', String.Double, "string"),
+            # A doubled quote never closes a string, even when the line ends before one does.
+            (terminal("STRING") + '(?!")', _string),
+            (r'"[^\n]*', _string),  # never closed: the string ends with its line
             (r"\$\$\$[%\w]+", Comment.Preproc),
             (rf"\$\$(?:%?[A-Za-z0-9]+)?(?:\^{_NAME})?", Name.Function),
             (
@@ -173,7 +169,7 @@ class ObjectScriptLexer(RegexLexer):
                 rf"(\$(?:system|sy))(\.)({_NAME})",
                 bygroups(Name.Variable.Magic, Punctuation, Name.Class),
             ),
-            (words(_function_words(), prefix=r"\$", suffix=r"(?=\()"), Name.Builtin),
+            (words(sorted(INDEX), prefix=r"\$", suffix=r"(?=\()"), Name.Builtin),
             (
                 words(sorted(SPECIAL_VARIABLE_INDEX), prefix=r"\$", suffix=r"\b"),
                 Name.Variable.Magic,
@@ -182,8 +178,8 @@ class ObjectScriptLexer(RegexLexer):
             (rf"\^{_NAME}", Name.Variable.Global),
             (rf"(\.)({_NAME})(?=\()", bygroups(Punctuation, Name.Function)),
             (rf"(\.)({_NAME})", bygroups(Punctuation, Name.Attribute)),
-            (r"(?:\d+(?:\.\d*)?|\.\d+)(?:E[+-]?\d+)?", Number),
-            (_PATTERN, String.Regex),
+            (terminal("NUMBER"), Number),
+            (terminal("PATTERN"), String.Regex),
             (_OPERATORS, Operator),
             (r"\(", Punctuation, "paren"),
             (r"[),:.]", Punctuation),

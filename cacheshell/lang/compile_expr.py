@@ -7,22 +7,18 @@ strictly left to right; unary operators bind to the operand that follows them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lark import Tree
 
 from cacheshell.lang import values as V
+from cacheshell.lang.compile_functions import FunctionCompiler, Thunk
 from cacheshell.lang.errors import ObjectScriptError, undefined
-from cacheshell.lang.intrinsics import compile_function
 from cacheshell.lang.markers import OMITTED, Star
 from cacheshell.lang.objects import ObjectInstance
 from cacheshell.lang.pattern import match as pattern_match
 from cacheshell.lang.refs import Ref
-
-if TYPE_CHECKING:
-    from cacheshell.lang.interpreter import Interpreter
-
-Thunk = Callable[[], Any]
+from cacheshell.lang.runtime import Runtime
 
 
 def _not_op(fn: Callable[[Any, Any], int]) -> Callable[[Any, Any], int]:
@@ -64,8 +60,8 @@ def string_literal(text: str) -> str:
     return text[1:-1].replace('""', '"')
 
 
-class ExprCompiler:
-    rt: Interpreter
+class ExprCompiler(FunctionCompiler):
+    rt: Runtime
 
     # -- expressions -----------------------------------------------------------------------
     def expr(self, tree: Tree) -> Thunk:
@@ -203,7 +199,7 @@ class ExprCompiler:
         token, args = head.children
         name = str(token)[1:].upper()
         if args is not None:
-            return compile_function(self, name, args.children), members
+            return self.function(name, args.children), members
         if name in ("SYSTEM", "SY") and members:
             cls_member, *rest = members
             if cls_member.children[1] is not None or not rest:

@@ -8,14 +8,15 @@ compiler nests the rest of the line inside them instead of signalling at run tim
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lark import Token, Tree
 
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_expr import ExprCompiler, Thunk, oref_of
 from cacheshell.lang.errors import ObjectScriptError, ThrownObject
-from cacheshell.lang.intrinsics import glvn
+from cacheshell.lang.routines import CompiledRoutine
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.signals import (
     NOVALUE,
     ContinueSignal,
@@ -24,9 +25,6 @@ from cacheshell.lang.signals import (
     ReturnSignal,
     Unwind,
 )
-
-if TYPE_CHECKING:
-    from cacheshell.lang.interpreter import Interpreter
 
 Run = Callable[[], None]
 Setter = Callable[[Any], None]
@@ -50,7 +48,7 @@ def sequence(parts: list[Run]) -> Run:
 
 
 class Compiler(ExprCompiler):
-    def __init__(self, rt: Interpreter, source: str, routine: Any = None) -> None:
+    def __init__(self, rt: Runtime, source: str, routine: CompiledRoutine | None = None) -> None:
         self.rt = rt
         self.lines_text = source.splitlines() or [""]
         self.routine = routine  # a CompiledRoutine when compiling one, for entryrefs
@@ -180,7 +178,7 @@ class Compiler(ExprCompiler):
         slots = args.children
         if not slots or slots[0] is None:
             raise ObjectScriptError("SYNTAX")
-        ref = glvn(self, slots[0])
+        ref = self.glvn(slots[0])
         rest = [self.function_argument(s) for s in slots[1:]]
         if name in ("PIECE", "P") and 2 <= len(slots) <= 4:
             return _modify(ref, lambda cur, v, a: strings.set_piece(cur, v, *a), rest)
@@ -226,7 +224,7 @@ class Compiler(ExprCompiler):
         parts = []
         for arg in args:
             try:
-                ref = glvn(self, arg)
+                ref = self.glvn(arg)
             except ObjectScriptError:
                 value = self.expr(arg)
                 parts.append(lambda value=value: rt.zwrite_value(value()))
@@ -249,7 +247,7 @@ class Compiler(ExprCompiler):
                 resolve = (
                     self.indirect_reference(arg)
                     if arg.data == "indirect"
-                    else glvn(self, arg).evaluate
+                    else self.glvn(arg).evaluate
                 )
                 parts.append(lambda resolve=resolve: _kill(*resolve()))
             else:

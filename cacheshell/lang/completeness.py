@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
+import re
+
+from cacheshell.lang.grammar import terminal
+
+# What can hide a brace, as the grammar writes it, and the braces themselves. A string the line
+# ends before closing hides the rest of its line; a block comment never closed, the rest of the
+# text, which a further line may close.
+_SCAN = re.compile(
+    "|".join(
+        [
+            f"(?P<skip>{terminal('STRING')}|{terminal('COMMENT')}|{terminal('BLOCK_COMMENT')})",
+            r'(?P<open_string>"[^\n]*)',
+            r"(?P<open_comment>/\*)",
+            r"(?P<brace>[{}])",
+        ]
+    )
+)
+
 
 def open_braces(text: str) -> int:
     """Braces opened and not yet closed, ignoring strings and comments."""
-    depth, i, n = 0, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            i += 1
-            while i < n and text[i] != "\n":
-                if text[i] == '"':
-                    if i + 1 < n and text[i + 1] == '"':
-                        i += 2
-                        continue
-                    break
-                i += 1
-        elif ch == ";" or text.startswith("//", i) or text.startswith("#;", i):
-            while i < n and text[i] != "\n":
-                i += 1
-            continue
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            if end < 0:
-                return depth + 1  # an open block comment continues too
-            i = end + 2
-            continue
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        i += 1
+    depth = 0
+    for found in _SCAN.finditer(text):
+        if found["open_comment"] is not None:
+            return depth + 1  # an open block comment continues too
+        if found["brace"] is not None:
+            depth += 1 if found["brace"] == "{" else -1
     return depth
 
 

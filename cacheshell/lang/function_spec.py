@@ -1,12 +1,15 @@
-"""The description of one ObjectScript system function ($PIECE, $LIST, $ZDATE...)."""
+"""The description of one ObjectScript system function ($PIECE, $LIST, $ZDATE, $GET...)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 # Stands in for "any number of arguments" in max_args ($CHAR, $LISTBUILD...).
 VARIADIC = 255
+# $SELECT and $CASE take as many pairs as are written, without even VARIADIC's bound.
+UNBOUNDED = sys.maxsize
 
 
 @dataclass(frozen=True)
@@ -19,3 +22,18 @@ class FunctionSpec:
     min_args: int
     max_args: int  # VARIADIC for functions that take any number of arguments
     help: str  # one line
+
+
+@dataclass(frozen=True)
+class SpecialForm:
+    """A system function the expression compiler compiles itself ($GET, $SELECT...): it reads a
+    variable, evaluates its arguments lazily or uses the process. No implementation here."""
+
+    name: str
+    abbrev: str | None
+    min_args: int
+    max_args: int
+    help: str
+
+
+Function = FunctionSpec | SpecialForm

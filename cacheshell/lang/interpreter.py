@@ -13,8 +13,6 @@ from cacheshell.lang.compiler import Compiler
 from cacheshell.lang.display import write_line, zwrite_line
 from cacheshell.lang.errors import ObjectScriptError, ThrownObject
 from cacheshell.lang.host import Host
-from cacheshell.lang.intrinsics import glvn
-from cacheshell.lang.keywords import SPECIAL_VARIABLE_INDEX
 from cacheshell.lang.macros import expand
 from cacheshell.lang.markers import OMITTED
 from cacheshell.lang.objects import REGISTRY, ObjectInstance
@@ -22,8 +20,10 @@ from cacheshell.lang.output import Output
 from cacheshell.lang.parser import parse
 from cacheshell.lang.refs import Ref
 from cacheshell.lang.routines import CompiledRoutine, split_source
+from cacheshell.lang.runtime import JobStart
 from cacheshell.lang.signals import NOVALUE, ContinueSignal, QuitSignal
 from cacheshell.lang.symbols import MISSING, Symbols
+from cacheshell.lang.words import SPECIAL_VARIABLE_INDEX
 
 # Deep enough for real recursion, shallow enough that Python's own stack never overflows first.
 MAX_FRAMES = 400
@@ -139,7 +139,7 @@ class Interpreter:
             except ObjectScriptError as err:
                 raise _unplaced(err) from None
             target = tree.children[0].children[0].children[-1].children[0]
-            resolve = glvn(Compiler(self, text), target).evaluate
+            resolve = Compiler(self, text).glvn(target).evaluate
             self._indirect[text] = resolve
         return resolve()
 
@@ -244,7 +244,7 @@ class Interpreter:
             raise ObjectScriptError("COMMAND")
         return result
 
-    def job(self, start: Callable[[Interpreter, list], Any], args: list) -> None:
+    def job(self, start: JobStart, args: list) -> None:
         """JOB: run the entry point now in a child process with its own locals and no device.
 
         As in Caché, an error in the child does not reach the parent; $ZCHILD names the child.

@@ -2,6 +2,7 @@
 
 `REGISTRY` is the one module-level owner of state in the package: `cacheshell.library` fills it
 when imported. Members carry a one-line and a full help text, shown by Help() and inspection.
+Every member and object receives the running process as `ctx`, a `cacheshell.lang.runtime.Runtime`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,21 @@ import functools
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.markers import OMITTED
+
+
+class ObjectContext(Protocol):
+    """The part of a Runtime that classes and objects use themselves: the class registry and
+    fresh OREF numbers. (Runtime, which extends it, names this module's types, so this module
+    declares only the part it needs and imports nothing of the runtime.)"""
+
+    @property
+    def registry(self) -> Registry: ...
+
+    def next_oref(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,7 @@ class ClassDef:
         return sorted(set(self.class_methods) | set(self.methods) | set(self.properties))
 
     # -- calling ----------------------------------------------------------------------------
-    def call_class_method(self, ctx: Any, name: str, args: list) -> Any:
+    def call_class_method(self, ctx: ObjectContext, name: str, args: list) -> Any:
         member = self.class_methods.get(name)
         if member is not None:
             return member.impl(ctx, *with_defaults(member.impl, args, 1))
@@ -134,7 +146,7 @@ def with_defaults(fn: Callable[..., Any], args: list, skip: int) -> list:
 class ObjectInstance:
     """An object in memory; `str()` is its OREF text n@Class."""
 
-    def __init__(self, ctx: Any, cls: ClassDef, *args: Any) -> None:
+    def __init__(self, ctx: ObjectContext, cls: ClassDef, *args: Any) -> None:
         self.cls = cls
         self.number = ctx.next_oref()
         self.props: dict[str, Any] = {name: "" for name in cls.properties}
@@ -158,7 +170,7 @@ class ObjectInstance:
             raise ObjectScriptError("PROPERTY DOES NOT EXIST", f"*{name},{self.cls.name}")
         self.props[name] = value
 
-    def call_method(self, ctx: Any, name: str, args: list) -> Any:
+    def call_method(self, ctx: ObjectContext, name: str, args: list) -> Any:
         member = self.cls.methods.get(name)
         if member is not None:
             return member.impl(ctx, self, *with_defaults(member.impl, args, 2))

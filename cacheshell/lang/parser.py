@@ -1,4 +1,4 @@
-"""Load the one ObjectScript grammar and parse source text into a Lark tree.
+"""Build the parser of the one ObjectScript grammar and parse source text into a Lark tree.
 
 The LALR tables are built once per process and also cached on disk, so start-up stays small.
 """
@@ -9,23 +9,16 @@ import functools
 import hashlib
 import os
 import tempfile
-from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
 from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.grammar import full_text, grammar_text
 from cacheshell.lang.postlex import ObjectScriptPostLexer
 
-
-def grammar_text() -> str:
-    """The grammar shipped in the wheel, or the source tree's copy when run from a checkout."""
-    packaged = resources.files("cacheshell") / "grammar" / "objectscript.lark"
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    source = Path(__file__).resolve().parents[2] / "grammar" / "objectscript.lark"
-    return source.read_text(encoding="utf-8")
+__all__ = ["grammar_text", "lark_parser", "parse"]
 
 
 def _cache_path(text: str) -> str:
@@ -41,7 +34,7 @@ def _cache_path(text: str) -> str:
 
 @functools.cache
 def lark_parser() -> Lark:
-    text = grammar_text()
+    text = full_text()  # the cache key covers what words.py adds to the file
     return Lark(
         text,
         parser="lalr",

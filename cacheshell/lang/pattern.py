@@ -1,8 +1,9 @@
 """The ObjectScript pattern match operator `?`.
 
-A pattern is a sequence of atoms, each a repeat count followed by pattern codes (ACELNPU),
-a string literal, or a parenthesised alternation of sub-patterns. Matching is anchored and
-is done by tracking the set of reachable positions, so backtracking never goes exponential.
+A pattern is a sequence of atoms, each a repeat count followed by pattern codes (the letters
+of words.PATTERN_CODES, in either case), a string literal, or a parenthesised alternation of
+sub-patterns. Matching is anchored and is done by tracking the set of reachable positions, so
+backtracking never goes exponential.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from typing import Union
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.values import to_str
+from cacheshell.lang.words import PATTERN_CODES
 
 __all__ = ["PATTERN_REGEX", "compile_pattern", "match"]
 
 # One bit per pattern code; a character's mask says which codes accept it.
-_CODE_BITS = {"A": 1, "C": 2, "E": 4, "L": 8, "N": 16, "P": 32, "U": 64}
+_CODE_BITS = {code: 1 << bit for bit, code in enumerate(PATTERN_CODES)}
+_CODE_CLASS = "[" + PATTERN_CODES.upper() + PATTERN_CODES.lower() + "]"
 
 # Atom payloads: a code mask (int), a literal (str) or alternatives (tuple of sequences).
 Payload = Union[int, str, "tuple[tuple[Atom, ...], ...]"]
@@ -29,7 +32,7 @@ Atom = tuple[int, "int | None", Payload]  # (min repeats, max repeats or None, p
 
 def _pattern_regex(depth: int) -> str:
     count = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]*)"
-    body = r'(?:[ACELNPUacelnpu]+|"(?:[^"]|"")*"'
+    body = rf'(?:{_CODE_CLASS}+|"(?:[^"]|"")*"'
     if depth > 0:
         inner = _pattern_regex(depth - 1)
         body += rf"|\({inner}(?:,{inner})*\)"

@@ -14,7 +14,12 @@ from collections.abc import Iterator
 from lark import Token
 from lark.lark import PostLex
 
-from cacheshell.lang.keywords import COMMAND_TOKENS
+from cacheshell.lang.words import (
+    BARE_BLOCK_TOKENS,
+    BLOCK_AFTER_ARGS_TOKENS,
+    COMMAND_TOKENS,
+    CONTINUATIONS,
+)
 
 BINOPS = frozenset(
     "PLUS MINUS STAR SLASH BACKSLASH HASH POW UNDERSCORE EQ LT GT LE GE NEQ NLT NGT CONTAINS "
@@ -29,18 +34,6 @@ _LINE_END = {"_NL", "$END", "COMMENT", "_RBRACE"}
 _WRITE_FORMATS = {"OR": "FMT_NL", "HASH": "FMT_FF", "QMARK": "FMT_TAB"}
 # Where one of these was the last token an operand must follow, so { or [ opens a JSON value.
 _OPERAND_EXPECTED = (_OPEN_BEFORE - {"_DOT", "_CARET", "_AT"}) | {"JLBRACE", "JLBRACK"}
-# Commands whose argumentless form takes a block: `For {`, `Do {`; elsewhere `{` after the
-# one space starts a JSON argument (`Write {}.%ToJSON()`).
-_BLOCK_COMMANDS = {"FOR", "DO", "TRY", "CATCH", "ELSE", "BELSE"}
-# Commands whose arguments a block follows: a { in their arguments always opens the block.
-_ARGS_THEN_BLOCK = {"IF", "ELSEIF", "FOR", "WHILE", "CATCH"}
-# Keywords that continue a construct after its closing brace, by the command that opened it.
-_CONTINUATIONS = {
-    "IF": {"ELSEIF": "ELSEIF", "ELSE": "BELSE"},
-    "ELSEIF": {"ELSEIF": "ELSEIF", "ELSE": "BELSE"},
-    "DO": {"WHILE": "DOWHILE"},
-    "TRY": {"CATCH": "CATCH"},
-}
 
 
 class ObjectScriptPostLexer(PostLex):
@@ -105,7 +98,7 @@ class _Rewriter:
 
     def after_close(self, i: int) -> int:
         """After `}`: let ElseIf/Else/While/Catch continue the construct, even on a later line."""
-        follow = _CONTINUATIONS.get(self.closed_by or "")
+        follow = CONTINUATIONS.get(self.closed_by or "")
         if not follow:
             return i
         j = i
@@ -130,7 +123,7 @@ class _Rewriter:
         kind = self.peek_type(i)
         if kind in ("WS", "CWS"):
             follows = self.peek_type(i + 1)
-            brace_opens_block = follows == "_LBRACE" and keyword.type in _BLOCK_COMMANDS
+            brace_opens_block = follows == "_LBRACE" and keyword.type in BARE_BLOCK_TOKENS
             if (
                 kind == "WS"
                 and self.toks[i] == " "
@@ -183,9 +176,9 @@ class _Rewriter:
             tok = self.toks[i]
             kind = tok.type
             prev_kind = self.out[-1].type if self.out else "$END"
-            if (kind == "CONTAINS" or (kind == "_LBRACE" and command not in _ARGS_THEN_BLOCK)) and (
-                prev_kind in _OPERAND_EXPECTED
-            ):
+            if (
+                kind == "CONTAINS" or (kind == "_LBRACE" and command not in BLOCK_AFTER_ARGS_TOKENS)
+            ) and (prev_kind in _OPERAND_EXPECTED):
                 kind = "JLBRACE" if kind == "_LBRACE" else "JLBRACK"
                 json.append(kind)
                 self.out.append(Token.new_borrow_pos(kind, tok, tok))

@@ -1,0 +1,258 @@
+"""Compile `$name(...)` calls and the variable references their arguments may be.
+
+A plain function from the index is called with its evaluated arguments. A special form
+(`intrinsics.SPECIAL_FORMS`: $GET, $DATA, $ORDER, $SELECT, $CASE, ...) needs more than values:
+a variable to inspect, arguments evaluated lazily or the process's random source, so the method
+`special_<name>` below compiles it. The index checks every call's arity first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lark import Tree
+
+from cacheshell.lang import values as V
+from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.function_spec import VARIADIC, SpecialForm
+from cacheshell.lang.intrinsics import INDEX
+from cacheshell.lang.lists import list_next
+from cacheshell.lang.markers import OMITTED
+from cacheshell.lang.objects import ObjectInstance
+from cacheshell.lang.runtime import Runtime
+from cacheshell.lang.symbols import Symbols, reference_name
+
+Thunk = Callable[[], Any]
+Slots = list[Any]  # a call's argument subtrees, None where an argument is left out
+
+
+class Glvn:
+    """A compiled variable reference: a local or a global with its subscript expressions."""
+
+    def __init__(self, rt: Runtime, name: str, subs: list[Thunk], is_global: bool) -> None:
+        self.rt = rt
+        self.name = name
+        self.subs = subs
+        self.is_global = is_global
+
+    def store(self) -> Symbols:
+        return self.rt.globals() if self.is_global else self.rt.sym
+
+    def evaluate(self) -> tuple[Symbols, str, tuple]:
+        return self.store(), self.name, tuple(s() for s in self.subs)
+
+
+class FunctionCompiler:
+    """The $-function part of the expression compiler, a base of ExprCompiler, which supplies
+    the three methods declared first."""
+
+    rt: Runtime
+
+    def expr(self, tree: Tree) -> Thunk:
+        raise NotImplementedError
+
+    def subscripts(self, args: Tree | None) -> list[Thunk]:
+        raise NotImplementedError
+
+    def function_argument(self, slot: Tree | None) -> Thunk:
+        raise NotImplementedError
+
+    # -- calls ------------------------------------------------------------------------------
+    def function(self, name: str, slots: Slots) -> Thunk:
+        """$name(slots), name as typed after the $ in upper case: full or abbreviated."""
+        spec = INDEX.get(name)
+        if spec is None:
+            raise ObjectScriptError("SYNTAX")  # unknown $-function: Caché rejects the line
+        if len(slots) == 1 and slots[0] is None:
+            slots = []
+        if not spec.min_args <= len(slots) <= (spec.max_args if spec.max_args else VARIADIC):
+            raise ObjectScriptError("SYNTAX")
+        if isinstance(spec, SpecialForm):
+            special: Callable[[Slots], Thunk] = getattr(self, "special_" + spec.name.lower())
+            return special(slots)
+        impl = spec.impl
+        args = [self.function_argument(s) for s in slots]
+        if len(args) == 1:
+            (a,) = args
+            return lambda: impl(a())
+        if len(args) == 2:
+            a, b = args
+            return lambda: impl(a(), b())
+        return lambda: impl(*[a() for a in args])
+
+    def glvn(self, slot: Any) -> Glvn:
+        """Compile a variable reference argument: x, x(1), ^g(2), or .x passed by reference."""
+        node = slot
+        if isinstance(node, Tree) and node.data == "byref":
+            return Glvn(self.rt, str(node.children[0]), [], False)
+        if isinstance(node, Tree) and node.data == "expr" and len(node.children) == 1:
+            node = node.children[0]  # unary
+            if node.data == "unary" and len(node.children) == 1:
+                node = node.children[0]
+        if isinstance(node, Tree) and node.data == "chain" and len(node.children) == 1:
+            head = node.children[0]
+            if head.data == "local":
+                name, args = head.children
+                return Glvn(self.rt, str(name), self.subscripts(args), False)
+        if isinstance(node, Tree) and node.data == "global_ref":
+            name, args = node.children
+            return Glvn(self.rt, "^" + str(name), self.subscripts(args), True)
+        raise ObjectScriptError("SYNTAX")
+
+    # -- the special forms, each with the arity its declaration in intrinsics checked ---------
+    def special_get(self, slots: Slots) -> Thunk:
+        ref = self.glvn(slots[0])
+        default = self.function_argument(slots[1]) if len(slots) == 2 else (lambda: "")
+
+        def get() -> Any:
+            store, name, subs = ref.evaluate()
+            if store.data(name, subs) % 2:
+                return store.get(name, subs)
+            return default()
+
+        return get
+
+    def special_data(self, slots: Slots) -> Thunk:
+        ref = self.glvn(slots[0])
+
+        def data() -> int:
+            store, name, subs = ref.evaluate()
+            return store.data(name, subs)
+
+        return data
+
+    def special_order(self, slots: Slots) -> Thunk:
+        ref = self.glvn(slots[0])
+        direction = self.function_argument(slots[1]) if len(slots) == 2 else (lambda: 1)
+        if not ref.subs:
+            raise ObjectScriptError("SYNTAX")  # $ORDER needs a subscripted reference here
+
+        def order() -> Any:
+            step = direction()
+            step = 1 if step is OMITTED else V.to_int(step)
+            if step not in (1, -1):
+                raise ObjectScriptError("FUNCTION")
+            store, name, subs = ref.evaluate()
+            return store.order(name, subs, reverse=step == -1)
+
+        return order
+
+    def special_query(self, slots: Slots) -> Thunk:
+        ref = self.glvn(slots[0])
+
+        def query() -> str:
+            store, name, subs = ref.evaluate()
+            found = store.query(name, subs)
+            return "" if found is None else reference_name(name, found)
+
+        return query
+
+    def special_name(self, slots: Slots) -> Thunk:
+        ref = self.glvn(slots[0])
+
+        def name() -> str:
+            _, var, subs = ref.evaluate()
+            return reference_name(var, subs)
+
+        return name
+
+    def special_increment(self, slots: Slots) -> Thunk:
+        ref = self.glvn(slots[0])
+        by = self.function_argument(slots[1]) if len(slots) == 2 else (lambda: 1)
+
+        def increment() -> Any:
+            store, name, subs = ref.evaluate()
+            current = store.get(name, subs) if store.data(name, subs) % 2 else 0
+            result = V.add(current, by())
+            store.set(name, subs, result)
+            return result
+
+        return increment
+
+    def special_select(self, slots: Slots) -> Thunk:
+        pairs = []
+        for slot in slots:
+            if slot is None or slot.data != "pair":
+                raise ObjectScriptError("SYNTAX")
+            pairs.append((self.expr(slot.children[0]), self.expr(slot.children[1])))
+
+        def select() -> Any:
+            for test, result in pairs:
+                if V.is_true(test()):
+                    return result()
+            raise ObjectScriptError("SELECT")
+
+        return select
+
+    def special_case(self, slots: Slots) -> Thunk:
+        if slots[0] is None:
+            raise ObjectScriptError("SYNTAX")
+        subject = self.function_argument(slots[0])
+        pairs = []
+        default: Thunk | None = None
+        for slot in slots[1:]:
+            if slot is not None and slot.data == "pair":
+                pairs.append((self.expr(slot.children[0]), self.expr(slot.children[1])))
+            elif slot is not None and slot.data == "default_pair" and default is None:
+                default = self.expr(slot.children[0])
+            else:
+                raise ObjectScriptError("SYNTAX")
+
+        def case() -> Any:
+            value = subject()
+            for test, result in pairs:
+                if V.eq(value, test()):
+                    return result()
+            if default is None:
+                raise ObjectScriptError("ILLEGAL VALUE")
+            return default()
+
+        return case
+
+    def special_random(self, slots: Slots) -> Thunk:
+        limit = self.function_argument(slots[0])
+        rt = self.rt
+
+        def random() -> int:
+            n = V.to_int(limit())
+            if n < 1 or n > 10**17:
+                raise ObjectScriptError("FUNCTION")
+            return rt.rng.randrange(n)
+
+        return random
+
+    def special_isobject(self, slots: Slots) -> Thunk:
+        value = self.function_argument(slots[0])
+        return lambda: 1 if isinstance(value(), ObjectInstance) else 0
+
+    def special_classname(self, slots: Slots) -> Thunk:
+        if not slots:
+            return lambda: ""  # no current class at the terminal
+        value = self.function_argument(slots[0])
+
+        def classname() -> str:
+            v = value()
+            return v.cls.name if isinstance(v, ObjectInstance) else ""
+
+        return classname
+
+    def special_listnext(self, slots: Slots) -> Thunk:
+        lst = self.function_argument(slots[0])
+        pointer, target = self.glvn(slots[1]), self.glvn(slots[2])
+
+        def listnext() -> int:
+            store, name, subs = pointer.evaluate()
+            ptr = V.to_int(store.get(name, subs))
+            new_ptr, found, value = list_next(V.to_str(lst()), ptr)
+            store.set(name, subs, new_ptr)
+            if not found:
+                return 0
+            t_store, t_name, t_subs = target.evaluate()
+            if value is None:
+                t_store.kill(t_name, t_subs)
+            else:
+                t_store.set(t_name, t_subs, value)
+            return 1
+
+        return listnext

@@ -1,0 +1,116 @@
+"""What compiled code needs from the process it runs in.
+
+The compilers build closures over a `Runtime` and call nothing else on it; the interpreter
+implements it. Typing against this Protocol keeps the compilers free of any import of the
+interpreter, and mypy checks that the interpreter keeps its side.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.host import Host
+from cacheshell.lang.objects import ObjectContext, ObjectInstance
+from cacheshell.lang.output import Output
+from cacheshell.lang.symbols import Symbols
+from cacheshell.lang.values import Number
+
+# ObjectScript values are typed Any, as the thunks of compiled code return them: a str, an int,
+# a Decimal or an object (values.py states the contract).
+
+# A JOB's entry point: run in the child process with the arguments evaluated in the parent.
+JobStart = Callable[["Runtime", list[Any]], Any]
+
+
+class Runtime(ObjectContext, Protocol):
+    """One ObjectScript process as compiled code sees it (the registry and OREF numbers come
+    from ObjectContext)."""
+
+    test: int  # $TEST: set by IF with arguments, read by IF without and by ELSE
+
+    @property
+    def sym(self) -> Symbols:
+        """The local variables; compiled code may hold on to the table and its `scalars`."""
+
+    @property
+    def out(self) -> Output:
+        """The principal device."""
+
+    @property
+    def rng(self) -> random.Random:
+        """Where $RANDOM draws from."""
+
+    @property
+    def host(self) -> Host:
+        """The world around the process: user, clock, namespaces and their routines."""
+
+    @property
+    def on_command(self) -> Callable[[], None] | None:
+        """Called before each command when set."""
+
+    # -- variables --------------------------------------------------------------------------
+    def globals(self) -> Symbols:
+        """The current namespace's globals."""
+
+    def evaluate_indirect(self, text: str) -> Any:
+        """@text as an expression: the value it has now."""
+
+    def indirect_reference(self, text: str) -> tuple[Symbols, str, tuple[Any, ...]]:
+        """@text as a variable: its store, name and subscripts."""
+
+    def special_getter(self, name: str) -> Callable[[], Any]:
+        """Reads the special variable $name (full name or abbreviation); <SYNTAX> if unknown."""
+
+    def special_setter(self, name: str) -> Callable[[Any], None]:
+        """Sets the special variable $name; <SYNTAX> if it is unknown or read-only."""
+
+    def new_names(self, names: list[str]) -> None:
+        """NEW x,y: save the variables until the current frame ends."""
+
+    def new_except(self, keep: frozenset[str]) -> None:
+        """NEW (x,y), or NEW without arguments: save every variable but those kept."""
+
+    def new_special(self, name: str) -> None:
+        """NEW $NAMESPACE."""
+
+    # -- control ----------------------------------------------------------------------------
+    def call_label(
+        self,
+        label: str | None,
+        routine_name: str | None,
+        args: list[Any],
+        want_value: bool,
+        offset: int = 0,
+    ) -> Any:
+        """DO or $$ of label+offset^routine with actual arguments; the QUIT value if wanted."""
+
+    def xecute(self, code: str) -> None:
+        """XECUTE: compile and run code in a new frame."""
+
+    def job(self, start: JobStart, args: list[Any]) -> None:
+        """JOB: run `start` in a child process."""
+
+    def hang(self, seconds: Number) -> None:
+        """HANG: wait."""
+
+    def set_namespace(self, name: str) -> None:
+        """ZNSPACE, SET $NAMESPACE: change the current namespace."""
+
+    def exception_for(self, err: ObjectScriptError) -> ObjectInstance:
+        """The %Exception.SystemException a CATCH receives for an error."""
+
+    # -- output -----------------------------------------------------------------------------
+    def write_char(self, code: int) -> None:
+        """WRITE *code."""
+
+    def write_locals(self) -> None:
+        """WRITE or ZWRITE without arguments: every local variable."""
+
+    def zwrite_value(self, value: Any) -> None:
+        """ZWRITE of an expression's value."""
+
+    def zwrite_reference(self, store: Symbols, name: str, subs: tuple[Any, ...]) -> None:
+        """ZWRITE of a variable and its descendants."""
