@@ -16,7 +16,7 @@ from pathlib import Path
 from cacheshell.system.authkey import describe
 from cacheshell.system.keyfile import license_rows
 from cacheshell.system.keys import Comparison, KeyCheck, LicenseKey
-from cacheshell.system.licserver.accounting import KeyView, ServerView
+from cacheshell.system.server_views import KeyView, ServerView
 from cacheshell.system.usage import Counts, EventRow, ProcessRow, UserRow
 
 # Label column: five spaces, then "Label =" padded so values start in column 26.

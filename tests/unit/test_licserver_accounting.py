@@ -7,17 +7,10 @@ from __future__ import annotations
 import pytest
 
 from cacheshell.system.clock import ManualClock
-from cacheshell.system.licserver.accounting import (
-    ACK,
-    NAK,
-    RESYNC,
-    SHARED,
-    Accounting,
-    ConnectionRow,
-    KeyInfo,
-)
+from cacheshell.system.licserver.accounting import ACK, NAK, RESYNC, Accounting
 from cacheshell.system.licserver.client import ActiveServer, choose_active
 from cacheshell.system.licserver.protocol import InstanceId, Update, UserUse
+from cacheshell.system.server_views import SHARED, ConnectionRow, KeyInfo
 
 KEY_A = b"A" * 32
 KEY_B = b"B" * 32

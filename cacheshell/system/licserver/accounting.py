@@ -34,35 +34,33 @@ from cacheshell.system.authkey import BODY_LENGTH
 from cacheshell.system.keyfile import license_rows
 from cacheshell.system.keys import LicenseKey
 from cacheshell.system.licserver.protocol import MAX_SEQ, InstanceId, Update, key_id
+from cacheshell.system.server_views import (
+    SHARED,
+    ConnectionRow,
+    KeyInfo,
+    KeyView,
+    ServerView,
+    Summary,
+)
 
 MISSED_PERIODS = 3
 # A quiet sender's last sequence number is kept this many of its periods (at least an hour).
 REMEMBER_PERIODS = 240
 REMEMBER_MIN_SECONDS = 3600.0
-SHARED = "shr"
 ACK, NAK, RESYNC = "ACK", "NAK", "RESYNC"
 
 Place = tuple[str, str]
 Sender = tuple[bytes, str, str, str]
 
 
-@dataclass(frozen=True)
-class KeyInfo:
-    key_id: bytes
-    order_number: str
-    authorized: int
-    enforced: int
-    # The [License] fields in file order; the AuthorizationKey without its signature digits,
-    # which are part of the HMAC secret and so never leave the server.
-    fields: tuple[tuple[str, str], ...]
-
-    @classmethod
-    def from_key(cls, key: LicenseKey) -> KeyInfo:
-        fields = tuple(
-            (name, value[:BODY_LENGTH] if name == "AuthorizationKey" else value)
-            for name, value in license_rows(key.file)
-        )
-        return cls(key_id(key), key.file.order_number, key.units, key.enforced_units, fields)
+def key_info(key: LicenseKey) -> KeyInfo:
+    """What the server keeps of a key: the AuthorizationKey without its signature digits, which
+    are part of the HMAC secret and so never leave the server."""
+    fields = tuple(
+        (name, value[:BODY_LENGTH] if name == "AuthorizationKey" else value)
+        for name, value in license_rows(key.file)
+    )
+    return KeyInfo(key_id(key), key.file.order_number, key.units, key.enforced_units, fields)
 
 
 @dataclass(frozen=True)
@@ -72,57 +70,6 @@ class Verdict:
     authorized: int
     maximum: int
     instances: tuple[Place, ...]
-
-
-@dataclass(frozen=True)
-class Summary:
-    current: int
-    maximum: int
-    authorized: int
-    enforced: int
-    connections: int
-    max_connections: int
-    instances: int
-
-
-@dataclass(frozen=True)
-class ConnectionRow:
-    user: str
-    units: str  # a number, or "shr" when another instance's row carries this ID's unit
-    connections: int
-    address: str
-    instance: str
-    order_number: str
-    apps: str = ""  # "AppName,Feature;AppName,Feature": the ISC.* features the ID holds there
-
-
-@dataclass(frozen=True)
-class KeyView:
-    info: KeyInfo
-    summary: Summary
-    rows: tuple[ConnectionRow, ...]
-
-
-@dataclass(frozen=True)
-class ServerView:
-    """One instance's rows for one key, as DumpServer shows them."""
-
-    address: str
-    instance: str
-    order_number: str
-    rows: tuple[ConnectionRow, ...]
-
-    @property
-    def connections(self) -> int:
-        return sum(row.connections for row in self.rows)
-
-    @property
-    def units(self) -> int:
-        return sum(int(row.units) for row in self.rows if row.units != SHARED)
-
-    @property
-    def shared(self) -> int:
-        return sum(row.units == SHARED for row in self.rows)
 
 
 @dataclass

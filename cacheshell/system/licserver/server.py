@@ -21,9 +21,8 @@ from cacheshell.system.licserver.accounting import (
     MISSED_PERIODS,
     NAK,
     Accounting,
-    ConnectionRow,
-    KeyInfo,
     Verdict,
+    key_info,
 )
 from cacheshell.system.licserver.protocol import (
     DUMP_REPORTS,
@@ -50,6 +49,7 @@ from cacheshell.system.licserver.protocol import (
     reply_budget,
     rows_fitting,
 )
+from cacheshell.system.server_views import ConnectionRow
 from cacheshell.system.signing import trusted_public_keys, verify
 
 SERVER_VERSION = "cacheshell-1"
@@ -209,7 +209,7 @@ class LicenseServer:
                     reason,
                 )
             else:
-                self.accounting.add_key(KeyInfo.from_key(key))
+                self.accounting.add_key(key_info(key))
                 self._secrets[msg.key_id] = secret
                 self.log.info(
                     "serving key OrderNumber %s (%d units), registered by %s/%s",
