@@ -41,11 +41,6 @@ class LicenseLimitExceeded(SessionError):
         super().__init__("<LICENSE LIMIT EXCEEDED>")
 
 
-# Each ObjectScript DO level costs about a dozen Python frames; room for the interpreter's own
-# <FRAMESTACK> limit to be reached first.
-_RECURSION_LIMIT = 12_000
-
-
 class Session(Shell):
     def __init__(
         self,
@@ -56,8 +51,6 @@ class Session(Shell):
         admin: bool = False,
         system: bool = False,
     ) -> None:
-        if sys.getrecursionlimit() < _RECURSION_LIMIT:
-            sys.setrecursionlimit(_RECURSION_LIMIT)
         self.layout = layout or InstanceLayout(cacheshell_home(), DEFAULT_INSTANCE)
         try:
             self.instance = open_instance(

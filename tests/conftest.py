@@ -11,9 +11,13 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Self
 
 import pytest
 
+import cacheshell.library  # noqa: F401  (registers the ObjectScript classes, for BareTerminal too)
+from cacheshell.lang.host import BareHost
+from cacheshell.lang.shell import Shell
 from cacheshell.session import Session
 
 
@@ -45,20 +49,52 @@ def _kill_license_servers(home: Path) -> None:
             continue
 
 
-class Terminal:
-    """A Session whose output is captured, as a test drives it."""
+class ShellTerminal:
+    """A Shell whose output is captured, as a test drives it: what the terminal shows."""
 
-    def __init__(self, namespace: str = "USER", user: str | None = None) -> None:
-        self.buffer = io.StringIO()
-        self.session = Session(namespace=namespace, user=user, sink=self.buffer.write)
+    def __init__(self, shell: Shell, buffer: io.StringIO) -> None:
+        self.shell = shell
+        self.buffer = buffer
 
     def run(self, code: str) -> str:
         """Run code as one input; return what the terminal shows (output, or the error block)."""
         start = self.buffer.tell()
-        outcome = self.session.execute(code)
+        outcome = self.shell.execute(code)
         if outcome.error is not None:
-            self.buffer.write(self.session.error_text(outcome.error))
+            self.buffer.write(self.shell.error_text(outcome.error))
         return self.buffer.getvalue()[start:]
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class BareTerminal(ShellTerminal):
+    """The language alone: a Shell on the bare interpreter host, with no instance and no
+    license, its routines held in memory."""
+
+    def __init__(self) -> None:
+        buffer = io.StringIO()
+        self.host = BareHost()
+        super().__init__(Shell(self.host, buffer.write), buffer)
+
+    def routine(self, name: str, text: str, namespace: str = "USER") -> None:
+        self.host.save_routine(namespace, name, text)
+
+
+class Terminal(ShellTerminal):
+    """A licensed Session: opening one attaches a process to the instance, taking a license
+    unit."""
+
+    def __init__(self, namespace: str = "USER", user: str | None = None) -> None:
+        buffer = io.StringIO()
+        self.session = Session(namespace=namespace, user=user, sink=buffer.write)
+        super().__init__(self.session, buffer)
 
     def routine(self, name: str, text: str, namespace: str = "USER") -> None:
         self.session.store.save_routine(namespace, name, text)
@@ -67,17 +103,16 @@ class Terminal:
         """The session's process ends, returning its license unit."""
         self.session.close()
 
-    def __enter__(self) -> Terminal:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
 
 @pytest.fixture
 def term() -> Iterator[Terminal]:
     with Terminal() as terminal:
         yield terminal
+
+
+@pytest.fixture
+def bare_term() -> BareTerminal:
+    return BareTerminal()
 
 
 def run_cli(

@@ -38,7 +38,8 @@ class Host(Protocol):
     def default_namespace(self) -> str: ...
 
     def routine_source(self, namespace: str, name: str) -> tuple[str, float] | None:
-        """A routine's text and a version stamp (its file's mtime), or None when absent."""
+        """A routine's text and a version stamp that changes when it is saved again (on an
+        instance, its file's mtime), or None when absent."""
         ...
 
     def now(self) -> datetime: ...
@@ -61,8 +62,8 @@ class Host(Protocol):
 
 
 class BareHost:
-    """The language on its own: two namespaces without routines, the wall clock, globals that
-    live as long as this object, and child processes numbered after the parent."""
+    """The language on its own: two namespaces, routines and globals held in memory as long as
+    this object lives, the wall clock, and child processes numbered after the parent."""
 
     username = "UnknownUser"
     roles = ""
@@ -75,6 +76,8 @@ class BareHost:
         self.job_id = os.getpid()
         self._next_child = 0
         self._globals: dict[str, Symbols] = {}
+        self._routines: dict[tuple[str, str], tuple[str, float]] = {}
+        self._saves = 0
 
     def namespaces(self) -> list[str]:
         return ["%SYS", "USER"]
@@ -83,7 +86,12 @@ class BareHost:
         return "USER"
 
     def routine_source(self, namespace: str, name: str) -> tuple[str, float] | None:
-        return None
+        return self._routines.get(_routine_home(namespace, name))
+
+    def save_routine(self, namespace: str, name: str, text: str) -> None:
+        """Hold a routine's text; each save is a new version, which a process compiles afresh."""
+        self._saves += 1
+        self._routines[_routine_home(namespace, name)] = (text, float(self._saves))
 
     def now(self) -> datetime:
         return datetime.now()
@@ -104,3 +112,8 @@ class BareHost:
 
     def end_job(self, pid: int) -> None:
         return None
+
+
+def _routine_home(namespace: str, name: str) -> tuple[str, str]:
+    # Percent routines live in %SYS and are seen from every namespace, as on an instance.
+    return ("%SYS" if name.startswith("%") else namespace, name)

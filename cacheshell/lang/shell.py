@@ -9,6 +9,7 @@ reaches a user as a traceback.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,10 @@ from cacheshell.lang.signals import HaltSignal
 Write = Callable[[str], None]
 # A report as a table: (title, column names, rows, the report's text).
 TableHook = Callable[[str, list[str], list[tuple], str], None]
+
+# Each ObjectScript DO level costs about a dozen Python frames; room for the interpreter's own
+# <FRAMESTACK> limit to be reached first.
+_RECURSION_LIMIT = 12_000
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class CellResult:
 
 class Shell:
     def __init__(self, host: Host, write: Write) -> None:
+        if sys.getrecursionlimit() < _RECURSION_LIMIT:
+            sys.setrecursionlimit(_RECURSION_LIMIT)
         self.interp = Interpreter(host, write)
         # Set by a front end that shows rich output: reports go to it as tables instead of
         # being written as text to the principal device.

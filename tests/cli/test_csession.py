@@ -2,7 +2,7 @@
 
 Sources: Caché System Administration Guide, "Managing Caché Licensing" (Upgrade from the command
 line; the administrator terminal session `cache -s..\\Mgr -B` typed in the instance's bin
-directory), and /work/shared/reference/objectscript.md §3.2-3.3.
+directory) and "Connecting to a Caché Instance" (csession and its -U, -B and routine arguments).
 """
 
 from __future__ import annotations

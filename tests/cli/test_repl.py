@@ -1,12 +1,13 @@
-"""The prompt_toolkit terminal through a real pty, as a user at a terminal meets it.
+"""The prompt_toolkit terminal through a real pty, for what only a terminal shows: the installed
+console script choosing the prompt_toolkit REPL at a tty, with its banner and prompt, and Ctrl-C
+reaching running code as a signal. The rest of the REPL is tested in-process, keys through a
+pipe, in tests/unit/test_prompt_toolkit_repl.py.
 
 TERM=dumb makes prompt_toolkit print the prompt and echo keys without cursor movement, so the
-output can be matched as text. It echoes only the last character a key inserts: after Tab the
-completed name shows as its final letter, and a line recalled with Up not at all.
-PROMPT_TOOLKIT_NO_CPR stops it asking the terminal for the cursor position. In dumb mode the
-prompt is printed before the terminal goes raw, so keys are sent only once the pty is seen in
-raw mode; a control key sent earlier would reach the line discipline (^D as end of file, ^C as a
-signal).
+output can be matched as text. PROMPT_TOOLKIT_NO_CPR stops it asking the terminal for the cursor
+position. In dumb mode the prompt is printed before the terminal goes raw, so keys are sent only
+once the pty is seen in raw mode; a control key sent earlier would reach the line discipline (^D
+as end of file, ^C as a signal).
 """
 
 from __future__ import annotations
@@ -84,57 +85,6 @@ def test_the_prompt_is_the_namespace_after_a_banner(terminal) -> None:
     assert ends_with_status(child) == 0
 
 
-def test_zn_changes_the_prompt(terminal) -> None:
-    child = terminal("-U", "USER")
-    at_prompt(child)
-    child.send('ZN "%SYS"\r')
-    at_prompt(child, "%SYS>")
-    child.send("Write $NAMESPACE\r")
-    child.expect_exact("%SYS\r\n%SYS>")
-    wait_raw(child)
-    child.send("H\r")
-    assert ends_with_status(child) == 0
-
-
-def test_a_line_typed_in_one_session_is_recalled_with_up_in_the_next(
-    terminal, cacheshell_home
-) -> None:
-    first = terminal("-U", "USER")
-    at_prompt(first)
-    first.send('Write "hist"_"ory",!\r')
-    first.expect_exact("history\r\n")
-    at_prompt(first)
-    first.sendcontrol("d")  # leave without typing Halt, so that the Write is the last line
-    assert ends_with_status(first) == 0
-
-    second = terminal("-U", "USER")
-    at_prompt(second)
-    second.send("\x1b[A")  # Up: the dumb terminal does not echo the recalled line
-    second.send("\r")
-    second.expect_exact("history\r\n")
-    at_prompt(second)
-    second.send("Halt\r")
-    assert ends_with_status(second) == 0
-    history = cacheshell_home / "CACHE" / "mgr" / ".terminal_history"
-    assert '+Write "hist"_"ory",!' in history.read_text(encoding="utf-8")
-
-
-def test_tab_completes_a_system_class_method(terminal, cacheshell_home) -> None:
-    child = terminal("-U", "USER")
-    at_prompt(child)
-    child.send("Write $System.License.UserN")
-    child.expect_exact("UserN")
-    child.send("\t")
-    child.expect_exact("g")  # the last letter of UserNameLicensing, inserted by the completion
-    child.send("(),!\r")
-    child.expect(r"\r\n([01])\r\n")
-    at_prompt(child)
-    child.send("Halt\r")
-    assert ends_with_status(child) == 0
-    history = (cacheshell_home / "CACHE" / "mgr" / ".terminal_history").read_text("utf-8")
-    assert "+Write $System.License.UserNameLicensing(),!" in history
-
-
 def test_ctrl_c_interrupts_running_code_and_the_prompt_returns(terminal) -> None:
     child = terminal("-U", "USER")
     at_prompt(child)
@@ -148,49 +98,6 @@ def test_ctrl_c_interrupts_running_code_and_the_prompt_returns(terminal) -> None
     wait_raw(child)
     child.send("Write 1+1\r")
     child.expect_exact("2\r\nUSER>")
-    wait_raw(child)
-    child.send("Halt\r")
-    assert ends_with_status(child) == 0
-
-
-def test_ctrl_c_at_the_prompt_clears_the_line(terminal) -> None:
-    child = terminal("-U", "USER")
-    at_prompt(child)
-    child.send("Write 12")
-    child.expect_exact("12")
-    child.sendcontrol("c")
-    at_prompt(child)
-    child.send('Write "a"_"b"\r')
-    child.expect_exact("ab\r\nUSER>")
-    wait_raw(child)
-    child.sendcontrol("d")
-    assert ends_with_status(child) == 0
-
-
-def test_ctrl_d_leaves(terminal) -> None:
-    child = terminal("-U", "USER")
-    at_prompt(child)
-    child.sendcontrol("d")
-    assert ends_with_status(child) == 0
-
-
-def test_a_brace_block_continues_over_lines_until_it_closes(terminal) -> None:
-    child = terminal("-U", "USER")
-    at_prompt(child)
-    child.send("For i=1:1:3 {\r")
-    child.send(" Write i*2\r")
-    child.send("}\r")
-    child.expect_exact("246\r\nUSER>")
-    wait_raw(child)
-    child.send("Halt\r")
-    assert ends_with_status(child) == 0
-
-
-def test_an_error_shows_the_terminal_block_and_the_session_goes_on(terminal) -> None:
-    child = terminal("-U", "USER")
-    at_prompt(child)
-    child.send("Write nope\r")
-    child.expect_exact("WRITE nope\r\n^\r\n<UNDEFINED> *nope\r\nUSER>")
     wait_raw(child)
     child.send("Halt\r")
     assert ends_with_status(child) == 0

@@ -1,5 +1,5 @@
 """Help() on the %SYSTEM classes, and class queries through %ResultSet, RunQuery and
-%SQL.Statement (reference: license-api.md §1.7, §2.1, §2.3)."""
+%SQL.Statement, as the %SYSTEM.License and %SYSTEM.Help class reference documents them."""
 
 from __future__ import annotations
 

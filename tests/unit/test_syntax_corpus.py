@@ -6,11 +6,11 @@ a literal \\n in a line is a line break and a literal \\t a tab; other lines sta
 comments. Each input is checked against `cacheshell.lang.parser.parse` directly, and every invalid
 input is also typed at a terminal, which must show Caché's three-line <SYNTAX> block.
 
-Sources for the expectations: /work/shared/reference/objectscript.md §1-2 and Using ObjectScript
-§2.8-2.13 (one space, not a tab, opens a command's arguments; two spaces end an argumentless
-command; a single-line comment needs whitespace before it; a /* */ comment may sit between
-arguments or act as the space between commands, but not inside an argument, between a command
-keyword and its first argument, or between a function name and its parenthesis).
+Sources for the expectations: InterSystems' Using ObjectScript ("Syntax Rules": one space, not a
+tab, opens a command's arguments; two spaces end an argumentless command; a single-line comment
+needs whitespace before it; a /* */ comment may sit between arguments or act as the space between
+commands, but not inside an argument, between a command keyword and its first argument, or between
+a function name and its parenthesis).
 """
 
 from __future__ import annotations
