@@ -42,7 +42,6 @@ def python_completion() -> list[str]:
 
 def measure(home: Path | None = None) -> tuple[float, float, int]:
     """(ours, baseline) median seconds per completion, and how many names ours offered."""
-    from cacheshell.frontends.complete import complete
     from cacheshell.session import Session
     from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout
 
@@ -50,8 +49,8 @@ def measure(home: Path | None = None) -> tuple[float, float, int]:
     base = Path(tempfile.mkdtemp(prefix="cacheshell-bench-")) if scratch else home
     session = Session(InstanceLayout(base, DEFAULT_INSTANCE), sink=lambda _text: None)
     try:
-        offered = len(complete(session, TEXT, len(TEXT))[1])
-        ours = median_call(lambda: complete(session, TEXT, len(TEXT)))
+        offered = len(session.complete(TEXT, len(TEXT))[1])
+        ours = median_call(lambda: session.complete(TEXT, len(TEXT)))
     finally:
         session.close()
         if scratch:

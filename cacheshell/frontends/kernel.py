@@ -200,10 +200,8 @@ class ObjectScriptKernel(Kernel):
             self.ended = True
 
     async def do_complete(self, code: str, cursor_pos: int) -> dict[str, Any]:
-        from cacheshell.frontends.complete import complete
-
         session = self._open_quietly()
-        start, matches = complete(session, code, cursor_pos) if session else (cursor_pos, [])
+        start, matches = session.complete(code, cursor_pos) if session else (cursor_pos, [])
         return {
             "status": "ok",
             "matches": list(matches),
@@ -215,10 +213,8 @@ class ObjectScriptKernel(Kernel):
     async def do_inspect(
         self, code: str, cursor_pos: int, detail_level: int = 0, omit_sections: Any = ()
     ) -> dict[str, Any]:
-        from cacheshell.frontends.complete import inspect
-
         session = self._open_quietly()
-        text = inspect(session, code, cursor_pos) if session else None
+        text = session.inspect(code, cursor_pos) if session else None
         data = {"text/plain": text} if text else {}
         return {"status": "ok", "found": bool(text), "data": data, "metadata": {}}
 

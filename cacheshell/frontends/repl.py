@@ -2,9 +2,9 @@
 
 Both read one input (lines joined while a brace block is open, the same `is_complete` the kernel
 uses), run it in the Session and show errors in the terminal's format. The prompt_toolkit pieces
-each do one thing: the completer adapts complete.py, the lexer highlights, the history file keeps
-what was typed per instance, and `multiline` follows `is_complete` so Enter submits a complete
-input and continues an open brace.
+each do one thing: the completer adapts the session's completion, the lexer highlights, the
+history file keeps what was typed per instance, and `multiline` follows `is_complete` so Enter
+submits a complete input and continues an open brace.
 """
 
 from __future__ import annotations
@@ -129,14 +129,13 @@ def prompt_session(session: Session) -> PromptSession[str]:
     from prompt_toolkit.history import FileHistory
     from prompt_toolkit.lexers import PygmentsLexer
 
-    from cacheshell.frontends.complete import complete
     from cacheshell.frontends.lexer import ObjectScriptLexer
 
     class ObjectScriptCompleter(Completer):
         def get_completions(
             self, document: Document, complete_event: CompleteEvent
         ) -> Iterator[Completion]:
-            start, matches = complete(session, document.text, document.cursor_position)
+            start, matches = session.complete(document.text, document.cursor_position)
             for match in matches:
                 yield Completion(match, start_position=start - document.cursor_position)
 

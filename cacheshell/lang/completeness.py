@@ -1,4 +1,5 @@
-"""Whether typed text is a complete input or needs more lines (an open brace continues)."""
+"""Whether typed text is a complete input or needs more lines (an open brace continues), and
+whether its end stands inside a string or a comment."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from cacheshell.lang.grammar import terminal
 _SCAN = re.compile(
     "|".join(
         [
-            f"(?P<skip>{terminal('STRING')}|{terminal('COMMENT')}|{terminal('BLOCK_COMMENT')})",
+            f"(?P<string>{terminal('STRING')})",
+            f"(?P<comment>{terminal('COMMENT')}|{terminal('BLOCK_COMMENT')})",
             r'(?P<open_string>"[^\n]*)',
-            r"(?P<open_comment>/\*)",
+            r"(?P<open_comment>/\*[\s\S]*)",
             r"(?P<brace>[{}])",
         ]
     )
 )
+_HIDING = ("comment", "open_string", "open_comment")
 
 
 def open_braces(text: str) -> int:
@@ -30,6 +33,12 @@ def open_braces(text: str) -> int:
         if found["brace"] is not None:
             depth += 1 if found["brace"] == "{" else -1
     return depth
+
+
+def ends_hidden(text: str) -> bool:
+    """Whether the end of the text is inside a string or a comment."""
+    found = list(_SCAN.finditer(text))
+    return bool(found) and found[-1].end() == len(text) and found[-1].lastgroup in _HIDING
 
 
 def is_complete(text: str) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cacheshell.lang import crossing
+from cacheshell.lang import completion, crossing
 from cacheshell.lang.cells import read_cell
 from cacheshell.lang.display import error_block
 from cacheshell.lang.errors import ObjectScriptError
@@ -163,3 +163,12 @@ class Shell:
     def set_local(self, name: str, value: Any) -> None:
         """Set a local from a Python value (see `crossing`); raises crossing.CrossingError."""
         crossing.set_local(self.interp.sym, name, value)
+
+    # -- completion and inspection ----------------------------------------------------------
+    def complete(self, text: str, cursor: int) -> tuple[int, list[str]]:
+        """(start, matches) for the word before the cursor: they replace text[start:cursor]."""
+        return completion.complete(text, cursor, self.local_names())
+
+    def inspect(self, text: str, cursor: int) -> str | None:
+        """The help of the class, member or $-function under the cursor, or None."""
+        return completion.inspect(text, cursor)

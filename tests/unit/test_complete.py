@@ -1,6 +1,6 @@
 """Completion and inspection, as the REPL, the magic and the kernel share them.
 
-`complete(session, text, cursor)` returns (start, matches); the matches replace
+`session.complete(text, cursor)` returns (start, matches); the matches replace
 text[start:cursor]. Names follow the case typed: all lower gives lower, a capital then lower
 gives Capitalized, anything else the upper-case names of the tables.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 from conftest import Terminal
 
-from cacheshell.frontends.complete import complete, inspect
 from cacheshell.lang.objects import REGISTRY
 
 
@@ -70,28 +69,28 @@ def term_with_locals(term: Terminal) -> Terminal:
     ],
 )
 def test_completion(term_with_locals: Terminal, text: str, expected: tuple[int, list[str]]) -> None:
-    assert complete(term_with_locals.session, text, len(text)) == expected
+    assert term_with_locals.session.complete(text, len(text)) == expected
 
 
 def test_the_matches_replace_the_typed_prefix(term: Terminal) -> None:
     text = "Write $System.License.UserN(),!"
     cursor = len("Write $System.License.UserN")
-    start, matches = complete(term.session, text, cursor)
+    start, matches = term.session.complete(text, cursor)
     completed = text[:start] + matches[0] + text[cursor:]
     assert completed == "Write $System.License.UserNameLicensing(),!"
 
 
 def test_every_system_class_and_every_license_class_method_is_offered(term: Terminal) -> None:
-    start, classes = complete(term.session, "$System.", 8)
+    start, classes = term.session.complete("$System.", 8)
     assert (start, classes) == (8, sorted(REGISTRY.system_class_names(), key=str.lower))
     license_class = REGISTRY.resolve("%SYSTEM.License")
-    _, methods = complete(term.session, "$System.License.", 16)
+    _, methods = term.session.complete("$System.License.", 16)
     assert methods == sorted(REGISTRY.all_class_methods(license_class), key=str.lower)
     assert {"Help", "Login", "UserNameLicensing", "Upgrade"} <= set(methods)
 
 
 def test_an_empty_line_offers_every_command(term: Terminal) -> None:
-    assert complete(term.session, "", 0) == (
+    assert term.session.complete("", 0) == (
         0,
         [
             "CATCH",
@@ -153,13 +152,13 @@ def test_an_empty_line_offers_every_command(term: Terminal) -> None:
     ],
 )
 def test_inspection(term: Terminal, text: str, cursor: int, expected: str | None) -> None:
-    assert inspect(term.session, text, cursor) == expected
+    assert term.session.inspect(text, cursor) == expected
 
 
 def test_shift_tab_on_license_login_shows_its_signature_summary_and_details(term: Terminal) -> None:
     member = REGISTRY.resolve("%SYSTEM.License").class_methods["Login"]
     text = "Do $System.License.Login"
-    shown = inspect(term.session, text, len(text))
+    shown = term.session.inspect(text, len(text))
     assert shown == "\n\n".join(
         [f"%SYSTEM.License.Login{member.signature or '()'}", member.summary]
         + ([member.details] if member.details else [])
@@ -168,7 +167,7 @@ def test_shift_tab_on_license_login_shows_its_signature_summary_and_details(term
 
 
 def test_a_class_shows_its_summary_and_class_methods(term: Terminal) -> None:
-    assert inspect(term.session, "Do $System.Version", 18) == (
+    assert term.session.inspect("Do $System.Version", 18) == (
         "%SYSTEM.Version\n\nThe product version and its parts.\n\n"
         "Class methods: GetNumber, GetVersion, Help"
     )

@@ -13,7 +13,6 @@ import pytest
 from conftest import Terminal
 from pygments.token import Keyword, Name, String
 
-from cacheshell.frontends.complete import complete, inspect
 from cacheshell.frontends.lexer import ObjectScriptLexer
 from cacheshell.lang.compile_functions import FunctionCompiler
 from cacheshell.lang.function_spec import Function, SpecialForm
@@ -45,7 +44,7 @@ def kind_of(src: str, text: str) -> object:
 
 
 def offered(term: Terminal, text: str) -> list[str]:
-    return complete(term.session, text, len(text))[1]
+    return term.session.complete(text, len(text))[1]
 
 
 def spellings(spec: Function) -> list[str]:
@@ -65,7 +64,7 @@ def test_every_function_is_offered_with_its_help(term: Terminal) -> None:
     for spec in FUNCTIONS:
         assert "$" + spec.name in offered(term, "Write $" + spec.name)
         text = f"Write ${spec.name}("
-        assert inspect(term.session, text, len(text) - 1).endswith(": " + spec.help)
+        assert term.session.inspect(text, len(text) - 1).endswith(": " + spec.help)
 
 
 @pytest.mark.parametrize(

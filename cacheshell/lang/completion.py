@@ -1,28 +1,26 @@
-"""Completion and inspection over a Session, shared by the REPL, the magic and the kernel.
+"""Completion and inspection of ObjectScript text, which every front end reaches through Shell.
 
-`complete(session, text, cursor)` returns `(start, matches)`: the matches replace
-`text[start:cursor]`. `inspect(session, text, cursor)` returns the help of the name under the
-cursor, or None. Names come from the same tables the parser and the interpreter use (words,
-intrinsics, the class registry) and from the session's own local variables; whether a word
-stands where a command may start is decided by the Pygments lexer, which follows the same rules.
+`complete(text, cursor, local_names)` returns `(start, matches)`: the matches replace
+`text[start:cursor]`. `inspect(text, cursor)` returns the help of the name under the cursor, or
+None. Names come from the tables the parser and the interpreter use (words, intrinsics, the
+class registry) and from the process's local variables; whether a word stands where a command
+may start is decided by the grammar's own lexer and post-lexer, as when the line runs.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
-from pygments.token import Comment, Keyword
+from lark.exceptions import LarkError
 
-from cacheshell.frontends.lexer import ObjectScriptLexer
+from cacheshell.lang.completeness import ends_hidden
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.intrinsics import INDEX, function_names
 from cacheshell.lang.objects import REGISTRY, ClassDef, Member
+from cacheshell.lang.parser import lark_parser
 from cacheshell.lang.words import COMMAND_NAMES, SPECIAL_VARIABLE_INDEX, SPECIAL_VARIABLES
-
-if TYPE_CHECKING:
-    from cacheshell.session import Session
 
 _NAME = r"%?[A-Za-z][A-Za-z0-9]*"
 # Each context is matched against the text before the cursor; the last group is the prefix.
@@ -32,16 +30,16 @@ _SYSTEM_MEMBER = re.compile(rf"\$(?:system|sy)\.({_NAME})\.(%?\w*)$", re.I)
 _SYSTEM_CLASS = re.compile(r"\$(?:system|sy)\.(%?\w*)$", re.I)
 _DOLLAR = re.compile(r"(?<![$\w])\$(%?\w*)$")
 _WORD = re.compile(r"%?[A-Za-z0-9]*$")
-# The probe a command position turns into a keyword (see _at_command_position).
-_PROBE = "WRITE "
+# The word a command position turns into a keyword (see _at_command_position).
+_PROBE = "WRITE"
 
 
-def complete(session: Session, text: str, cursor: int) -> tuple[int, list[str]]:
+def complete(text: str, cursor: int, local_names: Iterable[str]) -> tuple[int, list[str]]:
     """(start, matches) for the word before `cursor`; matches replace text[start:cursor]."""
     before = text[:cursor]
     line_start = before.rfind("\n") + 1
     line = before[line_start:]
-    if _inside_string_or_comment(line):
+    if ends_hidden(line):
         return cursor, []
     for pattern, source in (
         (_CLASS_MEMBER, _class_members),
@@ -65,10 +63,10 @@ def complete(session: Session, text: str, cursor: int) -> tuple[int, list[str]]:
     start = cursor - len(word)
     if _at_command_position(head):
         return start, _starting_with([_cased(c, word) for c in COMMAND_NAMES], word)
-    return start, [n for n in session.local_names() if n.startswith(word)]
+    return start, [n for n in local_names if n.startswith(word)]
 
 
-def inspect(session: Session, text: str, cursor: int) -> str | None:
+def inspect(text: str, cursor: int) -> str | None:
     """Help for the class, member or $-function under the cursor, or None. Inside the
     parentheses of a call, the help of what is called."""
     found = _help_at(text, cursor)
@@ -124,25 +122,14 @@ def _open_paren(text: str, cursor: int) -> int | None:
 
 
 # -- where the word stands --------------------------------------------------------------------
-def _inside_string_or_comment(line: str) -> bool:
-    tokens = list(_lexer().get_tokens_unprocessed(line))
-    if tokens and tokens[-1][1] in Comment and tokens[-1][1] not in Comment.Preproc:
-        return True
-    return line.count('"') % 2 == 1  # doubled quotes inside a string keep the count even
-
-
 def _at_command_position(head: str) -> bool:
-    """Whether a command may start where `head` ends: the lexer reads a command word there."""
-    for _, kind, value in reversed(list(_lexer().get_tokens_unprocessed(head + _PROBE))):
-        if value.strip():
-            return value == _PROBE.strip() and kind in Keyword
-    return False
-
-
-@functools.cache
-def _lexer() -> ObjectScriptLexer:
-    # The text as typed: no newline added or stripped, so positions match the cursor's.
-    return ObjectScriptLexer(stripnl=False, ensurenl=False)
+    """Whether a command may start where `head` ends: the post-lexer reads a word there as a
+    command keyword."""
+    try:
+        tokens = list(lark_parser().lex(head + _PROBE))
+    except LarkError:
+        return False  # text the grammar cannot lex has no command position
+    return bool(tokens) and tokens[-1].type == _PROBE and tokens[-1].start_pos == len(head)
 
 
 # -- name sources -----------------------------------------------------------------------------
