@@ -26,6 +26,7 @@ test: install
 	$(BIN)/ruff check cacheshell tests benchmarks
 	$(BIN)/ruff format --check cacheshell tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	cd tests && ../$(BIN)/python -m pytest
 
 bench: install

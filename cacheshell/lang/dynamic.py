@@ -12,6 +12,7 @@ from typing import Any
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY, ObjectInstance
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import is_canonical_number, to_int, to_str
 
 TRUE, FALSE, NULL = ("boolean", 1), ("boolean", 0), ("null", "")
@@ -47,7 +48,7 @@ def _plain(kind: str, value: Any) -> Any:
     return value
 
 
-def _from_plain(ctx: Any, data: Any) -> tuple[str, Any]:
+def _from_plain(ctx: Runtime, data: Any) -> tuple[str, Any]:
     if isinstance(data, dict):
         obj = DynamicObject(ctx, OBJECT)
         obj.items = {k: _from_plain(ctx, v) for k, v in data.items()}
@@ -120,17 +121,17 @@ def _typed_with(value: Any, type_name: Any) -> tuple[str, Any]:
 for _cls in (OBJECT, ARRAY):
 
     @_cls.method("%ToJSON", "The value as JSON text.")
-    def to_json(ctx: Any, self: DynamicBase) -> str:
+    def to_json(ctx: Runtime, self: DynamicBase) -> str:
         return self.to_json()
 
     @_cls.method("%Size", "The number of elements.")
-    def size(ctx: Any, self: DynamicBase) -> int:
+    def size(ctx: Runtime, self: DynamicBase) -> int:
         return len(self.items)
 
     @_cls.classmethod(
         "%FromJSON", "Make a dynamic object or array from JSON text.", signature="(json As %String)"
     )
-    def from_json(ctx: Any, text: Any) -> DynamicBase:
+    def from_json(ctx: Runtime, text: Any) -> DynamicBase:
         try:
             data = json.loads(to_str(text), parse_float=Decimal)
         except ValueError:
@@ -142,7 +143,7 @@ for _cls in (OBJECT, ARRAY):
 
 
 @OBJECT.method("%Get", 'The value of a key ("" when absent).', signature="(key)")
-def object_get(ctx: Any, self: DynamicObject, key: Any) -> Any:
+def object_get(ctx: Runtime, self: DynamicObject, key: Any) -> Any:
     return self.items.get(to_str(key), NULL)[1]
 
 
@@ -151,29 +152,29 @@ def object_get(ctx: Any, self: DynamicObject, key: Any) -> Any:
     "Set a key's value; returns the object, so calls can chain.",
     signature="(key, value, type)",
 )
-def object_set(ctx: Any, self: DynamicObject, key: Any, value: Any, type_name: Any = "") -> Any:
+def object_set(ctx: Runtime, self: DynamicObject, key: Any, value: Any, type_name: Any = "") -> Any:
     self.items[to_str(key)] = _typed_with(value, type_name)
     return self
 
 
 @OBJECT.method("%IsDefined", "1 if the key is present.", signature="(key)")
-def object_defined(ctx: Any, self: DynamicObject, key: Any) -> int:
+def object_defined(ctx: Runtime, self: DynamicObject, key: Any) -> int:
     return 1 if to_str(key) in self.items else 0
 
 
 @OBJECT.method("%Remove", "Remove a key; returns its value.", signature="(key)")
-def object_remove(ctx: Any, self: DynamicObject, key: Any) -> Any:
+def object_remove(ctx: Runtime, self: DynamicObject, key: Any) -> Any:
     return self.items.pop(to_str(key), NULL)[1]
 
 
 @OBJECT.method("%GetTypeOf", "The JSON type of a key's value.", signature="(key)")
-def object_type(ctx: Any, self: DynamicObject, key: Any) -> str:
+def object_type(ctx: Runtime, self: DynamicObject, key: Any) -> str:
     found = self.items.get(to_str(key))
     return "unassigned" if found is None else found[0]
 
 
 @ARRAY.method("%Get", 'The element at a 0-based position ("" beyond the end).', signature="(index)")
-def array_get(ctx: Any, self: DynamicArray, key: Any) -> Any:
+def array_get(ctx: Runtime, self: DynamicArray, key: Any) -> Any:
     i = self.index(key)
     return self.items[i][1] if i < len(self.items) else ""
 
@@ -183,7 +184,7 @@ def array_get(ctx: Any, self: DynamicArray, key: Any) -> Any:
     "Set the element at a 0-based position; returns the array.",
     signature="(index, value, type)",
 )
-def array_set(ctx: Any, self: DynamicArray, key: Any, value: Any, type_name: Any = "") -> Any:
+def array_set(ctx: Runtime, self: DynamicArray, key: Any, value: Any, type_name: Any = "") -> Any:
     i = self.index(key)
     while len(self.items) <= i:
         self.items.append(NULL)
@@ -192,23 +193,23 @@ def array_set(ctx: Any, self: DynamicArray, key: Any, value: Any, type_name: Any
 
 
 @ARRAY.method("%Push", "Append an element; returns the array.", signature="(value, type)")
-def array_push(ctx: Any, self: DynamicArray, value: Any, type_name: Any = "") -> Any:
+def array_push(ctx: Runtime, self: DynamicArray, value: Any, type_name: Any = "") -> Any:
     self.items.append(_typed_with(value, type_name))
     return self
 
 
 @ARRAY.method("%Pop", "Remove and return the last element.", signature="()")
-def array_pop(ctx: Any, self: DynamicArray) -> Any:
+def array_pop(ctx: Runtime, self: DynamicArray) -> Any:
     return self.items.pop()[1] if self.items else ""
 
 
-def make_object(ctx: Any, members: list[tuple[str, Any]]) -> DynamicObject:
+def make_object(ctx: Runtime, members: list[tuple[str, Any]]) -> DynamicObject:
     obj = DynamicObject(ctx, OBJECT)
     obj.items = dict(members)
     return obj
 
 
-def make_array(ctx: Any, elements: list[Any]) -> DynamicArray:
+def make_array(ctx: Runtime, elements: list[Any]) -> DynamicArray:
     arr = DynamicArray(ctx, ARRAY)
     arr.items = list(elements)
     return arr

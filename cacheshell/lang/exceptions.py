@@ -7,6 +7,7 @@ from typing import Any
 from cacheshell.lang import status
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY, ObjectInstance
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 
 # Caché's numeric codes for the errors a shell meets most ($ZU(56,2) numbering).
@@ -36,7 +37,7 @@ def _define(name: str, summary: str) -> Any:
     cls.property("InnerException", "An exception this one wraps, if any.")
 
     @cls.method("DisplayString", "The exception as one line of text.")
-    def display_string(ctx: Any, self: ExceptionInstance) -> str:
+    def display_string(ctx: Runtime, self: ExceptionInstance) -> str:
         p = self.props
         if self.cls.name == "%Exception.SystemException":
             data = to_str(p["Data"])
@@ -46,7 +47,7 @@ def _define(name: str, summary: str) -> Any:
         return f"{p['Name']} {p['Code']} {p['Location']} {p['Data']}".rstrip()
 
     @cls.method("AsStatus", "The exception as a %Status value.")
-    def as_status(ctx: Any, self: ExceptionInstance) -> Any:
+    def as_status(ctx: Runtime, self: ExceptionInstance) -> Any:
         p = self.props
         if self.status is not None:
             return self.status
@@ -68,7 +69,7 @@ _define(_ABSTRACT, "The properties and methods every exception has.")
     "Make a StatusException that carries the given %Status.",
     signature="(sc As %Status)",
 )
-def create_from_status(ctx: Any, sc: Any) -> ExceptionInstance:
+def create_from_status(ctx: Runtime, sc: Any) -> ExceptionInstance:
     found = status.errors(sc)
     code, args = found[0] if found else (0, [])
     ex = ExceptionInstance(
@@ -78,7 +79,7 @@ def create_from_status(ctx: Any, sc: Any) -> ExceptionInstance:
     return ex
 
 
-def system_exception(ctx: Any, err: ObjectScriptError) -> ExceptionInstance:
+def system_exception(ctx: Runtime, err: ObjectScriptError) -> ExceptionInstance:
     data = err.info[1:] if err.info.startswith("*") else err.info
     return ExceptionInstance(
         ctx, SYSTEM, f"<{err.name}>", _ERROR_NUMBERS.get(err.name, 0), err.location, data

@@ -11,7 +11,8 @@ import functools
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from decimal import Decimal
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.markers import OMITTED
@@ -28,6 +29,12 @@ class ObjectContext(Protocol):
     def next_oref(self) -> int: ...
 
 
+# A member's implementation: a Python function of (ctx, [object,] *ObjectScript arguments), each
+# with its own signature, hence the loose type.
+Impl = TypeVar("Impl", bound=Callable[..., Any])
+Row = tuple[object, ...]  # one row of a class query
+
+
 @dataclass(frozen=True)
 class Member:
     name: str
@@ -41,7 +48,7 @@ class Member:
 class Query:
     name: str
     columns: tuple[str, ...]
-    rows: Callable[..., Iterator[tuple]]
+    rows: Callable[..., Iterator[Row]]
     summary: str
     details: str = ""
     signature: str = ""
@@ -59,15 +66,19 @@ class ClassDef:
     superclasses: tuple[str, ...] = ()
 
     # -- declaring members (used as decorators by the library floor) -------------------------
-    def classmethod(self, name: str, summary: str, details: str = "", signature: str = ""):
-        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def classmethod(
+        self, name: str, summary: str, details: str = "", signature: str = ""
+    ) -> Callable[[Impl], Impl]:
+        def register(fn: Impl) -> Impl:
             self.class_methods[name] = Member(name, fn, summary, details, signature)
             return fn
 
         return register
 
-    def method(self, name: str, summary: str, details: str = "", signature: str = ""):
-        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def method(
+        self, name: str, summary: str, details: str = "", signature: str = ""
+    ) -> Callable[[Impl], Impl]:
+        def register(fn: Impl) -> Impl:
             self.methods[name] = Member(name, fn, summary, details, signature)
             return fn
 
@@ -83,8 +94,8 @@ class ClassDef:
         summary: str,
         details: str = "",
         signature: str = "",
-    ):
-        def register(fn: Callable[..., Iterator[tuple]]) -> Callable[..., Iterator[tuple]]:
+    ) -> Callable[[Impl], Impl]:
+        def register(fn: Impl) -> Impl:
             self.queries[name] = Query(name, columns, fn, summary, details, signature)
             return fn
 
@@ -183,6 +194,10 @@ class ObjectInstance:
         if name == "%IsA":
             return 1 if args and self.cls.is_a(str(args[0]), ctx.registry) else 0
         raise ObjectScriptError("METHOD DOES NOT EXIST", f"*{name},{self.cls.name}")
+
+
+# An ObjectScript value: a string, a number (an int when integral, else a Decimal), or an object.
+Value: TypeAlias = str | int | Decimal | ObjectInstance
 
 
 class Registry:

@@ -3,8 +3,9 @@ $GET, $DATA, $ORDER, $INCREMENT and friends."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
+from cacheshell.lang.objects import Value
 from cacheshell.lang.symbols import Symbols
 
 
@@ -39,6 +40,10 @@ class Ref:
         return str(self.get(""))
 
 
-def deref(value: Any) -> Any:
+# What a class method receives for each argument: a value, or a `.name` reference.
+Argument: TypeAlias = "Value | Ref"
+
+
+def deref(value: Argument) -> Value:
     """The value of an argument that may have been passed by reference."""
     return value.get("") if isinstance(value, Ref) else value

@@ -8,6 +8,7 @@ from typing import Any
 from cacheshell.lang import status
 from cacheshell.lang.objects import REGISTRY
 from cacheshell.lang.refs import Ref, deref
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of
 from cacheshell.system import server_config
@@ -32,7 +33,7 @@ def _failed(exc: ServerConfigError) -> str:
     return status.error(5001, str(exc))
 
 
-def _note(ctx: Any, what: str) -> None:
+def _note(ctx: Runtime, what: str) -> None:
     instance_of(ctx).log.write(f"{what}. {server_config.RESTART_NOTE}", INFO)
 
 
@@ -44,7 +45,7 @@ def _note(ctx: Any, what: str) -> None:
     "Two servers at one address need different ports. Returns a %Status.",
     "(Name, &Properties)",
 )
-def create(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
+def create(ctx: Runtime, name: Any, properties: Any = None, *_: Any) -> Any:
     address, port = _properties(properties)
     try:
         server = server_config.create(
@@ -65,7 +66,7 @@ def create(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
     "Only the properties given change. Returns a %Status.",
     "(Name, &Properties)",
 )
-def modify(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
+def modify(ctx: Runtime, name: Any, properties: Any = None, *_: Any) -> Any:
     address, port = _properties(properties)
     try:
         server_config.modify(instance_of(ctx).cpf(), to_str(deref(name)), address, port)
@@ -77,7 +78,7 @@ def modify(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
 @CONFIG.classmethod(
     "Delete", "Remove a license server from the configuration.", "Returns a %Status.", "(Name)"
 )
-def delete(ctx: Any, name: Any, *_: Any) -> Any:
+def delete(ctx: Runtime, name: Any, *_: Any) -> Any:
     try:
         server_config.delete(instance_of(ctx).cpf(), to_str(deref(name)))
     except ServerConfigError as exc:
@@ -92,7 +93,7 @@ def delete(ctx: Any, name: Any, *_: Any) -> Any:
     'Sets Properties("Address") and Properties("Port"). Returns a %Status.',
     "(Name, &Properties)",
 )
-def get(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
+def get(ctx: Runtime, name: Any, properties: Any = None, *_: Any) -> Any:
     server = server_config.find(instance_of(ctx).cpf(), to_str(deref(name)))
     if server is None:
         return status.error(5001, f"License server {to_str(deref(name)).upper()} does not exist")
@@ -106,7 +107,7 @@ def get(ctx: Any, name: Any, properties: Any = None, *_: Any) -> Any:
 @CONFIG.classmethod(
     "Exists", "1 if a license server of that name is configured, else 0.", signature="(Name)"
 )
-def exists(ctx: Any, name: Any, *_: Any) -> int:
+def exists(ctx: Runtime, name: Any, *_: Any) -> int:
     found = server_config.find(instance_of(ctx).cpf(), to_str(deref(name)))
     return 0 if found is None else 1
 
@@ -117,7 +118,7 @@ def exists(ctx: Any, name: Any, *_: Any) -> int:
     "The configured license servers, in order.",
     signature='(Names="*")',
 )
-def list_servers(ctx: Any, names: Any = "*", *_: Any) -> Iterator[tuple]:
+def list_servers(ctx: Runtime, names: Any = "*", *_: Any) -> Iterator[tuple]:
     wanted = to_str(deref(names)) or "*"
     for server in server_config.servers(instance_of(ctx).cpf()):
         if wanted == "*" or server.name in [n.strip().upper() for n in wanted.split(",")]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from cacheshell.lang.objects import REGISTRY, ClassDef, Member, Registry
 from cacheshell.lang.refs import deref
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 
 SYSTEM_PREFIX = "%SYSTEM."
@@ -22,7 +23,7 @@ METHOD_DESCRIPTION = "Description of the method:class "
 NOT_A_METHOD = " is not a method of "
 
 
-def help_method(ctx: Any, cls: ClassDef, method: Any = "") -> str:
+def help_method(ctx: Runtime, cls: ClassDef, method: Any = "") -> str:
     """Help(method): write the class's method list, or one method's full description."""
     write_help(ctx, cls, to_str(deref(method)))
     return ""
@@ -83,7 +84,7 @@ def listed_members(registry: Registry, cls: ClassDef) -> list[Member]:
     ]
 
 
-def write_help(ctx: Any, cls: ClassDef, method: str) -> None:
+def write_help(ctx: Runtime, cls: ClassDef, method: str) -> None:
     out = ctx.out
     if method == "":
         shown = cls.name.replace(SYSTEM_PREFIX, "$system.", 1)

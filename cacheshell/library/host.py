@@ -4,10 +4,11 @@ and a licensing class called there ends in <PROTECT>."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
+from cacheshell.lang.runtime import Runtime
 from cacheshell.system.instance import Instance
 from cacheshell.system.process import InstanceProcess
 
@@ -22,16 +23,16 @@ class SessionHost(Host, Protocol):
         ...
 
 
-def session_of(ctx: Any) -> SessionHost:
+def session_of(ctx: Runtime) -> SessionHost:
     host = ctx.host
     if not isinstance(host, SessionHost):
         raise ObjectScriptError("PROTECT", "*no instance")
     return host
 
 
-def instance_of(ctx: Any) -> Instance:
+def instance_of(ctx: Runtime) -> Instance:
     return session_of(ctx).instance
 
 
-def process_of(ctx: Any) -> InstanceProcess:
+def process_of(ctx: Runtime) -> InstanceProcess:
     return session_of(ctx).process

@@ -12,6 +12,7 @@ from typing import Any
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY
 from cacheshell.lang.refs import deref
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of, session_of
 from cacheshell.system import keys
@@ -33,7 +34,7 @@ def _load(path: str) -> keys.LicenseKey:
 
 
 def _show(
-    ctx: Any,
+    ctx: Runtime,
     current: Any,
     new: keys.LicenseKey,
     check: keys.KeyCheck,
@@ -56,7 +57,7 @@ def _show(
     "file holds a valid key, else 0.",
     "(file)",
 )
-def compare(ctx: Any, file: Any) -> int:
+def compare(ctx: Runtime, file: Any) -> int:
     instance = instance_of(ctx)
     new = _load(to_str(deref(file)))
     check = instance.check(new)
@@ -75,7 +76,7 @@ def compare(ctx: Any, file: Any) -> int:
     'Upgrade() runs. Returns what Upgrade() returned: 1, or "0|reason".',
     "(file)",
 )
-def activate(ctx: Any, file: Any) -> str:
+def activate(ctx: Runtime, file: Any) -> str:
     instance = instance_of(ctx)
     missing = instance.key_reason() or MISSING_KEY
     path = Path(to_str(deref(file)))

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cacheshell.lang.objects import REGISTRY
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_int, to_str
 from cacheshell.library.host import instance_of
 from cacheshell.system import usage
@@ -50,7 +51,7 @@ def _matches(license_id: str, filter_text: Any) -> bool:
     "InstanceLicenseUse: text describing the row; License Units: its count.\n" + WHERE,
     "()",
 )
-def counts(ctx: Any) -> Iterator[tuple]:
+def counts(ctx: Runtime) -> Iterator[tuple]:
     yield from usage.counts_rows(instance_of(ctx))
 
 
@@ -62,7 +63,7 @@ def counts(ctx: Any) -> Iterator[tuple]:
     "[Name] row with an empty Value), 3 all.\n" + WHERE,
     "(Sections As %Integer = 3)",
 )
-def key(ctx: Any, sections: Any = 3) -> Iterator[tuple]:
+def key(ctx: Runtime, sections: Any = 3) -> Iterator[tuple]:
     yield from usage.key_rows(instance_of(ctx), to_int(sections))
 
 
@@ -73,7 +74,7 @@ def key(ctx: Any, sections: Any = 3) -> Iterator[tuple]:
     WHERE,
     "()",
 )
-def decode(ctx: Any) -> Iterator[tuple]:
+def decode(ctx: Runtime) -> Iterator[tuple]:
     active = instance_of(ctx).active_key()
     if active is not None:
         yield from usage.decode_rows(active.authorization)
@@ -87,7 +88,7 @@ def decode(ctx: Any) -> Iterator[tuple]:
     "user ID; Type User, CSP, Mixed or Grace.\n" + WHERE,
     '(Filter As %String = "")',
 )
-def process_list(ctx: Any, filter_text: Any = "") -> Iterator[tuple]:
+def process_list(ctx: Runtime, filter_text: Any = "") -> Iterator[tuple]:
     for row in usage.process_rows(instance_of(ctx)):
         if _matches(row.lid, filter_text):
             yield tuple(row)
@@ -100,7 +101,7 @@ def process_list(ctx: Any, filter_text: Any = "") -> Iterator[tuple]:
     "Only license table entries in use are returned.\n" + WHERE,
     '(Filter As %String = "")',
 )
-def user_list(ctx: Any, filter_text: Any = "") -> Iterator[tuple]:
+def user_list(ctx: Runtime, filter_text: Any = "") -> Iterator[tuple]:
     for row in usage.user_rows(instance_of(ctx), False):
         if _matches(row.user_id, filter_text):
             yield tuple(row)
@@ -113,7 +114,7 @@ def user_list(ctx: Any, filter_text: Any = "") -> Iterator[tuple]:
     "A free slot has an empty UserId.\n" + WHERE,
     "()",
 )
-def user_list_all(ctx: Any) -> Iterator[tuple]:
+def user_list_all(ctx: Runtime) -> Iterator[tuple]:
     for row in usage.user_rows(instance_of(ctx), True):
         yield tuple(row)
 
@@ -126,5 +127,5 @@ def user_list_all(ctx: Any) -> Iterator[tuple]:
     "the longer ones.\n" + WHERE,
     "()",
 )
-def login_duration(ctx: Any) -> Iterator[tuple]:
+def login_duration(ctx: Runtime) -> Iterator[tuple]:
     yield from usage.duration_rows(instance_of(ctx))

@@ -16,6 +16,7 @@ from cacheshell.lang import status
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY, full_class_name
 from cacheshell.lang.refs import deref
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_int, to_str
 from cacheshell.library.host import instance_of
 from cacheshell.system.console import WARNING
@@ -36,7 +37,7 @@ MONITOR = REGISTRY.define(
     "0 turns the alert off.\nReturns a %Status.",
     "(min)",
 )
-def set_alert(ctx: Any, minimum: Any = 0) -> int:
+def set_alert(ctx: Runtime, minimum: Any = 0) -> int:
     value = to_int(deref(minimum))
     if value < 0:
         raise ObjectScriptError("ILLEGAL VALUE")
@@ -56,7 +57,7 @@ def set_alert(ctx: Any, minimum: Any = 0) -> int:
     "calls.\nReturns a %Status.",
     "(class, method)",
 )
-def set_notify(ctx: Any, class_name: Any = "", method: Any = "") -> int:
+def set_notify(ctx: Runtime, class_name: Any = "", method: Any = "") -> int:
     store = instance_of(ctx).store
     with store.transaction():
         store.put("alert_notify_class", to_str(deref(class_name)) or None)
@@ -64,7 +65,7 @@ def set_notify(ctx: Any, class_name: Any = "", method: Any = "") -> int:
     return status.OK
 
 
-def notify(ctx: Any, message: str) -> None:
+def notify(ctx: Runtime, message: str) -> None:
     """Pass an alert that just fired to the method SetNotify named, if any."""
     if not message:
         return

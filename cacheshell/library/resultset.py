@@ -14,13 +14,14 @@ from cacheshell.lang import status
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY, ObjectInstance, Query, with_defaults
 from cacheshell.lang.refs import deref
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_int, to_str
 from cacheshell.library.host import session_of
 
 QUERY_DOES_NOT_EXIST = 5660
 
 
-def find_query(ctx: Any, class_name: str, query_name: str) -> Query | None:
+def find_query(ctx: Runtime, class_name: str, query_name: str) -> Query | None:
     """The named query, or None; an unknown class is <CLASS DOES NOT EXIST>, as ##class() is."""
     return ctx.registry.resolve(class_name).queries.get(query_name)
 
@@ -29,7 +30,7 @@ def missing(class_name: str, query_name: str) -> str:
     return status.error(QUERY_DOES_NOT_EXIST, f"{class_name}:{query_name}")
 
 
-def fetch(ctx: Any, query: Query, args: list) -> list[tuple]:
+def fetch(ctx: Runtime, query: Query, args: list) -> list[tuple]:
     """All the rows of the query run with these arguments (omitted ones take their default)."""
     values = with_defaults(query.rows, [deref(a) for a in args], 1)
     try:
@@ -85,7 +86,7 @@ class ResultSet(ObjectInstance):
     def names(self) -> tuple[str, str]:
         return to_str(self.props["ClassName"]), to_str(self.props["QueryName"])
 
-    def columns(self, ctx: Any) -> tuple[str, ...]:
+    def columns(self, ctx: Runtime) -> tuple[str, ...]:
         if self.cursor.columns:
             return self.cursor.columns
         class_name, query_name = self.names()
@@ -103,7 +104,7 @@ RESULT_SET.property("QueryName", "The query's name.")
 @RESULT_SET.method(
     "Execute", "Run the query with the given arguments; returns a %Status.", signature="(args...)"
 )
-def rs_execute(ctx: Any, self: ResultSet, *args: Any) -> Any:
+def rs_execute(ctx: Runtime, self: ResultSet, *args: Any) -> Any:
     class_name, query_name = self.names()
     query = find_query(ctx, class_name, query_name)
     if query is None:
@@ -115,41 +116,41 @@ def rs_execute(ctx: Any, self: ResultSet, *args: Any) -> Any:
 @RESULT_SET.method(
     "Next", "Move to the next row: 1 when there is one, 0 at the end.", signature="(&sc)"
 )
-def rs_next(ctx: Any, self: ResultSet, *_: Any) -> int:
+def rs_next(ctx: Runtime, self: ResultSet, *_: Any) -> int:
     return 1 if self.cursor.next() else 0
 
 
 @RESULT_SET.method(
     "Get", 'The current row\'s value of the named column ("" if none).', signature="(name)"
 )
-def rs_get(ctx: Any, self: ResultSet, name: Any) -> Any:
+def rs_get(ctx: Runtime, self: ResultSet, name: Any) -> Any:
     i = self.cursor.index(deref(name))
     return self.cursor.data(i) if i is not None else ""
 
 
 @RESULT_SET.method("GetDataByName", "The same as Get(name).", signature="(name)")
-def rs_get_by_name(ctx: Any, self: ResultSet, name: Any) -> Any:
+def rs_get_by_name(ctx: Runtime, self: ResultSet, name: Any) -> Any:
     return rs_get(ctx, self, name)
 
 
 @RESULT_SET.method("GetData", "The current row's value of column n (1-based).", signature="(n)")
-def rs_get_data(ctx: Any, self: ResultSet, n: Any) -> Any:
+def rs_get_data(ctx: Runtime, self: ResultSet, n: Any) -> Any:
     return self.cursor.data(deref(n))
 
 
 @RESULT_SET.method("GetColumnName", "The name of column n (1-based).", signature="(n)")
-def rs_column_name(ctx: Any, self: ResultSet, n: Any) -> str:
+def rs_column_name(ctx: Runtime, self: ResultSet, n: Any) -> str:
     columns, i = self.columns(ctx), to_int(deref(n))
     return columns[i - 1] if 1 <= i <= len(columns) else ""
 
 
 @RESULT_SET.method("GetColumnCount", "The number of columns the query returns.", signature="()")
-def rs_column_count(ctx: Any, self: ResultSet) -> int:
+def rs_column_count(ctx: Runtime, self: ResultSet) -> int:
     return len(self.columns(ctx))
 
 
 @RESULT_SET.method("Close", "Let go of the rows; Execute may run the query again.", signature="()")
-def rs_close(ctx: Any, self: ResultSet) -> int:
+def rs_close(ctx: Runtime, self: ResultSet) -> int:
     self.cursor = Cursor()
     return status.OK
 
@@ -160,7 +161,7 @@ def rs_close(ctx: Any, self: ResultSet) -> int:
     "The first line holds the column names; a failing Execute writes its error instead.",
     "(ClassName, QueryName, args...)",
 )
-def run_query(ctx: Any, class_name: Any, query_name: Any, *args: Any) -> str:
+def run_query(ctx: Runtime, class_name: Any, query_name: Any, *args: Any) -> str:
     names = to_str(deref(class_name)), to_str(deref(query_name))
     query = find_query(ctx, *names)
     out = ctx.out
@@ -209,7 +210,7 @@ STATEMENT_RESULT.property("%Message", "The error message when %SQLCODE is negati
     "Prepare the query of a class; returns a %Status.",
     signature="(className, queryName)",
 )
-def prepare_class_query(ctx: Any, self: Statement, class_name: Any, query_name: Any) -> Any:
+def prepare_class_query(ctx: Runtime, self: Statement, class_name: Any, query_name: Any) -> Any:
     names = to_str(deref(class_name)), to_str(deref(query_name))
     self.query = find_query(ctx, *names)
     return status.OK if self.query is not None else missing(*names)
@@ -218,7 +219,7 @@ def prepare_class_query(ctx: Any, self: Statement, class_name: Any, query_name: 
 @STATEMENT.method(
     "%Execute", "Run the prepared query; returns a %SQL.StatementResult.", signature="(args...)"
 )
-def statement_execute(ctx: Any, self: Statement, *args: Any) -> StatementResult:
+def statement_execute(ctx: Runtime, self: Statement, *args: Any) -> StatementResult:
     result = StatementResult(ctx, STATEMENT_RESULT)
     if self.query is None:
         result.props.update({"%SQLCODE": -400, "%Message": "Statement is not prepared"})
@@ -230,7 +231,7 @@ def statement_execute(ctx: Any, self: Statement, *args: Any) -> StatementResult:
 @STATEMENT_RESULT.method(
     "%Next", "Move to the next row: 1 when there is one, 0 at the end.", signature="(&sc)"
 )
-def result_next(ctx: Any, self: StatementResult, *_: Any) -> int:
+def result_next(ctx: Runtime, self: StatementResult, *_: Any) -> int:
     if self.cursor.next():
         self.props["%ROWCOUNT"] = to_int(self.props["%ROWCOUNT"]) + 1
         return 1
@@ -242,7 +243,7 @@ def result_next(ctx: Any, self: StatementResult, *_: Any) -> int:
 @STATEMENT_RESULT.method(
     "%Get", "The current row's value of the named column.", signature="(colname)"
 )
-def result_get(ctx: Any, self: StatementResult, name: Any) -> Any:
+def result_get(ctx: Runtime, self: StatementResult, name: Any) -> Any:
     i = self.cursor.index(deref(name))
     if i is None:
         raise ObjectScriptError(
@@ -254,7 +255,7 @@ def result_get(ctx: Any, self: StatementResult, name: Any) -> Any:
 @STATEMENT_RESULT.method(
     "%GetData", "The current row's value of column n (1-based).", signature="(n)"
 )
-def result_get_data(ctx: Any, self: StatementResult, n: Any) -> Any:
+def result_get_data(ctx: Runtime, self: StatementResult, n: Any) -> Any:
     return self.cursor.data(deref(n))
 
 
@@ -264,7 +265,7 @@ def result_get_data(ctx: Any, self: StatementResult, n: Any) -> Any:
     "Ends with a blank line and the count: N Rows(s) Affected.",
     signature="(delimiter)",
 )
-def result_display(ctx: Any, self: StatementResult, delimiter: Any = "\t") -> str:
+def result_display(ctx: Runtime, self: StatementResult, delimiter: Any = "\t") -> str:
     sep, out = to_str(deref(delimiter)), ctx.out
     out.write(sep.join(self.cursor.columns) + "\n")
     while result_next(ctx, self):

@@ -11,6 +11,7 @@ from typing import Any
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY
 from cacheshell.lang.refs import deref
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_int, to_str
 from cacheshell.library.host import instance_of, process_of
 from cacheshell.library.monitor_license import notify
@@ -28,7 +29,7 @@ _FIXED_USERNAME_TYPES = ("Real Time",)
 _FIXED_USERNAME_FEATURES = ("WebAddOn",)
 
 
-def require_role(ctx: Any, *roles: str) -> None:
+def require_role(ctx: Runtime, *roles: str) -> None:
     """<PROTECT> unless $ROLES holds one of `roles` or %All."""
     held = {role.strip() for role in ctx.host.roles.split(",")}
     if "%All" in held or held.intersection(roles):
@@ -52,7 +53,7 @@ def arg_int(value: Any) -> int:
     "no license unit is available, in which case the process keeps its old ID.",
     "(UserIdentifier)",
 )
-def login(ctx: Any, identifier: Any = "") -> int:
+def login(ctx: Runtime, identifier: Any = "") -> int:
     proc = process_of(ctx)
     text = to_str(deref(identifier))
     if len(table.license_login_id(text, proc.identity.client)) > table.MAX_LICENSE_ID:
@@ -73,7 +74,7 @@ def login(ctx: Any, identifier: Any = "") -> int:
     "the current one.",
     "(usage)",
 )
-def defer_user_identification(ctx: Any, usage: Any = None) -> int:
+def defer_user_identification(ctx: Runtime, usage: Any = None) -> int:
     store = instance_of(ctx).store
     with store.transaction():
         previous = int(store.get("deferred", 0))
@@ -93,7 +94,7 @@ def defer_user_identification(ctx: Any, usage: Any = None) -> int:
     "changing the state with them gives <UNLICENSED>.",
     "(OnOffState)",
 )
-def user_name_licensing(ctx: Any, state: Any = None) -> int:
+def user_name_licensing(ctx: Runtime, state: Any = None) -> int:
     inst, proc = instance_of(ctx), process_of(ctx)
     store = inst.store
     previous = int(store.get("username_licensing", 0))
@@ -126,7 +127,7 @@ def user_name_licensing(ctx: Any, state: Any = None) -> int:
     "has not called Login() yet, or no such process is attached to the instance.",
     "(PID)",
 )
-def get_user_id(ctx: Any, pid: Any = None) -> str:
+def get_user_id(ctx: Runtime, pid: Any = None) -> str:
     wanted = process_of(ctx).pid if pid is None else arg_int(pid)
     row = instance_of(ctx).table.process(wanted)
     return row.license_id if row is not None else ""
@@ -139,7 +140,7 @@ def get_user_id(ctx: Any, pid: Any = None) -> str:
     "and now takes one license unit per connection until all its connections end.",
     "(UserIdentifier)",
 )
-def connection_count(ctx: Any, license_id: Any = "") -> int:
+def connection_count(ctx: Runtime, license_id: Any = "") -> int:
     return instance_of(ctx).table.connection_count(to_str(deref(license_id)))
 
 
@@ -150,7 +151,7 @@ def connection_count(ctx: Any, license_id: Any = "") -> int:
     "connection of the ID has ended. The number is fixed: it does not depend on the key.",
     "()",
 )
-def max_connections(ctx: Any) -> int:
+def max_connections(ctx: Runtime) -> int:
     return table.MAX_CONNECTIONS
 
 
@@ -163,7 +164,7 @@ def max_connections(ctx: Any) -> int:
     "%Admin_Manage role, else <PROTECT>.\nReturns the previous cap.",
     "(MaxCon)",
 )
-def set_connection_limit(ctx: Any, limit: Any = 0) -> int:
+def set_connection_limit(ctx: Runtime, limit: Any = 0) -> int:
     require_role(ctx, ADMIN_ROLE)
     value = arg_int(limit)
     if value < 0:
@@ -180,7 +181,7 @@ def set_connection_limit(ctx: Any, limit: Any = 0) -> int:
     "Return the per-ID connection cap set by SetConnectionLimit (0: none).",
     signature="()",
 )
-def get_connection_limit(ctx: Any) -> int:
+def get_connection_limit(ctx: Runtime) -> int:
     return int(instance_of(ctx).store.get("connection_limit", 0))
 
 
@@ -192,7 +193,7 @@ def get_connection_limit(ctx: Any) -> int:
     "GetUserLimit() gave it.",
     "(MaxLU)",
 )
-def set_user_limit(ctx: Any, limit: Any = 0) -> int:
+def set_user_limit(ctx: Runtime, limit: Any = 0) -> int:
     require_role(ctx, ADMIN_ROLE)
     value = arg_int(limit)
     if value < 0:
@@ -209,6 +210,6 @@ def set_user_limit(ctx: Any, limit: Any = 0) -> int:
     "Return the unit cap set by SetUserLimit, or the key's units when none is.",
     signature="()",
 )
-def get_user_limit(ctx: Any) -> int:
+def get_user_limit(ctx: Runtime) -> int:
     store = instance_of(ctx).store
     return int(store.get("user_limit", 0)) or int(store.get("capacity", 0))

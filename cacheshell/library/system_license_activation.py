@@ -9,6 +9,7 @@ from typing import Any
 from cacheshell.lang import status
 from cacheshell.lang.lists import listbuild
 from cacheshell.lang.refs import Ref, deref
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of
 from cacheshell.library.system_license import LICENSE
@@ -60,7 +61,7 @@ def _list_value(text: str) -> Any:
     "(PathAndFileName, .RequiresRestart, .RestartReason)",
 )
 def is_valid_key(
-    ctx: Any, file: Any = "", requires_restart: Any = None, restart_reason: Any = None
+    ctx: Runtime, file: Any = "", requires_restart: Any = None, restart_reason: Any = None
 ) -> Any:
     inst = instance_of(ctx)
     sc, key = _load_checked(inst, to_str(deref(file)))
@@ -81,7 +82,7 @@ def is_valid_key(
     "(NewKeyFile, .Reductions, .Status)",
 )
 def check_key_for_upgrade(
-    ctx: Any, file: Any = "", reductions: Any = None, status_out: Any = None
+    ctx: Runtime, file: Any = "", reductions: Any = None, status_out: Any = None
 ) -> int:
     inst = instance_of(ctx)
     sc, key = _load_checked(inst, to_str(deref(file)))
@@ -105,7 +106,7 @@ def check_key_for_upgrade(
     "deferred to the next restart is pending.",
     "()",
 )
-def is_pending_activation(ctx: Any) -> int:
+def is_pending_activation(ctx: Runtime) -> int:
     return int(instance_of(ctx).is_pending_activation())
 
 
@@ -115,7 +116,7 @@ def is_pending_activation(ctx: Any) -> int:
     "Troubled means valid but expiring within 30 days; GetKeyInvalidReason() says more.",
     "()",
 )
-def get_key_status(ctx: Any) -> str:
+def get_key_status(ctx: Runtime) -> str:
     return instance_of(ctx).key_status().status
 
 
@@ -124,7 +125,7 @@ def get_key_status(ctx: Any) -> str:
     'Return why the active key is invalid or troubled ("" if valid).',
     signature="()",
 )
-def get_key_invalid_reason(ctx: Any) -> str:
+def get_key_invalid_reason(ctx: Runtime) -> str:
     return instance_of(ctx).key_status().reason
 
 
@@ -138,6 +139,6 @@ def get_key_invalid_reason(ctx: Any) -> str:
     "cacheshell -U %SYS 'Write ##Class(%SYSTEM.License).Upgrade()'.",
     "()",
 )
-def upgrade(ctx: Any) -> Any:
+def upgrade(ctx: Runtime) -> Any:
     result = instance_of(ctx).upgrade()
     return 1 if result == "1" else result

@@ -10,6 +10,7 @@ from cacheshell.lang import lists, status
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import ObjectInstance
 from cacheshell.lang.refs import Ref, deref
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import is_true, to_str
 from cacheshell.library.host import instance_of, process_of
 from cacheshell.library.system_license import LICENSE
@@ -28,7 +29,7 @@ CANNOT_ALLOCATE = 5915
 ISC_PREFIX = "ISC."
 
 
-def apps(ctx: Any) -> Applications:
+def apps(ctx: Runtime) -> Applications:
     return Applications(instance_of(ctx).store, instance_of(ctx).clock.now)
 
 
@@ -40,7 +41,7 @@ def _invalid_status() -> str:
     return status.error(5002, "<INVALID ARGUMENT>")
 
 
-def _holder(ctx: Any, session: Any) -> tuple[str, str]:
+def _holder(ctx: Runtime, session: Any) -> tuple[str, str]:
     """(license ID, holder) of a take: the CSP session's when one is given, else the process's."""
     session = deref(session)
     if isinstance(session, ObjectInstance) and "SessionId" in session.props:
@@ -52,7 +53,7 @@ def _holder(ctx: Any, session: Any) -> tuple[str, str]:
     return process.license_id or str(process.pid), process_holder(process.pid)
 
 
-def _pool(ctx: Any, app: Any, keyword: Any) -> Any:
+def _pool(ctx: Runtime, app: Any, keyword: Any) -> Any:
     try:
         return apps(ctx).pool(to_str(deref(app)), to_str(deref(keyword)))
     except NotLoaded:
@@ -69,7 +70,7 @@ def _pool(ctx: Any, app: Any, keyword: Any) -> Any:
     "keywords that remain.",
     "(FileName, AppName)",
 )
-def load_app_license_file(ctx: Any, file_name: Any, app_name: Any) -> int:
+def load_app_license_file(ctx: Runtime, file_name: Any, app_name: Any) -> int:
     try:
         app = read_app_license(to_str(deref(file_name)), to_str(deref(app_name)))
     except AppFileError as exc:
@@ -87,7 +88,7 @@ def load_app_license_file(ctx: Any, file_name: Any, app_name: Any) -> int:
     "(AppName, FeatureKeyword, &Count, session)",
 )
 def take_application_license(
-    ctx: Any, app: Any, feature: Any = DEFAULT_FEATURE, count: Any = None, session: Any = None
+    ctx: Runtime, app: Any, feature: Any = DEFAULT_FEATURE, count: Any = None, session: Any = None
 ) -> Any:
     license_id, holder = _holder(ctx, session)
     registry = apps(ctx)
@@ -109,7 +110,11 @@ def take_application_license(
     "(AppName, FeatureKeyword, &Released, session)",
 )
 def return_application_license(
-    ctx: Any, app: Any, feature: Any = DEFAULT_FEATURE, released: Any = None, session: Any = None
+    ctx: Runtime,
+    app: Any,
+    feature: Any = DEFAULT_FEATURE,
+    released: Any = None,
+    session: Any = None,
 ) -> Any:
     license_id, holder = _holder(ctx, session)
     try:
@@ -129,7 +134,7 @@ def return_application_license(
     "With GetValues true each piece is keyword=value, and an empty piece ends the list.",
     "(AppName, GetValues)",
 )
-def get_app_license(ctx: Any, app: Any, get_values: Any = 0) -> str:
+def get_app_license(ctx: Runtime, app: Any, get_values: Any = 0) -> str:
     try:
         pools = apps(ctx).pools(to_str(deref(app)))
     except NotLoaded:
@@ -144,12 +149,12 @@ def get_app_license(ctx: Any, app: Any, get_values: Any = 0) -> str:
     'The value of an application license keyword ("" when absent).',
     signature="(AppName, FeatureKeyword)",
 )
-def get_app_license_value(ctx: Any, app: Any, keyword: Any) -> str:
+def get_app_license_value(ctx: Runtime, app: Any, keyword: Any) -> str:
     pool = _pool(ctx, app, keyword)
     return "" if pool is None else pool.value
 
 
-def _count(ctx: Any, app: Any, keyword: Any, read: Any) -> Any:
+def _count(ctx: Runtime, app: Any, keyword: Any, read: Any) -> Any:
     pool = _pool(ctx, app, keyword)
     return "" if pool is None or not pool.numeric else read(pool)
 
@@ -157,14 +162,14 @@ def _count(ctx: Any, app: Any, keyword: Any, read: Any) -> Any:
 @LICENSE.classmethod(
     "GetAppLicenseUsed", "Units of a numeric feature in use.", signature="(AppName, FeatureKeyword)"
 )
-def get_app_license_used(ctx: Any, app: Any, keyword: Any) -> Any:
+def get_app_license_used(ctx: Runtime, app: Any, keyword: Any) -> Any:
     return _count(ctx, app, keyword, lambda p: p.used)
 
 
 @LICENSE.classmethod(
     "GetAppLicenseFree", "Units of a numeric feature free.", signature="(AppName, FeatureKeyword)"
 )
-def get_app_license_free(ctx: Any, app: Any, keyword: Any) -> Any:
+def get_app_license_free(ctx: Runtime, app: Any, keyword: Any) -> Any:
     return _count(ctx, app, keyword, lambda p: p.free)
 
 
@@ -173,7 +178,7 @@ def get_app_license_free(ctx: Any, app: Any, keyword: Any) -> Any:
     "The fewest units of a numeric feature ever free.",
     signature="(AppName, FeatureKeyword)",
 )
-def get_app_license_min(ctx: Any, app: Any, keyword: Any) -> Any:
+def get_app_license_min(ctx: Runtime, app: Any, keyword: Any) -> Any:
     return _count(ctx, app, keyword, lambda p: p.free if p.min_free is None else p.min_free)
 
 
@@ -184,7 +189,7 @@ def get_app_license_min(ctx: Any, app: Any, keyword: Any) -> Any:
     'AppLicensesRecovered"; "" when the keyword is absent or not numeric.',
     "(AppName, FeatureKeyword)",
 )
-def check_app_license_used(ctx: Any, app: Any, keyword: Any) -> str:
+def check_app_license_used(ctx: Runtime, app: Any, keyword: Any) -> str:
     pool = _pool(ctx, app, keyword)
     if pool is None or not pool.numeric:
         return ""
@@ -197,7 +202,7 @@ def check_app_license_used(ctx: Any, app: Any, keyword: Any) -> str:
     "1 if the application (and the feature, if given) is licensed.",
     signature="(AppName, FeatureKeyword)",
 )
-def is_app_licensed(ctx: Any, app: Any, keyword: Any = "") -> int:
+def is_app_licensed(ctx: Runtime, app: Any, keyword: Any = "") -> int:
     registry = apps(ctx)
     name = to_str(deref(app))
     if not registry.is_loaded(name):
@@ -213,7 +218,7 @@ def is_app_licensed(ctx: Any, app: Any, keyword: Any = "") -> int:
     "sections of the key, U unprotected ones loaded from files.",
     "(AppTypes)",
 )
-def get_app_names(ctx: Any, kinds: Any = "IPU") -> str:
+def get_app_names(ctx: Runtime, kinds: Any = "IPU") -> str:
     wanted = to_str(deref(kinds)).upper() or "IPU"
     registry = apps(ctx)
     protected = registry.names(protected=True)
@@ -235,7 +240,7 @@ def get_app_names(ctx: Any, kinds: Any = "IPU") -> str:
     '(AppName="ISC.TrakCare", ShowCounts=0)',
 )
 def application_user_list(
-    ctx: Any, app: Any = "ISC.TrakCare", show_counts: Any = 0
+    ctx: Runtime, app: Any = "ISC.TrakCare", show_counts: Any = 0
 ) -> Iterator[tuple]:
     instance = instance_of(ctx)
     taken = apps(ctx).taken_by(to_str(deref(app)))

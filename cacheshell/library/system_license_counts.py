@@ -8,6 +8,7 @@ from typing import Any
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.lists import listbuild
 from cacheshell.lang.refs import deref
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of
 from cacheshell.library.system_license import LICENSE, require_role
@@ -15,7 +16,7 @@ from cacheshell.system import table, usage
 from cacheshell.system.usage import Counts
 
 
-def _counts(ctx: Any) -> Counts:
+def _counts(ctx: Runtime) -> Counts:
     return usage.snapshot(instance_of(ctx))
 
 
@@ -26,7 +27,7 @@ def _counts(ctx: Any) -> Counts:
     "The units it may take (the key's, or the SetUserLimit cap) less those consumed now.",
     "()",
 )
-def lu_available(ctx: Any) -> int:
+def lu_available(ctx: Runtime) -> int:
     return _counts(ctx).available
 
 
@@ -36,7 +37,7 @@ def lu_available(ctx: Any) -> int:
     "One per license ID, or one per connection for an ID past MaxConnections().",
     "()",
 )
-def lu_consumed(ctx: Any) -> int:
+def lu_consumed(ctx: Runtime) -> int:
     return _counts(ctx).consumed
 
 
@@ -45,7 +46,7 @@ def lu_consumed(ctx: Any) -> int:
     "Return the fewest license units that were available since the start.",
     signature="()",
 )
-def lu_min_available(ctx: Any) -> int:
+def lu_min_available(ctx: Runtime) -> int:
     return _counts(ctx).min_available
 
 
@@ -55,7 +56,7 @@ def lu_min_available(ctx: Any) -> int:
     "Counted since the instance started, or since LUMaxConsumedReset().",
     "()",
 )
-def lu_max_consumed(ctx: Any) -> int:
+def lu_max_consumed(ctx: Runtime) -> int:
     return _counts(ctx).max_consumed
 
 
@@ -69,7 +70,7 @@ def lu_max_consumed(ctx: Any) -> int:
     'reset counter had; LUMaxConsumed\'s for no argument and "*".',
     "(Argument)",
 )
-def lu_max_consumed_reset(ctx: Any, what: Any = "") -> int:
+def lu_max_consumed_reset(ctx: Runtime, what: Any = "") -> int:
     choice = to_str(deref(what)).upper()
     if choice == "":
         names = usage.PEAKS["USERS"] + usage.PEAKS["CONNECTIONS"]
@@ -87,7 +88,7 @@ def lu_max_consumed_reset(ctx: Any, what: Any = "") -> int:
 @LICENSE.classmethod(
     "InstanceConnections", "Return the processes connected to this instance now.", signature="()"
 )
-def instance_connections(ctx: Any) -> int:
+def instance_connections(ctx: Runtime) -> int:
     return _counts(ctx).connections
 
 
@@ -97,19 +98,19 @@ def instance_connections(ctx: Any) -> int:
     'Counted since the instance started, or since LUMaxConsumedReset("Connections").',
     "()",
 )
-def instance_connections_max(ctx: Any) -> int:
+def instance_connections_max(ctx: Runtime) -> int:
     return _counts(ctx).max_connections
 
 
 @LICENSE.classmethod("CSPUsers", "Return the CSP sessions active now.", signature="()")
-def csp_users(ctx: Any) -> int:
+def csp_users(ctx: Runtime) -> int:
     return _counts(ctx).csp_users
 
 
 @LICENSE.classmethod(
     "MaxCSPUsers", "Return the most CSP sessions active at once since the start.", signature="()"
 )
-def max_csp_users(ctx: Any) -> int:
+def max_csp_users(ctx: Runtime) -> int:
     return _counts(ctx).max_csp_users
 
 
@@ -120,7 +121,7 @@ def max_csp_users(ctx: Any) -> int:
     "in case the user comes back.",
     "()",
 )
-def csp_grace(ctx: Any) -> int:
+def csp_grace(ctx: Runtime) -> int:
     return _counts(ctx).grace
 
 
@@ -129,7 +130,7 @@ def csp_grace(ctx: Any) -> int:
     "Return the most CSP sessions in the grace period at once since the start.",
     signature="()",
 )
-def max_csp_grace(ctx: Any) -> int:
+def max_csp_grace(ctx: Runtime) -> int:
     return _counts(ctx).max_grace
 
 
@@ -140,7 +141,7 @@ def max_csp_grace(ctx: Any) -> int:
     "counted.",
     "()",
 )
-def proc_consumed(ctx: Any) -> int:
+def proc_consumed(ctx: Runtime) -> int:
     return _counts(ctx).processes
 
 
@@ -149,7 +150,7 @@ def proc_consumed(ctx: Any) -> int:
     "Return the most user processes running at once since the start.",
     signature="()",
 )
-def proc_max_consumed(ctx: Any) -> int:
+def proc_max_consumed(ctx: Runtime) -> int:
     return _counts(ctx).max_processes
 
 
@@ -160,7 +161,7 @@ def proc_max_consumed(ctx: Any) -> int:
     "A $LIST of five bounds; a sixth bucket holds every login longer than the last bound.",
     "()",
 )
-def read_duration_values(ctx: Any) -> str:
+def read_duration_values(ctx: Runtime) -> str:
     return listbuild(*table.DURATION_BOUNDS)
 
 
@@ -171,7 +172,7 @@ def read_duration_values(ctx: Any) -> str:
     "bucket. A login is counted when its process ends.",
     "()",
 )
-def read_duration_counts(ctx: Any) -> str:
+def read_duration_counts(ctx: Runtime) -> str:
     return listbuild(*usage.duration_counts(instance_of(ctx)))
 
 
@@ -182,6 +183,6 @@ def read_duration_counts(ctx: Any) -> str:
     "ReadDurationCounts() gave them.",
     "()",
 )
-def clear_duration_counts(ctx: Any) -> str:
+def clear_duration_counts(ctx: Runtime) -> str:
     require_role(ctx, "%Manager")
     return listbuild(*usage.clear_durations(instance_of(ctx)))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cacheshell.lang.dates import date_to_h
+from cacheshell.lang.runtime import Runtime
 from cacheshell.library.host import instance_of
 from cacheshell.library.system_license import LICENSE, arg_int
 from cacheshell.system.authkey import BODY_LENGTH, FEATURES, PLATFORMS
@@ -21,7 +22,7 @@ from cacheshell.system.keys import LicenseKey
 _FEATURE_DIGITS = 8
 
 
-def _read(ctx: Any, get: Callable[[LicenseKey], Any], absent: Any) -> Any:
+def _read(ctx: Runtime, get: Callable[[LicenseKey], Any], absent: Any) -> Any:
     key = instance_of(ctx).active_key()
     return absent if key is None else get(key)
 
@@ -33,7 +34,7 @@ def _read(ctx: Any, get: Callable[[LicenseKey], Any], absent: Any) -> Any:
     "key in mgr/ was refused.",
     "()",
 )
-def key_customer_name(ctx: Any) -> str:
+def key_customer_name(ctx: Runtime) -> str:
     inst = instance_of(ctx)
     key = inst.active_key()
     if key is None:
@@ -47,12 +48,12 @@ def key_customer_name(ctx: Any) -> str:
     "The description of what the key authorizes, as written in cache.key.",
     "()",
 )
-def key_license_capacity(ctx: Any) -> str:
+def key_license_capacity(ctx: Runtime) -> str:
     return _read(ctx, lambda k: k.file.license_capacity, "")
 
 
 @LICENSE.classmethod("KeyOrderNumber", "Return the OrderNumber of the active key.", signature="()")
-def key_order_number(ctx: Any) -> int:
+def key_order_number(ctx: Runtime) -> int:
     return _read(ctx, lambda k: int(k.file.order_number), 0)
 
 
@@ -62,7 +63,7 @@ def key_order_number(ctx: Any) -> int:
     "Show it with $ZDATE: Write $ZDATE($SYSTEM.License.KeyExpirationDate()).",
     "()",
 )
-def key_expiration_date(ctx: Any) -> int:
+def key_expiration_date(ctx: Runtime) -> int:
     return _read(ctx, lambda k: date_to_h(k.expiration), 0)
 
 
@@ -72,14 +73,14 @@ def key_expiration_date(ctx: Any) -> int:
     "The capacity digits followed by the issuer's signature.",
     "()",
 )
-def key_authorization_key(ctx: Any) -> str:
+def key_authorization_key(ctx: Runtime) -> str:
     return _read(ctx, lambda k: k.file.authorization_key, "")
 
 
 @LICENSE.classmethod(
     "KeyMachineID", "Return the MachineID of the active key (usually empty).", signature="()"
 )
-def key_machine_id(ctx: Any) -> str:
+def key_machine_id(ctx: Runtime) -> str:
     return _read(ctx, lambda k: k.file.machine_id, "")
 
 
@@ -90,7 +91,7 @@ def key_machine_id(ctx: Any) -> str:
     '"FileType=License 2013.1".',
     "(IncludeKeyword)",
 )
-def key_file_type(ctx: Any, include_keyword: Any = 0) -> str:
+def key_file_type(ctx: Runtime, include_keyword: Any = 0) -> str:
     prefix = f"{FILE_TYPE_FIELD}=" if arg_int(include_keyword) else ""
     return _read(ctx, lambda k: prefix + k.file.file_type, "")
 
@@ -100,14 +101,14 @@ def key_file_type(ctx: Any, include_keyword: Any = 0) -> str:
     "Return the version part of the active key's FileType, such as 2013.1.",
     signature="()",
 )
-def key_version(ctx: Any) -> str:
+def key_version(ctx: Runtime) -> str:
     return _read(ctx, lambda k: k.version, "")
 
 
 @LICENSE.classmethod(
     "KeyProduct", "Return the product the active key licenses, such as Enterprise.", signature="()"
 )
-def key_product(ctx: Any) -> str:
+def key_product(ctx: Runtime) -> str:
     return _read(ctx, lambda k: k.product, "")
 
 
@@ -117,7 +118,7 @@ def key_product(ctx: Any) -> str:
     "One of Concurrent User, Named User, Power Unit, Real Time.",
     "()",
 )
-def key_license_type(ctx: Any) -> str:
+def key_license_type(ctx: Runtime) -> str:
     return _read(ctx, lambda k: k.license_type, "")
 
 
@@ -127,21 +128,21 @@ def key_license_type(ctx: Any) -> str:
     "Only a Multi (multiserver) key may be shared by instances through a license server.",
     "()",
 )
-def key_server(ctx: Any) -> str:
+def key_server(ctx: Runtime) -> str:
     return _read(ctx, lambda k: k.server, "")
 
 
 @LICENSE.classmethod(
     "KeyPlatform", "Return the platform the active key is licensed for.", signature="()"
 )
-def key_platform(ctx: Any) -> str:
+def key_platform(ctx: Runtime) -> str:
     return _read(ctx, lambda k: PLATFORMS.get(k.platform_code, k.platform_code), "")
 
 
 @LICENSE.classmethod(
     "KeyLicenseUnits", "Return the license units the active key authorizes.", signature="()"
 )
-def key_license_units(ctx: Any) -> int:
+def key_license_units(ctx: Runtime) -> int:
     return _read(ctx, lambda k: k.units, 0)
 
 
@@ -151,7 +152,7 @@ def key_license_units(ctx: Any) -> int:
     "Usually the same as KeyLicenseUnits().",
     "()",
 )
-def key_enforced_units(ctx: Any) -> int:
+def key_enforced_units(ctx: Runtime) -> int:
     return _read(ctx, lambda k: k.enforced_units, 0)
 
 
@@ -161,7 +162,7 @@ def key_enforced_units(ctx: Any) -> int:
     "The instance refuses a key whose core count is below the machine's.",
     "()",
 )
-def key_cores_licensed(ctx: Any) -> int:
+def key_cores_licensed(ctx: Runtime) -> int:
     return _read(ctx, lambda k: k.cores, 0)
 
 
@@ -170,7 +171,7 @@ def key_cores_licensed(ctx: Any) -> int:
     "Return the processor cores the active key enforces (0: no limit).",
     signature="()",
 )
-def key_cores_enforced(ctx: Any) -> int:
+def key_cores_enforced(ctx: Runtime) -> int:
     return _read(ctx, lambda k: k.cores_enforced, 0)
 
 
@@ -180,7 +181,7 @@ def key_cores_enforced(ctx: Any) -> int:
     "Eight hexadecimal digits; bit n set means extended feature n is authorized (see GetFeature).",
     "()",
 )
-def key_features(ctx: Any) -> str:
+def key_features(ctx: Runtime) -> str:
     start = BODY_LENGTH - _FEATURE_DIGITS
     return _read(ctx, lambda k: k.file.authorization_key[start:BODY_LENGTH], "")
 
@@ -191,7 +192,7 @@ def key_features(ctx: Any) -> str:
     "n: " + ", ".join(f"{n} {name}" for n, name in enumerate(FEATURES)) + ".",
     "(n)",
 )
-def get_feature(ctx: Any, n: Any = 0) -> int:
+def get_feature(ctx: Runtime, n: Any = 0) -> int:
     bit = arg_int(n)
     if not 0 <= bit < 32:
         return 0

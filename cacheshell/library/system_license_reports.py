@@ -10,6 +10,7 @@ from typing import Any
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.refs import deref
+from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of, session_of
 from cacheshell.library.system_license import LICENSE
@@ -27,7 +28,7 @@ ALL_FILE, IN_USE_FILE, PID_FILE = "all.dmp", "inuse.dmp", "piduse.dmp"
     "available since the start, and the most that can be. The same report as ^CKEY.",
     "()",
 )
-def ckey(ctx: Any) -> str:
+def ckey(ctx: Runtime) -> str:
     inst = instance_of(ctx)
     text = reports.ckey(inst.key_path, usage.key_fields(inst), usage.snapshot(inst))
     ctx.out.write(text)
@@ -40,7 +41,7 @@ def ckey(ctx: Any) -> str:
     "Product, license type, server type, platform, units, cores and extended features.",
     "()",
 )
-def decode(ctx: Any) -> str:
+def decode(ctx: Runtime) -> str:
     inst = instance_of(ctx)
     key = inst.active_key()
     if key is None:
@@ -58,7 +59,7 @@ def decode(ctx: Any) -> str:
     "checked here (IsValidKey does that for a key file).",
     "(key)",
 )
-def decode_auth(ctx: Any, key: Any = "") -> str:
+def decode_auth(ctx: Runtime, key: Any = "") -> str:
     text = to_str(deref(key)).strip()
     try:
         auth = decode_authorization(text)[0] if len(text) == KEY_LENGTH else decode_body(text)
@@ -78,7 +79,7 @@ def decode_auth(ctx: Any, key: Any = "") -> str:
     "CSP users and CSP sessions in the grace period, now and at the most.",
     "()",
 )
-def show_counts(ctx: Any) -> str:
+def show_counts(ctx: Runtime) -> str:
     rows = usage.counts_rows(instance_of(ctx))
     # Text at a terminal; a table where the front end shows rich output (a notebook).
     session_of(ctx).show_table(
@@ -116,7 +117,7 @@ _DUMP_COLUMNS = (
     'one "free" line per unit still available. ' + _DUMP_COLUMNS + "\nReturns the file name.",
     "(filename)",
 )
-def dump_local_all(ctx: Any, filename: Any = "") -> str:
+def dump_local_all(ctx: Runtime, filename: Any = "") -> str:
     inst = instance_of(ctx)
     text = reports.dump_all(usage.snapshot(inst), usage.user_rows(inst, include_free=True))
     return _write_dump(filename, ALL_FILE, text)
@@ -128,7 +129,7 @@ def dump_local_all(ctx: Any, filename: Any = "") -> str:
     "As DumpLocalAll, without the free slots. " + _DUMP_COLUMNS + "\nReturns the file name.",
     "(filename)",
 )
-def dump_local_in_use(ctx: Any, filename: Any = "") -> str:
+def dump_local_in_use(ctx: Runtime, filename: Any = "") -> str:
     inst = instance_of(ctx)
     text = reports.dump_in_use(usage.snapshot(inst), usage.user_rows(inst))
     return _write_dump(filename, IN_USE_FILE, text)
@@ -143,6 +144,6 @@ def dump_local_in_use(ctx: Any, filename: Any = "") -> str:
     "sharing an ID repeat its numbers, so the columns do not add up.\nReturns the file name.",
     "(filename)",
 )
-def dump_local_pid(ctx: Any, filename: Any = "") -> str:
+def dump_local_pid(ctx: Runtime, filename: Any = "") -> str:
     text = reports.dump_pid(usage.process_rows(instance_of(ctx)))
     return _write_dump(filename, PID_FILE, text)

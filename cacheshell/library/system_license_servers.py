@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from cacheshell.lang.runtime import Runtime
 from cacheshell.library.host import instance_of
 from cacheshell.library.system_license import LICENSE
 from cacheshell.system import monitor, reports
@@ -32,7 +33,7 @@ def _client(inst: Instance) -> tuple[monitor.InstanceClient, LicenseServer] | No
     return monitor.InstanceClient(inst, key, monitor.update_period(inst)), server
 
 
-def _status_line(ctx: Any, inst: Instance) -> bool:
+def _status_line(ctx: Runtime, inst: Instance) -> bool:
     """Write why there is no server to ask; True when there was such a reason."""
     status = monitor.server_status(inst)
     if status:
@@ -49,7 +50,7 @@ def _status_line(ctx: Any, inst: Instance) -> bool:
     '"Not connected to License Server".' + _N_A,
     "()",
 )
-def show_server(ctx: Any) -> str:
+def show_server(ctx: Runtime) -> str:
     inst = instance_of(ctx)
     if _status_line(ctx, inst):
         return ""
@@ -66,7 +67,7 @@ def show_server(ctx: Any) -> str:
     "a Single-server key.",
     "()",
 )
-def active_server_count(ctx: Any) -> int:
+def active_server_count(ctx: Runtime) -> int:
     return 0 if monitor.server_status(instance_of(ctx)) else 1
 
 
@@ -114,7 +115,7 @@ def _distributed(inst: Instance) -> dict[str, Any] | None:
     "real time, so the two may differ for a moment." + _N_A,
     "()",
 )
-def show_summary(ctx: Any) -> str:
+def show_summary(ctx: Runtime) -> str:
     inst = instance_of(ctx)
     if _status_line(ctx, inst):
         return ""
@@ -138,7 +139,7 @@ def show_summary(ctx: Any) -> str:
     return ""
 
 
-def _dump(ctx: Any, report: str) -> str:
+def _dump(ctx: Runtime, report: str) -> str:
     inst = instance_of(ctx)
     if _status_line(ctx, inst):
         return ""
@@ -170,7 +171,7 @@ _WHERE = (
     "and the units shared with the same client on other instances. " + _WHERE,
     "()",
 )
-def dump_server(ctx: Any) -> str:
+def dump_server(ctx: Runtime) -> str:
     return _dump(ctx, "dumpserver")
 
 
@@ -180,7 +181,7 @@ def dump_server(ctx: Any) -> str:
     "As DumpServer for every instance the server knows, with a grand total. " + _WHERE,
     "()",
 )
-def dump_servers(ctx: Any) -> str:
+def dump_servers(ctx: Runtime) -> str:
     return _dump(ctx, "dumpservers")
 
 
@@ -192,7 +193,7 @@ def dump_servers(ctx: Any) -> str:
     "instance. " + _WHERE,
     "()",
 )
-def dump_key(ctx: Any) -> str:
+def dump_key(ctx: Runtime) -> str:
     return _dump(ctx, "dumpkey")
 
 
@@ -203,7 +204,7 @@ def dump_key(ctx: Any) -> str:
     "each. " + _WHERE,
     "()",
 )
-def dump_keys(ctx: Any) -> str:
+def dump_keys(ctx: Runtime) -> str:
     return _dump(ctx, "dumpkeys")
 
 
@@ -217,7 +218,7 @@ def _not_applicable(inst: Instance, width: int) -> Iterator[tuple]:
         yield (status, *([""] * (width - 1)))
 
 
-def _rows(ctx: Any, width: int, ask: Any) -> Iterator[tuple]:
+def _rows(ctx: Runtime, width: int, ask: Any) -> Iterator[tuple]:
     inst = instance_of(ctx)
     status = list(_not_applicable(inst, width))
     if status:
@@ -243,7 +244,7 @@ def _rows(ctx: Any, width: int, ask: Any) -> Iterator[tuple]:
     "One row per count: its label, this instance's value and the license server's.\n" + _SERVER,
     "()",
 )
-def summary(ctx: Any) -> Iterator[tuple]:
+def summary(ctx: Runtime) -> Iterator[tuple]:
     inst = instance_of(ctx)
     status = monitor.server_status(inst)
     if status:
@@ -273,7 +274,7 @@ def summary(ctx: Any) -> Iterator[tuple]:
     "unit is held by its row on another instance.\n" + _SERVER,
     "()",
 )
-def connection_list(ctx: Any) -> Iterator[tuple]:
+def connection_list(ctx: Runtime) -> Iterator[tuple]:
     yield from _rows(ctx, 5, lambda client, where: client.connection_list(where))
 
 
@@ -288,7 +289,7 @@ def connection_list(ctx: Any) -> Iterator[tuple]:
     "column may lag by up to one update period.\n" + _SERVER,
     "()",
 )
-def connection_app_list(ctx: Any) -> Iterator[tuple]:
+def connection_app_list(ctx: Runtime) -> Iterator[tuple]:
     yield from _rows(ctx, 6, lambda client, where: client.connection_app_list(where))
 
 
@@ -299,7 +300,7 @@ def connection_app_list(ctx: Any) -> Iterator[tuple]:
     "As ConnectionList, with the key's order number.\n" + _SERVER,
     "()",
 )
-def all_key_connection_list(ctx: Any) -> Iterator[tuple]:
+def all_key_connection_list(ctx: Runtime) -> Iterator[tuple]:
     yield from _rows(ctx, 6, lambda client, where: client.connection_list(where, all_keys=True))
 
 
@@ -310,7 +311,7 @@ def all_key_connection_list(ctx: Any) -> Iterator[tuple]:
     "One row per instance: its address, its name and the order number of its key.\n" + _SERVER,
     "()",
 )
-def active_server_list(ctx: Any) -> Iterator[tuple]:
+def active_server_list(ctx: Runtime) -> Iterator[tuple]:
     yield from _rows(ctx, 3, lambda client, where: client.active_server_list(where))
 
 
@@ -328,7 +329,7 @@ def active_server_list(ctx: Any) -> Iterator[tuple]:
     "One row per key: the six fields of its [License] section.\n" + _SERVER,
     "()",
 )
-def license_server_key_list(ctx: Any) -> Iterator[tuple]:
+def license_server_key_list(ctx: Runtime) -> Iterator[tuple]:
     yield from _rows(ctx, 6, lambda client, where: client.key_list(where))
 
 
@@ -340,7 +341,7 @@ def license_server_key_list(ctx: Any) -> Iterator[tuple]:
     '"Not connected to License Server" when none answers.' + _N_A,
     "()",
 )
-def license_manager(ctx: Any) -> Iterator[tuple]:
+def license_manager(ctx: Runtime) -> Iterator[tuple]:
     inst = instance_of(ctx)
     status = monitor.server_status(inst)
     if status:

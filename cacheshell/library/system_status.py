@@ -7,12 +7,13 @@ from typing import Any
 from cacheshell.lang import status
 from cacheshell.lang.objects import REGISTRY
 from cacheshell.lang.refs import Ref, deref
+from cacheshell.lang.runtime import Runtime
 
 STATUS = REGISTRY.define("%SYSTEM.Status", "Create, test and display %Status values.")
 
 
 @STATUS.classmethod("OK", "Return the success status, 1.", signature="()")
-def ok(ctx: Any) -> int:
+def ok(ctx: Runtime) -> int:
     return status.OK
 
 
@@ -22,38 +23,38 @@ def ok(ctx: Any) -> int:
     'Error(5001,"text") makes ERROR #5001: text.',
     "(code, args...)",
 )
-def error(ctx: Any, code: Any, *args: Any) -> str:
+def error(ctx: Runtime, code: Any, *args: Any) -> str:
     return status.error(deref(code), *[deref(a) for a in args])
 
 
 @STATUS.classmethod("IsOK", "Return 1 if the status is success, else 0.", signature="(sc)")
-def is_ok(ctx: Any, sc: Any) -> int:
+def is_ok(ctx: Runtime, sc: Any) -> int:
     return 0 if status.is_error(deref(sc)) else 1
 
 
 @STATUS.classmethod("IsError", "Return 1 if the status is an error, else 0.", signature="(sc)")
-def is_error(ctx: Any, sc: Any) -> int:
+def is_error(ctx: Runtime, sc: Any) -> int:
     return 1 if status.is_error(deref(sc)) else 0
 
 
 @STATUS.classmethod(
     "GetErrorText", "Return the text of every error in the status.", signature="(sc)"
 )
-def get_error_text(ctx: Any, sc: Any, *_: Any) -> str:
+def get_error_text(ctx: Runtime, sc: Any, *_: Any) -> str:
     return status.text(deref(sc))
 
 
 @STATUS.classmethod(
     "GetErrorCodes", "Return the error codes of the status, comma-separated.", signature="(sc)"
 )
-def get_error_codes(ctx: Any, sc: Any) -> str:
+def get_error_codes(ctx: Runtime, sc: Any) -> str:
     return ",".join(str(code) for code, _ in status.errors(deref(sc)))
 
 
 @STATUS.classmethod(
     "DisplayError", "Write the status's errors on the current device.", signature="(sc)"
 )
-def display_error(ctx: Any, sc: Any) -> int:
+def display_error(ctx: Runtime, sc: Any) -> int:
     errors = status.errors(deref(sc))
     if errors:
         ctx.out.newline()  # the terminal shows a blank line before the first error
@@ -65,7 +66,7 @@ def display_error(ctx: Any, sc: Any) -> int:
 @STATUS.classmethod(
     "AppendStatus", "Return a status holding the errors of both statuses.", signature="(sc1, sc2)"
 )
-def append_status(ctx: Any, a: Any, b: Any) -> Any:
+def append_status(ctx: Runtime, a: Any, b: Any) -> Any:
     return status.append(deref(a), deref(b))
 
 
@@ -76,7 +77,7 @@ def append_status(ctx: Any, a: Any, b: Any) -> Any:
     'list(n,"param",k)=arg.',
     "(sc, .list)",
 )
-def decompose_status(ctx: Any, sc: Any, target: Any = None, *_: Any) -> int:
+def decompose_status(ctx: Runtime, sc: Any, target: Any = None, *_: Any) -> int:
     if isinstance(target, Ref):
         target.kill()
         errors = status.errors(deref(sc))

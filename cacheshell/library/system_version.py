@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cacheshell.lang.objects import REGISTRY
+from cacheshell.lang.runtime import Runtime
 
 VERSION = REGISTRY.define("%SYSTEM.Version", "The product version and its parts.")
 
@@ -12,12 +11,12 @@ VERSION = REGISTRY.define("%SYSTEM.Version", "The product version and its parts.
 @VERSION.classmethod(
     "GetVersion", "Return the version string, the same as $ZVERSION.", signature="()"
 )
-def get_version(ctx: Any) -> str:
+def get_version(ctx: Runtime) -> str:
     return ctx.host.version
 
 
 @VERSION.classmethod("GetNumber", "Return the version number of this build.", signature="()")
-def get_number(ctx: Any) -> str:
+def get_number(ctx: Runtime) -> str:
     from cacheshell.version import __version__
 
     return __version__

@@ -12,6 +12,7 @@ from cacheshell.lang.dates import h_to_date, horolog
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY, ObjectInstance
 from cacheshell.lang.refs import deref
+from cacheshell.lang.runtime import Runtime
 from cacheshell.library.host import instance_of, process_of
 from cacheshell.system import reports
 from cacheshell.system.process import LicenseRefused
@@ -44,7 +45,7 @@ CSP_SESSION = REGISTRY.define("Training.CSPSession", "A simulated CSP (web) sess
 _KINDS = ", ".join(f'"{kind}"' for kind in CONNECTION_KINDS)
 
 
-def _world(ctx: Any) -> World:
+def _world(ctx: Runtime) -> World:
     return World(instance_of(ctx))
 
 
@@ -94,7 +95,7 @@ class ClientObject(_Made):
     instance: Any
 
     @classmethod
-    def make(cls, ctx: Any, client: Client) -> ClientObject:
+    def make(cls, ctx: Runtime, client: Client) -> ClientObject:
         obj = cls(ctx, CLIENT)
         obj.instance = instance_of(ctx)
         obj.update(client)
@@ -124,7 +125,7 @@ class CspObject(_Made):
 
 
 # -- Training.World ------------------------------------------------------------------------------
-def _client(ctx: Any, client: Client) -> ClientObject:
+def _client(ctx: Runtime, client: Client) -> ClientObject:
     return ClientObject.make(ctx, client)
 
 
@@ -137,7 +138,7 @@ def _client(ctx: Any, client: Client) -> ClientObject:
     "refused login raises <LICENSE LIMIT EXCEEDED>.",
     '(address, how="Terminal")',
 )
-def connect(ctx: Any, address: Any, how: Any = "Terminal") -> ClientObject:
+def connect(ctx: Runtime, address: Any, how: Any = "Terminal") -> ClientObject:
     world = _world(ctx)
     return _client(ctx, _guard(lambda: world.connect(_text(address), _text(how) or "Terminal")))
 
@@ -150,7 +151,7 @@ def connect(ctx: Any, address: Any, how: Any = "Terminal") -> ClientObject:
     "would license it. A refused login raises <LICENSE LIMIT EXCEEDED>.",
     '(user, address="127.0.0.1")',
 )
-def connect_user(ctx: Any, user: Any, address: Any = LOCAL_ADDRESS) -> ClientObject:
+def connect_user(ctx: Runtime, user: Any, address: Any = LOCAL_ADDRESS) -> ClientObject:
     world = _world(ctx)
     where = _text(address) or LOCAL_ADDRESS
     return _client(ctx, _guard(lambda: world.connect_user(_text(user), where)))
@@ -166,7 +167,7 @@ def connect_user(ctx: Any, user: Any, address: Any = LOCAL_ADDRESS) -> ClientObj
     "is raised.",
     '(address, count, how="Terminal")',
 )
-def connect_many(ctx: Any, address: Any, count: Any, how: Any = "Terminal") -> GroupObject:
+def connect_many(ctx: Runtime, address: Any, count: Any, how: Any = "Terminal") -> GroupObject:
     world = _world(ctx)
     where, many, kind = _text(address), _number(count), _text(how) or "Terminal"
     clients = _guard(lambda: world.connect_many(where, many, kind))
@@ -183,7 +184,7 @@ def connect_many(ctx: Any, address: Any, count: Any, how: Any = "Terminal") -> G
     "its license user ID is its own process ID and it never shares a unit.",
     "()",
 )
-def batch(ctx: Any) -> ClientObject:
+def batch(ctx: Runtime) -> ClientObject:
     world = _world(ctx)
     return _client(ctx, _guard(world.batch))
 
@@ -196,7 +197,7 @@ def batch(ctx: Any) -> ClientObject:
     "license user ID: one unit per session.",
     "(timeout=900)",
 )
-def start_csp(ctx: Any, timeout: Any = DEFAULT_CSP_TIMEOUT) -> CspObject:
+def start_csp(ctx: Runtime, timeout: Any = DEFAULT_CSP_TIMEOUT) -> CspObject:
     world = _world(ctx)
     seconds = _number(timeout) if _text(timeout) != "" else DEFAULT_CSP_TIMEOUT
     session = _guard(lambda: world.csp_start(seconds))
@@ -213,7 +214,7 @@ def start_csp(ctx: Any, timeout: Any = DEFAULT_CSP_TIMEOUT) -> CspObject:
     "From then on only AdvanceClock() moves it, for every process of the instance.",
     '(start="")',
 )
-def simulate_clock(ctx: Any, start: Any = "") -> str:
+def simulate_clock(ctx: Runtime, start: Any = "") -> str:
     given = _text(start)
     world = _world(ctx)
     return _h(world.simulate_clock(_from_h(given) if given else None))
@@ -226,7 +227,7 @@ def simulate_clock(ctx: Any, start: Any = "") -> str:
     "CSP sessions past their timeout end and CSP grace periods run out.",
     "(seconds)",
 )
-def advance_clock(ctx: Any, seconds: Any) -> str:
+def advance_clock(ctx: Runtime, seconds: Any) -> str:
     world = _world(ctx)
     amount = V.to_num(deref(seconds))
     return _h(_guard(lambda: world.advance_clock(float(amount))))
@@ -238,7 +239,7 @@ def advance_clock(ctx: Any, seconds: Any) -> str:
     "UseWallClock() ends the simulation: the instance reads the real time again.",
     "()",
 )
-def use_wall_clock(ctx: Any) -> str:
+def use_wall_clock(ctx: Runtime) -> str:
     return _h(_world(ctx).use_wall_clock())
 
 
@@ -250,7 +251,7 @@ def use_wall_clock(ctx: Any) -> str:
     "again afterwards so that it keeps working; SYSTEM^%ZSTART is not run.",
     "()",
 )
-def restart(ctx: Any) -> int:
+def restart(ctx: Runtime) -> int:
     _world(ctx).restart()
     process = process_of(ctx)
     if process is not None and process.attached:
@@ -268,7 +269,7 @@ def restart(ctx: Any) -> int:
     "grace periods whose time has passed.",
     "()",
 )
-def consumed(ctx: Any) -> int:
+def consumed(ctx: Runtime) -> int:
     instance = instance_of(ctx)
     instance.table.expire_sessions()
     return instance.table.consumed()
@@ -281,7 +282,7 @@ def consumed(ctx: Any) -> int:
     "per-process, reset, release, grace, killed), license user ID, process ID and detail.",
     "(n=20)",
 )
-def events(ctx: Any, n: Any = 20) -> str:
+def events(ctx: Runtime, n: Any = 20) -> str:
     last = _number(n) if _text(n) != "" else 20
     for line in reports.events(event_rows(instance_of(ctx), last=last)):
         ctx.out.write(line + "\n")
@@ -296,14 +297,14 @@ def events(ctx: Any, n: Any = 20) -> str:
     "columns Time, Kind, LicenseId, PID and Detail.",
     '(n="")',
 )
-def event_list(ctx: Any, n: Any = "") -> Iterator[tuple]:
+def event_list(ctx: Runtime, n: Any = "") -> Iterator[tuple]:
     last = _number(n) if _text(n) != "" else None
     for event in event_rows(instance_of(ctx), last=last):
         yield reports.event_cells(event)
 
 
 # -- license servers -----------------------------------------------------------------------------
-def _server_action(ctx: Any, action: Any) -> int:
+def _server_action(ctx: Runtime, action: Any) -> int:
     try:
         return int(action())
     except WorldError as exc:
@@ -318,7 +319,7 @@ def _server_action(ctx: Any, action: Any) -> int:
     "the instances fail over to the next configured server within 2 update periods.",
     "(name)",
 )
-def stop_server(ctx: Any, name: Any) -> int:
+def stop_server(ctx: Runtime, name: Any) -> int:
     return _server_action(ctx, lambda: world_stop_server(instance_of(ctx), _text(name)))
 
 
@@ -329,7 +330,7 @@ def stop_server(ctx: Any, name: Any) -> int:
     "as a crash would: it has no time to say anything. It stays down until StartServer(name).",
     "(name)",
 )
-def kill_server(ctx: Any, name: Any) -> int:
+def kill_server(ctx: Runtime, name: Any) -> int:
     return _server_action(ctx, lambda: world_stop_server(instance_of(ctx), _text(name), kill=True))
 
 
@@ -341,7 +342,7 @@ def kill_server(ctx: Any, name: Any) -> int:
     "earlier in the configured order, it becomes the active server again at the next update.",
     "(name)",
 )
-def start_server(ctx: Any, name: Any) -> int:
+def start_server(ctx: Runtime, name: Any) -> int:
     return _server_action(ctx, lambda: world_start_server(instance_of(ctx), _text(name)))
 
 
@@ -354,7 +355,7 @@ def start_server(ctx: Any, name: Any) -> int:
     '"Not connected to License Server" and keeps admitting users locally. Heal(name) ends it.',
     "(name)",
 )
-def partition(ctx: Any, name: Any) -> int:
+def partition(ctx: Runtime, name: Any) -> int:
     return _server_action(ctx, lambda: world_partition_server(instance_of(ctx), _text(name)))
 
 
@@ -365,7 +366,7 @@ def partition(ctx: Any, name: Any) -> int:
     "configured order, it becomes the active server again at the next update.",
     "(name)",
 )
-def heal(ctx: Any, name: Any) -> int:
+def heal(ctx: Runtime, name: Any) -> int:
     return _server_action(
         ctx, lambda: world_partition_server(instance_of(ctx), _text(name), cut=False)
     )
@@ -380,7 +381,7 @@ def heal(ctx: Any, name: Any) -> int:
     "HealInstance(name) ends it.",
     "(name)",
 )
-def partition_instance(ctx: Any, name: Any) -> int:
+def partition_instance(ctx: Runtime, name: Any) -> int:
     return _server_action(ctx, lambda: world_partition_instance(instance_of(ctx), _text(name)))
 
 
@@ -390,7 +391,7 @@ def partition_instance(ctx: Any, name: Any) -> int:
     "HealInstance(name) removes the marker file: the server hears this instance again.",
     "(name)",
 )
-def heal_instance(ctx: Any, name: Any) -> int:
+def heal_instance(ctx: Runtime, name: Any) -> int:
     return _server_action(
         ctx, lambda: world_partition_instance(instance_of(ctx), _text(name), cut=False)
     )
@@ -414,7 +415,7 @@ for _name, _summary in (
     "connections now under the new ID, or 0 when it was refused.",
     "(id)",
 )
-def client_login(ctx: Any, obj: ClientObject, identifier: Any) -> int:
+def client_login(ctx: Runtime, obj: ClientObject, identifier: Any) -> int:
     world = _world(ctx)
     count, moved = _guard(lambda: world.login(obj.client, _text(identifier)))
     obj.update(moved)
@@ -428,7 +429,7 @@ def client_login(ctx: Any, obj: ClientObject, identifier: Any) -> int:
     "user ID. A refused child raises <LICENSE LIMIT EXCEEDED>.",
     "()",
 )
-def client_job(ctx: Any, obj: ClientObject) -> ClientObject:
+def client_job(ctx: Runtime, obj: ClientObject) -> ClientObject:
     world = _world(ctx)
     return _client(ctx, _guard(lambda: world.job(obj.client)))
 
@@ -439,7 +440,7 @@ def client_job(ctx: Any, obj: ClientObject) -> ClientObject:
     "End() is a normal exit: the process's share of its license user ID returns.",
     "()",
 )
-def client_end(ctx: Any, obj: ClientObject) -> int:
+def client_end(ctx: Runtime, obj: ClientObject) -> int:
     return int(_world(ctx).end(obj.client.pid))
 
 
@@ -450,7 +451,7 @@ def client_end(ctx: Any, obj: ClientObject) -> int:
     "process that died, and the event history says killed.",
     "()",
 )
-def client_kill(ctx: Any, obj: ClientObject) -> int:
+def client_kill(ctx: Runtime, obj: ClientObject) -> int:
     return int(_world(ctx).kill(obj.client.pid))
 
 
@@ -465,7 +466,7 @@ GROUP.property("Address", "The one address they all connect from.")
     "Item(n) gives the process to End(), Kill() or Login() it on its own.",
     "(n)",
 )
-def group_item(ctx: Any, obj: GroupObject, n: Any) -> ClientObject:
+def group_item(ctx: Runtime, obj: GroupObject, n: Any) -> ClientObject:
     index = _number(n)
     if not 1 <= index <= len(obj.clients):
         raise ObjectScriptError("ILLEGAL VALUE", f"*{index}")
@@ -479,7 +480,7 @@ def group_item(ctx: Any, obj: GroupObject, n: Any) -> ClientObject:
     "the address's per-process counting resets.",
     "()",
 )
-def group_end(ctx: Any, obj: GroupObject) -> int:
+def group_end(ctx: Runtime, obj: GroupObject) -> int:
     world = _world(ctx)
     with instance_of(ctx).store.transaction():
         return sum(world.end(item.client.pid) for item in obj.clients)
@@ -498,7 +499,7 @@ CSP_SESSION.property("Pages", "How many pages the session has viewed.")
     "exactly one page keeps its unit for a 10-minute grace period.",
     "()",
 )
-def csp_view(ctx: Any, obj: CspObject) -> int:
+def csp_view(ctx: Runtime, obj: CspObject) -> int:
     pages = _world(ctx).csp_page(obj.session.session_id)
     if pages:
         obj.props["Pages"] = pages
@@ -512,7 +513,7 @@ def csp_view(ctx: Any, obj: CspObject) -> int:
     "ID becomes the user name, and the unit held under the session ID returns.",
     "(user)",
 )
-def csp_login(ctx: Any, obj: CspObject, user: Any) -> int:
+def csp_login(ctx: Runtime, obj: CspObject, user: Any) -> int:
     world = _world(ctx)
     name = _text(user)
     if not _guard(lambda: world.csp_login(obj.session.session_id, name)):
@@ -528,5 +529,5 @@ def csp_login(ctx: Any, obj: CspObject, user: Any) -> int:
     "period, after more pages it returns now.",
     "()",
 )
-def csp_end(ctx: Any, obj: CspObject) -> int:
+def csp_end(ctx: Runtime, obj: CspObject) -> int:
     return int(_world(ctx).csp_end(obj.session.session_id))
