@@ -35,7 +35,7 @@ from cacheshell.system.signing import training_private_key, trusted_public_keys
 __all__ = ["add_key_commands", "format_rows", "key_report", "run_key_command"]
 
 
-def add_key_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_key_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Mount `key issue`, `key show` and `key activate` on a parser's subcommands."""
     key = subparsers.add_parser("key", help="mint, inspect and activate license key files")
     commands = key.add_subparsers(

@@ -18,7 +18,7 @@ class Entry:
     source: str
     output: str | None = None
 
-    def reply(self, output: bool) -> list:
+    def reply(self, output: bool) -> list[object]:
         """The history_reply item: (session, line, input) or (session, line, (input, output))."""
         if output:
             return [self.session, self.line, [self.source, self.output]]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
 
 from ipykernel.kernelbase import Kernel
 
@@ -22,9 +21,12 @@ from cacheshell.frontends.render import mimebundle
 from cacheshell.lang.completeness import is_complete
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import version_banner
+from cacheshell.lang.objects import Row
 from cacheshell.session import Session, SessionError, session_for
 from cacheshell.version import __version__
 
+# A reply or a message's content: JSON, built here and sent by ipykernel as it is.
+Reply = dict[str, object]
 INDENT = "  "
 # Output is sent in pieces at most this far apart, so a long loop does not send a message per
 # WRITE, yet a user sees it arrive while the code runs.
@@ -46,8 +48,8 @@ class ObjectScriptKernel(Kernel):
     banner = f"{version_banner()}\nObjectScript kernel (cacheshell)"
     help_links = [{"text": "cacheshell", "url": "https://pypi.org/project/cacheshell/"}]
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
         self.terminal: Session | None = None
         self.ended = False  # the last session ended with Halt
         self.history_log: History | None = None
@@ -103,16 +105,18 @@ class ObjectScriptKernel(Kernel):
         self._pending.clear()
         self._pending_chars = 0
         if not self._silent:
-            self.send_response(self.iopub_socket, "stream", {"name": "stdout", "text": text})
+            self._publish("stream", {"name": "stdout", "text": text})
 
-    def _show_table(self, title: str, columns: list[str], rows: list[tuple], text: str) -> None:
+    def _show_table(self, title: str, columns: list[str], rows: list[Row], text: str) -> None:
         self._flush()
         if not self._silent:
-            self.send_response(
-                self.iopub_socket,
-                "display_data",
-                {"data": mimebundle(title, columns, rows, text), "metadata": {}},
+            self._publish(
+                "display_data", {"data": mimebundle(title, columns, rows, text), "metadata": {}}
             )
+
+    def _publish(self, kind: str, content: Reply) -> None:
+        """One message on the IOPub channel."""
+        self.send_response(self.iopub_socket, kind, content)  # type: ignore[no-untyped-call]
 
     # -- requests ----------------------------------------------------------------------------
     async def do_execute(
@@ -120,9 +124,12 @@ class ObjectScriptKernel(Kernel):
         code: str,
         silent: bool,
         store_history: bool = True,
-        user_expressions: dict | None = None,
+        user_expressions: dict[str, str] | None = None,
         allow_stdin: bool = False,
-    ) -> dict[str, Any]:
+        *,
+        cell_meta: object = None,
+        cell_id: object = None,
+    ) -> Reply:
         self._silent = silent
         self._last_flush = time.monotonic()
         try:
@@ -146,8 +153,7 @@ class ObjectScriptKernel(Kernel):
             return self._error(outcome.error.name, outcome.error.zerror, block)
         if result is not None:
             if not silent:
-                self.send_response(
-                    self.iopub_socket,
+                self._publish(
                     "execute_result",
                     {
                         "execution_count": self.execution_count,
@@ -160,7 +166,7 @@ class ObjectScriptKernel(Kernel):
         self._flush()
         return self._ok(user_expressions)
 
-    def _ok(self, user_expressions: dict | None) -> dict[str, Any]:
+    def _ok(self, user_expressions: dict[str, str] | None) -> Reply:
         return {
             "status": "ok",
             "execution_count": self.execution_count,
@@ -168,17 +174,17 @@ class ObjectScriptKernel(Kernel):
             "user_expressions": self._expressions(user_expressions or {}),
         }
 
-    def _error(self, ename: str, evalue: str, traceback: list[str]) -> dict[str, Any]:
-        content = {"ename": ename, "evalue": evalue, "traceback": traceback}
+    def _error(self, ename: str, evalue: str, traceback: list[str]) -> Reply:
+        content: Reply = {"ename": ename, "evalue": evalue, "traceback": traceback}
         if not self._silent:
-            self.send_response(self.iopub_socket, "error", content)
+            self._publish("error", content)
         return {"status": "error", "execution_count": self.execution_count, **content}
 
-    def _expressions(self, expressions: dict[str, str]) -> dict[str, Any]:
+    def _expressions(self, expressions: dict[str, str]) -> Reply:
         """user_expressions: each evaluated as `Write <expression>` would show it."""
         if not expressions or self.terminal is None:
             return {}
-        results = {}
+        results: Reply = {}
         for name, expression in expressions.items():
             outcome, text = self.terminal.evaluate(expression)
             if outcome.error is None:
@@ -199,7 +205,7 @@ class ObjectScriptKernel(Kernel):
             self.terminal = None
             self.ended = True
 
-    async def do_complete(self, code: str, cursor_pos: int) -> dict[str, Any]:
+    async def do_complete(self, code: str, cursor_pos: int) -> Reply:
         session = self._open_quietly()
         start, matches = session.complete(code, cursor_pos) if session else (cursor_pos, [])
         return {
@@ -211,8 +217,8 @@ class ObjectScriptKernel(Kernel):
         }
 
     async def do_inspect(
-        self, code: str, cursor_pos: int, detail_level: int = 0, omit_sections: Any = ()
-    ) -> dict[str, Any]:
+        self, code: str, cursor_pos: int, detail_level: int = 0, omit_sections: object = ()
+    ) -> Reply:
         session = self._open_quietly()
         text = session.inspect(code, cursor_pos) if session else None
         data = {"text/plain": text} if text else {}
@@ -225,7 +231,7 @@ class ObjectScriptKernel(Kernel):
         except (SessionError, ObjectScriptError):
             return None
 
-    async def do_is_complete(self, code: str) -> dict[str, Any]:
+    async def do_is_complete(self, code: str) -> Reply:
         if is_complete(code):
             return {"status": "complete"}
         return {"status": "incomplete", "indent": INDENT}
@@ -241,8 +247,8 @@ class ObjectScriptKernel(Kernel):
         n: int | None = None,
         pattern: str | None = None,
         unique: bool = False,
-        **_: Any,
-    ) -> dict[str, Any]:
+        **_: object,
+    ) -> Reply:
         history = self._history()
         if hist_access_type == "tail":
             entries = history.tail(n)
@@ -254,7 +260,7 @@ class ObjectScriptKernel(Kernel):
             entries = []
         return {"status": "ok", "history": [e.reply(output) for e in entries]}
 
-    async def do_shutdown(self, restart: bool) -> dict[str, Any]:
+    async def do_shutdown(self, restart: bool) -> Reply:
         if self.terminal is not None:
             self.terminal.close()
             self.terminal = None

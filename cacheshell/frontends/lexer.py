@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from pygments.lexer import RegexLexer, bygroups, default, include, words
 from pygments.token import (
@@ -25,6 +24,7 @@ from pygments.token import (
     String,
     Text,
     Whitespace,
+    _TokenType,
 )
 
 from cacheshell.lang.grammar import terminal
@@ -60,7 +60,7 @@ _OPERATORS = (
 )
 
 
-def _nothing(lexer: RegexLexer, match: re.Match[str]) -> Iterator[tuple[int, Any, str]]:
+def _nothing(lexer: RegexLexer, match: re.Match[str]) -> Iterator[tuple[int, _TokenType, str]]:
     """A zero-width rule's action: change state, emit no (empty) token."""
     return iter(())
 
@@ -68,7 +68,7 @@ def _nothing(lexer: RegexLexer, match: re.Match[str]) -> Iterator[tuple[int, Any
 _STRING_PIECES = re.compile(r'""|[^"]+|"')
 
 
-def _string(lexer: RegexLexer, match: re.Match[str]) -> Iterator[tuple[int, Any, str]]:
+def _string(lexer: RegexLexer, match: re.Match[str]) -> Iterator[tuple[int, _TokenType, str]]:
     """A string literal: its quotes and text, and each doubled quote inside as an escape."""
     start = match.start()
     yield start, String.Double, '"'

@@ -30,7 +30,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -38,7 +38,15 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_exp
 from cacheshell.frontends.render import mimebundle
 from cacheshell.lang import values as V
 from cacheshell.lang.crossing import CrossingError
+from cacheshell.lang.objects import Row
+from cacheshell.lang.values import Number
 from cacheshell.session import Session, SessionError, session_for
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
+    from prompt_toolkit.document import Document
+    from prompt_toolkit.formatted_text import StyleAndTextTuples
+    from prompt_toolkit.lexers import Lexer
 
 Key = tuple[str, str, str]
 _VALUED = {
@@ -93,7 +101,7 @@ def parse_options(line: str) -> tuple[Options, str]:
 
 @magics_class
 class ObjectScriptMagics(Magics):
-    def __init__(self, shell: Any) -> None:
+    def __init__(self, shell: InteractiveShell) -> None:
         super().__init__(shell)
         self.sessions: dict[Key, Session] = {}
         self.current: Key | None = None
@@ -102,7 +110,7 @@ class ObjectScriptMagics(Magics):
 
     @no_var_expand
     @line_cell_magic
-    def objectscript(self, line: str, cell: str | None = None) -> Any:
+    def objectscript(self, line: str, cell: str | None = None) -> object:
         """Run ObjectScript: `%objectscript CODE` or a `%%objectscript [options]` cell.
 
         Options: --instance NAME, --namespace NS (-U NS), --user U, --new,
@@ -152,7 +160,7 @@ class ObjectScriptMagics(Magics):
         return self.sessions[self.current]
 
     # -- running ----------------------------------------------------------------------------
-    def _run(self, session: Session, code: str) -> Any:
+    def _run(self, session: Session, code: str) -> object:
         session.on_table = self._show_table if self._wants_html() else None
         cell = session.run_cell(code)
         outcome = cell.outcome
@@ -180,29 +188,37 @@ class ObjectScriptMagics(Magics):
             return self.html
         return getattr(self.shell, "kernel", None) is not None
 
-    def _show_table(self, title: str, columns: list[str], rows: list[tuple], text: str) -> None:
+    def _show_table(self, title: str, columns: list[str], rows: list[Row], text: str) -> None:
         from IPython.display import display
 
         sys.stdout.flush()
-        display(mimebundle(title, columns, rows, text), raw=True)
+        display(mimebundle(title, columns, rows, text), raw=True)  # type: ignore[no-untyped-call]
 
     # -- values -----------------------------------------------------------------------------
+    def _user_ns(self) -> dict[str, object]:
+        """The Python variables of the shell the magics are registered with."""
+        if self.shell is None:
+            raise UsageError("the cacheshell magics are not registered with a shell")
+        namespace: dict[str, object] = self.shell.user_ns
+        return namespace
+
     def _push(self, session: Session, name: str) -> None:
-        if name not in self.shell.user_ns:
+        user_ns = self._user_ns()
+        if name not in user_ns:
             raise UsageError(f"-i {name}: no Python variable named {name}")
         try:
-            session.set_local(name, self.shell.user_ns[name])
+            session.set_local(name, user_ns[name])
         except CrossingError as exc:
             raise UsageError(f"-i {name}: {exc}") from None
 
     def _pull(self, session: Session, name: str) -> None:
         try:
-            self.shell.user_ns[name] = session.get_local(name)
+            self._user_ns()[name] = session.get_local(name)
         except CrossingError as exc:
             sys.stderr.write(f"-o {name}: {exc}\n")
 
 
-def _value_of(text: str) -> Any:
+def _value_of(text: str) -> str | Number:
     """What an expression wrote, as a Python value: canonical numbers become numbers."""
     return V.to_num(text) if V.is_canonical_number(text) else text
 
@@ -212,22 +228,22 @@ def _magics() -> ObjectScriptMagics:
 
     shell = get_ipython()
     magics = shell and shell.magics_manager.registry.get(ObjectScriptMagics.__name__)
-    if magics is None:
+    if not isinstance(magics, ObjectScriptMagics):
         raise UsageError("the cacheshell extension is not loaded: %load_ext cacheshell")
     return magics
 
 
-def get_local(name: str) -> Any:
+def get_local(name: str) -> object:
     """An ObjectScript local of the session the last magic used, as a Python value."""
     return _magics().session().get_local(name)
 
 
-def push_local(name: str, value: Any) -> None:
+def push_local(name: str, value: object) -> None:
     """Set an ObjectScript local of the session the last magic used from a Python value."""
     _magics().session().set_local(name, value)
 
 
-def highlight_cells(shell: Any) -> None:
+def highlight_cells(shell: object) -> None:
     """Highlight %%objectscript cells at the IPython terminal prompt (not in kernels)."""
     lexer = getattr(getattr(shell, "pt_app", None), "lexer", None)
     table = getattr(lexer, "magic_lexers", None)
@@ -239,9 +255,9 @@ class _LazyLexer:
     """prompt_toolkit lexing with the project's Pygments lexer, built on first use."""
 
     def __init__(self) -> None:
-        self._lexer: Any = None
+        self._lexer: Lexer | None = None
 
-    def lex_document(self, document: Any) -> Callable[[int], list[tuple[str, str]]]:
+    def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
         if self._lexer is None:
             from prompt_toolkit.lexers import PygmentsLexer, SimpleLexer
 
@@ -254,12 +270,12 @@ class _LazyLexer:
         return self._lexer.lex_document(document)
 
 
-def load_ipython_extension(ipython: Any) -> None:
+def load_ipython_extension(ipython: InteractiveShell) -> None:
     ipython.register_magics(ObjectScriptMagics(ipython))
     highlight_cells(ipython)
 
 
-def unload_ipython_extension(ipython: Any) -> None:
+def unload_ipython_extension(ipython: InteractiveShell) -> None:
     magics = ipython.magics_manager.registry.get(ObjectScriptMagics.__name__)
     if magics is not None:
         magics.close_all()

@@ -92,7 +92,7 @@ def plot_license_use(instance: Instance | str, since: float | None = None, ax: A
     return fig
 
 
-def nak_periods(events: list, start: float, end: float) -> list[tuple[float, float]]:
+def nak_periods(events: list[EventRow], start: float, end: float) -> list[tuple[float, float]]:
     """(from, to) spans during which the active license server NAKed the instance's updates."""
     spans: list[tuple[float, float]] = []
     opened: float | None = None

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
-from typing import Any
 
 _NUMERIC = (int, float, Decimal)
 
 
-def html_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def html_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A simple <table> with the title as its caption; every cell is escaped."""
     parts = ['<table class="cacheshell-report">']
     if title:
@@ -26,7 +25,7 @@ def html_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     return "".join(parts)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     text = "" if value is None else str(value)
     if isinstance(value, _NUMERIC) and not isinstance(value, bool):
         return f'<td style="text-align:right">{escape(text)}</td>'
@@ -34,7 +33,7 @@ def _cell(value: Any) -> str:
 
 
 def mimebundle(
-    title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], text: str
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], text: str
 ) -> dict[str, str]:
     """The report as text/plain (its terminal text) and text/html (the table)."""
     return {"text/plain": text, "text/html": html_table(title, columns, rows)}

@@ -116,7 +116,7 @@ class Applications:
     # -- reading ---------------------------------------------------------------------------
     def names(self, protected: bool | None = None) -> list[str]:
         sql = "SELECT DISTINCT app FROM app_licenses"
-        args: tuple = ()
+        args: tuple[int, ...] = ()
         if protected is not None:
             sql += " WHERE protected=?"
             args = (int(protected),)
@@ -227,8 +227,9 @@ class Applications:
             return counted, pool.used, max(pool.used - counted, 0)
 
     def _count(self, app: str, keyword: str, license_id: str) -> int:
-        return self.store.db.execute(
+        row = self.store.db.execute(
             "SELECT coalesce(sum(count), 0) FROM app_taken WHERE app=? AND keyword=? AND "
             "license_id=?",
             (app, keyword, license_id),
-        ).fetchone()[0]
+        ).fetchone()
+        return int(row[0])

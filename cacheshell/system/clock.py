@@ -15,7 +15,7 @@ class InstanceClock:
 
     @property
     def simulated(self) -> bool:
-        return self.store.get("clock_mode") == "simulated"
+        return bool(self.store.get("clock_mode") == "simulated")
 
     def now(self) -> float:
         if self.simulated:

@@ -98,7 +98,7 @@ class Instance:
 
     @property
     def is_up(self) -> bool:
-        return self.store.get("status") == "up"
+        return bool(self.store.get("status") == "up")
 
     def start(self) -> list[str]:
         """Start: read the key in mgr/, size the license table, clear what a previous run left."""

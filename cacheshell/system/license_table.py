@@ -278,7 +278,7 @@ class LicenseTable:
         kind = EventKind.GRANT if entry is None or entry.empty else EventKind.CONNECT
         units = decision.units_delta
         self.store.event(now, kind, license_id, pid, f"units {units:+d}", units)
-        if decision.transition:
+        if decision.transition and decision.entry is not None:
             self.store.event(
                 now,
                 EventKind.PER_PROCESS,
@@ -432,7 +432,7 @@ class LicenseTable:
                 self.store.put(name, count)
 
 
-def _entry(row: tuple) -> Entry:
+def _entry(row: tuple[Any, ...]) -> Entry:
     return Entry(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6])
 
 
@@ -465,13 +465,13 @@ def _limits(state: dict[str, Any]) -> Limits:
 
 def active_users(db: sqlite3.Connection) -> int:
     """License IDs with a process or a CSP session now (those only in grace are not active)."""
-    return db.execute(f"SELECT {_ACTIVE_USERS}").fetchone()[0]
+    return int(db.execute(f"SELECT {_ACTIVE_USERS}").fetchone()[0])
 
 
 def in_grace(db: sqlite3.Connection) -> int:
-    return db.execute(f"SELECT {_IN_GRACE}").fetchone()[0]
+    return int(db.execute(f"SELECT {_IN_GRACE}").fetchone()[0])
 
 
 def user_processes(db: sqlite3.Connection) -> int:
     """Processes that hold, or wait for, a license: all but System and Server ones."""
-    return db.execute(f"SELECT {_USER_PROCESSES}").fetchone()[0]
+    return int(db.execute(f"SELECT {_USER_PROCESSES}").fetchone()[0])

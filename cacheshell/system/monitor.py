@@ -185,9 +185,9 @@ def application_use(instance: Instance) -> dict[str, str]:
                 f"{app},{keyword}" for keyword, count in features if count > 0
             )
     out = {}
-    for license_id, features in held.items():
+    for license_id, names in held.items():
         text = ""
-        for feature in features:
+        for feature in names:
             longer = f"{text};{feature}" if text else feature
             if len(longer) > MAX_APPS:
                 break

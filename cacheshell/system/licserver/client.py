@@ -241,6 +241,8 @@ class LicenseClient:
                 removed,
             )
         answer = self._exchange(server, split_update(update), seq)
+        if isinstance(answer, Reply):
+            return None  # an update is answered by an Answer, never by a query's Reply
         if isinstance(answer, Answer) and answer.status in ("ACK", "NAK"):
             self._acked = (server, seq, table)
         return answer
@@ -337,8 +339,8 @@ class LicenseClient:
             sock = self._sockets.get(family)
             if sock is None:
                 sock = self._sockets[family] = socket.socket(family, socket.SOCK_DGRAM)
-            for msg in messages:
-                sock.sendto(encode(msg, self.secret), where)
+            for message in messages:
+                sock.sendto(encode(message, self.secret), where)
         except OSError:
             return None
         deadline = time.monotonic() + self.timeout
@@ -353,11 +355,14 @@ class LicenseClient:
 
 def _table(users: Users) -> Table:
     if isinstance(users, Mapping):
-        return {
-            user: (int(use[0]), int(use[1]), str(use[2]) if len(use) > 2 else "")
-            for user, use in users.items()
-        }
+        return {user: _row(use) for user, use in users.items()}
     return {use.user: (use.units, use.connections, use.apps) for use in users}
+
+
+def _row(use: Use) -> tuple[int, int, str]:
+    if len(use) == 3:
+        return int(use[0]), int(use[1]), str(use[2])
+    return int(use[0]), int(use[1]), ""
 
 
 def _resolve(server: ServerAddress) -> tuple[int, tuple]:  # type: ignore[type-arg]

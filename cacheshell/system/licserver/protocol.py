@@ -206,14 +206,15 @@ def decode(data: bytes, secrets_lookup: SecretsLookup) -> Message:
         raise MalformedDatagram(f"unknown kind {kind_code}")
     body_bytes, mac = data[_HEADER.size : -MAC_SIZE], data[-MAC_SIZE:]
     if kind in _PUBLIC_KINDS:
-        secret: bytes | None = PUBLIC_SECRET
+        secret = PUBLIC_SECRET
     elif kind is Kind.KEY:
         # The one message that brings its own secret: derive it from the key it carries.
         secret = _registration_secret(key, _parse(body_bytes))
     else:
-        secret = secrets_lookup(key)
-        if secret is None:
+        known = secrets_lookup(key)
+        if known is None:
             raise UnknownKey(key, seq, kind)
+        secret = known
     if not hmac.compare_digest(hmac.digest(secret, data[:-MAC_SIZE], "sha256"), mac):
         raise ForgedDatagram(f"bad MAC on {kind.name}")
     try:
