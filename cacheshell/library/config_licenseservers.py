@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cacheshell.lang import status
-from cacheshell.lang.objects import REGISTRY
-from cacheshell.lang.refs import Ref, deref
+from cacheshell.lang.objects import REGISTRY, Row, Value
+from cacheshell.lang.refs import Argument, Ref, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of
@@ -21,7 +20,7 @@ CONFIG = REGISTRY.define(
 )
 
 
-def _properties(ref: Any) -> tuple[str | None, Any]:
+def _properties(ref: Argument | None) -> tuple[str | None, Value | None]:
     if not isinstance(ref, Ref):
         return None, None
     address = ref.node("Address", default=None)
@@ -45,7 +44,9 @@ def _note(ctx: Runtime, what: str) -> None:
     "Two servers at one address need different ports. Returns a %Status.",
     "(Name, &Properties)",
 )
-def create(ctx: Runtime, name: Any, properties: Any = None, *_: Any) -> Any:
+def create(
+    ctx: Runtime, name: Argument, properties: Argument | None = None, *_: Argument
+) -> int | str:
     address, port = _properties(properties)
     try:
         server = server_config.create(
@@ -66,7 +67,9 @@ def create(ctx: Runtime, name: Any, properties: Any = None, *_: Any) -> Any:
     "Only the properties given change. Returns a %Status.",
     "(Name, &Properties)",
 )
-def modify(ctx: Runtime, name: Any, properties: Any = None, *_: Any) -> Any:
+def modify(
+    ctx: Runtime, name: Argument, properties: Argument | None = None, *_: Argument
+) -> int | str:
     address, port = _properties(properties)
     try:
         server_config.modify(instance_of(ctx).cpf(), to_str(deref(name)), address, port)
@@ -78,7 +81,7 @@ def modify(ctx: Runtime, name: Any, properties: Any = None, *_: Any) -> Any:
 @CONFIG.classmethod(
     "Delete", "Remove a license server from the configuration.", "Returns a %Status.", "(Name)"
 )
-def delete(ctx: Runtime, name: Any, *_: Any) -> Any:
+def delete(ctx: Runtime, name: Argument, *_: Argument) -> int | str:
     try:
         server_config.delete(instance_of(ctx).cpf(), to_str(deref(name)))
     except ServerConfigError as exc:
@@ -93,7 +96,9 @@ def delete(ctx: Runtime, name: Any, *_: Any) -> Any:
     'Sets Properties("Address") and Properties("Port"). Returns a %Status.',
     "(Name, &Properties)",
 )
-def get(ctx: Runtime, name: Any, properties: Any = None, *_: Any) -> Any:
+def get(
+    ctx: Runtime, name: Argument, properties: Argument | None = None, *_: Argument
+) -> int | str:
     server = server_config.find(instance_of(ctx).cpf(), to_str(deref(name)))
     if server is None:
         return status.error(5001, f"License server {to_str(deref(name)).upper()} does not exist")
@@ -107,7 +112,7 @@ def get(ctx: Runtime, name: Any, properties: Any = None, *_: Any) -> Any:
 @CONFIG.classmethod(
     "Exists", "1 if a license server of that name is configured, else 0.", signature="(Name)"
 )
-def exists(ctx: Runtime, name: Any, *_: Any) -> int:
+def exists(ctx: Runtime, name: Argument, *_: Argument) -> int:
     found = server_config.find(instance_of(ctx).cpf(), to_str(deref(name)))
     return 0 if found is None else 1
 
@@ -118,7 +123,7 @@ def exists(ctx: Runtime, name: Any, *_: Any) -> int:
     "The configured license servers, in order.",
     signature='(Names="*")',
 )
-def list_servers(ctx: Runtime, names: Any = "*", *_: Any) -> Iterator[tuple]:
+def list_servers(ctx: Runtime, names: Value = "*", *_: Value) -> Iterator[Row]:
     wanted = to_str(deref(names)) or "*"
     for server in server_config.servers(instance_of(ctx).cpf()):
         if wanted == "*" or server.name in [n.strip().upper() for n in wanted.split(",")]:

@@ -7,10 +7,8 @@ description at column 5.
 
 from __future__ import annotations
 
-from typing import Any
-
 from cacheshell.lang.objects import REGISTRY, ClassDef, Member, Registry
-from cacheshell.lang.refs import deref
+from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 
@@ -23,7 +21,7 @@ METHOD_DESCRIPTION = "Description of the method:class "
 NOT_A_METHOD = " is not a method of "
 
 
-def help_method(ctx: Runtime, cls: ClassDef, method: Any = "") -> str:
+def help_method(ctx: Runtime, cls: ClassDef, method: Argument = "") -> str:
     """Help(method): write the class's method list, or one method's full description."""
     write_help(ctx, cls, to_str(deref(method)))
     return ""
@@ -90,10 +88,10 @@ def write_help(ctx: Runtime, cls: ClassDef, method: str) -> None:
         shown = cls.name.replace(SYSTEM_PREFIX, "$system.", 1)
         out.write(f"'Do {shown}.Help(method)' {INTRO}\n\n")
         out.write(f"{METHOD_LIST}{cls.name}\n")
-        for member in listed_members(ctx.registry, cls):
-            out.write(f"\n{member.name}({argument_names(member.signature)})\n")
+        for listed in listed_members(ctx.registry, cls):
+            out.write(f"\n{listed.name}({argument_names(listed.signature)})\n")
             out.tab(5)
-            out.write(member.summary.split("\n", 1)[0] + "\n")
+            out.write(listed.summary.split("\n", 1)[0] + "\n")
         return
     out.write(f"{METHOD_DESCRIPTION}{method}:{cls.name}\n")
     member = ctx.registry.all_class_methods(cls).get(method)

@@ -4,10 +4,12 @@ and a licensing class called there ends in <PROTECT>."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
+from cacheshell.lang.objects import Row
 from cacheshell.lang.runtime import Runtime
 from cacheshell.system.instance import Instance
 from cacheshell.system.process import InstanceProcess
@@ -18,7 +20,7 @@ class SessionHost(Host, Protocol):
     instance: Instance
     process: InstanceProcess
 
-    def show_table(self, title: str, columns: list[str], rows: list[tuple], text: str) -> None:
+    def show_table(self, title: str, columns: list[str], rows: Sequence[Row], text: str) -> None:
         """A report: its text on the device, or a table where the front end shows one."""
         ...
 

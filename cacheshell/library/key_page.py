@@ -7,11 +7,10 @@ mgr/ as cache.key through a temporary file and a rename, and runs Upgrade().
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY
-from cacheshell.lang.refs import deref
+from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of, session_of
@@ -35,7 +34,7 @@ def _load(path: str) -> keys.LicenseKey:
 
 def _show(
     ctx: Runtime,
-    current: Any,
+    current: keys.LicenseKey | None,
     new: keys.LicenseKey,
     check: keys.KeyCheck,
     comparison: keys.Comparison | None,
@@ -57,7 +56,7 @@ def _show(
     "file holds a valid key, else 0.",
     "(file)",
 )
-def compare(ctx: Runtime, file: Any) -> int:
+def compare(ctx: Runtime, file: Argument) -> int:
     instance = instance_of(ctx)
     new = _load(to_str(deref(file)))
     check = instance.check(new)
@@ -76,7 +75,7 @@ def compare(ctx: Runtime, file: Any) -> int:
     'Upgrade() runs. Returns what Upgrade() returned: 1, or "0|reason".',
     "(file)",
 )
-def activate(ctx: Runtime, file: Any) -> str:
+def activate(ctx: Runtime, file: Argument) -> str:
     instance = instance_of(ctx)
     missing = instance.key_reason() or MISSING_KEY
     path = Path(to_str(deref(file)))

@@ -7,9 +7,8 @@ a report taken at the same moment agree.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from cacheshell.lang.objects import REGISTRY
+from cacheshell.lang.objects import REGISTRY, Row, Value
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_int, to_str
 from cacheshell.library.host import instance_of
@@ -38,7 +37,7 @@ PROCESS_COLUMNS = (
 WHERE = "The data source is the local Cache instance."
 
 
-def _matches(license_id: str, filter_text: Any) -> bool:
+def _matches(license_id: str, filter_text: Value) -> bool:
     # The reference leaves Filter undocumented; here it keeps the IDs that contain it.
     text = to_str(filter_text)
     return not text or text in license_id
@@ -51,7 +50,7 @@ def _matches(license_id: str, filter_text: Any) -> bool:
     "InstanceLicenseUse: text describing the row; License Units: its count.\n" + WHERE,
     "()",
 )
-def counts(ctx: Runtime) -> Iterator[tuple]:
+def counts(ctx: Runtime) -> Iterator[Row]:
     yield from usage.counts_rows(instance_of(ctx))
 
 
@@ -63,7 +62,7 @@ def counts(ctx: Runtime) -> Iterator[tuple]:
     "[Name] row with an empty Value), 3 all.\n" + WHERE,
     "(Sections As %Integer = 3)",
 )
-def key(ctx: Runtime, sections: Any = 3) -> Iterator[tuple]:
+def key(ctx: Runtime, sections: Value = 3) -> Iterator[Row]:
     yield from usage.key_rows(instance_of(ctx), to_int(sections))
 
 
@@ -74,7 +73,7 @@ def key(ctx: Runtime, sections: Any = 3) -> Iterator[tuple]:
     WHERE,
     "()",
 )
-def decode(ctx: Runtime) -> Iterator[tuple]:
+def decode(ctx: Runtime) -> Iterator[Row]:
     active = instance_of(ctx).active_key()
     if active is not None:
         yield from usage.decode_rows(active.authorization)
@@ -88,7 +87,7 @@ def decode(ctx: Runtime) -> Iterator[tuple]:
     "user ID; Type User, CSP, Mixed or Grace.\n" + WHERE,
     '(Filter As %String = "")',
 )
-def process_list(ctx: Runtime, filter_text: Any = "") -> Iterator[tuple]:
+def process_list(ctx: Runtime, filter_text: Value = "") -> Iterator[Row]:
     for row in usage.process_rows(instance_of(ctx)):
         if _matches(row.lid, filter_text):
             yield tuple(row)
@@ -101,7 +100,7 @@ def process_list(ctx: Runtime, filter_text: Any = "") -> Iterator[tuple]:
     "Only license table entries in use are returned.\n" + WHERE,
     '(Filter As %String = "")',
 )
-def user_list(ctx: Runtime, filter_text: Any = "") -> Iterator[tuple]:
+def user_list(ctx: Runtime, filter_text: Value = "") -> Iterator[Row]:
     for row in usage.user_rows(instance_of(ctx), False):
         if _matches(row.user_id, filter_text):
             yield tuple(row)
@@ -114,7 +113,7 @@ def user_list(ctx: Runtime, filter_text: Any = "") -> Iterator[tuple]:
     "A free slot has an empty UserId.\n" + WHERE,
     "()",
 )
-def user_list_all(ctx: Runtime) -> Iterator[tuple]:
+def user_list_all(ctx: Runtime) -> Iterator[Row]:
     for row in usage.user_rows(instance_of(ctx), True):
         yield tuple(row)
 
@@ -127,5 +126,5 @@ def user_list_all(ctx: Runtime) -> Iterator[tuple]:
     "the longer ones.\n" + WHERE,
     "()",
 )
-def login_duration(ctx: Runtime) -> Iterator[tuple]:
+def login_duration(ctx: Runtime) -> Iterator[Row]:
     yield from usage.duration_rows(instance_of(ctx))

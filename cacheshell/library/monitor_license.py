@@ -10,12 +10,10 @@ skipped; an error inside the method is logged and does not fail the login that r
 
 from __future__ import annotations
 
-from typing import Any
-
 from cacheshell.lang import status
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY, full_class_name
-from cacheshell.lang.refs import deref
+from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_int, to_str
 from cacheshell.library.host import instance_of
@@ -37,7 +35,7 @@ MONITOR = REGISTRY.define(
     "0 turns the alert off.\nReturns a %Status.",
     "(min)",
 )
-def set_alert(ctx: Runtime, minimum: Any = 0) -> int:
+def set_alert(ctx: Runtime, minimum: Argument = 0) -> int:
     value = to_int(deref(minimum))
     if value < 0:
         raise ObjectScriptError("ILLEGAL VALUE")
@@ -57,7 +55,7 @@ def set_alert(ctx: Runtime, minimum: Any = 0) -> int:
     "calls.\nReturns a %Status.",
     "(class, method)",
 )
-def set_notify(ctx: Runtime, class_name: Any = "", method: Any = "") -> int:
+def set_notify(ctx: Runtime, class_name: Argument = "", method: Argument = "") -> int:
     store = instance_of(ctx).store
     with store.transaction():
         store.put("alert_notify_class", to_str(deref(class_name)) or None)

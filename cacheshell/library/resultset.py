@@ -8,12 +8,13 @@ rows when executed, so what it shows is one consistent moment of the license tab
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from collections.abc import Sequence
+from decimal import Decimal
 
 from cacheshell.lang import status
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.objects import REGISTRY, ObjectInstance, Query, with_defaults
-from cacheshell.lang.refs import deref
+from cacheshell.lang.objects import REGISTRY, ObjectInstance, Query, Value, with_defaults
+from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_int, to_str
 from cacheshell.library.host import session_of
@@ -30,20 +31,32 @@ def missing(class_name: str, query_name: str) -> str:
     return status.error(QUERY_DOES_NOT_EXIST, f"{class_name}:{query_name}")
 
 
-def fetch(ctx: Runtime, query: Query, args: list) -> list[tuple]:
+# A row as ObjectScript reads it: each column's value.
+ValueRow = tuple[Value, ...]
+
+
+def as_value(cell: object) -> Value:
+    """A query cell as an ObjectScript value; one that is none (a Python float, say) reads as
+    its string form, as WRITE would show it."""
+    if isinstance(cell, str | int | Decimal | ObjectInstance):
+        return cell
+    return to_str(cell)
+
+
+def fetch(ctx: Runtime, query: Query, args: Sequence[Argument]) -> list[ValueRow]:
     """All the rows of the query run with these arguments (omitted ones take their default)."""
     values = with_defaults(query.rows, [deref(a) for a in args], 1)
     try:
         inspect.signature(query.rows).bind(ctx, *values)
     except TypeError:
         raise ObjectScriptError("PARAMETER") from None
-    return [tuple(row) for row in query.rows(ctx, *values)]
+    return [tuple(as_value(cell) for cell in row) for row in query.rows(ctx, *values)]
 
 
 class Cursor:
     """Rows and a position in them: what both result-set kinds walk."""
 
-    def __init__(self, columns: tuple[str, ...] = (), rows: list[tuple] | None = None) -> None:
+    def __init__(self, columns: tuple[str, ...] = (), rows: list[ValueRow] | None = None) -> None:
         self.columns = columns
         self.rows = rows or []
         self.position = 0  # 1-based index of the current row; 0 before the first
@@ -56,23 +69,25 @@ class Cursor:
         return False
 
     @property
-    def row(self) -> tuple | None:
+    def row(self) -> ValueRow | None:
         if 1 <= self.position <= len(self.rows):
             return self.rows[self.position - 1]
         return None
 
-    def data(self, n: Any) -> Any:
+    def data(self, n: Value) -> Value:
         row, i = self.row, to_int(n)
         return row[i - 1] if row is not None and 1 <= i <= len(row) else ""
 
-    def index(self, name: Any) -> int | None:
+    def index(self, name: Value) -> int | None:
         text = to_str(name)
         return self.columns.index(text) + 1 if text in self.columns else None
 
 
 # -- %Library.ResultSet ---------------------------------------------------------------------------
 class ResultSet(ObjectInstance):
-    def on_new(self, query_spec: Any = "", *rest: Any) -> None:
+    cursor: Cursor
+
+    def on_new(self, query_spec: Argument = "", *rest: Argument) -> None:
         if rest:
             raise ObjectScriptError("PARAMETER")
         self.cursor = Cursor()
@@ -104,42 +119,42 @@ RESULT_SET.property("QueryName", "The query's name.")
 @RESULT_SET.method(
     "Execute", "Run the query with the given arguments; returns a %Status.", signature="(args...)"
 )
-def rs_execute(ctx: Runtime, self: ResultSet, *args: Any) -> Any:
+def rs_execute(ctx: Runtime, self: ResultSet, *args: Argument) -> int | str:
     class_name, query_name = self.names()
     query = find_query(ctx, class_name, query_name)
     if query is None:
         return missing(class_name, query_name)
-    self.cursor = Cursor(query.columns, fetch(ctx, query, list(args)))
+    self.cursor = Cursor(query.columns, fetch(ctx, query, args))
     return status.OK
 
 
 @RESULT_SET.method(
     "Next", "Move to the next row: 1 when there is one, 0 at the end.", signature="(&sc)"
 )
-def rs_next(ctx: Runtime, self: ResultSet, *_: Any) -> int:
+def rs_next(ctx: Runtime, self: ResultSet, *_: Argument) -> int:
     return 1 if self.cursor.next() else 0
 
 
 @RESULT_SET.method(
     "Get", 'The current row\'s value of the named column ("" if none).', signature="(name)"
 )
-def rs_get(ctx: Runtime, self: ResultSet, name: Any) -> Any:
+def rs_get(ctx: Runtime, self: ResultSet, name: Argument) -> Value:
     i = self.cursor.index(deref(name))
     return self.cursor.data(i) if i is not None else ""
 
 
 @RESULT_SET.method("GetDataByName", "The same as Get(name).", signature="(name)")
-def rs_get_by_name(ctx: Runtime, self: ResultSet, name: Any) -> Any:
+def rs_get_by_name(ctx: Runtime, self: ResultSet, name: Argument) -> Value:
     return rs_get(ctx, self, name)
 
 
 @RESULT_SET.method("GetData", "The current row's value of column n (1-based).", signature="(n)")
-def rs_get_data(ctx: Runtime, self: ResultSet, n: Any) -> Any:
+def rs_get_data(ctx: Runtime, self: ResultSet, n: Argument) -> Value:
     return self.cursor.data(deref(n))
 
 
 @RESULT_SET.method("GetColumnName", "The name of column n (1-based).", signature="(n)")
-def rs_column_name(ctx: Runtime, self: ResultSet, n: Any) -> str:
+def rs_column_name(ctx: Runtime, self: ResultSet, n: Argument) -> str:
     columns, i = self.columns(ctx), to_int(deref(n))
     return columns[i - 1] if 1 <= i <= len(columns) else ""
 
@@ -161,7 +176,7 @@ def rs_close(ctx: Runtime, self: ResultSet) -> int:
     "The first line holds the column names; a failing Execute writes its error instead.",
     "(ClassName, QueryName, args...)",
 )
-def run_query(ctx: Runtime, class_name: Any, query_name: Any, *args: Any) -> str:
+def run_query(ctx: Runtime, class_name: Argument, query_name: Argument, *args: Argument) -> str:
     names = to_str(deref(class_name)), to_str(deref(query_name))
     query = find_query(ctx, *names)
     out = ctx.out
@@ -169,7 +184,7 @@ def run_query(ctx: Runtime, class_name: Any, query_name: Any, *args: Any) -> str
         out.newline()
         out.write(status.text(missing(*names)) + "\n")
         return ""
-    rows = fetch(ctx, query, list(args))
+    rows = fetch(ctx, query, args)
     lines = ["".join(f"{c}:" for c in query.columns)]
     lines += ["".join(f"{to_str(v)}:" for v in row) for row in rows]
     # A notebook shows the rows as a table; a terminal gets the col:col: lines.
@@ -184,13 +199,17 @@ def run_query(ctx: Runtime, class_name: Any, query_name: Any, *args: Any) -> str
 
 # -- %SQL.Statement and %SQL.StatementResult ------------------------------------------------------
 class Statement(ObjectInstance):
-    def on_new(self, *args: Any) -> None:
+    query: Query | None
+
+    def on_new(self, *args: Argument) -> None:
         super().on_new(*args[3:])  # %New(selectmode, schemapath, dialect) is accepted, unused
-        self.query: Query | None = None
+        self.query = None
 
 
 class StatementResult(ObjectInstance):
-    def on_new(self, *args: Any) -> None:
+    cursor: Cursor
+
+    def on_new(self, *args: Argument) -> None:
         super().on_new(*args)
         self.cursor = Cursor()
         self.props.update({"%SQLCODE": 0, "%ROWCOUNT": 0, "%Message": ""})
@@ -210,7 +229,9 @@ STATEMENT_RESULT.property("%Message", "The error message when %SQLCODE is negati
     "Prepare the query of a class; returns a %Status.",
     signature="(className, queryName)",
 )
-def prepare_class_query(ctx: Runtime, self: Statement, class_name: Any, query_name: Any) -> Any:
+def prepare_class_query(
+    ctx: Runtime, self: Statement, class_name: Argument, query_name: Argument
+) -> int | str:
     names = to_str(deref(class_name)), to_str(deref(query_name))
     self.query = find_query(ctx, *names)
     return status.OK if self.query is not None else missing(*names)
@@ -219,19 +240,19 @@ def prepare_class_query(ctx: Runtime, self: Statement, class_name: Any, query_na
 @STATEMENT.method(
     "%Execute", "Run the prepared query; returns a %SQL.StatementResult.", signature="(args...)"
 )
-def statement_execute(ctx: Runtime, self: Statement, *args: Any) -> StatementResult:
+def statement_execute(ctx: Runtime, self: Statement, *args: Argument) -> StatementResult:
     result = StatementResult(ctx, STATEMENT_RESULT)
     if self.query is None:
         result.props.update({"%SQLCODE": -400, "%Message": "Statement is not prepared"})
         return result
-    result.cursor = Cursor(self.query.columns, fetch(ctx, self.query, list(args)))
+    result.cursor = Cursor(self.query.columns, fetch(ctx, self.query, args))
     return result
 
 
 @STATEMENT_RESULT.method(
     "%Next", "Move to the next row: 1 when there is one, 0 at the end.", signature="(&sc)"
 )
-def result_next(ctx: Runtime, self: StatementResult, *_: Any) -> int:
+def result_next(ctx: Runtime, self: StatementResult, *_: Argument) -> int:
     if self.cursor.next():
         self.props["%ROWCOUNT"] = to_int(self.props["%ROWCOUNT"]) + 1
         return 1
@@ -243,7 +264,7 @@ def result_next(ctx: Runtime, self: StatementResult, *_: Any) -> int:
 @STATEMENT_RESULT.method(
     "%Get", "The current row's value of the named column.", signature="(colname)"
 )
-def result_get(ctx: Runtime, self: StatementResult, name: Any) -> Any:
+def result_get(ctx: Runtime, self: StatementResult, name: Argument) -> Value:
     i = self.cursor.index(deref(name))
     if i is None:
         raise ObjectScriptError(
@@ -255,7 +276,7 @@ def result_get(ctx: Runtime, self: StatementResult, name: Any) -> Any:
 @STATEMENT_RESULT.method(
     "%GetData", "The current row's value of column n (1-based).", signature="(n)"
 )
-def result_get_data(ctx: Runtime, self: StatementResult, n: Any) -> Any:
+def result_get_data(ctx: Runtime, self: StatementResult, n: Argument) -> Value:
     return self.cursor.data(deref(n))
 
 
@@ -265,7 +286,7 @@ def result_get_data(ctx: Runtime, self: StatementResult, n: Any) -> Any:
     "Ends with a blank line and the count: N Rows(s) Affected.",
     signature="(delimiter)",
 )
-def result_display(ctx: Runtime, self: StatementResult, delimiter: Any = "\t") -> str:
+def result_display(ctx: Runtime, self: StatementResult, delimiter: Argument = "\t") -> str:
     sep, out = to_str(deref(delimiter)), ctx.out
     out.write(sep.join(self.cursor.columns) + "\n")
     while result_next(ctx, self):

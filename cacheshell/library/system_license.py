@@ -6,11 +6,9 @@ on the one ClassDef defined here (the license server members are in system_licen
 
 from __future__ import annotations
 
-from typing import Any
-
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY
-from cacheshell.lang.refs import deref
+from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_int, to_str
 from cacheshell.library.host import instance_of, process_of
@@ -37,7 +35,7 @@ def require_role(ctx: Runtime, *roles: str) -> None:
     raise ObjectScriptError("PROTECT")
 
 
-def arg_int(value: Any) -> int:
+def arg_int(value: Argument) -> int:
     return to_int(deref(value))
 
 
@@ -53,7 +51,7 @@ def arg_int(value: Any) -> int:
     "no license unit is available, in which case the process keeps its old ID.",
     "(UserIdentifier)",
 )
-def login(ctx: Runtime, identifier: Any = "") -> int:
+def login(ctx: Runtime, identifier: Argument = "") -> int:
     proc = process_of(ctx)
     text = to_str(deref(identifier))
     if len(table.license_login_id(text, proc.identity.client)) > table.MAX_LICENSE_ID:
@@ -74,7 +72,7 @@ def login(ctx: Runtime, identifier: Any = "") -> int:
     "the current one.",
     "(usage)",
 )
-def defer_user_identification(ctx: Runtime, usage: Any = None) -> int:
+def defer_user_identification(ctx: Runtime, usage: Argument | None = None) -> int:
     store = instance_of(ctx).store
     with store.transaction():
         previous = int(store.get("deferred", 0))
@@ -94,7 +92,7 @@ def defer_user_identification(ctx: Runtime, usage: Any = None) -> int:
     "changing the state with them gives <UNLICENSED>.",
     "(OnOffState)",
 )
-def user_name_licensing(ctx: Runtime, state: Any = None) -> int:
+def user_name_licensing(ctx: Runtime, state: Argument | None = None) -> int:
     inst, proc = instance_of(ctx), process_of(ctx)
     store = inst.store
     previous = int(store.get("username_licensing", 0))
@@ -127,7 +125,7 @@ def user_name_licensing(ctx: Runtime, state: Any = None) -> int:
     "has not called Login() yet, or no such process is attached to the instance.",
     "(PID)",
 )
-def get_user_id(ctx: Runtime, pid: Any = None) -> str:
+def get_user_id(ctx: Runtime, pid: Argument | None = None) -> str:
     wanted = process_of(ctx).pid if pid is None else arg_int(pid)
     row = instance_of(ctx).table.process(wanted)
     return row.license_id if row is not None else ""
@@ -140,7 +138,7 @@ def get_user_id(ctx: Runtime, pid: Any = None) -> str:
     "and now takes one license unit per connection until all its connections end.",
     "(UserIdentifier)",
 )
-def connection_count(ctx: Runtime, license_id: Any = "") -> int:
+def connection_count(ctx: Runtime, license_id: Argument = "") -> int:
     return instance_of(ctx).table.connection_count(to_str(deref(license_id)))
 
 
@@ -164,7 +162,7 @@ def max_connections(ctx: Runtime) -> int:
     "%Admin_Manage role, else <PROTECT>.\nReturns the previous cap.",
     "(MaxCon)",
 )
-def set_connection_limit(ctx: Runtime, limit: Any = 0) -> int:
+def set_connection_limit(ctx: Runtime, limit: Argument = 0) -> int:
     require_role(ctx, ADMIN_ROLE)
     value = arg_int(limit)
     if value < 0:
@@ -193,7 +191,7 @@ def get_connection_limit(ctx: Runtime) -> int:
     "GetUserLimit() gave it.",
     "(MaxLU)",
 )
-def set_user_limit(ctx: Runtime, limit: Any = 0) -> int:
+def set_user_limit(ctx: Runtime, limit: Argument = 0) -> int:
     require_role(ctx, ADMIN_ROLE)
     value = arg_int(limit)
     if value < 0:

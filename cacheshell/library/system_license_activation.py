@@ -4,11 +4,11 @@ status of the active key."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from cacheshell.lang import status
 from cacheshell.lang.lists import listbuild
-from cacheshell.lang.refs import Ref, deref
+from cacheshell.lang.objects import Value
+from cacheshell.lang.refs import Argument, Ref, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of
@@ -23,7 +23,7 @@ _NO_FILE = 5012
 _GENERAL = 5001
 
 
-def _load_checked(inst: Instance, name: str) -> tuple[Any, LicenseKey | None]:
+def _load_checked(inst: Instance, name: str) -> tuple[int | str, LicenseKey | None]:
     """(%Status, key): the key file `name` (relative to the current directory) if valid here."""
     path = Path(name)
     if not path.is_absolute():
@@ -40,12 +40,12 @@ def _load_checked(inst: Instance, name: str) -> tuple[Any, LicenseKey | None]:
     return status.OK, key
 
 
-def _set(target: Any, value: Any) -> None:
+def _set(target: Argument | None, value: Value) -> None:
     if isinstance(target, Ref):
         target.set(value)
 
 
-def _list_value(text: str) -> Any:
+def _list_value(text: str) -> int | str:
     # Counts go into the $LIST as numbers, names as strings.
     return int(text) if text.isdigit() else text
 
@@ -61,14 +61,20 @@ def _list_value(text: str) -> Any:
     "(PathAndFileName, .RequiresRestart, .RestartReason)",
 )
 def is_valid_key(
-    ctx: Runtime, file: Any = "", requires_restart: Any = None, restart_reason: Any = None
-) -> Any:
+    ctx: Runtime,
+    file: Argument = "",
+    requires_restart: Argument | None = None,
+    restart_reason: Argument | None = None,
+) -> int | str:
     inst = instance_of(ctx)
     sc, key = _load_checked(inst, to_str(deref(file)))
     comparison = keys.compare_keys(inst.active_key(), key) if key is not None else None
-    restart = comparison is not None and comparison.restart_required
-    _set(requires_restart, int(restart))
-    _set(restart_reason, "; ".join(comparison.restart_reasons) if restart else "")
+    if comparison is not None and comparison.restart_required:
+        _set(requires_restart, 1)
+        _set(restart_reason, "; ".join(comparison.restart_reasons))
+    else:
+        _set(requires_restart, 0)
+        _set(restart_reason, "")
     return sc
 
 
@@ -82,7 +88,10 @@ def is_valid_key(
     "(NewKeyFile, .Reductions, .Status)",
 )
 def check_key_for_upgrade(
-    ctx: Runtime, file: Any = "", reductions: Any = None, status_out: Any = None
+    ctx: Runtime,
+    file: Argument = "",
+    reductions: Argument | None = None,
+    status_out: Argument | None = None,
 ) -> int:
     inst = instance_of(ctx)
     sc, key = _load_checked(inst, to_str(deref(file)))
@@ -139,6 +148,6 @@ def get_key_invalid_reason(ctx: Runtime) -> str:
     "cacheshell -U %SYS 'Write ##Class(%SYSTEM.License).Upgrade()'.",
     "()",
 )
-def upgrade(ctx: Runtime) -> Any:
+def upgrade(ctx: Runtime) -> int | str:
     result = instance_of(ctx).upgrade()
     return 1 if result == "1" else result

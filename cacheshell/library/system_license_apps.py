@@ -3,13 +3,12 @@ of its counted features, and read its values."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
 
 from cacheshell.lang import lists, status
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.objects import ObjectInstance
-from cacheshell.lang.refs import Ref, deref
+from cacheshell.lang.objects import ObjectInstance, Row, Value
+from cacheshell.lang.refs import Argument, Ref, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import is_true, to_str
 from cacheshell.library.host import instance_of, process_of
@@ -18,6 +17,7 @@ from cacheshell.system.appfile import AppFileError, read_app_license
 from cacheshell.system.applications import (
     Applications,
     NotLoaded,
+    Pool,
     process_holder,
     session_holder,
 )
@@ -41,19 +41,19 @@ def _invalid_status() -> str:
     return status.error(5002, "<INVALID ARGUMENT>")
 
 
-def _holder(ctx: Runtime, session: Any) -> tuple[str, str]:
+def _holder(ctx: Runtime, session: Argument | None) -> tuple[str, str]:
     """(license ID, holder) of a take: the CSP session's when one is given, else the process's."""
-    session = deref(session)
-    if isinstance(session, ObjectInstance) and "SessionId" in session.props:
+    given = None if session is None else deref(session)
+    if isinstance(given, ObjectInstance) and "SessionId" in given.props:
         return (
-            to_str(session.props.get("LicenseId", "")),
-            session_holder(to_str(session.props["SessionId"])),
+            to_str(given.props.get("LicenseId", "")),
+            session_holder(to_str(given.props["SessionId"])),
         )
     process = process_of(ctx)
     return process.license_id or str(process.pid), process_holder(process.pid)
 
 
-def _pool(ctx: Runtime, app: Any, keyword: Any) -> Any:
+def _pool(ctx: Runtime, app: Argument, keyword: Argument) -> Pool | None:
     try:
         return apps(ctx).pool(to_str(deref(app)), to_str(deref(keyword)))
     except NotLoaded:
@@ -70,7 +70,7 @@ def _pool(ctx: Runtime, app: Any, keyword: Any) -> Any:
     "keywords that remain.",
     "(FileName, AppName)",
 )
-def load_app_license_file(ctx: Runtime, file_name: Any, app_name: Any) -> int:
+def load_app_license_file(ctx: Runtime, file_name: Argument, app_name: Argument) -> int:
     try:
         app = read_app_license(to_str(deref(file_name)), to_str(deref(app_name)))
     except AppFileError as exc:
@@ -88,8 +88,12 @@ def load_app_license_file(ctx: Runtime, file_name: Any, app_name: Any) -> int:
     "(AppName, FeatureKeyword, &Count, session)",
 )
 def take_application_license(
-    ctx: Runtime, app: Any, feature: Any = DEFAULT_FEATURE, count: Any = None, session: Any = None
-) -> Any:
+    ctx: Runtime,
+    app: Argument,
+    feature: Argument = DEFAULT_FEATURE,
+    count: Argument | None = None,
+    session: Argument | None = None,
+) -> int | str:
     license_id, holder = _holder(ctx, session)
     registry = apps(ctx)
     name, keyword = to_str(deref(app)), to_str(deref(feature)) or DEFAULT_FEATURE
@@ -111,11 +115,11 @@ def take_application_license(
 )
 def return_application_license(
     ctx: Runtime,
-    app: Any,
-    feature: Any = DEFAULT_FEATURE,
-    released: Any = None,
-    session: Any = None,
-) -> Any:
+    app: Argument,
+    feature: Argument = DEFAULT_FEATURE,
+    released: Argument | None = None,
+    session: Argument | None = None,
+) -> int | str:
     license_id, holder = _holder(ctx, session)
     try:
         done = apps(ctx).give_back(
@@ -134,7 +138,7 @@ def return_application_license(
     "With GetValues true each piece is keyword=value, and an empty piece ends the list.",
     "(AppName, GetValues)",
 )
-def get_app_license(ctx: Runtime, app: Any, get_values: Any = 0) -> str:
+def get_app_license(ctx: Runtime, app: Argument, get_values: Argument = 0) -> str:
     try:
         pools = apps(ctx).pools(to_str(deref(app)))
     except NotLoaded:
@@ -149,12 +153,14 @@ def get_app_license(ctx: Runtime, app: Any, get_values: Any = 0) -> str:
     'The value of an application license keyword ("" when absent).',
     signature="(AppName, FeatureKeyword)",
 )
-def get_app_license_value(ctx: Runtime, app: Any, keyword: Any) -> str:
+def get_app_license_value(ctx: Runtime, app: Argument, keyword: Argument) -> str:
     pool = _pool(ctx, app, keyword)
     return "" if pool is None else pool.value
 
 
-def _count(ctx: Runtime, app: Any, keyword: Any, read: Any) -> Any:
+def _count(
+    ctx: Runtime, app: Argument, keyword: Argument, read: Callable[[Pool], int]
+) -> int | str:
     pool = _pool(ctx, app, keyword)
     return "" if pool is None or not pool.numeric else read(pool)
 
@@ -162,14 +168,14 @@ def _count(ctx: Runtime, app: Any, keyword: Any, read: Any) -> Any:
 @LICENSE.classmethod(
     "GetAppLicenseUsed", "Units of a numeric feature in use.", signature="(AppName, FeatureKeyword)"
 )
-def get_app_license_used(ctx: Runtime, app: Any, keyword: Any) -> Any:
+def get_app_license_used(ctx: Runtime, app: Argument, keyword: Argument) -> int | str:
     return _count(ctx, app, keyword, lambda p: p.used)
 
 
 @LICENSE.classmethod(
     "GetAppLicenseFree", "Units of a numeric feature free.", signature="(AppName, FeatureKeyword)"
 )
-def get_app_license_free(ctx: Runtime, app: Any, keyword: Any) -> Any:
+def get_app_license_free(ctx: Runtime, app: Argument, keyword: Argument) -> int | str:
     return _count(ctx, app, keyword, lambda p: p.free)
 
 
@@ -178,7 +184,7 @@ def get_app_license_free(ctx: Runtime, app: Any, keyword: Any) -> Any:
     "The fewest units of a numeric feature ever free.",
     signature="(AppName, FeatureKeyword)",
 )
-def get_app_license_min(ctx: Runtime, app: Any, keyword: Any) -> Any:
+def get_app_license_min(ctx: Runtime, app: Argument, keyword: Argument) -> int | str:
     return _count(ctx, app, keyword, lambda p: p.free if p.min_free is None else p.min_free)
 
 
@@ -189,7 +195,7 @@ def get_app_license_min(ctx: Runtime, app: Any, keyword: Any) -> Any:
     'AppLicensesRecovered"; "" when the keyword is absent or not numeric.',
     "(AppName, FeatureKeyword)",
 )
-def check_app_license_used(ctx: Runtime, app: Any, keyword: Any) -> str:
+def check_app_license_used(ctx: Runtime, app: Argument, keyword: Argument) -> str:
     pool = _pool(ctx, app, keyword)
     if pool is None or not pool.numeric:
         return ""
@@ -202,7 +208,7 @@ def check_app_license_used(ctx: Runtime, app: Any, keyword: Any) -> str:
     "1 if the application (and the feature, if given) is licensed.",
     signature="(AppName, FeatureKeyword)",
 )
-def is_app_licensed(ctx: Runtime, app: Any, keyword: Any = "") -> int:
+def is_app_licensed(ctx: Runtime, app: Argument, keyword: Argument = "") -> int:
     registry = apps(ctx)
     name = to_str(deref(app))
     if not registry.is_loaded(name):
@@ -218,7 +224,7 @@ def is_app_licensed(ctx: Runtime, app: Any, keyword: Any = "") -> int:
     "sections of the key, U unprotected ones loaded from files.",
     "(AppTypes)",
 )
-def get_app_names(ctx: Runtime, kinds: Any = "IPU") -> str:
+def get_app_names(ctx: Runtime, kinds: Argument = "IPU") -> str:
     wanted = to_str(deref(kinds)).upper() or "IPU"
     registry = apps(ctx)
     protected = registry.names(protected=True)
@@ -240,8 +246,8 @@ def get_app_names(ctx: Runtime, kinds: Any = "IPU") -> str:
     '(AppName="ISC.TrakCare", ShowCounts=0)',
 )
 def application_user_list(
-    ctx: Runtime, app: Any = "ISC.TrakCare", show_counts: Any = 0
-) -> Iterator[tuple]:
+    ctx: Runtime, app: Value = "ISC.TrakCare", show_counts: Value = 0
+) -> Iterator[Row]:
     instance = instance_of(ctx)
     taken = apps(ctx).taken_by(to_str(deref(app)))
     now = instance.clock.now()

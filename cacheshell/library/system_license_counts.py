@@ -3,11 +3,9 @@ login-duration histogram. Every number comes from usage.py, as the reports' do."
 
 from __future__ import annotations
 
-from typing import Any
-
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.lists import listbuild
-from cacheshell.lang.refs import deref
+from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of
@@ -70,7 +68,7 @@ def lu_max_consumed(ctx: Runtime) -> int:
     'reset counter had; LUMaxConsumed\'s for no argument and "*".',
     "(Argument)",
 )
-def lu_max_consumed_reset(ctx: Runtime, what: Any = "") -> int:
+def lu_max_consumed_reset(ctx: Runtime, what: Argument = "") -> int:
     choice = to_str(deref(what)).upper()
     if choice == "":
         names = usage.PEAKS["USERS"] + usage.PEAKS["CONNECTIONS"]

@@ -7,9 +7,10 @@ accessors return "" for text and 0 for numbers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from cacheshell.lang.dates import date_to_h
+from cacheshell.lang.refs import Argument
 from cacheshell.lang.runtime import Runtime
 from cacheshell.library.host import instance_of
 from cacheshell.library.system_license import LICENSE, arg_int
@@ -21,8 +22,10 @@ from cacheshell.system.keys import LicenseKey
 # The feature-bit digits of an AuthorizationKey body.
 _FEATURE_DIGITS = 8
 
+T = TypeVar("T")
 
-def _read(ctx: Runtime, get: Callable[[LicenseKey], Any], absent: Any) -> Any:
+
+def _read(ctx: Runtime, get: Callable[[LicenseKey], T], absent: T) -> T:
     key = instance_of(ctx).active_key()
     return absent if key is None else get(key)
 
@@ -91,7 +94,7 @@ def key_machine_id(ctx: Runtime) -> str:
     '"FileType=License 2013.1".',
     "(IncludeKeyword)",
 )
-def key_file_type(ctx: Runtime, include_keyword: Any = 0) -> str:
+def key_file_type(ctx: Runtime, include_keyword: Argument = 0) -> str:
     prefix = f"{FILE_TYPE_FIELD}=" if arg_int(include_keyword) else ""
     return _read(ctx, lambda k: prefix + k.file.file_type, "")
 
@@ -192,7 +195,7 @@ def key_features(ctx: Runtime) -> str:
     "n: " + ", ".join(f"{n} {name}" for n, name in enumerate(FEATURES)) + ".",
     "(n)",
 )
-def get_feature(ctx: Runtime, n: Any = 0) -> int:
+def get_feature(ctx: Runtime, n: Argument = 0) -> int:
     bit = arg_int(n)
     if not 0 <= bit < 32:
         return 0

@@ -6,10 +6,9 @@ The text comes from system/reports.py over the rows of system/usage.py.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.refs import deref
+from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of, session_of
@@ -59,7 +58,7 @@ def decode(ctx: Runtime) -> str:
     "checked here (IsValidKey does that for a key file).",
     "(key)",
 )
-def decode_auth(ctx: Runtime, key: Any = "") -> str:
+def decode_auth(ctx: Runtime, key: Argument = "") -> str:
     text = to_str(deref(key)).strip()
     try:
         auth = decode_authorization(text)[0] if len(text) == KEY_LENGTH else decode_body(text)
@@ -91,7 +90,7 @@ def show_counts(ctx: Runtime) -> str:
     return ""
 
 
-def _write_dump(name: Any, default: str, text: str) -> str:
+def _write_dump(name: Argument, default: str, text: str) -> str:
     file = to_str(deref(name)) or default
     path = Path(file)
     if not path.is_absolute():
@@ -117,7 +116,7 @@ _DUMP_COLUMNS = (
     'one "free" line per unit still available. ' + _DUMP_COLUMNS + "\nReturns the file name.",
     "(filename)",
 )
-def dump_local_all(ctx: Runtime, filename: Any = "") -> str:
+def dump_local_all(ctx: Runtime, filename: Argument = "") -> str:
     inst = instance_of(ctx)
     text = reports.dump_all(usage.snapshot(inst), usage.user_rows(inst, include_free=True))
     return _write_dump(filename, ALL_FILE, text)
@@ -129,7 +128,7 @@ def dump_local_all(ctx: Runtime, filename: Any = "") -> str:
     "As DumpLocalAll, without the free slots. " + _DUMP_COLUMNS + "\nReturns the file name.",
     "(filename)",
 )
-def dump_local_in_use(ctx: Runtime, filename: Any = "") -> str:
+def dump_local_in_use(ctx: Runtime, filename: Argument = "") -> str:
     inst = instance_of(ctx)
     text = reports.dump_in_use(usage.snapshot(inst), usage.user_rows(inst))
     return _write_dump(filename, IN_USE_FILE, text)
@@ -144,6 +143,6 @@ def dump_local_in_use(ctx: Runtime, filename: Any = "") -> str:
     "sharing an ID repeat its numbers, so the columns do not add up.\nReturns the file name.",
     "(filename)",
 )
-def dump_local_pid(ctx: Runtime, filename: Any = "") -> str:
+def dump_local_pid(ctx: Runtime, filename: Argument = "") -> str:
     text = reports.dump_pid(usage.process_rows(instance_of(ctx)))
     return _write_dump(filename, PID_FILE, text)

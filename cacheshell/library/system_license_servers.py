@@ -9,16 +9,17 @@ servers do not apply; with no server answering, "Not connected to License Server
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
 
+from cacheshell.lang.objects import Row
 from cacheshell.lang.runtime import Runtime
 from cacheshell.library.host import instance_of
 from cacheshell.library.system_license import LICENSE
 from cacheshell.system import monitor, reports
 from cacheshell.system.instance import Instance
 from cacheshell.system.license_table import active_users, user_processes
-from cacheshell.system.licserver.client import DumpWritten
+from cacheshell.system.licserver.client import DumpWritten, ServerAddress
+from cacheshell.system.licserver.protocol import Row as ServerRow
 from cacheshell.system.server_config import LicenseServer
 
 _N_A = " With a Single-server key license servers do not apply, and it says so."
@@ -85,7 +86,7 @@ def _local(inst: Instance) -> dict[str, int]:
     }
 
 
-def _distributed(inst: Instance) -> dict[str, Any] | None:
+def _distributed(inst: Instance) -> dict[str, str | int] | None:
     found = _client(inst)
     if found is None:
         return None
@@ -212,13 +213,17 @@ def dump_keys(ctx: Runtime) -> str:
 _SERVER = "The data source is the active license server." + _N_A
 
 
-def _not_applicable(inst: Instance, width: int) -> Iterator[tuple]:
+def _not_applicable(inst: Instance, width: int) -> Iterator[Row]:
     status = monitor.server_status(inst)
     if status:
         yield (status, *([""] * (width - 1)))
 
 
-def _rows(ctx: Runtime, width: int, ask: Any) -> Iterator[tuple]:
+# A question to the license server: its rows, or None when it did not answer.
+Ask = Callable[[monitor.InstanceClient, ServerAddress], list[ServerRow] | None]
+
+
+def _rows(ctx: Runtime, width: int, ask: Ask) -> Iterator[Row]:
     inst = instance_of(ctx)
     status = list(_not_applicable(inst, width))
     if status:
@@ -244,7 +249,7 @@ def _rows(ctx: Runtime, width: int, ask: Any) -> Iterator[tuple]:
     "One row per count: its label, this instance's value and the license server's.\n" + _SERVER,
     "()",
 )
-def summary(ctx: Runtime) -> Iterator[tuple]:
+def summary(ctx: Runtime) -> Iterator[Row]:
     inst = instance_of(ctx)
     status = monitor.server_status(inst)
     if status:
@@ -274,7 +279,7 @@ def summary(ctx: Runtime) -> Iterator[tuple]:
     "unit is held by its row on another instance.\n" + _SERVER,
     "()",
 )
-def connection_list(ctx: Runtime) -> Iterator[tuple]:
+def connection_list(ctx: Runtime) -> Iterator[Row]:
     yield from _rows(ctx, 5, lambda client, where: client.connection_list(where))
 
 
@@ -289,7 +294,7 @@ def connection_list(ctx: Runtime) -> Iterator[tuple]:
     "column may lag by up to one update period.\n" + _SERVER,
     "()",
 )
-def connection_app_list(ctx: Runtime) -> Iterator[tuple]:
+def connection_app_list(ctx: Runtime) -> Iterator[Row]:
     yield from _rows(ctx, 6, lambda client, where: client.connection_app_list(where))
 
 
@@ -300,7 +305,7 @@ def connection_app_list(ctx: Runtime) -> Iterator[tuple]:
     "As ConnectionList, with the key's order number.\n" + _SERVER,
     "()",
 )
-def all_key_connection_list(ctx: Runtime) -> Iterator[tuple]:
+def all_key_connection_list(ctx: Runtime) -> Iterator[Row]:
     yield from _rows(ctx, 6, lambda client, where: client.connection_list(where, all_keys=True))
 
 
@@ -311,7 +316,7 @@ def all_key_connection_list(ctx: Runtime) -> Iterator[tuple]:
     "One row per instance: its address, its name and the order number of its key.\n" + _SERVER,
     "()",
 )
-def active_server_list(ctx: Runtime) -> Iterator[tuple]:
+def active_server_list(ctx: Runtime) -> Iterator[Row]:
     yield from _rows(ctx, 3, lambda client, where: client.active_server_list(where))
 
 
@@ -329,7 +334,7 @@ def active_server_list(ctx: Runtime) -> Iterator[tuple]:
     "One row per key: the six fields of its [License] section.\n" + _SERVER,
     "()",
 )
-def license_server_key_list(ctx: Runtime) -> Iterator[tuple]:
+def license_server_key_list(ctx: Runtime) -> Iterator[Row]:
     yield from _rows(ctx, 6, lambda client, where: client.key_list(where))
 
 
@@ -341,7 +346,7 @@ def license_server_key_list(ctx: Runtime) -> Iterator[tuple]:
     '"Not connected to License Server" when none answers.' + _N_A,
     "()",
 )
-def license_manager(ctx: Runtime) -> Iterator[tuple]:
+def license_manager(ctx: Runtime) -> Iterator[Row]:
     inst = instance_of(ctx)
     status = monitor.server_status(inst)
     if status:

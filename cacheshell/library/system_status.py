@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cacheshell.lang import status
-from cacheshell.lang.objects import REGISTRY
-from cacheshell.lang.refs import Ref, deref
+from cacheshell.lang.objects import REGISTRY, Value
+from cacheshell.lang.refs import Argument, Ref, deref
 from cacheshell.lang.runtime import Runtime
 
 STATUS = REGISTRY.define("%SYSTEM.Status", "Create, test and display %Status values.")
@@ -23,38 +21,38 @@ def ok(ctx: Runtime) -> int:
     'Error(5001,"text") makes ERROR #5001: text.',
     "(code, args...)",
 )
-def error(ctx: Runtime, code: Any, *args: Any) -> str:
+def error(ctx: Runtime, code: Argument, *args: Argument) -> str:
     return status.error(deref(code), *[deref(a) for a in args])
 
 
 @STATUS.classmethod("IsOK", "Return 1 if the status is success, else 0.", signature="(sc)")
-def is_ok(ctx: Runtime, sc: Any) -> int:
+def is_ok(ctx: Runtime, sc: Argument) -> int:
     return 0 if status.is_error(deref(sc)) else 1
 
 
 @STATUS.classmethod("IsError", "Return 1 if the status is an error, else 0.", signature="(sc)")
-def is_error(ctx: Runtime, sc: Any) -> int:
+def is_error(ctx: Runtime, sc: Argument) -> int:
     return 1 if status.is_error(deref(sc)) else 0
 
 
 @STATUS.classmethod(
     "GetErrorText", "Return the text of every error in the status.", signature="(sc)"
 )
-def get_error_text(ctx: Runtime, sc: Any, *_: Any) -> str:
+def get_error_text(ctx: Runtime, sc: Argument, *_: Argument) -> str:
     return status.text(deref(sc))
 
 
 @STATUS.classmethod(
     "GetErrorCodes", "Return the error codes of the status, comma-separated.", signature="(sc)"
 )
-def get_error_codes(ctx: Runtime, sc: Any) -> str:
+def get_error_codes(ctx: Runtime, sc: Argument) -> str:
     return ",".join(str(code) for code, _ in status.errors(deref(sc)))
 
 
 @STATUS.classmethod(
     "DisplayError", "Write the status's errors on the current device.", signature="(sc)"
 )
-def display_error(ctx: Runtime, sc: Any) -> int:
+def display_error(ctx: Runtime, sc: Argument) -> int:
     errors = status.errors(deref(sc))
     if errors:
         ctx.out.newline()  # the terminal shows a blank line before the first error
@@ -66,8 +64,9 @@ def display_error(ctx: Runtime, sc: Any) -> int:
 @STATUS.classmethod(
     "AppendStatus", "Return a status holding the errors of both statuses.", signature="(sc1, sc2)"
 )
-def append_status(ctx: Runtime, a: Any, b: Any) -> Any:
-    return status.append(deref(a), deref(b))
+def append_status(ctx: Runtime, a: Argument, b: Argument) -> Value:
+    combined: Value = status.append(deref(a), deref(b))
+    return combined
 
 
 @STATUS.classmethod(
@@ -77,7 +76,9 @@ def append_status(ctx: Runtime, a: Any, b: Any) -> Any:
     'list(n,"param",k)=arg.',
     "(sc, .list)",
 )
-def decompose_status(ctx: Runtime, sc: Any, target: Any = None, *_: Any) -> int:
+def decompose_status(
+    ctx: Runtime, sc: Argument, target: Argument | None = None, *_: Argument
+) -> int:
     if isinstance(target, Ref):
         target.kill()
         errors = status.errors(deref(sc))

@@ -3,18 +3,19 @@ firewalls, batch jobs, CSP sessions, the clock, restarts), over cacheshell.syste
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
 from cacheshell.lang import values as V
 from cacheshell.lang.dates import h_to_date, horolog
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.objects import REGISTRY, ObjectInstance
-from cacheshell.lang.refs import deref
+from cacheshell.lang.objects import REGISTRY, ObjectInstance, Row, Value
+from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.library.host import instance_of, process_of
 from cacheshell.system import reports
+from cacheshell.system.instance import Instance
 from cacheshell.system.process import LicenseRefused
 from cacheshell.system.usage import event_rows
 from cacheshell.system.world import (
@@ -44,16 +45,18 @@ CSP_SESSION = REGISTRY.define("Training.CSPSession", "A simulated CSP (web) sess
 
 _KINDS = ", ".join(f'"{kind}"' for kind in CONNECTION_KINDS)
 
+T = TypeVar("T")
+
 
 def _world(ctx: Runtime) -> World:
     return World(instance_of(ctx))
 
 
-def _text(value: Any) -> str:
+def _text(value: Argument) -> str:
     return V.to_str(deref(value))
 
 
-def _number(value: Any) -> int:
+def _number(value: Argument) -> int:
     return V.to_int(deref(value))
 
 
@@ -70,7 +73,7 @@ def _from_h(value: str) -> float:
         raise ObjectScriptError("ILLEGAL VALUE", f"*{value}") from None
 
 
-def _guard(action: Any) -> Any:
+def _guard(action: Callable[[], T]) -> T:
     """Run a world action with its failures as ObjectScript errors: a refusal is what a real
     login shows, <LICENSE LIMIT EXCEEDED>; a request that makes no sense is <ILLEGAL VALUE>."""
     try:
@@ -84,7 +87,7 @@ def _guard(action: Any) -> Any:
 class _Made(ObjectInstance):
     """An object the world made; ObjectScript reads its properties but does not set them."""
 
-    def set_property(self, name: str, value: Any) -> None:
+    def set_property(self, name: str, value: Value) -> None:
         if name in self.props:
             raise ObjectScriptError("CANNOT SET THIS PROPERTY", f"*{name},{self.cls.name}")
         super().set_property(name, value)
@@ -92,7 +95,7 @@ class _Made(ObjectInstance):
 
 class ClientObject(_Made):
     client: Client
-    instance: Any
+    instance: Instance
 
     @classmethod
     def make(cls, ctx: Runtime, client: Client) -> ClientObject:
@@ -107,13 +110,14 @@ class ClientObject(_Made):
             PID=client.pid, Address=client.address, How=client.how, LicenseId=client.license_id
         )
 
-    def get_property(self, name: str) -> Any:
+    def get_property(self, name: str) -> Value:
         if name == "LicenseId":
             # Another session may have logged the process in since: read the live row.
             row = World(self.instance).process(self.client.pid)
             if row is not None:
                 return row.license_id
-        return super().get_property(name)
+        value: Value = super().get_property(name)
+        return value
 
 
 class GroupObject(_Made):
@@ -138,7 +142,7 @@ def _client(ctx: Runtime, client: Client) -> ClientObject:
     "refused login raises <LICENSE LIMIT EXCEEDED>.",
     '(address, how="Terminal")',
 )
-def connect(ctx: Runtime, address: Any, how: Any = "Terminal") -> ClientObject:
+def connect(ctx: Runtime, address: Argument, how: Argument = "Terminal") -> ClientObject:
     world = _world(ctx)
     return _client(ctx, _guard(lambda: world.connect(_text(address), _text(how) or "Terminal")))
 
@@ -151,7 +155,7 @@ def connect(ctx: Runtime, address: Any, how: Any = "Terminal") -> ClientObject:
     "would license it. A refused login raises <LICENSE LIMIT EXCEEDED>.",
     '(user, address="127.0.0.1")',
 )
-def connect_user(ctx: Runtime, user: Any, address: Any = LOCAL_ADDRESS) -> ClientObject:
+def connect_user(ctx: Runtime, user: Argument, address: Argument = LOCAL_ADDRESS) -> ClientObject:
     world = _world(ctx)
     where = _text(address) or LOCAL_ADDRESS
     return _client(ctx, _guard(lambda: world.connect_user(_text(user), where)))
@@ -167,7 +171,9 @@ def connect_user(ctx: Runtime, user: Any, address: Any = LOCAL_ADDRESS) -> Clien
     "is raised.",
     '(address, count, how="Terminal")',
 )
-def connect_many(ctx: Runtime, address: Any, count: Any, how: Any = "Terminal") -> GroupObject:
+def connect_many(
+    ctx: Runtime, address: Argument, count: Argument, how: Argument = "Terminal"
+) -> GroupObject:
     world = _world(ctx)
     where, many, kind = _text(address), _number(count), _text(how) or "Terminal"
     clients = _guard(lambda: world.connect_many(where, many, kind))
@@ -197,7 +203,7 @@ def batch(ctx: Runtime) -> ClientObject:
     "license user ID: one unit per session.",
     "(timeout=900)",
 )
-def start_csp(ctx: Runtime, timeout: Any = DEFAULT_CSP_TIMEOUT) -> CspObject:
+def start_csp(ctx: Runtime, timeout: Argument = DEFAULT_CSP_TIMEOUT) -> CspObject:
     world = _world(ctx)
     seconds = _number(timeout) if _text(timeout) != "" else DEFAULT_CSP_TIMEOUT
     session = _guard(lambda: world.csp_start(seconds))
@@ -214,7 +220,7 @@ def start_csp(ctx: Runtime, timeout: Any = DEFAULT_CSP_TIMEOUT) -> CspObject:
     "From then on only AdvanceClock() moves it, for every process of the instance.",
     '(start="")',
 )
-def simulate_clock(ctx: Runtime, start: Any = "") -> str:
+def simulate_clock(ctx: Runtime, start: Argument = "") -> str:
     given = _text(start)
     world = _world(ctx)
     return _h(world.simulate_clock(_from_h(given) if given else None))
@@ -227,7 +233,7 @@ def simulate_clock(ctx: Runtime, start: Any = "") -> str:
     "CSP sessions past their timeout end and CSP grace periods run out.",
     "(seconds)",
 )
-def advance_clock(ctx: Runtime, seconds: Any) -> str:
+def advance_clock(ctx: Runtime, seconds: Argument) -> str:
     world = _world(ctx)
     amount = V.to_num(deref(seconds))
     return _h(_guard(lambda: world.advance_clock(float(amount))))
@@ -282,7 +288,7 @@ def consumed(ctx: Runtime) -> int:
     "per-process, reset, release, grace, killed), license user ID, process ID and detail.",
     "(n=20)",
 )
-def events(ctx: Runtime, n: Any = 20) -> str:
+def events(ctx: Runtime, n: Argument = 20) -> str:
     last = _number(n) if _text(n) != "" else 20
     for line in reports.events(event_rows(instance_of(ctx), last=last)):
         ctx.out.write(line + "\n")
@@ -297,14 +303,14 @@ def events(ctx: Runtime, n: Any = 20) -> str:
     "columns Time, Kind, LicenseId, PID and Detail.",
     '(n="")',
 )
-def event_list(ctx: Runtime, n: Any = "") -> Iterator[tuple]:
+def event_list(ctx: Runtime, n: Value = "") -> Iterator[Row]:
     last = _number(n) if _text(n) != "" else None
     for event in event_rows(instance_of(ctx), last=last):
         yield reports.event_cells(event)
 
 
 # -- license servers -----------------------------------------------------------------------------
-def _server_action(ctx: Runtime, action: Any) -> int:
+def _server_action(ctx: Runtime, action: Callable[[], bool]) -> int:
     try:
         return int(action())
     except WorldError as exc:
@@ -319,7 +325,7 @@ def _server_action(ctx: Runtime, action: Any) -> int:
     "the instances fail over to the next configured server within 2 update periods.",
     "(name)",
 )
-def stop_server(ctx: Runtime, name: Any) -> int:
+def stop_server(ctx: Runtime, name: Argument) -> int:
     return _server_action(ctx, lambda: world_stop_server(instance_of(ctx), _text(name)))
 
 
@@ -330,7 +336,7 @@ def stop_server(ctx: Runtime, name: Any) -> int:
     "as a crash would: it has no time to say anything. It stays down until StartServer(name).",
     "(name)",
 )
-def kill_server(ctx: Runtime, name: Any) -> int:
+def kill_server(ctx: Runtime, name: Argument) -> int:
     return _server_action(ctx, lambda: world_stop_server(instance_of(ctx), _text(name), kill=True))
 
 
@@ -342,7 +348,7 @@ def kill_server(ctx: Runtime, name: Any) -> int:
     "earlier in the configured order, it becomes the active server again at the next update.",
     "(name)",
 )
-def start_server(ctx: Runtime, name: Any) -> int:
+def start_server(ctx: Runtime, name: Argument) -> int:
     return _server_action(ctx, lambda: world_start_server(instance_of(ctx), _text(name)))
 
 
@@ -355,7 +361,7 @@ def start_server(ctx: Runtime, name: Any) -> int:
     '"Not connected to License Server" and keeps admitting users locally. Heal(name) ends it.',
     "(name)",
 )
-def partition(ctx: Runtime, name: Any) -> int:
+def partition(ctx: Runtime, name: Argument) -> int:
     return _server_action(ctx, lambda: world_partition_server(instance_of(ctx), _text(name)))
 
 
@@ -366,7 +372,7 @@ def partition(ctx: Runtime, name: Any) -> int:
     "configured order, it becomes the active server again at the next update.",
     "(name)",
 )
-def heal(ctx: Runtime, name: Any) -> int:
+def heal(ctx: Runtime, name: Argument) -> int:
     return _server_action(
         ctx, lambda: world_partition_server(instance_of(ctx), _text(name), cut=False)
     )
@@ -381,7 +387,7 @@ def heal(ctx: Runtime, name: Any) -> int:
     "HealInstance(name) ends it.",
     "(name)",
 )
-def partition_instance(ctx: Runtime, name: Any) -> int:
+def partition_instance(ctx: Runtime, name: Argument) -> int:
     return _server_action(ctx, lambda: world_partition_instance(instance_of(ctx), _text(name)))
 
 
@@ -391,7 +397,7 @@ def partition_instance(ctx: Runtime, name: Any) -> int:
     "HealInstance(name) removes the marker file: the server hears this instance again.",
     "(name)",
 )
-def heal_instance(ctx: Runtime, name: Any) -> int:
+def heal_instance(ctx: Runtime, name: Argument) -> int:
     return _server_action(
         ctx, lambda: world_partition_instance(instance_of(ctx), _text(name), cut=False)
     )
@@ -415,7 +421,7 @@ for _name, _summary in (
     "connections now under the new ID, or 0 when it was refused.",
     "(id)",
 )
-def client_login(ctx: Runtime, obj: ClientObject, identifier: Any) -> int:
+def client_login(ctx: Runtime, obj: ClientObject, identifier: Argument) -> int:
     world = _world(ctx)
     count, moved = _guard(lambda: world.login(obj.client, _text(identifier)))
     obj.update(moved)
@@ -466,7 +472,7 @@ GROUP.property("Address", "The one address they all connect from.")
     "Item(n) gives the process to End(), Kill() or Login() it on its own.",
     "(n)",
 )
-def group_item(ctx: Runtime, obj: GroupObject, n: Any) -> ClientObject:
+def group_item(ctx: Runtime, obj: GroupObject, n: Argument) -> ClientObject:
     index = _number(n)
     if not 1 <= index <= len(obj.clients):
         raise ObjectScriptError("ILLEGAL VALUE", f"*{index}")
@@ -513,7 +519,7 @@ def csp_view(ctx: Runtime, obj: CspObject) -> int:
     "ID becomes the user name, and the unit held under the session ID returns.",
     "(user)",
 )
-def csp_login(ctx: Runtime, obj: CspObject, user: Any) -> int:
+def csp_login(ctx: Runtime, obj: CspObject, user: Argument) -> int:
     world = _world(ctx)
     name = _text(user)
     if not _guard(lambda: world.csp_login(obj.session.session_id, name)):
