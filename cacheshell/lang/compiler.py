@@ -14,7 +14,7 @@ from lark import Token, Tree
 
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_expr import ExprCompiler, Thunk, oref_of
-from cacheshell.lang.errors import ObjectScriptError, ThrownObject
+from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.routines import CompiledRoutine
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.signals import (
@@ -23,6 +23,7 @@ from cacheshell.lang.signals import (
     HaltSignal,
     QuitSignal,
     ReturnSignal,
+    ThrownObject,
     Unwind,
 )
 

@@ -11,7 +11,7 @@ from cacheshell.lang import dates
 from cacheshell.lang import values as V
 from cacheshell.lang.compiler import Compiler
 from cacheshell.lang.display import write_line, zwrite_line
-from cacheshell.lang.errors import ObjectScriptError, ThrownObject
+from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
 from cacheshell.lang.macros import expand
 from cacheshell.lang.markers import OMITTED
@@ -21,7 +21,7 @@ from cacheshell.lang.parser import parse
 from cacheshell.lang.refs import Ref
 from cacheshell.lang.routines import CompiledRoutine, split_source
 from cacheshell.lang.runtime import JobStart
-from cacheshell.lang.signals import NOVALUE, ContinueSignal, QuitSignal
+from cacheshell.lang.signals import NOVALUE, ContinueSignal, QuitSignal, ThrownObject
 from cacheshell.lang.symbols import MISSING, Symbols
 from cacheshell.lang.words import SPECIAL_VARIABLE_INDEX
 
