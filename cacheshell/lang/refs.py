@@ -42,10 +42,10 @@ class Ref:
 
 
 # What a class method receives for each argument: a value, or a `.name` reference.
-Argument: TypeAlias = "Value | Ref"
+Argument: TypeAlias = Value | Ref
 # What a call passes for each argument it writes: an Argument, or OMITTED where it left one out
 # between commas (a method then takes the parameter's default).
-Actual: TypeAlias = "Value | Ref | Omitted"
+Actual: TypeAlias = Value | Ref | Omitted
 
 
 def deref(value: Argument) -> Value:
