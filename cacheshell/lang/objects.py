@@ -29,9 +29,10 @@ class ObjectContext(Protocol):
     def next_oref(self) -> int: ...
 
 
-# A member's implementation: a Python function of (ctx, [object,] *ObjectScript arguments), each
-# with its own signature, hence the loose type.
-Impl = TypeVar("Impl", bound=Callable[..., Any])
+# A member's implementation: a Python function of (ctx, [object,] *ObjectScript arguments) that
+# returns a Value; each has its own parameters. A query's yields its rows.
+Impl = TypeVar("Impl", bound="Callable[..., Value]")
+QueryImpl = TypeVar("QueryImpl", bound="Callable[..., Iterator[Row]]")
 Row = tuple[object, ...]  # one row of a class query
 
 
@@ -94,8 +95,8 @@ class ClassDef:
         summary: str,
         details: str = "",
         signature: str = "",
-    ) -> Callable[[Impl], Impl]:
-        def register(fn: Impl) -> Impl:
+    ) -> Callable[[QueryImpl], QueryImpl]:
+        def register(fn: QueryImpl) -> QueryImpl:
             self.queries[name] = Query(name, columns, fn, summary, details, signature)
             return fn
 
