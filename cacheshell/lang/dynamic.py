@@ -60,7 +60,8 @@ def _plain(kind: str, value: Value) -> object:
 
 
 def _from_plain(ctx: Runtime, data: Any) -> Element:
-    """An element from what json.loads made of it, which can be anything JSON holds."""
+    """An element from what json.loads made of it: anything JSON holds, down to the floats it
+    reads NaN and Infinity as, hence the loose type."""
     if isinstance(data, dict | list):
         return ("object", _from_json_data(ctx, data))
     if data is True or data is False:
@@ -72,7 +73,7 @@ def _from_plain(ctx: Runtime, data: Any) -> Element:
     return ("string", data)
 
 
-def _from_json_data(ctx: Runtime, data: dict[str, Any] | list[Any]) -> DynamicBase:
+def _from_json_data(ctx: Runtime, data: dict[str, object] | list[object]) -> DynamicBase:
     if isinstance(data, dict):
         obj = DynamicObject(ctx, OBJECT)
         obj.items = {k: _from_plain(ctx, v) for k, v in data.items()}
