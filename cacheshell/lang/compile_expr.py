@@ -7,25 +7,29 @@ strictly left to right; unary operators bind to the operand that follows them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from lark import Tree
 
 from cacheshell.lang import values as V
-from cacheshell.lang.compile_functions import FunctionCompiler, Thunk
+from cacheshell.lang.compile_functions import ArgThunk, FnArgThunk, FunctionCompiler, Thunk
 from cacheshell.lang.errors import ObjectScriptError, undefined
 from cacheshell.lang.markers import OMITTED, Star
-from cacheshell.lang.objects import ObjectInstance
+from cacheshell.lang.objects import ObjectInstance, Value
+from cacheshell.lang.parser import ParseNode
 from cacheshell.lang.pattern import match as pattern_match
 from cacheshell.lang.refs import Ref
 from cacheshell.lang.runtime import Runtime
+from cacheshell.lang.symbols import Subscripts, Symbols
+
+# A binary operator applied to its two evaluated operands.
+BinOp = Callable[[Value, Value], Value]
 
 
-def _not_op(fn: Callable[[Any, Any], int]) -> Callable[[Any, Any], int]:
+def _not_op(fn: Callable[[Value, Value], int]) -> BinOp:
     return lambda a, b: 1 - fn(a, b)
 
 
-_BINOPS: dict[str, Callable[[Any, Any], Any]] = {
+_BINOPS: dict[str, BinOp] = {
     "PLUS": V.add,
     "MINUS": V.sub,
     "STAR": V.mul,
@@ -52,6 +56,9 @@ _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
     "OR": V.or_,
     "NAND": _not_op(V.and_),
     "NOR": _not_op(V.or_),
+    # What && and || compute from both operands; _chain evaluates the right one only if needed.
+    "ANDAND": V.and_,
+    "OROR": V.or_,
 }
 _SHORT_CIRCUIT = {"ANDAND", "OROR"}
 
@@ -64,43 +71,44 @@ class ExprCompiler(FunctionCompiler):
     rt: Runtime
 
     # -- expressions -----------------------------------------------------------------------
-    def expr(self, tree: Tree) -> Thunk:
+    def expr(self, tree: ParseNode) -> Thunk:
         items = tree.children
         first = self.unary(items[0])
-        steps: list[tuple[str, Any, Thunk | None]] = []
+        steps: list[tuple[str, BinOp, Thunk]] = []
         i = 1
         while i < len(items):
             node = items[i]
             if node.data == "binop":
                 kind = node.children[0].type
-                steps.append((kind, _BINOPS.get(kind), self.unary(items[i + 1])))
+                steps.append((kind, _BINOPS[kind], self.unary(items[i + 1])))
                 i += 2
-            else:  # pattern_test
+            else:  # pattern_test: the pattern applies to the value so far, with no operand
                 negate, pattern = node.children
-                steps.append(("PATTERN", (negate is not None, str(pattern)[1:]), None))
+                test = _pattern_test(negate is not None, str(pattern)[1:])
+                steps.append(("PATTERN", test, _no_operand))
                 i += 1
         if not steps:
             return first
-        if len(steps) == 1 and steps[0][0] not in _SHORT_CIRCUIT | {"PATTERN"}:
+        if len(steps) == 1 and steps[0][0] not in _SHORT_CIRCUIT:
             _, fn, right = steps[0]
             return _binary(fn, first, right)
         return _chain(first, steps)
 
-    def unary(self, tree: Tree) -> Thunk:
+    def unary(self, tree: ParseNode) -> Thunk:
         *ops, atom = tree.children
         value = self.atom(atom)
         for op in reversed(ops):
             value = _apply_unary(op.type, value)
         return value
 
-    def atom(self, tree: Tree) -> Thunk:
+    def atom(self, tree: ParseNode) -> Thunk:
         kind = tree.data
         if kind == "number":
-            const = V.to_num(str(tree.children[0]))
-            return lambda: const
+            number = V.to_num(str(tree.children[0]))
+            return lambda: number
         if kind == "string":
-            const = string_literal(str(tree.children[0]))
-            return lambda: const
+            text = string_literal(str(tree.children[0]))
+            return lambda: text
         if kind == "paren":
             return self.expr(tree.children[0])
         if kind == "chain":
@@ -114,7 +122,7 @@ class ExprCompiler(FunctionCompiler):
         raise ObjectScriptError("SYNTAX")
 
     # -- references: locals, globals, chains -----------------------------------------------
-    def subscripts(self, args: Tree | None) -> list[Thunk]:
+    def subscripts(self, args: ParseNode | None) -> list[Thunk]:
         if args is None:
             return []
         slots = args.children
@@ -122,7 +130,7 @@ class ExprCompiler(FunctionCompiler):
             raise ObjectScriptError("SYNTAX")  # x() and x(1,) are not subscripts
         return [self.expr_of(s) for s in slots]
 
-    def expr_of(self, node: Tree) -> Thunk:
+    def expr_of(self, node: ParseNode) -> Thunk:
         if isinstance(node, Tree) and node.data in ("byref", "star", "pair", "default_pair"):
             raise ObjectScriptError("SYNTAX")
         return self.expr(node) if node.data == "expr" else self.atom(node)
@@ -132,7 +140,7 @@ class ExprCompiler(FunctionCompiler):
         sym = self.rt.sym
         if not subs:
 
-            def read() -> Any:
+            def read() -> Value:
                 try:
                     return scalars[name]
                 except KeyError:
@@ -141,14 +149,14 @@ class ExprCompiler(FunctionCompiler):
             return read
         return lambda: sym.get(name, tuple(s() for s in subs))
 
-    def global_read(self, tree: Tree) -> Thunk:
+    def global_read(self, tree: ParseNode) -> Thunk:
         name, args = tree.children
         subs = self.subscripts(args)
         rt = self.rt
         gname = "^" + str(name)
         return lambda: rt.globals().get(gname, tuple(s() for s in subs))
 
-    def indirect(self, tree: Tree) -> Thunk:
+    def indirect(self, tree: ParseNode) -> Thunk:
         """@expr reads the expression the string holds; @name@(subs) adds subscripts to a name."""
         inner, args = tree.children
         name = self.atom(inner)
@@ -157,26 +165,26 @@ class ExprCompiler(FunctionCompiler):
             return lambda: rt.evaluate_indirect(V.to_str(name()))
         subs = self.subscripts(args)
 
-        def read() -> Any:
+        def read() -> Value:
             store, var, base = rt.indirect_reference(V.to_str(name()))
             return store.get(var, base + tuple(s() for s in subs))
 
         return read
 
-    def indirect_reference(self, tree: Tree) -> Callable[[], tuple[Any, str, tuple]]:
+    def indirect_reference(self, tree: ParseNode) -> Callable[[], tuple[Symbols, str, Subscripts]]:
         """The (store, name, subscripts) an @ reference names, resolved when it runs."""
         inner, args = tree.children
         name = self.atom(inner)
         subs = self.subscripts(args)
         rt = self.rt
 
-        def resolve() -> tuple[Any, str, tuple]:
+        def resolve() -> tuple[Symbols, str, Subscripts]:
             store, var, base = rt.indirect_reference(V.to_str(name()))
             return store, var, base + tuple(s() for s in subs)
 
         return resolve
 
-    def chain(self, tree: Tree) -> Thunk:
+    def chain(self, tree: ParseNode) -> Thunk:
         head, *members = tree.children
         if head.data == "local":
             name, args = head.children
@@ -195,7 +203,7 @@ class ExprCompiler(FunctionCompiler):
             base = self.member(base, member)
         return base
 
-    def dollar(self, head: Tree, members: list[Tree]) -> tuple[Thunk, list[Tree]]:
+    def dollar(self, head: ParseNode, members: list[ParseNode]) -> tuple[Thunk, list[ParseNode]]:
         token, args = head.children
         name = str(token)[1:].upper()
         if args is not None:
@@ -211,7 +219,9 @@ class ExprCompiler(FunctionCompiler):
         getter = rt.special_getter(name)
         return getter, members
 
-    def class_call(self, head: Tree, members: list[Tree]) -> tuple[Thunk, list[Tree]]:
+    def class_call(
+        self, head: ParseNode, members: list[ParseNode]
+    ) -> tuple[Thunk, list[ParseNode]]:
         text = str(head.children[0])
         cls_name = text[text.index("(") + 1 : -1].strip()
         if not members:
@@ -219,36 +229,36 @@ class ExprCompiler(FunctionCompiler):
         method, *rest = members
         return self.method_on_class(cls_name, method), rest
 
-    def method_on_class(self, cls_name: str, member: Tree) -> Thunk:
+    def method_on_class(self, cls_name: str, member: ParseNode) -> Thunk:
         name, args = member.children
         arg_thunks = self.call_arguments(args)
         rt = self.rt
         method = str(name)
 
-        def call() -> Any:
+        def call() -> Value:
             cls = rt.registry.resolve(cls_name)
             return cls.call_class_method(rt, method, [a() for a in arg_thunks])
 
         return call
 
-    def member(self, base: Thunk, member: Tree) -> Thunk:
+    def member(self, base: Thunk, member: ParseNode) -> Thunk:
         name, args = member.children
         prop = str(name)
         rt = self.rt
         if args is None:
 
-            def get() -> Any:
+            def get() -> Value:
                 return oref_of(base()).get_property(prop)
 
             return get
         arg_thunks = self.call_arguments(args)
 
-        def call() -> Any:
+        def call() -> Value:
             return oref_of(base()).call_method(rt, prop, [a() for a in arg_thunks])
 
         return call
 
-    def json(self, tree: Tree) -> Thunk:
+    def json(self, tree: ParseNode) -> Thunk:
         from cacheshell.lang import dynamic
 
         rt = self.rt
@@ -262,7 +272,7 @@ class ExprCompiler(FunctionCompiler):
         elements = [self.json_value(e) for e in tree.children if isinstance(e, Tree)]
         return lambda: dynamic.make_array(rt, [v() for v in elements])
 
-    def json_value(self, tree: Tree) -> Callable[[], tuple[str, Any]]:
+    def json_value(self, tree: ParseNode) -> Callable[[], tuple[str, Value]]:
         """A JSON element: true, false and null are literals; anything else is ObjectScript."""
         from cacheshell.lang import dynamic
 
@@ -280,7 +290,7 @@ class ExprCompiler(FunctionCompiler):
         value = self.expr(tree)
         return lambda: dynamic.typed(value())
 
-    def extrinsic(self, head: Tree) -> Thunk:
+    def extrinsic(self, head: ParseNode) -> Thunk:
         token, routine, args = head.children
         label = str(token)[2:] or None
         routine_name = str(routine) if routine is not None else None
@@ -288,14 +298,14 @@ class ExprCompiler(FunctionCompiler):
         rt = self.rt
         return lambda: rt.call_label(label, routine_name, [a() for a in arg_thunks], True)
 
-    def call_arguments(self, args: Tree | None) -> list[Thunk]:
+    def call_arguments(self, args: ParseNode | None) -> list[ArgThunk]:
         """Actual arguments of a method or label call: values, `.name` references, omissions."""
         if args is None:
             return []
         slots = args.children
         if len(slots) == 1 and slots[0] is None:
             return []
-        thunks: list[Thunk] = []
+        thunks: list[ArgThunk] = []
         for slot in slots:
             if slot is None:
                 thunks.append(lambda: OMITTED)
@@ -305,11 +315,11 @@ class ExprCompiler(FunctionCompiler):
                 thunks.append(self.expr_of(slot))
         return thunks
 
-    def reference(self, name: str) -> Thunk:
+    def reference(self, name: str) -> Callable[[], Ref]:
         sym = self.rt.sym
         return lambda: Ref(sym, name)
 
-    def function_argument(self, slot: Tree | None) -> Thunk:
+    def function_argument(self, slot: ParseNode | None) -> FnArgThunk:
         """An intrinsic function's argument: an expression, `*-n`, or an omission."""
         if slot is None:
             return lambda: OMITTED
@@ -323,7 +333,7 @@ class ExprCompiler(FunctionCompiler):
         return self.expr_of(slot)
 
 
-def oref_of(value: Any) -> ObjectInstance:
+def oref_of(value: object) -> ObjectInstance:
     if isinstance(value, ObjectInstance):
         return value
     raise ObjectScriptError("INVALID OREF")
@@ -337,20 +347,29 @@ def _apply_unary(kind: str, inner: Thunk) -> Thunk:
     return lambda: V.not_(inner())
 
 
-def _binary(fn: Callable[[Any, Any], Any], left: Thunk, right: Thunk | None) -> Thunk:
-    assert right is not None
+def _binary(fn: BinOp, left: Thunk, right: Thunk) -> Thunk:
     return lambda: fn(left(), right())
 
 
-def _chain(first: Thunk, steps: list[tuple[str, Any, Thunk | None]]) -> Thunk:
-    def run() -> Any:
+def _pattern_test(negate: bool, pattern: str) -> BinOp:
+    """value?pattern (or value'?pattern) as an operator whose right operand is ignored."""
+
+    def test(value: Value, _: Value) -> int:
+        result = pattern_match(V.to_str(value), pattern)
+        return 1 - result if negate else result
+
+    return test
+
+
+def _no_operand() -> Value:
+    return ""
+
+
+def _chain(first: Thunk, steps: list[tuple[str, BinOp, Thunk]]) -> Thunk:
+    def run() -> Value:
         acc = first()
         for kind, fn, operand in steps:
-            if kind == "PATTERN":
-                negate, pattern = fn
-                result = pattern_match(V.to_str(acc), pattern)
-                acc = 1 - result if negate else result
-            elif kind == "ANDAND":
+            if kind == "ANDAND":
                 acc = 1 if V.is_true(acc) and V.is_true(operand()) else 0
             elif kind == "OROR":
                 acc = 1 if V.is_true(acc) or V.is_true(operand()) else 0

@@ -9,7 +9,6 @@ a variable to inspect, arguments evaluated lazily or the process's random source
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from lark import Tree
 
@@ -18,13 +17,17 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.function_spec import VARIADIC, SpecialForm
 from cacheshell.lang.intrinsics import INDEX
 from cacheshell.lang.lists import list_next
-from cacheshell.lang.markers import OMITTED
-from cacheshell.lang.objects import ObjectInstance
+from cacheshell.lang.markers import OMITTED, Star
+from cacheshell.lang.objects import ObjectInstance, Value
+from cacheshell.lang.parser import ParseNode
+from cacheshell.lang.refs import Actual
 from cacheshell.lang.runtime import Runtime
-from cacheshell.lang.symbols import Symbols, reference_name
+from cacheshell.lang.symbols import Subscripts, Symbols, reference_name
 
-Thunk = Callable[[], Any]
-Slots = list[Any]  # a call's argument subtrees, None where an argument is left out
+Thunk = Callable[[], Value]  # a compiled expression: each call evaluates it
+ArgThunk = Callable[[], Actual]  # a compiled argument of a method or label call
+FnArgThunk = Callable[[], Actual | Star]  # a compiled argument of a $-function, maybe `*-n`
+Slots = list[ParseNode | None]  # a call's argument subtrees, None where an argument is left out
 
 
 class Glvn:
@@ -39,7 +42,7 @@ class Glvn:
     def store(self) -> Symbols:
         return self.rt.globals() if self.is_global else self.rt.sym
 
-    def evaluate(self) -> tuple[Symbols, str, tuple]:
+    def evaluate(self) -> tuple[Symbols, str, Subscripts]:
         return self.store(), self.name, tuple(s() for s in self.subs)
 
 
@@ -49,13 +52,13 @@ class FunctionCompiler:
 
     rt: Runtime
 
-    def expr(self, tree: Tree) -> Thunk:
+    def expr(self, tree: ParseNode) -> Thunk:
         raise NotImplementedError
 
-    def subscripts(self, args: Tree | None) -> list[Thunk]:
+    def subscripts(self, args: ParseNode | None) -> list[Thunk]:
         raise NotImplementedError
 
-    def function_argument(self, slot: Tree | None) -> Thunk:
+    def function_argument(self, slot: ParseNode | None) -> FnArgThunk:
         raise NotImplementedError
 
     # -- calls ------------------------------------------------------------------------------
@@ -81,7 +84,7 @@ class FunctionCompiler:
             return lambda: impl(a(), b())
         return lambda: impl(*[a() for a in args])
 
-    def glvn(self, slot: Any) -> Glvn:
+    def glvn(self, slot: ParseNode | None) -> Glvn:
         """Compile a variable reference argument: x, x(1), ^g(2), or .x passed by reference."""
         node = slot
         if isinstance(node, Tree) and node.data == "byref":
@@ -105,11 +108,13 @@ class FunctionCompiler:
         ref = self.glvn(slots[0])
         default = self.function_argument(slots[1]) if len(slots) == 2 else (lambda: "")
 
-        def get() -> Any:
+        def get() -> Value:
             store, name, subs = ref.evaluate()
             if store.data(name, subs) % 2:
                 return store.get(name, subs)
-            return default()
+            # A default written as `*`, `.name` or left empty comes back as it was passed (a
+            # marker, a reference): only a value is meant to stand there.
+            return default()  # type: ignore[return-value]
 
         return get
 
@@ -128,9 +133,9 @@ class FunctionCompiler:
         if not ref.subs:
             raise ObjectScriptError("SYNTAX")  # $ORDER needs a subscripted reference here
 
-        def order() -> Any:
-            step = direction()
-            step = 1 if step is OMITTED else V.to_int(step)
+        def order() -> Value:
+            given = direction()
+            step = 1 if given is OMITTED else V.to_int(given)
             if step not in (1, -1):
                 raise ObjectScriptError("FUNCTION")
             store, name, subs = ref.evaluate()
@@ -161,7 +166,7 @@ class FunctionCompiler:
         ref = self.glvn(slots[0])
         by = self.function_argument(slots[1]) if len(slots) == 2 else (lambda: 1)
 
-        def increment() -> Any:
+        def increment() -> Value:
             store, name, subs = ref.evaluate()
             current = store.get(name, subs) if store.data(name, subs) % 2 else 0
             result = V.add(current, by())
@@ -171,13 +176,13 @@ class FunctionCompiler:
         return increment
 
     def special_select(self, slots: Slots) -> Thunk:
-        pairs = []
+        pairs: list[tuple[Thunk, Thunk]] = []
         for slot in slots:
             if slot is None or slot.data != "pair":
                 raise ObjectScriptError("SYNTAX")
             pairs.append((self.expr(slot.children[0]), self.expr(slot.children[1])))
 
-        def select() -> Any:
+        def select() -> Value:
             for test, result in pairs:
                 if V.is_true(test()):
                     return result()
@@ -189,7 +194,7 @@ class FunctionCompiler:
         if slots[0] is None:
             raise ObjectScriptError("SYNTAX")
         subject = self.function_argument(slots[0])
-        pairs = []
+        pairs: list[tuple[Thunk, Thunk]] = []
         default: Thunk | None = None
         for slot in slots[1:]:
             if slot is not None and slot.data == "pair":
@@ -199,7 +204,7 @@ class FunctionCompiler:
             else:
                 raise ObjectScriptError("SYNTAX")
 
-        def case() -> Any:
+        def case() -> Value:
             value = subject()
             for test, result in pairs:
                 if V.eq(value, test()):

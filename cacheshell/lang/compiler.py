@@ -8,13 +8,18 @@ compiler nests the rest of the line inside them instead of signalling at run tim
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from lark import Token, Tree
 
 from cacheshell.lang import values as V
-from cacheshell.lang.compile_expr import ExprCompiler, Thunk, oref_of
-from cacheshell.lang.errors import ObjectScriptError, ThrownObject
+from cacheshell.lang.compile_expr import ExprCompiler, oref_of
+from cacheshell.lang.compile_functions import ArgThunk, FnArgThunk, Glvn, Thunk
+from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.markers import Star
+from cacheshell.lang.objects import Value
+from cacheshell.lang.output import Output
+from cacheshell.lang.parser import ParseNode
+from cacheshell.lang.refs import Actual
 from cacheshell.lang.routines import CompiledRoutine
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.signals import (
@@ -23,11 +28,14 @@ from cacheshell.lang.signals import (
     HaltSignal,
     QuitSignal,
     ReturnSignal,
+    ThrownObject,
     Unwind,
 )
+from cacheshell.lang.symbols import Subscripts, Symbols
+from cacheshell.lang.values import Number
 
-Run = Callable[[], None]
-Setter = Callable[[Any], None]
+Run = Callable[[], None]  # a compiled command, or a sequence of them
+Setter = Callable[[Value], None]  # SET of one target, given the value
 
 
 def _nothing() -> None:
@@ -54,16 +62,16 @@ class Compiler(ExprCompiler):
         self.routine = routine  # a CompiledRoutine when compiling one, for entryrefs
 
     # -- program structure ------------------------------------------------------------------
-    def program(self, tree: Tree) -> list[Run]:
+    def program(self, tree: ParseNode) -> list[Run]:
         return [self.line(line) for line in tree.children]
 
-    def block(self, tree: Tree) -> Run:
+    def block(self, tree: ParseNode) -> Run:
         return sequence([self.line(line) for line in tree.children])
 
-    def line(self, tree: Tree) -> Run:
+    def line(self, tree: ParseNode) -> Run:
         return self.commands(list(tree.children))
 
-    def commands(self, cmds: list[Tree]) -> Run:
+    def commands(self, cmds: list[ParseNode]) -> Run:
         parts: list[Run] = []
         for i, cmd in enumerate(cmds):
             if cmd.data in ("if_legacy", "if_test", "else_cmd") or (
@@ -75,7 +83,7 @@ class Compiler(ExprCompiler):
             parts.append(self.locate(cmd, getattr(self, cmd.data)(cmd)))
         return sequence(parts)
 
-    def locate(self, cmd: Tree, run: Run) -> Run:
+    def locate(self, cmd: ParseNode, run: Run) -> Run:
         """Attach the failing command's place to errors raised while it runs."""
         token = cmd.children[0]
         line_no = token.line or 1
@@ -98,7 +106,7 @@ class Compiler(ExprCompiler):
 
         return located
 
-    def postcond(self, cmd: Tree, run: Run) -> Run:
+    def postcond(self, cmd: ParseNode, run: Run) -> Run:
         cond_tree = next(
             (c for c in cmd.children if isinstance(c, Tree) and c.data == "postcond"), None
         )
@@ -112,15 +120,15 @@ class Compiler(ExprCompiler):
 
         return guarded
 
-    def args(self, cmd: Tree) -> list:
+    def args(self, cmd: ParseNode) -> list[ParseNode]:
         """The argument subtrees of a command (not its keyword, postconditional or tokens)."""
         return [
             c for c in cmd.children if isinstance(c, Tree) and c.data not in ("postcond", "block")
         ]
 
     # -- SET --------------------------------------------------------------------------------
-    def set_cmd(self, cmd: Tree) -> Run:
-        parts = []
+    def set_cmd(self, cmd: ParseNode) -> Run:
+        parts: list[Run] = []
         for arg in self.args(cmd):
             *targets, value_tree = [c for c in arg.children if not isinstance(c, Token)]
             value = self.expr(value_tree)
@@ -128,12 +136,12 @@ class Compiler(ExprCompiler):
             parts.append(_assign(setters, value))
         return self.postcond(cmd, sequence(parts))
 
-    def setter(self, target: Tree) -> Setter:
+    def setter(self, target: ParseNode) -> Setter:
         rt = self.rt
         if target.data == "indirect":
             resolve = self.indirect_reference(target)
 
-            def set_indirect(v: Any) -> None:
+            def set_indirect(v: Value) -> None:
                 store, name, subs = resolve()
                 store.set(name, subs, v)
 
@@ -157,7 +165,7 @@ class Compiler(ExprCompiler):
             if args is None:
                 scalars = rt.sym.scalars
 
-                def set_scalar(v: Any) -> None:
+                def set_scalar(v: Value) -> None:
                     scalars[name] = v
 
                 return set_scalar
@@ -168,7 +176,7 @@ class Compiler(ExprCompiler):
             return self.dollar_setter(head)
         raise ObjectScriptError("SYNTAX")
 
-    def dollar_setter(self, head: Tree) -> Setter:
+    def dollar_setter(self, head: ParseNode) -> Setter:
         from cacheshell.lang import lists, strings
 
         token, args = head.children
@@ -190,7 +198,7 @@ class Compiler(ExprCompiler):
         raise ObjectScriptError("SYNTAX")
 
     # -- WRITE, ZWRITE ----------------------------------------------------------------------
-    def write_cmd(self, cmd: Tree) -> Run:
+    def write_cmd(self, cmd: ParseNode) -> Run:
         rt = self.rt
         out = rt.out
         args = self.args(cmd)
@@ -206,75 +214,69 @@ class Compiler(ExprCompiler):
                     elif kind == "FMT_FF":
                         parts.append(out.form_feed)
                     else:
-                        column = self.expr(fmt.children[1])
-                        parts.append(lambda column=column: out.tab(V.to_int(column())))
+                        parts.append(_tab(out, self.expr(fmt.children[1])))
             elif arg.data == "write_char":
-                code = self.expr(arg.children[1])
-                parts.append(lambda code=code: rt.write_char(V.to_int(code())))
+                parts.append(_write_char(rt, self.expr(arg.children[1])))
             else:
-                value = self.expr(arg)
-                parts.append(lambda value=value: out.write(V.to_str(value())))
+                parts.append(_write(out, self.expr(arg)))
         return self.postcond(cmd, sequence(parts))
 
-    def zwrite_cmd(self, cmd: Tree) -> Run:
+    def zwrite_cmd(self, cmd: ParseNode) -> Run:
         rt = self.rt
         args = self.args(cmd)
         if not args:
             return self.postcond(cmd, rt.write_locals)
-        parts = []
+        parts: list[Run] = []
         for arg in args:
             try:
                 ref = self.glvn(arg)
             except ObjectScriptError:
-                value = self.expr(arg)
-                parts.append(lambda value=value: rt.zwrite_value(value()))
+                parts.append(_zwrite_value(rt, self.expr(arg)))
             else:
-                parts.append(lambda ref=ref: rt.zwrite_reference(*ref.evaluate()))
+                parts.append(_zwrite_reference(rt, ref))
         return self.postcond(cmd, sequence(parts))
 
     # -- KILL, NEW --------------------------------------------------------------------------
-    def kill_cmd(self, cmd: Tree) -> Run:
+    def kill_cmd(self, cmd: ParseNode) -> Run:
         sym = self.rt.sym
         args = self.args(cmd)
         if not args:
             return self.postcond(cmd, sym.kill_all)
-        parts = []
+        parts: list[Run] = []
         for arg in args:
             if arg.data == "kill_except":
                 keep = frozenset(str(n) for n in arg.children if n is not None)
-                parts.append(lambda keep=keep: sym.kill_all(keep))
+                parts.append(_kill_except(sym, keep))
             elif arg.data in ("global_ref", "indirect"):
                 resolve = (
                     self.indirect_reference(arg)
                     if arg.data == "indirect"
                     else self.glvn(arg).evaluate
                 )
-                parts.append(lambda resolve=resolve: _kill(*resolve()))
+                parts.append(_kill_place(resolve))
             else:
                 name, sub_args = arg.children
-                subs = self.subscripts(sub_args)
-                parts.append(lambda n=str(name), s=subs: sym.kill(n, tuple(x() for x in s)))
+                parts.append(_kill_local(sym, str(name), self.subscripts(sub_args)))
         return self.postcond(cmd, sequence(parts))
 
-    def new_cmd(self, cmd: Tree) -> Run:
+    def new_cmd(self, cmd: ParseNode) -> Run:
         rt = self.rt
         args = self.args(cmd)
         if not args:
             return self.postcond(cmd, lambda: rt.new_except(frozenset()))
-        parts = []
+        parts: list[Run] = []
         for arg in args:
             if arg.data == "new_name":
-                parts.append(lambda n=str(arg.children[0]): rt.new_names([n]))
+                parts.append(_new_name(rt, str(arg.children[0])))
             elif arg.data == "new_special":
-                special = str(arg.children[0])[1:].upper()
-                parts.append(lambda n=special: rt.new_special(n))
+                parts.append(_new_special(rt, str(arg.children[0])[1:].upper()))
             else:
                 keep = frozenset(str(n) for n in arg.children if n is not None)
-                parts.append(lambda keep=keep: rt.new_except(keep))
+                parts.append(_new_except(rt, keep))
         return self.postcond(cmd, sequence(parts))
 
     # -- DO, JOB, QUIT, HALT, HANG, XECUTE, ZNSPACE -----------------------------------------
-    def do_cmd(self, cmd: Tree) -> Run:
+    def do_cmd(self, cmd: ParseNode) -> Run:
         parts = []
         for arg in self.args(cmd):
             target, cond = arg.children
@@ -284,7 +286,7 @@ class Compiler(ExprCompiler):
             parts.append(run)
         return self.postcond(cmd, sequence(parts))
 
-    def call_target(self, target: Tree) -> Run:
+    def call_target(self, target: ParseNode) -> Run:
         rt = self.rt
         if target.data == "indirect":
             if target.children[1] is not None:
@@ -295,19 +297,15 @@ class Compiler(ExprCompiler):
             label, _plus, offset, routine, args = target.children
             label_name = None if label is None else str(label)
             off = 0 if offset is None else V.to_int(str(offset))
-            thunks = self.call_arguments(args)
-            rname = str(routine)
-            return lambda: rt.call_label(label_name, rname, [a() for a in thunks], False, off)
+            return _do(rt, label_name, str(routine), self.call_arguments(args), off)
         head, *members = target.children
         if head.data == "local" and not members:
             name, args = head.children
-            thunks = self.call_arguments(args)
-            label_name = str(name)
-            return lambda: rt.call_label(label_name, None, [a() for a in thunks], False)
+            return _do(rt, str(name), None, self.call_arguments(args), 0)
         value = self.chain(target)
         return lambda: (value(), None)[1]
 
-    def dowhile_cmd(self, cmd: Tree) -> Run:
+    def dowhile_cmd(self, cmd: ParseNode) -> Run:
         body = self.block(
             next(c for c in cmd.children if isinstance(c, Tree) and c.data == "block")
         )
@@ -327,11 +325,11 @@ class Compiler(ExprCompiler):
 
         return self.postcond(cmd, run)
 
-    def job_cmd(self, cmd: Tree) -> Run:
+    def job_cmd(self, cmd: ParseNode) -> Run:
         parts = [self.job_target(arg.children[0]) for arg in self.args(cmd)]
         return self.postcond(cmd, sequence(parts))
 
-    def job_target(self, target: Tree) -> Run:
+    def job_target(self, target: ParseNode) -> Run:
         """JOB: the arguments are evaluated here; the entry point runs in a child process."""
         rt = self.rt
         if target.data == "entryref":
@@ -372,7 +370,7 @@ class Compiler(ExprCompiler):
             [t() for t in thunks],
         )
 
-    def quit_cmd(self, cmd: Tree) -> Run:
+    def quit_cmd(self, cmd: ParseNode) -> Run:
         signal = ReturnSignal if cmd.children[0].type == "RETURN" else QuitSignal
         args = self.args(cmd)
         value = self.expr(args[0]) if args else None
@@ -382,41 +380,34 @@ class Compiler(ExprCompiler):
 
         return self.postcond(cmd, run)
 
-    def halt_cmd(self, cmd: Tree) -> Run:
+    def halt_cmd(self, cmd: ParseNode) -> Run:
         def run() -> None:
             raise HaltSignal()
 
         return self.postcond(cmd, run)
 
-    def hang_cmd(self, cmd: Tree) -> Run:
+    def hang_cmd(self, cmd: ParseNode) -> Run:
         rt = self.rt
-        parts = []
-        for arg in self.args(cmd):
-            seconds = self.expr(arg)
-            parts.append(lambda seconds=seconds: rt.hang(V.to_num(seconds())))
+        parts = [_hang(rt, self.expr(arg)) for arg in self.args(cmd)]
         return self.postcond(cmd, sequence(parts))
 
-    def xecute_cmd(self, cmd: Tree) -> Run:
+    def xecute_cmd(self, cmd: ParseNode) -> Run:
         rt = self.rt
-        parts = []
+        parts: list[Run] = []
         for arg in self.args(cmd):
             code_tree, cond = arg.children
             code = self.expr(code_tree)
             test = self.expr(cond.children[0]) if cond is not None else None
-            parts.append(
-                lambda code=code, test=test: (
-                    rt.xecute(V.to_str(code())) if test is None or V.is_true(test()) else None
-                )
-            )
+            parts.append(_xecute(rt, code, test))
         return self.postcond(cmd, sequence(parts))
 
-    def znspace_cmd(self, cmd: Tree) -> Run:
+    def znspace_cmd(self, cmd: ParseNode) -> Run:
         rt = self.rt
         name = self.expr(self.args(cmd)[0])
         return self.postcond(cmd, lambda: rt.set_namespace(V.to_str(name())))
 
     # -- IF, ELSE ---------------------------------------------------------------------------
-    def if_block(self, cmd: Tree) -> Run:
+    def if_block(self, cmd: ParseNode) -> Run:
         branches: list[tuple[list[Thunk], Run]] = []
         tests: list[Thunk] = []
         otherwise: Run = _nothing
@@ -445,7 +436,7 @@ class Compiler(ExprCompiler):
 
         return run
 
-    def if_legacy(self, cmd: Tree, rest: Run) -> Run:
+    def if_legacy(self, cmd: ParseNode, rest: Run) -> Run:
         rt = self.rt
         conds = [self.expr(c) for c in self.args(cmd)]
 
@@ -457,16 +448,16 @@ class Compiler(ExprCompiler):
 
         return run
 
-    def if_test(self, cmd: Tree, rest: Run) -> Run:
+    def if_test(self, cmd: ParseNode, rest: Run) -> Run:
         rt = self.rt
         return lambda: rest() if rt.test else None
 
-    def else_cmd(self, cmd: Tree, rest: Run) -> Run:
+    def else_cmd(self, cmd: ParseNode, rest: Run) -> Run:
         rt = self.rt
         return lambda: None if rt.test else rest()
 
     # -- loops ------------------------------------------------------------------------------
-    def for_cmd(self, cmd: Tree, rest: Run | None = None) -> Run:
+    def for_cmd(self, cmd: ParseNode, rest: Run | None = None) -> Run:
         block = next((c for c in cmd.children if isinstance(c, Tree) and c.data == "block"), None)
         body = self.block(block) if block is not None else (rest or _nothing)
         name_tok = next(
@@ -475,13 +466,21 @@ class Compiler(ExprCompiler):
         params = [c for c in cmd.children if isinstance(c, Tree) and c.data == "for_param"]
         if name_tok is None:
             return _forever(body)
-        compiled = []
+        compiled: list[tuple[Thunk, Thunk | None, Thunk | None]] = []
         for param in params:
-            parts = [self.expr(p) if p is not None else None for p in param.children]
-            compiled.append(parts + [None] * (3 - len(parts)))
+            # start[:step[:end]]: the grammar requires the start; what is left out is None.
+            start, *more = param.children
+            step, end = [*more, None, None][:2]
+            compiled.append(
+                (
+                    self.expr(start),
+                    None if step is None else self.expr(step),
+                    None if end is None else self.expr(end),
+                )
+            )
         return _for_loop(self.rt.sym.scalars, str(name_tok), compiled, body)
 
-    def while_cmd(self, cmd: Tree) -> Run:
+    def while_cmd(self, cmd: ParseNode) -> Run:
         body = self.block(
             next(c for c in cmd.children if isinstance(c, Tree) and c.data == "block")
         )
@@ -499,14 +498,14 @@ class Compiler(ExprCompiler):
 
         return run
 
-    def continue_cmd(self, cmd: Tree) -> Run:
+    def continue_cmd(self, cmd: ParseNode) -> Run:
         def run() -> None:
             raise ContinueSignal()
 
         return self.postcond(cmd, run)
 
     # -- TRY, CATCH, THROW ------------------------------------------------------------------
-    def try_cmd(self, cmd: Tree) -> Run:
+    def try_cmd(self, cmd: ParseNode) -> Run:
         blocks = [c for c in cmd.children if isinstance(c, Tree) and c.data == "block"]
         body, handler = self.block(blocks[0]), self.block(blocks[1])
         var_tok = next((c for c in cmd.children if isinstance(c, Token) and c.type == "NAME"), None)
@@ -528,7 +527,7 @@ class Compiler(ExprCompiler):
 
         return run
 
-    def throw_cmd(self, cmd: Tree) -> Run:
+    def throw_cmd(self, cmd: ParseNode) -> Run:
         value = self.expr(self.args(cmd)[0])
 
         def run() -> None:
@@ -537,12 +536,76 @@ class Compiler(ExprCompiler):
         return self.postcond(cmd, run)
 
 
-def _has_block(cmd: Tree) -> bool:
+def _has_block(cmd: ParseNode) -> bool:
     return any(isinstance(c, Tree) and c.data == "block" for c in cmd.children)
 
 
-def _kill(store: Any, name: str, subs: tuple) -> None:
+# -- one argument of a command: each binds what it needs, as a closure -------------------------
+def _tab(out: Output, column: Thunk) -> Run:
+    return lambda: out.tab(V.to_int(column()))
+
+
+def _write_char(rt: Runtime, code: Thunk) -> Run:
+    return lambda: rt.write_char(V.to_int(code()))
+
+
+def _write(out: Output, value: Thunk) -> Run:
+    return lambda: out.write(V.to_str(value()))
+
+
+def _zwrite_value(rt: Runtime, value: Thunk) -> Run:
+    return lambda: rt.zwrite_value(value())
+
+
+def _zwrite_reference(rt: Runtime, ref: Glvn) -> Run:
+    return lambda: rt.zwrite_reference(*ref.evaluate())
+
+
+def _kill(store: Symbols, name: str, subs: Subscripts) -> None:
     store.kill(name, subs)
+
+
+def _kill_place(resolve: Callable[[], tuple[Symbols, str, Subscripts]]) -> Run:
+    return lambda: _kill(*resolve())
+
+
+def _kill_local(sym: Symbols, name: str, subs: list[Thunk]) -> Run:
+    return lambda: sym.kill(name, tuple(x() for x in subs))
+
+
+def _kill_except(sym: Symbols, keep: frozenset[str]) -> Run:
+    return lambda: sym.kill_all(keep)
+
+
+def _new_name(rt: Runtime, name: str) -> Run:
+    return lambda: rt.new_names([name])
+
+
+def _new_special(rt: Runtime, name: str) -> Run:
+    return lambda: rt.new_special(name)
+
+
+def _new_except(rt: Runtime, keep: frozenset[str]) -> Run:
+    return lambda: rt.new_except(keep)
+
+
+def _hang(rt: Runtime, seconds: Thunk) -> Run:
+    return lambda: rt.hang(V.to_num(seconds()))
+
+
+def _xecute(rt: Runtime, code: Thunk, test: Thunk | None) -> Run:
+    return lambda: rt.xecute(V.to_str(code())) if test is None or V.is_true(test()) else None
+
+
+def _do(
+    rt: Runtime, label: str | None, routine: str | None, args: list[ArgThunk], offset: int
+) -> Run:
+    """DO label+offset^routine(args): what the label QUITs with is not wanted."""
+
+    def do() -> None:
+        rt.call_label(label, routine, [a() for a in args], False, offset)
+
+    return do
 
 
 def _when(test: Thunk, run: Run) -> Run:
@@ -572,8 +635,10 @@ def _assign(setters: list[Setter], value: Thunk) -> Run:
     return assign_many
 
 
-def _modify(ref: Any, change: Callable[[str, Any, list], str], rest: list[Thunk]) -> Setter:
-    def setter(value: Any) -> None:
+def _modify(
+    ref: Glvn, change: Callable[[str, Value, list[Actual | Star]], str], rest: list[FnArgThunk]
+) -> Setter:
+    def setter(value: Value) -> None:
         store, name, subs = ref.evaluate()
         current = V.to_str(store.get(name, subs)) if store.data(name, subs) % 2 else ""
         store.set(name, subs, change(current, value, [r() for r in rest]))
@@ -603,8 +668,13 @@ def _forever(body: Run) -> Run:
     return run
 
 
-def _for_loop(scalars: dict, name: str, params: list[list[Thunk | None]], body: Run) -> Run:
-    def iterate(start: Any, step: Any, end: Any) -> None:
+def _for_loop(
+    scalars: dict[str, Value],
+    name: str,
+    params: list[tuple[Thunk, Thunk | None, Thunk | None]],
+    body: Run,
+) -> Run:
+    def iterate(start: Number, step: Number, end: Number | None) -> None:
         # The step applies to the variable's current value, so the body may change it.
         value = start
         while True:

@@ -56,7 +56,9 @@ def complete(text: str, cursor: int, local_names: Iterable[str]) -> tuple[int, l
         typed = found.group(1)
         names = ["$" + _cased(name, typed) for name in _dollar_names()]
         return cursor - len(typed) - 1, _starting_with(names, "$" + typed)
-    word = _WORD.search(line).group(0)
+    at_end = _WORD.search(line)
+    assert at_end is not None  # the pattern matches the empty word at the end, at least
+    word = at_end.group(0)
     head = line[: len(line) - len(word)]
     if word[:1].isdigit() or head.endswith((".", "^", "$", "#")) or head[-1:].isalnum():
         return cursor, []  # a number, a member, a global, a routine: nothing known to offer

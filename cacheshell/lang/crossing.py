@@ -13,18 +13,18 @@ the empty string; a dict as subscripted nodes (keys: a subscript or a tuple of s
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from cacheshell.lang import values as V
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.symbols import Symbols
+from cacheshell.lang.objects import Value
+from cacheshell.lang.symbols import Subscripts, Symbols
 
 
 class CrossingError(ValueError):
     """A value or name that cannot cross."""
 
 
-def to_objectscript(value: Any) -> Any:
+def to_objectscript(value: object) -> Value:
     if isinstance(value, str):
         return value
     if value is None:
@@ -43,7 +43,7 @@ def to_objectscript(value: Any) -> Any:
     )
 
 
-def get_local(symbols: Symbols, name: str) -> Any:
+def get_local(symbols: Symbols, name: str) -> Value | dict[Subscripts, Value]:
     """A local variable's value, or a dict of its nodes when it has subscripts."""
     nodes = list(symbols.nodes(name))
     if not nodes:
@@ -53,7 +53,7 @@ def get_local(symbols: Symbols, name: str) -> Any:
     return {subs: value for subs, value in nodes}
 
 
-def set_local(symbols: Symbols, name: str, value: Any) -> None:
+def set_local(symbols: Symbols, name: str, value: object) -> None:
     """Set (replacing) a local variable, from a scalar or a dict of subscripts to values."""
     if not _is_local_name(name):
         raise CrossingError(f"{name!r} is not an ObjectScript local variable name")
@@ -71,7 +71,7 @@ def set_local(symbols: Symbols, name: str, value: Any) -> None:
     symbols.set(name, (), converted)
 
 
-def _subscripts(key: Any) -> tuple:
+def _subscripts(key: object) -> Subscripts:
     keys = key if isinstance(key, tuple) else (key,)
     return tuple(to_objectscript(part) for part in keys)
 

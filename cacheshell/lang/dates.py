@@ -14,7 +14,8 @@ from decimal import ROUND_DOWN, Decimal
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.function_spec import FunctionSpec
-from cacheshell.lang.markers import OMITTED
+from cacheshell.lang.markers import OMITTED, Omitted
+from cacheshell.lang.objects import Value
 from cacheshell.lang.values import Number, to_int, to_num, to_str
 
 _EPOCH = date(1840, 12, 31).toordinal()
@@ -68,12 +69,17 @@ def _option(v: object, default: int) -> int:
     return default if n == -1 else n
 
 
-def _guarded(erropt: object, compute: Callable[[], object]) -> object:
+def _guarded(erropt: Value | Omitted, compute: Callable[[], Value]) -> Value:
     """Run compute(); an invalid-value error gives erropt instead when it was supplied."""
     try:
         return compute()
     except ObjectScriptError as e:
-        if _given(erropt) and e.name in ("ILLEGAL VALUE", "VALUE OUT OF RANGE"):
+        # _given(erropt), spelled out so that the type checker sees a value returned.
+        if (
+            erropt is not None
+            and erropt is not OMITTED
+            and e.name in ("ILLEGAL VALUE", "VALUE OUT OF RANGE")
+        ):
             return erropt
         raise
 
@@ -164,9 +170,9 @@ def zdate(
     endwin: object = OMITTED,
     mindate: object = OMITTED,
     maxdate: object = OMITTED,
-    erropt: object = OMITTED,
+    erropt: Value | Omitted = OMITTED,
     localeopt: object = OMITTED,
-) -> object:
+) -> Value:
     """$ZDATE(h[,dformat,monthlist,yearopt,startwin,endwin,mindate,maxdate,erropt])."""
     fmt = _option(dformat, 1)
     if fmt not in _DATE_FORMATS:
@@ -263,9 +269,9 @@ def zdateh(
     endwin: object = OMITTED,
     mindate: object = OMITTED,
     maxdate: object = OMITTED,
-    erropt: object = OMITTED,
+    erropt: Value | Omitted = OMITTED,
     localeopt: object = OMITTED,
-) -> object:
+) -> Value:
     """$ZDATEH(date[,dformat,...]): the $HOROLOG day number of a displayed date."""
     fmt = _option(dformat, 1)
     if fmt not in _DATE_FORMATS - {10, 11, 12, 14, 16, 17}:
@@ -305,9 +311,9 @@ def ztime(
     htime: object,
     tformat: object = OMITTED,
     precision: object = OMITTED,
-    erropt: object = OMITTED,
+    erropt: Value | Omitted = OMITTED,
     localeopt: object = OMITTED,
-) -> object:
+) -> Value:
     """$ZTIME(seconds[,tformat[,precision[,erropt]]]): formats 1-4; fractions truncated."""
     fmt = _option(tformat, 1)
     if fmt not in _TIME_FORMATS:
@@ -348,8 +354,11 @@ def _parse_time(text: str) -> Number:
 
 
 def ztimeh(
-    text: object, tformat: object = OMITTED, erropt: object = OMITTED, localeopt: object = OMITTED
-) -> object:
+    text: object,
+    tformat: object = OMITTED,
+    erropt: Value | Omitted = OMITTED,
+    localeopt: object = OMITTED,
+) -> Value:
     """$ZTIMEH(time[,tformat[,erropt]]): seconds since midnight of a displayed time."""
     if _option(tformat, 1) not in _TIME_FORMATS:
         raise ObjectScriptError("FUNCTION")
@@ -367,9 +376,9 @@ def zdatetime(
     endwin: object = OMITTED,
     mindate: object = OMITTED,
     maxdate: object = OMITTED,
-    erropt: object = OMITTED,
+    erropt: Value | Omitted = OMITTED,
     localeopt: object = OMITTED,
-) -> object:
+) -> Value:
     """$ZDATETIME("ddddd,sssss"[,dformat[,tformat[,precision,...]]])."""
     day, _, seconds = to_str(hdatetime).partition(",")
 
@@ -390,9 +399,9 @@ def zdatetimeh(
     endwin: object = OMITTED,
     mindate: object = OMITTED,
     maxdate: object = OMITTED,
-    erropt: object = OMITTED,
+    erropt: Value | Omitted = OMITTED,
     localeopt: object = OMITTED,
-) -> object:
+) -> Value:
     """$ZDATETIMEH(datetime[,dformat,tformat,...]): "ddddd,sssss" of a displayed date+time."""
     full = re.sub(r"^(\d+-\d+-\d+)T", r"\1 ", to_str(text).strip())
     words = full.split(" ")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.objects import ObjectInstance
+from cacheshell.lang.objects import ObjectInstance, Value
+from cacheshell.lang.symbols import Subscripts
 from cacheshell.lang.values import is_canonical_number, to_str
 
 _FIRST_WORD = re.compile(r"(\s*)([A-Za-z]+)")
@@ -24,7 +24,7 @@ def error_block(err: ObjectScriptError, typed: bool = True) -> str:
     return f"{line}\n{caret}\n{err.zerror}\n"
 
 
-def quote(value: Any) -> str:
+def quote(value: object) -> str:
     """A value as ZWRITE shows it: canonical numbers bare, strings quoted, $c() for control
     characters, $lb() for lists."""
     from cacheshell.lang import lists
@@ -66,13 +66,13 @@ def _quote_string(text: str) -> str:
     return "_".join(parts) if parts else '""'
 
 
-def node_name(name: str, subs: tuple) -> str:
+def node_name(name: str, subs: Subscripts) -> str:
     if not subs:
         return name
     return name + "(" + ",".join(quote(s) for s in subs) + ")"
 
 
-def zwrite_line(name: str, subs: tuple, value: Any) -> str:
+def zwrite_line(name: str, subs: Subscripts, value: Value) -> str:
     from cacheshell.lang.dynamic import DynamicArray, DynamicBase
 
     if isinstance(value, DynamicBase):
@@ -96,7 +96,7 @@ def object_dump(obj: ObjectInstance) -> str:
     return "\n".join(lines)
 
 
-def write_line(name: str, subs: tuple, value: Any) -> str:
+def write_line(name: str, subs: Subscripts, value: Value) -> str:
     """Argumentless WRITE's form of a variable."""
     if isinstance(value, ObjectInstance):
         return f"{node_name(name, subs)}=<OBJECT REFERENCE>[{value}]"

@@ -46,17 +46,5 @@ class ObjectScriptError(Exception):
         return self.zerror
 
 
-class ThrownObject(Exception):
-    """A THROW of an exception object that no CATCH has taken yet."""
-
-    def __init__(self, oref: object) -> None:
-        super().__init__(oref)
-        self.oref = oref
-        # Where the THROW ran, for the error shown if nothing catches it.
-        self.column: int | None = None
-        self.source_line: str | None = None
-        self.location = ""
-
-
 def undefined(name: str) -> ObjectScriptError:
     return ObjectScriptError("UNDEFINED", "*" + name)

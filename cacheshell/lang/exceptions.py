@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cacheshell.lang import status
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.objects import REGISTRY, ObjectInstance
+from cacheshell.lang.objects import REGISTRY, ClassDef, ObjectInstance, Value
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 
@@ -15,19 +13,26 @@ _ERROR_NUMBERS = {"SYNTAX": 8, "UNDEFINED": 9, "DIVIDE": 18}
 
 
 class ExceptionInstance(ObjectInstance):
+    status: Value | None  # the %Status a StatusException carries
+
     def on_new(
-        self, name: Any = "", code: Any = "", location: Any = "", data: Any = "", *rest: Any
+        self,
+        name: Value = "",
+        code: Value = "",
+        location: Value = "",
+        data: Value = "",
+        *rest: object,
     ) -> None:
         if rest:
             raise ObjectScriptError("PARAMETER")
         self.props.update(Name=name, Code=code, Location=location, Data=data)
-        self.status: Any = None
+        self.status = None
 
 
 _ABSTRACT = "%Exception.AbstractException"
 
 
-def _define(name: str, summary: str) -> Any:
+def _define(name: str, summary: str) -> ClassDef:
     supers = () if name == _ABSTRACT else (_ABSTRACT,)
     cls = REGISTRY.define(name, summary, ExceptionInstance, supers)
     cls.property("Name", "The exception's name, such as <UNDEFINED> or a name you chose.")
@@ -47,7 +52,7 @@ def _define(name: str, summary: str) -> Any:
         return f"{p['Name']} {p['Code']} {p['Location']} {p['Data']}".rstrip()
 
     @cls.method("AsStatus", "The exception as a %Status value.")
-    def as_status(ctx: Runtime, self: ExceptionInstance) -> Any:
+    def as_status(ctx: Runtime, self: ExceptionInstance) -> Value:
         p = self.props
         if self.status is not None:
             return self.status
@@ -69,7 +74,7 @@ _define(_ABSTRACT, "The properties and methods every exception has.")
     "Make a StatusException that carries the given %Status.",
     signature="(sc As %Status)",
 )
-def create_from_status(ctx: Runtime, sc: Any) -> ExceptionInstance:
+def create_from_status(ctx: Runtime, sc: Value) -> ExceptionInstance:
     found = status.errors(sc)
     code, args = found[0] if found else (0, [])
     ex = ExceptionInstance(

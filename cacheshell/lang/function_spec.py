@@ -6,6 +6,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cacheshell.lang.objects import Value
+
 # Stands in for "any number of arguments" in max_args ($CHAR, $LISTBUILD...).
 VARIADIC = 255
 # $SELECT and $CASE take as many pairs as are written, without even VARIADIC's bound.
@@ -18,7 +20,7 @@ class FunctionSpec:
 
     name: str  # full name, upper case, no $ ("PIECE")
     abbrev: str | None  # official abbreviation ("P"), None when there is none
-    impl: Callable[..., object]
+    impl: Callable[..., Value]  # of the evaluated arguments: values, `*-n`, OMITTED
     min_args: int
     max_args: int  # VARIADIC for functions that take any number of arguments
     help: str  # one line

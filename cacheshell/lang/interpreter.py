@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from cacheshell.lang import dates
 from cacheshell.lang import values as V
 from cacheshell.lang.compiler import Compiler
 from cacheshell.lang.display import write_line, zwrite_line
-from cacheshell.lang.errors import ObjectScriptError, ThrownObject
+from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
 from cacheshell.lang.macros import expand
 from cacheshell.lang.markers import OMITTED
-from cacheshell.lang.objects import REGISTRY, ObjectInstance
+from cacheshell.lang.objects import REGISTRY, ObjectInstance, Value
 from cacheshell.lang.output import Output
-from cacheshell.lang.parser import parse
-from cacheshell.lang.refs import Ref
+from cacheshell.lang.parser import ParseNode, parse
+from cacheshell.lang.refs import Actual, Ref
 from cacheshell.lang.routines import CompiledRoutine, split_source
 from cacheshell.lang.runtime import JobStart
-from cacheshell.lang.signals import NOVALUE, ContinueSignal, QuitSignal
-from cacheshell.lang.symbols import MISSING, Symbols
+from cacheshell.lang.signals import NOVALUE, ContinueSignal, NoValue, QuitSignal, ThrownObject
+from cacheshell.lang.symbols import MISSING, Missing, Node, Saved, Subscripts, Symbols
+from cacheshell.lang.values import Number
 from cacheshell.lang.words import SPECIAL_VARIABLE_INDEX
 
 # Deep enough for real recursion, shallow enough that Python's own stack never overflows first.
@@ -34,7 +34,7 @@ _XECUTE_CACHE_SIZE = 256
 @dataclass
 class Frame:
     routine: CompiledRoutine | None = None
-    saved: list[tuple[str, Any]] = field(default_factory=list)
+    saved: list[tuple[str, Saved]] = field(default_factory=list)
     namespace: str | None = None  # set when NEW $NAMESPACE saved it
 
 
@@ -59,7 +59,7 @@ class Interpreter:
         self._orefs = 0
         self._routines: dict[tuple[str, str], tuple[float, CompiledRoutine]] = {}
         self._xecute: dict[str, list[Callable[[], None]]] = {}
-        self._indirect: dict[str, Callable[[], tuple[Symbols, str, tuple]]] = {}
+        self._indirect: dict[str, Callable[[], tuple[Symbols, str, Subscripts]]] = {}
 
     # -- running code -----------------------------------------------------------------------
     def compile(self, source: str) -> list[Callable[[], None]]:
@@ -86,9 +86,9 @@ class Interpreter:
             self.record(err)
             raise
         except ThrownObject as thrown:
-            err = self.uncaught_throw(thrown)
-            self.record(err)
-            raise err from None
+            uncaught = self.uncaught_throw(thrown)
+            self.record(uncaught)
+            raise uncaught from None
 
     def record(self, err: ObjectScriptError) -> None:
         self.zerror = err.zerror
@@ -122,7 +122,7 @@ class Interpreter:
         finally:
             self.pop()
 
-    def evaluate_indirect(self, text: str) -> Any:
+    def evaluate_indirect(self, text: str) -> Value:
         try:
             tree = parse(expand("Set %ind=" + text))
         except ObjectScriptError as err:
@@ -130,7 +130,7 @@ class Interpreter:
         set_arg = tree.children[0].children[0].children[-1]
         return Compiler(self, text).expr(set_arg.children[-1])()
 
-    def indirect_reference(self, text: str) -> tuple[Symbols, str, tuple]:
+    def indirect_reference(self, text: str) -> tuple[Symbols, str, Subscripts]:
         """The variable a name string such as x, x(1,"a") or ^g(2) refers to."""
         resolve = self._indirect.get(text)
         if resolve is None:
@@ -208,10 +208,10 @@ class Interpreter:
         self,
         label: str | None,
         routine_name: str | None,
-        args: list,
+        args: Sequence[Actual],
         want_value: bool,
         offset: int = 0,
-    ) -> Any:
+    ) -> Value:
         routine = self.load_routine(routine_name) if routine_name else self.current_routine()
         if routine is None:
             raise ObjectScriptError("NOLINE")
@@ -226,7 +226,7 @@ class Interpreter:
             frame.saved.append((formal, self.sym.take(formal)))
         for formal, (value, node, _) in bound:
             self.sym.put(formal, (value, node))
-        result = NOVALUE
+        result: Value | NoValue = NOVALUE
         try:
             routine.run_from(index)
         except QuitSignal as q:
@@ -238,13 +238,15 @@ class Interpreter:
             self.pop()
             for name, state in outgoing:
                 self.sym.put(name, state)
-        if want_value and result is NOVALUE:
-            raise ObjectScriptError("COMMAND")
-        if not want_value and result is not NOVALUE:
+        if result is NOVALUE:
+            if want_value:
+                raise ObjectScriptError("COMMAND")
+            return ""  # DO wants no value
+        if not want_value:
             raise ObjectScriptError("COMMAND")
         return result
 
-    def job(self, start: JobStart, args: list) -> None:
+    def job(self, start: JobStart, args: Sequence[Actual]) -> None:
         """JOB: run the entry point now in a child process with its own locals and no device.
 
         As in Caché, an error in the child does not reach the parent; $ZCHILD names the child.
@@ -284,20 +286,20 @@ class Interpreter:
     def write_locals(self) -> None:
         self._list_variables(write_line)
 
-    def zwrite_value(self, value: Any) -> None:
+    def zwrite_value(self, value: Value) -> None:
         self.out.write(_display_value(value) + "\n")
 
-    def zwrite_reference(self, store: Symbols, name: str, subs: tuple) -> None:
+    def zwrite_reference(self, store: Symbols, name: str, subs: Subscripts) -> None:
         for path, value in store.nodes(name):
             if path[: len(subs)] == tuple(V.normalize_subscript(s) for s in subs):
                 self.out.write(zwrite_line(name, path, value) + "\n")
 
-    def _list_variables(self, fmt: Callable[[str, tuple, Any], str]) -> None:
+    def _list_variables(self, fmt: Callable[[str, Subscripts, Value], str]) -> None:
         for name in self.sym.names():
             for subs, value in self.sym.nodes(name):
                 self.out.write(fmt(name, subs, value) + "\n")
 
-    def hang(self, seconds: Any) -> None:
+    def hang(self, seconds: Number) -> None:
         # A hang longer than a year is as good as forever; Ctrl-C still ends it.
         self.pause(min(float(seconds), 3.2e7))
 
@@ -307,12 +309,12 @@ class Interpreter:
         self.host.sleep(seconds)
 
     # -- special variables ------------------------------------------------------------------
-    def special_getter(self, name: str) -> Callable[[], Any]:
+    def special_getter(self, name: str) -> Callable[[], Value]:
         full = SPECIAL_VARIABLE_INDEX.get(name)
         if full is None:
             raise ObjectScriptError("SYNTAX")
         host, out = self.host, self.out
-        getters: dict[str, Callable[[], Any]] = {
+        getters: dict[str, Callable[[], Value]] = {
             "USERNAME": lambda: host.username,
             "JOB": lambda: self.job_id,
             "HOROLOG": lambda: dates.horolog(host.now()),
@@ -339,14 +341,14 @@ class Interpreter:
         }
         return getters[full]
 
-    def special_setter(self, name: str) -> Callable[[Any], None]:
+    def special_setter(self, name: str) -> Callable[[Value], None]:
         full = SPECIAL_VARIABLE_INDEX.get(name)
 
-        def set_test(v: Any) -> None:
+        def set_test(v: Value) -> None:
             self.test = 1 if V.is_true(v) else 0
 
-        def cursor(attr: str) -> Callable[[Any], None]:
-            def set_cursor(v: Any) -> None:
+        def cursor(attr: str) -> Callable[[Value], None]:
+            def set_cursor(v: Value) -> None:
                 n = V.to_int(v)
                 if n < 0:
                     raise ObjectScriptError("ILLEGAL VALUE")
@@ -354,7 +356,7 @@ class Interpreter:
 
             return set_cursor
 
-        setters: dict[str, Callable[[Any], None]] = {
+        setters: dict[str, Callable[[Value], None]] = {
             "NAMESPACE": lambda v: self.set_namespace(V.to_str(v)),
             "ZNSPACE": lambda v: self.set_namespace(V.to_str(v)),
             "TEST": set_test,
@@ -376,11 +378,13 @@ class _NoRoutine:
 _NO_ROUTINE = _NoRoutine()
 
 
-def _first_line(line_tree: Any) -> int:
-    return line_tree.children[0].children[0].line
+def _first_line(line_tree: ParseNode) -> int:
+    keyword = line_tree.children[0].children[0]  # the first command's keyword token
+    line: int = keyword.line
+    return line
 
 
-def _incoming(sym: Symbols, actual: Any) -> tuple[Any, Any, Ref | None]:
+def _incoming(sym: Symbols, actual: Actual) -> tuple[Value | Missing, Node | None, Ref | None]:
     """(value, array, ref) a formal parameter starts with."""
     if actual is OMITTED:
         return MISSING, None, None
@@ -400,7 +404,7 @@ def _one_line(text: str) -> str:
     return "".join(f"$c({ord(c)})" if ord(c) < 32 else c for c in text)
 
 
-def _display_value(value: Any) -> str:
+def _display_value(value: Value) -> str:
     from cacheshell.lang.display import quote
 
     return quote(value)

@@ -15,8 +15,9 @@ from decimal import Decimal
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.function_spec import VARIADIC, FunctionSpec
-from cacheshell.lang.markers import OMITTED, Star
-from cacheshell.lang.values import to_int, to_num, to_str
+from cacheshell.lang.markers import OMITTED, Omitted, Star
+from cacheshell.lang.objects import Value
+from cacheshell.lang.values import Number, to_int, to_num, to_str
 
 UNDEFINED = "\x01"
 _MAX_STRING = 3_641_144
@@ -63,6 +64,7 @@ def encode(value: object) -> str:
         return _element(5, _negative(value))
     if isinstance(value, Decimal):
         sign, digits, exponent = value.normalize().as_tuple()
+        assert isinstance(exponent, int)  # a value is finite: never NaN or an infinity
         significand = int("".join(map(str, digits)) or "0")
         if exponent >= 0:
             return encode(-significand * 10**exponent if sign else significand * 10**exponent)
@@ -103,7 +105,7 @@ def _split(lst: str) -> list[str]:
     return out
 
 
-def _value(element: str) -> object:
+def _value(element: str) -> str | Number | None:
     """The value of one encoded element; None when undefined."""
     if element == UNDEFINED:
         return None
@@ -129,7 +131,7 @@ def _value(element: str) -> object:
     raise ObjectScriptError("LIST")
 
 
-def decode(lst: str) -> list[object | None]:
+def decode(lst: str) -> list[str | Number | None]:
     """All element values of a list (None = undefined); <LIST> when malformed."""
     return [_value(e) for e in _split(to_str(lst))]
 
@@ -187,7 +189,7 @@ def listbuild(*values: object) -> str:
     return out
 
 
-def list_(lst: object, pos: object = OMITTED, end: object = OMITTED) -> object:
+def list_(lst: object, pos: object = OMITTED, end: object = OMITTED) -> str | Number:
     """$LIST(l[,pos[,end]]): one element, or a sublist when `end` is given."""
     elements = _split(to_str(lst))
     count = len(elements)
@@ -203,13 +205,14 @@ def list_(lst: object, pos: object = OMITTED, end: object = OMITTED) -> object:
     return value
 
 
-def listget(lst: object, pos: object = OMITTED, default: object = OMITTED) -> object:
+def listget(lst: object, pos: object = OMITTED, default: Value | Omitted = OMITTED) -> Value:
     """$LISTGET(l[,pos[,default]]): like $LIST but a default instead of <NULL VALUE>."""
     elements = _split(to_str(lst))
     first = _where(pos, len(elements))
     value = _value(elements[first - 1]) if 1 <= first <= len(elements) else None
     if value is None:
-        return default if _given(default) else ""
+        # _given(default), spelled out so that the type checker sees a value returned.
+        return default if default is not None and default is not OMITTED else ""
     return value
 
 
@@ -316,7 +319,7 @@ def listsame(a: object, b: object) -> int:
     return 1
 
 
-def list_next(lst: str, ptr: int) -> tuple[int, bool, object | None]:
+def list_next(lst: str, ptr: int) -> tuple[int, bool, str | Number | None]:
     """$LISTNEXT(l,ptr,value): (new ptr, found, value or None when undefined).
 
     `ptr` is 0 at the start; at the end the pointer goes back to 0 and found is False.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
+from typing import Final
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,18 +17,16 @@ class Star:
         return length + self.offset
 
 
-class Omitted:
-    """An argument left empty between commas, as in $ZDATE(h,,2)."""
+class Omitted(Enum):
+    """An argument left empty between commas, as in $ZDATE(h,,2). A one-member enum, so that
+    `x is OMITTED` tells the type checker what x is otherwise."""
 
-    _instance: Omitted | None = None
-
-    def __new__(cls) -> Omitted:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    OMITTED = "OMITTED"
 
     def __repr__(self) -> str:
         return "OMITTED"
 
+    __str__ = __repr__
 
-OMITTED = Omitted()
+
+OMITTED: Final = Omitted.OMITTED

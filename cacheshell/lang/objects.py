@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol, TypeAlias, TypeVar
@@ -29,16 +29,17 @@ class ObjectContext(Protocol):
     def next_oref(self) -> int: ...
 
 
-# A member's implementation: a Python function of (ctx, [object,] *ObjectScript arguments), each
-# with its own signature, hence the loose type.
-Impl = TypeVar("Impl", bound=Callable[..., Any])
+# A member's implementation: a Python function of (ctx, [object,] *ObjectScript arguments) that
+# returns a Value; each has its own parameters. A query's yields its rows.
+Impl = TypeVar("Impl", bound="Callable[..., Value]")
+QueryImpl = TypeVar("QueryImpl", bound="Callable[..., Iterator[Row]]")
 Row = tuple[object, ...]  # one row of a class query
 
 
 @dataclass(frozen=True)
 class Member:
     name: str
-    impl: Callable[..., Any]
+    impl: Callable[..., Value]  # called with the arguments as written: values and references
     summary: str
     details: str = ""
     signature: str = ""
@@ -94,8 +95,8 @@ class ClassDef:
         summary: str,
         details: str = "",
         signature: str = "",
-    ) -> Callable[[Impl], Impl]:
-        def register(fn: Impl) -> Impl:
+    ) -> Callable[[QueryImpl], QueryImpl]:
+        def register(fn: QueryImpl) -> QueryImpl:
             self.queries[name] = Query(name, columns, fn, summary, details, signature)
             return fn
 
@@ -105,7 +106,7 @@ class ClassDef:
         return sorted(set(self.class_methods) | set(self.methods) | set(self.properties))
 
     # -- calling ----------------------------------------------------------------------------
-    def call_class_method(self, ctx: ObjectContext, name: str, args: list) -> Any:
+    def call_class_method(self, ctx: ObjectContext, name: str, args: Sequence[object]) -> Value:
         member = self.class_methods.get(name)
         if member is not None:
             return member.impl(ctx, *with_defaults(member.impl, args, 1))
@@ -125,12 +126,12 @@ class ClassDef:
         return any(registry.resolve(sup).is_a(name, registry) for sup in self.superclasses)
 
 
-def _no_impl(*_: Any) -> None:
-    return None
+def _no_impl(*_: object) -> Value:
+    return ""  # a property is read from the object, never called
 
 
 @functools.cache
-def _defaults(fn: Callable[..., Any]) -> tuple[Any, ...]:
+def _defaults(fn: Callable[..., object]) -> tuple[object, ...]:
     """The default of each positional parameter ("" where there is none)."""
     params = [
         p
@@ -140,7 +141,7 @@ def _defaults(fn: Callable[..., Any]) -> tuple[Any, ...]:
     return tuple("" if p.default is p.empty else p.default for p in params)
 
 
-def with_defaults(fn: Callable[..., Any], args: list, skip: int) -> list:
+def with_defaults(fn: Callable[..., object], args: Sequence[object], skip: int) -> Sequence[object]:
     """Arguments left out between commas take the parameter's default, as in ObjectScript;
     trailing omissions are dropped."""
     while args and args[-1] is OMITTED:
@@ -157,12 +158,13 @@ def with_defaults(fn: Callable[..., Any], args: list, skip: int) -> list:
 class ObjectInstance:
     """An object in memory; `str()` is its OREF text n@Class."""
 
-    def __init__(self, ctx: ObjectContext, cls: ClassDef, *args: Any) -> None:
+    def __init__(self, ctx: ObjectContext, cls: ClassDef, *args: object) -> None:
         self.cls = cls
         self.number = ctx.next_oref()
-        self.props: dict[str, Any] = {name: "" for name in cls.properties}
+        self.props: dict[str, Value] = {name: "" for name in cls.properties}
         self.on_new(*args)
 
+    # Each class declares the parameters its %New() takes, hence the loose type here.
     def on_new(self, *args: Any) -> None:
         """%OnNew: the arguments given to %New()."""
         if args:
@@ -171,17 +173,17 @@ class ObjectInstance:
     def __str__(self) -> str:
         return f"{self.number}@{self.cls.name}"
 
-    def get_property(self, name: str) -> Any:
+    def get_property(self, name: str) -> Value:
         if name in self.props:
             return self.props[name]
         raise ObjectScriptError("PROPERTY DOES NOT EXIST", f"*{name},{self.cls.name}")
 
-    def set_property(self, name: str, value: Any) -> None:
+    def set_property(self, name: str, value: Value) -> None:
         if name not in self.props:
             raise ObjectScriptError("PROPERTY DOES NOT EXIST", f"*{name},{self.cls.name}")
         self.props[name] = value
 
-    def call_method(self, ctx: ObjectContext, name: str, args: list) -> Any:
+    def call_method(self, ctx: ObjectContext, name: str, args: Sequence[object]) -> Value:
         member = self.cls.methods.get(name)
         if member is not None:
             return member.impl(ctx, self, *with_defaults(member.impl, args, 2))

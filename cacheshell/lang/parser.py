@@ -10,15 +10,25 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any, Protocol
 
-from lark import Lark, Tree
+from lark import Lark
 from lark.exceptions import LarkError, UnexpectedInput
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.grammar import full_text, grammar_text
 from cacheshell.lang.postlex import ObjectScriptPostLexer
 
-__all__ = ["grammar_text", "lark_parser", "parse"]
+__all__ = ["ParseNode", "grammar_text", "lark_parser", "parse"]
+
+
+class ParseNode(Protocol):
+    """A node of the parse tree (a lark Tree) as the compilers read it. Each grammar rule lays
+    out its node's children: subtrees, tokens, and None for an optional part left out. The
+    compilers read them by the rule they compile; no static type tells which a child is."""
+
+    data: str
+    children: list[Any]
 
 
 def _cache_path(text: str) -> str:
@@ -45,7 +55,7 @@ def lark_parser() -> Lark:
     )
 
 
-def parse(source: str, shown: str | None = None) -> Tree:
+def parse(source: str, shown: str | None = None) -> ParseNode:
     """Parse source text; any failure is the ObjectScript <SYNTAX> error, which echoes the line
     of `shown` (the text as typed, before macro expansion) with the caret at its start."""
     err = ObjectScriptError("SYNTAX")

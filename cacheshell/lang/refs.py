@@ -3,8 +3,9 @@ $GET, $DATA, $ORDER, $INCREMENT and friends."""
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
+from cacheshell.lang.markers import Omitted
 from cacheshell.lang.objects import Value
 from cacheshell.lang.symbols import Symbols
 
@@ -18,18 +19,18 @@ class Ref:
         self.sym = sym
         self.name = name
 
-    def get(self, default: Any = None) -> Any:
+    def get(self, default: Value | None = None) -> Value:
         if default is not None and self.name not in self.sym.scalars:
             return default
         return self.sym.get(self.name)
 
-    def node(self, *subs: Any, default: Any = "") -> Any:
+    def node(self, *subs: Value, default: Value | None = "") -> Value | None:
         """The value at name(subs...), or `default` when that node has no value."""
         if self.sym.data(self.name, subs) % 2:
             return self.sym.get(self.name, subs)
         return default
 
-    def set(self, value: Any, *subs: Any) -> None:
+    def set(self, value: Value, *subs: Value) -> None:
         self.sym.set(self.name, subs, value)
 
     def kill(self) -> None:
@@ -41,7 +42,10 @@ class Ref:
 
 
 # What a class method receives for each argument: a value, or a `.name` reference.
-Argument: TypeAlias = "Value | Ref"
+Argument: TypeAlias = Value | Ref
+# What a call passes for each argument it writes: an Argument, or OMITTED where it left one out
+# between commas (a method then takes the parameter's default).
+Actual: TypeAlias = Value | Ref | Omitted
 
 
 def deref(value: Argument) -> Value:

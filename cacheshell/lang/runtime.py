@@ -8,21 +8,21 @@ interpreter, and mypy checks that the interpreter keeps its side.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
-from cacheshell.lang.objects import ObjectContext, ObjectInstance
+from cacheshell.lang.markers import Omitted
+from cacheshell.lang.objects import ObjectContext, ObjectInstance, Value
 from cacheshell.lang.output import Output
-from cacheshell.lang.symbols import Symbols
+from cacheshell.lang.refs import Actual
+from cacheshell.lang.symbols import Subscripts, Symbols
 from cacheshell.lang.values import Number
 
-# ObjectScript values are typed Any, as the thunks of compiled code return them: a str, an int,
-# a Decimal or an object (values.py states the contract).
-
-# A JOB's entry point: run in the child process with the arguments evaluated in the parent.
-JobStart = Callable[["Runtime", list[Any]], Any]
+# A JOB's entry point: run in the child process with the arguments evaluated in the parent (a
+# reference passes its variable's value); what it returns is not used.
+JobStart = Callable[["Runtime", list[Value | Omitted]], object]
 
 
 class Runtime(ObjectContext, Protocol):
@@ -55,16 +55,16 @@ class Runtime(ObjectContext, Protocol):
     def globals(self) -> Symbols:
         """The current namespace's globals."""
 
-    def evaluate_indirect(self, text: str) -> Any:
+    def evaluate_indirect(self, text: str) -> Value:
         """@text as an expression: the value it has now."""
 
-    def indirect_reference(self, text: str) -> tuple[Symbols, str, tuple[Any, ...]]:
+    def indirect_reference(self, text: str) -> tuple[Symbols, str, Subscripts]:
         """@text as a variable: its store, name and subscripts."""
 
-    def special_getter(self, name: str) -> Callable[[], Any]:
+    def special_getter(self, name: str) -> Callable[[], Value]:
         """Reads the special variable $name (full name or abbreviation); <SYNTAX> if unknown."""
 
-    def special_setter(self, name: str) -> Callable[[Any], None]:
+    def special_setter(self, name: str) -> Callable[[Value], None]:
         """Sets the special variable $name; <SYNTAX> if it is unknown or read-only."""
 
     def new_names(self, names: list[str]) -> None:
@@ -81,16 +81,17 @@ class Runtime(ObjectContext, Protocol):
         self,
         label: str | None,
         routine_name: str | None,
-        args: list[Any],
+        args: Sequence[Actual],
         want_value: bool,
         offset: int = 0,
-    ) -> Any:
-        """DO or $$ of label+offset^routine with actual arguments; the QUIT value if wanted."""
+    ) -> Value:
+        """DO or $$ of label+offset^routine with actual arguments: the QUIT value when one is
+        wanted ($$), else "" (DO)."""
 
     def xecute(self, code: str) -> None:
         """XECUTE: compile and run code in a new frame."""
 
-    def job(self, start: JobStart, args: list[Any]) -> None:
+    def job(self, start: JobStart, args: Sequence[Actual]) -> None:
         """JOB: run `start` in a child process."""
 
     def hang(self, seconds: Number) -> None:
@@ -109,8 +110,8 @@ class Runtime(ObjectContext, Protocol):
     def write_locals(self) -> None:
         """WRITE or ZWRITE without arguments: every local variable."""
 
-    def zwrite_value(self, value: Any) -> None:
+    def zwrite_value(self, value: Value) -> None:
         """ZWRITE of an expression's value."""
 
-    def zwrite_reference(self, store: Symbols, name: str, subs: tuple[Any, ...]) -> None:
+    def zwrite_reference(self, store: Symbols, name: str, subs: Subscripts) -> None:
         """ZWRITE of a variable and its descendants."""

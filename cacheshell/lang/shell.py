@@ -12,7 +12,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from cacheshell.lang import completion, crossing
 from cacheshell.lang.cells import read_cell
@@ -20,11 +19,13 @@ from cacheshell.lang.display import error_block
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
 from cacheshell.lang.interpreter import Interpreter
+from cacheshell.lang.objects import Row, Value
 from cacheshell.lang.signals import HaltSignal
+from cacheshell.lang.symbols import Subscripts
 
 Write = Callable[[str], None]
 # A report as a table: (title, column names, rows, the report's text).
-TableHook = Callable[[str, list[str], list[tuple], str], None]
+TableHook = Callable[[str, list[str], list[Row], str], None]
 
 # Each ObjectScript DO level costs about a dozen Python frames; room for the interpreter's own
 # <FRAMESTACK> limit to be reached first.
@@ -144,7 +145,7 @@ class Shell:
         """The terminal starts the next prompt on a new line."""
         self.interp.out.fresh_line()
 
-    def show_table(self, title: str, columns: list[str], rows: list[tuple], text: str) -> None:
+    def show_table(self, title: str, columns: list[str], rows: list[Row], text: str) -> None:
         """A report: its text on the device, or a table where the front end shows one."""
         if self.on_table is None:
             self.interp.out.write(text)
@@ -156,11 +157,11 @@ class Shell:
     def local_names(self) -> list[str]:
         return self.interp.sym.names()
 
-    def get_local(self, name: str) -> Any:
+    def get_local(self, name: str) -> Value | dict[Subscripts, Value]:
         """A local as a Python value (see `crossing`); raises crossing.CrossingError."""
         return crossing.get_local(self.interp.sym, name)
 
-    def set_local(self, name: str, value: Any) -> None:
+    def set_local(self, name: str, value: object) -> None:
         """Set a local from a Python value (see `crossing`); raises crossing.CrossingError."""
         crossing.set_local(self.interp.sym, name, value)
 

@@ -1,18 +1,24 @@
-"""Control flow that unwinds Python frames: QUIT, RETURN, CONTINUE and HALT."""
+"""Control flow that unwinds Python frames: QUIT, RETURN, CONTINUE, HALT and THROW."""
 
 from __future__ import annotations
 
-from typing import Any
+from enum import Enum
+from typing import Final
 
 from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.objects import ObjectInstance, Value
 
 
-class _NoValue:
+class NoValue(Enum):
+    """What a QUIT without an argument returns (a one-member enum, so `is NOVALUE` narrows)."""
+
+    NOVALUE = "NOVALUE"
+
     def __repr__(self) -> str:
         return "NOVALUE"
 
 
-NOVALUE: Any = _NoValue()
+NOVALUE: Final = NoValue.NOVALUE
 
 
 class Unwind(Exception):
@@ -34,7 +40,7 @@ class Unwind(Exception):
 class QuitSignal(Unwind):
     """QUIT: leaves the innermost loop, or the routine/Xecute frame when no loop encloses it."""
 
-    def __init__(self, value: Any = NOVALUE) -> None:
+    def __init__(self, value: Value | NoValue = NOVALUE) -> None:
         super().__init__()
         self.value = value
 
@@ -49,3 +55,15 @@ class ContinueSignal(Unwind):
 
 class HaltSignal(Exception):
     """HALT: the process ends."""
+
+
+class ThrownObject(Exception):
+    """A THROW of an exception object that no CATCH has taken yet."""
+
+    def __init__(self, oref: ObjectInstance) -> None:
+        super().__init__(oref)
+        self.oref = oref
+        # Where the THROW ran, for the error shown if nothing catches it.
+        self.column: int | None = None
+        self.source_line: str | None = None
+        self.location = ""

@@ -3,10 +3,9 @@ error code and its message arguments. The first character is 0, so `If 'sc` work
 
 from __future__ import annotations
 
-from typing import Any
-
 from cacheshell.lang import lists
 from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.objects import Value
 from cacheshell.lang.values import to_int, to_str
 
 OK = 1
@@ -32,21 +31,21 @@ MESSAGES: dict[int, str] = {
 }
 
 
-def error(code: Any, *args: Any) -> str:
+def error(code: object, *args: object) -> str:
     return "0 " + lists.listbuild(lists.listbuild(to_int(code), *[to_str(a) for a in args]))
 
 
-def is_error(sc: Any) -> bool:
+def is_error(sc: object) -> bool:
     return to_str(sc)[:1] == "0"
 
 
-def errors(sc: Any) -> list[tuple[int, list[str]]]:
+def errors(sc: object) -> list[tuple[int, list[str]]]:
     """The (code, arguments) of each error in a status; [] for success or an unreadable value."""
     text = to_str(sc)
     if not text.startswith("0 "):
         return []
     try:
-        found = []
+        found: list[tuple[int, list[str]]] = []
         for entry in lists.decode(text[2:]):
             parts = lists.decode(to_str(entry))
             code = to_int(parts[0]) if parts and parts[0] is not None else 0
@@ -69,12 +68,12 @@ def error_text(code: int, args: list[str]) -> str:
     return f"ERROR #{code}: {message(code, args)}"
 
 
-def text(sc: Any) -> str:
+def text(sc: object) -> str:
     """GetErrorText: every error of the status, one per line."""
     return "\r\n".join(error_text(c, a) for c, a in errors(sc))
 
 
-def append(a: Any, b: Any) -> Any:
+def append(a: Value, b: Value) -> Value:
     if not is_error(a):
         return b if is_error(b) else OK
     if not is_error(b):

@@ -210,7 +210,8 @@ def _js_in(text: str) -> str:
 
 def _json_in(text: str) -> str:
     try:
-        return json.loads('"' + text.replace("\n", "\\n") + '"')
+        decoded: str = json.loads('"' + text.replace("\n", "\\n") + '"')  # a JSON string
+        return decoded
     except ValueError:
         raise ObjectScriptError("ILLEGAL VALUE") from None
 
@@ -401,7 +402,9 @@ def _number_format(spec: str) -> tuple[str, bool, int | None]:
     return point, integer, factor
 
 
-def number(x: object, fmt: object = OMITTED, lo: object = OMITTED, hi: object = OMITTED) -> object:
+def number(
+    x: object, fmt: object = OMITTED, lo: object = OMITTED, hi: object = OMITTED
+) -> str | Number:
     """$NUMBER(x[,format,min,max]): a validated canonical number, or "" when invalid."""
     point, integer, factor = _number_format(to_str(fmt).upper() if _given(fmt) else "")
     if isinstance(x, str):
@@ -448,7 +451,7 @@ def ascii_(s: object, pos: object = OMITTED) -> int:
     return ord(text[p - 1]) if 1 <= p <= len(text) else -1
 
 
-def zhex(v: object) -> object:
+def zhex(v: object) -> int | str:
     """$ZHEX: a number gives its hex string, a string is read as hex."""
     if isinstance(v, str):
         if not re.fullmatch(r"[0-9A-Fa-f]+", v):

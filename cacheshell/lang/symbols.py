@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
+from enum import Enum
+from typing import Final, Literal, TypeAlias, overload
 
 from cacheshell.lang.errors import ObjectScriptError, undefined
-from cacheshell.lang.values import normalize_subscript, subscript_key
+from cacheshell.lang.objects import Value
+from cacheshell.lang.values import Number, normalize_subscript, subscript_key
+
+# Subscripts as code gives them: values, each normalized when it is stored or looked up.
+Subscripts: TypeAlias = tuple[Value, ...]
+# A subscript as stored: a canonical number is kept as the number.
+Key: TypeAlias = Number | str
 
 
-class _Missing:
+class Missing(Enum):
+    """No value at a node or name (a one-member enum, so `is MISSING` narrows the type)."""
+
+    MISSING = "MISSING"
+
     def __repr__(self) -> str:
         return "MISSING"
 
 
-MISSING = _Missing()
+MISSING: Final = Missing.MISSING
 
 
 class Node:
@@ -23,28 +35,34 @@ class Node:
     __slots__ = ("value", "children", "_order")
 
     def __init__(self) -> None:
-        self.value: object = MISSING
-        self.children: dict[object, Node] = {}
-        self._order: list | None = None
+        self.value: Value | Missing = MISSING
+        self.children: dict[Key, Node] = {}
+        self._order: list[tuple[tuple[int, Key], Key]] | None = None
 
-    def child(self, key: object, create: bool) -> Node | None:
+    @overload
+    def child(self, key: Key, create: Literal[True]) -> Node: ...
+
+    @overload
+    def child(self, key: Key, create: bool) -> Node | None: ...
+
+    def child(self, key: Key, create: bool) -> Node | None:
         node = self.children.get(key)
         if node is None and create:
             node = self.children[key] = Node()
             self._order = None
         return node
 
-    def remove(self, key: object) -> None:
+    def remove(self, key: Key) -> None:
         if self.children.pop(key, None) is not None:
             self._order = None
 
-    def ordered(self) -> list:
+    def ordered(self) -> list[tuple[tuple[int, Key], Key]]:
         """[(collation key, subscript)] sorted; rebuilt only after the key set changed."""
         if self._order is None:
             self._order = sorted((subscript_key(k), k) for k in self.children)
         return self._order
 
-    def next_key(self, key: object, reverse: bool) -> object:
+    def next_key(self, key: Value, reverse: bool) -> Key:
         order = self.ordered()
         if key == "":
             if not order:
@@ -77,15 +95,20 @@ class _High:
 _HIGH = _High()
 
 
+# A name taken out of the table (NEW, formal parameters): its value, MISSING when it had none,
+# and its array.
+Saved: TypeAlias = tuple[Value | Missing, Node | None]
+
+
 class Symbols:
     """A process's local symbol table. `scalars` is read directly by compiled code."""
 
     def __init__(self) -> None:
-        self.scalars: dict[str, object] = {}
+        self.scalars: dict[str, Value] = {}
         self.arrays: dict[str, Node] = {}
 
     # -- reading ---------------------------------------------------------------------------
-    def get(self, name: str, subs: tuple = ()) -> object:
+    def get(self, name: str, subs: Subscripts = ()) -> Value:
         if not subs:
             try:
                 return self.scalars[name]
@@ -96,14 +119,14 @@ class Symbols:
             raise undefined(reference_name(name, subs))
         return node.value
 
-    def data(self, name: str, subs: tuple = ()) -> int:
+    def data(self, name: str, subs: Subscripts = ()) -> int:
         if not subs:
             root = self.arrays.get(name)
             return (1 if name in self.scalars else 0) + (10 if root and root.children else 0)
         node = self._find(name, subs)
         return node.data() if node else 0
 
-    def order(self, name: str, subs: tuple, reverse: bool = False) -> object:
+    def order(self, name: str, subs: Subscripts, reverse: bool = False) -> Key:
         """$ORDER: the next subscript after the last one of `subs` at its level."""
         *parents, last = subs
         node = self._find(name, tuple(parents)) if parents else self.arrays.get(name)
@@ -111,7 +134,7 @@ class Symbols:
             return ""
         return node.next_key(last, reverse)
 
-    def query(self, name: str, subs: tuple) -> tuple | None:
+    def query(self, name: str, subs: Subscripts) -> tuple[Key, ...] | None:
         """$QUERY: the subscripts of the next node with data, in depth-first collation order."""
         root = self.arrays.get(name)
         if root is None:
@@ -121,7 +144,7 @@ class Symbols:
                 return path
         return None
 
-    def _find(self, name: str, subs: tuple) -> Node | None:
+    def _find(self, name: str, subs: Subscripts) -> Node | None:
         node = self.arrays.get(name)
         for key in keys(name, subs):
             if node is None:
@@ -130,7 +153,7 @@ class Symbols:
         return node
 
     # -- writing ---------------------------------------------------------------------------
-    def set(self, name: str, subs: tuple, value: object) -> None:
+    def set(self, name: str, subs: Subscripts, value: Value) -> None:
         if not subs:
             self.scalars[name] = value
             return
@@ -142,20 +165,23 @@ class Symbols:
             node = node.child(key, create=True)
         node.value = value
 
-    def kill(self, name: str, subs: tuple = ()) -> None:
+    def kill(self, name: str, subs: Subscripts = ()) -> None:
         if not subs:
             self.scalars.pop(name, None)
             self.arrays.pop(name, None)
             return
-        path = [self.arrays.get(name)]
         subscripts = keys(name, subs)
+        node = self.arrays.get(name)
+        path: list[Node] = []
         for key in subscripts[:-1]:
-            if path[-1] is None:
+            if node is None:
                 return
-            path.append(path[-1].children.get(key))
-        if path[-1] is None:
+            path.append(node)
+            node = node.children.get(key)
+        if node is None:
             return
-        path[-1].remove(subscripts[-1])
+        path.append(node)
+        node.remove(subscripts[-1])
         # Drop levels left with neither value nor children.
         for depth in range(len(path) - 1, 0, -1):
             if path[depth].empty():
@@ -163,16 +189,16 @@ class Symbols:
         if self.arrays.get(name) is not None and not self.arrays[name].children:
             del self.arrays[name]
 
-    def kill_all(self, keep: set[str] | frozenset[str] = frozenset()) -> None:
+    def kill_all(self, keep: Container[str] = frozenset()) -> None:
         for table in (self.scalars, self.arrays):
             for name in [n for n in table if n not in keep]:
                 del table[name]
 
     # -- saving for NEW and formal parameters ----------------------------------------------
-    def take(self, name: str) -> tuple[object, Node | None]:
+    def take(self, name: str) -> Saved:
         return self.scalars.pop(name, MISSING), self.arrays.pop(name, None)
 
-    def put(self, name: str, saved: tuple[object, Node | None]) -> None:
+    def put(self, name: str, saved: Saved) -> None:
         value, node = saved
         self.scalars.pop(name, None)
         self.arrays.pop(name, None)
@@ -185,7 +211,7 @@ class Symbols:
         """Defined names in collation order (upper case before lower, % first, as ASCII sorts)."""
         return sorted(set(self.scalars) | set(self.arrays))
 
-    def nodes(self, name: str) -> Iterator[tuple[tuple, object]]:
+    def nodes(self, name: str) -> Iterator[tuple[Subscripts, Value]]:
         """(subscripts, value) for every defined node of `name`, in collation order."""
         if name in self.scalars:
             yield (), self.scalars[name]
@@ -194,7 +220,7 @@ class Symbols:
             yield from walk(root)
 
 
-def walk(node: Node, prefix: tuple = ()) -> Iterator[tuple[tuple, object]]:
+def walk(node: Node, prefix: tuple[Key, ...] = ()) -> Iterator[tuple[tuple[Key, ...], Value]]:
     for _, key in node.ordered():
         child = node.children[key]
         path = prefix + (key,)
@@ -204,13 +230,13 @@ def walk(node: Node, prefix: tuple = ()) -> Iterator[tuple[tuple, object]]:
             yield from walk(child, path)
 
 
-def _path_after(path: tuple, subs: tuple) -> bool:
+def _path_after(path: tuple[Key, ...], subs: Subscripts) -> bool:
     keyed = [subscript_key(s) for s in path]
     base = [subscript_key(normalize_subscript(s)) for s in subs if s != ""]
     return keyed > base
 
 
-def reference_name(name: str, subs: tuple) -> str:
+def reference_name(name: str, subs: Subscripts) -> str:
     """How Caché names a node in messages: x(1,"a")."""
     from cacheshell.lang.values import is_canonical_number, to_str
 
@@ -223,9 +249,9 @@ def reference_name(name: str, subs: tuple) -> str:
     return f"{name}({','.join(parts)})"
 
 
-def keys(name: str, subs: tuple) -> list:
+def keys(name: str, subs: Subscripts) -> list[Key]:
     """Normalized subscripts; a null subscript is <SUBSCRIPT> naming where it is."""
-    out = []
+    out: list[Key] = []
     for position, sub in enumerate(subs, 1):
         if sub == "":
             shown = reference_name(name, tuple(out))

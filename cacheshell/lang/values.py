@@ -110,14 +110,16 @@ def _finish(d: Decimal) -> Number:
     if r.copy_abs() > _MAXNUM:
         raise ObjectScriptError("MAXNUMBER")
     r = r.normalize(_CTX19)
-    exponent = r.as_tuple().exponent
+    # A finite Decimal's exponent is an int: typeshed's type adds the "n", "N" and "F" of NaN and
+    # infinity, which only a check on every rounding could rule out.
+    exponent: int = r.as_tuple().exponent  # type: ignore[assignment]
     if exponent < -128:
         # The exponent N cannot go below -128: round the original at that position.
         r = d.quantize(_MIN_QUANTUM, rounding=ROUND_HALF_UP, context=_WIDE)
         if not r:
             return 0
         r = r.normalize(_CTX19)
-        exponent = r.as_tuple().exponent
+        exponent = r.as_tuple().exponent  # type: ignore[assignment]  # finite, as above
     if exponent >= 0:
         return int(r)
     return r
@@ -136,6 +138,8 @@ def _norm_int(i: int) -> Number:
 
 def to_str(v: object) -> str:
     """Canonical ObjectScript string form of a value."""
+    # type(v) is read once on these hot paths; mypy narrows v only on `type(v) is C` written
+    # out in full, hence the ignores where v is returned as the type just compared.
     t = type(v)
     if t is str:
         return v  # type: ignore[return-value]
@@ -209,7 +213,7 @@ def _str_to_num(s: str) -> Number:
             raise ObjectScriptError("MAXNUMBER")
         n = _finish(Decimal(f"{ip or '0'}.{fp or '0'}E{ex or '0'}"))
     if negative:
-        return -n if type(n) is int else n.copy_negate()
+        return n.copy_negate() if type(n) is Decimal else -n
     return n
 
 
@@ -352,9 +356,9 @@ def power(a: object, b: object) -> Number:
 def neg(v: object) -> Number:
     """Unary minus."""
     n = to_num(v)
-    if type(n) is int:
-        return -n
-    return n.copy_negate()  # type: ignore[union-attr]
+    if type(n) is Decimal:
+        return n.copy_negate()
+    return -n
 
 
 def pos(v: object) -> Number:
