@@ -288,10 +288,10 @@ class Monitor:
     def _report_fault(self, exc: Exception) -> None:
         """Say once in the console log what went wrong, and carry on next period."""
         text = f"License monitor: {type(exc).__name__}: {exc}"
-        if text != self._last_fault:
+        if text != self._last_fault and self._instance is not None:
             self._last_fault = text
             try:
-                self._instance.log.write(text, WARNING)  # type: ignore[union-attr]
+                self._instance.log.write(text, WARNING)
             except OSError:
                 pass  # the manager directory is gone: nothing left to tell
 
@@ -317,7 +317,9 @@ class Monitor:
         """Keep or take the lease; True when this process speaks for the instance."""
         from cacheshell.system.license_table import os_process_alive
 
-        store = self._instance.store  # type: ignore[union-attr]
+        inst = self._instance
+        assert inst is not None
+        store = inst.store
         me = os.getpid()
         holder = store.get("monitor_pid")
         beat = float(store.get("monitor_beat", 0) or 0)

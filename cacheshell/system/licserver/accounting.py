@@ -118,12 +118,12 @@ class _Pool:
             if use == before:
                 continue
             held = holders.setdefault(user, {})
-            if use is None:
-                del users[user], held[place]
-                self.connections -= before[1]  # type: ignore[index]
-            else:
+            if use is not None:
                 users[user] = held[place] = use
                 self.connections += use[1] - (before[1] if before else 0)
+            elif before is not None:
+                del users[user], held[place]
+                self.connections -= before[1]
             # The ID's charge is the most units one instance charges it: one unit, shared.
             if len(held) == 1:
                 units = next(iter(held.values()))[0]
@@ -262,13 +262,14 @@ class Accounting:
             return None
         place, boot = head.instance.place, head.instance.boot
         state = pool.instances.get(place)
-        same_boot = state is not None and state.boot == boot
-        if not head.full and (not same_boot or state.seq != head.base):  # type: ignore[union-attr]
+        # This boot's state, when the place is known and has not restarted since.
+        current = state if state is not None and state.boot == boot else None
+        if not head.full and (current is None or current.seq != head.base):
             self.counters["resync"] += 1
             return pool.verdict(RESYNC)
         changes: dict[str, tuple[int, int] | None] = {}
-        if head.full and same_boot:
-            changes = dict.fromkeys(state.users)  # type: ignore[union-attr]
+        if head.full and current is not None:
+            changes = dict.fromkeys(current.users)
         rows = 0
         for part in parts:
             for gone in part.removed:
@@ -276,10 +277,10 @@ class Accounting:
             for use in part.users:
                 changes[use.user] = (use.units, use.connections)
             rows += len(part.users)
-        if not self._adds_up(head, changes, state if same_boot else None, rows):
+        if not self._adds_up(head, changes, current, rows):
             self.counters["inconsistent"] += 1
             return pool.verdict(RESYNC)
-        if state is not None and not same_boot:
+        if state is not None and current is None:
             # A new boot of the same place: the old one is gone for good.
             self._book[(head.key_id, *place, state.boot)] = (MAX_SEQ, now, state.period)
             pool.remove(place)

@@ -365,7 +365,7 @@ def _row(use: Use) -> tuple[int, int, str]:
     return int(use[0]), int(use[1]), ""
 
 
-def _resolve(server: ServerAddress) -> tuple[int, tuple]:  # type: ignore[type-arg]
+def _resolve(server: ServerAddress) -> tuple[int, tuple[object, ...]]:
     family, _, _, _, where = socket.getaddrinfo(server[0], server[1], type=socket.SOCK_DGRAM)[0]
     return family, where
 

@@ -229,7 +229,8 @@ def split_update(update: Update, limit: int = MAX_DATAGRAM) -> list[Update]:
     budget = limit - OVERHEAD - len(_json(_body(skeleton)))
     chunks: list[tuple[list[UserUse], list[str]]] = [([], [])]
     used = 0
-    for item in [*update.users, *update.removed]:
+    items: list[UserUse | str] = [*update.users, *update.removed]
+    for item in items:
         size = len(_json(_row(item) if isinstance(item, UserUse) else item)) + 1
         if size > budget:
             raise ProtocolError("a user id is too long for one datagram")
@@ -237,7 +238,10 @@ def split_update(update: Update, limit: int = MAX_DATAGRAM) -> list[Update]:
             chunks.append(([], []))
             used = 0
         users, removed = chunks[-1]
-        (users if isinstance(item, UserUse) else removed).append(item)  # type: ignore[arg-type]
+        if isinstance(item, UserUse):
+            users.append(item)
+        else:
+            removed.append(item)
         used += size
     if len(chunks) > MAX_PARTS:
         raise ProtocolError(f"an update of {len(chunks)} parts exceeds {MAX_PARTS}")
