@@ -1,4 +1,5 @@
-"""`cacheshell key issue|show`: mint training license keys and inspect key files."""
+"""`cacheshell key issue|show|activate`: mint training license keys, inspect key files and
+activate one on an instance."""
 
 from __future__ import annotations
 

@@ -102,9 +102,6 @@ class ClassDef:
 
         return register
 
-    def member_names(self) -> list[str]:
-        return sorted(set(self.class_methods) | set(self.methods) | set(self.properties))
-
     # -- calling ----------------------------------------------------------------------------
     def call_class_method(self, ctx: ObjectContext, name: str, args: Sequence[object]) -> Value:
         member = self.class_methods.get(name)

@@ -1,4 +1,4 @@
-"""The local class queries of %SYSTEM.License, with their ROWSPEC column names (reference §1.7).
+"""The local class queries of %SYSTEM.License, with the ROWSPEC column names Caché gives them.
 
 Rows come from cacheshell.system.usage, the same rows the terminal reports print, so a query and
 a report taken at the same moment agree.
