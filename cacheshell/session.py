@@ -16,12 +16,14 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cacheshell.library  # noqa: F401  (registers the ObjectScript classes)
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.host import version_banner
+from cacheshell.lang.host import Host, version_banner
 from cacheshell.lang.shell import Shell
 from cacheshell.lang.symbols import Symbols
+from cacheshell.library.host import SessionHost
 from cacheshell.system import monitor
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import Instance, InstanceError, open_instance
@@ -216,3 +218,11 @@ def session_for(
         if layout is None:
             raise SessionError(f"no instance named {instance} in {base}")
     return Session(layout, namespace, user, admin=admin)
+
+
+if TYPE_CHECKING:
+
+    def _implements(session: Session) -> tuple[Host, SessionHost]:
+        """A Session is the host its ObjectScript runs in and the session its classes use:
+        mypy checks both here."""
+        return session, session

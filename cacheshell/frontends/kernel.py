@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 
 from ipykernel.kernelbase import Kernel
 
@@ -107,7 +108,7 @@ class ObjectScriptKernel(Kernel):
         if not self._silent:
             self._publish("stream", {"name": "stdout", "text": text})
 
-    def _show_table(self, title: str, columns: list[str], rows: list[Row], text: str) -> None:
+    def _show_table(self, title: str, columns: list[str], rows: Sequence[Row], text: str) -> None:
         self._flush()
         if not self._silent:
             self._publish(

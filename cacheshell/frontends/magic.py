@@ -28,7 +28,7 @@ Values crossing (conversions in `cacheshell.lang.crossing`):
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -188,7 +188,7 @@ class ObjectScriptMagics(Magics):
             return self.html
         return getattr(self.shell, "kernel", None) is not None
 
-    def _show_table(self, title: str, columns: list[str], rows: list[Row], text: str) -> None:
+    def _show_table(self, title: str, columns: list[str], rows: Sequence[Row], text: str) -> None:
         from IPython.display import display
 
         sys.stdout.flush()

@@ -10,7 +10,7 @@ reaches a user as a traceback.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cacheshell.lang import completion, crossing
@@ -25,7 +25,7 @@ from cacheshell.lang.symbols import Subscripts
 
 Write = Callable[[str], None]
 # A report as a table: (title, column names, rows, the report's text).
-TableHook = Callable[[str, list[str], list[Row], str], None]
+TableHook = Callable[[str, list[str], Sequence[Row], str], None]
 
 # Each ObjectScript DO level costs about a dozen Python frames; room for the interpreter's own
 # <FRAMESTACK> limit to be reached first.
@@ -145,7 +145,7 @@ class Shell:
         """The terminal starts the next prompt on a new line."""
         self.interp.out.fresh_line()
 
-    def show_table(self, title: str, columns: list[str], rows: list[Row], text: str) -> None:
+    def show_table(self, title: str, columns: list[str], rows: Sequence[Row], text: str) -> None:
         """A report: its text on the device, or a table where the front end shows one."""
         if self.on_table is None:
             self.interp.out.write(text)
