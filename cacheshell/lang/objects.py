@@ -33,7 +33,7 @@ class ObjectContext(Protocol):
 # returns a Value; each has its own parameters. A query's yields its rows.
 Impl = TypeVar("Impl", bound="Callable[..., Value]")
 QueryImpl = TypeVar("QueryImpl", bound="Callable[..., Iterator[Row]]")
-Row = tuple[object, ...]  # one row of a class query
+Row: TypeAlias = "tuple[Value, ...]"  # one row of a class query
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
-from decimal import Decimal
 
 from cacheshell.lang import status
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.objects import REGISTRY, ObjectInstance, Query, Value, with_defaults
+from cacheshell.lang.objects import REGISTRY, ObjectInstance, Query, Row, Value, with_defaults
 from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_int, to_str
@@ -31,32 +30,20 @@ def missing(class_name: str, query_name: str) -> str:
     return status.error(QUERY_DOES_NOT_EXIST, f"{class_name}:{query_name}")
 
 
-# A row as ObjectScript reads it: each column's value.
-ValueRow = tuple[Value, ...]
-
-
-def as_value(cell: object) -> Value:
-    """A query cell as an ObjectScript value; one that is none (a Python float, say) reads as
-    its string form, as WRITE would show it."""
-    if isinstance(cell, str | int | Decimal | ObjectInstance):
-        return cell
-    return to_str(cell)
-
-
-def fetch(ctx: Runtime, query: Query, args: Sequence[Argument]) -> list[ValueRow]:
+def fetch(ctx: Runtime, query: Query, args: Sequence[Argument]) -> list[Row]:
     """All the rows of the query run with these arguments (omitted ones take their default)."""
     values = with_defaults(query.rows, [deref(a) for a in args], 1)
     try:
         inspect.signature(query.rows).bind(ctx, *values)
     except TypeError:
         raise ObjectScriptError("PARAMETER") from None
-    return [tuple(as_value(cell) for cell in row) for row in query.rows(ctx, *values)]
+    return [tuple(row) for row in query.rows(ctx, *values)]
 
 
 class Cursor:
     """Rows and a position in them: what both result-set kinds walk."""
 
-    def __init__(self, columns: tuple[str, ...] = (), rows: list[ValueRow] | None = None) -> None:
+    def __init__(self, columns: tuple[str, ...] = (), rows: list[Row] | None = None) -> None:
         self.columns = columns
         self.rows = rows or []
         self.position = 0  # 1-based index of the current row; 0 before the first
@@ -69,7 +56,7 @@ class Cursor:
         return False
 
     @property
-    def row(self) -> ValueRow | None:
+    def row(self) -> Row | None:
         if 1 <= self.position <= len(self.rows):
             return self.rows[self.position - 1]
         return None
