@@ -28,7 +28,7 @@ from pygments.token import (
 )
 
 from cacheshell.lang.grammar import terminal
-from cacheshell.lang.intrinsics import INDEX
+from cacheshell.lang.intrinsics import index
 from cacheshell.lang.words import KEYWORDS, SPECIAL_VARIABLE_INDEX
 
 
@@ -169,7 +169,7 @@ class ObjectScriptLexer(RegexLexer):
                 rf"(\$(?:system|sy))(\.)({_NAME})",
                 bygroups(Name.Variable.Magic, Punctuation, Name.Class),
             ),
-            (words(sorted(INDEX), prefix=r"\$", suffix=r"(?=\()"), Name.Builtin),
+            (words(sorted(index()), prefix=r"\$", suffix=r"(?=\()"), Name.Builtin),
             (
                 words(sorted(SPECIAL_VARIABLE_INDEX), prefix=r"\$", suffix=r"\b"),
                 Name.Variable.Magic,

@@ -15,7 +15,7 @@ from lark import Tree
 from cacheshell.lang import values as V
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.function_spec import VARIADIC, SpecialForm
-from cacheshell.lang.intrinsics import INDEX
+from cacheshell.lang.intrinsics import index
 from cacheshell.lang.lists import list_next
 from cacheshell.lang.markers import OMITTED, Star
 from cacheshell.lang.objects import ObjectInstance, Value
@@ -64,7 +64,7 @@ class FunctionCompiler:
     # -- calls ------------------------------------------------------------------------------
     def function(self, name: str, slots: Slots) -> Thunk:
         """$name(slots), name as typed after the $ in upper case: full or abbreviated."""
-        spec = INDEX.get(name)
+        spec = index().get(name)
         if spec is None:
             raise ObjectScriptError("SYNTAX")  # unknown $-function: Caché rejects the line
         if len(slots) == 1 and slots[0] is None:

@@ -17,7 +17,7 @@ from lark.exceptions import LarkError
 
 from cacheshell.lang.completeness import ends_hidden
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.intrinsics import INDEX, function_names
+from cacheshell.lang.intrinsics import function_names, index
 from cacheshell.lang.objects import REGISTRY, ClassDef, Member
 from cacheshell.lang.parser import lark_parser
 from cacheshell.lang.words import COMMAND_NAMES, SPECIAL_VARIABLE_INDEX, SPECIAL_VARIABLES
@@ -215,7 +215,7 @@ def _dollar_help(name: str, call: bool) -> str | None:
     if variable is not None and not call:
         abbrev = SPECIAL_VARIABLES[variable]
         return f"${variable}" + (f" (${abbrev})" if abbrev else "") + ": a special variable."
-    spec = INDEX.get(name)
+    spec = index().get(name)
     if spec is not None:
         abbrev = f" (${spec.abbrev})" if spec.abbrev else ""
         return f"${spec.name}{abbrev}: {spec.help}"

@@ -9,9 +9,9 @@ else.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
-from cacheshell.lang import dates, lists, strings
 from cacheshell.lang.function_spec import UNBOUNDED, Function, FunctionSpec, SpecialForm
 
 SPECIAL_FORMS: tuple[SpecialForm, ...] = (
@@ -53,12 +53,6 @@ SPECIAL_FORMS: tuple[SpecialForm, ...] = (
     SpecialForm("LISTNEXT", None, 3, 3, "Step through a $LIST: $LISTNEXT(list,ptr,value)."),
 )
 
-PLAIN_FUNCTIONS: tuple[FunctionSpec, ...] = (
-    *strings.FUNCTIONS.values(),
-    *lists.FUNCTIONS.values(),
-    *dates.FUNCTIONS.values(),
-)
-
 
 def _index(functions: Iterable[Function]) -> dict[str, Function]:
     index: dict[str, Function] = {}
@@ -69,10 +63,21 @@ def _index(functions: Iterable[Function]) -> dict[str, Function]:
     return index
 
 
-# A special form's name or abbreviation wins over a plain function's, as the compiler's would.
-INDEX: dict[str, Function] = _index(PLAIN_FUNCTIONS) | _index(SPECIAL_FORMS)
+@functools.cache
+def index() -> dict[str, Function]:
+    """Every $-function by full name and by abbreviation. Built on first use, so a process that
+    calls no function never loads the function tables."""
+    from cacheshell.lang import dates, lists, strings
+
+    plain: list[FunctionSpec] = [
+        *strings.FUNCTIONS.values(),
+        *lists.FUNCTIONS.values(),
+        *dates.FUNCTIONS.values(),
+    ]
+    # A special form's name or abbreviation wins over a plain function's, as the compiler's would.
+    return _index(plain) | _index(SPECIAL_FORMS)
 
 
 def function_names() -> list[str]:
     """Full names of every $-function, for completion and help."""
-    return sorted({spec.name for spec in INDEX.values()})
+    return sorted({spec.name for spec in index().values()})

@@ -4,7 +4,8 @@ The terminal, the IPython magic and the Jupyter kernel run inputs and notebook c
 as the terminal does, read and write locals, hook output, pauses and tables, and ask for
 completion and inspection through this class, never through the interpreter behind it.
 `execute` is the one place where a Python fault becomes an ObjectScript error, so no input ever
-reaches a user as a traceback.
+reaches a user as a traceback. Cells, completion and the crossing of values are imported when a
+face first uses them: a one-shot command needs none of them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cacheshell.lang import completion, crossing
-from cacheshell.lang.cells import read_cell
 from cacheshell.lang.display import error_block
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
@@ -106,6 +105,8 @@ class Shell:
 
     def run_cell(self, text: str) -> CellResult:
         """Run a notebook cell: commands, or one expression whose written value is the result."""
+        from cacheshell.lang.cells import read_cell
+
         cell = read_cell(text)
         if not cell.expression:
             return CellResult(self.execute(cell.code))
@@ -159,17 +160,25 @@ class Shell:
 
     def get_local(self, name: str) -> Value | dict[Subscripts, Value]:
         """A local as a Python value (see `crossing`); raises crossing.CrossingError."""
+        from cacheshell.lang import crossing
+
         return crossing.get_local(self.interp.sym, name)
 
     def set_local(self, name: str, value: object) -> None:
         """Set a local from a Python value (see `crossing`); raises crossing.CrossingError."""
+        from cacheshell.lang import crossing
+
         crossing.set_local(self.interp.sym, name, value)
 
     # -- completion and inspection ----------------------------------------------------------
     def complete(self, text: str, cursor: int) -> tuple[int, list[str]]:
         """(start, matches) for the word before the cursor: they replace text[start:cursor]."""
+        from cacheshell.lang import completion
+
         return completion.complete(text, cursor, self.local_names())
 
     def inspect(self, text: str, cursor: int) -> str | None:
         """The help of the class, member or $-function under the cursor, or None."""
+        from cacheshell.lang import completion
+
         return completion.inspect(text, cursor)

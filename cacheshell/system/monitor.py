@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -419,6 +418,8 @@ class Monitor:
 
     def _start_local(self, servers: list[LicenseServer], period: float) -> None:
         """Start the configured servers of this host that do not answer (once a while each)."""
+        import subprocess  # here: only an instance that starts a server needs it
+
         inst = self._instance
         assert inst is not None
         now = time.monotonic()

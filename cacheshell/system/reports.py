@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cacheshell.system.authkey import describe
 from cacheshell.system.keyfile import license_rows
 from cacheshell.system.keys import Comparison, KeyCheck, LicenseKey
-from cacheshell.system.server_views import KeyView, ServerView
 from cacheshell.system.usage import Counts, EventRow, ProcessRow, UserRow
+
+if TYPE_CHECKING:  # only the license server's processes format its dumps
+    from cacheshell.system.server_views import KeyView, ServerView
 
 # Label column: five spaces, then "Label =" padded so values start in column 26.
 INDENT = 5

@@ -17,7 +17,7 @@ from cacheshell.frontends.lexer import ObjectScriptLexer
 from cacheshell.lang.compile_functions import FunctionCompiler
 from cacheshell.lang.function_spec import Function, SpecialForm
 from cacheshell.lang.grammar import grammar_text
-from cacheshell.lang.intrinsics import INDEX
+from cacheshell.lang.intrinsics import index
 from cacheshell.lang.parser import parse
 from cacheshell.lang.pattern import compile_pattern
 from cacheshell.lang.words import (
@@ -29,7 +29,7 @@ from cacheshell.lang.words import (
 )
 from cacheshell.lang.words import Keyword as Word
 
-FUNCTIONS = sorted({spec.name: spec for spec in INDEX.values()}.values(), key=lambda s: s.name)
+FUNCTIONS = sorted({spec.name: spec for spec in index().values()}.values(), key=lambda s: s.name)
 LEXER = ObjectScriptLexer()
 # The grammar's rules, without its comments, directives and terminal definitions.
 RULES = [
