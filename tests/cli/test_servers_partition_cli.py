@@ -4,62 +4,26 @@ shell, against a real license server on a free loopback port."""
 
 from __future__ import annotations
 
-import os
-import re
-import select
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, start_license_server, stop_processes
 
 from cacheshell.system.instance import Instance
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout
+from cacheshell.system.licserver.daemon import DEFAULT_PERIOD
 
 
 @pytest.fixture
 def port(tmp_path: Path) -> Iterator[int]:
-    """A license server on a free loopback port, in this test's CACHESHELL_HOME; stopped at the
+    """A license server on a free loopback port, with the default update period; stopped at the
     end."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cacheshell",
-            "license-server",
-            "--address",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--dir",
-            str(tmp_path / "ls1"),
-            "--idle-exit",
-            "120",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=dict(os.environ),
-    )
+    process, found = start_license_server(tmp_path / "ls1", period=DEFAULT_PERIOD)
     try:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 60)
-        found = re.search(
-            r"listening on 127\.0\.0\.1:(\d+)", process.stdout.readline() if ready else ""
-        )
-        assert found, "the license server did not start"
-        yield int(found.group(1))
+        yield found
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        stop_processes([process])
 
 
 def _partitioned(home: Path) -> object:
