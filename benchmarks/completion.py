@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import rlcompleter
-import shutil
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from homes import remove_home
 
 CALLS = 200
 TEXT = "$System.License."
@@ -54,7 +55,7 @@ def measure(home: Path | None = None) -> tuple[float, float, int]:
     finally:
         session.close()
         if scratch:
-            shutil.rmtree(base, ignore_errors=True)
+            remove_home(base)
     theirs = median_call(python_completion)
     return ours, theirs, offered
 

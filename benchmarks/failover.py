@@ -1,6 +1,6 @@
 """Failover time (run alone: `python benchmarks/failover.py`): 3 license servers on loopback, 4
-instances sharing one Multiserver key with 100 simulated users each and their license monitors
-running in this process; SIGKILL the active server and time until every instance records the
+instances sharing one Multiserver key with 100 simulated users each, their services running
+their license monitors; SIGKILL the active server and time until every instance records the
 second server as active. In update periods, the median of RUNS runs, each from scratch; the
 baseline is FAILOVER_PERIODS, the periods of silence after which a monitor gives a server up.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import statistics
 import subprocess
@@ -19,7 +18,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cacheshell.system import monitor, server_config
+from homes import remove_home
+
+from cacheshell.system import lifecycle, monitor, server_config
 from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import CPF_FILE, Instance
@@ -93,7 +94,7 @@ def one_run(env: dict[str, str]) -> float:
         labels = [f"LS{n} 127.0.0.1 {port}" for n, (_, port) in enumerate(servers, 1)]
         for number, name in enumerate(INSTANCES, 1):
             layout = InstanceLayout(home, name)
-            Instance.create(layout, key_text=render_key_file(KEY.file)).start()
+            lifecycle.create(layout, key_text=render_key_file(KEY.file))[0].store.close()
             cpf = Cpf(layout.mgr / CPF_FILE)
             cpf.set("config", "LicenseUpdatePeriod", str(PERIOD))
             cpf.save()
@@ -104,7 +105,6 @@ def one_run(env: dict[str, str]) -> float:
             world = World(instance)
             for user in range(USERS):
                 world.connect_user(f"u{user}", f"10.0.{number}.1")
-            monitor.acquire(layout)  # as a Session does
             layouts.append(layout)
         total = USERS * len(INSTANCES)
 
@@ -120,8 +120,6 @@ def one_run(env: dict[str, str]) -> float:
         wait_for(lambda: on(labels[1]))
         return time.monotonic() - killed_at
     finally:
-        for layout in layouts:
-            monitor.release(layout)
         for instance in instances:
             instance.store.close()
         for process, _ in servers:
@@ -130,7 +128,7 @@ def one_run(env: dict[str, str]) -> float:
             process.wait(timeout=10)
             if process.stdout is not None:
                 process.stdout.close()
-        shutil.rmtree(home, ignore_errors=True)
+        remove_home(home)
 
 
 def measure(env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:

@@ -20,6 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from homes import remove_home  # noqa: E402
 from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
 from jupyter_client.manager import KernelManager  # noqa: E402
 
@@ -95,7 +96,7 @@ def main() -> int:
     try:
         ours, theirs = measure(dict(os.environ, CACHESHELL_HOME=home))
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        remove_home(Path(home))
     print(
         f"kernel round-trip (ms): objectscript `Write 1` {ours * 1000:.2f}, "
         f"ipykernel `print(1)` {theirs * 1000:.2f}, ratio {ours / theirs:.2f}x (<= 1.2x)"

@@ -13,6 +13,8 @@ Figures (targets from the issues in brackets):
                 memory for 1000 instances x 100 users (benchmarks/license_server.py)
   failover      SIGKILL to every instance on the new active server, in update periods
                 (median of 3; benchmarks/failover.py)
+  local server  one-shot start-up with a license server of this host configured vs without
+                [<= 1.1x] (benchmarks/instance_service.py)
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from homes import remove_home
 
 REPEATS = 5
 LOOP = "Set x=0 For i=1:1:1000000 { Set x=x+i } Write x"
@@ -83,6 +87,7 @@ def main() -> int:
     cacheshell = shutil.which("cacheshell", path=str(bindir)) or "cacheshell"
     ipython = shutil.which("ipython", path=str(bindir))
     env = dict(os.environ, CACHESHELL_HOME=tempfile.mkdtemp(prefix="cacheshell-bench-"))
+    os.environ["CACHESHELL_HOME"] = env["CACHESHELL_HOME"]  # the in-process session's home too
     print(f"{'figure':<28} {'cacheshell':>14} {'baseline':>28} {'ratio':>9}  target")
 
     # Start-up: one warm-up run first so the grammar cache exists, as on any second use.
@@ -185,7 +190,14 @@ def main() -> int:
 
     for figure in failover_figures(env):
         row(*figure)
-    shutil.rmtree(env["CACHESHELL_HOME"], ignore_errors=True)
+
+    # One-shot start-up with a local license server configured vs without.
+    from instance_service import measure as instance_service_figures
+
+    for figure in instance_service_figures(cacheshell, env):
+        row(*figure)
+    session.close()
+    remove_home(Path(env["CACHESHELL_HOME"]))
     return 0
 
 

@@ -24,9 +24,9 @@ from cacheshell.lang.host import Host, version_banner
 from cacheshell.lang.shell import Shell
 from cacheshell.lang.symbols import Symbols
 from cacheshell.library.host import SessionHost
-from cacheshell.system import monitor
+from cacheshell.system import lifecycle
 from cacheshell.system.console import WARNING
-from cacheshell.system.instance import Instance, InstanceError, open_instance
+from cacheshell.system.instance import Instance, InstanceError
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshell_home
 from cacheshell.system.namespaces import Namespaces
 from cacheshell.system.process import Identity, InstanceProcess, LicenseRefused
@@ -55,17 +55,11 @@ class Session(Shell):
     ) -> None:
         self.layout = layout or InstanceLayout(cacheshell_home(), DEFAULT_INSTANCE)
         try:
-            self.instance = open_instance(
+            self.instance = lifecycle.open_running(
                 self.layout, create_default=self.layout.name.upper() == DEFAULT_INSTANCE
             )
         except InstanceError as exc:
             raise SessionError(str(exc)) from None
-        if not self.instance.is_up:
-            self.instance.store.close()
-            raise SessionError(
-                f"instance {self.layout.name} is down; start it with: "
-                f"cacheshell control start {self.layout.name}"
-            )
         self.store = Namespaces(self.layout)
         self.username = user or "UnknownUser"
         # With Minimal security every process runs as UnknownUser holding %All.
@@ -84,18 +78,23 @@ class Session(Shell):
             raise SessionError(f"<NAMESPACE> *{namespace}") from None
         self.process = InstanceProcess(self.instance, Identity(self.username), admin, system=system)
         try:
-            self.process.attach()
+            with self.instance.store.transaction():
+                # In one transaction with the attach: a start or stop is wholly before or after.
+                if self.instance.store.get("status") != "up":
+                    raise SessionError(lifecycle.down_reason(self.instance))
+                self.process.attach()
         except LicenseRefused:
             self.instance.store.close()
             raise LicenseLimitExceeded() from None
+        except SessionError:
+            self.instance.store.close()
+            raise
         self.job_id = self.interp.job_id = self.process.pid
         self._jobs: dict[int, InstanceProcess] = {}
         if self.process.pending:
             self.interp.on_command = self._deferred_tick
         self.closed = False
         atexit.register(self.close)
-        # The instance's license monitor (one thread per OS process and instance).
-        monitor.acquire(self.layout)
 
     def close(self) -> None:
         """The process ends: its license unit and its share of its ID return."""
@@ -107,7 +106,6 @@ class Session(Shell):
             job.detach()
         self._jobs.clear()
         self.process.detach()
-        monitor.release(self.layout)
         self.instance.store.close()
 
     def _deferred_tick(self) -> None:

@@ -19,6 +19,9 @@ import cacheshell.library  # noqa: F401  (registers the ObjectScript classes, fo
 from cacheshell.lang.host import BareHost
 from cacheshell.lang.shell import Shell
 from cacheshell.session import Session
+from cacheshell.system import instance_lock, lifecycle
+from cacheshell.system.instance import Instance
+from cacheshell.system.layout import InstanceLayout
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +31,58 @@ def cacheshell_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     # Instances do not start the license servers they are configured with, unless a test asks.
     monkeypatch.setenv("CACHESHELL_NO_SERVER_AUTOSTART", "1")
     yield home
+    stop_instances(home)
     _kill_license_servers(home)
+
+
+def stop_instances(home: Path) -> None:
+    """Stop every running instance of a home, as `cacheshell control stop` does."""
+    if not home.is_dir():
+        return
+    for entry in home.iterdir():
+        layout = InstanceLayout(home, entry.name)
+        if not instance_lock.is_held(layout.mgr):
+            continue
+        instance = Instance(layout)
+        try:
+            lifecycle.stop(instance)
+        finally:
+            instance.store.close()
+
+
+def processes_started_under(base: Path) -> list[tuple[int, str]]:
+    """Live processes whose command line names a path under `base` (instance services and
+    license servers started for a test's home)."""
+    marker = str(base).encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker in cmdline:
+            found.append((int(entry.name), cmdline.replace(b"\0", b" ").decode(errors="replace")))
+    return found
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The suite leaves no process behind: any still running is listed, killed, and fails the
+    run."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    left = processes_started_under(factory.getbasetemp())
+    for pid, _ in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
+    if left:
+        listing = "\n".join(f"  {pid} {cmdline}" for pid, cmdline in left)
+        sys.stderr.write(f"\nprocesses left running by the suite:\n{listing}\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _kill_license_servers(home: Path) -> None:

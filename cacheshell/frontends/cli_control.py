@@ -11,7 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from cacheshell.system import authkey, keys, reports, signing
+from cacheshell.system import authkey, keys, lifecycle, reports, signing
 from cacheshell.system.instance import LOG_FILE, MISSING_KEY, Instance, InstanceError
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.layout import (
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     actions = control.add_subparsers(
         dest="action", required=True, metavar="{create,list,start,stop,restart}"
     )
-    create = actions.add_parser("create", help="create an instance (down until started)")
+    create = actions.add_parser("create", help="create an instance and start it")
     create.add_argument("name", metavar="NAME")
     create.add_argument(
         "--evaluation", action="store_true", help="an evaluation instance: runs without a key"
@@ -97,10 +97,12 @@ def _create(args: argparse.Namespace) -> int:
         raise ControlError(f"instance {existing.name} already exists in {home}")
     key_text = _checked_key(args.key, home) if args.key else None
     layout = InstanceLayout(home, name.upper())
-    instance = Instance.create(layout, evaluation=args.evaluation, key_text=key_text)
-    instance.store.close()
-    print(f"Instance '{layout.name}' created in {layout.directory}")
-    print(f"Start it with: cacheshell control start {layout.name}")
+    instance, messages = lifecycle.create(layout, evaluation=args.evaluation, key_text=key_text)
+    try:
+        print(f"Instance '{layout.name}' created in {layout.directory}")
+        _started(instance, messages)
+    finally:
+        instance.store.close()
     return 0
 
 
@@ -151,21 +153,45 @@ def _instance_dirs(home: Path) -> list[Path]:
 
 
 def _describe(instance: Instance) -> str:
-    if instance.is_up:
-        since = time.strftime(
-            "%a %b %e %H:%M:%S %Y", time.localtime(float(instance.store.get("started", 0)))
-        )
-        status = f"running, since {since}"
-    else:
-        status = "down"
     rows = [
         ("directory", str(instance.layout.directory)),
         ("versionid", __version__),
         ("conf file", "cache.cpf"),
-        ("status", status),
-        ("license", key_summary(instance)),
+        ("status", _status(lifecycle.state(instance))),
     ]
+    if instance.is_up:
+        rows.append(("license server", _license_server(instance)))
+    rows.append(("license", key_summary(instance)))
     return reports.instance_block(instance.name, instance.name.upper() == DEFAULT_INSTANCE, rows)
+
+
+def _status(state: lifecycle.State) -> str:
+    if state.running:
+        since = state.since or time.time()
+        started = time.strftime("%a %b %e %H:%M:%S %Y", time.localtime(since))
+        uptime = _duration(time.time() - since)
+        return f"running, since {started} (up {uptime}), pid {state.pid}"
+    if state.crashed:
+        return f"down: its process {state.pid} ended without a shutdown (crashed)"
+    return "down"
+
+
+def _duration(seconds: float) -> str:
+    whole = max(0, int(seconds))
+    days, rest = divmod(whole, 86400)
+    text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return f"{days}d {text}" if days else text
+
+
+def _license_server(instance: Instance) -> str:
+    """The active license server as the monitor last recorded it, or why there is none."""
+    from cacheshell.system import monitor
+
+    status = monitor.server_status(instance)
+    server = monitor.active_server(instance)
+    if server is not None:
+        return f"{server.name} at {server.address} port {server.port}"
+    return status
 
 
 def key_summary(instance: Instance) -> str:
@@ -203,41 +229,44 @@ def _open(name: str) -> Instance:
 
 def _start(args: argparse.Namespace) -> int:
     instance = _open(args.name)
-    if instance.is_up:
-        raise ControlError(f"instance {instance.name} is already running")
-    _start_up(instance)
+    try:
+        _started(instance, lifecycle.start(instance))
+    finally:
+        instance.store.close()
     return 0
 
 
 def _stop(args: argparse.Namespace) -> int:
     instance = _open(args.name)
-    if not instance.is_up:
-        raise ControlError(f"instance {instance.name} is not running")
-    instance.stop()
+    try:
+        lifecycle.stop(instance)
+    finally:
+        instance.store.close()
     print(f"Instance '{instance.name}' stopped")
     return 0
 
 
 def _restart(args: argparse.Namespace) -> int:
     instance = _open(args.name)
-    if instance.is_up:
-        instance.stop()
-        print(f"Instance '{instance.name}' stopped")
-    _start_up(instance)
+    try:
+        if lifecycle.state(instance).running:
+            lifecycle.stop(instance)
+            print(f"Instance '{instance.name}' stopped")
+        _started(instance, lifecycle.start(instance))
+    finally:
+        instance.store.close()
     return 0
 
 
-def _start_up(instance: Instance) -> None:
-    for message in instance.start():
+def _started(instance: Instance, messages: list[str]) -> None:
+    for message in messages:
         print(message)
     # SYSTEM^%ZSTART runs as in Caché, after the license table is ready; its output goes to the
     # console log.
     from cacheshell import session
 
-    startup = getattr(session, "run_system_startup", None)
-    if startup is not None:
-        startup(instance)
-    print(f"Instance '{instance.name}' started")
+    session.run_system_startup(instance)
+    print(f"Instance '{instance.name}' started (pid {lifecycle.state(instance).pid})")
 
 
 _ACTIONS = {"create": _create, "list": _list, "start": _start, "stop": _stop, "restart": _restart}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from cacheshell.system import authkey, keys, signing
+from cacheshell.system import authkey, instance_lock, keys, signing
 from cacheshell.system.appfile import AppLicense
 from cacheshell.system.applications import Applications
 from cacheshell.system.clock import InstanceClock
@@ -98,7 +98,8 @@ class Instance:
 
     @property
     def is_up(self) -> bool:
-        return bool(self.store.get("status") == "up")
+        """Running: its service process holds the instance lock (lifecycle.py starts it)."""
+        return instance_lock.is_held(self.layout.mgr)
 
     def start(self) -> list[str]:
         """Start: read the key in mgr/, size the license table, clear what a previous run left."""
@@ -307,17 +308,3 @@ class Instance:
         comparison = keys.compare_keys(current, new)
         write_atomically(self.key_path, Path(source).read_text(encoding="utf-8"))
         return Activation(current, new, check, comparison, self.upgrade())
-
-
-def open_instance(layout: InstanceLayout, create_default: bool = False) -> Instance:
-    """Open an instance; the embedded default is created and started on first use."""
-    if not layout.exists() or not (layout.mgr / CPF_FILE).exists():
-        if not create_default:
-            raise InstanceError(f"no instance named {layout.name} in {layout.home}")
-        instance = Instance.create(layout)
-        instance.start()
-        return instance
-    instance = Instance(layout)
-    if create_default and instance.store.get("status") is None:
-        instance.start()
-    return instance

@@ -189,11 +189,10 @@ class LicenseTable:
 
     def reclaim_dead(self) -> int:
         """Release the entries of OS processes that died without a word."""
+        if not self._dead_processes():  # a read: the write lock only when there is work
+            return 0
         with self.store.transaction():
-            rows = self.store.db.execute(
-                "SELECT pid, os_pid, os_start FROM processes WHERE os_pid IS NOT NULL"
-            ).fetchall()
-            dead = [pid for pid, os_pid, start in rows if not os_process_alive(os_pid, start)]
+            dead = self._dead_processes()
             for pid in dead:
                 self._remove_process(pid, reason="process died")
             return len(dead)
@@ -248,6 +247,28 @@ class LicenseTable:
     def csp_end(self, session_id: str) -> bool:
         with self.store.transaction():
             return self._end_session(session_id, self.now(), "CSP session ended")
+
+    def _dead_processes(self) -> list[int]:
+        rows = self.store.db.execute(
+            "SELECT pid, os_pid, os_start FROM processes WHERE os_pid IS NOT NULL"
+        ).fetchall()
+        return [pid for pid, os_pid, start in rows if not os_process_alive(os_pid, start)]
+
+    def expiry_due(self) -> bool:
+        """Whether a CSP session's timeout or a grace period has run out (a read only)."""
+        now = self.now()
+        db = self.store.db
+        return (
+            db.execute(
+                "SELECT 1 FROM csp_sessions WHERE last + timeout <= ? LIMIT 1", (now,)
+            ).fetchone()
+            is not None
+            or db.execute(
+                "SELECT 1 FROM entries WHERE grace_until IS NOT NULL AND grace_until <= ? LIMIT 1",
+                (now,),
+            ).fetchone()
+            is not None
+        )
 
     def expire_sessions(self) -> int:
         """End the CSP sessions whose timeout passed, and grace periods that ran out."""

@@ -1,16 +1,15 @@
 """The instance's license monitor: it reports the instance's use of a Multiserver key to the
 active license server and brings back ACK or NAK.
 
-Every OS process attached to the instance runs one monitor thread (shared by all the Sessions of
-that process). Only the holder of the lease in the store speaks for the instance: state
-`monitor_pid` names its OS process and `monitor_beat` is its last sign of life (wall clock); the
-lease is taken over when the holder is dead or silent for LEASE_PERIODS periods. The holder works
-once per period (cpf [config] LicenseUpdatePeriod, default 15 s) and at once when the license
-table changed (state `monitor_dirty`, set by license_table).
+The instance's service process (service.py) steps it; no session ever does, so an instance
+reports whether or not anyone is logged in, and only one process speaks for it (the instance
+lock). It reports once per period (cpf [config] LicenseUpdatePeriod, default 15 s) and at once
+when the license table changed (state `monitor_dirty`, set by license_table). It starts the
+configured license servers of this host that do not answer, and at shutdown signs off.
 
-The boot id and the sequence counter of the datagrams live in the store too (`monitor_boot`, new
-at each instance start, and `monitor_seq`), so that whichever process speaks, the server sees one
-instance whose sequence numbers keep increasing.
+The boot id and the sequence counter of the datagrams live in the store (`monitor_boot`, new
+at each instance start, and `monitor_seq`), so the server sees one instance whose sequence
+numbers keep increasing for as long as it runs.
 
 Each user row of an update carries the ISC.* application features the license ID holds (the
 only application sections a license server counts), for the server's ConnectionAppList.
@@ -22,10 +21,11 @@ sends them anything, so it fails over or disconnects as it would behind a real p
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import socket
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
@@ -33,17 +33,21 @@ from cacheshell.system import server_config
 from cacheshell.system.applications import Applications
 from cacheshell.system.console import WARNING
 from cacheshell.system.events import EventKind
-from cacheshell.system.instance import Instance, InstanceError
+from cacheshell.system.instance import Instance
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.keys import LicenseKey
-from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.licserver.client import ActiveServer, LicenseClient, is_answering
 from cacheshell.system.licserver.protocol import MAX_APPS, ProtocolError, new_boot_id
 from cacheshell.system.server_config import LicenseServer
 from cacheshell.system.store import Store
 
 DEFAULT_PERIOD = 15.0
-LEASE_PERIODS = 2
+TICK = 0.2  # the longest wait between two looks at the store for a changed license table
+# A server an instance started ends itself this many periods (at least IDLE_EXIT_FLOOR s) after
+# the last instance stopped reporting to it.
+IDLE_EXIT_PERIODS = 4
+IDLE_EXIT_FLOOR = 5.0
+SIGN_OFF_TIMEOUT = 2.0  # how long a shutting-down instance waits for a server
 SINGLE_SERVER = "Single-server key: license servers do not apply"
 NOT_CONNECTED = "Not connected to License Server"
 NO_KEY = "No valid license key: license servers do not apply"
@@ -218,11 +222,23 @@ def server_directory(instance: Instance) -> Path:
     return instance.layout.mgr / "licenseserver"
 
 
+def server_idle_exit(period: float) -> float:
+    """How long a server an instance started lives on with no instance reporting to it: a few
+    periods after the last one goes (a server started by hand lives on as told)."""
+    return max(IDLE_EXIT_FLOOR, IDLE_EXIT_PERIODS * period)
+
+
 def start_server(instance: Instance, server: LicenseServer, period: float) -> int:
     from cacheshell.system.licserver.daemon import start_detached
 
     address = "127.0.0.1" if server.address.lower() == "localhost" else server.address
-    pid = start_detached(address, server.port, server_directory(instance), period=period)
+    pid = start_detached(
+        address,
+        server.port,
+        server_directory(instance),
+        period=period,
+        idle_exit=server_idle_exit(period),
+    )
     started = instance.layout.home / RUN_DIR / "started.pids"
     started.parent.mkdir(parents=True, exist_ok=True)
     with open(started, "a", encoding="ascii") as record:  # for whoever cleans up after tests
@@ -230,139 +246,74 @@ def start_server(instance: Instance, server: LicenseServer, period: float) -> in
     return pid
 
 
+def port_taken(address: str, port: int) -> bool:
+    """True when something on this host already holds the UDP port."""
+    try:
+        family = socket.getaddrinfo(address, port, type=socket.SOCK_DGRAM)[0][0]
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.bind((address, port))
+    except OSError as exc:
+        return exc.errno == errno.EADDRINUSE
+    return False
+
+
 # -- the monitor ----------------------------------------------------------------------------------
 class Monitor:
-    """The thread of one OS process for one instance."""
+    """The license monitor of one instance, stepped by the instance's service process (the only
+    process that speaks for the instance: the instance lock makes it one)."""
 
-    def __init__(self, layout: InstanceLayout) -> None:
-        self.layout = layout
-        self.users = 0
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"license-monitor-{layout.name}", daemon=True
-        )
-        self._instance: Instance | None = None
+    def __init__(self, instance: Instance) -> None:
+        self._instance = instance
         self._client: InstanceClient | None = None
         self._client_key: str | None = None
         self._active: ActiveServer | None = None
         self._servers: list[LicenseServer] = []
         self._started_at: dict[tuple[str, int], float] = {}
+        # The license servers this instance started: (address, port) -> pid.
+        self.started: dict[tuple[str, int], int] = {}
         self._last_cycle = 0.0
         self._last_fault = ""
+        self.period = DEFAULT_PERIOD
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    # -- the loop --------------------------------------------------------------------------------
-    def _run(self) -> None:
+    def step(self) -> None:
+        """Report when a period is due or the license table changed; say once what failed."""
         try:
-            self._instance = Instance(self.layout)
-        except (InstanceError, sqlite3.Error, OSError):  # the instance went away: nothing to do
-            return
-        try:
-            while not self._stop.is_set():
-                period = update_period(self._instance)
-                try:
-                    self._step(period)
-                except _FAULTS as exc:
-                    self._report_fault(exc)
-                self._wake.wait(min(0.2, period / 3))
-                self._wake.clear()
-        finally:
-            self._release()
-            if self._client is not None:
-                self._client.close()
-            self._instance.store.close()
+            self._step()
+        except _FAULTS as exc:
+            self._report_fault(exc)
+
+    def pause(self) -> float:
+        """How long to wait before the next look at the store."""
+        return min(TICK, self.period / 3)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def _report_fault(self, exc: Exception) -> None:
         """Say once in the console log what went wrong, and carry on next period."""
         text = f"License monitor: {type(exc).__name__}: {exc}"
-        if text != self._last_fault and self._instance is not None:
+        if text != self._last_fault:
             self._last_fault = text
-            try:
-                self._instance.log.write(text, WARNING)
-            except OSError:
-                pass  # the manager directory is gone: nothing left to tell
+            self._instance.log.write(text, WARNING)
 
-    def _step(self, period: float) -> None:
+    def _step(self) -> None:
         inst = self._instance
-        assert inst is not None
-        if not inst.is_up:
-            return
+        self.period = update_period(inst)
+        if inst.store.get("status") != "up":
+            return  # between a stop and a start of the license table (training restarts)
         now = time.time()
-        if not self._hold_lease(period, now):
+        if now - self._last_cycle < self.period and not inst.store.get("monitor_dirty", 0):
             return
-        due = now - self._last_cycle >= period
-        if not due:
-            dirty = inst.store.get("monitor_dirty", 0)
-            if not dirty:
-                return
         with inst.store.transaction():
             inst.store.put("monitor_dirty", 0)
         self._last_cycle = now
-        self.cycle(period)
-
-    def _hold_lease(self, period: float, now: float) -> bool:
-        """Keep or take the lease; True when this process speaks for the instance."""
-        from cacheshell.system.license_table import os_process_alive
-
-        inst = self._instance
-        assert inst is not None
-        store = inst.store
-        me = os.getpid()
-        holder = store.get("monitor_pid")
-        beat = float(store.get("monitor_beat", 0) or 0)
-        if holder is not None and int(holder) == me and now - beat < min(period / 2, 1.0):
-            return True  # the beat is fresh enough: no write this time
-        if (
-            holder is not None
-            and int(holder) != me
-            and now - beat < LEASE_PERIODS * period
-            and os_process_alive(int(holder), None)
-        ):
-            return False
-        with store.transaction():
-            holder = store.get("monitor_pid")
-            beat = float(store.get("monitor_beat", 0) or 0)
-            mine = holder is not None and int(holder) == me
-            if not mine:
-                alive = holder is not None and os_process_alive(int(holder), None)
-                if alive and now - beat < LEASE_PERIODS * period:
-                    return False
-                store.put("monitor_pid", me)
-                self._last_cycle = 0.0  # a new speaker reports at once, in full
-                if self._client is not None:
-                    self._client.forget_server()
-            store.put("monitor_beat", now)
-        return True
-
-    def _release(self) -> None:
-        inst = self._instance
-        if inst is None:
-            return
-        try:
-            with inst.store.transaction():
-                holder = inst.store.get("monitor_pid")
-                if holder is not None and int(holder) == os.getpid():
-                    inst.store.put("monitor_pid", None)
-                    inst.store.put("monitor_beat", None)
-        except sqlite3.Error:  # at exit the store may be gone already
-            pass
+        self.cycle(self.period)
 
     # -- one update period -----------------------------------------------------------------------
     def cycle(self, period: float) -> None:
         inst = self._instance
-        assert inst is not None
         key = inst.active_key()
         if key is None or not key.is_multiserver:
             self._not_applicable(SINGLE_SERVER if key is not None else NO_KEY)
@@ -398,14 +349,12 @@ class Monitor:
     def _probe(self, server: LicenseServer) -> bool:
         period = self._active.period if self._active is not None else DEFAULT_PERIOD
         inst = self._instance
-        assert inst is not None
         if server.name.upper() in partitioned(inst):
             return False
         return is_answering(server.address, server.port, probe_timeout(period), inst.name)
 
     def _client_for(self, key: LicenseKey, period: float) -> InstanceClient:
         inst = self._instance
-        assert inst is not None
         marker = f"{inst.store.get('monitor_boot')}|{key.file.authorization_key}"
         if self._client is None or self._client_key != marker:
             if self._client is not None:
@@ -421,7 +370,6 @@ class Monitor:
         import subprocess  # here: only an instance that starts a server needs it
 
         inst = self._instance
-        assert inst is not None
         now = time.monotonic()
         for server in servers:
             where = (server.address, server.port)
@@ -436,19 +384,55 @@ class Monitor:
             if is_answering(server.address, server.port, probe_timeout(period)):
                 continue
             self._started_at[where] = now
+            if port_taken(server.address, server.port):
+                inst.log.write(
+                    f"Cannot start license server {server.name}: UDP port {server.port} on "
+                    f"{server.address} is held by a program that does not answer as a license "
+                    "server",
+                    WARNING,
+                )
+                continue
             try:
                 pid = start_server(inst, server, period)
             except (OSError, subprocess.SubprocessError, ValueError) as exc:  # no pid came back
-                inst.log.write(f"Cannot start license server {server.name}: {exc}")
+                inst.log.write(f"Cannot start license server {server.name}: {exc}", WARNING)
                 continue
+            self.started[where] = pid
             inst.log.write(
                 f"Started license server {server.name} at {server.address} port "
                 f"{server.port} (pid {pid})"
             )
 
+    # -- shutdown --------------------------------------------------------------------------------
+    def sign_off(self, timeout: float = SIGN_OFF_TIMEOUT) -> None:
+        """The instance shuts down: tell the active server it is gone, and stop each server this
+        instance started that serves no other instance now (one that still does lives on while
+        they report, and ends itself a few periods after the last goes)."""
+        inst = self._instance
+        key = inst.active_key()
+        if key is None or not key.is_multiserver:
+            return
+        client = self._client_for(key, self.period)
+        client.timeout = min(client.timeout, timeout)
+        told: dict[tuple[str, int], int | None] = {}
+        active = active_server(inst)
+        if active is not None:
+            where = (active.address, active.port)
+            told[where] = client.goodbye(where)
+        for where, pid in self.started.items():
+            others = told[where] if where in told else client.goodbye(where)
+            if others == 0 or others is None:
+                # None: it does not answer (hung, or never came up) and is ours to end.
+                _end_server(pid, where)
+                inst.log.write(f"Stopped license server at {where[0]} port {where[1]} (pid {pid})")
+            else:
+                inst.log.write(
+                    f"License server at {where[0]} port {where[1]} serves {others} other "
+                    "instance(s): it goes on running"
+                )
+
     def _record(self, server: LicenseServer, answer: object) -> None:
         inst = self._instance
-        assert inst is not None
         status = getattr(answer, "status", "")
         label = server_label(server)
         now = inst.clock.now()
@@ -499,7 +483,6 @@ class Monitor:
 
     def _disconnected(self) -> None:
         inst = self._instance
-        assert inst is not None
         with inst.store.transaction():
             before = inst.store.get("active_server")
             inst.store.put("nak", 0)  # no server: the instance admits and releases locally
@@ -516,45 +499,22 @@ class Monitor:
 
     def _not_applicable(self, status: str) -> None:
         inst = self._instance
-        assert inst is not None
         with inst.store.transaction():
             inst.store.put("nak", 0)
             inst.store.put("active_server", None)
             inst.store.put("server_status", status)
 
 
-# -- one monitor per OS process and instance ------------------------------------------------------
-_monitors: dict[str, Monitor] = {}
-_lock = threading.Lock()
+def _end_server(pid: int, where: tuple[str, int]) -> None:
+    """SIGTERM a license server this instance started, if that pid still is one."""
+    from cacheshell.system.licserver.daemon import find_server_pid
 
-
-def acquire(layout: InstanceLayout) -> Monitor:
-    """A Session starts: the process's monitor for its instance runs (started if needed)."""
-    where = str(layout.mgr.resolve())
-    with _lock:
-        monitor = _monitors.get(where)
-        if monitor is None:
-            monitor = _monitors[where] = Monitor(layout)
-            monitor.start()
-        monitor.users += 1
-        return monitor
-
-
-def release(layout: InstanceLayout) -> None:
-    """A Session closes: the monitor stops with the process's last session of the instance."""
-    where = str(layout.mgr.resolve())
-    with _lock:
-        monitor = _monitors.get(where)
-        if monitor is None:
-            return
-        monitor.users -= 1
-        if monitor.users > 0:
-            return
-        del _monitors[where]
-    monitor.stop()
-
-
-def wake(layout: InstanceLayout) -> None:
-    monitor = _monitors.get(str(layout.mgr.resolve()))
-    if monitor is not None:
-        monitor.wake()
+    if find_server_pid(*where) != pid:
+        return  # gone already, or the pid now names something else
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        return
+    deadline = time.monotonic() + SIGN_OFF_TIMEOUT
+    while time.monotonic() < deadline and find_server_pid(*where) == pid:
+        time.sleep(0.02)

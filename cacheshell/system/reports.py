@@ -51,7 +51,7 @@ _EVENT_HEADER = ("Time", "Kind", "License ID", "PID", "Detail")
 _EVENT_WIDTHS = (19, 11, 24, 10)
 # `cacheshell control list`: the labels of an instance's lines, and their indent.
 INSTANCE_INDENT = 8
-INSTANCE_LABEL_WIDTH = 14
+INSTANCE_LABEL_WIDTH = 17  # "license server:" and two spaces
 # `cacheshell servers list`: name and address columns, and the mark of the active server.
 SERVER_NAME_WIDTH = 16
 SERVER_ADDRESS_WIDTH = 40

@@ -394,7 +394,6 @@ def partition_server(instance: Instance, name: str, cut: bool = True) -> bool:
         f"license server {server.name} "
         + ("cut off from this instance" if cut else "reachable again"),
     )
-    monitor.wake(instance.layout)
     return True
 
 

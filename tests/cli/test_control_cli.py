@@ -3,6 +3,7 @@ run as a user runs them (a subprocess)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from conftest import run_cli
@@ -12,6 +13,7 @@ from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.namespaces import Namespaces
 
 TRAINING_KEY = "5 units, Multi server, Concurrent User, Enterprise"
+NOT_CONNECTED = "Not connected to License Server"
 ACTIVATED = "License key cache.key activated: 5 license units (Concurrent User, Multi server)"
 
 
@@ -27,23 +29,36 @@ def refused(*args: str) -> str:
     return done.stderr
 
 
-def block(home: Path, name: str, status: str, license_text: str) -> str:
+def block(home: Path, name: str, status: str, license_text: str, server: str = "") -> str:
     return (
         f"Instance '{name}'\n"
-        f"        directory:    {home / name}\n"
-        f"        versionid:    {__version__}\n"
-        "        conf file:    cache.cpf\n"
-        f"        status:       {status}\n"
-        f"        license:      {license_text}\n"
+        f"        directory:       {home / name}\n"
+        f"        versionid:       {__version__}\n"
+        "        conf file:       cache.cpf\n"
+        f"        status:          {status}\n"
+        + (f"        license server:  {server}\n" if server else "")
+        + f"        license:         {license_text}\n"
     )
 
 
-def test_create_makes_a_down_instance_that_list_shows(cacheshell_home):
-    assert ok("control", "create", "test") == (
-        f"Instance 'TEST' created in {cacheshell_home / 'TEST'}\n"
-        "Start it with: cacheshell control start TEST\n"
+def started(text: str, name: str, before: str = ACTIVATED) -> int:
+    """The service's pid from what a start printed, after checking the rest of it."""
+    found = re.fullmatch(rf"{re.escape(before)}\nInstance '{name}' started \(pid (\d+)\)\n", text)
+    assert found, text
+    return int(found.group(1))
+
+
+def test_create_starts_the_instance_and_list_shows_it_running(cacheshell_home):
+    created = ok("control", "create", "test")
+    head = f"Instance 'TEST' created in {cacheshell_home / 'TEST'}"
+    assert created.startswith(head + "\n")
+    pid = started(created[len(head) + 1 :], "TEST")
+    listed = ok("control", "list")
+    status = re.search(r"status: +(.*)", listed)
+    assert status and re.fullmatch(
+        rf"running, since .+ \(up \d\d:\d\d:\d\d\), pid {pid}", status.group(1)
     )
-    assert ok("control", "list") == block(cacheshell_home, "TEST", "down", TRAINING_KEY)
+    assert listed == block(cacheshell_home, "TEST", status.group(1), TRAINING_KEY, NOT_CONNECTED)
     assert refused("control", "create", "Test") == (
         f"cacheshell control: instance TEST already exists in {cacheshell_home}\n"
     )
@@ -55,14 +70,12 @@ def test_list_with_no_instance_says_so(cacheshell_home):
 
 def test_start_stop_restart_and_a_stopped_instance_refuses_sessions(cacheshell_home):
     ok("control", "create", "TEST")
-    assert ok("control", "start", "test") == f"{ACTIVATED}\nInstance 'TEST' started\n"
-    listed = ok("control", "list")
-    assert "        status:       running, since " in listed
     assert refused("control", "start", "TEST") == (
         "cacheshell control: instance TEST is already running\n"
     )
     assert ok("test", "-U", "USER", "Write 6*7") == "42\n"
     assert ok("control", "stop", "Test") == "Instance 'TEST' stopped\n"
+    assert ok("control", "list") == block(cacheshell_home, "TEST", "down", TRAINING_KEY)
     done = run_cli("TEST", "-U", "USER", "Write 1")
     assert (done.stdout, done.stderr, done.returncode) == (
         "",
@@ -72,25 +85,25 @@ def test_start_stop_restart_and_a_stopped_instance_refuses_sessions(cacheshell_h
     assert refused("control", "stop", "TEST") == (
         "cacheshell control: instance TEST is not running\n"
     )
-    assert ok("control", "restart", "TEST") == f"{ACTIVATED}\nInstance 'TEST' started\n"
-    assert ok("control", "restart", "TEST") == (
-        f"Instance 'TEST' stopped\n{ACTIVATED}\nInstance 'TEST' started\n"
-    )
+    started(ok("control", "start", "test"), "TEST")
+    restarted = ok("control", "restart", "TEST")
+    assert restarted.startswith("Instance 'TEST' stopped\n")
+    started(restarted.removeprefix("Instance 'TEST' stopped\n"), "TEST")
 
 
 def test_an_evaluation_instance_needs_no_key(cacheshell_home):
-    ok("control", "create", "eval", "--evaluation")
+    created = ok("control", "create", "eval", "--evaluation")
+    started(created.split("\n", 1)[1], "EVAL", "Evaluation instance: capacity 5 license units")
     assert not (cacheshell_home / "EVAL" / "mgr" / "cache.key").exists()
+    ok("control", "stop", "EVAL")
     assert ok("control", "list") == block(cacheshell_home, "EVAL", "down", "Evaluation, 5 units")
-    assert ok("control", "start", "EVAL") == (
-        "Evaluation instance: capacity 5 license units\nInstance 'EVAL' started\n"
-    )
 
 
 def test_create_with_a_key_installs_it(cacheshell_home, tmp_path):
     key = tmp_path / "big.key"
     ok("key", "issue", "--units", "50", "--type", "Named User", "-o", str(key))
     ok("control", "create", "BIG", "--key", str(key))
+    ok("control", "stop", "BIG")
     assert (cacheshell_home / "BIG" / "mgr" / "cache.key").read_text() == key.read_text()
     assert ok("control", "list") == block(
         cacheshell_home, "BIG", "down", "50 units, Single server, Named User, Enterprise"
@@ -128,20 +141,19 @@ def test_unknown_instances_and_bad_names_are_refused(cacheshell_home):
 
 
 def test_log_shows_the_tail_of_the_console_log(cacheshell_home):
-    ok("control", "create", "TEST")
-    ok("control", "start", "TEST")
+    pid = started(ok("control", "create", "TEST").split("\n", 1)[1], "TEST")
     ok("control", "stop", "TEST")
-    lines = ok("log", "test", "-n", "3").splitlines()
-    assert [line.split(" ", 3)[2:] for line in lines] == [
-        ["0", ACTIVATED],
-        ["0", "Instance TEST started"],
-        ["0", "Instance TEST shut down"],
+    lines = ok("log", "test", "-n", "4").splitlines()
+    assert [line.split(" ", 3)[1:] for line in lines] == [
+        [lines[0].split()[1], "0", ACTIVATED],
+        [lines[1].split()[1], "0", "Instance TEST started"],
+        [f"({pid})", "0", f"Instance service started (pid {pid})"],
+        [f"({pid})", "0", "Instance TEST shut down"],
     ]
 
 
 def test_events_show_the_license_history(cacheshell_home):
     ok("control", "create", "TEST")
-    ok("control", "start", "TEST")
     ok("TEST", "-U", "USER", "Write 1")
     lines = ok("events", "TEST").splitlines()
     assert lines[0] == (
@@ -159,5 +171,5 @@ def test_start_runs_system_zstart(cacheshell_home):
     Namespaces(InstanceLayout(cacheshell_home, "TEST")).save_routine(
         "%SYS", "%ZSTART", 'SYSTEM\n Write "hello from zstart"\n Quit\n'
     )
-    ok("control", "start", "TEST")
+    ok("control", "restart", "TEST")
     assert "SYSTEM^%ZSTART: hello from zstart" in ok("log", "TEST")

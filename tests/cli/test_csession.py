@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import Terminal, run_cli
 
-from cacheshell.system.instance import open_instance
 from cacheshell.system.layout import InstanceLayout
+from cacheshell.system.lifecycle import open_running
 
 # How each script runs when it is not installed (a source-tree run).
 _FALLBACK = {
@@ -54,7 +54,7 @@ def create_default_instance() -> Path:
 
 def use_every_unit(home: Path) -> None:
     """Count by user name with a limit of one: the test's own session then holds the unit."""
-    inst = open_instance(InstanceLayout(home, "CACHE"), create_default=True)
+    inst = open_running(InstanceLayout(home, "CACHE"), create_default=True)
     with inst.store.transaction():
         inst.store.put("username_licensing", 1)
         inst.store.put("user_limit", 1)

@@ -26,7 +26,6 @@ def test_second_user_refused_and_the_administrator_session_gets_in(
     key = tmp_path / "one.key"
     assert run_cli("key", "issue", "--units", "1", "-o", str(key)).returncode == 0
     assert run_cli("control", "create", "ONE", "--key", str(key)).returncode == 0
-    assert run_cli("control", "start", "ONE").returncode == 0
     assert run_cli("ONE", "-U", "%SYS", "Do $SYSTEM.License.UserNameLicensing(1)").returncode == 0
 
     alice = subprocess.Popen(

@@ -12,9 +12,10 @@ from datetime import date
 from pathlib import Path
 
 from cacheshell.system import authkey, keys, signing
-from cacheshell.system.instance import Instance, open_instance
+from cacheshell.system.instance import Instance
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.layout import InstanceLayout
+from cacheshell.system.lifecycle import open_running
 
 # The child activates a key but stops for good just before the rename that would publish it,
 # the moment a crash does the most harm: the new file is complete but not yet in place.
@@ -36,7 +37,7 @@ CHILD = textwrap.dedent("""
 
 def test_killed_activation_keeps_the_old_key(cacheshell_home: Path, tmp_path: Path) -> None:
     layout = InstanceLayout(cacheshell_home, "CACHE")
-    instance = open_instance(layout, create_default=True)
+    instance = open_running(layout, create_default=True)
     old_text = instance.key_path.read_text(encoding="utf-8")
     new_key = keys.issue_key(
         units=50,

@@ -11,7 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from cacheshell.system import authkey, keys, signing
+from cacheshell.system import authkey, keys, lifecycle, signing
 from cacheshell.system.instance import Instance
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout
@@ -48,10 +48,9 @@ def started_instance(home: Path, units: int) -> Instance:
         signing.training_private_key(),
         authkey.current_platform_code(),
     )
-    instance = Instance.create(
+    instance, _ = lifecycle.create(
         InstanceLayout(home, DEFAULT_INSTANCE), key_text=render_key_file(key.file)
     )
-    instance.start()
     return instance
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cacheshell.system.instance import open_instance
 from cacheshell.system.layout import InstanceLayout
+from cacheshell.system.lifecycle import open_running
 
 # The child does one write and dies where the rename would publish it.
 CHILD = textwrap.dedent("""
@@ -78,7 +78,7 @@ def test_a_crash_before_the_rename_keeps_the_old_file_and_start_clears_the_rest(
     cacheshell_home: Path, writer: str
 ) -> None:
     layout = InstanceLayout(cacheshell_home, "CACHE")
-    instance = open_instance(layout, create_default=True)
+    instance = open_running(layout, create_default=True)
     target = layout.mgr / TARGETS[writer]
     before = target.read_bytes() if target.exists() else None
 

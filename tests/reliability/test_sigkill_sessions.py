@@ -15,9 +15,9 @@ from pathlib import Path
 from conftest import Terminal
 
 from cacheshell.system import authkey, keys, signing
-from cacheshell.system.instance import open_instance
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.layout import InstanceLayout
+from cacheshell.system.lifecycle import open_running
 
 SESSIONS = 8
 SEED = 20261129
@@ -37,7 +37,7 @@ def command() -> list[str]:
 
 def test_random_kills_leak_nothing(cacheshell_home: Path, tmp_path: Path) -> None:
     rng = random.Random(SEED)
-    instance = open_instance(InstanceLayout(cacheshell_home, "CACHE"), create_default=True)
+    instance = open_running(InstanceLayout(cacheshell_home, "CACHE"), create_default=True)
     key = keys.issue_key(
         units=100,
         multi=True,

@@ -16,7 +16,7 @@ import pytest
 from conftest import start_license_server, stop_processes
 from servers import eventually
 
-from cacheshell.system import monitor, server_config
+from cacheshell.system import lifecycle, server_config
 from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import CPF_FILE, Instance
@@ -39,7 +39,7 @@ KEY = issue_from_spec(
 # last answer (which came at most at the kill), at its next cycle, after a probe of the dead
 # server that waits period/3; the measured failover is 2 periods + ~period/3 (0.69-0.72 s here).
 # The tolerance, 2 more periods, covers that probe, the monitor's wake-up step (period/3), this
-# test's polling, and the scheduling of 4 monitor threads writing their stores on a busy machine.
+# test's polling, and the scheduling of 4 instance services writing their stores on a busy machine.
 TOLERANCE = 2 * PERIOD
 
 
@@ -76,7 +76,7 @@ def daemons(tmp_path: Path) -> Iterator[Callable[[str], Daemon]]:
 
 @dataclass
 class Node:
-    """One instance, its license monitor running as a Session's would, and its users."""
+    """One instance (its service running its license monitor) and its users."""
 
     layout: InstanceLayout
     instance: Instance
@@ -92,18 +92,16 @@ class Node:
 
 @pytest.fixture
 def nodes(cacheshell_home: Path) -> Iterator[Callable[[list[Daemon]], list[Node]]]:
-    """Create and start the 4 instances on the servers given, each with its monitor running.
-    The monitors are acquired as a Session does (monitor.acquire), without a Session's own
-    process: its ID would be the same terminal on every instance, one shared unit on the server
-    but one in each local table. All are released at the end (and so the monitors stop)."""
+    """Create and start the 4 instances on the servers given, each with its service (and so its
+    license monitor) running; no Session is opened: its ID would be the same terminal on every
+    instance, one shared unit on the server but one in each local table. The home fixture stops
+    the instances at the end."""
     made: list[Node] = []
 
     def create(servers: list[Daemon]) -> list[Node]:
         for name in INSTANCES:
             layout = InstanceLayout(cacheshell_home, name)
-            instance = Instance.create(layout, key_text=render_key_file(KEY.file))
-            instance.start()
-            instance.store.close()
+            lifecycle.create(layout, key_text=render_key_file(KEY.file))[0].store.close()
             cpf = Cpf(layout.mgr / CPF_FILE)
             cpf.set("config", "LicenseUpdatePeriod", str(PERIOD))
             cpf.save()
@@ -111,14 +109,12 @@ def nodes(cacheshell_home: Path) -> Iterator[Callable[[list[Daemon]], list[Node]
                 server_config.create(cpf, server.name, "127.0.0.1", server.port)
             instance = Instance(layout)
             made.append(Node(layout, instance, World(instance), []))
-            monitor.acquire(layout)
         return made
 
     try:
         yield create
     finally:
         for node in made:
-            monitor.release(node.layout)
             node.instance.store.close()
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from servers import PERIOD, Shell, eventually
 
-from cacheshell.system import server_config
+from cacheshell.system import lifecycle, server_config
 from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
-from cacheshell.system.instance import CPF_FILE, KEY_FILE, Instance
+from cacheshell.system.instance import CPF_FILE, KEY_FILE
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.keys import KeySpec, issue_from_spec
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout
@@ -35,7 +35,7 @@ def configure(home: Path, name: str, servers: list[tuple[str, str, int]]) -> Non
 
 
 def second_instance(home: Path, name: str, key_text: str) -> None:
-    Instance.create(InstanceLayout(home, name), key_text=key_text).start()
+    lifecycle.create(InstanceLayout(home, name), key_text=key_text)[0].store.close()
 
 
 def cache_key(home: Path) -> str:

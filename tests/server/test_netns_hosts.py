@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from conftest import stop_instances
 
 from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
@@ -122,11 +123,13 @@ def network() -> Iterator[None]:
 
 @pytest.fixture
 def spawn(network: None) -> Iterator[Callable[..., subprocess.Popen[str]]]:
-    """Run a command in a namespace; every process is ended (SIGTERM, then SIGKILL) before the
-    namespaces go."""
+    """Run a command in a namespace; every process is ended (SIGTERM, then SIGKILL), and every
+    instance started in a home used here stopped, before the namespaces go."""
     started: list[subprocess.Popen[str]] = []
+    homes: set[Path] = set()
 
     def run(ns: str, *args: str, home: Path, stdin: bool = False) -> subprocess.Popen[str]:
+        homes.add(home)
         env = {**os.environ, "CACHESHELL_HOME": str(home), "PYTHONUNBUFFERED": "1"}
         process = subprocess.Popen(
             [IP, "netns", "exec", ns, sys.executable, *args],
@@ -154,6 +157,8 @@ def spawn(network: None) -> Iterator[Callable[..., subprocess.Popen[str]]]:
             for stream in (process.stdin, process.stdout):
                 if stream is not None:
                     stream.close()
+        for home in homes:
+            stop_instances(home)
 
 
 _PENDING: dict[int, bytes] = {}  # what a process printed past the line read_until returned
@@ -187,10 +192,14 @@ class Host:
         self, spawn: Callable[..., subprocess.Popen[str]], ns: str, home: Path, name: str
     ) -> None:
         self.layout = InstanceLayout(home, name)
-        Instance.create(self.layout, key_text=KEY_TEXT).start()
+        Instance.create(self.layout, key_text=KEY_TEXT).store.close()
         cpf = Cpf(self.layout.mgr / CPF_FILE)
         cpf.set("config", "LicenseUpdatePeriod", str(PERIOD))
         cpf.save()
+        # Started on its host: the instance's service (its license monitor) runs there.
+        start = spawn(ns, "-m", "cacheshell", "control", "start", name, home=home)
+        output, _ = start.communicate(timeout=60)
+        assert start.returncode == 0, output
         added = spawn(
             ns,
             "-m",

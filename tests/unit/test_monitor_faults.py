@@ -4,13 +4,13 @@ written once to the console log and the next period runs as usual."""
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
 
-from cacheshell.system.instance import LOG_FILE, open_instance
+from cacheshell.system.instance import LOG_FILE, Instance
 from cacheshell.system.layout import InstanceLayout
+from cacheshell.system.lifecycle import open_running
 from cacheshell.system.monitor import Monitor
 
 
@@ -18,23 +18,22 @@ def test_a_fault_is_logged_once_and_the_monitor_carries_on(
     cacheshell_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     layout = InstanceLayout(cacheshell_home, "CACHE")
-    open_instance(layout, create_default=True).store.close()
-    periods: list[float] = []
+    open_running(layout, create_default=True).store.close()
+    steps: list[int] = []
 
-    def failing_step(self: Monitor, period: float) -> None:
-        periods.append(period)
+    def failing_step(self: Monitor) -> None:
+        steps.append(1)
         raise sqlite3.OperationalError("database is locked")
 
     monkeypatch.setattr(Monitor, "_step", failing_step)
-    monitor = Monitor(layout)
-    monitor.start()
+    instance = Instance(layout)
+    monitor = Monitor(instance)
     try:
-        deadline = time.monotonic() + 10
-        while len(periods) < 3 and time.monotonic() < deadline:
-            monitor.wake()
-            time.sleep(0.01)
-        assert len(periods) >= 3
+        for _ in range(3):
+            monitor.step()  # each step meets the fault and returns
     finally:
-        monitor.stop()
+        monitor.close()
+        instance.store.close()
+    assert len(steps) == 3
     log = (layout.mgr / LOG_FILE).read_text(encoding="utf-8")
     assert log.count("License monitor: OperationalError: database is locked") == 1

@@ -8,13 +8,13 @@ import pytest
 from conftest import Terminal
 
 from cacheshell.session import LicenseLimitExceeded, Session
-from cacheshell.system.instance import open_instance
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.license_table import DIAGNOSTIC, PENDING, USER
+from cacheshell.system.lifecycle import open_running
 
 
 def instance(home: Path):
-    return open_instance(InstanceLayout(home, "CACHE"), create_default=True)
+    return open_running(InstanceLayout(home, "CACHE"), create_default=True)
 
 
 def set_state(home: Path, **values: object) -> None:

@@ -10,8 +10,7 @@ import pytest
 from conftest import Terminal
 
 from cacheshell.lang.objects import REGISTRY
-from cacheshell.system import authkey, keys, signing
-from cacheshell.system.instance import Instance
+from cacheshell.system import authkey, keys, lifecycle, signing
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout
 
@@ -27,10 +26,9 @@ def make_instance(home: Path, units: int) -> None:
         signing.training_private_key(),
         authkey.current_platform_code(),
     )
-    instance = Instance.create(
+    instance, _ = lifecycle.create(
         InstanceLayout(home, DEFAULT_INSTANCE), key_text=render_key_file(key.file)
     )
-    instance.start()
     instance.store.close()
 
 

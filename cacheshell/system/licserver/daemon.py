@@ -13,7 +13,6 @@ import logging
 import os
 import signal
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from cacheshell.system.layout import cacheshell_home
 from cacheshell.system.licserver.client import is_answering
 from cacheshell.system.licserver.protocol import ProtocolError
 from cacheshell.system.licserver.server import DUMP_FILES, LicenseServer
+from cacheshell.system.spawn import spawn_detached
 
 __all__ = [
     "LicenseServer",
@@ -230,15 +230,6 @@ def _open_log(directory: Path) -> logging.Logger:
     return log
 
 
-# A tiny launcher in between makes the server a grandchild: it is reparented to init at once,
-# so the instance that started it never has to reap it (no zombie) and may exit freely.
-_LAUNCHER = (
-    "import subprocess,sys;d=subprocess.DEVNULL;"
-    "p=subprocess.Popen(sys.argv[2:],cwd=sys.argv[1],stdin=d,stdout=d,stderr=d,"
-    "start_new_session=True,close_fds=True);print(p.pid)"
-)
-
-
 def start_detached(
     address: str,
     port: int,
@@ -265,20 +256,7 @@ def start_detached(
         "--idle-exit",
         str(idle_exit),
     ]
-    env = dict(os.environ)
-    if env.get("PYTHONPATH"):  # the daemon runs in its own directory: keep imports working
-        env["PYTHONPATH"] = os.pathsep.join(
-            str(Path(entry).resolve()) for entry in env["PYTHONPATH"].split(os.pathsep)
-        )
-    done = subprocess.run(
-        [sys.executable, "-c", _LAUNCHER, str(directory), *command],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return int(done.stdout.strip())
+    return spawn_detached(command, cwd=directory)
 
 
 def build_parser() -> argparse.ArgumentParser:
