@@ -143,9 +143,10 @@ def main(argv: Sequence[str]) -> int:
     cpf = Cpf(layout.mgr / CPF_FILE)
     try:
         if args.command == "list":
-            found = server_config.servers(cpf)
+            found, problems = server_config.read(cpf)
             if not found:
-                print(f"No license servers are configured for {layout.name}.")
+                usable = " usable" if problems else ""
+                print(f"No{usable} license servers are configured for {layout.name}.")
             # Only when there is a choice is one of them marked active.
             active = _active_label(layout) if len(found) > 1 else ""
             rows = [
@@ -154,6 +155,8 @@ def main(argv: Sequence[str]) -> int:
             ]
             for line in reports.license_servers(rows):
                 print(line)
+            for problem in problems:  # beside the table, which stays what the instance uses
+                sys.stderr.write(f"cacheshell servers: {problem}\n")
             return 0
         if args.command == "add":
             server = server_config.create(cpf, args.name, args.address, args.port)

@@ -121,6 +121,8 @@ def exists(ctx: Runtime, name: Argument, *_: Argument) -> int:
     "List",
     ("Name", "Address", "Port"),
     "The configured license servers, in order.",
+    "A line of [LicenseServers] that is not used (a port outside 1024-65535, an address that "
+    "is not valid) is not listed; ##class(%SYSTEM.License).ShowServer() says why.",
     signature='(Names="*")',
 )
 def list_servers(ctx: Runtime, names: Value = "*", *_: Value) -> Iterator[Row]:

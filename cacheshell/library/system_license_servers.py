@@ -15,7 +15,7 @@ from cacheshell.lang.objects import Row
 from cacheshell.lang.runtime import Runtime
 from cacheshell.library.host import instance_of
 from cacheshell.library.system_license import LICENSE
-from cacheshell.system import monitor, reports
+from cacheshell.system import monitor, reports, server_config
 from cacheshell.system.instance import Instance
 from cacheshell.system.license_table import active_users, user_processes
 from cacheshell.system.licserver.client import DumpWritten, ServerAddress
@@ -48,16 +48,18 @@ def _status_line(ctx: Runtime, inst: Instance) -> bool:
     "Display the active license server's address and port.",
     "The active server is the first of the configured license servers, in configured order, "
     "that answers; the instance's license monitor keeps it up to date. Without one it says "
-    '"Not connected to License Server".' + _N_A,
+    '"Not connected to License Server". A [LicenseServers] line that is not used (a port '
+    "outside 1024-65535, an address that is not valid) is listed after it, with the reason." + _N_A,
     "()",
 )
 def show_server(ctx: Runtime) -> str:
     inst = instance_of(ctx)
-    if _status_line(ctx, inst):
-        return ""
-    server = monitor.active_server(inst)
-    assert server is not None
-    ctx.out.write(f"\nActive license server address = {server.address} port = {server.port}\n")
+    if not _status_line(ctx, inst):
+        server = monitor.active_server(inst)
+        assert server is not None
+        ctx.out.write(f"\nActive license server address = {server.address} port = {server.port}\n")
+    for problem in server_config.problems(inst.cpf()):
+        ctx.out.write(f"{problem}\n")
     return ""
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from cacheshell.system import authkey, instance_lock, keys, signing
+from cacheshell.system import authkey, instance_lock, keys, settings, signing
 from cacheshell.system.appfile import AppLicense
 from cacheshell.system.applications import Applications
 from cacheshell.system.clock import InstanceClock
@@ -289,7 +289,10 @@ class Instance:
         """The table grows into gmheap; when gmheap cannot hold the new pages it keeps its size."""
         old_units = current.units if current is not None else int(self.store.get("capacity", 0))
         needed = (keys.table_pages(new.units) - keys.table_pages(old_units)) * 64
-        heap_kb = int(self.cpf().get("config", "gmheap", "0") or 0)
+        heap = settings.gmheap(self.cpf())
+        if heap.problem:
+            self.log.write(heap.problem, WARNING)
+        heap_kb = heap.value
         if needed > 0 and needed > heap_kb:
             return (
                 f"Insufficient gmheap space for the license upgrade: {needed} KB needed, "

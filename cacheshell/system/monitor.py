@@ -29,7 +29,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from cacheshell.system import server_config
+from cacheshell.system import server_config, settings
 from cacheshell.system.applications import Applications
 from cacheshell.system.console import WARNING
 from cacheshell.system.events import EventKind
@@ -64,12 +64,10 @@ _FAULTS = (sqlite3.Error, OSError, UnicodeDecodeError, KeyFileError, ProtocolErr
 
 
 def update_period(instance: Instance) -> float:
-    text = instance.cpf().get("config", "LicenseUpdatePeriod", "")
-    try:
-        period = float(text)
-    except ValueError:
-        return DEFAULT_PERIOD
-    return period if period > 0 else DEFAULT_PERIOD
+    """[config] LicenseUpdatePeriod, validated; a value not used is told once in the log."""
+    setting = settings.update_period(instance.cpf())
+    settings.warn_once(instance.store, instance.log, settings.UPDATE_PERIOD, setting.problem)
+    return setting.value
 
 
 def probe_timeout(period: float) -> float:

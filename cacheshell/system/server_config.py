@@ -31,15 +31,46 @@ class LicenseServer:
     port: int = DEFAULT_PORT
 
 
-def servers(cpf: Cpf) -> list[LicenseServer]:
-    found = []
+def read(cpf: Cpf) -> tuple[list[LicenseServer], list[str]]:
+    """The usable servers, and a problem for each line that is not used. A line is checked as
+    Create checks a new server, so a hand-edited line Create would refuse (port 0, 99999, a bad
+    address, a second server at one address and port) is left in the file but never used."""
+    found: list[LicenseServer] = []
+    problems: list[str] = []
     for name, value in cpf.section(SECTION).items():
-        address, _, port = value.partition(",")
         try:
-            found.append(LicenseServer(name, address.strip(), int(port or DEFAULT_PORT)))
-        except ValueError:
-            continue  # a hand-edited line that does not read is left alone, not used
-    return found
+            server = _parse(cpf, name, value)
+            for other in found:
+                if other.name == server.name:
+                    raise ServerConfigError(f"License server {server.name} is defined twice")
+                if (other.address.lower(), other.port) == (server.address.lower(), server.port):
+                    raise ServerConfigError(
+                        f"License server {other.name} already uses "
+                        f"{server.address} port {server.port}"
+                    )
+        except ServerConfigError as exc:
+            problems.append(f"[{SECTION}] {name}={value} is not used: {exc}")
+            continue
+        found.append(server)
+    return found, problems
+
+
+def _parse(cpf: Cpf, name: str, value: str) -> LicenseServer:
+    address, _, port = value.partition(",")
+    if not _NAME.fullmatch(name):
+        raise ServerConfigError(f"'{name}' is not a valid license server name")
+    check_address(address.strip(), _ipv6(cpf))
+    return LicenseServer(name.upper(), address.strip(), check_port(port.strip() or DEFAULT_PORT))
+
+
+def servers(cpf: Cpf) -> list[LicenseServer]:
+    """The servers the instance uses, in configured order; lines with problems are left out."""
+    return read(cpf)[0]
+
+
+def problems(cpf: Cpf) -> list[str]:
+    """Why each [LicenseServers] line that is not used is not, in configured order."""
+    return read(cpf)[1]
 
 
 def find(cpf: Cpf, name: str) -> LicenseServer | None:
@@ -116,21 +147,41 @@ def create(
 
 
 def modify(cpf: Cpf, name: str, address: str | None = None, port: object = None) -> LicenseServer:
-    current = find(cpf, name)
-    if current is None:
+    """Change a server's address or port; a line that is not used can be mended this way."""
+    line = _line(cpf, name)
+    if line is None:
         raise ServerConfigError(f"License server {name.upper()} does not exist")
+    key, value = line
+    old_address, _, old_port = value.partition(",")
     server = LicenseServer(
-        current.name,
-        current.address if address is None else address.strip(),
-        current.port if port is None else check_port(port),
+        key.upper(),
+        (old_address if address is None else address).strip(),
+        check_port(old_port.strip() or DEFAULT_PORT if port is None else port),
     )
-    _validate(cpf, server, current.name)
-    cpf.set(SECTION, server.name, f"{server.address},{server.port}")
+    _validate(cpf, server, server.name)
+    # In place, so the failover order stays; the line's name is written upper-cased.
+    rebuilt = {}
+    for other, text in cpf.section(SECTION).items():
+        if other == key:
+            rebuilt[server.name] = f"{server.address},{server.port}"
+        elif other.upper() != server.name:
+            rebuilt[other] = text
+    cpf.sections[SECTION] = rebuilt
     cpf.save()
     return server
 
 
+def _line(cpf: Cpf, name: str) -> tuple[str, str] | None:
+    """The [LicenseServers] line of that name as written (names match in any case)."""
+    wanted = name.upper()
+    return next(((k, v) for k, v in cpf.section(SECTION).items() if k.upper() == wanted), None)
+
+
 def delete(cpf: Cpf, name: str) -> None:
-    if not cpf.remove(SECTION, name.upper()):
+    """Remove the server's line, a line that is not used included (names match in any case)."""
+    lines = [key for key in cpf.section(SECTION) if key.upper() == name.upper()]
+    if not lines:
         raise ServerConfigError(f"License server {name.upper()} does not exist")
+    for key in lines:
+        cpf.remove(SECTION, key)
     cpf.save()

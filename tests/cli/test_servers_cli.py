@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import run_cli
+
+from cacheshell.system.cpf import Cpf
+from cacheshell.system.instance import CPF_FILE
+from cacheshell.system.layout import InstanceLayout
 
 
 def test_add_list_delete() -> None:
@@ -39,4 +45,26 @@ def test_bad_definitions_and_unknown_instances_exit_2() -> None:
     )
     assert run_cli("servers", "delete", "ghost").stderr == (
         "cacheshell servers: License server GHOST does not exist\n"
+    )
+
+
+def test_a_line_with_port_0_is_not_used_and_list_says_why(cacheshell_home: Path) -> None:
+    run_cli("-U", "USER", "Write 1")
+    cpf = Cpf(InstanceLayout(cacheshell_home, "CACHE").mgr / CPF_FILE)
+    cpf.set("LicenseServers", "LS1", "127.0.0.1,0")
+    cpf.set("LicenseServers", "LS2", "127.0.0.1,4002")
+    cpf.save()
+    listed = run_cli("servers", "list")
+    assert (listed.returncode, listed.stdout, listed.stderr) == (
+        0,
+        f"{'LS2':<16}{'127.0.0.1':<40}4002\n",
+        "cacheshell servers: [LicenseServers] LS1=127.0.0.1,0 is not used: "
+        "Port 0 is outside 1024-65535\n",
+    )
+    assert run_cli("servers", "delete", "LS2").returncode == 0
+    alone = run_cli("servers", "list")
+    assert (alone.stdout, alone.stderr) == (
+        "No usable license servers are configured for CACHE.\n",
+        "cacheshell servers: [LicenseServers] LS1=127.0.0.1,0 is not used: "
+        "Port 0 is outside 1024-65535\n",
     )

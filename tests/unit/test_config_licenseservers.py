@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import Terminal
+
+from cacheshell.system import server_config
+from cacheshell.system.cpf import Cpf
+from cacheshell.system.server_config import LicenseServer, ServerConfigError
 
 CREATE = 'Set sc=##class(Config.LicenseServers).Create("{name}",.p) '
 SHOW = "Write:sc sc Do:'sc $System.Status.DisplayError(sc)"
@@ -100,3 +106,94 @@ def test_adding_a_server_notes_that_a_restart_may_be_needed(term: Terminal) -> N
         "license server you may need to restart the instance for the change to "
         "take effect."
     )
+
+
+# -- hand-edited lines: not used, and said why ----------------------------------------------------
+def hand_edited(tmp_path: Path, *lines: str, ipv6: bool = False) -> Cpf:
+    path = tmp_path / "cache.cpf"
+    startup = "[Startup]\nIPv6=1\n\n" if ipv6 else ""
+    path.write_text(startup + "[LicenseServers]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return Cpf(path)
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("LS1=127.0.0.1,0", "Port 0 is outside 1024-65535"),
+        ("LS1=127.0.0.1,99999", "Port 99999 is outside 1024-65535"),
+        ("LS1=127.0.0.1,1023", "Port 1023 is outside 1024-65535"),
+        ("LS1=127.0.0.1,-4001", "Port -4001 is outside 1024-65535"),
+        ("LS1=127.0.0.1,abc", "Port 'abc' is not a number"),
+        ("LS1=127.0.0.1,4001,4002", "Port '4001,4002' is not a number"),
+        ("LS1=,4001", "The address of a license server is required"),
+        (
+            "LS1=999.1.1.1,4001",
+            "'999.1.1.1' is not a valid IPv4 address (dotted decimal, four numbers 0-255)",
+        ),
+        ("LS1=bad_host!,4001", "'bad_host!' is neither an IP address nor a host name"),
+        (
+            "LS1=fe80::1,4001",
+            "'fe80::1' is an IPv6 address, but IPv6 is not enabled for this instance",
+        ),
+        ("L S1=127.0.0.1,4001", "'L S1' is not a valid license server name"),
+    ],
+)
+def test_a_line_create_would_refuse_is_not_used_and_is_reported(
+    tmp_path: Path, line: str, problem: str
+) -> None:
+    cpf = hand_edited(tmp_path, line, "GOOD=127.0.0.1,4005")
+    assert server_config.read(cpf) == (
+        [LicenseServer("GOOD", "127.0.0.1", 4005)],
+        [f"[LicenseServers] {line} is not used: {problem}"],
+    )
+
+
+def test_usable_hand_edited_lines_are_read_in_order_with_names_upper_cased(tmp_path: Path) -> None:
+    cpf = hand_edited(tmp_path, "main=lic1.example.com", "Backup=10.0.0.2,4002", ipv6=False)
+    assert server_config.read(cpf) == (
+        [
+            LicenseServer("MAIN", "lic1.example.com", 4001),
+            LicenseServer("BACKUP", "10.0.0.2", 4002),
+        ],
+        [],
+    )
+    six = hand_edited(tmp_path, "SIX=fe80::1,4001", ipv6=True)
+    assert server_config.servers(six) == [LicenseServer("SIX", "fe80::1", 4001)]
+
+
+def test_a_second_line_for_one_name_or_one_address_and_port_is_not_used(tmp_path: Path) -> None:
+    cpf = hand_edited(tmp_path, "ONE=127.0.0.1,4001", "one=127.0.0.2,4001", "TWO=127.0.0.1,4001")
+    assert server_config.read(cpf) == (
+        [LicenseServer("ONE", "127.0.0.1", 4001)],
+        [
+            "[LicenseServers] one=127.0.0.2,4001 is not used: License server ONE is defined twice",
+            "[LicenseServers] TWO=127.0.0.1,4001 is not used: License server ONE already uses "
+            "127.0.0.1 port 4001",
+        ],
+    )
+
+
+def test_an_unused_line_is_mended_in_place_by_modify_and_removed_by_delete(
+    tmp_path: Path,
+) -> None:
+    cpf = hand_edited(tmp_path, "ls1=127.0.0.1,0", "LS2=127.0.0.1,4002", "LS3=127.0.0.1,99999")
+    with pytest.raises(ServerConfigError, match="^Port 0 is outside 1024-65535$"):
+        server_config.modify(cpf, "LS1", address="127.0.0.9")
+    assert server_config.modify(cpf, "LS1", port=4001) == LicenseServer("LS1", "127.0.0.1", 4001)
+    server_config.delete(cpf, "ls3")
+    assert Cpf(cpf.path).section("LicenseServers") == {
+        "LS1": "127.0.0.1,4001",
+        "LS2": "127.0.0.1,4002",
+    }
+
+
+def test_show_server_lists_the_lines_that_are_not_used(term: Terminal) -> None:
+    cpf = term.session.instance.cpf()
+    cpf.set("LicenseServers", "LS1", "127.0.0.1,0")
+    cpf.save()
+    assert term.run("Do $System.License.ShowServer()") == (
+        "\nNot connected to License Server\n"
+        "[LicenseServers] LS1=127.0.0.1,0 is not used: Port 0 is outside 1024-65535\n"
+    )
+    listed = term.run('Do ##class(%ResultSet).RunQuery("Config.LicenseServers","List")')
+    assert listed == "Name:Address:Port:\n"

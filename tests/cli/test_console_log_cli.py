@@ -1,0 +1,62 @@
+"""An instance whose cconsole.log cannot be written still restarts and runs commands: each
+console line goes to stderr, after one line that says which file and why."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from cacheshell.system.instance import LOG_FILE
+from cacheshell.system.layout import InstanceLayout
+
+
+def make_directory(log: Path) -> str:
+    log.unlink()
+    log.mkdir()
+    return "Is a directory"
+
+
+def make_read_only(log: Path) -> str:
+    log.chmod(0o444)
+    return "Permission denied"
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        make_directory,
+        pytest.param(
+            make_read_only,
+            marks=pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files"),
+        ),
+    ],
+)
+def test_restart_and_a_command_work_with_an_unwritable_console_log(
+    cacheshell_home: Path, spoil: object
+) -> None:
+    assert run_cli("-U", "USER", "Write 1").returncode == 0  # the default instance exists
+    log = InstanceLayout(cacheshell_home, "CACHE").mgr / LOG_FILE
+    assert callable(spoil)
+    reason = spoil(log)
+    try:
+        restarted = run_cli("control", "restart", "CACHE")
+        assert (restarted.returncode, restarted.stdout.splitlines()[-1]) == (
+            0,
+            "Instance 'CACHE' started",
+        )
+        err = restarted.stderr.splitlines()
+        assert err[0].startswith(f"cacheshell: cannot write {log} ({reason}): ")
+        assert err[0].endswith(" 0 Instance CACHE shut down")
+        assert err[-1].endswith(" 0 Instance CACHE started")
+        assert sum("cannot write" in line for line in err) == 1
+        command = run_cli("-U", "USER", "Write 1")
+        assert (command.returncode, command.stdout, command.stderr) == (0, "1\n", "")
+        listed = run_cli("control", "list")
+        assert "        status:       running, since " in listed.stdout
+    finally:
+        if log.is_dir():
+            shutil.rmtree(log)
