@@ -23,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+from cacheshell.system import server_config
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import Instance, InstanceError
 from cacheshell.system.layout import InstanceLayout
@@ -45,6 +46,8 @@ class InstanceService:
     def run(self) -> None:
         log = self.instance.log
         log.write(f"Instance service started (pid {os.getpid()})")
+        for problem in server_config.problems(self.instance.cpf()):
+            log.write(problem, WARNING)
         while not self.stopping.is_set():
             self.tick()
             self.stopping.wait(self.monitor.pause())
