@@ -30,6 +30,7 @@ from cacheshell.system.instance import Instance, InstanceError, open_instance
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshell_home
 from cacheshell.system.namespaces import Namespaces
 from cacheshell.system.process import Identity, InstanceProcess, LicenseRefused
+from cacheshell.system.store import StoreBusy
 
 
 class SessionError(Exception):
@@ -103,10 +104,15 @@ class Session(Shell):
             return
         self.closed = True
         atexit.unregister(self.close)
-        for job in self._jobs.values():
-            job.detach()
+        try:
+            for job in self._jobs.values():
+                job.detach()
+            self.process.detach()
+        except StoreBusy:
+            # Another process holds the database: the units come back as a killed process's
+            # do, once this OS process has ended and the next one to look finds it gone.
+            pass
         self._jobs.clear()
-        self.process.detach()
         monitor.release(self.layout)
         self.instance.store.close()
 
@@ -217,7 +223,10 @@ def session_for(
         layout = find_instance(base, instance)
         if layout is None:
             raise SessionError(f"no instance named {instance} in {base}")
-    return Session(layout, namespace, user, admin=admin)
+    try:
+        return Session(layout, namespace, user, admin=admin)
+    except StoreBusy as exc:  # another process holds the instance's database
+        raise SessionError(str(exc)) from None
 
 
 if TYPE_CHECKING:
