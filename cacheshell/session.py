@@ -30,6 +30,7 @@ from cacheshell.system.instance import Instance, InstanceError
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshell_home
 from cacheshell.system.namespaces import Namespaces
 from cacheshell.system.process import Identity, InstanceProcess, LicenseRefused
+from cacheshell.system.store import StoreBusy
 
 
 class SessionError(Exception):
@@ -102,10 +103,15 @@ class Session(Shell):
             return
         self.closed = True
         atexit.unregister(self.close)
-        for job in self._jobs.values():
-            job.detach()
+        try:
+            for job in self._jobs.values():
+                job.detach()
+            self.process.detach()
+        except StoreBusy:
+            # Another process holds the database: the units come back as a killed process's
+            # do, reclaimed by the instance's service once this OS process has ended.
+            pass
         self._jobs.clear()
-        self.process.detach()
         self.instance.store.close()
 
     def _deferred_tick(self) -> None:
@@ -215,7 +221,10 @@ def session_for(
         layout = find_instance(base, instance)
         if layout is None:
             raise SessionError(f"no instance named {instance} in {base}")
-    return Session(layout, namespace, user, admin=admin)
+    try:
+        return Session(layout, namespace, user, admin=admin)
+    except StoreBusy as exc:  # another process holds the instance's database
+        raise SessionError(str(exc)) from None
 
 
 if TYPE_CHECKING:

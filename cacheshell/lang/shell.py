@@ -99,6 +99,8 @@ class Shell:
             return Outcome(error=self._fault("FRAMESTACK", "", source))
         except MemoryError:
             return Outcome(error=self._fault("STORE", "", source))
+        except TimeoutError as exc:  # a lock another process holds stayed taken: not a fault
+            return Outcome(error=self._fault("LOCKED", f"*{exc}", source))
         except Exception as exc:  # noqa: BLE001 - the one place a Python fault becomes an error
             return Outcome(error=self._fault("SYSTEM", f"*{type(exc).__name__}: {exc}", source))
         return Outcome()

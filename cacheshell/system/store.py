@@ -14,8 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from cacheshell.system.events import EventKind
+from cacheshell.system.lock_holder import lock_holder
 
 DATABASE_NAME = "cache.db"
+# How long, in all, a process waits for the write lock before it gives up and says who holds it:
+# a process that stopped inside a transaction must not hang every other one.
+WRITE_LOCK_WAIT = 10.0
+# In WAL mode SQLite's write lock is a POSIX lock on this byte of the -shm file (the WAL index
+# locks start at 120; the writer's is the first of them).
+_WAL_WRITE_LOCK_BYTE = 120
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -76,6 +83,12 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 
+class StoreBusy(sqlite3.OperationalError, TimeoutError):
+    """The write lock was not free within WRITE_LOCK_WAIT. An OperationalError, so whatever
+    handles the store's errors handles it; a TimeoutError, so the shell, which knows nothing of
+    the store, can tell a wait that ran out from a fault."""
+
+
 class Store:
     """The connection to an instance's database, with small helpers for its `state` table."""
 
@@ -90,12 +103,12 @@ class Store:
     def db(self) -> sqlite3.Connection:
         """The connection, opened on first use (again after close())."""
         if self._db is None:
+            # The timeout is SQLite's busy timeout: how long a statement waits for a lock.
             db = sqlite3.connect(
-                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+                self.path, isolation_level=None, timeout=WRITE_LOCK_WAIT, check_same_thread=False
             )
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=30000")
             self._db = db
         return self._db
 
@@ -128,16 +141,42 @@ class Store:
         self.db.execute("COMMIT")
 
     def _begin(self) -> None:
-        # busy_timeout covers most contention; retry the rare "locked" that slips past it.
-        for attempt in range(50):
-            try:
-                self.db.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                time.sleep(min(0.01 * (attempt + 1), 0.2))
-        self.db.execute("BEGIN IMMEDIATE")
+        # The busy timeout covers most contention; retry the rare "locked" that slips past it
+        # until the deadline, each try waiting at most for what is left of the whole wait.
+        deadline = time.monotonic() + WRITE_LOCK_WAIT
+        pause = 0.01
+        retried = False
+        try:
+            while not self._try_begin():
+                if deadline - time.monotonic() <= pause:
+                    raise self._busy()
+                time.sleep(pause)
+                pause = min(pause * 2, 0.2)
+                retried = True
+                self._busy_timeout(deadline - time.monotonic())
+        finally:
+            if retried:
+                self._busy_timeout(WRITE_LOCK_WAIT)
+
+    def _try_begin(self) -> bool:
+        """Take the write lock within the busy timeout: False when it stayed taken."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            return False
+        return True
+
+    def _busy_timeout(self, seconds: float) -> None:
+        self.db.execute(f"PRAGMA busy_timeout={max(int(seconds * 1000), 0)}")
+
+    def _busy(self) -> StoreBusy:
+        holder = lock_holder(self.path.with_name(self.path.name + "-shm"), _WAL_WRITE_LOCK_BYTE)
+        return StoreBusy(
+            f"the instance database {self.path} has been locked by "
+            f"{holder or 'another process'} for more than {WRITE_LOCK_WAIT:g} s"
+        )
 
     # -- the state table ---------------------------------------------------------------------
     def get(self, name: str, default: Any = None) -> Any:
