@@ -302,10 +302,12 @@ class Monitor:
         if inst.store.get("status") != "up":
             return  # between a stop and a start of the license table (training restarts)
         now = time.time()
-        if now - self._last_cycle < self.period and not inst.store.get("monitor_dirty", 0):
+        dirty = inst.store.get("monitor_dirty", 0)
+        if now - self._last_cycle < self.period and not dirty:
             return
-        with inst.store.transaction():
-            inst.store.put("monitor_dirty", 0)
+        if dirty:
+            with inst.store.transaction():
+                inst.store.put("monitor_dirty", 0)
         self._last_cycle = now
         self.cycle(self.period)
 
@@ -481,6 +483,8 @@ class Monitor:
 
     def _disconnected(self) -> None:
         inst = self._instance
+        if self._unchanged(NOT_CONNECTED):
+            return
         with inst.store.transaction():
             before = inst.store.get("active_server")
             inst.store.put("nak", 0)  # no server: the instance admits and releases locally
@@ -497,10 +501,21 @@ class Monitor:
 
     def _not_applicable(self, status: str) -> None:
         inst = self._instance
+        if self._unchanged(status):
+            return
         with inst.store.transaction():
             inst.store.put("nak", 0)
             inst.store.put("active_server", None)
             inst.store.put("server_status", status)
+
+    def _unchanged(self, status: str) -> bool:
+        """Already recorded as not connected for this reason: an idle instance writes nothing."""
+        store = self._instance.store
+        return (
+            not store.get("nak", 0)
+            and store.get("active_server") is None
+            and store.get("server_status") == status
+        )
 
 
 def _end_server(pid: int, where: tuple[str, int]) -> None:

@@ -209,3 +209,25 @@ def test_a_port_held_by_something_else_is_reported(
         eventually(lambda: expected in ok("log", "ONE"))
         assert license_servers_under(cacheshell_home) == []
         assert re.search(r"license server: +Not connected to License Server", ok("control", "list"))
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_tiny_update_period_is_raised_to_its_floor_and_the_service_stays_idle(
+    cacheshell_home: Path,
+) -> None:
+    ok("control", "create", "ONE")
+    cpf = InstanceLayout(cacheshell_home, "ONE").mgr / "cache.cpf"
+    cpf.write_text(cpf.read_text().replace("[config]\n", "[config]\nLicenseUpdatePeriod=1e-6\n"))
+    ok("control", "restart", "ONE")
+    pid = service_pid(cacheshell_home, "ONE")
+    expected = "LicenseUpdatePeriod=1e-6 is below the minimum of 0.2 seconds; using 0.2"
+    eventually(lambda: expected in ok("log", "ONE"))
+    before, started = cpu_seconds(pid), time.monotonic()
+    time.sleep(2.0)
+    share = (cpu_seconds(pid) - before) / (time.monotonic() - started)
+    assert share < 0.1, f"an idle service used {share:.0%} of a core"

@@ -86,6 +86,8 @@ def _free_udp_ports(count: int) -> list[int]:
 def _local_servers(run: Run) -> None:
     """license_servers_and_failover.ipynb: the instance exists with a short update period, it may
     start the servers it is configured with, and the servers listen on free ports."""
+    # The instance's service starts the servers: it must not inherit the suite's opt-out.
+    run.env.pop("CACHESHELL_NO_SERVER_AUTOSTART", None)
     exe = Path(sys.executable).with_name("cacheshell")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "cacheshell"]
     done = subprocess.run(
@@ -100,7 +102,6 @@ def _local_servers(run: Run) -> None:
     cpf = Cpf(run.home / "CACHE" / "mgr" / "cache.cpf")
     cpf.set("config", "LicenseUpdatePeriod", UPDATE_PERIOD)
     cpf.save()
-    run.env.pop("CACHESHELL_NO_SERVER_AUTOSTART", None)
     ports = _free_udp_ports(len(PLACEHOLDER_PORTS))
     run.replace = dict(zip(PLACEHOLDER_PORTS, ports, strict=True))
 
