@@ -89,6 +89,8 @@ class Instance:
         with instance.store.transaction():
             instance.store.put("evaluation", int(evaluation))
             instance.store.put("status", "down")
+            # Tells this instance from any other of its name on the host, to license servers.
+            instance.store.put("identity", secrets.token_hex(8))
         instance.log.write(f"Instance {layout.name} created in {layout.directory}")
         return instance
 

@@ -1,6 +1,6 @@
 """License server accounting, pure: sums per key, ACK/NAK, expiry, replay, full re-reports,
-deltas, multi-part updates, shared ("shr") rows and maximums, on a hand-moved clock; and the
-instance side's pure rule for choosing the active server."""
+deltas, multi-part updates, shared ("shr") rows and maximums, instances told apart by identity,
+on a hand-moved clock; and the instance side's pure rule for choosing the active server."""
 
 from __future__ import annotations
 
@@ -21,8 +21,13 @@ def key(key_id: bytes = KEY_A, units: int = 5, order: str = "100001") -> KeyInfo
     return KeyInfo(key_id, order, units, units, (("OrderNumber", order),))
 
 
-def instance(name: str, boot: str = "0" * 16, host: str = "10.0.0.1") -> InstanceId:
-    return InstanceId(host, name, boot)
+IDENTITY = "1" * 16
+
+
+def instance(
+    name: str, boot: str = "0" * 16, host: str = "10.0.0.1", identity: str = IDENTITY
+) -> InstanceId:
+    return InstanceId(host, name, boot, identity)
 
 
 def update(
@@ -111,7 +116,9 @@ def test_an_instance_expires_after_three_missed_periods(
     assert books.expire() == []
     clock.advance(0.01)
     gone = books.expire()
-    assert [(info.order_number, place) for info, place in gone] == [("100001", ("10.0.0.1", "A"))]
+    assert [(info.order_number, place) for info, place in gone] == [
+        ("100001", ("10.0.0.1", "A", IDENTITY))
+    ]
     assert books.summary(KEY_A).current == 1
     assert books.live_instances() == 1
 
@@ -262,10 +269,36 @@ def test_maximums_hold_since_the_server_started(books: Accounting) -> None:
 def test_dump_server_views_count_shared_rows(books: Accounting) -> None:
     books.update(update(A, 1, {"alice": (1, 2), "bob": 1}))
     books.update(update(B, 1, {"alice": (1, 1)}))
-    view_b = books.server_views(("10.0.0.1", "B"), KEY_A)[0]
+    view_b = books.server_views(B.place, KEY_A)[0]
     assert (view_b.connections, view_b.units, view_b.shared) == (1, 0, 1)
-    view_a = books.server_views(("10.0.0.1", "A"))[0]
+    view_a = books.server_views(A.place)[0]
     assert (view_a.connections, view_a.units, view_a.shared) == (3, 2, 0)
+
+
+# --- instances of one name on one host, told apart by identity -------------------------------
+
+
+def test_two_instances_of_one_name_on_one_host_are_counted_apart(books: Accounting) -> None:
+    one = instance("CACHE", "a" * 16, identity="c" * 16)
+    two = instance("CACHE", "b" * 16, identity="d" * 16)
+    books.update(update(one, 1, {"u1": 1, "u2": 1}))
+    verdict = books.update(update(two, 1, {"u3": 1, "u4": 1, "u5": 1}))
+    assert verdict is not None
+    assert (verdict.combined, verdict.instances) == (
+        5,
+        (("10.0.0.1", "CACHE"), ("10.0.0.1", "CACHE")),
+    )
+    assert books.live_instances() == 2
+    assert books.update(update(one, 2, {"u1": 1, "u2": 1})).combined == 5  # type: ignore
+    views = books.server_views(two.place)
+    assert [(view.instance, view.units) for view in views] == [("CACHE", 3)]
+
+
+def test_a_restart_with_the_same_identity_still_replaces_the_old_boot(books: Accounting) -> None:
+    old, new = instance("CACHE", "a" * 16), instance("CACHE", "b" * 16)
+    books.update(update(old, 9, {"u1": 1, "u2": 1}))
+    assert books.update(update(new, 1, {"u3": 1})).combined == 1  # type: ignore[union-attr]
+    assert books.live_instances() == 1
 
 
 def test_a_query_sequence_is_fresh_once(books: Accounting) -> None:

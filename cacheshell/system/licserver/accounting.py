@@ -2,11 +2,12 @@
 combined use of every key, and the ACK/NAK verdict. Time comes from an injected `now()`.
 
 Rules:
-- An instance is a place (host address, instance name) running one boot (a random id drawn at
-  start-up). Its state expires when it misses 3 of its own update periods. A full report from
-  a new boot of the same place replaces the old boot at once, and the old boot is retired so its
-  datagrams can no longer be replayed.
-- Sequence numbers increase per (key, host, name, boot); an older or repeated one is dropped and
+- An instance is a place (host address, instance name, identity) running one boot (a random id
+  drawn at start-up). The identity is drawn when the instance is created, so two installs on one
+  host that both name an instance CACHE are two places. Its state expires when it misses 3 of
+  its own update periods. A full report from a new boot of the same place replaces the old boot
+  at once, and the old boot is retired so its datagrams can no longer be replayed.
+- Sequence numbers increase per (key, place, boot); an older or repeated one is dropped and
   counted as replayed. The last number of a sender is remembered well after it goes quiet, so an
   expired instance's old report cannot be replayed to bring it back.
 - A delta applies only on top of the update it names as its base (the last one the server
@@ -49,8 +50,9 @@ REMEMBER_PERIODS = 240
 REMEMBER_MIN_SECONDS = 3600.0
 ACK, NAK, RESYNC = "ACK", "NAK", "RESYNC"
 
-Place = tuple[str, str]
-Sender = tuple[bytes, str, str, str]
+Place = tuple[str, str, str]  # host address, instance name, identity
+Listed = tuple[str, str]  # host address, instance name: what reports show of a place
+Sender = tuple[bytes, str, str, str, str]  # key id, place, boot
 
 
 def key_info(key: LicenseKey) -> KeyInfo:
@@ -69,7 +71,7 @@ class Verdict:
     combined: int
     authorized: int
     maximum: int
-    instances: tuple[Place, ...]
+    instances: tuple[Listed, ...]
 
 
 @dataclass
@@ -106,7 +108,7 @@ class _Pool:
         self.connections = 0
         self.maximum = 0
         self.max_connections = 0
-        self._listed: tuple[Place, ...] | None = None
+        self._listed: tuple[Listed, ...] | None = None
 
     def change_users(
         self, place: Place, state: _Instance, changes: dict[str, tuple[int, int] | None]
@@ -155,7 +157,7 @@ class _Pool:
         if status is None:
             status = ACK if self.combined <= self.info.authorized else NAK
         if self._listed is None:
-            self._listed = tuple(self.instances)
+            self._listed = tuple((address, name) for address, name, _ in self.instances)
         return Verdict(status, self.combined, self.info.authorized, self.maximum, self._listed)
 
     def summary(self) -> Summary:
@@ -170,20 +172,27 @@ class _Pool:
         )
 
     def rows(self) -> Iterator[ConnectionRow]:
+        return (row for _place, row in self.placed_rows())
+
+    def placed_rows(self) -> Iterator[tuple[Place, ConnectionRow]]:
+        """Each row with the place it comes from (a row shows only its address and name)."""
         for user in sorted(self.holders):
             ranked = sorted(
                 self.holders[user].items(),
                 key=lambda item: (-item[1][0], self.instances[item[0]].arrival),
             )
-            for rank, ((address, name), (units, connections)) in enumerate(ranked):
-                yield ConnectionRow(
-                    user,
-                    str(units) if rank == 0 else SHARED,
-                    connections,
-                    address,
-                    name,
-                    self.info.order_number,
-                    self.instances[(address, name)].apps.get(user, ""),
+            for rank, (place, (units, connections)) in enumerate(ranked):
+                yield (
+                    place,
+                    ConnectionRow(
+                        user,
+                        str(units) if rank == 0 else SHARED,
+                        connections,
+                        place[0],
+                        place[1],
+                        self.info.order_number,
+                        self.instances[place].apps.get(user, ""),
+                    ),
                 )
 
 
@@ -212,7 +221,7 @@ class Accounting:
 
     def fresh(self, key: bytes, sender: InstanceId, seq: int) -> bool:
         """Record a single-datagram request (KEY, QUERY); False (counted) for a replay."""
-        ident = (key, sender.host, sender.name, sender.boot)
+        ident = (key, *sender.place, sender.boot)
         last = self._book.get(ident)
         if last is not None and seq <= last[0]:
             self.counters["replayed"] += 1
@@ -226,7 +235,7 @@ class Accounting:
         """Take one datagram of an update; the verdict once all its parts are in, else None."""
         pool = self.pools[msg.key_id]
         place, now = msg.instance.place, self.now()
-        ident = (msg.key_id, *place, msg.instance.boot)
+        ident: Sender = (msg.key_id, *place, msg.instance.boot)
         last = self._book.get(ident, (-1, now, msg.period))[0]
         partial = pool.partial.get(place)
         continuing = (
@@ -380,7 +389,7 @@ class Accounting:
         return [
             (address, name, pool.info.order_number)
             for pool in self.pools.values()
-            for address, name in pool.instances
+            for address, name, _identity in pool.instances
         ]
 
     def key_view(self, key: bytes) -> KeyView:
@@ -395,9 +404,9 @@ class Accounting:
         for pool in self.pools.values():
             if key is not None and pool.info.key_id != key:
                 continue
-            rows = list(pool.rows())
+            rows = list(pool.placed_rows())
             for where in pool.instances:
                 if place is None or where == place:
-                    own = tuple(row for row in rows if (row.address, row.instance) == where)
-                    views.append(ServerView(*where, pool.info.order_number, own))
+                    own = tuple(row for at, row in rows if at == where)
+                    views.append(ServerView(where[0], where[1], pool.info.order_number, own))
         return views

@@ -38,6 +38,7 @@ from cacheshell.system.licserver.protocol import (
     key_id,
     key_secret,
     new_boot_id,
+    new_identity,
     new_nonce,
     split_update,
 )
@@ -147,7 +148,9 @@ class ActiveServer:
 
 
 class LicenseClient:
-    """One instance boot speaking for one Multiserver key to license servers."""
+    """One instance boot speaking for one Multiserver key to license servers. An instance
+    passes its identity (made when it was created); without one the client is an instance of
+    its own, never taken for another of the same name on the host."""
 
     def __init__(
         self,
@@ -158,11 +161,14 @@ class LicenseClient:
         period: float = 15.0,
         timeout: float = DEFAULT_TIMEOUT,
         boot: str | None = None,
+        identity: str | None = None,
     ) -> None:
         self.key_text = render_key_file(key.file)
         self.key_id = key_id(key)
         self.secret = key_secret(key)
-        self.instance = InstanceId(host, instance, boot or new_boot_id())
+        self.instance = InstanceId(
+            host, instance, boot or new_boot_id(), identity or new_identity()
+        )
         self.period = period
         self.timeout = timeout
         self._seq = 0

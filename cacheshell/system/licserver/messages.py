@@ -35,11 +35,14 @@ class InstanceId:
     host: str
     name: str
     boot: str  # 16 hex digits, new at every start of the instance
+    # 16 hex digits made when the instance was created: two installs on one host may both
+    # name an instance CACHE, and the server must not take one for a restart of the other.
+    identity: str
 
     @property
-    def place(self) -> tuple[str, str]:
-        """Host and name: a new boot of the same place replaces the old one."""
-        return self.host, self.name
+    def place(self) -> tuple[str, str, str]:
+        """Host, name and identity: a new boot of the same place replaces the old one."""
+        return self.host, self.name, self.identity
 
 
 @dataclass(frozen=True)

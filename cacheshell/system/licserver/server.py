@@ -335,10 +335,10 @@ class LicenseServer:
 
     def _write_dump(self, msg: Query) -> dict[str, str | int]:
         accounting = self.accounting
-        place = msg.instance.place
+        asker = f"{msg.instance.host}/{msg.instance.name}"
         if msg.report == "dumpserver":
-            views = accounting.server_views(place, msg.key_id)
-            body = reports.dump_server(views[0] if views else None, "/".join(place))
+            views = accounting.server_views(msg.instance.place, msg.key_id)
+            body = reports.dump_server(views[0] if views else None, asker)
         elif msg.report == "dumpservers":
             body = reports.dump_servers(accounting.server_views())
         elif msg.report == "dumpkey":
@@ -349,11 +349,11 @@ class LicenseServer:
             )
         name = DUMP_FILES[msg.report]
         stamp = datetime.now().strftime("%m/%d/%Y %H:%M:%S")
-        title = f"{msg.report} requested by {place[0]}/{place[1]}"
+        title = f"{msg.report} requested by {asker}"
         path = self.directory / name
         # A reader never sees half a report.
         write_atomically(path, reports.server_dump_heading(title, self.label, stamp) + body)
-        self.log.info("wrote %s for %s/%s", path, *place)
+        self.log.info("wrote %s for %s", path, asker)
         return {
             "host": socket.gethostname(),
             "directory": str(self.directory.resolve()),
@@ -364,7 +364,7 @@ class LicenseServer:
 
     def tick(self) -> None:
         """Expire silent instances and stale snapshots; log what was dropped since last time."""
-        for info, (address, name) in self.accounting.expire():
+        for info, (address, name, _identity) in self.accounting.expire():
             self.log.info(
                 "instance %s/%s of key %s expired: no update for %d periods",
                 address,
