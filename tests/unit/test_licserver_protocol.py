@@ -19,6 +19,7 @@ from cacheshell.system.licserver.protocol import (
     VERSION,
     Answer,
     ForgedDatagram,
+    Goodbye,
     InstanceId,
     KeyRegistration,
     MalformedDatagram,
@@ -68,6 +69,8 @@ SAMPLES: list[Message] = [
     Query(KID, 5, WHO, "connections", 40),
     Reply(KID, 5, WHO, "connections", 40, 80, 120, (("alice", "shr", 1, "10.0.0.1", "A"),)),
     Reply(KID, 6, WHO, "summary", 0, None, 0, (), (("current", 3), ("host", "vm"))),
+    Goodbye(KID, 7, WHO),
+    Reply(KID, 7, WHO, "goodbye", 0, None, 0, (), (("instances", 2),)),
     Ping("00000000ffffffff"),
     Pong("00000000ffffffff", "cacheshell-1"),
     NeedKey(KID, 9),
@@ -202,6 +205,10 @@ UPDATE_TAIL = b'"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]'
         (2, b'{"i":["h","n","0123456789abcdef","FEDCBA9876543210"],' + UPDATE_TAIL + b"}"),
         (2, b'{"i":["h","n","0123456789abcdef",""],' + UPDATE_TAIL + b"}"),
         (2, b'{"i":["h","n","0123456789abcdef","fedcba9876543210","x"],' + UPDATE_TAIL + b"}"),
+        (9, b'{"i":["h","n","0123456789abcdef"]}'),
+        (9, b'{"i":["h","n","0123456789abcdef",7]}'),
+        (9, b'{"i":["h","n","0123456789abcdef","fedcba98765432100"]}'),
+        (9, b"{}"),
         (2, b"[" * 5000 + b"]" * 5000),
     ],
     ids=[
@@ -217,6 +224,10 @@ UPDATE_TAIL = b'"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]'
         "upper-case-identity",
         "empty-identity",
         "five-cell-i",
+        "goodbye-without-identity",
+        "goodbye-number-identity",
+        "goodbye-long-identity",
+        "goodbye-without-i",
         "deep-nesting",
     ],
 )
@@ -224,6 +235,13 @@ def test_an_authentic_but_malformed_body_is_rejected(kind: int, body: bytes) -> 
     header = struct.pack(">4sBB32sQ", b"CSLS", VERSION, kind, KID, 1)
     with pytest.raises(MalformedDatagram):
         decode(seal(header + body), lookup)
+
+
+def test_a_goodbye_needs_the_key_secret() -> None:
+    """A GOODBYE signed with the public secret (as anyone can) or another key's is forged."""
+    for secret in (PUBLIC_SECRET, key_secret(OTHER)):
+        with pytest.raises(ForgedDatagram):
+            decode(encode(Goodbye(KID, 1, WHO), secret), lookup)
 
 
 def test_the_key_id_is_the_hash_of_the_canonical_content() -> None:

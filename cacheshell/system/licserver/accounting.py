@@ -7,6 +7,9 @@ Rules:
   host that both name an instance CACHE are two places. Its state expires when it misses 3 of
   its own update periods. A full report from a new boot of the same place replaces the old boot
   at once, and the old boot is retired so its datagrams can no longer be replayed.
+- A GOODBYE from a boot drops its use from every key at once. It is numbered like any request,
+  and it makes every datagram of that boot numbered no higher stale under every key, so neither
+  it nor an update captured before it can be replayed to bring the instance back.
 - Sequence numbers increase per (key, place, boot); an older or repeated one is dropped and
   counted as replayed. The last number of a sender is remembered well after it goes quiet, so an
   expired instance's old report cannot be replayed to bring it back.
@@ -220,7 +223,7 @@ class Accounting:
         return key in self.pools
 
     def fresh(self, key: bytes, sender: InstanceId, seq: int) -> bool:
-        """Record a single-datagram request (KEY, QUERY); False (counted) for a replay."""
+        """Record a single-datagram request (KEY, QUERY, GOODBYE); False (counted) for a replay."""
         ident = (key, *sender.place, sender.boot)
         last = self._book.get(ident)
         if last is not None and seq <= last[0]:
@@ -344,6 +347,30 @@ class Accounting:
     def verdict(self, key: bytes) -> Verdict:
         return self.pools[key].verdict()
 
+    # --- goodbyes ---------------------------------------------------------------------------
+
+    def goodbye(self, key: bytes, who: InstanceId, seq: int) -> list[KeyInfo] | None:
+        """An instance shutting down: drop its boot's use from every key now. The keys it was
+        counted in, or None (counted) for a replay."""
+        if not self.fresh(key, who, seq):
+            return None
+        place, now = who.place, self.now()
+        left = []
+        for pool in self.pools.values():
+            partial = pool.partial.get(place)
+            if partial is not None and partial.boot == who.boot:
+                del pool.partial[place]
+            ident: Sender = (pool.info.key_id, *place, who.boot)
+            seen = self._book.get(ident)
+            if seen is not None and seen[0] < seq:
+                self._book[ident] = (seq, now, seen[2])
+            state = pool.instances.get(place)
+            # Only that boot: a late GOODBYE of an earlier boot leaves the running one be.
+            if state is not None and state.boot == who.boot:
+                pool.remove(place)
+                left.append(pool.info)
+        return left
+
     # --- time -------------------------------------------------------------------------------
 
     def expire(self) -> list[tuple[KeyInfo, Place]]:
@@ -368,7 +395,8 @@ class Accounting:
         return gone
 
     def live_instances(self) -> int:
-        return sum(len(pool.instances) for pool in self.pools.values())
+        """The instances served, each once however many keys it reports."""
+        return len({place for pool in self.pools.values() for place in pool.instances})
 
     # --- reports ----------------------------------------------------------------------------
 

@@ -14,6 +14,9 @@ STATUSES = ("ACK", "NAK", "RESYNC", "REFUSED")
 # What a QUERY may ask: rows (paged), scalar values, or a report file written by the server.
 ROW_REPORTS = ("connections", "allconnections", "connapps", "instances", "keys")
 VALUE_REPORTS = ("summary", "stats")
+# The Reply to a GOODBYE: report GOODBYE_REPORT, one value GOODBYE_COUNT.
+GOODBYE_REPORT = "goodbye"
+GOODBYE_COUNT = "instances"
 DUMP_REPORTS = ("dumpserver", "dumpservers", "dumpkey", "dumpkeys")
 
 Row = tuple[str | int, ...]
@@ -28,6 +31,7 @@ class Kind(IntEnum):
     PING = 6
     PONG = 7
     NEEDKEY = 8
+    GOODBYE = 9
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,16 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Goodbye:
+    """An instance shutting down: the server forgets its use at once (answered by a Reply)."""
+
+    kind: ClassVar[Kind] = Kind.GOODBYE
+    key_id: bytes
+    seq: int
+    instance: InstanceId
+
+
+@dataclass(frozen=True)
 class Ping:
     kind: ClassVar[Kind] = Kind.PING
     nonce: str
@@ -140,4 +154,4 @@ class NeedKey:
     seq: int
 
 
-Message = KeyRegistration | Update | Answer | Query | Reply | Ping | Pong | NeedKey
+Message = KeyRegistration | Update | Answer | Query | Reply | Goodbye | Ping | Pong | NeedKey

@@ -17,7 +17,7 @@ key's canonical content plus its full AuthorizationKey, over "cacheshell license
 only a holder of the key file can compute it. PING, PONG and NEEDKEY use a public secret: they
 prove nothing but liveness, and the worst a forged one can do is make a client re-register.
 
-Version 2 added the instance's identity to "i". A version 1 "i" cannot be
+Version 2 added the instance's identity to "i" and the GOODBYE kind. A version 1 "i" cannot be
 read as a version 2 one nor the other way round, so each side drops (and counts) the other's
 datagrams as of an unknown version rather than misreading them.
 
@@ -41,6 +41,10 @@ digits made when the instance was created, tells apart two instances of one name
   QUERY    i, q: report kind, o: offset of the first row wanted.
   REPLY    i, q, o, e: next offset (null after the last page), t: total rows, r: rows,
            v: {name: value} for scalar reports. Large reports come back in pages that fit.
+  GOODBYE  i: the instance is shutting down. The server drops that boot's use from every key
+           at once and replies with a REPLY, q: "goodbye", v: {"instances": the live instances
+           it still serves, all keys counted, the one leaving excluded}. Its sequence number is
+           checked like any request's, so a replayed GOODBYE is dropped.
   PING     n: nonce, and optionally a: the asking instance's name (so that a server holding
            that instance partitioned off in training stays silent to it too).
   PONG     n: the nonce echoed, v: server version.
@@ -63,10 +67,13 @@ from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.keys import LicenseKey, read_key
 from cacheshell.system.licserver.messages import (
     DUMP_REPORTS,
+    GOODBYE_COUNT,
+    GOODBYE_REPORT,
     ROW_REPORTS,
     STATUSES,
     VALUE_REPORTS,
     Answer,
+    Goodbye,
     InstanceId,
     KeyRegistration,
     Kind,
@@ -99,6 +106,8 @@ SecretsLookup = Callable[[bytes], bytes | None]
 # The messages are part of this module's interface: callers import everything from here.
 __all__ = [
     "DUMP_REPORTS",
+    "GOODBYE_COUNT",
+    "GOODBYE_REPORT",
     "MAX_APPS",
     "MAX_DATAGRAM",
     "PUBLIC_SECRET",
@@ -106,6 +115,7 @@ __all__ = [
     "VALUE_REPORTS",
     "Answer",
     "ForgedDatagram",
+    "Goodbye",
     "InstanceId",
     "KeyRegistration",
     "Kind",
@@ -329,6 +339,8 @@ def _body(msg: Message) -> dict[str, Any]:
         return {}
     who = msg.instance
     out: dict[str, Any] = {"i": [who.host, who.name, who.boot, who.identity]}
+    if isinstance(msg, Goodbye):
+        return out  # who is leaving is all a GOODBYE says
     if isinstance(msg, KeyRegistration):
         out["k"] = msg.key_text
     elif isinstance(msg, Update):
@@ -482,6 +494,10 @@ def _decode_query(key: bytes, seq: int, body: dict[str, Any]) -> Query:
     return Query(key, seq, _instance(body), _text(body["q"], 32), _count(body["o"]))
 
 
+def _decode_goodbye(key: bytes, seq: int, body: dict[str, Any]) -> Goodbye:
+    return Goodbye(key, seq, _instance(body))
+
+
 def _decode_reply(key: bytes, seq: int, body: dict[str, Any]) -> Reply:
     following = body["e"]
     values = body["v"]
@@ -506,6 +522,7 @@ _DECODERS: dict[Kind, Callable[[bytes, int, dict[str, Any]], Message]] = {
     Kind.ANSWER: _decode_answer,
     Kind.QUERY: _decode_query,
     Kind.REPLY: _decode_reply,
+    Kind.GOODBYE: _decode_goodbye,
     Kind.PING: lambda _key, _seq, body: Ping(_hex16(body["n"]), _text(body.get("a", ""))),
     Kind.PONG: lambda _key, _seq, body: Pong(_hex16(body["n"]), _text(body["v"], 32)),
     Kind.NEEDKEY: lambda key, seq, _body: NeedKey(key, seq),

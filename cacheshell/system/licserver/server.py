@@ -26,10 +26,13 @@ from cacheshell.system.licserver.accounting import (
 )
 from cacheshell.system.licserver.protocol import (
     DUMP_REPORTS,
+    GOODBYE_COUNT,
+    GOODBYE_REPORT,
     PUBLIC_SECRET,
     ROW_REPORTS,
     Answer,
     ForgedDatagram,
+    Goodbye,
     InstanceId,
     KeyRegistration,
     Message,
@@ -123,7 +126,7 @@ class LicenseServer:
         except UnknownKey as exc:
             # Normal on first contact or after a restart of this server: ask for the key.
             self.counters["unknown_key"] += 1
-            if exc.kind in (Update.kind, Query.kind):
+            if exc.kind in (Update.kind, Query.kind, Goodbye.kind):
                 return [encode(NeedKey(exc.key_id, exc.seq), PUBLIC_SECRET)]
             return []
         except ForgedDatagram as exc:
@@ -185,6 +188,8 @@ class LicenseServer:
             if not self.accounting.fresh(msg.key_id, msg.instance, msg.seq):
                 return []
             return [self._reply(msg)]
+        if isinstance(msg, Goodbye):
+            return self._goodbye(msg)
         self._drop("unexpected", source, f"{type(msg).__name__} sent to a server")
         return []
 
@@ -258,6 +263,31 @@ class LicenseServer:
                 return encode(answer, self._secrets[msg.key_id])
             except ProtocolError:
                 listed = listed[: len(listed) // 2]  # long names: list fewer of them
+
+    def _goodbye(self, msg: Goodbye) -> list[bytes]:
+        left = self.accounting.goodbye(msg.key_id, msg.instance, msg.seq)
+        if left is None:
+            return []
+        remaining = self.accounting.live_instances()
+        for info in left:
+            self.log.info(
+                "instance %s/%s of key %s said goodbye; %d instances left",
+                msg.instance.host,
+                msg.instance.name,
+                info.order_number,
+                remaining,
+            )
+        reply = Reply(
+            msg.key_id,
+            msg.seq,
+            msg.instance,
+            GOODBYE_REPORT,
+            0,
+            None,
+            0,
+            values=((GOODBYE_COUNT, remaining),),
+        )
+        return [encode(reply, self._secrets[msg.key_id])]
 
     def _reply(self, msg: Query) -> bytes:
         values: dict[str, str | int] = {}
