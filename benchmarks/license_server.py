@@ -34,6 +34,7 @@ from cacheshell.system.licserver.protocol import (
     key_id,
     key_secret,
     new_boot_id,
+    new_identity,
     split_update,
 )
 from cacheshell.system.signing import training_private_key
@@ -118,7 +119,10 @@ def pump(port: int, batches: Batches, per_batch: int, window: int) -> tuple[int,
 
 
 def instances(count: int) -> list[InstanceId]:
-    return [InstanceId(f"10.{n // 250}.{n % 250}.1", f"I{n}", new_boot_id()) for n in range(count)]
+    return [
+        InstanceId(f"10.{n // 250}.{n % 250}.1", f"I{n}", new_boot_id(), new_identity())
+        for n in range(count)
+    ]
 
 
 def full_reports(who: list[InstanceId], users: int, seq: int) -> Batches:

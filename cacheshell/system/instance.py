@@ -72,13 +72,13 @@ class Instance:
     def create(
         cls, layout: InstanceLayout, evaluation: bool = False, key_text: str | None = None
     ) -> Instance:
-        """Lay out a new instance. Without a key it gets the bundled training key, unless it is
-        an evaluation instance, which needs none."""
+        """Lay out a new instance. Without a key it gets a training key minted for it, unless it
+        is an evaluation instance, which needs none."""
         layout.ensure()
         Cpf.create(layout.mgr / CPF_FILE)
         if key_text is None and not evaluation:
             key = keys.issue_from_spec(
-                keys.TRAINING_KEY_SPEC,
+                keys.training_key_spec(),
                 signing.training_private_key(),
                 authkey.current_platform_code(),
             )
@@ -89,6 +89,8 @@ class Instance:
         with instance.store.transaction():
             instance.store.put("evaluation", int(evaluation))
             instance.store.put("status", "down")
+            # Tells this instance from any other of its name on the host, to license servers.
+            instance.store.put("identity", secrets.token_hex(8))
         instance.log.write(f"Instance {layout.name} created in {layout.directory}")
         return instance
 

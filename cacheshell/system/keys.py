@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -124,6 +125,15 @@ class KeySpec:
 
 
 TRAINING_KEY_SPEC = KeySpec(units=5, multi=True)
+
+
+def training_key_spec(rng: random.Random | None = None) -> KeySpec:
+    """The training key of a new instance, with a six-digit order number of its own. Equal keys
+    share their units on a license server: two installs must not share by accident."""
+    draw = rng or random.SystemRandom()
+    while (order := draw.randrange(100000, 1000000)) == TRAINING_KEY_SPEC.order_number:
+        continue
+    return replace(TRAINING_KEY_SPEC, order_number=order)
 
 
 @dataclass(frozen=True)

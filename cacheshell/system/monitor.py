@@ -9,7 +9,8 @@ configured license servers of this host that do not answer, and at shutdown sign
 
 The boot id and the sequence counter of the datagrams live in the store (`monitor_boot`, new
 at each instance start, and `monitor_seq`), so the server sees one instance whose sequence
-numbers keep increasing for as long as it runs.
+numbers keep increasing for as long as it runs. So does the instance's `identity`, made when it
+was created: it tells the server this instance from another of the same name on the host.
 
 Each user row of an update carries the ISC.* application features the license ID holds (the
 only application sections a license server counts), for the server's ConnectionAppList.
@@ -37,7 +38,12 @@ from cacheshell.system.instance import Instance
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.keys import LicenseKey
 from cacheshell.system.licserver.client import ActiveServer, LicenseClient, is_answering
-from cacheshell.system.licserver.protocol import MAX_APPS, ProtocolError, new_boot_id
+from cacheshell.system.licserver.protocol import (
+    MAX_APPS,
+    ProtocolError,
+    new_boot_id,
+    new_identity,
+)
 from cacheshell.system.server_config import LicenseServer
 from cacheshell.system.store import Store
 
@@ -108,9 +114,19 @@ def boot_id(store: Store) -> str:
         return str(boot)
 
 
+def instance_identity(store: Store) -> str:
+    """The instance's identity (made at creation; made here for an instance created before)."""
+    with store.transaction():
+        identity = store.get("identity")
+        if not identity:
+            identity = new_identity()
+            store.put("identity", identity)
+        return str(identity)
+
+
 class InstanceClient(LicenseClient):
-    """A LicenseClient whose boot id and sequence numbers are the instance's, shared by all the
-    processes attached to it through the store."""
+    """A LicenseClient whose identity, boot id and sequence numbers are the instance's, shared
+    by all the processes attached to it through the store."""
 
     def __init__(self, instance: Instance, key: LicenseKey, period: float) -> None:
         super().__init__(
@@ -120,6 +136,7 @@ class InstanceClient(LicenseClient):
             period=period,
             timeout=probe_timeout(period),
             boot=boot_id(instance.store),
+            identity=instance_identity(instance.store),
         )
         self.store = instance.store
 

@@ -52,7 +52,9 @@ CHILD = textwrap.dedent("""
         directory = server_directory(instance)
         directory.mkdir()  # as the daemon makes it
         server = LicenseServer(directory, 1.0, logging.getLogger("dump"))
-        me = protocol.InstanceId("127.0.0.1", "CACHE", protocol.new_boot_id())
+        me = protocol.InstanceId(
+            "127.0.0.1", "CACHE", protocol.new_boot_id(), protocol.new_identity()
+        )
         kid, secret = protocol.key_id(key), protocol.key_secret(key)
         text = render_key_file(key.file)
         server.handle(protocol.encode(protocol.KeyRegistration(kid, 1, me, text), secret))

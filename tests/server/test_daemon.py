@@ -29,6 +29,7 @@ from cacheshell.system.licserver.client import (
 )
 from cacheshell.system.licserver.daemon import start_detached
 from cacheshell.system.licserver.protocol import (
+    VERSION,
     InstanceId,
     Update,
     UserUse,
@@ -177,7 +178,7 @@ def test_forged_and_garbage_datagrams_change_nothing(daemon: Daemon, clients) ->
         if sort == 0:  # noise
             datagrams.append(bytes(rng.randrange(256) for _ in range(rng.randrange(1400))))
         elif sort == 1:  # noise that gets past the magic and version
-            datagrams.append(b"CSLS\x01" + rng.randbytes(rng.randrange(100, 600)))
+            datagrams.append(b"CSLS" + bytes([VERSION]) + rng.randbytes(rng.randrange(100, 600)))
         elif sort == 2:  # an authentic datagram with one bit flipped
             data = bytearray(flood(a.instance, 10**9 + n))
             bit = rng.randrange(len(data) * 8)

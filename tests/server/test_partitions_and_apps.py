@@ -215,7 +215,7 @@ def test_connection_app_list_shows_the_isc_features_each_id_holds(
 
 
 def test_the_application_cell_of_a_user_row_is_optional_on_the_wire() -> None:
-    who = InstanceId("10.0.0.1", "CACHE", "0123456789abcdef")
+    who = InstanceId("10.0.0.1", "CACHE", "0123456789abcdef", "fedcba9876543210")
     kid = bytes(range(32))
     secret = b"s" * 32
     update = Update(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,7 @@ from cacheshell.system.keys import (
     issue_key,
     read_key,
     table_pages,
+    training_key_spec,
 )
 from cacheshell.system.signing import (
     sign,
@@ -511,6 +513,37 @@ def test_training_key_spec_mints_the_default_key() -> None:
     )
     assert key.file.authorization_key[:46] == "412520000050000050000000000" + "0" * 19
     assert check(key) == KeyCheck(True, "Valid", "")
+
+
+class _Draws(random.Random):
+    """A Random that draws the given numbers, in order."""
+
+    def __init__(self, *draws: int) -> None:
+        super().__init__()
+        self.draws = list(draws)
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
+        drawn = self.draws.pop(0)
+        assert stop is not None and start <= drawn < stop
+        return drawn
+
+
+def test_an_instance_training_key_has_an_order_number_of_its_own() -> None:
+    spec = training_key_spec(_Draws(427315))
+    assert spec == replace(TRAINING_KEY_SPEC, order_number=427315)
+    key = issue_from_spec(spec, ISSUER, LINUX)
+    assert "\nOrderNumber=427315\n" in render_key_file(key.file)
+    assert check(key) == KeyCheck(True, "Valid", "")
+
+
+def test_an_instance_training_key_never_takes_the_fixed_order_number() -> None:
+    assert training_key_spec(_Draws(100001, 100001, 999999)).order_number == 999999
+
+
+def test_training_keys_of_two_instances_differ() -> None:
+    first, second = (issue_from_spec(training_key_spec(), ISSUER, LINUX) for _ in range(2))
+    assert first.file.order_number != second.file.order_number
+    assert render_key_file(first.file) != render_key_file(second.file)
 
 
 # --- comparison ---------------------------------------------------------------------------

@@ -29,7 +29,8 @@ L = "$SYSTEM.License."
 
 
 def mint(path: Path, units: int, **fields: object) -> Path:
-    """Write a key signed by the training issuer; by default like the bundled one."""
+    """Write a key signed by the training issuer; by default like an instance's training key,
+    but for its order number (each instance's own)."""
     spec: dict = {
         "multi": True,
         "expires": date(2099, 12, 31),
@@ -290,7 +291,6 @@ def test_the_26th_connection_takes_one_unit_per_connection(
             "KeyLicenseCapacity()",
             f"Cache 2013.1 Enterprise - Concurrent Users for {PLATFORMS[HERE]}:5",
         ),
-        ("KeyOrderNumber()", "100001"),
         ("KeyExpirationDate()", "94598"),
         ("KeyMachineID()", ""),
         ("KeyFileType()", "License 2013.1"),
@@ -313,6 +313,13 @@ def test_the_26th_connection_takes_one_unit_per_connection(
 )
 def test_key_accessors_on_the_training_key(term: Terminal, member: str, value: str) -> None:
     assert term.run(f"Write {L}{member}") == value
+
+
+def test_the_training_key_has_an_order_number_of_its_own(term: Terminal) -> None:
+    text = term.session.instance.key_path.read_text(encoding="utf-8")
+    order = text.split("OrderNumber=")[1].split("\n")[0]
+    assert term.run(f"Write {L}KeyOrderNumber()") == order
+    assert len(order) == 6 and order.isdigit() and order != "100001"
 
 
 def test_key_authorization_key_and_expiration_date(term: Terminal) -> None:
@@ -433,11 +440,14 @@ def test_upgrade_defers_fewer_units_and_activates_more(term: Terminal) -> None:
 
 def test_upgrade_refuses_a_tampered_key(term: Terminal) -> None:
     key_path = term.session.instance.key_path
+    text = key_path.read_text(encoding="utf-8")
+    order = text.split("OrderNumber=")[1].split("\n")[0]
+    other = "100001" if order != "100001" else "100002"
     key_path.write_text(
-        key_path.read_text(encoding="utf-8").replace("100001", "100002"), encoding="utf-8"
+        text.replace(f"OrderNumber={order}", f"OrderNumber={other}"), encoding="utf-8"
     )
     assert term.run(calls("Upgrade()", "IsPendingActivation()", "KeyOrderNumber()")) == (
-        f"0|{SIGNATURE},0,100001"
+        f"0|{SIGNATURE},0,{order}"
     )
 
 

@@ -43,7 +43,9 @@ def pid(t: Terminal) -> int:
 
 def test_ckey(term: Terminal) -> None:
     inst = term.session.instance
-    auth = inst.key_path.read_text(encoding="utf-8").split("AuthorizationKey=")[1].split("\n")[0]
+    text = inst.key_path.read_text(encoding="utf-8")
+    auth = text.split("AuthorizationKey=")[1].split("\n")[0]
+    order = text.split("OrderNumber=")[1].split("\n")[0]
     assert term.run(f"Do {L}CKEY()") == (
         "\n"
         "Cache Key display:\n"
@@ -52,7 +54,7 @@ def test_ckey(term: Terminal) -> None:
         f"     LicenseCapacity =   Cache 2013.1 Enterprise - Concurrent Users for "
         f"{PLATFORMS[HERE]}:5\n"
         "     CustomerName =      cacheshell training\n"
-        "     OrderNumber =       100001\n"
+        f"     OrderNumber =       {order}\n"
         "     ExpirationDate =    12/31/2099\n"
         f"     AuthorizationKey =  {auth}\n"
         "     MachineID =\n"

@@ -1,6 +1,7 @@
 """License server accounting, pure: sums per key, ACK/NAK, expiry, replay, full re-reports,
-deltas, multi-part updates, shared ("shr") rows and maximums, on a hand-moved clock; and the
-instance side's pure rule for choosing the active server."""
+deltas, multi-part updates, shared ("shr") rows and maximums, instances told apart by identity,
+goodbyes, on a hand-moved clock; and the instance side's pure rule for choosing the active
+server."""
 
 from __future__ import annotations
 
@@ -21,8 +22,13 @@ def key(key_id: bytes = KEY_A, units: int = 5, order: str = "100001") -> KeyInfo
     return KeyInfo(key_id, order, units, units, (("OrderNumber", order),))
 
 
-def instance(name: str, boot: str = "0" * 16, host: str = "10.0.0.1") -> InstanceId:
-    return InstanceId(host, name, boot)
+IDENTITY = "1" * 16
+
+
+def instance(
+    name: str, boot: str = "0" * 16, host: str = "10.0.0.1", identity: str = IDENTITY
+) -> InstanceId:
+    return InstanceId(host, name, boot, identity)
 
 
 def update(
@@ -111,7 +117,9 @@ def test_an_instance_expires_after_three_missed_periods(
     assert books.expire() == []
     clock.advance(0.01)
     gone = books.expire()
-    assert [(info.order_number, place) for info, place in gone] == [("100001", ("10.0.0.1", "A"))]
+    assert [(info.order_number, place) for info, place in gone] == [
+        ("100001", ("10.0.0.1", "A", IDENTITY))
+    ]
     assert books.summary(KEY_A).current == 1
     assert books.live_instances() == 1
 
@@ -262,10 +270,110 @@ def test_maximums_hold_since_the_server_started(books: Accounting) -> None:
 def test_dump_server_views_count_shared_rows(books: Accounting) -> None:
     books.update(update(A, 1, {"alice": (1, 2), "bob": 1}))
     books.update(update(B, 1, {"alice": (1, 1)}))
-    view_b = books.server_views(("10.0.0.1", "B"), KEY_A)[0]
+    view_b = books.server_views(B.place, KEY_A)[0]
     assert (view_b.connections, view_b.units, view_b.shared) == (1, 0, 1)
-    view_a = books.server_views(("10.0.0.1", "A"))[0]
+    view_a = books.server_views(A.place)[0]
     assert (view_a.connections, view_a.units, view_a.shared) == (3, 2, 0)
+
+
+# --- instances of one name on one host, told apart by identity -------------------------------
+
+
+def test_two_instances_of_one_name_on_one_host_are_counted_apart(books: Accounting) -> None:
+    one = instance("CACHE", "a" * 16, identity="c" * 16)
+    two = instance("CACHE", "b" * 16, identity="d" * 16)
+    books.update(update(one, 1, {"u1": 1, "u2": 1}))
+    verdict = books.update(update(two, 1, {"u3": 1, "u4": 1, "u5": 1}))
+    assert verdict is not None
+    assert (verdict.combined, verdict.instances) == (
+        5,
+        (("10.0.0.1", "CACHE"), ("10.0.0.1", "CACHE")),
+    )
+    assert books.live_instances() == 2
+    assert books.update(update(one, 2, {"u1": 1, "u2": 1})).combined == 5  # type: ignore
+    views = books.server_views(two.place)
+    assert [(view.instance, view.units) for view in views] == [("CACHE", 3)]
+
+
+def test_a_restart_with_the_same_identity_still_replaces_the_old_boot(books: Accounting) -> None:
+    old, new = instance("CACHE", "a" * 16), instance("CACHE", "b" * 16)
+    books.update(update(old, 9, {"u1": 1, "u2": 1}))
+    assert books.update(update(new, 1, {"u3": 1})).combined == 1  # type: ignore[union-attr]
+    assert books.live_instances() == 1
+
+
+# --- goodbyes ------------------------------------------------------------------------------
+
+
+def test_a_goodbye_drops_the_instance_from_every_key_at_once(books: Accounting) -> None:
+    books.update(update(A, 1, {"u1": 1, "u2": 1}))
+    books.update(update(A, 2, {"u1": 1}, key_id=KEY_B))
+    books.update(update(B, 1, {"u1": 1, "u3": 1}))
+    left = books.goodbye(KEY_A, A, 3)
+    assert [info.order_number for info in left or []] == ["100001", "100002"]
+    assert (books.summary(KEY_A).current, books.summary(KEY_B).current) == (2, 0)
+    assert books.connections(KEY_A) == [
+        ConnectionRow("u1", "1", 1, "10.0.0.1", "B", "100001"),
+        ConnectionRow("u3", "1", 1, "10.0.0.1", "B", "100001"),
+    ]
+    assert books.live_instances() == 1
+
+
+def test_an_instance_on_two_keys_is_one_live_instance(books: Accounting) -> None:
+    books.update(update(A, 1, {"u1": 1}))
+    books.update(update(A, 2, {"u1": 1}, key_id=KEY_B))
+    books.update(update(B, 1, {"u2": 1}, key_id=KEY_B))
+    assert books.live_instances() == 2
+
+
+def test_a_replayed_goodbye_is_dropped_and_counted(books: Accounting) -> None:
+    books.update(update(A, 1, {"u1": 1}))
+    assert books.goodbye(KEY_A, A, 2) is not None
+    books.update(update(A, 3, {"u1": 1}))  # the instance carried on after all
+    assert books.goodbye(KEY_A, A, 2) is None
+    assert books.counters["replayed"] == 1
+    assert books.live_instances() == 1
+
+
+def test_an_update_from_before_a_goodbye_cannot_bring_the_instance_back(
+    books: Accounting,
+) -> None:
+    captured_a = update(A, 1, {"u1": 1})
+    captured_b = update(A, 2, {"u2": 1}, key_id=KEY_B)
+    never_delivered = update(A, 3, {"u3": 1}, key_id=KEY_B)
+    books.update(captured_a)
+    books.update(captured_b)
+    books.goodbye(KEY_A, A, 4)
+    for replay in (captured_a, captured_b, never_delivered):
+        assert books.update(replay) is None
+    assert books.live_instances() == 0
+    assert books.counters["replayed"] == 3
+
+
+def test_a_goodbye_repeated_with_a_new_number_is_answered_again(books: Accounting) -> None:
+    books.update(update(A, 1, {"u1": 1}))
+    assert books.goodbye(KEY_A, A, 2) is not None
+    assert books.goodbye(KEY_A, A, 3) == []  # its answer was lost: nothing left to drop
+    assert books.counters["replayed"] == 0
+
+
+def test_a_late_goodbye_of_an_earlier_boot_leaves_the_running_boot_be(books: Accounting) -> None:
+    earlier, running = instance("A", "a" * 16), instance("A", "b" * 16)
+    books.update(update(running, 1, {"u1": 1}))
+    assert books.goodbye(KEY_A, earlier, 7) == []
+    assert books.summary(KEY_A).current == 1
+
+
+def test_a_goodbye_drops_a_half_received_update(books: Accounting, clock: ManualClock) -> None:
+    first = Update(KEY_A, 1, A, True, 0, PERIOD, 2, 2, (UserUse("u1", 1, 1),), (), 0, 2)
+    second = Update(KEY_A, 1, A, True, 0, PERIOD, 2, 2, (UserUse("u2", 1, 1),), (), 1, 2)
+    books.update(first)
+    books.goodbye(KEY_A, A, 2)
+    assert books.update(second) is None
+    clock.advance(2 * PERIOD)
+    books.expire()
+    assert books.counters["incomplete"] == 0  # no half update was left waiting
+    assert books.summary(KEY_A).current == 0
 
 
 def test_a_query_sequence_is_fresh_once(books: Accounting) -> None:

@@ -16,8 +16,10 @@ from cacheshell.system.keys import KeySpec, issue_from_spec
 from cacheshell.system.licserver.protocol import (
     MAX_DATAGRAM,
     PUBLIC_SECRET,
+    VERSION,
     Answer,
     ForgedDatagram,
+    Goodbye,
     InstanceId,
     KeyRegistration,
     MalformedDatagram,
@@ -47,7 +49,7 @@ OTHER = issue_from_spec(
     current_platform_code(),
 )
 KID, SECRET = key_id(KEY), key_secret(KEY)
-WHO = InstanceId("10.0.0.1", "CACHE", "0123456789abcdef")
+WHO = InstanceId("10.0.0.1", "CACHE", "0123456789abcdef", "fedcba9876543210")
 SAMPLES: list[Message] = [
     KeyRegistration(KID, 1, WHO, render_key_file(KEY.file)),
     Update(
@@ -67,6 +69,8 @@ SAMPLES: list[Message] = [
     Query(KID, 5, WHO, "connections", 40),
     Reply(KID, 5, WHO, "connections", 40, 80, 120, (("alice", "shr", 1, "10.0.0.1", "A"),)),
     Reply(KID, 6, WHO, "summary", 0, None, 0, (), (("current", 3), ("host", "vm"))),
+    Goodbye(KID, 7, WHO),
+    Reply(KID, 7, WHO, "goodbye", 0, None, 0, (), (("instances", 2),)),
     Ping("00000000ffffffff"),
     Pong("00000000ffffffff", "cacheshell-1"),
     NeedKey(KID, 9),
@@ -95,7 +99,7 @@ def test_every_message_survives_a_round_trip(msg: Message) -> None:
 
 def test_the_header_is_magic_version_kind_key_and_sequence() -> None:
     data = encode(SAMPLES[1], SECRET)
-    assert struct.unpack_from(">4sBB32sQ", data) == (b"CSLS", 1, 2, KID, 2)
+    assert struct.unpack_from(">4sBB32sQ", data) == (b"CSLS", 2, 2, KID, 2)
     assert json.loads(data[46:-32])["u"] == 3
 
 
@@ -169,33 +173,43 @@ def test_garbage_is_rejected() -> None:
     for _ in range(2000):
         garbage = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 300)))
         if rng.random() < 0.5:
-            garbage = b"CSLS\x01" + garbage  # get past the cheap checks
+            garbage = b"CSLS" + bytes([VERSION]) + garbage  # get past the cheap checks
         with pytest.raises(ProtocolError):
             decode(garbage, lookup)
 
 
-def test_an_unknown_version_is_rejected_even_with_a_valid_mac() -> None:
+@pytest.mark.parametrize("version", [1, 3], ids=["version-1", "version-3"])
+def test_an_unknown_version_is_rejected_even_with_a_valid_mac(version: int) -> None:
     data = bytearray(encode(SAMPLES[1], SECRET)[:-32])
-    data[4] = 2
+    data[4] = version
     with pytest.raises(UnknownVersion):
         decode(seal(bytes(data)), lookup)
 
 
+I_CELL = b'"i":["h","n","0123456789abcdef","fedcba9876543210"]'
+UPDATE_TAIL = b'"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]'
+
+
 @pytest.mark.parametrize(
-    "body",
+    ("kind", "body"),
     [
-        b"[]",
-        b"not json",
-        b'{"i": ["h", "n", "0123456789abcdef"]}',
-        b'{"i":["h","n","0123456789abcdef"],"p":[0,1],"f":true,"b":0,"t":1,"u":0,"c":0,'
-        b'"r":[],"x":[]}',
-        b'{"i":["h","n","0123456789abcdef"],"p":[1,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]}',
-        b'{"i":["h","n","0123456789abcdef"],"p":[0,1],"f":1,"b":0,"t":1,"u":-1,"c":0,'
-        b'"r":[],"x":[]}',
-        b'{"i":["h","n","0123456789abcdef"],"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,'
-        b'"r":[["u",1]],"x":[]}',
-        b'{"i":["h","n","XYZ"],"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]}',
-        b"[" * 5000 + b"]" * 5000,
+        (2, b"[]"),
+        (2, b"not json"),
+        (2, b"{" + I_CELL + b"}"),
+        (2, b"{" + I_CELL + b',"p":[0,1],"f":true,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]}'),
+        (2, b"{" + I_CELL + b',"p":[1,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]}'),
+        (2, b"{" + I_CELL + b',"p":[0,1],"f":1,"b":0,"t":1,"u":-1,"c":0,"r":[],"x":[]}'),
+        (2, b"{" + I_CELL + b',"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[["u",1]],"x":[]}'),
+        (2, b'{"i":["h","n","XYZ","fedcba9876543210"],' + UPDATE_TAIL + b"}"),
+        (2, b'{"i":["h","n","0123456789abcdef"],' + UPDATE_TAIL + b"}"),
+        (2, b'{"i":["h","n","0123456789abcdef","FEDCBA9876543210"],' + UPDATE_TAIL + b"}"),
+        (2, b'{"i":["h","n","0123456789abcdef",""],' + UPDATE_TAIL + b"}"),
+        (2, b'{"i":["h","n","0123456789abcdef","fedcba9876543210","x"],' + UPDATE_TAIL + b"}"),
+        (9, b'{"i":["h","n","0123456789abcdef"]}'),
+        (9, b'{"i":["h","n","0123456789abcdef",7]}'),
+        (9, b'{"i":["h","n","0123456789abcdef","fedcba98765432100"]}'),
+        (9, b"{}"),
+        (2, b"[" * 5000 + b"]" * 5000),
     ],
     ids=[
         "array",
@@ -206,13 +220,28 @@ def test_an_unknown_version_is_rejected_even_with_a_valid_mac() -> None:
         "negative",
         "short-row",
         "bad-boot",
+        "no-identity",
+        "upper-case-identity",
+        "empty-identity",
+        "five-cell-i",
+        "goodbye-without-identity",
+        "goodbye-number-identity",
+        "goodbye-long-identity",
+        "goodbye-without-i",
         "deep-nesting",
     ],
 )
-def test_an_authentic_but_malformed_body_is_rejected(body: bytes) -> None:
-    header = struct.pack(">4sBB32sQ", b"CSLS", 1, 2, KID, 1)
+def test_an_authentic_but_malformed_body_is_rejected(kind: int, body: bytes) -> None:
+    header = struct.pack(">4sBB32sQ", b"CSLS", VERSION, kind, KID, 1)
     with pytest.raises(MalformedDatagram):
         decode(seal(header + body), lookup)
+
+
+def test_a_goodbye_needs_the_key_secret() -> None:
+    """A GOODBYE signed with the public secret (as anyone can) or another key's is forged."""
+    for secret in (PUBLIC_SECRET, key_secret(OTHER)):
+        with pytest.raises(ForgedDatagram):
+            decode(encode(Goodbye(KID, 1, WHO), secret), lookup)
 
 
 def test_the_key_id_is_the_hash_of_the_canonical_content() -> None:

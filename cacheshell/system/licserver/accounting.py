@@ -2,11 +2,15 @@
 combined use of every key, and the ACK/NAK verdict. Time comes from an injected `now()`.
 
 Rules:
-- An instance is a place (host address, instance name) running one boot (a random id drawn at
-  start-up). Its state expires when it misses 3 of its own update periods. A full report from
-  a new boot of the same place replaces the old boot at once, and the old boot is retired so its
-  datagrams can no longer be replayed.
-- Sequence numbers increase per (key, host, name, boot); an older or repeated one is dropped and
+- An instance is a place (host address, instance name, identity) running one boot (a random id
+  drawn at start-up). The identity is drawn when the instance is created, so two installs on one
+  host that both name an instance CACHE are two places. Its state expires when it misses 3 of
+  its own update periods. A full report from a new boot of the same place replaces the old boot
+  at once, and the old boot is retired so its datagrams can no longer be replayed.
+- A GOODBYE from a boot drops its use from every key at once. It is numbered like any request,
+  and it makes every datagram of that boot numbered no higher stale under every key, so neither
+  it nor an update captured before it can be replayed to bring the instance back.
+- Sequence numbers increase per (key, place, boot); an older or repeated one is dropped and
   counted as replayed. The last number of a sender is remembered well after it goes quiet, so an
   expired instance's old report cannot be replayed to bring it back.
 - A delta applies only on top of the update it names as its base (the last one the server
@@ -49,8 +53,9 @@ REMEMBER_PERIODS = 240
 REMEMBER_MIN_SECONDS = 3600.0
 ACK, NAK, RESYNC = "ACK", "NAK", "RESYNC"
 
-Place = tuple[str, str]
-Sender = tuple[bytes, str, str, str]
+Place = tuple[str, str, str]  # host address, instance name, identity
+Listed = tuple[str, str]  # host address, instance name: what reports show of a place
+Sender = tuple[bytes, str, str, str, str]  # key id, place, boot
 
 
 def key_info(key: LicenseKey) -> KeyInfo:
@@ -69,7 +74,7 @@ class Verdict:
     combined: int
     authorized: int
     maximum: int
-    instances: tuple[Place, ...]
+    instances: tuple[Listed, ...]
 
 
 @dataclass
@@ -106,7 +111,7 @@ class _Pool:
         self.connections = 0
         self.maximum = 0
         self.max_connections = 0
-        self._listed: tuple[Place, ...] | None = None
+        self._listed: tuple[Listed, ...] | None = None
 
     def change_users(
         self, place: Place, state: _Instance, changes: dict[str, tuple[int, int] | None]
@@ -155,7 +160,7 @@ class _Pool:
         if status is None:
             status = ACK if self.combined <= self.info.authorized else NAK
         if self._listed is None:
-            self._listed = tuple(self.instances)
+            self._listed = tuple((address, name) for address, name, _ in self.instances)
         return Verdict(status, self.combined, self.info.authorized, self.maximum, self._listed)
 
     def summary(self) -> Summary:
@@ -170,20 +175,27 @@ class _Pool:
         )
 
     def rows(self) -> Iterator[ConnectionRow]:
+        return (row for _place, row in self.placed_rows())
+
+    def placed_rows(self) -> Iterator[tuple[Place, ConnectionRow]]:
+        """Each row with the place it comes from (a row shows only its address and name)."""
         for user in sorted(self.holders):
             ranked = sorted(
                 self.holders[user].items(),
                 key=lambda item: (-item[1][0], self.instances[item[0]].arrival),
             )
-            for rank, ((address, name), (units, connections)) in enumerate(ranked):
-                yield ConnectionRow(
-                    user,
-                    str(units) if rank == 0 else SHARED,
-                    connections,
-                    address,
-                    name,
-                    self.info.order_number,
-                    self.instances[(address, name)].apps.get(user, ""),
+            for rank, (place, (units, connections)) in enumerate(ranked):
+                yield (
+                    place,
+                    ConnectionRow(
+                        user,
+                        str(units) if rank == 0 else SHARED,
+                        connections,
+                        place[0],
+                        place[1],
+                        self.info.order_number,
+                        self.instances[place].apps.get(user, ""),
+                    ),
                 )
 
 
@@ -211,8 +223,8 @@ class Accounting:
         return key in self.pools
 
     def fresh(self, key: bytes, sender: InstanceId, seq: int) -> bool:
-        """Record a single-datagram request (KEY, QUERY); False (counted) for a replay."""
-        ident = (key, sender.host, sender.name, sender.boot)
+        """Record a single-datagram request (KEY, QUERY, GOODBYE); False (counted) for a replay."""
+        ident = (key, *sender.place, sender.boot)
         last = self._book.get(ident)
         if last is not None and seq <= last[0]:
             self.counters["replayed"] += 1
@@ -226,7 +238,7 @@ class Accounting:
         """Take one datagram of an update; the verdict once all its parts are in, else None."""
         pool = self.pools[msg.key_id]
         place, now = msg.instance.place, self.now()
-        ident = (msg.key_id, *place, msg.instance.boot)
+        ident: Sender = (msg.key_id, *place, msg.instance.boot)
         last = self._book.get(ident, (-1, now, msg.period))[0]
         partial = pool.partial.get(place)
         continuing = (
@@ -335,6 +347,30 @@ class Accounting:
     def verdict(self, key: bytes) -> Verdict:
         return self.pools[key].verdict()
 
+    # --- goodbyes ---------------------------------------------------------------------------
+
+    def goodbye(self, key: bytes, who: InstanceId, seq: int) -> list[KeyInfo] | None:
+        """An instance shutting down: drop its boot's use from every key now. The keys it was
+        counted in, or None (counted) for a replay."""
+        if not self.fresh(key, who, seq):
+            return None
+        place, now = who.place, self.now()
+        left = []
+        for pool in self.pools.values():
+            partial = pool.partial.get(place)
+            if partial is not None and partial.boot == who.boot:
+                del pool.partial[place]
+            ident: Sender = (pool.info.key_id, *place, who.boot)
+            seen = self._book.get(ident)
+            if seen is not None and seen[0] < seq:
+                self._book[ident] = (seq, now, seen[2])
+            state = pool.instances.get(place)
+            # Only that boot: a late GOODBYE of an earlier boot leaves the running one be.
+            if state is not None and state.boot == who.boot:
+                pool.remove(place)
+                left.append(pool.info)
+        return left
+
     # --- time -------------------------------------------------------------------------------
 
     def expire(self) -> list[tuple[KeyInfo, Place]]:
@@ -359,7 +395,8 @@ class Accounting:
         return gone
 
     def live_instances(self) -> int:
-        return sum(len(pool.instances) for pool in self.pools.values())
+        """The instances served, each once however many keys it reports."""
+        return len({place for pool in self.pools.values() for place in pool.instances})
 
     # --- reports ----------------------------------------------------------------------------
 
@@ -380,7 +417,7 @@ class Accounting:
         return [
             (address, name, pool.info.order_number)
             for pool in self.pools.values()
-            for address, name in pool.instances
+            for address, name, _identity in pool.instances
         ]
 
     def key_view(self, key: bytes) -> KeyView:
@@ -395,9 +432,9 @@ class Accounting:
         for pool in self.pools.values():
             if key is not None and pool.info.key_id != key:
                 continue
-            rows = list(pool.rows())
+            rows = list(pool.placed_rows())
             for where in pool.instances:
                 if place is None or where == place:
-                    own = tuple(row for row in rows if (row.address, row.instance) == where)
-                    views.append(ServerView(*where, pool.info.order_number, own))
+                    own = tuple(row for at, row in rows if at == where)
+                    views.append(ServerView(where[0], where[1], pool.info.order_number, own))
         return views

@@ -5,6 +5,7 @@ A LicenseClient speaks for one (key, instance boot). It remembers the last updat
 acknowledged and sends deltas against it; it sends in full on first contact, after a RESYNC,
 and whenever it talks to a different server than last time (a failover). A server that does
 not know the key answers NEEDKEY, and the client registers the key file and reports in full.
+At shutdown `goodbye()` has the server forget the instance at once.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from typing import TypeVar
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.keys import LicenseKey
 from cacheshell.system.licserver.protocol import (
+    GOODBYE_COUNT,
+    GOODBYE_REPORT,
     PUBLIC_SECRET,
     Answer,
+    Goodbye,
     InstanceId,
     KeyRegistration,
     Message,
@@ -38,6 +42,7 @@ from cacheshell.system.licserver.protocol import (
     key_id,
     key_secret,
     new_boot_id,
+    new_identity,
     new_nonce,
     split_update,
 )
@@ -147,7 +152,9 @@ class ActiveServer:
 
 
 class LicenseClient:
-    """One instance boot speaking for one Multiserver key to license servers."""
+    """One instance boot speaking for one Multiserver key to license servers. An instance
+    passes its identity (made when it was created); without one the client is an instance of
+    its own, never taken for another of the same name on the host."""
 
     def __init__(
         self,
@@ -158,11 +165,14 @@ class LicenseClient:
         period: float = 15.0,
         timeout: float = DEFAULT_TIMEOUT,
         boot: str | None = None,
+        identity: str | None = None,
     ) -> None:
         self.key_text = render_key_file(key.file)
         self.key_id = key_id(key)
         self.secret = key_secret(key)
-        self.instance = InstanceId(host, instance, boot or new_boot_id())
+        self.instance = InstanceId(
+            host, instance, boot or new_boot_id(), identity or new_identity()
+        )
         self.period = period
         self.timeout = timeout
         self._seq = 0
@@ -196,6 +206,30 @@ class LicenseClient:
             server, [KeyRegistration(self.key_id, seq, self.instance, self.key_text)], seq
         )
         return answer if isinstance(answer, Answer) else None
+
+    def goodbye(self, server: ServerAddress) -> int | None:
+        """Tell the server this instance is shutting down, so that it drops the instance's use
+        now; how many live instances it still serves (all keys, this one excluded), or None
+        when no answer came."""
+        registered = False
+        while True:
+            seq = self._next_seq()
+            reply = self._exchange(server, [Goodbye(self.key_id, seq, self.instance)], seq)
+            if isinstance(reply, NeedKey) and not registered:
+                # A server that restarted since knows neither the key nor this instance, but
+                # its count of the others is still what the caller asks for.
+                registered = True
+                answer = self.register(server)
+                if answer is None or answer.status == "REFUSED":
+                    return None
+                continue
+            if not isinstance(reply, Reply) or reply.report != GOODBYE_REPORT:
+                return None
+            count = dict(reply.values).get(GOODBYE_COUNT)
+            if not isinstance(count, int):
+                return None
+            self._acked = None  # the server forgot this instance: a later update is full
+            return count
 
     def forget_server(self) -> None:
         """Send in full next time, whatever the server (after a failover, say)."""

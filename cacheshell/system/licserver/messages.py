@@ -14,6 +14,9 @@ STATUSES = ("ACK", "NAK", "RESYNC", "REFUSED")
 # What a QUERY may ask: rows (paged), scalar values, or a report file written by the server.
 ROW_REPORTS = ("connections", "allconnections", "connapps", "instances", "keys")
 VALUE_REPORTS = ("summary", "stats")
+# The Reply to a GOODBYE: report GOODBYE_REPORT, one value GOODBYE_COUNT.
+GOODBYE_REPORT = "goodbye"
+GOODBYE_COUNT = "instances"
 DUMP_REPORTS = ("dumpserver", "dumpservers", "dumpkey", "dumpkeys")
 
 Row = tuple[str | int, ...]
@@ -28,6 +31,7 @@ class Kind(IntEnum):
     PING = 6
     PONG = 7
     NEEDKEY = 8
+    GOODBYE = 9
 
 
 @dataclass(frozen=True)
@@ -35,11 +39,14 @@ class InstanceId:
     host: str
     name: str
     boot: str  # 16 hex digits, new at every start of the instance
+    # 16 hex digits made when the instance was created: two installs on one host may both
+    # name an instance CACHE, and the server must not take one for a restart of the other.
+    identity: str
 
     @property
-    def place(self) -> tuple[str, str]:
-        """Host and name: a new boot of the same place replaces the old one."""
-        return self.host, self.name
+    def place(self) -> tuple[str, str, str]:
+        """Host, name and identity: a new boot of the same place replaces the old one."""
+        return self.host, self.name, self.identity
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,16 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Goodbye:
+    """An instance shutting down: the server forgets its use at once (answered by a Reply)."""
+
+    kind: ClassVar[Kind] = Kind.GOODBYE
+    key_id: bytes
+    seq: int
+    instance: InstanceId
+
+
+@dataclass(frozen=True)
 class Ping:
     kind: ClassVar[Kind] = Kind.PING
     nonce: str
@@ -137,4 +154,4 @@ class NeedKey:
     seq: int
 
 
-Message = KeyRegistration | Update | Answer | Query | Reply | Ping | Pong | NeedKey
+Message = KeyRegistration | Update | Answer | Query | Reply | Goodbye | Ping | Pong | NeedKey

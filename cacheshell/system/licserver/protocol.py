@@ -1,10 +1,10 @@
 """Versioned, authenticated datagrams between instances and the license server.
 
-Wire format, version 1. Every datagram is
+Wire format, version 2. Every datagram is
 
     offset  size  field
     0       4     magic b"CSLS"
-    4       1     version (1)
+    4       1     version (2)
     5       1     kind (see Kind)
     6       32    key id: SHA-256 of the key's canonical content (zeros for PING and PONG)
     38      8     sequence number, unsigned big-endian
@@ -17,13 +17,17 @@ key's canonical content plus its full AuthorizationKey, over "cacheshell license
 only a holder of the key file can compute it. PING, PONG and NEEDKEY use a public secret: they
 prove nothing but liveness, and the worst a forged one can do is make a client re-register.
 
-Bodies ("i" is always [host address, instance name, boot id]):
+Version 2 added the instance's identity to "i" and the GOODBYE kind. A version 1 "i" cannot be
+read as a version 2 one nor the other way round, so each side drops (and counts) the other's
+datagrams as of an unknown version rather than misreading them.
+
+Bodies ("i" is always [host address, instance name, boot id, identity]; the identity, 16 hex
+digits made when the instance was created, tells apart two instances of one name on one host):
   KEY      i, k: the key file text. Registers the key; its MAC uses the secret derived from k.
   UPDATE   i, p: [part, parts], f: 1 full / 0 delta, b: base sequence of a delta, t: the
            sender's update period (s), u/c: the instance's total units/connections after this
            update, r: [[user id, units, connections(, apps)], ...] rows set, x: [user id, ...]
-           removed. The optional fourth cell of a row (added within version 1: a server that
-           predates it never receives one from an ID holding no application) is the ISC.*
+           removed. The fourth cell of a row, sent only when the ID holds any, is the ISC.*
            application features the ID holds, "AppName,Feature;AppName,Feature", at most
            MAX_APPS characters.
            A full update lists every user; a delta lists the users changed since the update
@@ -37,6 +41,10 @@ Bodies ("i" is always [host address, instance name, boot id]):
   QUERY    i, q: report kind, o: offset of the first row wanted.
   REPLY    i, q, o, e: next offset (null after the last page), t: total rows, r: rows,
            v: {name: value} for scalar reports. Large reports come back in pages that fit.
+  GOODBYE  i: the instance is shutting down. The server drops that boot's use from every key
+           at once and replies with a REPLY, q: "goodbye", v: {"instances": the live instances
+           it still serves, all keys counted, the one leaving excluded}. Its sequence number is
+           checked like any request's, so a replayed GOODBYE is dropped.
   PING     n: nonce, and optionally a: the asking instance's name (so that a server holding
            that instance partitioned off in training stays silent to it too).
   PONG     n: the nonce echoed, v: server version.
@@ -59,10 +67,13 @@ from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.keys import LicenseKey, read_key
 from cacheshell.system.licserver.messages import (
     DUMP_REPORTS,
+    GOODBYE_COUNT,
+    GOODBYE_REPORT,
     ROW_REPORTS,
     STATUSES,
     VALUE_REPORTS,
     Answer,
+    Goodbye,
     InstanceId,
     KeyRegistration,
     Kind,
@@ -79,7 +90,7 @@ from cacheshell.system.licserver.messages import (
 from cacheshell.system.signing import canonical_content
 
 MAGIC = b"CSLS"
-VERSION = 1
+VERSION = 2
 MAX_DATAGRAM = 1400
 MAC_SIZE = 32
 _HEADER = struct.Struct(">4sBB32sQ")
@@ -95,6 +106,8 @@ SecretsLookup = Callable[[bytes], bytes | None]
 # The messages are part of this module's interface: callers import everything from here.
 __all__ = [
     "DUMP_REPORTS",
+    "GOODBYE_COUNT",
+    "GOODBYE_REPORT",
     "MAX_APPS",
     "MAX_DATAGRAM",
     "PUBLIC_SECRET",
@@ -102,6 +115,7 @@ __all__ = [
     "VALUE_REPORTS",
     "Answer",
     "ForgedDatagram",
+    "Goodbye",
     "InstanceId",
     "KeyRegistration",
     "Kind",
@@ -123,6 +137,7 @@ __all__ = [
     "key_id",
     "key_secret",
     "new_boot_id",
+    "new_identity",
     "new_nonce",
     "reply_budget",
     "rows_fitting",
@@ -170,6 +185,11 @@ def key_secret(key: LicenseKey) -> bytes:
 
 
 def new_boot_id() -> str:
+    return secrets.token_hex(8)
+
+
+def new_identity() -> str:
+    """An instance's identity, drawn once when it is created."""
     return secrets.token_hex(8)
 
 
@@ -317,7 +337,10 @@ def _body(msg: Message) -> dict[str, Any]:
         return {"n": msg.nonce, "v": msg.version}
     if isinstance(msg, NeedKey):
         return {}
-    out: dict[str, Any] = {"i": [msg.instance.host, msg.instance.name, msg.instance.boot]}
+    who = msg.instance
+    out: dict[str, Any] = {"i": [who.host, who.name, who.boot, who.identity]}
+    if isinstance(msg, Goodbye):
+        return out  # who is leaving is all a GOODBYE says
     if isinstance(msg, KeyRegistration):
         out["k"] = msg.key_text
     elif isinstance(msg, Update):
@@ -382,8 +405,12 @@ def _list(value: Any) -> list[Any]:
 
 
 def _instance(body: dict[str, Any]) -> InstanceId:
-    host, name, boot = _list(body["i"])
-    return InstanceId(_text(host), _text(name), _hex16(boot))
+    # Exactly four cells. A three-cell "i" (no identity) is not taken with an empty identity:
+    # only a version 1 sender writes one, and its header is dropped before the body is read;
+    # in version 2 it is malformed, and taking it would let every such sender of one name on
+    # a host pass for the same instance again.
+    host, name, boot, identity = _list(body["i"])
+    return InstanceId(_text(host), _text(name), _hex16(boot), _hex16(identity))
 
 
 def _scalar(value: Any) -> str | int:
@@ -467,6 +494,10 @@ def _decode_query(key: bytes, seq: int, body: dict[str, Any]) -> Query:
     return Query(key, seq, _instance(body), _text(body["q"], 32), _count(body["o"]))
 
 
+def _decode_goodbye(key: bytes, seq: int, body: dict[str, Any]) -> Goodbye:
+    return Goodbye(key, seq, _instance(body))
+
+
 def _decode_reply(key: bytes, seq: int, body: dict[str, Any]) -> Reply:
     following = body["e"]
     values = body["v"]
@@ -491,6 +522,7 @@ _DECODERS: dict[Kind, Callable[[bytes, int, dict[str, Any]], Message]] = {
     Kind.ANSWER: _decode_answer,
     Kind.QUERY: _decode_query,
     Kind.REPLY: _decode_reply,
+    Kind.GOODBYE: _decode_goodbye,
     Kind.PING: lambda _key, _seq, body: Ping(_hex16(body["n"]), _text(body.get("a", ""))),
     Kind.PONG: lambda _key, _seq, body: Pong(_hex16(body["n"]), _text(body["v"], 32)),
     Kind.NEEDKEY: lambda key, seq, _body: NeedKey(key, seq),

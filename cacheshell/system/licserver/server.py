@@ -26,10 +26,13 @@ from cacheshell.system.licserver.accounting import (
 )
 from cacheshell.system.licserver.protocol import (
     DUMP_REPORTS,
+    GOODBYE_COUNT,
+    GOODBYE_REPORT,
     PUBLIC_SECRET,
     ROW_REPORTS,
     Answer,
     ForgedDatagram,
+    Goodbye,
     InstanceId,
     KeyRegistration,
     Message,
@@ -123,7 +126,7 @@ class LicenseServer:
         except UnknownKey as exc:
             # Normal on first contact or after a restart of this server: ask for the key.
             self.counters["unknown_key"] += 1
-            if exc.kind in (Update.kind, Query.kind):
+            if exc.kind in (Update.kind, Query.kind, Goodbye.kind):
                 return [encode(NeedKey(exc.key_id, exc.seq), PUBLIC_SECRET)]
             return []
         except ForgedDatagram as exc:
@@ -185,6 +188,8 @@ class LicenseServer:
             if not self.accounting.fresh(msg.key_id, msg.instance, msg.seq):
                 return []
             return [self._reply(msg)]
+        if isinstance(msg, Goodbye):
+            return self._goodbye(msg)
         self._drop("unexpected", source, f"{type(msg).__name__} sent to a server")
         return []
 
@@ -258,6 +263,31 @@ class LicenseServer:
                 return encode(answer, self._secrets[msg.key_id])
             except ProtocolError:
                 listed = listed[: len(listed) // 2]  # long names: list fewer of them
+
+    def _goodbye(self, msg: Goodbye) -> list[bytes]:
+        left = self.accounting.goodbye(msg.key_id, msg.instance, msg.seq)
+        if left is None:
+            return []
+        remaining = self.accounting.live_instances()
+        for info in left:
+            self.log.info(
+                "instance %s/%s of key %s said goodbye; %d instances left",
+                msg.instance.host,
+                msg.instance.name,
+                info.order_number,
+                remaining,
+            )
+        reply = Reply(
+            msg.key_id,
+            msg.seq,
+            msg.instance,
+            GOODBYE_REPORT,
+            0,
+            None,
+            0,
+            values=((GOODBYE_COUNT, remaining),),
+        )
+        return [encode(reply, self._secrets[msg.key_id])]
 
     def _reply(self, msg: Query) -> bytes:
         values: dict[str, str | int] = {}
@@ -335,10 +365,10 @@ class LicenseServer:
 
     def _write_dump(self, msg: Query) -> dict[str, str | int]:
         accounting = self.accounting
-        place = msg.instance.place
+        asker = f"{msg.instance.host}/{msg.instance.name}"
         if msg.report == "dumpserver":
-            views = accounting.server_views(place, msg.key_id)
-            body = reports.dump_server(views[0] if views else None, "/".join(place))
+            views = accounting.server_views(msg.instance.place, msg.key_id)
+            body = reports.dump_server(views[0] if views else None, asker)
         elif msg.report == "dumpservers":
             body = reports.dump_servers(accounting.server_views())
         elif msg.report == "dumpkey":
@@ -349,11 +379,11 @@ class LicenseServer:
             )
         name = DUMP_FILES[msg.report]
         stamp = datetime.now().strftime("%m/%d/%Y %H:%M:%S")
-        title = f"{msg.report} requested by {place[0]}/{place[1]}"
+        title = f"{msg.report} requested by {asker}"
         path = self.directory / name
         # A reader never sees half a report.
         write_atomically(path, reports.server_dump_heading(title, self.label, stamp) + body)
-        self.log.info("wrote %s for %s/%s", path, *place)
+        self.log.info("wrote %s for %s", path, asker)
         return {
             "host": socket.gethostname(),
             "directory": str(self.directory.resolve()),
@@ -364,7 +394,7 @@ class LicenseServer:
 
     def tick(self) -> None:
         """Expire silent instances and stale snapshots; log what was dropped since last time."""
-        for info, (address, name) in self.accounting.expire():
+        for info, (address, name, _identity) in self.accounting.expire():
             self.log.info(
                 "instance %s/%s of key %s expired: no update for %d periods",
                 address,
