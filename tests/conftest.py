@@ -41,7 +41,7 @@ def stop_instances(home: Path) -> None:
         return
     for entry in home.iterdir():
         layout = InstanceLayout(home, entry.name)
-        if not instance_lock.is_held(layout.mgr):
+        if not layout.exists() or not instance_lock.is_held(layout.mgr):
             continue
         instance = Instance(layout)
         try:

@@ -48,7 +48,7 @@ def is_held(mgr: Path) -> bool:
     """True while an instance process holds the lock."""
     try:
         fd = os.open(lock_path(mgr), os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no instance there
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)

@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import stop_instances
 from servers import PERIOD, Shell, eventually
 
-from cacheshell.system import server_config
+from cacheshell.system import lifecycle, server_config
 from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import CPF_FILE, Instance
@@ -38,9 +39,16 @@ SHARED = mint(10, 300001)
 
 def install(home: Path) -> Instance:
     """A fresh install in `home`: its default instance CACHE, created and started."""
-    instance = Instance.create(InstanceLayout(home, DEFAULT_INSTANCE))
-    instance.start()
-    return instance
+    return lifecycle.create(InstanceLayout(home, DEFAULT_INSTANCE))[0]
+
+
+@pytest.fixture(autouse=True)
+def stop_installs(tmp_path: Path) -> Iterator[None]:
+    """Every instance an install of this module started is stopped at the end."""
+    yield
+    for home in tmp_path.iterdir():
+        if home.is_dir():
+            stop_instances(home)
 
 
 def report_to(home: Path, port: int) -> None:
