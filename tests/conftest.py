@@ -50,21 +50,56 @@ def stop_instances(home: Path) -> None:
             instance.store.close()
 
 
-def processes_started_under(base: Path) -> list[tuple[int, str]]:
-    """Live processes whose command line names a path under `base` (instance services and
-    license servers started for a test's home)."""
-    marker = str(base).encode()
-    found = []
+def _started_ticks(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[19])
+
+
+def _command_lines() -> Iterator[tuple[int, bytes]]:
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes()
+            yield int(entry.name), (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if marker in cmdline:
-            found.append((int(entry.name), cmdline.replace(b"\0", b" ").decode(errors="replace")))
-    return found
+
+
+def processes_started_under(base: Path) -> list[tuple[int, str]]:
+    """Live processes whose command line names a path under `base` (instance services and
+    license servers started for a test's home)."""
+    marker = str(base).encode()
+    return [
+        (pid, cmdline.replace(b"\0", b" ").decode(errors="replace"))
+        for pid, cmdline in _command_lines()
+        if marker in cmdline
+    ]
+
+
+# What the product starts in the background: an instance's service, a license server.
+_DAEMON_MARKERS = (b"cacheshell.system.service", b"license-server")
+_SESSION_STARTED: list[int] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _SESSION_STARTED.append(_started_ticks(os.getpid()))
+
+
+def _left_running(base: Path) -> list[tuple[int, str]]:
+    """The suite's leftovers: processes under its temporary directory, and daemons this
+    interpreter started since the session began (wherever their home was)."""
+    left = dict(processes_started_under(base))
+    since = _SESSION_STARTED[0] if _SESSION_STARTED else 0
+    for pid, cmdline in _command_lines():
+        words = cmdline.split(b"\0")
+        if words[0] != sys.executable.encode() or not any(m in cmdline for m in _DAEMON_MARKERS):
+            continue
+        try:
+            if _started_ticks(pid) >= since:
+                left[pid] = cmdline.replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+    return sorted(left.items())
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -73,7 +108,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is None:
         return
-    left = processes_started_under(factory.getbasetemp())
+    left = _left_running(factory.getbasetemp())
     for pid, _ in left:
         try:
             os.kill(pid, signal.SIGKILL)

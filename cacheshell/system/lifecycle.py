@@ -64,8 +64,18 @@ def create(
 ) -> tuple[Instance, list[str]]:
     """Create an instance and start it, as installing Caché does."""
     layout.ensure()
-    fd = _take(layout)
-    instance = Instance.create(layout, evaluation=evaluation, key_text=key_text)
+    return _create_holding(layout, _take(layout), evaluation, key_text)
+
+
+def _create_holding(
+    layout: InstanceLayout, fd: int, evaluation: bool = False, key_text: str | None = None
+) -> tuple[Instance, list[str]]:
+    """Create the instance while holding its lock (`fd`), then start it with that lock."""
+    try:
+        instance = Instance.create(layout, evaluation=evaluation, key_text=key_text)
+    except BaseException:
+        os.close(fd)
+        raise
     return instance, _start_holding(instance, fd)
 
 
@@ -79,8 +89,7 @@ def open_running(layout: InstanceLayout, create_default: bool = False) -> Instan
         layout.ensure()
         fd = instance_lock.take(layout.mgr)
         if fd is not None and not _created(layout):
-            Instance.create(layout)
-            _start_holding(Instance(layout), fd)
+            _create_holding(layout, fd)[0].store.close()
         elif fd is not None:
             os.close(fd)
         _wait_created(layout)
@@ -156,6 +165,10 @@ def stop(instance: Instance) -> None:
     now = state(instance)
     if not now.running and not now.crashed:
         raise InstanceError(f"instance {instance.name} is not running")
+    # The shutdown writes the store: when a process holds it, say so now (StoreBusy names it)
+    # rather than leave the service half shut down.
+    with instance.store.transaction():
+        pass
     if now.running and now.pid is not None and _is_service(now.pid, instance.layout):
         _signal(now.pid, signal.SIGTERM)
         if not _wait_free(mgr, STOP_TIMEOUT):

@@ -439,9 +439,11 @@ class Monitor:
         for where, pid in self.started.items():
             others = told[where] if where in told else client.goodbye(where)
             if others == 0 or others is None:
-                # None: it does not answer (hung, or never came up) and is ours to end.
-                _end_server(pid, where)
-                inst.log.write(f"Stopped license server at {where[0]} port {where[1]} (pid {pid})")
+                # None: it does not answer (hung, or still starting) and is ours to end.
+                if _end_server(pid, where):
+                    inst.log.write(
+                        f"Stopped license server at {where[0]} port {where[1]} (pid {pid})"
+                    )
             else:
                 inst.log.write(
                     f"License server at {where[0]} port {where[1]} serves {others} other "
@@ -535,16 +537,29 @@ class Monitor:
         )
 
 
-def _end_server(pid: int, where: tuple[str, int]) -> None:
-    """SIGTERM a license server this instance started, if that pid still is one."""
-    from cacheshell.system.licserver.daemon import find_server_pid
-
-    if find_server_pid(*where) != pid:
-        return  # gone already, or the pid now names something else
+def _end_server(pid: int, where: tuple[str, int]) -> bool:
+    """SIGTERM a license server this instance started, if that pid still is one (perhaps still
+    starting, before its pid file exists), and wait for it to end. True when it was ended."""
+    if not _is_license_server(pid, where[1]):
+        return False  # gone already, or the pid now names something else
     try:
         os.kill(pid, signal.SIGTERM)
     except OSError:
-        return
+        return False
     deadline = time.monotonic() + SIGN_OFF_TIMEOUT
-    while time.monotonic() < deadline and find_server_pid(*where) == pid:
+    while time.monotonic() < deadline and _is_license_server(pid, where[1]):
         time.sleep(0.02)
+    return True
+
+
+def _is_license_server(pid: int, port: int) -> bool:
+    """A live (not exited) license server process serving `port`."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return False
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            words = cmdline.read().split(b"\0")
+    except (OSError, IndexError):
+        return False
+    return b"license-server" in words and str(port).encode() in words

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from cacheshell.system import server_config
 from cacheshell.system.console import WARNING
-from cacheshell.system.instance import Instance, InstanceError
+from cacheshell.system.instance import CPF_FILE, Instance, InstanceError
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.monitor import Monitor
 
@@ -49,6 +49,9 @@ class InstanceService:
         for problem in server_config.problems(self.instance.cpf()):
             log.write(problem, WARNING)
         while not self.stopping.is_set():
+            if not (self.instance.layout.mgr / CPF_FILE).is_file():
+                self.vanish()  # its directory was deleted: nothing left to run
+                return
             self.tick()
             self.stopping.wait(self.monitor.pause())
         self.shutdown()
@@ -78,6 +81,15 @@ class InstanceService:
             self._last_fault = text
             self.instance.log.write(text, WARNING)
 
+    def vanish(self) -> None:
+        """The instance's files are gone: sign off from the servers and end, writing nothing."""
+        try:
+            self.monitor.sign_off()
+        except (sqlite3.Error, OSError):
+            pass  # the store went with the files
+        self.monitor.close()
+        self.instance.store.close()
+
     def shutdown(self) -> None:
         """Sign off from the license servers, then end every process's license."""
         try:
@@ -85,7 +97,10 @@ class InstanceService:
         except (sqlite3.Error, OSError) as exc:
             self._report_fault(exc)
         self.monitor.close()
-        self.instance.stop()
+        try:
+            self.instance.stop()
+        except sqlite3.Error as exc:  # `control stop` finishes it once the store is free
+            self._report_fault(exc)
         self.instance.store.close()
 
 

@@ -4,6 +4,7 @@ console line goes to stderr, after one line that says which file and why."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -44,19 +45,20 @@ def test_restart_and_a_command_work_with_an_unwritable_console_log(
     reason = spoil(log)
     try:
         restarted = run_cli("control", "restart", "CACHE")
-        assert (restarted.returncode, restarted.stdout.splitlines()[-1]) == (
-            0,
-            "Instance 'CACHE' started",
+        assert restarted.returncode == 0
+        assert re.fullmatch(
+            r"Instance 'CACHE' started \(pid \d+\)", restarted.stdout.splitlines()[-1]
         )
+        # What this command itself logs comes to its stderr (the service it started has no
+        # terminal: its lines are lost with the log).
         err = restarted.stderr.splitlines()
         assert err[0].startswith(f"cacheshell: cannot write {log} ({reason}): ")
-        assert err[0].endswith(" 0 Instance CACHE shut down")
         assert err[-1].endswith(" 0 Instance CACHE started")
         assert sum("cannot write" in line for line in err) == 1
         command = run_cli("-U", "USER", "Write 1")
         assert (command.returncode, command.stdout, command.stderr) == (0, "1\n", "")
         listed = run_cli("control", "list")
-        assert "        status:       running, since " in listed.stdout
+        assert re.search(r"\n +status: +running, since ", listed.stdout)
     finally:
         if log.is_dir():
             shutil.rmtree(log)

@@ -16,6 +16,7 @@ from typing import Any
 
 import jupyter_kernel_test as jkt
 import pytest
+from conftest import stop_instances
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
@@ -78,6 +79,7 @@ class ObjectScriptKernelTests(jkt.KernelTests):
     @classmethod
     def tearDownClass(cls) -> None:
         stop_kernel(cls.km, cls.kc)
+        stop_instances(cls.scratch / "home")
         shutil.rmtree(cls.scratch, ignore_errors=True)
 
     def test_objectscript_kernel_info_names_the_lexers(self) -> None:

@@ -109,15 +109,16 @@ def test_tail_of_an_unreadable_log_does_not_raise(tmp_path: Path, kind: str) -> 
 def test_an_instance_starts_and_stops_with_its_log_a_directory(
     cacheshell_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from cacheshell.system import lifecycle
     from cacheshell.system.instance import LOG_FILE, Instance
 
     layout = InstanceLayout(cacheshell_home, "CACHE")
     instance = Instance.create(layout)
     (layout.mgr / LOG_FILE).unlink()
     (layout.mgr / LOG_FILE).mkdir()
-    instance.start()
+    lifecycle.start(instance)
     assert instance.is_up
-    instance.stop()
+    lifecycle.stop(instance)
     assert not instance.is_up
     err = capsys.readouterr().err
     assert err.startswith(f"cacheshell: cannot write {layout.mgr / LOG_FILE} (Is a directory): ")

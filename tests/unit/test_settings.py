@@ -9,8 +9,9 @@ import pytest
 
 from cacheshell.system import monitor, settings
 from cacheshell.system.cpf import Cpf
-from cacheshell.system.instance import Instance, open_instance
+from cacheshell.system.instance import Instance
 from cacheshell.system.layout import InstanceLayout
+from cacheshell.system.lifecycle import open_running
 from cacheshell.system.settings import Setting
 
 
@@ -102,7 +103,7 @@ def warnings(instance: Instance) -> list[str]:
 def test_the_monitor_tells_a_bad_period_once_per_start_and_again_when_it_changes(
     cacheshell_home: Path,
 ) -> None:
-    instance = open_instance(InstanceLayout(cacheshell_home, "CACHE"), create_default=True)
+    instance = open_running(InstanceLayout(cacheshell_home, "CACHE"), create_default=True)
     set_period(instance, "1e-6")
     assert [monitor.update_period(instance) for _ in range(3)] == [0.2, 0.2, 0.2]
     told = "1 LicenseUpdatePeriod=1e-6 is below the minimum of 0.2 seconds; using 0.2"
@@ -122,7 +123,7 @@ def test_the_monitor_tells_a_bad_period_once_per_start_and_again_when_it_changes
 
 
 def test_a_period_mended_and_broken_again_is_told_again(cacheshell_home: Path) -> None:
-    instance = open_instance(InstanceLayout(cacheshell_home, "CACHE"), create_default=True)
+    instance = open_running(InstanceLayout(cacheshell_home, "CACHE"), create_default=True)
     set_period(instance, "abc")
     monitor.update_period(instance)
     set_period(instance, "0.5")
