@@ -7,23 +7,8 @@ import shutil
 from pathlib import Path
 
 
-def stop_instances(home: Path) -> None:
-    from cacheshell.system import instance_lock, lifecycle
-    from cacheshell.system.instance import Instance
-    from cacheshell.system.layout import InstanceLayout
-
-    if not home.is_dir():
-        return
-    for entry in home.iterdir():
-        layout = InstanceLayout(home, entry.name)
-        if instance_lock.is_held(layout.mgr):
-            instance = Instance(layout)
-            try:
-                lifecycle.stop(instance)
-            finally:
-                instance.store.close()
-
-
 def remove_home(home: Path) -> None:
-    stop_instances(home)
+    from cacheshell.system.lifecycle import stop_all
+
+    stop_all(home)
     shutil.rmtree(home, ignore_errors=True)

@@ -19,9 +19,7 @@ import cacheshell.library  # noqa: F401  (registers the ObjectScript classes, fo
 from cacheshell.lang.host import BareHost
 from cacheshell.lang.shell import Shell
 from cacheshell.session import Session
-from cacheshell.system import instance_lock, lifecycle
-from cacheshell.system.instance import Instance
-from cacheshell.system.layout import InstanceLayout
+from cacheshell.system import lifecycle
 
 
 @pytest.fixture(autouse=True)
@@ -37,17 +35,7 @@ def cacheshell_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 def stop_instances(home: Path) -> None:
     """Stop every running instance of a home, as `cacheshell control stop` does."""
-    if not home.is_dir():
-        return
-    for entry in home.iterdir():
-        layout = InstanceLayout(home, entry.name)
-        if not layout.exists() or not instance_lock.is_held(layout.mgr):
-            continue
-        instance = Instance(layout)
-        try:
-            lifecycle.stop(instance)
-        finally:
-            instance.store.close()
+    lifecycle.stop_all(home)
 
 
 def _started_ticks(pid: int) -> int:

@@ -185,6 +185,21 @@ def stop(instance: Instance) -> None:
         instance.stop()
 
 
+def stop_all(home: Path) -> None:
+    """Stop every running instance of a home (what a test run or a benchmark started)."""
+    if not home.is_dir():
+        return
+    for entry in home.iterdir():
+        layout = InstanceLayout(home, entry.name)
+        if not layout.exists() or not instance_lock.is_held(layout.mgr):
+            continue
+        instance = Instance(layout)
+        try:
+            stop(instance)
+        finally:
+            instance.store.close()
+
+
 def restart(instance: Instance) -> list[str]:
     if state(instance).running:
         stop(instance)

@@ -28,6 +28,7 @@ import signal
 import socket
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from cacheshell.system import server_config, settings
@@ -106,22 +107,21 @@ def is_local(address: str) -> bool:
 
 def boot_id(store: Store) -> str:
     """The instance's boot id (set at start; made here for an instance started before)."""
-    with store.transaction():
-        boot = store.get("monitor_boot")
-        if not boot:
-            boot = new_boot_id()
-            store.put("monitor_boot", boot)
-        return str(boot)
+    return _made_once(store, "monitor_boot", new_boot_id)
 
 
 def instance_identity(store: Store) -> str:
     """The instance's identity (made at creation; made here for an instance created before)."""
+    return _made_once(store, "identity", new_identity)
+
+
+def _made_once(store: Store, name: str, make: Callable[[], str]) -> str:
     with store.transaction():
-        identity = store.get("identity")
-        if not identity:
-            identity = new_identity()
-            store.put("identity", identity)
-        return str(identity)
+        value = store.get(name)
+        if not value:
+            value = make()
+            store.put(name, value)
+        return str(value)
 
 
 class InstanceClient(LicenseClient):

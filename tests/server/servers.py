@@ -12,10 +12,22 @@ from typing import TypeVar
 from conftest import LICENSE_SERVER_PERIOD as PERIOD
 
 from cacheshell.session import Session
+from cacheshell.system.authkey import current_platform_code
+from cacheshell.system.keys import KeySpec, LicenseKey, issue_from_spec
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout
+from cacheshell.system.signing import training_private_key
 
-__all__ = ["PERIOD", "Shell", "eventually"]
+__all__ = ["PERIOD", "Shell", "eventually", "mint"]
 T = TypeVar("T")
+
+
+def mint(units: int, order: int) -> LicenseKey:
+    """A Multiserver key of `units` with its own order number, from the training issuer."""
+    return issue_from_spec(
+        KeySpec(units=units, multi=True, order_number=order),
+        training_private_key(),
+        current_platform_code(),
+    )
 
 
 def eventually(probe: Callable[[], T], timeout: float = 20.0, step: float = 0.05) -> T:

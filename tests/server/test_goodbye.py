@@ -9,10 +9,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from servers import eventually
+from servers import eventually, mint
 
-from cacheshell.system.authkey import current_platform_code
-from cacheshell.system.keys import KeySpec, LicenseKey, issue_from_spec
+from cacheshell.system.keys import LicenseKey
 from cacheshell.system.layout import DEFAULT_INSTANCE
 from cacheshell.system.licserver.client import LicenseClient
 from cacheshell.system.licserver.protocol import (
@@ -23,19 +22,10 @@ from cacheshell.system.licserver.protocol import (
     key_id,
     key_secret,
 )
-from cacheshell.system.signing import training_private_key
 
 # The clients report with a long period: the server never expires them during a test, so every
 # drop seen is a GOODBYE's.
 LONG_PERIOD = 3600.0
-
-
-def mint(units: int, order: int) -> LicenseKey:
-    return issue_from_spec(
-        KeySpec(units=units, multi=True, order_number=order),
-        training_private_key(),
-        current_platform_code(),
-    )
 
 
 SHARED = mint(10, 300001)

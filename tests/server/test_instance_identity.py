@@ -8,30 +8,20 @@ from pathlib import Path
 
 import pytest
 from conftest import stop_instances
-from servers import PERIOD, Shell, eventually
+from servers import PERIOD, Shell, eventually, mint
 
 from cacheshell.system import lifecycle, server_config
-from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import CPF_FILE, Instance
 from cacheshell.system.keyfile import render_key_file
-from cacheshell.system.keys import KeySpec, LicenseKey, issue_from_spec, load_key
+from cacheshell.system.keys import LicenseKey, load_key
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout
 from cacheshell.system.licserver.client import LicenseClient
 from cacheshell.system.monitor import InstanceClient, host_address, instance_identity
-from cacheshell.system.signing import training_private_key
 
 W = "##class(Training.World)."
 # The clients below report with a long period: the server never expires them during a test.
 LONG_PERIOD = 3600.0
-
-
-def mint(units: int, order: int) -> LicenseKey:
-    return issue_from_spec(
-        KeySpec(units=units, multi=True, order_number=order),
-        training_private_key(),
-        current_platform_code(),
-    )
 
 
 SHARED = mint(10, 300001)
