@@ -19,7 +19,7 @@ import cacheshell.library  # noqa: F401  (registers the ObjectScript classes, fo
 from cacheshell.lang.host import BareHost
 from cacheshell.lang.shell import Shell
 from cacheshell.session import Session
-from cacheshell.system import lifecycle
+from cacheshell.system import lifecycle, processes
 
 
 @pytest.fixture(autouse=True)
@@ -38,19 +38,13 @@ def stop_instances(home: Path) -> None:
     lifecycle.stop_all(home)
 
 
-def _started_ticks(pid: int) -> int:
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        return int(stat.read().rsplit(")", 1)[1].split()[19])
-
-
 def _command_lines() -> Iterator[tuple[int, bytes]]:
+    """Every other live process and its command line, NUL-separated."""
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            yield int(entry.name), (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            words = processes.command_words(int(entry.name))
+            if words:
+                yield int(entry.name), b"\0".join(words)
 
 
 def processes_started_under(base: Path) -> list[tuple[int, str]]:
@@ -70,7 +64,7 @@ _SESSION_STARTED: list[int] = []
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    _SESSION_STARTED.append(_started_ticks(os.getpid()))
+    _SESSION_STARTED.append(processes.start_time(os.getpid()) or 0)
 
 
 def _left_running(base: Path) -> list[tuple[int, str]]:
@@ -82,11 +76,8 @@ def _left_running(base: Path) -> list[tuple[int, str]]:
         words = cmdline.split(b"\0")
         if words[0] != sys.executable.encode() or not any(m in cmdline for m in _DAEMON_MARKERS):
             continue
-        try:
-            if _started_ticks(pid) >= since:
-                left[pid] = cmdline.replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, IndexError, ValueError):
-            continue
+        if (processes.start_time(pid) or -1) >= since:
+            left[pid] = cmdline.replace(b"\0", b" ").decode(errors="replace")
     return sorted(left.items())
 
 

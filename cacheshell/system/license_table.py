@@ -6,7 +6,6 @@ store's state, so every process attached to the instance decides from the same f
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from cacheshell.system.applications import (
     session_holder,
 )
 from cacheshell.system.events import EventKind
+from cacheshell.system.processes import alive, start_time
 from cacheshell.system.store import Store
 from cacheshell.system.table import Decision, Entry, Limits
 
@@ -43,26 +43,6 @@ class ProcessRow:
     started: float
     os_pid: int | None
     parent: int | None
-
-
-def os_start_time(pid: int) -> int | None:
-    """The kernel's start time of an OS process, to tell it from a later one with the same PID."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return int(fields[19])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def os_process_alive(pid: int, start: int | None) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return start is None or os_start_time(pid) in (None, start)
 
 
 class LicenseTable:
@@ -252,7 +232,7 @@ class LicenseTable:
         rows = self.store.db.execute(
             "SELECT pid, os_pid, os_start FROM processes WHERE os_pid IS NOT NULL"
         ).fetchall()
-        return [pid for pid, os_pid, start in rows if not os_process_alive(os_pid, start)]
+        return [pid for pid, os_pid, start in rows if not alive(os_pid, start)]
 
     def expiry_due(self) -> bool:
         """Whether a CSP session's timeout or a grace period has run out (a read only)."""
@@ -438,7 +418,7 @@ class LicenseTable:
                 username,
                 now,
                 os_pid,
-                os_start_time(os_pid) if os_pid else None,
+                start_time(os_pid) if os_pid else None,
                 parent,
             ),
         )

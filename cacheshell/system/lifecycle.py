@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +18,12 @@ from cacheshell.system import instance_lock
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import CPF_FILE, LOG_FILE, Instance, InstanceError
 from cacheshell.system.layout import InstanceLayout
+from cacheshell.system.processes import command_words, ended, wait_until
 from cacheshell.system.spawn import spawn_detached
 from cacheshell.system.store import DATABASE_NAME
 
 SERVICE_MODULE = "cacheshell.system.service"
 STOP_TIMEOUT = 30.0  # how long a stop waits for the service's shutdown before killing it
-_POLL = 0.02
 
 
 @dataclass(frozen=True)
@@ -121,11 +120,13 @@ def _created(layout: InstanceLayout) -> bool:
 def _wait_created(layout: InstanceLayout, timeout: float = STOP_TIMEOUT) -> None:
     """Another process is creating the instance: wait until it runs (or gives up). The PID in
     the new lock file is written once the start is done."""
-    deadline = time.monotonic() + timeout
-    while instance_lock.recorded_pid(layout.mgr) is None or not instance_lock.is_held(layout.mgr):
-        if time.monotonic() >= deadline:
-            raise InstanceError(f"instance {layout.name} did not come up in {timeout:g} s")
-        time.sleep(_POLL)
+    if not wait_until(
+        lambda: (
+            instance_lock.recorded_pid(layout.mgr) is not None and instance_lock.is_held(layout.mgr)
+        ),
+        timeout,
+    ):
+        raise InstanceError(f"instance {layout.name} did not come up in {timeout:g} s")
 
 
 def _start_holding(instance: Instance, fd: int) -> list[str]:
@@ -170,15 +171,7 @@ def stop(instance: Instance) -> None:
     with instance.store.transaction():
         pass
     if now.running and now.pid is not None and _is_service(now.pid, instance.layout):
-        _signal(now.pid, signal.SIGTERM)
-        if not _wait_free(mgr, STOP_TIMEOUT):
-            instance.log.write(
-                f"Instance service {now.pid} did not shut down in {STOP_TIMEOUT:g} s: killed",
-                WARNING,
-            )
-            _signal(now.pid, signal.SIGKILL)
-            _wait_free(mgr, STOP_TIMEOUT)
-        _wait_gone(now.pid, STOP_TIMEOUT)
+        _end_service(now.pid, mgr, instance)
     if instance_lock.is_held(mgr):
         raise InstanceError(f"instance {instance.name} did not stop: its lock is still held")
     if instance.store.get("status") == "up":  # the service ended before its shutdown
@@ -200,19 +193,26 @@ def stop_all(home: Path) -> None:
             instance.store.close()
 
 
-def restart(instance: Instance) -> list[str]:
-    if state(instance).running:
-        stop(instance)
-    return start(instance)
+def _end_service(pid: int, mgr: Path, instance: Instance) -> None:
+    """SIGTERM the service and wait for its lock to go (SIGKILL after STOP_TIMEOUT), then for
+    its exit to finish: the lock goes a moment before the process does."""
+
+    def lock_free() -> bool:
+        return not instance_lock.is_held(mgr)
+
+    _signal(pid, signal.SIGTERM)
+    if not wait_until(lock_free, STOP_TIMEOUT):
+        instance.log.write(
+            f"Instance service {pid} did not shut down in {STOP_TIMEOUT:g} s: killed", WARNING
+        )
+        _signal(pid, signal.SIGKILL)
+        wait_until(lock_free, STOP_TIMEOUT)
+    wait_until(lambda: ended(pid), STOP_TIMEOUT)
 
 
 def _is_service(pid: int, layout: InstanceLayout) -> bool:
     """Whether `pid` is this instance's service (a recorded PID may have been reused)."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            words = cmdline.read().split(b"\0")
-    except OSError:
-        return False
+    words = command_words(pid)
     return SERVICE_MODULE.encode() in words and str(layout.directory.resolve()).encode() in words
 
 
@@ -221,25 +221,3 @@ def _signal(pid: int, signum: int) -> None:
         os.kill(pid, signum)
     except ProcessLookupError:
         pass
-
-
-def _wait_gone(pid: int, timeout: float) -> None:
-    """The lock goes as the service exits: wait for the exit to finish too."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    return  # exited; its parent (init) reaps it
-        except (OSError, IndexError):
-            return
-        time.sleep(_POLL)
-
-
-def _wait_free(mgr: Path, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while instance_lock.is_held(mgr):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(_POLL)
-    return True

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from cacheshell.system.processes import command_words
+
 PROC_LOCKS = Path("/proc/locks")
 # A command line longer than this is cut, so an error message stays one readable line.
 _COMMAND_WIDTH = 60
@@ -89,10 +91,8 @@ def lock_holder(path: Path, offset: int) -> Holder | None:
 def command_line(pid: int) -> str:
     """A process's command line on one short line, its program without its directory; "" when
     it cannot be read."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
+    words = [word.decode(errors="replace") for word in command_words(pid) if word]
+    if not words:
         return ""
-    words = raw.decode(errors="replace").rstrip("\0").split("\0")
     text = " ".join(" ".join([os.path.basename(words[0]), *words[1:]]).split())
     return text if len(text) <= _COMMAND_WIDTH else text[: _COMMAND_WIDTH - 3] + "..."

@@ -45,6 +45,7 @@ from cacheshell.system.licserver.protocol import (
     new_boot_id,
     new_identity,
 )
+from cacheshell.system.processes import command_words, ended, wait_until
 from cacheshell.system.server_config import LicenseServer
 from cacheshell.system.store import Store
 
@@ -546,20 +547,11 @@ def _end_server(pid: int, where: tuple[str, int]) -> bool:
         os.kill(pid, signal.SIGTERM)
     except OSError:
         return False
-    deadline = time.monotonic() + SIGN_OFF_TIMEOUT
-    while time.monotonic() < deadline and _is_license_server(pid, where[1]):
-        time.sleep(0.02)
+    wait_until(lambda: ended(pid), SIGN_OFF_TIMEOUT)
     return True
 
 
 def _is_license_server(pid: int, port: int) -> bool:
-    """A live (not exited) license server process serving `port`."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
-                return False
-        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            words = cmdline.read().split(b"\0")
-    except (OSError, IndexError):
-        return False
-    return b"license-server" in words and str(port).encode() in words
+    """A running (not exited) license server process serving `port`."""
+    words = command_words(pid)
+    return not ended(pid) and b"license-server" in words and str(port).encode() in words

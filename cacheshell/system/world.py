@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from cacheshell.system.console import WARNING
 from cacheshell.system.events import EventKind
 from cacheshell.system.instance import Instance
 from cacheshell.system.license_table import PENDING, USER, ProcessRow
+from cacheshell.system.processes import ended, wait_until
 from cacheshell.system.table import MAX_LICENSE_ID, Decision
 
 # Synthetic PIDs start far above any real one, so the two never meet in one table.
@@ -303,29 +302,6 @@ def _configured(instance: Instance, name: str) -> server_config.LicenseServer:
     return server
 
 
-def _wait(condition: Callable[[], bool], timeout: float = SERVER_WAIT) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def _pid_gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:  # a zombie child of ours (a test's daemon) has ended too
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return True
-
-
 def stop_server(instance: Instance, name: str, kill: bool = False) -> bool:
     """Stop (SIGTERM) or kill (SIGKILL) the daemon serving a configured server of this host.
     The server is then held down: no instance starts it again until start_server(). True when
@@ -342,7 +318,7 @@ def stop_server(instance: Instance, name: str, kill: bool = False) -> bool:
         os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
     except ProcessLookupError:
         return False
-    _wait(lambda: _pid_gone(pid))
+    wait_until(lambda: ended(pid), SERVER_WAIT, 0.05)
     instance.store.event(
         instance.clock.now(),
         EventKind.SERVER,
@@ -374,7 +350,7 @@ def start_server(instance: Instance, name: str) -> bool:
         None,
         f"license server {server.name} started (pid {pid})",
     )
-    return _wait(lambda: is_answering(server.address, server.port, 0.2))
+    return wait_until(lambda: is_answering(server.address, server.port, 0.2), SERVER_WAIT, 0.05)
 
 
 # -- partitions: rehearse a network partition without touching the network ---------------------

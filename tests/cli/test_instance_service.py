@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import LICENSE_SERVER_PERIOD, processes_started_under, run_cli, stop_instances
 
-from cacheshell.system import instance_lock
+from cacheshell.system import instance_lock, processes
 from cacheshell.system.keys import load_key
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.licserver.client import LicenseClient
@@ -70,15 +70,6 @@ def free_udp_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def ended(pid: int) -> bool:
-    """Gone, or exited and waiting for init to reap it."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
-
-
 def license_servers_under(home: Path) -> list[int]:
     return [pid for pid, cmdline in processes_started_under(home) if "license-server" in cmdline]
 
@@ -94,7 +85,7 @@ def test_the_service_runs_detached_and_stop_leaves_no_process(cacheshell_home: P
     ok("control", "stop", "ONE")
     ok("control", "stop", "CACHE")
     assert processes_started_under(cacheshell_home) == []
-    assert all(ended(pid) for pid in pids)
+    assert all(processes.ended(pid) for pid in pids)
 
 
 def test_a_killed_service_is_seen_as_a_crash_and_a_start_recovers_everything(

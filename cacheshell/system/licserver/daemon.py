@@ -21,6 +21,7 @@ from cacheshell.system.layout import cacheshell_home
 from cacheshell.system.licserver.client import is_answering
 from cacheshell.system.licserver.protocol import ProtocolError
 from cacheshell.system.licserver.server import DUMP_FILES, LicenseServer
+from cacheshell.system.processes import command_words
 from cacheshell.system.spawn import spawn_detached
 
 __all__ = [
@@ -186,13 +187,7 @@ def find_server_pid(address: str, port: int) -> int | None:
         return None
     if not _same_address(address, bound):
         return None
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            if b"license-server" not in cmdline.read():
-                return None
-    except OSError:
-        return None
-    return pid
+    return pid if b"license-server" in command_words(pid) else None
 
 
 def _same_address(configured: str, bound: str) -> bool:
