@@ -21,7 +21,7 @@ from cacheshell.system.layout import (
     find_instance,
 )
 from cacheshell.system.usage import event_rows
-from cacheshell.version import __version__
+from cacheshell.version import CACHE_VERSION_ID
 
 # Caché instance names: a letter, then letters, digits and underscores; stored in capitals.
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
@@ -155,7 +155,7 @@ def _instance_dirs(home: Path) -> list[Path]:
 def _describe(instance: Instance) -> str:
     rows = [
         ("directory", str(instance.layout.directory)),
-        ("versionid", __version__),
+        ("versionid", CACHE_VERSION_ID),
         ("conf file", "cache.cpf"),
         ("status", _status(lifecycle.state(instance))),
     ]

@@ -8,20 +8,18 @@ with nothing around it, for the language alone (tests, benchmarks, standalone us
 from __future__ import annotations
 
 import os
-import platform
 import random
 import time
 from datetime import UTC, datetime
 from typing import Protocol
 
 from cacheshell.lang.symbols import Symbols
-from cacheshell.version import __version__
+from cacheshell.version import zversion
 
 
 def version_banner() -> str:
-    """$ZVERSION: the platform, as Caché names it, and this build."""
-    machine = platform.machine().replace("_", "-")
-    return f"Cache for UNIX ({platform.system()} {machine}) cacheshell {__version__} (Build 1U)"
+    """$ZVERSION: the platform's kit and the Caché release this model answers as."""
+    return zversion()
 
 
 class Host(Protocol):

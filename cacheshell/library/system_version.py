@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cacheshell.lang.objects import REGISTRY
 from cacheshell.lang.runtime import Runtime
+from cacheshell.version import CACHE_VERSION_NUMBER
 
 VERSION = REGISTRY.define("%SYSTEM.Version", "The product version and its parts.")
 
@@ -15,8 +16,6 @@ def get_version(ctx: Runtime) -> str:
     return ctx.host.version
 
 
-@VERSION.classmethod("GetNumber", "Return the version number of this build.", signature="()")
+@VERSION.classmethod("GetNumber", "Return the version number, such as 2018.1.5.", signature="()")
 def get_number(ctx: Runtime) -> str:
-    from cacheshell.version import __version__
-
-    return __version__
+    return CACHE_VERSION_NUMBER

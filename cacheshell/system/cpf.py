@@ -9,9 +9,10 @@ from pathlib import Path
 
 from cacheshell.system.files import write_atomically
 from cacheshell.system.ini import read_ini
+from cacheshell.version import CACHE_CONFIG_VERSION
 
 DEFAULT_CPF = {
-    "ConfigFile": {"Product": "Cache", "Version": "2018.1"},
+    "ConfigFile": {"Product": "Cache", "Version": CACHE_CONFIG_VERSION},
     "Startup": {"IPv6": "0", "SystemMode": "", "DefaultSecurity": "Minimal"},
     "config": {"gmheap": "37568"},  # KB of generic memory heap the license table can grow into
     "LicenseServers": {},

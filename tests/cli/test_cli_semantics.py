@@ -82,10 +82,13 @@ def test_unknown_namespace_option_fails():
     assert "NAMESPACE" in proc.stderr
 
 
-def test_version_mentions_cacheshell():
+def test_version_is_the_one_cache_release():
     proc = run_cli("-U", "USER", "Write $ZVERSION")
     assert proc.returncode == 0
-    assert re.fullmatch(r".*cacheshell.*\n", proc.stdout)
+    assert re.fullmatch(
+        r"Cache for UNIX \(.+\) 2018\.1\.5 \(Build 659U\) Mon Mar 22 2021 07:03:57 EDT\n",
+        proc.stdout,
+    )
 
 
 # (stdin lines, expected stdout, expected exit status) with no code argument

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from conftest import run_cli
 
-from cacheshell import __version__
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.namespaces import Namespaces
 
@@ -33,7 +32,7 @@ def block(home: Path, name: str, status: str, license_text: str, server: str = "
     return (
         f"Instance '{name}'\n"
         f"        directory:       {home / name}\n"
-        f"        versionid:       {__version__}\n"
+        "        versionid:       2018.1.5.659.0\n"
         "        conf file:       cache.cpf\n"
         f"        status:          {status}\n"
         + (f"        license server:  {server}\n" if server else "")
@@ -173,3 +172,9 @@ def test_start_runs_system_zstart(cacheshell_home):
     )
     ok("control", "restart", "TEST")
     assert "SYSTEM^%ZSTART: hello from zstart" in ok("log", "TEST")
+
+
+def test_a_new_instance_configures_the_one_cache_release(cacheshell_home):
+    ok("control", "create", "eval", "--evaluation")
+    cpf = (cacheshell_home / "EVAL" / "mgr" / "cache.cpf").read_text(encoding="utf-8")
+    assert "[ConfigFile]\nProduct=Cache\nVersion=2018.1\n" in cpf

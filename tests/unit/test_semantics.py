@@ -1311,13 +1311,17 @@ SESSION_VALUES = [
     ("Write $USERNAME", "UnknownUser"),
     ("Write $JOB?1.N", "1"),
     ("Write $J>0", "1"),
-    ('Write $ZVERSION["cacheshell"', "1"),
-    ('Write $ZV["cacheshell"', "1"),
-    ('Write $zv["cacheshell"', "1"),
+    ('Write $ZVERSION["2018.1.5 (Build 659U)"', "1"),
+    ('Write $ZV["Cache for "', "1"),
+    ("Write $zv=$System.Version.GetVersion()", "1"),
+    ("Write $System.Version.GetNumber()", "2018.1.5"),
 ]
 
 SESSION_SHAPES = [
-    ("Write $ZVERSION", r".*cacheshell.*"),
+    (
+        "Write $ZVERSION",
+        r"Cache for (UNIX|Windows) \(.+\) 2018\.1\.5 \(Build 659U\) Mon Mar 22 2021 07:03:57 EDT",
+    ),
     ("Write $JOB", r"[1-9]\d*"),
 ]
 
