@@ -7,6 +7,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from cacheshell.frontends.cli_args import INSTANCE_OPTION, UsageError, take_instance
 from cacheshell.frontends.repl import run_repl
 from cacheshell.session import LicenseLimitExceeded, Session, SessionError, session_for
 
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="administrator session (takes the reserved license unit)",
     )
     parser.add_argument("-s", dest="mgr_dir", help="find the instance by its manager directory")
+    parser.add_argument(INSTANCE_OPTION, metavar="NAME", help="the instance, as INSTANCE names it")
     parser.add_argument("--user", help="user name for the session ($USERNAME)")
     parser.add_argument(
         "--simple-prompt",
@@ -88,9 +90,16 @@ def run_key(argv: list[str]) -> int:
     """`cacheshell key ...`: the license-key commands, apart from the shell's own options."""
     from cacheshell.frontends.cli_key import add_key_commands, run_key_command
 
+    try:
+        words, instance = take_instance(argv)
+    except UsageError as exc:
+        sys.stderr.write(f"cacheshell key: {exc}\n")
+        return 2
     parser = argparse.ArgumentParser(prog="cacheshell")
     add_key_commands(parser.add_subparsers(dest="command", required=True))
-    return run_key_command(parser.parse_args(argv))
+    args = parser.parse_args(words)
+    args.instance = instance
+    return run_key_command(args)
 
 
 def _subcommand(word: str) -> Callable[[list[str]], int] | None:
@@ -125,12 +134,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
     words = list(sys.argv[1:] if argv is None else argv)
-    command = _subcommand(words[0]) if words else None
-    if command is not None:
-        return command(words)
-    args = build_parser().parse_intermixed_args(words)
     try:
-        instance, code = split_words(args.words)
+        rest, instance = take_instance(words)
+    except UsageError as exc:
+        sys.stderr.write(f"cacheshell: {exc}\n")
+        return 2
+    command = _subcommand(rest[0]) if rest else None
+    if command is not None:
+        # `cacheshell --instance TWO servers list`: the subcommand finds the option anywhere.
+        return command(rest + ([INSTANCE_OPTION, instance] if instance is not None else []))
+    args = build_parser().parse_intermixed_args(rest)
+    try:
+        instance, code = split_words(args.words if instance is None else [instance, *args.words])
     except SessionError as exc:
         sys.stderr.write(f"cacheshell: {exc}\n")
         return 2

@@ -11,6 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from cacheshell.frontends.cli_args import UsageError, instance_option, take_instance
 from cacheshell.system import authkey, keys, lifecycle, reports, signing
 from cacheshell.system.instance import LOG_FILE, MISSING_KEY, Instance, InstanceError
 from cacheshell.system.keyfile import KeyFileError
@@ -39,25 +40,36 @@ def build_parser() -> argparse.ArgumentParser:
     actions = control.add_subparsers(
         dest="action", required=True, metavar="{create,list,start,stop,restart}"
     )
-    create = actions.add_parser("create", help="create an instance and start it")
-    create.add_argument("name", metavar="NAME")
+    # NAME, or --instance NAME anywhere on the line (run_control takes it out before parsing).
+    instance = instance_option()
+    create = actions.add_parser(
+        "create", help="create an instance and start it", parents=[instance]
+    )
+    create.add_argument("name", metavar="NAME", nargs="?")
     create.add_argument(
         "--evaluation", action="store_true", help="an evaluation instance: runs without a key"
     )
     create.add_argument("--key", metavar="FILE", help="install this license key file")
-    actions.add_parser("list", help="every instance, its status and its key")
+    listing = actions.add_parser(
+        "list", help="every instance (or the one named), its status and its key", parents=[instance]
+    )
+    listing.add_argument("name", metavar="NAME", nargs="?")
     for action, text in (
         ("start", "start an instance"),
         ("stop", "shut an instance down"),
         ("restart", "stop and start an instance"),
     ):
-        actions.add_parser(action, help=text).add_argument("name", metavar="NAME")
+        sub = actions.add_parser(action, help=text, parents=[instance])
+        sub.add_argument("name", metavar="NAME", nargs="?")
+    default = instance_option(DEFAULT_INSTANCE)
     for command, text in (
         ("log", "the tail of the console log (cconsole.log)"),
         ("events", "the license event history"),
     ):
-        sub = commands.add_parser(command, help=text)
-        sub.add_argument("name", metavar="NAME", nargs="?", default=DEFAULT_INSTANCE)
+        sub = commands.add_parser(command, help=text, parents=[default])
+        sub.add_argument(
+            "name", metavar="NAME", nargs="?", help=f"the instance (default {DEFAULT_INSTANCE})"
+        )
         sub.add_argument(
             "-n",
             dest="lines",
@@ -70,8 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_control(argv: list[str]) -> int:
     """Run a control, log or events command; 0 done, 2 refused (the reason on stderr)."""
-    args = build_parser().parse_args(argv)
     try:
+        words, instance = take_instance(argv)
+    except UsageError as exc:
+        sys.stderr.write(f"cacheshell {argv[0]}: {exc}\n")
+        return 2
+    args = build_parser().parse_args(words)
+    try:
+        args.name = _instance_name(args, instance)
         if args.command == "control":
             return _ACTIONS[args.action](args)
         if args.lines < 0:
@@ -84,6 +102,23 @@ def run_control(argv: list[str]) -> int:
         reason = exc.reason if isinstance(exc, KeyFileError) else str(exc)
         sys.stderr.write(f"cacheshell {args.command}: {reason}\n")
         return 2
+
+
+def _instance_name(args: argparse.Namespace, option: str | None) -> str | None:
+    """The instance named by NAME or by --instance (the same one if both are given)."""
+    name: str | None = args.name
+    if name is not None and option is not None and name.upper() != option.upper():
+        raise ControlError(f"two instances named: {name} and --instance {option}")
+    name = name or option
+    if name is not None:
+        return name
+    if args.command != "control":
+        return DEFAULT_INSTANCE
+    if args.action != "list":
+        raise ControlError(
+            f"{args.action} needs an instance: cacheshell control {args.action} NAME"
+        )
+    return None
 
 
 # -- control -------------------------------------------------------------------------------------
@@ -132,6 +167,10 @@ def _list(args: argparse.Namespace) -> int:
         (InstanceLayout(home, entry.name) for entry in _instance_dirs(home)),
         key=lambda layout: layout.name.upper(),
     )
+    if args.name is not None:  # ccontrol list NAME: that one
+        layouts = [layout for layout in layouts if layout.name.upper() == args.name.upper()]
+        if not layouts:
+            raise ControlError(f"no instance named {args.name} in {home}")
     if not layouts:
         print(f"No instances in {home}")
         return 0

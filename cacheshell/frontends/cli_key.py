@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from cacheshell.frontends.cli_args import instance_option
 from cacheshell.system.authkey import (
     LICENSE_TYPES,
     PLATFORMS,
@@ -29,9 +33,12 @@ from cacheshell.system.keys import (
     issue_key,
     read_key,
 )
-from cacheshell.system.layout import cacheshell_home
+from cacheshell.system.layout import DEFAULT_INSTANCE, cacheshell_home
 from cacheshell.system.reports import activation_report, format_rows, key_report
 from cacheshell.system.signing import training_private_key, trusted_public_keys
+
+if TYPE_CHECKING:
+    from cacheshell.system.instance import Instance
 
 __all__ = ["add_key_commands", "format_rows", "key_report", "run_key_command"]
 
@@ -82,20 +89,29 @@ def add_key_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         "-o", dest="output", required=True, metavar="FILE", help="where to write the key"
     )
 
-    show = commands.add_parser("show", help="print a key file and whether it is valid here")
+    # --instance NAME may stand anywhere on the line: the caller takes it out before parsing.
+    show = commands.add_parser(
+        "show",
+        help="print a key file and whether it is valid here (or on an instance, by its date)",
+        parents=[instance_option()],
+    )
     show.add_argument("file", metavar="FILE")
 
     activate = commands.add_parser(
-        "activate", help="activate a key file on an instance, as the License Key page does"
+        "activate",
+        help="activate a key file on an instance, as the License Key page does",
+        parents=[instance_option(DEFAULT_INSTANCE)],
     )
     activate.add_argument("file", metavar="FILE")
-    activate.add_argument("--instance", default="CACHE", help="instance (default CACHE)")
 
 
 def run_key_command(args: argparse.Namespace) -> int:
-    """Run a parsed `key` command; 0 valid/done, 1 invalid key, 2 error."""
+    """Run a parsed `key` command (args.instance: the --instance given, or None); 0 valid/done,
+    1 invalid key, 2 error."""
     try:
         if args.key_command == "issue":
+            if args.instance is not None:
+                raise KeyFileError("key issue mints a key file; activate it with --instance")
             return _issue(args)
         if args.key_command == "activate":
             return _activate(args)
@@ -147,9 +163,13 @@ def _show(args: argparse.Namespace) -> int:
         reason = exc.reason if isinstance(exc, KeyFileError) else "not a text file"
         print(f"Invalid: {args.file}: {reason}")
         return 1
-    check = check_key(
-        key, trusted_public_keys(cacheshell_home()), current_platform_code(), date.today()
-    )
+    if args.instance is None:
+        check = check_key(
+            key, trusted_public_keys(cacheshell_home()), current_platform_code(), date.today()
+        )
+    else:  # as that instance would judge it, on its date
+        with _opened(args.instance) as instance:
+            check = instance.check(key)
     status = check.status if check.status == "Valid" else f"{check.status}: {check.reason}"
     sys.stdout.write(key_report(args.file, key, status))
     return 0 if check.valid else 1
@@ -158,18 +178,10 @@ def _show(args: argparse.Namespace) -> int:
 def _activate(args: argparse.Namespace) -> int:
     """Show the current and the new key side by side, then activate: 0 active now, 1 deferred
     until a restart or refused (an invalid key is never copied)."""
-    from cacheshell.system.instance import MISSING_KEY, Instance, InstanceError
+    from cacheshell.system.instance import MISSING_KEY
     from cacheshell.system.key_comparison import comparison_rows
-    from cacheshell.system.layout import find_instance
 
-    layout = find_instance(cacheshell_home(), args.instance)
-    if layout is None:
-        raise KeyFileError(f"no instance named {args.instance}")
-    try:
-        instance = Instance(layout)
-    except InstanceError as exc:
-        raise KeyFileError(str(exc)) from None
-    try:
+    with _opened(args.instance or DEFAULT_INSTANCE) as instance:
         missing = instance.key_reason() or MISSING_KEY
         result = instance.activate(Path(args.file))
         rows = comparison_rows(result.current, result.new, missing)
@@ -185,6 +197,22 @@ def _activate(args: argparse.Namespace) -> int:
                 f"Required - the cache.key in mgr will not take effect until restart."
             )
         return 1
+
+
+@contextmanager
+def _opened(name: str) -> Iterator[Instance]:
+    from cacheshell.system.instance import Instance, InstanceError
+    from cacheshell.system.layout import find_instance
+
+    layout = find_instance(cacheshell_home(), name)
+    if layout is None:
+        raise KeyFileError(f"no instance named {name}")
+    try:
+        instance = Instance(layout)
+    except InstanceError as exc:
+        raise KeyFileError(str(exc)) from None
+    try:
+        yield instance
     finally:
         instance.store.close()
 

@@ -9,6 +9,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
+from cacheshell.frontends.cli_args import UsageError, instance_option, take_instance
 from cacheshell.system import reports, server_config
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import CPF_FILE
@@ -43,17 +44,22 @@ def _active_label(layout: InstanceLayout) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # `--instance NAME` may stand anywhere on the line: main() takes it out before parsing.
+    instance = instance_option(DEFAULT_INSTANCE)
     parser = argparse.ArgumentParser(
-        prog="cacheshell servers", description="The license servers an instance uses."
+        prog="cacheshell servers",
+        description="The license servers an instance uses.",
+        parents=[instance],
     )
-    parser.add_argument("--instance", default=DEFAULT_INSTANCE, help="instance (default CACHE)")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="list the configured license servers, in order")
-    add = commands.add_parser("add", help="add a license server")
+    commands.add_parser(
+        "list", help="list the configured license servers, in order", parents=[instance]
+    )
+    add = commands.add_parser("add", help="add a license server", parents=[instance])
     add.add_argument("name")
     add.add_argument("address", nargs="?", default="127.0.0.1")
     add.add_argument("port", nargs="?", default=str(server_config.DEFAULT_PORT))
-    delete = commands.add_parser("delete", help="remove a license server")
+    delete = commands.add_parser("delete", help="remove a license server", parents=[instance])
     delete.add_argument("name")
     for verb, text in (
         ("stop", "stop a license server of this host (it stays down)"),
@@ -67,10 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         ("heal-instance", "end partition-instance (HealInstance)"),
     ):
-        command = commands.add_parser(verb, help=text)
-        command.add_argument("name")
-        # also after the verb; SUPPRESS keeps the one given before it
-        command.add_argument("--instance", default=argparse.SUPPRESS, help="instance")
+        commands.add_parser(verb, help=text, parents=[instance]).add_argument("name")
     return parser
 
 
@@ -131,10 +134,16 @@ def _control(layout: InstanceLayout, command: str, name: str) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    args = build_parser().parse_args(list(argv))
-    layout = find_instance(cacheshell_home(), args.instance)
+    try:
+        words, instance = take_instance(list(argv))
+    except UsageError as exc:
+        sys.stderr.write(f"cacheshell servers: {exc}\n")
+        return 2
+    args = build_parser().parse_args(words)
+    instance = instance or DEFAULT_INSTANCE
+    layout = find_instance(cacheshell_home(), instance)
     if layout is None:
-        sys.stderr.write(f"cacheshell servers: no instance named {args.instance}\n")
+        sys.stderr.write(f"cacheshell servers: no instance named {instance}\n")
         return 2
     if args.command in ("stop", "start", "kill"):
         return _control(layout, args.command, args.name)

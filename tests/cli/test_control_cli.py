@@ -178,3 +178,38 @@ def test_a_new_instance_configures_the_one_cache_release(cacheshell_home):
     ok("control", "create", "eval", "--evaluation")
     cpf = (cacheshell_home / "EVAL" / "mgr" / "cache.cpf").read_text(encoding="utf-8")
     assert "[ConfigFile]\nProduct=Cache\nVersion=2018.1\n" in cpf
+
+
+def test_instance_option_names_the_instance_anywhere(cacheshell_home):
+    ok("control", "create", "--evaluation", "--instance", "eval")
+    assert ok("control", "stop", "--instance", "EVAL") == "Instance 'EVAL' stopped\n"
+    assert ok("--instance", "eval", "control", "list") == block(
+        cacheshell_home, "eval".upper(), "down", "Evaluation, 5 units"
+    )
+    assert ok("control", "list", "EVAL") == ok("control", "list", "--instance=eval")
+    started(
+        ok("control", "start", "EVAL", "--instance", "eval"),
+        "EVAL",
+        "Evaluation instance: capacity 5 license units",
+    )
+    ok("control", "stop", "EVAL")
+    assert ok("log", "-n", "1", "--instance", "EVAL").endswith(" 0 Instance EVAL shut down\n")
+    assert ok("events", "--instance", "EVAL", "-n", "0") == (
+        "Time                 Kind         License ID                PID         Detail\n"
+    )
+
+
+def test_two_instances_or_none_are_refused(cacheshell_home):
+    ok("control", "create", "eval", "--evaluation")
+    assert refused("control", "stop", "EVAL", "--instance", "CACHE") == (
+        "cacheshell control: two instances named: EVAL and --instance CACHE\n"
+    )
+    assert refused("control", "restart") == (
+        "cacheshell control: restart needs an instance: cacheshell control restart NAME\n"
+    )
+    assert refused("control", "list", "nope") == (
+        f"cacheshell control: no instance named nope in {cacheshell_home}\n"
+    )
+    assert refused("log", "--instance", "nope") == (
+        f"cacheshell log: no instance named nope in {cacheshell_home}\n"
+    )

@@ -53,3 +53,31 @@ def test_an_altered_key_is_never_copied(tmp_path: Path, cacheshell_home: Path) -
     assert done.returncode == 1
     assert "It was not activated." in done.stdout
     assert key_file.read_text(encoding="utf-8") == before
+
+
+def test_instance_option_chooses_the_instance_anywhere_on_the_line(
+    tmp_path: Path, cacheshell_home: Path
+) -> None:
+    assert run_cli("control", "create", "two", "--evaluation").returncode == 0
+    issue(tmp_path / "acme.key", "--units", "50", "--multi")
+    done = run_cli("key", "--instance", "TWO", "activate", str(tmp_path / "acme.key"))
+    assert (done.stderr, done.returncode) == ("", 0)
+    assert (cacheshell_home / "TWO" / "mgr" / "cache.key").exists()
+    assert not (cacheshell_home / "CACHE").exists()  # the default instance was not touched
+    units = run_cli("TWO", "-U", "USER", "Write $System.License.KeyLicenseUnits()")
+    assert units.stdout == "50\n"
+    shown = run_cli("key", "show", str(tmp_path / "acme.key"), "--instance", "two")
+    assert (shown.stdout.splitlines()[-1], shown.returncode) == ("Valid", 0)
+
+
+def test_instance_option_is_refused_where_it_means_nothing_or_names_nothing(
+    tmp_path: Path,
+) -> None:
+    minted = run_cli("key", "issue", "--units", "5", "-o", str(tmp_path / "k"), "--instance", "X")
+    assert (minted.stderr, minted.returncode) == (
+        "cacheshell key: key issue mints a key file; activate it with --instance\n",
+        2,
+    )
+    issue(tmp_path / "acme.key", "--units", "50")
+    missing = run_cli("key", "activate", str(tmp_path / "acme.key"), "--instance", "NOPE")
+    assert (missing.stderr, missing.returncode) == ("cacheshell key: no instance named NOPE\n", 2)

@@ -68,3 +68,41 @@ def test_a_line_with_port_0_is_not_used_and_list_says_why(cacheshell_home: Path)
         "cacheshell servers: [LicenseServers] LS1=127.0.0.1,0 is not used: "
         "Port 0 is outside 1024-65535\n",
     )
+
+
+def test_instance_option_anywhere_on_the_line(cacheshell_home: Path) -> None:
+    assert run_cli("control", "create", "two", "--evaluation").returncode == 0
+    for words in (
+        ("servers", "add", "main", "127.0.0.1", "4001", "--instance", "TWO"),
+        ("servers", "add", "backup", "--instance", "two", "127.0.0.1", "4002"),
+        ("--instance", "TWO", "servers", "add", "third", "127.0.0.1", "4003"),
+        ("servers", "delete", "third", "--instance=TWO"),
+    ):
+        done = run_cli(*words)
+        assert (done.stderr, done.returncode) == ("", 0), words
+    expected = [f"{'MAIN':<16}{'127.0.0.1':<40}4001", f"{'BACKUP':<16}{'127.0.0.1':<40}4002"]
+    for words in (
+        ("servers", "list", "--instance", "TWO"),
+        ("servers", "--instance", "TWO", "list"),
+        ("--instance", "two", "servers", "list"),
+    ):
+        assert run_cli(*words).stdout.splitlines() == expected, words
+    cpf = Cpf(InstanceLayout(cacheshell_home, "CACHE").mgr / CPF_FILE)
+    assert cpf.section("LicenseServers") == {}  # the default instance was not touched
+
+
+def test_instance_option_without_a_name_or_twice_is_refused() -> None:
+    assert (run_cli("servers", "list", "--instance").stderr, 2) == (
+        "cacheshell: --instance needs an instance name\n",
+        2,
+    )
+    twice = run_cli("servers", "--instance", "CACHE", "list", "--instance", "TWO")
+    assert (twice.stderr, twice.returncode) == (
+        "cacheshell: --instance is given twice: CACHE and TWO\n",
+        2,
+    )
+    missing = run_cli("servers", "delete", "x", "--instance", "NOPE")
+    assert (missing.stderr, missing.returncode) == (
+        "cacheshell servers: no instance named NOPE\n",
+        2,
+    )
