@@ -4,24 +4,64 @@ terminal (the REPL, or plain lines when piped)."""
 from __future__ import annotations
 
 import argparse
+import re
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 
-from cacheshell.frontends.cli_args import INSTANCE_OPTION, UsageError, take_instance
+from cacheshell.frontends.cli_args import (
+    INSTANCE_OPTION,
+    UsageError,
+    take_instance,
+    unknown_instance,
+)
 from cacheshell.frontends.repl import run_repl
 from cacheshell.session import LicenseLimitExceeded, Session, SessionError, session_for
+from cacheshell.version import CACHE_PRODUCT, CACHE_VERSION_NUMBER, __version__
+
+# `cacheshell --help` lists the subcommands too; their parsers load only when one is used.
+SUBCOMMANDS = """\
+subcommands (each has its own --help):
+  control create NAME [--evaluation] [--key FILE]
+                        create an instance and start it
+  control list [NAME]   every instance (or one), its status and its key
+  control start|stop|restart NAME
+                        start, shut down or restart an instance
+  log [NAME] [-n N]     the tail of an instance's console log (cconsole.log)
+  events [NAME] [-n N]  an instance's license event history
+  key issue|show|activate ...
+                        mint, inspect and activate license key files
+  servers list|add|delete|stop|start|kill|partition|heal ...
+                        an instance's license servers ([LicenseServers] in cache.cpf)
+  license-server ...    run a license server daemon
+  kernel install|list   the ObjectScript Jupyter kernel's spec
+
+Every command that acts on an instance also takes --instance NAME (default CACHE), anywhere
+on the line.
+
+examples:
+  cacheshell                              the terminal on the default instance, CACHE
+  cacheshell 'Write $ZVERSION'            run code once and exit (quote it as one argument)
+  cacheshell TWO -U %SYS 'Do $System.License.CKEY()'
+                                          code on instance TWO, in namespace %SYS
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cacheshell",
+        usage="cacheshell [INSTANCE] [-U NAMESPACE] [options] ['CODE']\n"
+        "       cacheshell SUBCOMMAND ...",
         description="An ObjectScript shell over a model of the Cache license system.",
+        epilog=SUBCOMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "words",
         nargs="*",
-        metavar="[INSTANCE] [CODE]",
-        help="instance name (default CACHE) and code to run once, as csession",
+        metavar="[INSTANCE] ['CODE']",
+        help="instance name (default CACHE) and code to run once, as csession; "
+        "quote the code as one argument",
     )
     parser.add_argument("-U", dest="namespace", default="USER", help="namespace (default USER)")
     parser.add_argument(
@@ -31,30 +71,75 @@ def build_parser() -> argparse.ArgumentParser:
         help="administrator session (takes the reserved license unit)",
     )
     parser.add_argument("-s", dest="mgr_dir", help="find the instance by its manager directory")
-    parser.add_argument(INSTANCE_OPTION, metavar="NAME", help="the instance, as INSTANCE names it")
+    parser.add_argument(
+        INSTANCE_OPTION, metavar="NAME", help="the instance, as the first word names it"
+    )
     parser.add_argument("--user", help="user name for the session ($USERNAME)")
     parser.add_argument(
         "--simple-prompt",
         action="store_true",
         help="read plain lines, without prompt_toolkit (as when piped)",
     )
+    parser.add_argument(
+        "--version", action="version", version=version_line(), help="show the versions and exit"
+    )
     return parser
 
 
-def split_words(words: list[str]) -> tuple[str | None, str | None]:
-    """(instance, code): one word is an instance when it names one, else it is code."""
+def version_line() -> str:
+    return f"cacheshell {__version__}, a model of {CACHE_PRODUCT} {CACHE_VERSION_NUMBER}"
+
+
+# An instance name as ccontrol takes it: a letter, then letters, digits and underscores.
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def _is_instance(word: str) -> bool:
     from cacheshell.system.layout import DEFAULT_INSTANCE, cacheshell_home, find_instance
 
-    if len(words) > 2:
-        raise SessionError("too many arguments: quote the code as one argument")
-    if len(words) == 2:
-        return words[0], words[1]
+    return word.upper() == DEFAULT_INSTANCE or find_instance(cacheshell_home(), word) is not None
+
+
+def _parses(code: str) -> bool:
+    from cacheshell.lang.errors import ObjectScriptError
+    from cacheshell.lang.parser import parse
+
+    try:
+        parse(code)
+    except ObjectScriptError:
+        return False
+    return True
+
+
+class UnknownInstance(Exception):
+    """The first word names an instance that does not exist."""
+
+
+def split_words(words: list[str], instance: str | None = None) -> tuple[str | None, str | None]:
+    """(instance, code) from the words after the options. The first word is the instance when
+    one has that name; a lone name that is neither an instance nor ObjectScript (`Halt` is) is
+    an instance that does not exist; code split into words must be quoted as one."""
+    if instance is None and words and _is_instance(words[0]):
+        instance, words = words[0], words[1:]
+    if instance is not None or not words:
+        if len(words) > 1:
+            raise UsageError(_quote_hint(instance, words))
+        return instance, (words[0] if words else None)
+    first = words[0]
     if len(words) == 1:
-        word = words[0]
-        if word.upper() == DEFAULT_INSTANCE or find_instance(cacheshell_home(), word):
-            return word, None
-        return None, word
-    return None, None
+        if _NAME.fullmatch(first) and not _parses(first):
+            raise UnknownInstance(first)
+        return None, first
+    if _parses(" ".join(words)):
+        raise UsageError(_quote_hint(None, words))
+    if _NAME.fullmatch(first):
+        raise UnknownInstance(first)
+    raise UsageError(_quote_hint(None, words))
+
+
+def _quote_hint(instance: str | None, words: list[str]) -> str:
+    line = ["cacheshell", *([instance] if instance else []), shlex.quote(" ".join(words))]
+    return f"quote the code as one argument: {' '.join(line)}"
 
 
 def start_session(
@@ -66,6 +151,11 @@ def start_session(
     prog: str = "cacheshell",
 ) -> Session | int:
     """The session, or the exit status after saying why it could not start."""
+    if instance is not None and mgr_dir is None and not _is_instance(instance):
+        from cacheshell.system.layout import cacheshell_home
+
+        sys.stderr.write(unknown_instance(instance, cacheshell_home(), prog))
+        return 2
     try:
         return session_for(instance, mgr_dir, namespace, user, admin=admin)
     except LicenseLimitExceeded as exc:
@@ -145,9 +235,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(rest + ([INSTANCE_OPTION, instance] if instance is not None else []))
     args = build_parser().parse_intermixed_args(rest)
     try:
-        instance, code = split_words(args.words if instance is None else [instance, *args.words])
-    except SessionError as exc:
+        instance, code = split_words(args.words, instance)
+    except UsageError as exc:
         sys.stderr.write(f"cacheshell: {exc}\n")
+        return 2
+    except UnknownInstance as exc:
+        from cacheshell.system.layout import cacheshell_home
+
+        sys.stderr.write(unknown_instance(str(exc), cacheshell_home()))
         return 2
     session = start_session(instance, args.mgr_dir, args.namespace, args.user, args.admin)
     if isinstance(session, int):

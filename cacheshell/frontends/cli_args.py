@@ -1,8 +1,12 @@
-"""What every `cacheshell` command line shares: `--instance NAME` anywhere on the line."""
+"""What every `cacheshell` command line shares: `--instance NAME` anywhere on the line, and the
+message for an instance that does not exist (with what to type instead)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from cacheshell.system.layout import DEFAULT_INSTANCE, instance_names
 
 INSTANCE_OPTION = "--instance"
 
@@ -37,6 +41,21 @@ def take_instance(words: list[str]) -> tuple[list[str], str | None]:
     if not found[0]:
         raise UsageError(f"{INSTANCE_OPTION} needs an instance name")
     return rest, found[0]
+
+
+def unknown_instance(name: str, home: Path, prog: str = "cacheshell") -> str:
+    """What to say about an instance that does not exist: the ones that do, and how to create
+    it."""
+    names = instance_names(home)
+    listing = ", ".join(names)
+    if not any(existing.upper() == DEFAULT_INSTANCE for existing in names):
+        default = f"{DEFAULT_INSTANCE} (the default, created when first used)"
+        listing = f"{listing}, {default}" if listing else default
+    return (
+        f"{prog}: no instance named {name}\n"
+        f"  instances in {home}: {listing}\n"
+        f"  to create it: cacheshell control create {name}\n"
+    )
 
 
 def instance_option(default: str | None = None) -> argparse.ArgumentParser:

@@ -48,6 +48,13 @@ def find_instance(home: Path, name: str) -> InstanceLayout | None:
     return None
 
 
+def instance_names(home: Path) -> list[str]:
+    """The names of the instances in a home, sorted as ccontrol list sorts them."""
+    if not home.is_dir():
+        return []
+    return sorted((e.name for e in home.iterdir() if (e / "mgr").is_dir()), key=str.upper)
+
+
 def instance_for_manager_dir(mgr_dir: str, cwd: Path | None = None) -> InstanceLayout | None:
     """The instance whose manager directory is `mgr_dir` (`..\\Mgr` style paths accepted)."""
     path = Path(mgr_dir.replace("\\", "/"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import run_cli
 
 
@@ -93,3 +94,109 @@ def test_python_dash_m_is_the_same_program() -> None:
         timeout=60,
     )
     assert (done.stdout, done.returncode) == ("1024\n", 0)
+
+
+def test_help_lists_every_subcommand_besides_the_options() -> None:
+    done = run_cli("--help")
+    assert done.returncode == 0
+    listed = [line.strip().split("  ")[0] for line in done.stdout.splitlines()]
+    for command in (
+        "control create NAME [--evaluation] [--key FILE]",
+        "control list [NAME]",
+        "control start|stop|restart NAME",
+        "log [NAME] [-n N]",
+        "events [NAME] [-n N]",
+        "key issue|show|activate ...",
+        "servers list|add|delete|stop|start|kill|partition|heal ...",
+        "license-server ...",
+        "kernel install|list",
+        "-U NAMESPACE",
+        "--instance NAME",
+    ):
+        assert command in listed, command
+
+
+def test_version_names_the_build_and_the_cache_release() -> None:
+    done = run_cli("--version")
+    assert (done.stdout, done.returncode) == ("cacheshell 0.1.0, a model of Cache 2018.1.5\n", 0)
+
+
+def no_instance(name: str, home: Path, listing: str, prog: str = "cacheshell") -> str:
+    return (
+        f"{prog}: no instance named {name}\n"
+        f"  instances in {home}: {listing}\n"
+        f"  to create it: cacheshell control create {name}\n"
+    )
+
+
+def test_a_name_that_is_no_instance_says_which_exist_before_any_does(
+    cacheshell_home: Path,
+) -> None:
+    done = run_cli("NOPE")
+    listing = "CACHE (the default, created when first used)"
+    assert (done.stdout, done.stderr, done.returncode) == (
+        "",
+        no_instance("NOPE", cacheshell_home, listing),
+        2,
+    )
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ("NOPE",),
+        ("nope", "-U", "USER"),
+        ("NOPE", "Write 1"),
+        ("NOPE", "Write", "1"),
+        ("--instance", "NOPE", "Write 1"),
+        ("Write 1", "--instance=NOPE"),
+    ],
+)
+def test_a_name_that_is_no_instance_is_refused_with_what_to_type(
+    words: tuple[str, ...], cacheshell_home: Path
+) -> None:
+    assert run_cli("control", "create", "two", "--evaluation").returncode == 0
+    run_cli("-U", "USER", "Write 1")  # the default instance, CACHE
+    done = run_cli(*words)
+    name = "nope" if "nope" in words else "NOPE"
+    assert (done.stdout, done.stderr, done.returncode) == (
+        "",
+        no_instance(name, cacheshell_home, "CACHE, TWO"),
+        2,
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "typed"),
+    [
+        (("Write", "1"), "cacheshell 'Write 1'"),
+        (("CACHE", "Write", "1"), "cacheshell CACHE 'Write 1'"),
+        (("cache", "-U", "%SYS", "Write", "1"), "cacheshell cache 'Write 1'"),
+        (("-U", "USER", "Set", "x=1", "Write", "x"), "cacheshell 'Set x=1 Write x'"),
+        (("--instance", "CACHE", "Write", "$ZV"), "cacheshell CACHE 'Write $ZV'"),
+        (("Write 1", "Write 2"), "cacheshell 'Write 1 Write 2'"),
+    ],
+)
+def test_code_split_into_words_must_be_quoted(words: tuple[str, ...], typed: str) -> None:
+    done = run_cli(*words)
+    assert (done.stdout, done.stderr, done.returncode) == (
+        "",
+        f"cacheshell: quote the code as one argument: {typed}\n",
+        2,
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "shown"),
+    [
+        (("Write 1",), "1\n"),
+        (("CACHE", "Write 1"), "1\n"),
+        (("--instance", "CACHE", "Write 1"), "1\n"),
+        (("Halt",), ""),  # one word that is ObjectScript, not an instance
+        (("-U", "USER", "Do $System.License.ShowCounts()"), "\n     5 Total authorized"),
+    ],
+)
+def test_quoted_code_still_runs(words: tuple[str, ...], shown: str) -> None:
+    done = run_cli(*words)
+    assert (done.stderr, done.returncode) == ("", 0)
+    assert done.stdout.startswith(shown) and (shown or done.stdout == "")

@@ -111,3 +111,15 @@ def test_a_manager_directory_that_is_not_an_instances_is_refused(tmp_path: Path)
     done = run_line("cache -s..\\Mgr -B", cwd=tmp_path)
     assert done.returncode == 2
     assert "is not the manager directory of an instance" in done.stderr
+
+
+def test_an_unknown_instance_is_named_with_what_to_type(cacheshell_home: Path) -> None:
+    run_cli("-U", "USER", "Write 1")  # the default instance, CACHE
+    done = run_line("csession NOPE -U %SYS")
+    assert (done.stdout, done.stderr, done.returncode) == (
+        "",
+        "csession: no instance named NOPE\n"
+        f"  instances in {cacheshell_home}: CACHE\n"
+        "  to create it: cacheshell control create NOPE\n",
+        2,
+    )
