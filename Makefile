@@ -1,12 +1,17 @@
 # Two entry points: `make run` starts the shell on the embedded default instance,
 # `make test` installs the package with its test extra and runs lint and the suite.
-PYTHON ?= python3.11
+# Any Python 3.11 or newer: the first of these that is found and new enough.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	2>/dev/null && echo $$p && break; done)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
 .PHONY: install run test bench clean
 
 $(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "make: cacheshell needs Python 3.11 or newer; none found" \
+		"(tried python3.14 ... python3.11, python3). Install one, or name it: make PYTHON=/path/to/python3" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -20,6 +25,8 @@ install: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
 
 run: install
+	@echo 'The commands (cacheshell, csession, cache, pygmentize) are in $(BIN): to use them from' \
+		'any shell, `. $(BIN)/activate` (or `export PATH="$$PWD/$(BIN):$$PATH"`).'
 	$(BIN)/cacheshell -U USER
 
 test: install
