@@ -1,5 +1,5 @@
-"""`cacheshell key issue|show|activate`: mint training license keys, inspect key files and
-activate one on an instance."""
+"""`cacheshell key issue|show|activate|training`: mint training license keys, inspect key files,
+activate one on an instance, and put an instance's own training key back."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cacheshell.system.authkey import (
     LICENSE_TYPES,
@@ -27,20 +28,26 @@ from cacheshell.system.keys import (
     TRAINING_KEY_SPEC,
     check_key,
     issue_key,
+    new_order_number,
     read_key,
 )
 from cacheshell.system.layout import cacheshell_home
 from cacheshell.system.reports import activation_report, format_rows, key_report
 from cacheshell.system.signing import training_private_key, trusted_public_keys
+from cacheshell.system.training_keys import order_numbers_in_use
+
+if TYPE_CHECKING:
+    from cacheshell.system.instance import Instance
 
 __all__ = ["add_key_commands", "format_rows", "key_report", "run_key_command"]
 
 
 def add_key_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Mount `key issue`, `key show` and `key activate` on a parser's subcommands."""
+    """Mount `key issue`, `key show`, `key activate` and `key training` on a parser's
+    subcommands."""
     key = subparsers.add_parser("key", help="mint, inspect and activate license key files")
     commands = key.add_subparsers(
-        dest="key_command", required=True, metavar="{issue,show,activate}"
+        dest="key_command", required=True, metavar="{issue,show,activate,training}"
     )
 
     spec = TRAINING_KEY_SPEC
@@ -62,7 +69,11 @@ def add_key_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         help=f"expiration date M/D/YYYY (default {format_date(spec.expires)})",
     )
     issue.add_argument("--customer", default=spec.customer, help="CustomerName")
-    issue.add_argument("--order", default=str(spec.order_number), help="OrderNumber")
+    issue.add_argument(
+        "--order",
+        default="",
+        help="OrderNumber (default: a new one, which no key of this home's instances has)",
+    )
     issue.add_argument("--cores", type=int, default=spec.cores, help="cores licensed (0: no limit)")
     issue.add_argument("--features", default="", help="comma-separated feature names")
     issue.add_argument(
@@ -91,6 +102,11 @@ def add_key_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     activate.add_argument("file", metavar="FILE")
     activate.add_argument("--instance", default="CACHE", help="instance (default CACHE)")
 
+    training = commands.add_parser(
+        "training", help="activate the instance's own training key again (mgr/training.key)"
+    )
+    training.add_argument("--instance", default="CACHE", help="instance (default CACHE)")
+
 
 def run_key_command(args: argparse.Namespace) -> int:
     """Run a parsed `key` command; 0 valid/done, 1 invalid key, 2 error."""
@@ -99,6 +115,8 @@ def run_key_command(args: argparse.Namespace) -> int:
             return _issue(args)
         if args.key_command == "activate":
             return _activate(args)
+        if args.key_command == "training":
+            return _training(args)
         return _show(args)
     except KeyFileError as exc:
         sys.stderr.write(f"cacheshell key: {exc.reason}\n")
@@ -119,7 +137,7 @@ def _issue(args: argparse.Namespace) -> int:
         product=args.product,
         expires=expires,
         customer=args.customer,
-        order_number=args.order,
+        order_number=args.order or new_order_number(order_numbers_in_use(cacheshell_home())),
         features=features,
         cores=args.cores,
         app_sections=_read_app_sections(args.app_sections),
@@ -155,20 +173,26 @@ def _show(args: argparse.Namespace) -> int:
     return 0 if check.valid else 1
 
 
+def _open(name: str) -> Instance:
+    from cacheshell.system.instance import Instance, InstanceError
+    from cacheshell.system.layout import find_instance
+
+    layout = find_instance(cacheshell_home(), name)
+    if layout is None:
+        raise KeyFileError(f"no instance named {name}")
+    try:
+        return Instance(layout)
+    except InstanceError as exc:
+        raise KeyFileError(str(exc)) from None
+
+
 def _activate(args: argparse.Namespace) -> int:
     """Show the current and the new key side by side, then activate: 0 active now, 1 deferred
     until a restart or refused (an invalid key is never copied)."""
-    from cacheshell.system.instance import MISSING_KEY, Instance, InstanceError
+    from cacheshell.system.instance import MISSING_KEY
     from cacheshell.system.key_comparison import comparison_rows
-    from cacheshell.system.layout import find_instance
 
-    layout = find_instance(cacheshell_home(), args.instance)
-    if layout is None:
-        raise KeyFileError(f"no instance named {args.instance}")
-    try:
-        instance = Instance(layout)
-    except InstanceError as exc:
-        raise KeyFileError(str(exc)) from None
+    instance = _open(args.instance)
     try:
         missing = instance.key_reason() or MISSING_KEY
         result = instance.activate(Path(args.file))
@@ -183,6 +207,32 @@ def _activate(args: argparse.Namespace) -> int:
             print(
                 f"File {args.file} has been copied to {instance.key_path}: System Restart "
                 f"Required - the cache.key in mgr will not take effect until restart."
+            )
+        return 1
+    finally:
+        instance.store.close()
+
+
+def _training(args: argparse.Namespace) -> int:
+    """Activate the instance's training key through the activation path: 0 active now, 1 when
+    it waits for a restart (fewer units than the active key) or is not valid. The instance is
+    not restarted behind the administrator's back: the command to do it is printed."""
+    from cacheshell.system import training_keys
+
+    instance = _open(args.instance)
+    try:
+        restored = training_keys.restore(instance)
+        print(training_keys.describe(restored, instance))
+        activation = restored.activation
+        if activation.result == "1":
+            return 0
+        if activation.check.valid:
+            reasons = activation.comparison.restart_reasons if activation.comparison else ()
+            for reason in reasons:
+                print(reason)
+            print(
+                f"System Restart Required: restart the instance to activate it: "
+                f"cacheshell control restart {instance.name}"
             )
         return 1
     finally:

@@ -18,4 +18,5 @@ from cacheshell.library import (  # noqa: F401
     system_status,
     system_version,
     training,  # Training.World, Training.Client, Training.Group, Training.CSPSession
+    training_keys,  # Training.World's IssueKey and RestoreTrainingKey
 )
