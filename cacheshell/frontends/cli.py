@@ -212,6 +212,10 @@ def _subcommand(word: str) -> Callable[[list[str]], int] | None:
         from cacheshell.frontends.cli_control import run_control
 
         return run_control
+    if word == "plot":
+        from cacheshell.frontends.cli_plot import main as plot
+
+        return lambda words: plot(words[1:])
     if word == "servers":
         from cacheshell.frontends.cli_servers import main as servers
 

@@ -1,5 +1,5 @@
-"""`cacheshell key issue|show|activate`: mint training license keys, inspect key files and
-activate one on an instance."""
+"""`cacheshell key issue|show|activate|training`: mint training license keys, inspect key files,
+activate one on an instance, and put an instance's own training key back."""
 
 from __future__ import annotations
 
@@ -31,11 +31,13 @@ from cacheshell.system.keys import (
     TRAINING_KEY_SPEC,
     check_key,
     issue_key,
+    new_order_number,
     read_key,
 )
 from cacheshell.system.layout import DEFAULT_INSTANCE, cacheshell_home
 from cacheshell.system.reports import activation_report, format_rows, key_report
 from cacheshell.system.signing import training_private_key, trusted_public_keys
+from cacheshell.system.training_keys import order_numbers_in_use
 
 if TYPE_CHECKING:
     from cacheshell.system.instance import Instance
@@ -44,10 +46,11 @@ __all__ = ["add_key_commands", "format_rows", "key_report", "run_key_command"]
 
 
 def add_key_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Mount `key issue`, `key show` and `key activate` on a parser's subcommands."""
+    """Mount `key issue`, `key show`, `key activate` and `key training` on a parser's
+    subcommands."""
     key = subparsers.add_parser("key", help="mint, inspect and activate license key files")
     commands = key.add_subparsers(
-        dest="key_command", required=True, metavar="{issue,show,activate}"
+        dest="key_command", required=True, metavar="{issue,show,activate,training}"
     )
 
     spec = TRAINING_KEY_SPEC
@@ -69,7 +72,11 @@ def add_key_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         help=f"expiration date M/D/YYYY (default {format_date(spec.expires)})",
     )
     issue.add_argument("--customer", default=spec.customer, help="CustomerName")
-    issue.add_argument("--order", default=str(spec.order_number), help="OrderNumber")
+    issue.add_argument(
+        "--order",
+        default="",
+        help="OrderNumber (default: a new one, which no key of this home's instances has)",
+    )
     issue.add_argument("--cores", type=int, default=spec.cores, help="cores licensed (0: no limit)")
     issue.add_argument("--features", default="", help="comma-separated feature names")
     issue.add_argument(
@@ -104,6 +111,12 @@ def add_key_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     )
     activate.add_argument("file", metavar="FILE")
 
+    commands.add_parser(
+        "training",
+        help="activate the instance's own training key again (mgr/training.key)",
+        parents=[instance_option(DEFAULT_INSTANCE)],
+    )
+
 
 def run_key_command(args: argparse.Namespace) -> int:
     """Run a parsed `key` command (args.instance: the --instance given, or None); 0 valid/done,
@@ -115,6 +128,8 @@ def run_key_command(args: argparse.Namespace) -> int:
             return _issue(args)
         if args.key_command == "activate":
             return _activate(args)
+        if args.key_command == "training":
+            return _training(args)
         return _show(args)
     except KeyFileError as exc:
         sys.stderr.write(f"cacheshell key: {exc.reason}\n")
@@ -135,7 +150,7 @@ def _issue(args: argparse.Namespace) -> int:
         product=args.product,
         expires=expires,
         customer=args.customer,
-        order_number=args.order,
+        order_number=args.order or new_order_number(order_numbers_in_use(cacheshell_home())),
         features=features,
         cores=args.cores,
         app_sections=_read_app_sections(args.app_sections),
@@ -215,6 +230,29 @@ def _opened(name: str) -> Iterator[Instance]:
         yield instance
     finally:
         instance.store.close()
+
+
+def _training(args: argparse.Namespace) -> int:
+    """Activate the instance's training key through the activation path: 0 active now, 1 when
+    it waits for a restart (fewer units than the active key) or is not valid. The instance is
+    not restarted behind the administrator's back: the command to do it is printed."""
+    from cacheshell.system import training_keys
+
+    with _opened(args.instance or DEFAULT_INSTANCE) as instance:
+        restored = training_keys.restore(instance)
+        print(training_keys.describe(restored, instance))
+        activation = restored.activation
+        if activation.result == "1":
+            return 0
+        if activation.check.valid:
+            reasons = activation.comparison.restart_reasons if activation.comparison else ()
+            for reason in reasons:
+                print(reason)
+            print(
+                f"System Restart Required: restart the instance to activate it: "
+                f"cacheshell control restart {instance.name}"
+            )
+        return 1
 
 
 def _read_app_sections(paths: list[str]) -> Sections:

@@ -2,6 +2,7 @@
 
 from cacheshell.lang import dynamic, exceptions  # noqa: F401  (%Dynamic*, %Exception.*)
 from cacheshell.library import (  # noqa: F401
+    config_config,  # Config.config ([config] of cache.cpf)
     config_licenseservers,  # Config.LicenseServers
     help,  # Help() on every %SYSTEM class
     key_page,
@@ -18,4 +19,5 @@ from cacheshell.library import (  # noqa: F401
     system_status,
     system_version,
     training,  # Training.World, Training.Client, Training.Group, Training.CSPSession
+    training_keys,  # Training.World's IssueKey and RestoreTrainingKey
 )

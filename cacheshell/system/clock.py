@@ -8,6 +8,12 @@ import time
 
 from cacheshell.system.store import Store
 
+# The two clocks an instance reads; each switch between them is recorded (Store.clock_switch),
+# so that what was recorded under each can be told apart (the plot of license use draws them
+# as separate lines).
+WALL = "wall"
+SIMULATED = "simulated"
+
 
 class InstanceClock:
     def __init__(self, store: Store) -> None:
@@ -15,7 +21,7 @@ class InstanceClock:
 
     @property
     def simulated(self) -> bool:
-        return bool(self.store.get("clock_mode") == "simulated")
+        return bool(self.store.get("clock_mode") == SIMULATED)
 
     def now(self) -> float:
         if self.simulated:
@@ -26,21 +32,27 @@ class InstanceClock:
         """Freeze time at `start` (default: now); from here on only advance() moves it."""
         with self.store.transaction():
             begin = self.now() if start is None else start
+            if not self.simulated or begin != self.now():
+                self.store.clock_switch(SIMULATED, begin)
             self.store.put("clock_now", begin)
-            self.store.put("clock_mode", "simulated")
+            self.store.put("clock_mode", SIMULATED)
 
     def advance(self, seconds: float) -> float:
         with self.store.transaction():
             if not self.simulated:
-                self.store.put("clock_now", time.time())
-                self.store.put("clock_mode", "simulated")
+                begin = time.time()
+                self.store.clock_switch(SIMULATED, begin)
+                self.store.put("clock_now", begin)
+                self.store.put("clock_mode", SIMULATED)
             moved = float(self.store.get("clock_now")) + seconds
             self.store.put("clock_now", moved)
             return moved
 
     def use_wall_clock(self) -> None:
         with self.store.transaction():
-            self.store.put("clock_mode", "wall")
+            if self.simulated:
+                self.store.clock_switch(WALL, time.time())
+            self.store.put("clock_mode", WALL)
 
 
 class ManualClock:

@@ -26,6 +26,8 @@ from cacheshell.system.license_table import LicenseTable
 from cacheshell.system.store import Store
 
 KEY_FILE = "cache.key"
+# The training key minted at creation, kept (owner-only) so that it can be activated again.
+TRAINING_KEY_FILE = "training.key"
 CPF_FILE = "cache.cpf"
 LOG_FILE = "cconsole.log"
 MISSING_KEY = "License missing or unreadable"
@@ -83,6 +85,7 @@ class Instance:
                 authkey.current_platform_code(),
             )
             key_text = render_key_file(key.file)
+            write_atomically(layout.mgr / TRAINING_KEY_FILE, key_text)
         if key_text is not None:
             write_atomically(layout.mgr / KEY_FILE, key_text)
         instance = cls(layout)

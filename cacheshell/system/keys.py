@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -127,13 +128,20 @@ class KeySpec:
 TRAINING_KEY_SPEC = KeySpec(units=5, multi=True)
 
 
-def training_key_spec(rng: random.Random | None = None) -> KeySpec:
-    """The training key of a new instance, with a six-digit order number of its own. Equal keys
-    share their units on a license server: two installs must not share by accident."""
+def new_order_number(avoid: Collection[str] = (), rng: random.Random | None = None) -> int:
+    """A six-digit order number of a key's own, none of `avoid` (the order numbers of keys in
+    use) nor the spec's fixed one. Equal keys share their units on a license server: two keys
+    minted apart must not share by accident."""
     draw = rng or random.SystemRandom()
-    while (order := draw.randrange(100000, 1000000)) == TRAINING_KEY_SPEC.order_number:
+    taken = {str(TRAINING_KEY_SPEC.order_number), *avoid}
+    while str(order := draw.randrange(100000, 1000000)) in taken:
         continue
-    return replace(TRAINING_KEY_SPEC, order_number=order)
+    return order
+
+
+def training_key_spec(rng: random.Random | None = None, avoid: Collection[str] = ()) -> KeySpec:
+    """The training key of a new instance, with a six-digit order number of its own."""
+    return replace(TRAINING_KEY_SPEC, order_number=new_order_number(avoid, rng))
 
 
 @dataclass(frozen=True)

@@ -316,12 +316,16 @@ class Monitor:
 
     def _step(self) -> None:
         inst = self._instance
-        self.period = update_period(inst)
+        # Read at every tick: a period changed in the cpf (Config.config) applies at once, and
+        # an update goes out now so that the license server learns it (it expires an instance
+        # silent for 3 of the periods its last update announced).
+        period = update_period(inst)
+        changed, self.period = period != self.period, period
         if inst.store.get("status") != "up":
             return  # between a stop and a start of the license table (training restarts)
         now = time.time()
         dirty = inst.store.get("monitor_dirty", 0)
-        if now - self._last_cycle < self.period and not dirty:
+        if now - self._last_cycle < self.period and not dirty and not changed:
             return
         if dirty:
             with inst.store.transaction():

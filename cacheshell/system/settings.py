@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from cacheshell.system.console import WARNING, ConsoleLog
 from cacheshell.system.cpf import DEFAULT_CPF, Cpf
@@ -49,31 +50,56 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+@dataclass(frozen=True)
+class _Read(Generic[T]):
+    """A configured text read: the value to use and, when the text is not usable as it is,
+    what is wrong with it ("is below the minimum of 0.2 seconds") and what is used instead."""
+
+    value: T
+    fault: str = ""
+    instead: str = ""
+
+
+def _read_period(text: str) -> _Read[float]:
+    default = f"using the default {_number(DEFAULT_UPDATE_PERIOD)}"
+    if not _DECIMAL.fullmatch(text):
+        return _Read(DEFAULT_UPDATE_PERIOD, "is not a number of seconds", default)
+    period = float(text)
+    if period <= 0:
+        return _Read(DEFAULT_UPDATE_PERIOD, "is not a positive number of seconds", default)
+    if period < MIN_UPDATE_PERIOD:
+        low = _number(MIN_UPDATE_PERIOD)
+        return _Read(MIN_UPDATE_PERIOD, f"is below the minimum of {low} seconds", f"using {low}")
+    if period > MAX_UPDATE_PERIOD:  # also what overflows to inf, like 1e999
+        high = _number(MAX_UPDATE_PERIOD)
+        return _Read(MAX_UPDATE_PERIOD, f"is above the maximum of {high} seconds", f"using {high}")
+    return _Read(period)
+
+
+def _read_gmheap(text: str) -> _Read[int]:
+    default = f"using the default {DEFAULT_GMHEAP}"
+    if not _WHOLE.fullmatch(text):
+        return _Read(DEFAULT_GMHEAP, "is not a whole number of KB", default)
+    size = int(text)
+    if size < 0:
+        return _Read(DEFAULT_GMHEAP, "is negative", default)
+    if size > MAX_GMHEAP:
+        return _Read(MAX_GMHEAP, f"is above the maximum of {MAX_GMHEAP} KB", f"using {MAX_GMHEAP}")
+    return _Read(size)
+
+
+def _setting(name: str, text: str, read: _Read[T]) -> Setting[T]:
+    if not read.fault:
+        return Setting(read.value)
+    return Setting(read.value, f"{name}={_shown(text)} {read.fault}; {read.instead}")
+
+
 def update_period(cpf: Cpf) -> Setting[float]:
     """[config] LicenseUpdatePeriod: seconds between the license monitor's updates."""
     text = cpf.get(CONFIG, UPDATE_PERIOD, "").strip()
     if not text:
         return Setting(DEFAULT_UPDATE_PERIOD)
-    said = f"{UPDATE_PERIOD}={_shown(text)}"
-    default = f"using the default {_number(DEFAULT_UPDATE_PERIOD)}"
-    if not _DECIMAL.fullmatch(text):
-        return Setting(DEFAULT_UPDATE_PERIOD, f"{said} is not a number of seconds; {default}")
-    period = float(text)
-    if period <= 0:
-        return Setting(
-            DEFAULT_UPDATE_PERIOD, f"{said} is not a positive number of seconds; {default}"
-        )
-    if period < MIN_UPDATE_PERIOD:
-        low = _number(MIN_UPDATE_PERIOD)
-        return Setting(
-            MIN_UPDATE_PERIOD, f"{said} is below the minimum of {low} seconds; using {low}"
-        )
-    if period > MAX_UPDATE_PERIOD:  # also what overflows to inf, like 1e999
-        high = _number(MAX_UPDATE_PERIOD)
-        return Setting(
-            MAX_UPDATE_PERIOD, f"{said} is above the maximum of {high} seconds; using {high}"
-        )
-    return Setting(period)
+    return _setting(UPDATE_PERIOD, text, _read_period(text))
 
 
 def gmheap(cpf: Cpf) -> Setting[int]:
@@ -81,18 +107,34 @@ def gmheap(cpf: Cpf) -> Setting[int]:
     text = cpf.get(CONFIG, GMHEAP, "").strip()
     if not text:
         return Setting(DEFAULT_GMHEAP)
-    said = f"{GMHEAP}={_shown(text)}"
-    default = f"using the default {DEFAULT_GMHEAP}"
-    if not _WHOLE.fullmatch(text):
-        return Setting(DEFAULT_GMHEAP, f"{said} is not a whole number of KB; {default}")
-    size = int(text)
-    if size < 0:
-        return Setting(DEFAULT_GMHEAP, f"{said} is negative; {default}")
-    if size > MAX_GMHEAP:
-        return Setting(
-            MAX_GMHEAP, f"{said} is above the maximum of {MAX_GMHEAP} KB; using {MAX_GMHEAP}"
-        )
-    return Setting(size)
+    return _setting(GMHEAP, text, _read_gmheap(text))
+
+
+# The [config] properties this model knows, in the order Config.config lists them: their readers
+# of a cpf (the value in use) and of a proposed text (the value, or what is wrong with it).
+CONFIG_READERS: dict[str, tuple[Callable[[Cpf], Setting[Any]], Callable[[str], _Read[Any]]]] = {
+    UPDATE_PERIOD: (update_period, _read_period),
+    GMHEAP: (gmheap, _read_gmheap),
+}
+
+
+def config_values(cpf: Cpf) -> dict[str, int | float]:
+    """The value in use of every known [config] property (a default where the cpf has none or
+    one that is not usable)."""
+    return {name: read(cpf).value for name, (read, _) in CONFIG_READERS.items()}
+
+
+def check_config_value(name: str, text: str) -> str:
+    """Why `text` cannot be the value of [config] `name` ("" when it can): unlike reading a cpf,
+    nothing is clamped or defaulted for a value being set."""
+    if name not in CONFIG_READERS:
+        known = ", ".join(CONFIG_READERS)
+        return f"{name} is not a [config] property this instance knows ({known})"
+    stripped = text.strip()
+    if not stripped:
+        return f"{name} cannot be empty"
+    read = CONFIG_READERS[name][1](stripped)
+    return f"{name}={_shown(stripped)} {read.fault}" if read.fault else ""
 
 
 def problems(cpf: Cpf) -> list[str]:

@@ -80,6 +80,14 @@ CREATE TABLE IF NOT EXISTS events (
     detail TEXT NOT NULL,
     units INTEGER  -- the unit change of a grant or a connect, NULL for other kinds
 );
+-- Where the instance clock changed between the wall clock and a simulated one: after which
+-- event, to which clock, and the time the new clock read then.
+CREATE TABLE IF NOT EXISTS clock_switches (
+    id INTEGER PRIMARY KEY,
+    after_event INTEGER NOT NULL,
+    clock TEXT NOT NULL,
+    time REAL NOT NULL
+);
 """
 
 
@@ -211,6 +219,15 @@ class Store:
             "INSERT INTO events(time, kind, license_id, pid, detail, units) "
             "VALUES(?, ?, ?, ?, ?, ?)",
             (now, str(kind), license_id, pid, detail, units),
+        )
+
+    def clock_switch(self, clock: str, now: float) -> None:
+        """Record that the instance clock became `clock` ("wall" or "simulated"), reading `now`,
+        after the last event recorded so far."""
+        self.db.execute(
+            "INSERT INTO clock_switches(after_event, clock, time) "
+            "VALUES((SELECT coalesce(max(id), 0) FROM events), ?, ?)",
+            (clock, now),
         )
 
     def _add_event_units(self) -> None:

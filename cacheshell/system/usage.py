@@ -91,6 +91,16 @@ class EventRow(NamedTuple):
     pid: int | None
     detail: str
     units: int | None = None  # the unit change of a grant or a connect
+    event_id: int = 0  # its place in the history (the store's row id)
+
+
+class ClockSwitch(NamedTuple):
+    """The instance clock became `clock` ("wall" or "simulated") after event `after_event`,
+    reading `time` then."""
+
+    after_event: int
+    clock: str
+    time: float
 
 
 def refresh(instance: Instance) -> None:
@@ -286,11 +296,20 @@ def event_rows(
     if last is not None and last <= 0:
         return []
     rows = instance.store.db.execute(
-        "SELECT time, kind, license_id, pid, detail, units FROM events WHERE time >= ? "
+        "SELECT time, kind, license_id, pid, detail, units, id FROM events WHERE time >= ? "
         "ORDER BY id DESC" + (" LIMIT ?" if last else ""),
         (since if since is not None else float("-inf"), *((last,) if last else ())),
     ).fetchall()
     return [
-        EventRow(time, EventKind(kind), license_id, pid, detail, units)
-        for time, kind, license_id, pid, detail, units in reversed(rows)
+        EventRow(time, EventKind(kind), license_id, pid, detail, units, event_id)
+        for time, kind, license_id, pid, detail, units, event_id in reversed(rows)
     ]
+
+
+def clock_switches(instance: Instance) -> list[ClockSwitch]:
+    """Every switch of the instance clock between the wall clock and a simulated one, in order
+    (none recorded before switches were: the plot then goes by the times alone)."""
+    rows = instance.store.db.execute(
+        "SELECT after_event, clock, time FROM clock_switches ORDER BY id"
+    ).fetchall()
+    return [ClockSwitch(after, clock, time) for after, clock, time in rows]

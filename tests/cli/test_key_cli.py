@@ -72,6 +72,8 @@ def test_show_prints_fields_capacities_and_valid(tmp_path: Path) -> None:
         "4",
         "--features",
         "Ensemble,iKnow",
+        "--order",
+        "100001",
         "--expires",
         "3/9/2031",
     )
@@ -246,7 +248,7 @@ def test_show_of_a_missing_file_exits_2(tmp_path: Path) -> None:
     [
         (["key", "issue", "--multi"], "the following arguments are required: --units"),
         (["key", "issue", "--units", "many"], "invalid int value: 'many'"),
-        (["key"], "the following arguments are required: {issue,show,activate}"),
+        (["key"], "the following arguments are required: {issue,show,activate,training}"),
     ],
 )
 def test_usage_errors_exit_2_without_a_traceback(
