@@ -19,6 +19,8 @@ from cacheshell.frontends.magic import (
     push_local,
 )
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
 
 @pytest.fixture
 def ip(cacheshell_home: Path) -> Iterator[InteractiveShell]:
@@ -28,7 +30,7 @@ def ip(cacheshell_home: Path) -> Iterator[InteractiveShell]:
         yield shell
     finally:
         shell.run_line_magic("unload_ext", "cacheshell")
-        for name in ("x", "v", "pylist", "total", "n", "s"):
+        for name in ("x", "v", "pylist", "total", "n", "s", "lab"):
             shell.user_ns.pop(name, None)
 
 
@@ -202,6 +204,23 @@ def test_show_counts_is_text_in_a_terminal_and_a_table_in_a_notebook(ip: Interac
     (table,) = io.outputs
     assert "<caption>License counts</caption>" in table.data["text/html"]
     assert "Total authorized license units" in table.data["text/plain"]
+
+
+def test_a_list_in_a_query_column_shows_as_zwrite_shows_it(ip: InteractiveShell) -> None:
+    ip.user_ns["lab"] = str(EXAMPLES / "lab_application.ini")
+    run(
+        ip,
+        '%%objectscript -i lab\nSet sc=$SYSTEM.License.LoadAppLicenseFile(lab,"LabApp")\n'
+        'Set sc=$SYSTEM.License.TakeApplicationLicense("LabApp","Lab Administrators",.n)',
+    )
+    magics(ip).html = True
+    with capture_output() as io:
+        ip.run_cell(
+            '%objectscript Do ##class(%ResultSet).RunQuery("%SYSTEM.License",'
+            '"ApplicationUserList","LabApp",1)'
+        )
+    (table,) = io.outputs
+    assert "<td>$lb(&quot;Lab Administrators=1&quot;)</td>" in table.data["text/html"]
 
 
 def test_options_are_read_before_the_code() -> None:
