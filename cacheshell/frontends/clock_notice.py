@@ -19,13 +19,6 @@ def clock_time(session: Session) -> str:
     return session.now().strftime("%m/%d/%Y %H:%M:%S")
 
 
-def simulated_banner(session: Session) -> str:
-    """The line a terminal opening on a simulated clock shows, or "" on the wall clock."""
-    if not session.instance.clock.simulated:
-        return ""
-    return f"(simulated clock: {clock_time(session)})\n"
-
-
 class ClockNotice:
     """What one front end has told its user about each instance's clock."""
 
@@ -33,6 +26,14 @@ class ClockNotice:
         self._told: set[str] = set()  # instances whose simulated clock the user has been told of
         self._hang_told: set[str] = set()  # ... and that a Hang returns at once under it
         self._hung: set[str] = set()  # a Hang ran under the simulated clock in this cell
+
+    def opening(self, session: Session) -> str:
+        """The line a terminal opening on a simulated clock shows in its banner ("" on the wall
+        clock); the user has been told."""
+        if not session.instance.clock.simulated:
+            return ""
+        self._told.add(session.layout.name)
+        return f"(simulated clock: {clock_time(session)})\n"
 
     def paused(self, session: Session) -> None:
         """Call before a Hang or pause: under a simulated clock it returns at once."""
