@@ -1,9 +1,9 @@
 """Telling a user, once, that the instance's clock is simulated.
 
 On a simulated clock a `Hang 30` returns at once (it moves the clock on instead of waiting) and
-time stands still between cells: worth one short line when it starts, one when a Hang first
-passes under it in a later cell, and one when the wall clock is back. Each front end shows the
-lines in its own way; this module decides when and what.
+time stands still between cells: worth one short line when it starts and one when a Hang first
+passes under it in a later cell. Each front end shows the lines in its own way; this module
+decides when and what.
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ class ClockNotice:
                 f"(simulated clock: {clock_time(session)}. The Hang returned at once and moved "
                 "the clock on)"
             )
-        if not simulated and name in self._told:
+        if not simulated:
+            # Back on the wall clock nothing needs explaining; a new simulation is news again.
             self._told.discard(name)
             self._hang_told.discard(name)
-            return f"(wall clock again: {clock_time(session)})"
         return None
