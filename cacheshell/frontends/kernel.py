@@ -6,7 +6,8 @@ named by CACHESHELL_KERNEL_INSTANCE, CACHESHELL_KERNEL_NAMESPACE and CACHESHELL_
 (default: CACHE, USER, UnknownUser) under CACHESHELL_HOME. Output streams while the code runs;
 an error is one `error` message in the terminal's format; reports are tables (display_data);
 a cell that is one expression (`$ZVersion`) has its value as the cell's result; `Halt` ends the
-session and the next execute starts a new one.
+session and the next execute starts a new one. Output goes out in whole lines; a one-line notice
+(display_data) says when the instance's clock becomes simulated, and why a Hang returned at once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from collections.abc import Sequence
 
 from ipykernel.kernelbase import Kernel
 
+from cacheshell.frontends.clock_notice import ClockNotice
 from cacheshell.frontends.history import HISTORY_FILE, History
+from cacheshell.frontends.output import LineBuffer
 from cacheshell.frontends.render import mimebundle
 from cacheshell.lang.completeness import is_complete
 from cacheshell.lang.errors import ObjectScriptError
@@ -29,8 +32,9 @@ from cacheshell.version import __version__
 # A reply or a message's content: JSON, built here and sent by ipykernel as it is.
 Reply = dict[str, object]
 INDENT = "  "
-# Output is sent in pieces at most this far apart, so a long loop does not send a message per
-# WRITE, yet a user sees it arrive while the code runs.
+# Output is sent in whole lines at most this far apart, so a long loop does not send a message
+# per WRITE, yet a user sees it arrive while the code runs. A line longer than FLUSH_CHARS is
+# sent before it ends.
 FLUSH_SECONDS = 0.05
 FLUSH_CHARS = 8192
 
@@ -54,10 +58,10 @@ class ObjectScriptKernel(Kernel):
         self.terminal: Session | None = None
         self.ended = False  # the last session ended with Halt
         self.history_log: History | None = None
-        self._pending: list[str] = []
-        self._pending_chars = 0
+        self._out = LineBuffer(self._stream)
         self._silent = False
         self._last_flush = 0.0
+        self.clock = ClockNotice()
 
     # -- the session -------------------------------------------------------------------------
     def _open(self, announce: bool = False) -> Session:
@@ -71,7 +75,7 @@ class ObjectScriptKernel(Kernel):
             )
             session.on_output = self._write
             session.on_table = self._show_table
-            session.on_pause = self._flush  # what was written before a Hang shows during it
+            session.on_pause = self._pause
             self.terminal = session
         if self.ended and announce:
             self.ended = False
@@ -90,23 +94,33 @@ class ObjectScriptKernel(Kernel):
 
     # -- output ------------------------------------------------------------------------------
     def _write(self, text: str) -> None:
-        self._pending.append(text)
-        self._pending_chars += len(text)
-        if (
-            self._pending_chars > FLUSH_CHARS
-            or time.monotonic() - self._last_flush >= FLUSH_SECONDS
-        ):
-            self._flush()
+        self._out.write(text)
+        now = time.monotonic()
+        if self._out.size > FLUSH_CHARS or now - self._last_flush >= FLUSH_SECONDS:
+            self._last_flush = now
+            self._out.flush_lines()
+            if self._out.size > FLUSH_CHARS:
+                self._out.flush()
 
     def _flush(self) -> None:
         self._last_flush = time.monotonic()
-        if not self._pending:
-            return
-        text = "".join(self._pending)
-        self._pending.clear()
-        self._pending_chars = 0
+        self._out.flush()
+
+    def _stream(self, text: str) -> None:
         if not self._silent:
             self._publish("stream", {"name": "stdout", "text": text})
+
+    def _pause(self) -> None:
+        """Before a Hang: what was written shows during it."""
+        self._flush()
+        if self.terminal is not None:
+            self.clock.paused(self.terminal)
+
+    def _notice(self, session: Session) -> None:
+        """At the end of a cell, a line saying the clock is simulated when that is news."""
+        notice = self.clock.after_cell(session)
+        if notice is not None and not self._silent:
+            self._publish("display_data", {"data": {"text/plain": notice}, "metadata": {}})
 
     def _show_table(self, title: str, columns: list[str], rows: Sequence[Row], text: str) -> None:
         self._flush()
@@ -146,10 +160,12 @@ class ObjectScriptKernel(Kernel):
         if outcome.halted:
             session.finish_line()
             self._flush()
+            self._notice(session)
             self._end()
             return self._ok(user_expressions)
         if outcome.error is not None:
             self._flush()
+            self._notice(session)
             block = session.error_text(outcome.error).strip("\n").split("\n")
             return self._error(outcome.error.name, outcome.error.zerror, block)
         if result is not None:
@@ -165,6 +181,7 @@ class ObjectScriptKernel(Kernel):
         else:
             session.finish_line()
         self._flush()
+        self._notice(session)
         return self._ok(user_expressions)
 
     def _ok(self, user_expressions: dict[str, str] | None) -> Reply:

@@ -3,17 +3,20 @@
     %load_ext cacheshell
 
     %%objectscript [--instance NAME] [--namespace NS | -U NS] [--user U] [--new]
-                   [-i NAMES] [-o NAMES]
+                   [-i NAMES] [-o NAMES] [--no-raise]
     Set total=0 For i=1:1:10 { Set total=total+i }
     Write total
 
     %objectscript Write $Length("abc")        # $ and {} reach ObjectScript untouched
 
 A cell runs in a session kept across cells, one per (instance, namespace, user): locals survive;
-`--new` ends that session and starts a fresh one. Output is printed; an error shows as the
-terminal shows it (on stderr), never as a Python traceback. `Halt` ends the session; the next
-cell starts a new one. Reports (ShowCounts...) render as HTML tables in a notebook and as text
-in a terminal IPython.
+`--new` ends that session and starts a fresh one. Output is printed a whole line at a time. An
+untrapped error (or a refused login) fails the cell, as a Python exception would, so that
+nbconvert and papermill stop; it shows as the terminal shows it, never as a Python traceback.
+`--no-raise` (for every cell: `%config ObjectScriptMagics.raise_errors = False`) prints it on
+stderr instead and the cell succeeds. `Halt` ends the session; the next cell starts a new one.
+Reports (ShowCounts...) render as HTML tables in a notebook and as text in a terminal IPython.
+A short notice says when the instance's clock is simulated (see `clock_notice`).
 
 Values crossing (conversions in `cacheshell.lang.crossing`):
   -i a,b   before the cell, Python variables a and b become ObjectScript locals a and b
@@ -29,18 +32,22 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from traitlets import Bool
 
+from cacheshell.frontends.clock_notice import ClockNotice
+from cacheshell.frontends.magic_options import Key, Options, parse_options, usage
+from cacheshell.frontends.output import LineBuffer
 from cacheshell.frontends.render import mimebundle
 from cacheshell.lang import values as V
 from cacheshell.lang.crossing import CrossingError
+from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import Row
 from cacheshell.lang.values import Number
-from cacheshell.session import Session, SessionError, session_for
+from cacheshell.session import LicenseLimitExceeded, Session, SessionError, session_for
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -48,86 +55,87 @@ if TYPE_CHECKING:
     from prompt_toolkit.formatted_text import StyleAndTextTuples
     from prompt_toolkit.lexers import Lexer
 
-Key = tuple[str, str, str]
-_VALUED = {
-    "--instance": "instance",
-    "--namespace": "namespace",
-    "-U": "namespace",
-    "--user": "user",
-    "-i": "inputs",
-    "--input": "inputs",
-    "-o": "outputs",
-    "--output": "outputs",
-}
-_FLAGS = {"--new": "new"}
+
+def _print(text: str) -> None:
+    """Output goes to the sys.stdout of the moment: IPython replaces it while capturing."""
+    sys.stdout.write(text)
 
 
-@dataclass
-class Options:
-    instance: str | None = None
-    namespace: str = "USER"
-    user: str | None = None
-    new: bool = False
-    inputs: list[str] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)
-
-    @property
-    def key(self) -> Key:
-        return ((self.instance or "CACHE").upper(), self.namespace.upper(), self.user or "")
+def with_usage(func: Callable[..., object]) -> Callable[..., object]:
+    """The magic's help (`%objectscript?`) ends with its options."""
+    func.__doc__ = (func.__doc__ or "") + "\n" + usage()
+    return func
 
 
-def parse_options(line: str) -> tuple[Options, str]:
-    """Leading options, then the rest of the line as ObjectScript code, spacing kept."""
-    options = Options()
-    rest = line.lstrip()
-    while rest:
-        word, _, after = rest.partition(" ")
-        if word in _FLAGS:
-            setattr(options, _FLAGS[word], True)
-        elif word in _VALUED:
-            value, _, after = after.lstrip().partition(" ")
-            if not value:
-                raise UsageError(f"{word} needs a value")
-            attr = _VALUED[word]
-            if attr in ("inputs", "outputs"):
-                getattr(options, attr).extend(n for n in value.split(",") if n)
-            else:
-                setattr(options, attr, value)
-        else:
-            break
-        rest = after.lstrip()
-    return options, rest
+class ObjectScriptCellError(Exception):
+    """An ObjectScript error that failed a cell. IPython shows `_render_traceback_()` in place
+    of a traceback: the error as the terminal shows it, and nothing of Python."""
+
+    def __init__(self, message: str, lines: list[str]) -> None:
+        super().__init__(message)
+        self.lines = lines
+
+    def _render_traceback_(self) -> list[str]:
+        return self.lines
 
 
 @magics_class
 class ObjectScriptMagics(Magics):
+    raise_errors = Bool(
+        True,
+        help="An ObjectScript error fails the cell, so that nbconvert --execute and papermill "
+        "stop. False: it is shown on stderr and the cell succeeds (one cell: --no-raise).",
+    ).tag(config=True)
+
     def __init__(self, shell: InteractiveShell) -> None:
         super().__init__(shell)
         self.sessions: dict[Key, Session] = {}
         self.current: Key | None = None
         # None: HTML tables when the shell runs in a kernel (a notebook), text otherwise.
         self.html: bool | None = None
+        self.clock = ClockNotice()
 
     @no_var_expand
     @line_cell_magic
+    @with_usage
     def objectscript(self, line: str, cell: str | None = None) -> object:
         """Run ObjectScript: `%objectscript CODE` or a `%%objectscript [options]` cell.
 
-        Options: --instance NAME, --namespace NS (-U NS), --user U, --new,
-        -i NAMES (Python variables into locals), -o NAMES (locals into Python variables).
+        An untrapped error, or a login refused with <LICENSE LIMIT EXCEEDED>, fails the cell
+        (raises ObjectScriptCellError, shown as the terminal shows the error).
         """
         options, code = parse_options(line)
         if cell is not None:
             if code.strip():
                 raise UsageError(f"unexpected text after the options: {code.strip()}")
             code = cell
-        session = self._session(options)
+        raising = self.raise_errors and not options.no_raise
+        try:
+            session = self._session(options)
+        except LicenseLimitExceeded as exc:
+            self._fail(str(exc), [str(exc)], raising)
+            return None
         for name in options.inputs:
             self._push(session, name)
-        result = self._run(session, code)
+        result, error = self._run(session, code)
         for name in options.outputs:
             self._pull(session, name)
+        if error is not None:
+            self._fail(error.zerror, session.error_text(error), raising)
         return result
+
+    def _fail(self, message: str, shown: str | list[str], raising: bool) -> None:
+        """The error as the terminal shows it: the cell fails, or (not raising) on stderr."""
+        text = shown if isinstance(shown, str) else "\n".join(shown) + "\n"
+        if not raising:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+            return
+        if text.startswith("\n\n") and not self._in_kernel():
+            # A terminal prints the error on stdout: not after an unfinished line.
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        raise ObjectScriptCellError(message, text.strip("\n").split("\n"))
 
     # -- sessions ---------------------------------------------------------------------------
     def _session(self, options: Options) -> Session:
@@ -138,6 +146,8 @@ class ObjectScriptMagics(Magics):
         if session is None:
             try:
                 session = session_for(options.instance, None, options.namespace, options.user)
+            except LicenseLimitExceeded:
+                raise
             except SessionError as exc:
                 raise UsageError(str(exc)) from None
             self.sessions[key] = session
@@ -160,38 +170,65 @@ class ObjectScriptMagics(Magics):
         return self.sessions[self.current]
 
     # -- running ----------------------------------------------------------------------------
-    def _run(self, session: Session, code: str) -> object:
-        session.on_table = self._show_table if self._wants_html() else None
-        cell = session.run_cell(code)
+    def _run(self, session: Session, code: str) -> tuple[object, ObjectScriptError | None]:
+        """Run the code, its output in whole lines; (the cell's value, its untrapped error)."""
+        out = LineBuffer(_print)
+
+        def write(text: str) -> None:
+            out.write(text)
+            if "\n" in text:
+                out.flush_lines()
+
+        def pause() -> None:
+            out.flush()  # what was written before a Hang shows during it
+            sys.stdout.flush()
+            self.clock.paused(session)
+
+        def table(title: str, columns: list[str], rows: Sequence[Row], text: str) -> None:
+            out.flush()
+            self._show_table(title, columns, rows, text)
+
+        session.on_output, session.on_pause = write, pause
+        session.on_table = table if self._wants_html() else None
+        try:
+            cell = session.run_cell(code)
+            if cell.outcome.error is None and cell.value is None:
+                session.finish_line()
+        finally:
+            out.flush()
+            sys.stdout.flush()
+            session.on_output, session.on_pause, session.on_table = _print, None, None
+        self._notice(session)
         outcome = cell.outcome
         if outcome.halted:
-            session.finish_line()
             if self.current is not None:
                 self.end(self.current)
             print(
                 "(the ObjectScript session ended; the next cell starts a new one)", file=sys.stderr
             )
-            return None
+            return None, None
         if outcome.error is not None:
-            sys.stdout.flush()
-            sys.stderr.write(session.error_text(outcome.error))
-            sys.stderr.flush()
-            return None
-        if cell.value is not None:
-            return _value_of(cell.value)
-        session.finish_line()
-        sys.stdout.flush()
-        return None
+            return None, outcome.error
+        return (None if cell.value is None else _value_of(cell.value)), None
+
+    def _notice(self, session: Session) -> None:
+        notice = self.clock.after_cell(session)
+        if notice is not None:
+            from IPython.display import display
+
+            display({"text/plain": notice}, raw=True)  # type: ignore[no-untyped-call]
 
     def _wants_html(self) -> bool:
-        if self.html is not None:
-            return self.html
+        return self._in_kernel() if self.html is None else self.html
+
+    def _in_kernel(self) -> bool:
+        """The shell runs in a kernel (a notebook), not at a terminal."""
         return getattr(self.shell, "kernel", None) is not None
 
     def _show_table(self, title: str, columns: list[str], rows: Sequence[Row], text: str) -> None:
         from IPython.display import display
 
-        sys.stdout.flush()
+        sys.stdout.flush()  # output before the table shows before it
         display(mimebundle(title, columns, rows, text), raw=True)  # type: ignore[no-untyped-call]
 
     # -- values -----------------------------------------------------------------------------

@@ -6,11 +6,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 
+from cacheshell.lang.display import quote
+from cacheshell.lang.lists import is_list
+
 _NUMERIC = (int, float, Decimal)
 
 
 def html_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A simple <table> with the title as its caption; every cell is escaped."""
+    """A simple <table> with the title as its caption; every cell is escaped, a $List shown as
+    $lb(...)."""
     parts = ['<table class="cacheshell-report">']
     if title:
         parts.append(f"<caption>{escape(title)}</caption>")
@@ -27,6 +31,8 @@ def html_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[objec
 
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
+    if isinstance(value, str) and is_list(value):
+        text = quote(value)  # a $List as ZWRITE shows it, $lb("a",1), not its length bytes
     if isinstance(value, _NUMERIC) and not isinstance(value, bool):
         return f'<td style="text-align:right">{escape(text)}</td>'
     return f"<td>{escape(text)}</td>"

@@ -4,7 +4,8 @@ Both read one input (lines joined while a brace block is open, the same `is_comp
 uses), run it in the Session and show errors in the terminal's format. The prompt_toolkit pieces
 each do one thing: the completer adapts the session's completion, the lexer highlights, the
 history file keeps what was typed per instance, and `multiline` follows `is_complete` so Enter
-submits a complete input and continues an open brace.
+submits a complete input and continues an open brace. At a terminal (not from a pipe) the banner
+and a line after an input say when the instance's clock is simulated (`clock_notice`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cacheshell.frontends.clock_notice import ClockNotice
 from cacheshell.lang.completeness import is_complete
 from cacheshell.lang.shell import Outcome
 from cacheshell.session import Session
@@ -34,10 +36,27 @@ def run_repl(session: Session, simple: bool) -> int:
     return run_prompt_toolkit(session)
 
 
-def banner(session: Session) -> str:
-    """What the terminal shows once when it opens: the node and instance, then $ZVERSION."""
+def banner(session: Session, clock: ClockNotice | None = None) -> str:
+    """What the terminal shows once when it opens: the node and instance, then $ZVERSION, then
+    the time if the instance's clock is simulated."""
     node = session.system_name.rsplit(":", 1)[0]
-    return f"\nNode: {node}, Instance: {session.layout.name}\n{session.version}\n\n"
+    opening = clock.opening(session) if clock is not None else ""
+    return f"\nNode: {node}, Instance: {session.layout.name}\n{session.version}\n{opening}\n"
+
+
+def watch_clock(session: Session) -> ClockNotice:
+    """The notices a user at the prompt gets about a simulated clock (not scripts or pipes)."""
+    clock = ClockNotice()
+    session.on_pause = lambda: clock.paused(session)
+    return clock
+
+
+def tell_clock(session: Session, clock: ClockNotice) -> None:
+    """After an input, a line saying the clock is simulated, when that is news."""
+    notice = clock.after_cell(session)
+    if notice is not None:
+        sys.stdout.write(notice + "\n")
+        sys.stdout.flush()
 
 
 def history_path(session: Session) -> Path:
@@ -59,8 +78,9 @@ def run_input(session: Session, text: str) -> Outcome:
 # -- plain mode -------------------------------------------------------------------------------
 def run_plain(session: Session, interactive: bool) -> int:
     """Lines from stdin, no prompt_toolkit. Piped input ends with 1 after an untrapped error."""
-    if interactive:
-        sys.stdout.write(banner(session))
+    clock = watch_clock(session) if interactive else None
+    if clock is not None:
+        sys.stdout.write(banner(session, clock))
     status = 0
     while True:
         try:
@@ -81,6 +101,8 @@ def run_plain(session: Session, interactive: bool) -> int:
             break
         if outcome.error is not None:
             status = 1
+        if clock is not None:
+            tell_clock(session, clock)
     sys.stdout.flush()
     return 0 if interactive else status
 
@@ -104,7 +126,8 @@ def read_input(session: Session, interactive: bool) -> str | None:
 # -- prompt_toolkit mode ----------------------------------------------------------------------
 def run_prompt_toolkit(session: Session) -> int:
     prompt = prompt_session(session)
-    sys.stdout.write(banner(session))
+    clock = watch_clock(session)
+    sys.stdout.write(banner(session, clock))
     sys.stdout.flush()
     while True:
         try:
@@ -117,6 +140,7 @@ def run_prompt_toolkit(session: Session) -> int:
             continue
         if run_input(session, text).halted:
             return 0
+        tell_clock(session, clock)
 
 
 def prompt_session(session: Session) -> PromptSession[str]:

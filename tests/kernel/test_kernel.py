@@ -191,6 +191,38 @@ def test_output_streams_while_the_code_runs(kernel: Running) -> None:
     assert "".join(texts) == "ab\n"
 
 
+def test_output_goes_out_in_whole_lines(kernel: Running) -> None:
+    # The empty loops make the fragments of each line come more than FLUSH_SECONDS apart.
+    _, outputs = kernel.run(
+        'For i=1:1:3 { Write "line ",i For j=1:1:20000 { } Write " of 3" For j=1:1:20000 { } '
+        "Write ! }"
+    )
+    texts = [m["content"]["text"] for m in outputs]
+    assert "".join(texts) == "line 1 of 3\nline 2 of 3\nline 3 of 3\n"
+    assert all(text.endswith("\n") for text in texts)
+
+
+def displays(outputs: list[dict[str, Any]]) -> list[str]:
+    return [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "display_data"]
+
+
+def test_a_notice_says_once_when_the_clock_is_simulated(kernel: Running) -> None:
+    _, outputs = kernel.run('Do ##class(Training.World).SimulateClock("67538,19000")')
+    assert displays(outputs) == [
+        "(simulated clock: 11/29/2025 05:16:40. Time moves only when code moves it: "
+        "AdvanceClock, or a Hang, which returns at once)"
+    ]
+    _, outputs = kernel.run("Write 1")
+    assert displays(outputs) == []
+    _, outputs = kernel.run('Write "a"  Hang 30  Write "b"')
+    assert stdout(outputs) == "ab\n"
+    assert displays(outputs) == [
+        "(simulated clock: 11/29/2025 05:17:10. The Hang returned at once and moved the clock on)"
+    ]
+    _, outputs = kernel.run("Hang 30")
+    assert displays(outputs) == []
+
+
 def test_an_expression_cell_has_its_value_as_the_result(kernel: Running) -> None:
     _, outputs = kernel.run('$Piece("a,b,c",",",2)')
     assert [m["msg_type"] for m in outputs] == ["execute_result"]

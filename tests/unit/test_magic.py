@@ -11,7 +11,15 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from cacheshell.frontends.magic import ObjectScriptMagics, get_local, parse_options, push_local
+from cacheshell.frontends.magic import (
+    ObjectScriptCellError,
+    ObjectScriptMagics,
+    get_local,
+    parse_options,
+    push_local,
+)
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
@@ -22,7 +30,7 @@ def ip(cacheshell_home: Path) -> Iterator[InteractiveShell]:
         yield shell
     finally:
         shell.run_line_magic("unload_ext", "cacheshell")
-        for name in ("x", "v", "pylist", "total", "n", "s"):
+        for name in ("x", "v", "pylist", "total", "n", "s", "lab"):
             shell.user_ns.pop(name, None)
 
 
@@ -70,18 +78,64 @@ def test_dollar_and_braces_reach_objectscript_untouched(ip: InteractiveShell) ->
     assert out == "3 {x} $\n"
 
 
-def test_an_error_shows_as_the_terminal_shows_it_without_a_traceback(ip: InteractiveShell) -> None:
-    result, out, err = run(ip, "%objectscript Write undefinedName")
+def failed(ip: InteractiveShell, cell: str) -> tuple[BaseException, str, str]:
+    """(the error that failed the cell, stdout, stderr): a terminal IPython prints the error on
+    stdout."""
+    with capture_output() as io:
+        result = ip.run_cell(cell)
+    assert result.error_before_exec is None
+    assert result.error_in_exec is not None
+    return result.error_in_exec, io.stdout, io.stderr
+
+
+def test_an_error_fails_the_cell_shown_as_the_terminal_shows_it(ip: InteractiveShell) -> None:
+    error, out, err = failed(ip, "%objectscript Write undefinedName")
+    assert isinstance(error, ObjectScriptCellError)
+    assert str(error) == "<UNDEFINED> *undefinedName"
+    assert out == "WRITE undefinedName\n^\n<UNDEFINED> *undefinedName\n"
+    assert err == ""
+
+
+def test_output_before_an_error_is_kept_and_its_line_ended(ip: InteractiveShell) -> None:
+    _, out, _ = failed(ip, '%%objectscript\nWrite "partial"\nWrite 1/0')
+    assert out == "partial\nWRITE 1/0\n^\n<DIVIDE>\n"
+
+
+def test_an_error_in_a_routine_shows_where_it_happened(ip: InteractiveShell) -> None:
+    _, out, _ = failed(ip, '%%objectscript\nXecute "Set x=1/0"')
+    assert "Traceback" not in out
+    assert out.endswith("<DIVIDE>\n")
+
+
+def test_no_raise_prints_the_error_on_stderr_and_the_cell_succeeds(ip: InteractiveShell) -> None:
+    result, out, err = run(ip, "%objectscript --no-raise Write undefinedName")
     assert result is None
     assert out == ""
     assert err == "\nWRITE undefinedName\n^\n<UNDEFINED> *undefinedName\n"
-    assert "Traceback" not in err
 
 
-def test_output_before_an_error_is_kept(ip: InteractiveShell) -> None:
-    _, out, err = run(ip, '%%objectscript\nWrite "partial"\nWrite 1/0')
+def test_raise_errors_false_is_the_default_for_every_cell(ip: InteractiveShell) -> None:
+    ip.run_line_magic("config", "ObjectScriptMagics.raise_errors = False")
+    try:
+        _, out, err = run(ip, '%%objectscript\nWrite "partial"\nWrite 1/0')
+    finally:
+        ip.run_line_magic("config", "ObjectScriptMagics.raise_errors = True")
     assert out == "partial"
-    assert err.endswith("<DIVIDE>\n")
+    assert err == "\n\nWRITE 1/0\n^\n<DIVIDE>\n"
+
+
+def test_a_refused_login_fails_the_cell(ip: InteractiveShell) -> None:
+    fill = (
+        "%%objectscript\nDo $System.License.UserNameLicensing(1)\n"
+        'For i=1:1 { Set u(i)=##class(Training.World).ConnectUser("u"_i,"10.0.0."_i) }'
+    )
+    error, out, _ = failed(ip, fill)
+    assert out.endswith("\n<LICENSE LIMIT EXCEEDED>\n")
+    error, out, err = failed(ip, '%%objectscript --user zed\nWrite "in"')
+    assert isinstance(error, ObjectScriptCellError)
+    assert (out, err) == ("<LICENSE LIMIT EXCEEDED>\n", "")
+    _, out, err = run(ip, '%%objectscript --user zed --no-raise\nWrite "in"')
+    assert (out, err) == ("", "<LICENSE LIMIT EXCEEDED>\n")
 
 
 def test_halt_ends_the_session_and_the_next_cell_starts_a_new_one(ip: InteractiveShell) -> None:
@@ -152,6 +206,23 @@ def test_show_counts_is_text_in_a_terminal_and_a_table_in_a_notebook(ip: Interac
     assert "Total authorized license units" in table.data["text/plain"]
 
 
+def test_a_list_in_a_query_column_shows_as_zwrite_shows_it(ip: InteractiveShell) -> None:
+    ip.user_ns["lab"] = str(EXAMPLES / "lab_application.ini")
+    run(
+        ip,
+        '%%objectscript -i lab\nSet sc=$SYSTEM.License.LoadAppLicenseFile(lab,"LabApp")\n'
+        'Set sc=$SYSTEM.License.TakeApplicationLicense("LabApp","Lab Administrators",.n)',
+    )
+    magics(ip).html = True
+    with capture_output() as io:
+        ip.run_cell(
+            '%objectscript Do ##class(%ResultSet).RunQuery("%SYSTEM.License",'
+            '"ApplicationUserList","LabApp",1)'
+        )
+    (table,) = io.outputs
+    assert "<td>$lb(&quot;Lab Administrators=1&quot;)</td>" in table.data["text/html"]
+
+
 def test_options_are_read_before_the_code() -> None:
     options, code = parse_options("--namespace %SYS -i a,b --new Write -1")
     assert (options.namespace, options.inputs, options.new) == ("%SYS", ["a", "b"], True)
@@ -173,3 +244,71 @@ def test_the_terminal_highlights_objectscript_cells_with_the_lexer() -> None:
     tokens = lexer.lex_document(Document('%%objectscript\nWrite $Length("abc")'))(1)
     assert ("class:pygments.keyword", "Write") in tokens
     assert ("class:pygments.name.builtin", "$Length") in tokens
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("%objectscript --bogus Write 1", "UsageError: unknown option --bogus"),
+        ("%objectscript -x Write 1", "UsageError: unknown option -x"),
+        ("%%objectscript --namespace\nWrite 1", "UsageError: --namespace needs a value"),
+    ],
+)
+def test_an_unknown_option_is_a_usage_error_naming_the_options(
+    ip: InteractiveShell, line: str, shown: str
+) -> None:
+    with capture_output() as io:
+        result = ip.run_cell(line)
+    assert result.error_in_exec is not None
+    assert io.stderr.startswith(shown)
+    assert io.stdout == ""
+
+
+def test_the_usage_error_lists_the_options(ip: InteractiveShell) -> None:
+    with capture_output() as io:
+        ip.run_cell("%objectscript --bogus Write 1")
+    assert io.stderr == (
+        "UsageError: unknown option --bogus: the options come before the code, `--` ends them\n"
+        "%objectscript [--instance NAME] [--namespace NS] [--user U] [--new] [-i NAMES] "
+        "[-o NAMES] [--no-raise] CODE\n"
+    )
+
+
+def test_code_may_start_with_a_dash_as_an_expression(ip: InteractiveShell) -> None:
+    run(ip, "v = %objectscript -1+2")
+    assert ip.user_ns["v"] == 1
+    run(ip, "%objectscript Set x=5")
+    run(ip, "v = %objectscript -- -x+1")
+    assert ip.user_ns["v"] == -4
+
+
+def test_the_help_lists_the_options(ip: InteractiveShell) -> None:
+    with capture_output() as io:
+        ip.run_cell("%objectscript?")
+    for option in ("--instance NAME", "--namespace NS, -U NS", "-i NAMES, --input NAMES"):
+        assert option in io.stdout
+    assert "--no-raise" in io.stdout and "ObjectScriptMagics.raise_errors = False" in io.stdout
+
+
+def notices(ip: InteractiveShell, cell: str) -> list[str]:
+    """The displays a cell showed besides its output: here, notices about the clock."""
+    with capture_output() as io:
+        result = ip.run_cell(cell)
+    assert result.error_in_exec is None
+    return [shown.data["text/plain"] for shown in io.outputs]
+
+
+def test_a_notice_says_once_when_the_clock_is_simulated(ip: InteractiveShell) -> None:
+    start = '%objectscript Do ##class(Training.World).SimulateClock("67538,19000")'
+    assert notices(ip, start) == [
+        "(simulated clock: 11/29/2025 05:16:40. Time moves only when code moves it: "
+        "AdvanceClock, or a Hang, which returns at once)"
+    ]
+    assert notices(ip, "%objectscript Write 1") == []
+    assert notices(ip, "%objectscript Hang 30") == [
+        "(simulated clock: 11/29/2025 05:17:10. The Hang returned at once and moved the clock on)"
+    ]
+    assert notices(ip, "%objectscript Hang 30") == []
+    assert notices(ip, "%objectscript Do ##class(Training.World).UseWallClock()") == []
+    (again,) = notices(ip, start)  # a new simulation is news again
+    assert again.startswith("(simulated clock: 11/29/2025 05:16:40. Time moves only")

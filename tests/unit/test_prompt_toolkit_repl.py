@@ -213,3 +213,30 @@ def test_an_error_shows_the_terminal_block_and_the_session_goes_on(terminal) -> 
     child.expect_exact("WRITE nope\r\n^\r\n<UNDEFINED> *nope\r\nUSER>")
     child.send("Halt\r")
     assert child.wait() == 0
+
+
+def test_the_terminal_says_when_the_clock_is_simulated(terminal) -> None:
+    child = terminal()
+    at_prompt(child)
+    child.send('Do ##class(Training.World).SimulateClock("67538,19000")\r')
+    child.expect_exact(
+        "(simulated clock: 11/29/2025 05:16:40. Time moves only when code moves it: "
+        "AdvanceClock, or a Hang, which returns at once)\r\nUSER>"
+    )
+    child.send("Hang 30\r")
+    child.expect_exact(
+        "(simulated clock: 11/29/2025 05:17:10. The Hang returned at once and moved the clock "
+        "on)\r\nUSER>"
+    )
+    shown = len(child.screen.text)
+    child.send("Hang 30\r")
+    child.send("Write 1\r")
+    child.expect_exact("1\r\nUSER>")
+    assert "simulated" not in child.screen.text[shown:]  # no notice after the second Hang
+    child.send("H\r")
+    assert child.wait() == 0
+    second = terminal()  # a terminal opening on the simulated clock says so in its banner
+    second.expect_exact("Cache for UNIX")
+    second.expect_exact("\r\n(simulated clock: 11/29/2025 05:17:40)\r\n\r\nUSER>")
+    second.send("H\r")
+    assert second.wait() == 0

@@ -13,6 +13,7 @@ import pytest
 
 from cacheshell.frontends.plot import PlotUnavailable, plot_license_use, usage_series
 from cacheshell.frontends.render import html_table, mimebundle
+from cacheshell.lang.lists import listbuild
 from cacheshell.session import Session
 from cacheshell.system.events import EventKind
 from cacheshell.system.usage import EventRow, counts_rows
@@ -171,3 +172,20 @@ def test_query_results_and_the_key_comparison_reach_the_rich_hook(tmp_path) -> N
     assert shown[0][1] == ["InstanceLicenseUse", "License Units"]
     assert shown[1][0] == "License key comparison"
     assert ("LicenseUnits", "5", "9") in shown[1][2]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (listbuild("a", "b", 1), "<td>$lb(&quot;a&quot;,&quot;b&quot;,1)</td>"),
+        (
+            listbuild("x", listbuild(2, ""), None),
+            "<td>$lb(&quot;x&quot;,$lb(2,&quot;&quot;),)</td>",
+        ),
+        ("plain text", "<td>plain text</td>"),
+    ],
+)
+def test_a_list_in_a_cell_shows_as_zwrite_shows_it(value: str, shown: str) -> None:
+    assert html_table("", ["AppLicenses"], [(value,)]).endswith(
+        f"<tbody><tr>{shown}</tr></tbody></table>"
+    )
