@@ -452,8 +452,8 @@ def lift_holds(instance: Instance) -> None:
         partition_server(instance, server.name, cut=False)
         try:
             partition_instance(instance, server.name, cut=False)
-        except WorldError:
-            pass  # not running on this host: no daemon ignores the instance
+        except (WorldError, OSError):
+            pass  # not running on this host (or it ended just now): no daemon to tell
         # A daemon the instance starts again reads its markers from here.
         (monitor.server_directory(instance) / marker).unlink(missing_ok=True)
     if monitor.partitioned(instance):  # cut from a server no longer configured
