@@ -1,5 +1,9 @@
 """Training.World and its objects: the outside world a trainee drives from the shell (clients,
-firewalls, batch jobs, CSP sessions, the clock, restarts), over cacheshell.system.world."""
+firewalls, batch jobs, CSP sessions, the clock, restarts), over cacheshell.system.world.
+
+The clients and CSP sessions a session makes are its own: they end when its process ends
+(Halt, exit, a kill), unless Detach() lets them outlive it. Killing the last local variable
+that refers to one does not end it: nothing here counts references."""
 
 from __future__ import annotations
 
@@ -49,7 +53,9 @@ T = TypeVar("T")
 
 
 def _world(ctx: Runtime) -> World:
-    return World(instance_of(ctx))
+    """The world as this session sees it: what it makes, its process owns."""
+    process = process_of(ctx)
+    return World(instance_of(ctx), owner=process.pid if process.attached else None)
 
 
 def _text(value: Argument) -> str:
@@ -269,6 +275,22 @@ def restart(ctx: Runtime) -> int:
 
 
 @WORLD.classmethod(
+    "Reset",
+    "End every simulated client and CSP session, back to the wall clock; return how many ended.",
+    "Reset() returns the training world to a known state: every simulated client and CSP "
+    "session of the instance ends, whichever session made it and whether or not it was "
+    "detached (CSP grace-period holds end too); the instance reads the wall clock again; the "
+    "holds of StopServer/KillServer and the cuts of Partition/PartitionInstance are lifted. "
+    "Returns the number of clients and CSP sessions it ended. The key, the configuration and "
+    "real sessions are left as they are.",
+    "()",
+)
+def reset(ctx: Runtime) -> int:
+    world = _world(ctx)
+    return _guard(world.reset)
+
+
+@WORLD.classmethod(
     "Consumed",
     "Return the license units the local table holds now.",
     "Consumed() counts units as the local license table does after expiring CSP sessions and "
@@ -441,6 +463,19 @@ def client_job(ctx: Runtime, obj: ClientObject) -> ClientObject:
 
 
 @CLIENT.method(
+    "Detach",
+    "Let the process outlive this session; return 1, or 0 if it had ended.",
+    "Detach() makes the process independent of the session that made it: it no longer ends "
+    "when that session ends (Halt, exit, a kill), only with End(), Kill(), "
+    "##class(Training.World).Reset(), or when the instance stops or restarts. Its JOB'ed "
+    "children are not detached with it.",
+    "()",
+)
+def client_detach(ctx: Runtime, obj: ClientObject) -> int:
+    return min(_world(ctx).disown(pids=[obj.client.pid]), 1)
+
+
+@CLIENT.method(
     "End",
     "End the process normally; return 1, or 0 if it had ended.",
     "End() is a normal exit: the process's share of its license user ID returns.",
@@ -492,6 +527,18 @@ def group_end(ctx: Runtime, obj: GroupObject) -> int:
         return sum(world.end(item.client.pid) for item in obj.clients)
 
 
+@GROUP.method(
+    "Detach",
+    "Let the group's processes outlive this session; return 1, or 0 if all had ended.",
+    "Detach() makes every process of the group still running independent of the session that "
+    "made it: they end only with End(), Kill(), ##class(Training.World).Reset(), or when the "
+    "instance stops or restarts.",
+    "()",
+)
+def group_detach(ctx: Runtime, obj: GroupObject) -> int:
+    return min(_world(ctx).disown(pids=[item.client.pid for item in obj.clients]), 1)
+
+
 # -- Training.CSPSession -------------------------------------------------------------------------
 CSP_SESSION.property("SessionId", "The CSP session ID.")
 CSP_SESSION.property("LicenseId", "The license user ID: the session ID until Login(user).")
@@ -537,3 +584,15 @@ def csp_login(ctx: Runtime, obj: CspObject, user: Argument) -> int:
 )
 def csp_end(ctx: Runtime, obj: CspObject) -> int:
     return int(_world(ctx).csp_end(obj.session.session_id))
+
+
+@CSP_SESSION.method(
+    "Detach",
+    "Let the session outlive this terminal session; return 1, or 0 if it was over.",
+    "Detach() makes the CSP session independent of the terminal session that opened it: "
+    "it no longer ends when that one ends, only with End(), its timeout, "
+    "##class(Training.World).Reset(), or when the instance stops or restarts.",
+    "()",
+)
+def csp_detach(ctx: Runtime, obj: CspObject) -> int:
+    return min(_world(ctx).disown(session_ids=[obj.session.session_id]), 1)

@@ -31,6 +31,8 @@ USER, DIAGNOSTIC, PENDING, SYSTEM, CSP, SERVER = (
     "CSP",
     "Server",
 )
+# Why the processes and CSP sessions a session made end with it (the release event's detail).
+OWNER_ENDED = "owner ended"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class ProcessRow:
     started: float
     os_pid: int | None
     parent: int | None
+    owner: int | None = None  # the session whose process made it, for a simulated client
 
 
 class LicenseTable:
@@ -70,14 +73,14 @@ class LicenseTable:
 
     def processes(self) -> list[ProcessRow]:
         rows = self.store.db.execute(
-            "SELECT pid, license_id, kind, client, username, started, os_pid, parent "
+            "SELECT pid, license_id, kind, client, username, started, os_pid, parent, owner "
             "FROM processes ORDER BY started, pid"
         ).fetchall()
         return [ProcessRow(*r) for r in rows]
 
     def process(self, pid: int) -> ProcessRow | None:
         row = self.store.db.execute(
-            "SELECT pid, license_id, kind, client, username, started, os_pid, parent "
+            "SELECT pid, license_id, kind, client, username, started, os_pid, parent, owner "
             "FROM processes WHERE pid=?",
             (pid,),
         ).fetchone()
@@ -112,9 +115,11 @@ class LicenseTable:
         username: str,
         os_pid: int | None = None,
         parent: int | None = None,
+        owner: int | None = None,
     ) -> Decision:
         """A process starts. USER processes take a unit under license_id; PENDING ones (deferred
-        login) and SYSTEM ones take none; DIAGNOSTIC takes the one reserved unit if it is free."""
+        login) and SYSTEM ones take none; DIAGNOSTIC takes the one reserved unit if it is free.
+        An `owner` (a process's PID) ends it when the owner ends."""
         with self.store.transaction():
             now = self.now()
             self._expire_grace(now)
@@ -123,24 +128,40 @@ class LicenseTable:
                 holder = self.store.get("diagnostic_pid")
                 if holder is None or self.process(int(holder)) is None:
                     self.store.put("diagnostic_pid", pid)
-                    self._insert(pid, license_id, DIAGNOSTIC, client, username, now, os_pid, parent)
+                    self._insert(
+                        pid, license_id, DIAGNOSTIC, client, username, now, os_pid, parent, owner
+                    )
                     self._track_peaks()
                     return Decision(True, None)
                 kind = USER  # the reserved unit is taken: log in as anyone else would
             if kind in (PENDING, SYSTEM, SERVER):
-                self._insert(pid, "", kind, client, username, now, os_pid, parent)
+                self._insert(pid, "", kind, client, username, now, os_pid, parent, owner)
                 self._track_peaks()
                 return Decision(True, None)
             decision = self._connect(license_id, now, pid)
             if decision.granted:
-                self._insert(pid, license_id, kind, client, username, now, os_pid, parent)
+                self._insert(pid, license_id, kind, client, username, now, os_pid, parent, owner)
                 self._track_peaks()
             return decision
 
     def detach(self, pid: int, reason: str = "process ended") -> None:
-        """A process ends (exit, HALT, kill): its unit and its share of its ID return."""
+        """A process ends (exit, HALT, kill): its unit and its share of its ID return, and the
+        processes and CSP sessions it owns end with it."""
         with self.store.transaction():
             self._remove_process(pid, reason)
+
+    def disown(self, pids: list[int], session_ids: list[str]) -> int:
+        """The processes and CSP sessions no longer end with their owner; how many still ran."""
+        with self.store.transaction():
+            db = self.store.db
+            found = sum(
+                db.execute("UPDATE processes SET owner=NULL WHERE pid=?", (pid,)).rowcount
+                for pid in pids
+            )
+            return found + sum(
+                db.execute("UPDATE csp_sessions SET owner=NULL WHERE id=?", (sid,)).rowcount
+                for sid in session_ids
+            )
 
     def relogin(self, pid: int, license_id: str) -> Decision:
         """$SYSTEM.License.Login(): move a process to another license ID, giving up the old one
@@ -179,7 +200,12 @@ class LicenseTable:
 
     # -- CSP sessions --------------------------------------------------------------------------
     def csp_start(
-        self, session_id: str, license_id: str, username: str, timeout: float
+        self,
+        session_id: str,
+        license_id: str,
+        username: str,
+        timeout: float,
+        owner: int | None = None,
     ) -> Decision:
         with self.store.transaction():
             now = self.now()
@@ -188,8 +214,8 @@ class LicenseTable:
             if decision.granted:
                 self.store.db.execute(
                     "INSERT INTO csp_sessions(id, license_id, username, pages, started, last, "
-                    "timeout) VALUES(?, ?, ?, 0, ?, ?, ?)",
-                    (session_id, license_id, username, now, now, timeout),
+                    "timeout, owner) VALUES(?, ?, ?, 0, ?, ?, ?, ?)",
+                    (session_id, license_id, username, now, now, timeout, owner),
                 )
                 self._track_peaks()
             return decision
@@ -224,9 +250,15 @@ class LicenseTable:
                 )
             return decision
 
-    def csp_end(self, session_id: str) -> bool:
+    def csp_end(self, session_id: str, reason: str = "CSP session ended") -> bool:
+        """The browser leaves: after one page the unit stays for the grace period."""
         with self.store.transaction():
-            return self._end_session(session_id, self.now(), "CSP session ended")
+            return self._end_session(session_id, self.now(), reason)
+
+    def end_grace(self) -> int:
+        """Drop every grace-period hold now, whatever time it has left; how many."""
+        with self.store.transaction():
+            return self._expire_grace(everything=True)
 
     def _dead_processes(self) -> list[int]:
         rows = self.store.db.execute(
@@ -331,6 +363,18 @@ class LicenseTable:
                 "DO UPDATE SET count=count+1",
                 (bucket,),
             )
+        self._end_owned(pid, now)
+
+    def _end_owned(self, owner: int, now: float) -> None:
+        """What a process owns ends with it, in its transaction: its simulated clients exit,
+        its CSP sessions end as when the browser leaves (one page: the grace period)."""
+        db = self.store.db
+        owned = db.execute("SELECT pid FROM processes WHERE owner=? ORDER BY pid", (owner,))
+        for (pid,) in owned.fetchall():
+            self._remove_process(pid, OWNER_ENDED)
+        owned = db.execute("SELECT id FROM csp_sessions WHERE owner=? ORDER BY id", (owner,))
+        for (session_id,) in owned.fetchall():
+            self._end_session(session_id, now, OWNER_ENDED)
 
     def _end_session(self, session_id: str, now: float, reason: str) -> bool:
         row = self.store.db.execute(
@@ -343,20 +387,23 @@ class LicenseTable:
         self._release(row[0], now, None, csp=True, pages=row[1], reason=reason)
         return True
 
-    def _expire_grace(self, now: float | None = None) -> None:
+    def _expire_grace(self, now: float | None = None, everything: bool = False) -> int:
         now = self.now() if now is None else now
+        until = float("inf") if everything else now
         rows = self.store.db.execute(
             "SELECT license_id FROM entries WHERE grace_until IS NOT NULL AND grace_until <= ?",
-            (now,),
+            (until,),
         ).fetchall()
         for (license_id,) in rows:
             entry = self.entry(license_id)
             if entry is None:
                 continue
-            decision = table.expire_grace(entry, now)
+            decision = table.expire_grace(entry, until)
             self._write(license_id, decision.entry)
             self._consume(decision.units_delta)
-            self.store.event(now, EventKind.RELEASE, license_id, None, "CSP grace period over")
+            detail = "CSP grace period ended" if everything else "CSP grace period over"
+            self.store.event(now, EventKind.RELEASE, license_id, None, detail)
+        return len(rows)
 
     def _write(self, license_id: str, entry: Entry | None) -> None:
         self.store.put("monitor_dirty", 1)  # the license monitor reports the change at once
@@ -406,10 +453,11 @@ class LicenseTable:
         now: float,
         os_pid: int | None,
         parent: int | None,
+        owner: int | None = None,
     ) -> None:
         self.store.db.execute(
             "INSERT OR REPLACE INTO processes(pid, license_id, kind, client, username, started, "
-            "os_pid, os_start, parent) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "os_pid, os_start, parent, owner) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 pid,
                 license_id,
@@ -420,6 +468,7 @@ class LicenseTable:
                 os_pid,
                 start_time(os_pid) if os_pid else None,
                 parent,
+                owner,
             ),
         )
 

@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS processes (
     os_pid INTEGER,
     os_start INTEGER,
     parent INTEGER,
-    commands INTEGER NOT NULL DEFAULT 0
+    commands INTEGER NOT NULL DEFAULT 0,
+    owner INTEGER  -- a simulated client: the PID of the session that made it (NULL: none)
 );
 CREATE INDEX IF NOT EXISTS processes_license ON processes (license_id);
 -- The few rows the license table's peak counts leave out (see license_table.py).
@@ -59,7 +60,8 @@ CREATE TABLE IF NOT EXISTS csp_sessions (
     pages INTEGER NOT NULL,
     started REAL NOT NULL,
     last REAL NOT NULL,
-    timeout REAL NOT NULL
+    timeout REAL NOT NULL,
+    owner INTEGER  -- the PID of the session that opened it (NULL: none, or detached)
 );
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS app_licenses (
@@ -89,6 +91,16 @@ CREATE TABLE IF NOT EXISTS clock_switches (
     time REAL NOT NULL
 );
 """
+# Columns added since the first schema: (table, column, declaration). A database made before
+# gets them when it is opened; their indexes are made after, once the columns exist.
+_ADDED_COLUMNS = (
+    ("processes", "owner", "INTEGER"),
+    ("csp_sessions", "owner", "INTEGER"),
+)
+_ADDED_INDEXES = """
+CREATE INDEX IF NOT EXISTS processes_owner ON processes (owner) WHERE owner IS NOT NULL;
+CREATE INDEX IF NOT EXISTS csp_sessions_owner ON csp_sessions (owner) WHERE owner IS NOT NULL;
+"""
 
 
 class StoreBusy(sqlite3.OperationalError, TimeoutError):
@@ -106,6 +118,7 @@ class Store:
         self._depth = 0
         self.db.executescript(_SCHEMA)  # idempotent; executescript commits by itself
         self._add_event_units()
+        self._add_columns()
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -248,3 +261,20 @@ class Store:
                     "WHERE kind IN (?, ?) AND detail GLOB 'units [+-][0-9]*'",
                     (EventKind.GRANT.value, EventKind.CONNECT.value),
                 )
+
+    def _add_columns(self) -> None:
+        """A database made by an older version gets the columns added since (NULL in its rows)."""
+
+        def missing() -> list[tuple[str, str, str]]:
+            have = {
+                (table, column[1])
+                for table in {added[0] for added in _ADDED_COLUMNS}
+                for column in self.db.execute(f"PRAGMA table_info({table})").fetchall()
+            }
+            return [added for added in _ADDED_COLUMNS if (added[0], added[1]) not in have]
+
+        if missing():
+            with self.transaction() as db:
+                for table, column, declaration in missing():  # another process may have added some
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        self.db.executescript(_ADDED_INDEXES)

@@ -4,14 +4,19 @@ restarts; and the license servers of this host, stopped, started, killed or cut 
 rehearsed network partition.
 
 A simulated client is a row in the instance's process table with a synthetic PID and no OS
-process (os_pid NULL), so dead-process reclamation never touches it: it lives until it ends or
-is killed. Every rule it meets is the license table's own; this module only plays the clients.
+process (os_pid NULL). The session that makes it owns it (the row's owner is the session's
+process): it ends when that process ends, however it ends (Halt, exit, kill; a dead one's
+reclamation ends them too), and a CSP session it opened ends as if the browser left. A detached
+client or session (disown) has no owner: it lives until it ends, is killed, the world is reset
+or the instance stops. Every rule it meets is the license table's own; this module only plays
+the clients.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +37,7 @@ CONNECTION_KINDS = ("Terminal", "ODBC", "Cache Direct")
 BATCH, JOB = "Batch", "Job"
 DEFAULT_CSP_TIMEOUT = 900
 KILLED = "killed"  # why a killed process's unit was released (the release event's detail)
+RESET = "training world reset"
 
 
 class WorldError(Exception):
@@ -72,10 +78,12 @@ class CspSession:
 
 
 class World:
-    def __init__(self, instance: Instance) -> None:
+    def __init__(self, instance: Instance, owner: int | None = None) -> None:
+        """`owner`: the PID of the process whose session makes the clients (None: nobody's)."""
         self.instance = instance
         self.store = instance.store
         self.table = instance.table
+        self.owner = owner
 
     # -- identities ------------------------------------------------------------------------------
     def _counter(self, name: str, first: int) -> int:
@@ -182,6 +190,26 @@ class World:
     def process(self, pid: int) -> ProcessRow | None:
         return self.table.process(pid)
 
+    def disown(self, pids: Sequence[int] = (), session_ids: Sequence[str] = ()) -> int:
+        """The clients and CSP sessions outlive the session that made them; how many still ran."""
+        return self.table.disown(list(pids), list(session_ids))
+
+    def reset(self) -> int:
+        """End every simulated client and CSP session (grace holds too), go back to the wall
+        clock and lift the server holds and partitions; how many clients and sessions ended."""
+        with self.store.transaction():
+            db = self.store.db
+            pids = [p for (p,) in db.execute("SELECT pid FROM processes WHERE os_pid IS NULL")]
+            for pid in pids:
+                self.table.detach(pid, reason=RESET)
+            ended = len(pids)
+            for (session_id,) in db.execute("SELECT id FROM csp_sessions").fetchall():
+                ended += self.table.csp_end(session_id, reason=RESET)
+            self.table.end_grace()
+        self.use_wall_clock()
+        lift_holds(self.instance)
+        return ended
+
     def _start(self, client: Client, kind: str = USER) -> Client:
         with self.store.transaction():
             self.table.expire_sessions()
@@ -193,6 +221,7 @@ class World:
                 client.username,
                 os_pid=None,
                 parent=client.parent,
+                owner=self.owner,
             )
         if not decision.granted:
             self._log_refusal(decision, client.license_id)
@@ -214,7 +243,9 @@ class World:
         if timeout <= 0:
             raise WorldError("the session timeout must be positive")
         session_id = self.next_session_id()
-        decision = self.table.csp_start(session_id, session_id, UNKNOWN_USER, timeout)
+        decision = self.table.csp_start(
+            session_id, session_id, UNKNOWN_USER, timeout, owner=self.owner
+        )
         if not decision.granted:
             self._log_refusal(decision, session_id)
             raise Refused(decision)
@@ -407,3 +438,25 @@ def partition_instance(instance: Instance, name: str, cut: bool = True) -> bool:
         + ("ignores this instance" if cut else "hears this instance again"),
     )
     return True
+
+
+def lift_holds(instance: Instance) -> None:
+    """What the rehearsals left in place ends: every configured server of the instance may run
+    again (StopServer, KillServer), and every partition of either side is healed."""
+    from cacheshell.system import monitor
+    from cacheshell.system.licserver.server import PARTITION_PREFIX
+
+    marker = f"{PARTITION_PREFIX}{instance.name.upper()}"
+    for server in server_config.servers(instance.cpf()):
+        monitor.hold_down(instance.layout.home, server, False)
+        partition_server(instance, server.name, cut=False)
+        try:
+            partition_instance(instance, server.name, cut=False)
+        except (WorldError, OSError):
+            pass  # not running on this host (or it ended just now): no daemon to tell
+        # A daemon the instance starts again reads its markers from here.
+        (monitor.server_directory(instance) / marker).unlink(missing_ok=True)
+    if monitor.partitioned(instance):  # cut from a server no longer configured
+        with instance.store.transaction():
+            instance.store.put(monitor.PARTITIONED, None)
+            instance.store.put("monitor_dirty", 1)
