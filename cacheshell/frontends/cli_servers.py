@@ -88,7 +88,8 @@ _PARTITIONS = {
 
 def _partition(layout: InstanceLayout, command: str, name: str) -> int:
     from cacheshell.system.instance import Instance
-    from cacheshell.system.world import WorldError, partition_instance, partition_server
+    from cacheshell.system.world_errors import WorldError
+    from cacheshell.system.world_servers import partition_instance, partition_server
 
     server_side, cut, changed, unchanged = _PARTITIONS[command]
     engine = partition_instance if server_side else partition_server
@@ -110,7 +111,8 @@ def _partition(layout: InstanceLayout, command: str, name: str) -> int:
 
 def _control(layout: InstanceLayout, command: str, name: str) -> int:
     from cacheshell.system.instance import Instance
-    from cacheshell.system.world import WorldError, start_server, stop_server
+    from cacheshell.system.world_errors import WorldError
+    from cacheshell.system.world_servers import start_server, stop_server
 
     instance = Instance(layout)
     try:

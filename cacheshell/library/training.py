@@ -1,5 +1,6 @@
 """Training.World and its objects: the outside world a trainee drives from the shell (clients,
-firewalls, batch jobs, CSP sessions, the clock, restarts), over cacheshell.system.world.
+firewalls, batch jobs, CSP sessions, the clock, restarts), over cacheshell.system.world (and its
+license servers over cacheshell.system.world_servers).
 
 The clients and CSP sessions a session makes are its own: they end when its process ends
 (Halt, exit, a kill), unless Detach() lets them outlive it. Killing the last local variable
@@ -30,12 +31,12 @@ from cacheshell.system.world import (
     CspSession,
     Refused,
     World,
-    WorldError,
 )
-from cacheshell.system.world import partition_instance as world_partition_instance
-from cacheshell.system.world import partition_server as world_partition_server
-from cacheshell.system.world import start_server as world_start_server
-from cacheshell.system.world import stop_server as world_stop_server
+from cacheshell.system.world_errors import WorldError
+from cacheshell.system.world_servers import partition_instance as world_partition_instance
+from cacheshell.system.world_servers import partition_server as world_partition_server
+from cacheshell.system.world_servers import start_server as world_start_server
+from cacheshell.system.world_servers import stop_server as world_stop_server
 
 WORLD = REGISTRY.define(
     "Training.World",
