@@ -18,6 +18,8 @@ from cacheshell.library import (  # noqa: F401
     system_license_servers,  # ShowServer, ShowSummary, the server dumps and queries
     system_status,
     system_version,
-    training,  # Training.World, Training.Client, Training.Group, Training.CSPSession
+    training_clients,  # Training.Client, Training.Group, Training.CSPSession
     training_keys,  # Training.World's IssueKey and RestoreTrainingKey
+    training_servers,  # Training.World's license-server rehearsals: StopServer ... HealInstance
+    training_world,  # Training.World: clients, CSP sessions, the clock, restarts, events
 )

@@ -12,8 +12,8 @@ from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.library.help import HELP
 from cacheshell.library.host import instance_of
-from cacheshell.library.training import WORLD
-from cacheshell.library.training import restart as world_restart
+from cacheshell.library.training_world import WORLD
+from cacheshell.library.training_world import restart as world_restart
 from cacheshell.system import training_keys
 from cacheshell.system.keyfile import KeyFileError, render_key_file
 
