@@ -10,7 +10,8 @@ from enum import StrEnum
 
 
 class EventKind(StrEnum):
-    # The local license table (license_table.py); GRANT and CONNECT carry their unit change.
+    # The local license table (license_entries.py, license_table.py); GRANT and CONNECT carry
+    # their unit change.
     GRANT = "grant"  # a license ID takes its first unit
     CONNECT = "connect"  # one more connection under an ID that holds units
     DENIED = "denied"

@@ -1,15 +1,14 @@
-"""The instance's local license table: the rules of table.py applied to the shared store.
+"""The instance's local license table: the processes and CSP sessions that hold license units,
+over the entries of license_entries.py (the rules of table.py applied to the shared store).
 
-Each public method is one transaction. Capacity, limits and the license server's NAK live in the
-store's state, so every process attached to the instance decides from the same facts.
+Each public method is one transaction. A process or session takes its unit when it starts or
+logs in and gives it back when it ends; what a process owns ends with it.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from cacheshell.system import table
 from cacheshell.system.applications import (
@@ -17,10 +16,9 @@ from cacheshell.system.applications import (
     release_application_units,
     session_holder,
 )
-from cacheshell.system.events import EventKind
+from cacheshell.system.license_entries import LicenseEntries
 from cacheshell.system.processes import alive, start_time
-from cacheshell.system.store import Store
-from cacheshell.system.table import Decision, Entry, Limits
+from cacheshell.system.table import Decision
 
 # Process types as ProcessList reports them.
 USER, DIAGNOSTIC, PENDING, SYSTEM, CSP, SERVER = (
@@ -48,29 +46,8 @@ class ProcessRow:
     owner: int | None = None  # the session whose process made it, for a simulated client
 
 
-class LicenseTable:
-    def __init__(self, store: Store, now: Callable[[], float]) -> None:
-        self.store = store
-        self.now = now
-
+class LicenseTable(LicenseEntries):
     # -- reading -------------------------------------------------------------------------------
-    def entry(self, license_id: str) -> Entry | None:
-        row = self.store.db.execute(
-            "SELECT license_id, connections, csp, per_process, since, grace_until, peak "
-            "FROM entries WHERE license_id=?",
-            (license_id,),
-        ).fetchone()
-        return None if row is None else _entry(row)
-
-    def entries(self) -> list[Entry]:
-        with self.store.transaction():
-            self._expire_grace()
-            rows = self.store.db.execute(
-                "SELECT license_id, connections, csp, per_process, since, grace_until, peak "
-                "FROM entries ORDER BY since, license_id"
-            ).fetchall()
-        return [_entry(r) for r in rows]
-
     def processes(self) -> list[ProcessRow]:
         rows = self.store.db.execute(
             "SELECT pid, license_id, kind, client, username, started, os_pid, parent, owner "
@@ -85,25 +62,6 @@ class LicenseTable:
             (pid,),
         ).fetchone()
         return None if row is None else ProcessRow(*row)
-
-    def limits(self) -> Limits:
-        return _limits(self._state(*_LIMITS))
-
-    def _state(self, *names: str) -> dict[str, Any]:
-        """Several values of the state table in one statement (missing and NULL ones left out):
-        a login reads a dozen of them, and each statement costs as much as the rule itself."""
-        marks = ", ".join("?" * len(names))
-        rows = self.store.db.execute(
-            f"SELECT name, value FROM state WHERE name IN ({marks}) AND value IS NOT NULL", names
-        ).fetchall()
-        return dict(rows)
-
-    def consumed(self) -> int:
-        return int(self.store.get("consumed", 0))
-
-    def connection_count(self, license_id: str) -> int:
-        entry = self.entry(license_id)
-        return 0 if entry is None else entry.connections
 
     # -- changing ------------------------------------------------------------------------------
     def attach(
@@ -255,11 +213,6 @@ class LicenseTable:
         with self.store.transaction():
             return self._end_session(session_id, self.now(), reason)
 
-    def end_grace(self) -> int:
-        """Drop every grace-period hold now, whatever time it has left; how many."""
-        with self.store.transaction():
-            return self._expire_grace(everything=True)
-
     def _dead_processes(self) -> list[int]:
         rows = self.store.db.execute(
             "SELECT pid, os_pid, os_start FROM processes WHERE os_pid IS NOT NULL"
@@ -295,55 +248,6 @@ class LicenseTable:
             return len(rows)
 
     # -- internals -----------------------------------------------------------------------------
-    def _connect(self, license_id: str, now: float, pid: int | None, csp: bool = False) -> Decision:
-        entry = self.entry(license_id)
-        state = self._state(*_CONSUME)
-        decision = table.connect(
-            entry, license_id, int(state.get("consumed", 0)), _limits(state), now, csp
-        )
-        if not decision.granted:
-            self.store.event(now, EventKind.DENIED, license_id, pid, decision.reason)
-            if decision.logged:
-                self.store.add("limit_exceeded", 1)
-            return decision
-        self._write(license_id, decision.entry)
-        self._consume(decision.units_delta, state)
-        kind = EventKind.GRANT if entry is None or entry.empty else EventKind.CONNECT
-        units = decision.units_delta
-        self.store.event(now, kind, license_id, pid, f"units {units:+d}", units)
-        if decision.transition and decision.entry is not None:
-            self.store.event(
-                now,
-                EventKind.PER_PROCESS,
-                license_id,
-                pid,
-                f"{decision.entry.connections} connections: one unit each",
-            )
-        return decision
-
-    def _release(
-        self,
-        license_id: str,
-        now: float,
-        pid: int | None,
-        csp: bool = False,
-        pages: int = 0,
-        reason: str = "released",
-    ) -> None:
-        entry = self.entry(license_id)
-        if entry is None:
-            return
-        decision = table.disconnect(entry, now, csp, pages)
-        self._write(license_id, decision.entry)
-        self._consume(decision.units_delta)
-        if entry.per_process and (decision.entry is None or not decision.entry.per_process):
-            self.store.event(now, EventKind.RESET, license_id, pid, "per-process counting reset")
-        if decision.entry is None:
-            self.store.event(now, EventKind.RELEASE, license_id, pid, reason)
-        elif decision.entry.grace_until is not None and entry.grace_until is None:
-            self.store.event(now, EventKind.GRACE, license_id, pid, "held for the CSP grace period")
-            self._track_peaks()  # one more session in grace: MaxCSPGrace may rise
-
     def _remove_process(self, pid: int, reason: str = "process ended") -> None:
         proc = self.process(pid)
         if proc is None:
@@ -387,62 +291,6 @@ class LicenseTable:
         self._release(row[0], now, None, csp=True, pages=row[1], reason=reason)
         return True
 
-    def _expire_grace(self, now: float | None = None, everything: bool = False) -> int:
-        now = self.now() if now is None else now
-        until = float("inf") if everything else now
-        rows = self.store.db.execute(
-            "SELECT license_id FROM entries WHERE grace_until IS NOT NULL AND grace_until <= ?",
-            (until,),
-        ).fetchall()
-        for (license_id,) in rows:
-            entry = self.entry(license_id)
-            if entry is None:
-                continue
-            decision = table.expire_grace(entry, until)
-            self._write(license_id, decision.entry)
-            self._consume(decision.units_delta)
-            detail = "CSP grace period ended" if everything else "CSP grace period over"
-            self.store.event(now, EventKind.RELEASE, license_id, None, detail)
-        return len(rows)
-
-    def _write(self, license_id: str, entry: Entry | None) -> None:
-        self.store.put("monitor_dirty", 1)  # the license monitor reports the change at once
-        if entry is None:
-            self.store.db.execute("DELETE FROM entries WHERE license_id=?", (license_id,))
-            return
-        self.store.db.execute(
-            "INSERT INTO entries(license_id, connections, csp, per_process, since, grace_until, "
-            "peak) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(license_id) DO UPDATE SET "
-            "connections=excluded.connections, csp=excluded.csp, "
-            "per_process=excluded.per_process, since=excluded.since, "
-            "grace_until=excluded.grace_until, peak=excluded.peak",
-            (
-                license_id,
-                entry.connections,
-                entry.csp,
-                int(entry.per_process),
-                entry.since,
-                entry.grace_until,
-                entry.peak,
-            ),
-        )
-
-    def _consume(self, delta: int, state: dict[str, Any] | None = None) -> None:
-        """Count `delta` units; `state` is what the caller read of _CONSUME in this transaction
-        (it holds the write lock, so no other process has changed it since)."""
-        if not delta:
-            return
-        if state is None:
-            state = self._state(*_CONSUME)
-        consumed = int(state.get("consumed", 0)) + delta
-        self.store.put("consumed", consumed)
-        if consumed > int(state.get("max_consumed", 0)):
-            self.store.put("max_consumed", consumed)
-        available = _limits(state).capacity - consumed
-        low = state.get("min_available")
-        if low is None or available < int(low):
-            self.store.put("min_available", available)
-
     def _insert(
         self,
         pid: int,
@@ -482,10 +330,6 @@ class LicenseTable:
                 self.store.put(name, count)
 
 
-def _entry(row: tuple[Any, ...]) -> Entry:
-    return Entry(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6])
-
-
 # Counted at every login, these must not scan the tables: each is a count(*) (which SQLite
 # answers from the b-tree) less a count over a partial index (entries_idle, processes_not_user
 # in the store's schema) that holds only the few rows left out.
@@ -501,16 +345,6 @@ _PEAK_COUNTS = (
     f"SELECT (SELECT count(*) FROM processes), (SELECT count(*) FROM csp_sessions), "
     f"{_ACTIVE_USERS}, {_IN_GRACE}, {_USER_PROCESSES}"
 )
-_LIMITS = ("capacity", "user_limit", "connection_limit", "nak")
-_CONSUME = ("consumed", "max_consumed", "min_available", *_LIMITS)
-
-
-def _limits(state: dict[str, Any]) -> Limits:
-    capacity = int(state.get("capacity", 0))
-    user_limit = int(state.get("user_limit", 0))
-    if user_limit:
-        capacity = min(capacity, user_limit)
-    return Limits(capacity, int(state.get("connection_limit", 0)), bool(state.get("nak", 0)))
 
 
 def active_users(db: sqlite3.Connection) -> int:

@@ -4,7 +4,7 @@ active license server and brings back ACK or NAK.
 The instance's service process (service.py) steps it; no session ever does, so an instance
 reports whether or not anyone is logged in, and only one process speaks for it (the instance
 lock). It reports once per period (cpf [config] LicenseUpdatePeriod, default 15 s) and at once
-when the license table changed (state `monitor_dirty`, set by license_table). It starts the
+when the license table changed (state `monitor_dirty`, set by license_entries). It starts the
 configured license servers of this host that do not answer, and at shutdown signs off.
 
 The boot id and the sequence counter of the datagrams live in the store (`monitor_boot`, new

@@ -1,0 +1,193 @@
+"""The entries of the local license table: one row per license user ID in the shared store, the
+units it holds by the rules of table.py, and the counters those units move (consumed, its peak,
+the fewest available). Capacity, limits and the license server's NAK live in the store's state,
+so every process attached to the instance decides from the same facts.
+
+LicenseTable (license_table.py) builds the processes and CSP sessions that hold the units on
+this; it also keeps the peaks, which count those holders.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+from cacheshell.system import table
+from cacheshell.system.events import EventKind
+from cacheshell.system.store import Store
+from cacheshell.system.table import Decision, Entry, Limits
+
+
+class LicenseEntries(ABC):
+    def __init__(self, store: Store, now: Callable[[], float]) -> None:
+        self.store = store
+        self.now = now
+
+    # -- reading -------------------------------------------------------------------------------
+    def entry(self, license_id: str) -> Entry | None:
+        row = self.store.db.execute(
+            "SELECT license_id, connections, csp, per_process, since, grace_until, peak "
+            "FROM entries WHERE license_id=?",
+            (license_id,),
+        ).fetchone()
+        return None if row is None else _entry(row)
+
+    def entries(self) -> list[Entry]:
+        with self.store.transaction():
+            self._expire_grace()
+            rows = self.store.db.execute(
+                "SELECT license_id, connections, csp, per_process, since, grace_until, peak "
+                "FROM entries ORDER BY since, license_id"
+            ).fetchall()
+        return [_entry(r) for r in rows]
+
+    def limits(self) -> Limits:
+        return _limits(self._state(*_LIMITS))
+
+    def _state(self, *names: str) -> dict[str, Any]:
+        """Several values of the state table in one statement (missing and NULL ones left out):
+        a login reads a dozen of them, and each statement costs as much as the rule itself."""
+        marks = ", ".join("?" * len(names))
+        rows = self.store.db.execute(
+            f"SELECT name, value FROM state WHERE name IN ({marks}) AND value IS NOT NULL", names
+        ).fetchall()
+        return dict(rows)
+
+    def consumed(self) -> int:
+        return int(self.store.get("consumed", 0))
+
+    def connection_count(self, license_id: str) -> int:
+        entry = self.entry(license_id)
+        return 0 if entry is None else entry.connections
+
+    # -- changing ------------------------------------------------------------------------------
+    def end_grace(self) -> int:
+        """Drop every grace-period hold now, whatever time it has left; how many."""
+        with self.store.transaction():
+            return self._expire_grace(everything=True)
+
+    def _connect(self, license_id: str, now: float, pid: int | None, csp: bool = False) -> Decision:
+        entry = self.entry(license_id)
+        state = self._state(*_CONSUME)
+        decision = table.connect(
+            entry, license_id, int(state.get("consumed", 0)), _limits(state), now, csp
+        )
+        if not decision.granted:
+            self.store.event(now, EventKind.DENIED, license_id, pid, decision.reason)
+            if decision.logged:
+                self.store.add("limit_exceeded", 1)
+            return decision
+        self._write(license_id, decision.entry)
+        self._consume(decision.units_delta, state)
+        kind = EventKind.GRANT if entry is None or entry.empty else EventKind.CONNECT
+        units = decision.units_delta
+        self.store.event(now, kind, license_id, pid, f"units {units:+d}", units)
+        if decision.transition and decision.entry is not None:
+            self.store.event(
+                now,
+                EventKind.PER_PROCESS,
+                license_id,
+                pid,
+                f"{decision.entry.connections} connections: one unit each",
+            )
+        return decision
+
+    def _release(
+        self,
+        license_id: str,
+        now: float,
+        pid: int | None,
+        csp: bool = False,
+        pages: int = 0,
+        reason: str = "released",
+    ) -> None:
+        entry = self.entry(license_id)
+        if entry is None:
+            return
+        decision = table.disconnect(entry, now, csp, pages)
+        self._write(license_id, decision.entry)
+        self._consume(decision.units_delta)
+        if entry.per_process and (decision.entry is None or not decision.entry.per_process):
+            self.store.event(now, EventKind.RESET, license_id, pid, "per-process counting reset")
+        if decision.entry is None:
+            self.store.event(now, EventKind.RELEASE, license_id, pid, reason)
+        elif decision.entry.grace_until is not None and entry.grace_until is None:
+            self.store.event(now, EventKind.GRACE, license_id, pid, "held for the CSP grace period")
+            self._track_peaks()  # one more session in grace: MaxCSPGrace may rise
+
+    def _expire_grace(self, now: float | None = None, everything: bool = False) -> int:
+        now = self.now() if now is None else now
+        until = float("inf") if everything else now
+        rows = self.store.db.execute(
+            "SELECT license_id FROM entries WHERE grace_until IS NOT NULL AND grace_until <= ?",
+            (until,),
+        ).fetchall()
+        for (license_id,) in rows:
+            entry = self.entry(license_id)
+            if entry is None:
+                continue
+            decision = table.expire_grace(entry, until)
+            self._write(license_id, decision.entry)
+            self._consume(decision.units_delta)
+            detail = "CSP grace period ended" if everything else "CSP grace period over"
+            self.store.event(now, EventKind.RELEASE, license_id, None, detail)
+        return len(rows)
+
+    def _write(self, license_id: str, entry: Entry | None) -> None:
+        self.store.put("monitor_dirty", 1)  # the license monitor reports the change at once
+        if entry is None:
+            self.store.db.execute("DELETE FROM entries WHERE license_id=?", (license_id,))
+            return
+        self.store.db.execute(
+            "INSERT INTO entries(license_id, connections, csp, per_process, since, grace_until, "
+            "peak) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(license_id) DO UPDATE SET "
+            "connections=excluded.connections, csp=excluded.csp, "
+            "per_process=excluded.per_process, since=excluded.since, "
+            "grace_until=excluded.grace_until, peak=excluded.peak",
+            (
+                license_id,
+                entry.connections,
+                entry.csp,
+                int(entry.per_process),
+                entry.since,
+                entry.grace_until,
+                entry.peak,
+            ),
+        )
+
+    def _consume(self, delta: int, state: dict[str, Any] | None = None) -> None:
+        """Count `delta` units; `state` is what the caller read of _CONSUME in this transaction
+        (it holds the write lock, so no other process has changed it since)."""
+        if not delta:
+            return
+        if state is None:
+            state = self._state(*_CONSUME)
+        consumed = int(state.get("consumed", 0)) + delta
+        self.store.put("consumed", consumed)
+        if consumed > int(state.get("max_consumed", 0)):
+            self.store.put("max_consumed", consumed)
+        available = _limits(state).capacity - consumed
+        low = state.get("min_available")
+        if low is None or available < int(low):
+            self.store.put("min_available", available)
+
+    @abstractmethod
+    def _track_peaks(self) -> None:
+        """Raise the peaks the holders of the units reach (a unit in grace is one more)."""
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    return Entry(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6])
+
+
+_LIMITS = ("capacity", "user_limit", "connection_limit", "nak")
+_CONSUME = ("consumed", "max_consumed", "min_available", *_LIMITS)
+
+
+def _limits(state: dict[str, Any]) -> Limits:
+    capacity = int(state.get("capacity", 0))
+    user_limit = int(state.get("user_limit", 0))
+    if user_limit:
+        capacity = min(capacity, user_limit)
+    return Limits(capacity, int(state.get("connection_limit", 0)), bool(state.get("nak", 0)))
