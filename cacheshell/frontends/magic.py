@@ -203,9 +203,8 @@ class ObjectScriptMagics(Magics):
         if outcome.halted:
             if self.current is not None:
                 self.end(self.current)
-            print(
-                "(the ObjectScript session ended; the next cell starts a new one)", file=sys.stderr
-            )
+            # Halt is how a session ends, not an error: a notice on stdout.
+            print("(the ObjectScript session ended; the next cell starts a new one)")
             return None, None
         if outcome.error is not None:
             return None, outcome.error

@@ -140,8 +140,8 @@ def test_a_refused_login_fails_the_cell(ip: InteractiveShell) -> None:
 
 def test_halt_ends_the_session_and_the_next_cell_starts_a_new_one(ip: InteractiveShell) -> None:
     run(ip, "%objectscript Set x=1")
-    _, _, err = run(ip, "%objectscript Halt")
-    assert "session ended" in err
+    _, out, err = run(ip, "%objectscript Halt")
+    assert "session ended" in out and err == ""
     _, out, _ = run(ip, "%objectscript Write $Data(x)")
     assert out == "0\n"
 
