@@ -29,6 +29,11 @@ def cacheshell_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     # Instances do not start the license servers they are configured with, unless a test asks.
     monkeypatch.setenv("CACHESHELL_NO_SERVER_AUTOSTART", "1")
     yield home
+    stop_home(home)
+
+
+def stop_home(home: Path) -> None:
+    """Stop what a home runs: its instances, then any license server started for it."""
     stop_instances(home)
     _kill_license_servers(home)
 

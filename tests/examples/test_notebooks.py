@@ -1,7 +1,14 @@
-"""The training notebooks of examples/notebooks, executed top to bottom with nbclient on a fresh
-CACHESHELL_HOME: the ObjectScript kernel for the kernel notebooks, ipykernel (python3) with the
-IPython magic for the application-licensing one. Every ObjectScript-kernel notebook runs a second
-time through the magic: converted to a python3 notebook of `%%objectscript` cells."""
+"""The training notebooks of examples/notebooks, run as a trainee runs them: with nbclient, as
+Jupyter runs a notebook, in the order of their numbers, all on ONE install with the default
+settings (a home of its own, no CACHESHELL_* variable, the kernel installed with
+`cacheshell kernel install --user`), each from the folder it sits in, and then the first one
+again. Each run is checked for what its notebook teaches, on the outputs of its cells.
+
+The ObjectScript-kernel notebooks also run through the IPython magic, converted to python3
+notebooks of `%%objectscript` cells, in the same order on a second install.
+
+The one thing changed in a notebook before it runs is what the notebooks themselves say to change
+when it is taken: the UDP port a license server listens on."""
 
 from __future__ import annotations
 
@@ -11,63 +18,74 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from ipykernel.kernelspec import write_kernel_spec
+from conftest import stop_home
 from nbclient import NotebookClient
 
-from cacheshell.frontends.cli_kernel import KERNEL_NAME, write_kernelspec
-from cacheshell.system.authkey import current_platform_code
+from cacheshell.frontends.cli_kernel import KERNEL_NAME
 from cacheshell.system.cpf import Cpf
-from cacheshell.system.keyfile import render_key_file
-from cacheshell.system.keys import KeySpec, issue_from_spec
-from cacheshell.system.layout import find_instance
-from cacheshell.system.signing import training_private_key
+from cacheshell.system.instance import Instance
+from cacheshell.system.layout import InstanceLayout, find_instance
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "examples" / "notebooks"
-TIMEOUT = 60
-# A cell that shows a refusal on purpose: the kernel may fail it, the magic may print the error.
+ORDER = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
+TIMEOUT = 90
+# A cell that shows a refusal on purpose: it must fail (so nbclient goes on only because it is
+# also tagged raises-exception) and show the ObjectScript error.
 REFUSAL_TAG = "raises-objectscript-error"
-KERNEL_NOTEBOOKS = [
-    "determining_capacity_and_usage.ipynb",
-    "identifying_users.ipynb",
-    "csp_grace_and_the_clock.ipynb",
-    "activating_a_key.ipynb",
-    "troubleshooting.ipynb",
-    "license_servers_and_failover.ipynb",
-]
-# The ports license_servers_and_failover.ipynb names; the test runs it on free ones instead.
-PLACEHOLDER_PORTS = (4001, 4002)
-UPDATE_PERIOD = "0.5"
+# The license servers' ports the notebooks name, and say to change when taken.
+NAMED_PORTS = (4001, 4002)
 
 
-class Run:
-    """One notebook's run: where it ran, its home, and the notebook with its outputs."""
-
-    def __init__(self, tmp_path: Path, home: Path) -> None:
-        self.tmp_path = tmp_path
-        self.home = home
-        self.work = tmp_path / "examples" / "notebooks"
-        self.env = dict(os.environ, CACHESHELL_HOME=str(home), IPYTHONDIR=str(tmp_path / "ipython"))
-        self.replace: dict[int, int] = {}
-        self.nb: nbformat.NotebookNode | None = None
+def kernel_of(name: str) -> str:
+    return str(nbformat.read(NOTEBOOKS / name, as_version=4).metadata.kernelspec.name)
 
 
-# -- what each notebook needs before it runs ------------------------------------------------------
-def _mint_keys(run: Run) -> None:
-    """The key files activating_a_key.ipynb activates, in its working directory."""
-    for name, units, order in (("bigger.key", 50, 500001), ("smaller.key", 3, 500002)):
-        key = issue_from_spec(
-            KeySpec(units=units, multi=True, order_number=order, customer="Acme Lab"),
-            training_private_key(),
-            current_platform_code(),
+KERNEL_NOTEBOOKS = [name for name in ORDER if kernel_of(name) == KERNEL_NAME]
+
+
+# -- one install, as a trainee has it -------------------------------------------------------------
+class Install:
+    """A trainee's machine: a home directory, a clone of the repository's examples, the
+    ObjectScript kernel installed for the user, and free ports for the license servers."""
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.home = tmp_path / "you"
+        self.home.mkdir()
+        self.installs = self.home / ".cacheshell"
+        self.clone = tmp_path / "cacheshell"
+        shutil.copytree(ROOT / "examples", self.clone / "examples")
+        self.folder = self.clone / "examples" / "notebooks"
+        self.env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("CACHESHELL_", "JUPYTER_", "IPYTHON"))
+        }
+        self.env["HOME"] = str(self.home)
+        # Jupyter finds kernels under $HOME: the test's own process must look there too.
+        monkeypatch.setenv("HOME", str(self.home))
+        for key in list(os.environ):
+            if key.startswith(("JUPYTER_", "IPYTHON")):
+                monkeypatch.delenv(key)
+        exe = Path(sys.executable).with_name("cacheshell")
+        done = subprocess.run(
+            [str(exe), "kernel", "install", "--user"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=self.env,
         )
-        (run.work / name).write_text(render_key_file(key.file), encoding="utf-8")
+        assert done.returncode == 0, done.stderr
+        self.ports = dict(zip(NAMED_PORTS, _free_udp_ports(len(NAMED_PORTS)), strict=True))
+
+    def instance(self, name: str = "CACHE") -> Instance:
+        return Instance(InstanceLayout(self.installs, name))
 
 
 def _free_udp_ports(count: int) -> list[int]:
@@ -83,43 +101,14 @@ def _free_udp_ports(count: int) -> list[int]:
             probe.close()
 
 
-def _local_servers(run: Run) -> None:
-    """license_servers_and_failover.ipynb: the instance exists with a short update period, it may
-    start the servers it is configured with, and the servers listen on free ports."""
-    # The instance's service starts the servers: it must not inherit the suite's opt-out.
-    run.env.pop("CACHESHELL_NO_SERVER_AUTOSTART", None)
-    exe = Path(sys.executable).with_name("cacheshell")
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "cacheshell"]
-    done = subprocess.run(
-        command + ["-U", "USER", "Write 1"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=run.env,
-        stdin=subprocess.DEVNULL,
-    )
-    assert done.returncode == 0, done.stderr
-    cpf = Cpf(run.home / "CACHE" / "mgr" / "cache.cpf")
-    cpf.set("config", "LicenseUpdatePeriod", UPDATE_PERIOD)
-    cpf.save()
-    ports = _free_udp_ports(len(PLACEHOLDER_PORTS))
-    run.replace = dict(zip(PLACEHOLDER_PORTS, ports, strict=True))
-
-
-PREPARE: dict[str, Callable[[Run], None]] = {
-    "activating_a_key.ipynb": _mint_keys,
-    "license_servers_and_failover.ipynb": _local_servers,
-}
+@pytest.fixture
+def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Install]:
+    machine = Install(tmp_path, monkeypatch)
+    yield machine
+    stop_home(machine.installs)
 
 
 # -- running --------------------------------------------------------------------------------------
-def _kernelspecs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    kernels = tmp_path / "jupyter" / "kernels"
-    write_kernelspec(kernels / KERNEL_NAME)
-    write_kernel_spec(str(kernels / "python3"))
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-
-
 def through_the_magic(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The ObjectScript-kernel notebook as a python3 one: `%load_ext cacheshell` first, then each
     code cell as a `%%objectscript` cell (keeping its metadata)."""
@@ -142,51 +131,35 @@ def through_the_magic(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return out
 
 
-def execute(
-    name: str, tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch, magic: bool = False
-) -> Run:
-    """Run the notebook `name` in a kernel whose CACHESHELL_HOME is `home` and whose cwd is a
-    fresh copy of examples/notebooks; the kernelspecs come from a temporary Jupyter path. With
-    `magic`, the ObjectScript-kernel notebook runs through the IPython magic instead. nbclient
-    raises CellExecutionError if a cell fails (unless tagged raises-exception)."""
-    _kernelspecs(tmp_path, monkeypatch)
-    run = Run(tmp_path, home)
-    # The notebooks run from a copy of examples/, as from a checkout: their cwd is
-    # examples/notebooks and the sample files sit one level up.
-    run.work.mkdir(parents=True)
-    for sample in ROOT.joinpath("examples").glob("*.*"):
-        shutil.copy(sample, run.work.parent / sample.name)
+def execute(install: Install, name: str, magic: bool = False) -> nbformat.NotebookNode:
+    """Run the notebook as Jupyter would, from its folder, in a kernel with the trainee's
+    environment. nbclient raises CellExecutionError when a cell fails, unless the cell is
+    tagged raises-exception."""
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
-    if name in PREPARE:
-        PREPARE[name](run)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            for old, new in run.replace.items():
+            for old, new in install.ports.items():
                 cell.source = re.sub(rf"\b{old}\b", str(new), cell.source)
     if magic:
-        assert nb.metadata.kernelspec.name == KERNEL_NAME
         nb = through_the_magic(nb)
-    # The kernels run the installed cacheshell, as a user's notebook would.
     client = NotebookClient(
         nb,
         timeout=TIMEOUT,
         startup_timeout=TIMEOUT,
         kernel_name=nb.metadata.kernelspec.name,
-        resources={"metadata": {"path": str(run.work)}},
+        resources={"metadata": {"path": str(install.folder)}},
     )
-    client.execute(env=run.env, cwd=str(run.work))
-    run.nb = nb
-    return run
+    try:
+        client.execute(env=install.env, cwd=str(install.folder))
+    finally:  # kept beside the clone, to read when a check fails
+        nbformat.write(nb, install.clone.parent / f"executed-{'magic-' if magic else ''}{name}")
+    return nb
 
 
 def texts(nb: nbformat.NotebookNode, stream: str = "stdout") -> str:
     """Everything the cells showed on `stream`, with the text of displays and results."""
-    found: list[str] = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            found.append(_text(out, stream))
-    return "".join(found)
+    return "".join(_text(out, stream) for cell in nb.cells for out in cell.get("outputs", []))
 
 
 def _text(out: Any, stream: str) -> str:
@@ -204,8 +177,8 @@ def refusals(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 def assert_clean(nb: nbformat.NotebookNode) -> None:
-    """No cell failed: none wrote to stderr or ended in an error, except those tagged as showing a
-    refusal on purpose, which must show one."""
+    """No cell failed or wrote to stderr, except those tagged as showing a refusal on purpose,
+    which must have failed with an ObjectScript error."""
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -213,27 +186,28 @@ def assert_clean(nb: nbformat.NotebookNode) -> None:
             _text(out, "stderr") + _text(out, "error") for out in cell.get("outputs", [])
         )
         if REFUSAL_TAG in cell.get("metadata", {}).get("tags", []):
+            assert any(out.output_type == "error" for out in cell.outputs), cell.source
             assert "<" in problems, f"expected an ObjectScript error from {cell.source!r}"
         else:
             assert problems == "", f"{cell.source!r} failed:\n{problems}"
 
 
-# -- what each notebook must show -----------------------------------------------------------------
-def check_determining_capacity_and_usage(run: Run, out: str) -> None:
+# -- what each notebook teaches -------------------------------------------------------------------
+def check_determining_capacity_and_usage(install: Install, nb: Any, out: str) -> None:
     assert "Total authorized license units" in out
     assert "LicenseCapacity =   Cache 2013.1 Enterprise - Concurrent Users" in out
     assert "InstanceLicenseUse:License Units:" in out
     assert "UserId:Type:Connects:MaxCon:CSPCon:LU:Active:Grace:" in out
     assert "10.0.0.5:User:2:2:0:1:" in out
-    dump = (run.work / "all.dmp").read_text(encoding="utf-8")
+    dump = (install.folder / "all.dmp").read_text(encoding="utf-8")
     assert dump.startswith("License Capacity = 5, Current use = 3, Units Remaining = 2")
     assert "User ID = 10.0.0.5, Connections = 2" in dump and ")  free" in dump
     for name in ("inuse.dmp", "piduse.dmp", "all-again.dmp"):
-        assert (run.work / name).is_file()
+        assert (install.folder / name).is_file()
     assert out.rstrip().endswith("units consumed: 1")
 
 
-def check_identifying_users(run: Run, out: str) -> None:
+def check_identifying_users(install: Install, nb: Any, out: str) -> None:
     assert "25 connections from 10.0.0.99" in out
     assert "26th connection refused: <LICENSE LIMIT EXCEEDED>" in out
     assert "no license unit available" in out
@@ -243,17 +217,17 @@ def check_identifying_users(run: Run, out: str) -> None:
     assert out.rstrip().endswith("units consumed: 1")
 
 
-def check_csp_grace_and_the_clock(run: Run, out: str) -> None:
-    assert "session CSP0000001 is licensed as CSP0000001" in out
-    assert "in grace: 1\n" in out
+def check_csp_grace_and_the_clock(install: Install, nb: Any, out: str) -> None:
+    assert "session CSP" in out and "in grace: 1\n" in out
     assert "ten minutes on: 0 in grace, 0 CSP users" in out
     assert "held for the CSP grace period" in out and "CSP grace period over" in out
     assert "CSP session timed out" in out and "in grace: 0\n" in out
     assert "1 dora" in out
     assert out.rstrip().endswith("units consumed: 1")
+    assert not install.instance().clock.simulated, "the notebook left the clock simulated"
 
 
-def check_activating_a_key(run: Run, out: str) -> None:
+def check_activating_a_key(install: Install, nb: Any, out: str) -> None:
     assert "LicenseCapacity =   Cache 2013.1 Enterprise - Concurrent Users for" in out
     assert "No restart is needed: the new key takes effect at once." in out
     assert "License key activated. File bigger.key has been copied to" in out
@@ -263,13 +237,17 @@ def check_activating_a_key(run: Run, out: str) -> None:
     assert "Activate returned 0|The new key has fewer license units (50 to 3)" in out
     assert "pending activation: 1\nunits now: 50\nUpgrade: 0|" in out
     assert "restarted: 1\npending activation: 0\n" in out
-    assert out.rstrip().endswith("Maximum Available =      3")
-    assert "OrderNumber =       500002" in out
-    key = run.home / "CACHE" / "mgr" / "cache.key"
-    assert key.read_text(encoding="utf-8") == (run.work / "smaller.key").read_text(encoding="utf-8")
+    assert "Maximum Available =      3" in out
+    # The lesson ends on the instance's own training key, as it began.
+    assert "training key restored: 1\nunits now: 5, customer cacheshell training\n" in out
+    assert "Training key (OrderNumber" in out
+    mgr = install.instance().layout.mgr
+    assert (mgr / "cache.key").read_text(encoding="utf-8") == (mgr / "training.key").read_text(
+        encoding="utf-8"
+    )
 
 
-def check_troubleshooting(run: Run, out: str) -> None:
+def check_troubleshooting(install: Install, nb: Any, out: str) -> None:
     assert "customer: cacheshell training\nstatus:   Valid\nreason:   []\n" in out
     assert "expires:  2099-12-31" in out
     assert "Methods of the class: %SYSTEM.License" in out and "GetKeyInvalidReason()" in out
@@ -277,15 +255,17 @@ def check_troubleshooting(run: Run, out: str) -> None:
     assert "     0 Current available license units\n     0 Minimum available" in out
     assert "denied       late@10.0.0.8" in out
     assert out.rstrip().endswith("units consumed: 1")
-    for cell in refusals(run.nb):
+    for cell in refusals(nb):
         shown = "".join(_text(o, "stderr") + _text(o, "error") for o in cell.outputs)
         assert "LICENSE LIMIT EXCEEDED" in shown
 
 
-def check_license_servers_and_failover(run: Run, out: str) -> None:
-    first, second = (run.replace[port] for port in PLACEHOLDER_PORTS)
+def check_license_servers_and_failover(install: Install, nb: Any, out: str) -> None:
+    first, second = (install.ports[port] for port in NAMED_PORTS)
+    assert "update period: 15\n" in out and "for this lesson: .5\n" in out
     assert "LS1: 1\nLS2: 1\n" in out
     assert f"LS1:127.0.0.1:{first}:" in out and f"LS2:127.0.0.1:{second}:" in out
+    # The failover happened: ShowServer names LS1, then LS2 after the kill, then LS1 again.
     shown = re.findall(r"Active license server address = 127\.0\.0\.1 port = (\d+)", out)
     assert shown == [str(first), str(second), str(first)]
     assert "Distributed license use:\nCurrent License Units Used =       2" in out
@@ -293,96 +273,75 @@ def check_license_servers_and_failover(run: Run, out: str) -> None:
     assert "license server LS1 killed" in out
     assert "failover from LS1 to active license server LS2" in out
     assert "started: 1\n" in out
-    started = (run.home / "run" / "started.pids").read_text(encoding="ascii").split()
-    assert len(started) >= 3  # LS1, LS2 and LS1 again: the conftest fixture kills them
+    # It cleans up: no server configured, the default period back.
+    assert "deleted: 1 1\nservers configured: 0\nupdate period: 15\n" in out
+    cpf = Cpf(install.instance().layout.mgr / "cache.cpf")
+    assert cpf.get("config", "LicenseUpdatePeriod", "15") == "15"
 
 
-CHECKS: dict[str, Callable[[Run, str], None]] = {
-    name: globals()["check_" + name.removesuffix(".ipynb")] for name in KERNEL_NOTEBOOKS
-}
-
-
-# -- the tests ------------------------------------------------------------------------------------
-def test_every_notebook_is_tested() -> None:
-    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(
-        KERNEL_NOTEBOOKS + ["application_licensing.ipynb", "multiserver_sharing_and_nak.ipynb"]
+def check_multiserver_sharing_and_nak(install: Install, nb: Any, out: str) -> None:
+    assert "TWO is up: True\nsame key: True\n" in out
+    assert "CACHE: 1\n" in out and "TWO: 1\n" in out
+    used = re.findall(r"Current License Units Used =\s+(\d+)", out)
+    assert used == ["3", "5", "6", "5"]
+    assert "eve admitted on TWO: 1\n" in out
+    # The user over the key was refused, after the NAK.
+    assert re.search(r"NAK\s+6 units in use of 5 on the license server", out)
+    (refused,) = refusals(nb)
+    assert "<LICENSE LIMIT EXCEEDED>" in "".join(
+        _text(o, "stderr") + _text(o, "error") for o in refused.outputs
     )
-    for name in KERNEL_NOTEBOOKS:
-        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-        assert nb.metadata.kernelspec.name == KERNEL_NAME
-        for cell in refusals(nb):  # the kernel fails them: nbclient must go on
-            assert "raises-exception" in cell.metadata.tags
+    assert "second connection for ann: 1\n" in out
+    assert "eve ended: 1\n" in out
+    assert re.search(r"ACK\s+5 units in use of 5 on the license server", out)
+    assert "fay admitted on CACHE: 1\n" in out
+    assert "CACHE: 1 units consumed" in out and "TWO: 1 units consumed" in out
+    assert "TWO is up: False" in out
+    (drawn,) = [c for c in nb.cells if c.cell_type == "code" and "plot_license_use(" in c.source]
+    assert any("image/png" in o.get("data", {}) for o in drawn.outputs), drawn.outputs
+    two = find_instance(install.installs, "TWO")
+    assert two is not None and not Instance(two).is_up
+    for layout in (two, install.instance().layout):
+        cpf = Cpf(layout.mgr / "cache.cpf")
+        assert cpf.get("config", "LicenseUpdatePeriod", "15") == "15"
+        assert not cpf.section("LicenseServers")
 
 
-@pytest.mark.parametrize("name", KERNEL_NOTEBOOKS)
-def test_on_the_objectscript_kernel(
-    name: str, tmp_path: Path, cacheshell_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    run = execute(name, tmp_path, cacheshell_home, monkeypatch)
-    assert run.nb is not None
-    assert_clean(run.nb)
-    CHECKS[name](run, texts(run.nb))
-
-
-@pytest.mark.parametrize("name", KERNEL_NOTEBOOKS)
-def test_through_the_magic(
-    name: str, tmp_path: Path, cacheshell_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    run = execute(name, tmp_path, cacheshell_home, monkeypatch, magic=True)
-    assert run.nb is not None
-    # ObjectScript errors in %%objectscript cells go to stderr without raising.
-    assert_clean(run.nb)
-    CHECKS[name](run, texts(run.nb))
-
-
-def test_application_licensing_through_the_magic(
-    tmp_path: Path, cacheshell_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    run = execute("application_licensing.ipynb", tmp_path, cacheshell_home, monkeypatch)
-    nb, home = run.nb, cacheshell_home
-    assert nb is not None
-    # ObjectScript errors in %%objectscript cells go to stderr without raising: none allowed.
-    assert texts(nb, "stderr") == ""
-    assert_clean(nb)
-    out = texts(nb)
+def check_application_licensing(install: Install, nb: Any, out: str) -> None:
     assert "Total authorized license units" in out
     assert "valid: 1\nlicensed: 1\n" in out
     assert "Lab Users=50\n" in out and "Extended Lab Reports: Enabled" in out
     assert "taken: 1, held 1, free 1" in out
     assert "third: 0 ERROR #5915: Cannot allocate a license" in out
     assert "returned: 1, free 2" in out
-    assert (home / "CACHE" / "mgr" / "user" / "routines" / "LabCheck.mac").is_file()
+    routines = install.instance().layout.mgr / "user" / "routines"
+    assert (routines / "LabCheck.mac").is_file()
 
 
-def test_multiserver_sharing_and_nak(
-    tmp_path: Path, cacheshell_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Two instances share the key through one license server (set up as for the failover
-    notebook: free port, short update period, autostart on); over the key, both get a NAK."""
-    name = "multiserver_sharing_and_nak.ipynb"
-    monkeypatch.setitem(PREPARE, name, _local_servers)
-    run = execute(name, tmp_path, cacheshell_home, monkeypatch)
-    nb = run.nb
-    assert nb is not None
-    # ObjectScript errors in %%objectscript cells go to stderr: only the refusal may show one.
-    assert_clean(nb)
-    (refused,) = refusals(nb)
-    assert "<LICENSE LIMIT EXCEEDED>" in "".join(_text(o, "stderr") for o in refused.outputs)
-    out = texts(nb)
-    assert "TWO is up: True\nsame key: True\n" in out
-    assert "CACHE: 1\n" in out and "TWO: 1\n" in out
-    used = re.findall(r"Current License Units Used =\s+(\d+)", out)
-    assert used == ["3", "5", "6", "5"]
-    assert "eve admitted on TWO: 1\n" in out
-    assert re.search(r"NAK\s+6 units in use of 5 on the license server", out)
-    assert "second connection for ann: 1\n" in out
-    assert "eve ended: 1\n" in out
-    assert re.search(r"ACK\s+5 units in use of 5 on the license server", out)
-    assert "fay admitted on CACHE: 1\n" in out
-    assert "CACHE: 1 units consumed" in out and out.rstrip().endswith("TWO: 1 units consumed")
-    two = find_instance(cacheshell_home, "TWO")
-    assert two is not None
-    assert Cpf(two.mgr / "cache.cpf").get("config", "LicenseUpdatePeriod", "") == "0.5"
-    assert (two.mgr / "cache.key").read_text(encoding="utf-8") == (
-        cacheshell_home / "CACHE" / "mgr" / "cache.key"
-    ).read_text(encoding="utf-8")
+def _check(name: str) -> Callable[[Install, Any, str], None]:
+    check: Callable[[Install, Any, str], None] = globals()["check_" + name[3:-6]]
+    return check
+
+
+# -- the tests ------------------------------------------------------------------------------------
+def test_the_notebooks_are_numbered_and_checked() -> None:
+    assert ORDER == [f"{n:02d}_{name[3:]}" for n, name in enumerate(ORDER, 1)]
+    for name in ORDER:
+        _check(name)
+        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+        for cell in refusals(nb):  # a refusal fails its cell: nbclient must go on
+            assert "raises-exception" in cell.metadata.tags
+
+
+def test_in_order_on_one_install_then_the_first_again(install: Install) -> None:
+    for name in [*ORDER, ORDER[0]]:
+        nb = execute(install, name)
+        assert_clean(nb)
+        _check(name)(install, nb, texts(nb))
+
+
+def test_through_the_magic_in_order_on_one_install(install: Install) -> None:
+    for name in KERNEL_NOTEBOOKS:
+        nb = execute(install, name, magic=True)
+        assert_clean(nb)
+        _check(name)(install, nb, texts(nb))
