@@ -87,38 +87,55 @@ def matches(expected: list[str], actual: list[str]) -> bool:
 
 # -- the run --------------------------------------------------------------------------------------
 def the_readers_environment(home: Path) -> dict[str, str]:
-    """A shell after the README's set-up: the venv's commands first on the PATH, a home of its
-    own, and none of the suite's settings (so the default install is the one used)."""
+    """A shell before the README's set-up puts the commands on the PATH: a home of its own,
+    none of the suite's settings (so the default install is the one used), no venv active."""
+    venv_bin = str(Path(sys.prefix) / "bin")
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith("CACHESHELL_") and key not in ("PYTHONPATH", "VIRTUAL_ENV")
     }
-    venv_bin = Path(sys.executable).parent
-    env.update(HOME=str(home), PATH=f"{venv_bin}{os.pathsep}{env.get('PATH', '')}")
-    env["VIRTUAL_ENV"] = str(venv_bin.parent)
+    path = [part for part in env.get("PATH", "").split(os.pathsep) if part != venv_bin]
+    env.update(HOME=str(home), PATH=os.pathsep.join(path))
     return env
 
 
 def a_clone(tmp_path: Path) -> Path:
-    """The README's commands run from the root of a clone; they read its examples/."""
+    """The root of a clone after `make run`: its examples/ and the venv the set-up built."""
     clone = tmp_path / "cacheshell"
     shutil.copytree(ROOT / "examples", clone / "examples")
     shutil.copy(README, clone / "README.md")
+    (clone / ".venv").symlink_to(sys.prefix, target_is_directory=True)
     return clone
 
 
-def run_as_typed(line: str, cwd: Path, env: dict[str, str]) -> list[str]:
+MARKER = "<<cacheshell README command>>"
+
+
+def run_in_one_shell(commands: list[Command], cwd: Path, env: dict[str, str]) -> list[list[str]]:
+    """Type every command into one shell, in order, as a reader does (so what one command sets
+    up, the next one has); what each printed, stdout and stderr together, as lines."""
+    script = ["exec 2>&1"]
+    for n, command in enumerate(commands):
+        script += [f"printf '\\n{MARKER}%d\\n' {n}", command.line]
+    script.append(f"printf '\\n{MARKER}end\\n'")
     done = subprocess.run(
-        ["bash", "-c", line],
+        ["bash", "-c", "\n".join(script)],
         cwd=cwd,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        timeout=120,
+        timeout=600,
         stdin=subprocess.DEVNULL,
     )
-    return (done.stdout + done.stderr).rstrip("\n").split("\n") if done.stdout + done.stderr else []
+    chunks = re.split(rf"\n{re.escape(MARKER)}(?:\d+|end)\n", done.stdout)
+    assert len(chunks) == len(commands) + 2, f"the shell stopped early:\n{done.stdout}"
+    return [chunk.rstrip("\n").split("\n") if chunk.strip("\n") else [] for chunk in chunks[1:-1]]
+
+
+def run_as_typed(line: str, cwd: Path, env: dict[str, str]) -> list[str]:
+    (shown,) = run_in_one_shell([Command(line, [])], cwd, env)
+    return shown
 
 
 def on_a_simulated_clock(installs: Path) -> bool:
@@ -135,32 +152,36 @@ def test_the_readme_blocks_as_typed(tmp_path: Path) -> None:
     installs = home / ".cacheshell"
     env = the_readers_environment(home)
     clone = a_clone(tmp_path)
-    blocks = command_blocks(README.read_text(encoding="utf-8"))
-    assert len(blocks) >= 5, "the README's tour has lost its command blocks"
+    commands = [
+        command for block in command_blocks(README.read_text(encoding="utf-8")) for command in block
+    ]
+    assert len(commands) >= 10, "the README's tour has lost its command blocks"
     key = installs / "CACHE" / "mgr" / "cache.key"
-    first_key = ""
     try:
-        for commands in blocks:
-            for command in commands:
-                shown = run_as_typed(command.line, clone, env)
-                actual = [normalize(line, home) for line in shown]
-                expected = [normalize(line, home) for line in command.expected]
-                assert matches(expected, actual), (
-                    f"$ {command.line}\nREADME shows:\n"
-                    + "\n".join(command.expected)
-                    + "\nit printed:\n"
-                    + "\n".join(shown)
-                )
-                if not first_key and key.exists():
-                    first_key = key.read_text(encoding="utf-8")
+        printed = run_in_one_shell(commands, clone, env)
+        for command, shown in zip(commands, printed, strict=True):
+            actual = [normalize(line, home) for line in shown]
+            expected = [normalize(line, home) for line in command.expected]
+            assert matches(expected, actual), (
+                f"$ {command.line}\nREADME shows:\n"
+                + "\n".join(command.expected)
+                + "\nit printed:\n"
+                + "\n".join(shown)
+            )
         # The plot the README shows is the one its tour draws.
         drawn = clone / "usage.png"
         assert drawn.read_bytes().startswith(PNG_SIGNATURE)
         if os.environ.get(REGENERATE):
             shutil.copy(drawn, SHOWN_PLOT)
-        # The tour leaves the instance as it found it.
-        assert key.read_text(encoding="utf-8") == first_key, "the tour changed the key"
-        after = run_as_typed("cacheshell -U USER 'Write $System.License.LUConsumed()'", clone, env)
+        # The tour leaves the instance as it found it: on its training key, every client gone
+        # but the session that asks, the wall clock.
+        training = key.with_name("training.key").read_text(encoding="utf-8")
+        assert key.read_text(encoding="utf-8") == training, "the tour changed the key"
+        after = run_as_typed(
+            ". .venv/bin/activate && cacheshell -U USER 'Write $System.License.LUConsumed()'",
+            clone,
+            env,
+        )
         assert after == ["1"], f"units left in use after the tour: {after}"
         assert not on_a_simulated_clock(installs), "the tour left the clock simulated"
     finally:
