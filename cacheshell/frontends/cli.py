@@ -29,8 +29,11 @@ subcommands (each has its own --help):
                         start, shut down or restart an instance
   log [NAME] [-n N]     the tail of an instance's console log (cconsole.log)
   events [NAME] [-n N]  an instance's license event history
-  key issue|show|activate ...
-                        mint, inspect and activate license key files
+  key issue|show|activate|training ...
+                        mint, inspect and activate license key files; training puts
+                        the instance's own training key back
+  plot [NAME] [-o FILE]
+                        an instance's license use over time, as a PNG
   servers list|add|delete|stop|start|kill|partition|heal ...
                         an instance's license servers ([LicenseServers] in cache.cpf)
   license-server ...    run a license server daemon

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
+from cacheshell.frontends.cli import _subcommand
+
 
 def test_one_shot_runs_code_and_exits_zero() -> None:
     done = run_cli("-U", "USER", "Write 1+2*3")
@@ -106,7 +108,8 @@ def test_help_lists_every_subcommand_besides_the_options() -> None:
         "control start|stop|restart NAME",
         "log [NAME] [-n N]",
         "events [NAME] [-n N]",
-        "key issue|show|activate ...",
+        "key issue|show|activate|training ...",
+        "plot [NAME] [-o FILE]",
         "servers list|add|delete|stop|start|kill|partition|heal ...",
         "license-server ...",
         "kernel install|list",
@@ -114,6 +117,11 @@ def test_help_lists_every_subcommand_besides_the_options() -> None:
         "--instance NAME",
     ):
         assert command in listed, command
+    # and every word the command line dispatches on is one of them
+    for word in ("control", "log", "events", "key", "plot", "servers", "license-server", "kernel"):
+        assert _subcommand(word) is not None
+        assert any(line.startswith(word + " ") for line in listed), word
+    assert _subcommand("nope") is None
 
 
 def test_version_names_the_build_and_the_cache_release() -> None:
