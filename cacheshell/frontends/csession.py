@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import sys
 from collections.abc import Sequence
 
@@ -38,7 +39,9 @@ def csession_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("instance", help="instance name, as ccontrol lists it")
     parser.add_argument(
-        "entry", nargs="?", help="##class(Pkg.Cls).Method(...), [label]^routine(...) or routine"
+        "entry",
+        nargs="*",
+        help="##class(Pkg.Cls).Method(...), [label]^routine(...) or routine, as one argument",
     )
     parser.add_argument("-U", dest="namespace", default="USER", help="namespace (default USER)")
     parser.add_argument(
@@ -57,13 +60,17 @@ def csession_parser() -> argparse.ArgumentParser:
 
 def csession_main(argv: Sequence[str] | None = None) -> int:
     args = csession_parser().parse_intermixed_args(argv)
+    if len(args.entry) > 1:  # the shell split an unquoted entry point into words
+        line = shlex.join(["csession", args.instance, " ".join(args.entry)])
+        sys.stderr.write(f"csession: quote the entry point as one argument: {line}\n")
+        return 2
     session = start_session(
         args.instance, None, args.namespace, args.user, args.admin, prog="csession"
     )
     if isinstance(session, int):
         return session
-    if args.entry is not None:
-        return run_once(session, entry_code(args.entry))
+    if args.entry:
+        return run_once(session, entry_code(args.entry[0]))
     return run_repl(session, simple=args.simple_prompt)
 
 

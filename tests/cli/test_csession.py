@@ -123,3 +123,12 @@ def test_an_unknown_instance_is_named_with_what_to_type(cacheshell_home: Path) -
         "  to create it: cacheshell control create NOPE\n",
         2,
     )
+
+
+def test_an_unquoted_entry_point_is_told_to_be_quoted() -> None:
+    done = run_line("csession CACHE Write 1")
+    assert (done.stdout, done.stderr, done.returncode) == (
+        "",
+        "csession: quote the entry point as one argument: csession CACHE 'Write 1'\n",
+        2,
+    )
