@@ -90,15 +90,14 @@ def partition_server(instance: Instance, name: str, cut: bool = True) -> bool:
     server = _configured(instance, name)
     if not monitor.set_partitioned(instance, server.name, cut):
         return False
-    instance.store.event(
-        instance.clock.now(),
-        EventKind.PARTITION,
-        "",
-        None,
-        f"license server {server.name} "
-        + ("cut off from this instance" if cut else "reachable again"),
-    )
+    _partition_event(instance, server, "cut off from this instance" if cut else "reachable again")
     return True
+
+
+def _partition_event(instance: Instance, server: server_config.LicenseServer, what: str) -> None:
+    instance.store.event(
+        instance.clock.now(), EventKind.PARTITION, "", None, f"license server {server.name} {what}"
+    )
 
 
 def _server_directory(server: server_config.LicenseServer) -> Path:
@@ -126,13 +125,8 @@ def partition_instance(instance: Instance, name: str, cut: bool = True) -> bool:
         marker.touch()
     else:
         marker.unlink(missing_ok=True)
-    instance.store.event(
-        instance.clock.now(),
-        EventKind.PARTITION,
-        "",
-        None,
-        f"license server {server.name} "
-        + ("ignores this instance" if cut else "hears this instance again"),
+    _partition_event(
+        instance, server, "ignores this instance" if cut else "hears this instance again"
     )
     return True
 

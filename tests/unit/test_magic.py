@@ -312,3 +312,26 @@ def test_a_notice_says_once_when_the_clock_is_simulated(ip: InteractiveShell) ->
     assert notices(ip, "%objectscript Do ##class(Training.World).UseWallClock()") == []
     (again,) = notices(ip, start)  # a new simulation is news again
     assert again.startswith("(simulated clock: 11/29/2025 05:16:40. Time moves only")
+
+
+# -- the simulated clients a magic's session made end with it: at --new and at Halt --------------
+W = "##class(Training.World)"
+CONSUMED = "Write $System.License.LUConsumed()"
+
+
+@pytest.mark.parametrize(
+    ("ending", "next_cell"),
+    [
+        ("", f"%%objectscript --new\n{CONSUMED}"),
+        ("Halt", f"%%objectscript\n{CONSUMED}"),
+    ],
+)
+def test_a_session_that_ends_takes_its_clients_with_it(ip, ending, next_cell):
+    _, out, _ = run(
+        ip,
+        f'%%objectscript\nSet c={W}.ConnectUser("u1","10.0.0.1"),s={W}.StartCSP() '
+        f"Do s.View(),s.View() {CONSUMED},!\n{ending}",
+    )
+    assert out.startswith("3\n")  # then, after a Halt, the notice that the session ended
+    _, out, _ = run(ip, next_cell)
+    assert out == "1\n"
