@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Self
+from typing import IO, Self
 
 import pytest
 
@@ -212,29 +212,11 @@ LICENSE_SERVER_PERIOD = 0.3
 def start_license_server(
     directory: Path, period: float = LICENSE_SERVER_PERIOD, idle_exit: float = 120
 ) -> tuple[subprocess.Popen[str], int]:
-    """A `cacheshell license-server` on a free loopback port: the process and its port."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cacheshell",
-            "license-server",
-            "--address",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--dir",
-            str(directory),
-            "--period",
-            str(period),
-            "--idle-exit",
-            str(idle_exit),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=dict(os.environ),
-    )
+    """A `cacheshell license-server` on a free loopback port: the process and its port. What
+    it writes on stderr goes to DIRECTORY/daemon.stderr (see daemon_stderr)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / DAEMON_STDERR, "w", encoding="utf-8") as stderr:
+        process = _license_server_process(directory, period, idle_exit, stderr)
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 60)
     line = process.stdout.readline() if ready else ""
@@ -274,3 +256,38 @@ def daemons(tmp_path: Path) -> Iterator[Callable[[str], int]]:
         yield start
     finally:
         stop_processes(started)
+
+
+DAEMON_STDERR = "daemon.stderr"
+
+
+def daemon_stderr(directory: Path) -> str:
+    """What a license server started by start_license_server wrote on stderr."""
+    return (directory / DAEMON_STDERR).read_text(encoding="utf-8")
+
+
+def _license_server_process(
+    directory: Path, period: float, idle_exit: float, stderr: IO[str]
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cacheshell",
+            "license-server",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--dir",
+            str(directory),
+            "--period",
+            str(period),
+            "--idle-exit",
+            str(idle_exit),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        env=dict(os.environ),
+    )

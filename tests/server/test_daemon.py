@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import start_license_server, stop_processes
+from conftest import (
+    DAEMON_STDERR,
+    daemon_stderr,
+    run_cli,
+    start_license_server,
+    stop_processes,
+)
 from servers import eventually
 
 from cacheshell.system.authkey import current_platform_code
@@ -79,6 +85,10 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
 
     yield start
     stop_processes(started)
+    # A daemon says nothing on stderr: a traceback there is a fault even if it kept serving.
+    for directory in tmp_path.iterdir():
+        if (directory / DAEMON_STDERR).exists():
+            assert daemon_stderr(directory) == "", directory.name
 
 
 @pytest.fixture
@@ -359,3 +369,10 @@ def test_instances_fail_over_to_the_next_server_and_report_in_full(start_daemon,
     # Each round lasts about two periods (the send to the dead server times out after one).
     assert choice.index == 1 and rounds <= 3, rounds
     assert sorted(row[0] for row in a.connection_list(second.server)) == sorted(table)
+
+
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_a_port_that_is_not_one_is_refused(port: str, tmp_path: Path) -> None:
+    done = run_cli("license-server", "--port", port, "--dir", str(tmp_path))
+    assert (done.stdout, done.returncode) == ("", 2)
+    assert done.stderr == f"cacheshell license-server: --port {port} is not a UDP port\n"

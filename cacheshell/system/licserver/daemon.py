@@ -15,6 +15,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import cast
 
 from cacheshell.system.files import remove_stale_temporaries
 from cacheshell.system.layout import cacheshell_home
@@ -50,8 +51,9 @@ class _Endpoint(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)  # a datagram endpoint's own
-        self.transport = transport
+        # A datagram endpoint's transport; its class is asyncio's private one, which not every
+        # Python 3.11 declares a DatagramTransport, so it is not checked with isinstance.
+        self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self._serve(data, addr)
@@ -294,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     """`cacheshell license-server [options]` (argv without the sub-command word)."""
     args = build_parser().parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        print(f"cacheshell license-server: --port {args.port} is not a UDP port", file=sys.stderr)
+        return 2
     if args.period <= 0:
         print("cacheshell license-server: --period must be positive", file=sys.stderr)
         return 2
