@@ -460,6 +460,7 @@ class Monitor:
         status = getattr(answer, "status", "")
         label = server_label(server)
         now = inst.clock.now()
+        server_news = ""
         with inst.store.transaction():
             store = inst.store
             before = store.get("active_server")
@@ -489,6 +490,7 @@ class Monitor:
                 store.event(
                     now, EventKind.FAILOVER if before else EventKind.SERVER, "", None, detail
                 )
+                server_news = detail[0].upper() + detail[1:]
             if nak != was_nak:
                 store.event(
                     now,
@@ -498,6 +500,8 @@ class Monitor:
                     f"{getattr(answer, 'combined', 0)} units in use of "
                     f"{getattr(answer, 'authorized', 0)} on the license server",
                 )
+        if server_news:  # the console log records a change of license server, as Caché's does
+            inst.log.write(server_news)
         if nak != was_nak:
             inst.log.write(
                 "License server NAK: new license users are refused"
@@ -514,14 +518,11 @@ class Monitor:
             inst.store.put("nak", 0)  # no server: the instance admits and releases locally
             inst.store.put("active_server", None)
             inst.store.put("server_status", NOT_CONNECTED)
+            lost = f"license server {str(before).split(' ')[0]} lost: " + NOT_CONNECTED
             if before:
-                inst.store.event(
-                    inst.clock.now(),
-                    EventKind.DISCONNECTED,
-                    "",
-                    None,
-                    f"license server {str(before).split(' ')[0]} lost: " + NOT_CONNECTED,
-                )
+                inst.store.event(inst.clock.now(), EventKind.DISCONNECTED, "", None, lost)
+        if before:
+            inst.log.write(lost[0].upper() + lost[1:], WARNING)
 
     def _not_applicable(self, status: str) -> None:
         inst = self._instance

@@ -178,6 +178,10 @@ def test_failover_after_a_sigkill_and_the_reports(
             "SELECT detail FROM events WHERE kind='failover'"
         ).fetchall()
         assert failovers and "LS1" in failovers[0][0] and "LS2" in failovers[0][0]
+        # The console log records the server's change, as the chapter's troubleshooting reads it.
+        log = console_log(home)
+        assert f"Active license server LS1 (127.0.0.1 port {first})" in log
+        assert f"Failover from LS1 to active license server LS2 (127.0.0.1 port {second})" in log
         # Held down: the instance does not start the killed server again.
         time.sleep(4 * PERIOD)
         assert shell.state("active_server") == f"LS2 127.0.0.1 {second}"
@@ -203,8 +207,15 @@ def test_an_instance_starts_its_local_server_and_the_world_stops_and_starts_it(
         assert (directory / f"licenseserver-{port}.pid").exists()
         assert shell.run(f'Write {W}StopServer("LOCAL")') == "1"
         eventually(lambda: shell.state("server_status") == NOT_CONNECTED)
+        eventually(lambda: f"License server LOCAL lost: {NOT_CONNECTED}" in console_log(home))
         assert shell.run(f'Write {W}StartServer("LOCAL")') == "1"
         eventually(lambda: shell.state("active_server") == f"LOCAL 127.0.0.1 {port}")
         assert shell.run(f'Write {W}KillServer("LOCAL")') == "1"
     finally:
         shell.close()
+
+
+def console_log(home: Path) -> str:
+    return (InstanceLayout(home, DEFAULT_INSTANCE).mgr / "cconsole.log").read_text(
+        encoding="utf-8"
+    )
