@@ -195,7 +195,9 @@ def restart(ctx: Runtime) -> int:
     "End every simulated client and CSP session, back to the wall clock; return how many ended.",
     "Reset() returns the training world to a known state: every simulated client and CSP "
     "session of the instance ends, whichever session made it and whether or not it was "
-    "detached (CSP grace-period holds end too); the instance reads the wall clock again; the "
+    "detached (CSP grace-period holds end too); the counters' peaks and low-water mark "
+    "(ShowCounts' Maximum and Minimum lines) start again from the use now; the instance reads "
+    "the wall clock again; the "
     "holds of StopServer/KillServer and the cuts of Partition/PartitionInstance are lifted. "
     "Returns the number of clients and CSP sessions it ended. The key, the configuration and "
     "real sessions are left as they are.",

@@ -320,6 +320,17 @@ class LicenseTable(LicenseEntries):
             ),
         )
 
+    def restart_peaks(self) -> None:
+        """Start the peaks and the low-water mark again from the use now, as a start does
+        (ShowCounts' Maximum and Minimum lines, MaxCSPGrace, ProcMaxConsumed)."""
+        with self.store.transaction():
+            for name in _PEAKS:
+                self.store.put(name, 0)
+            self._track_peaks()
+            consumed = int(self.store.get("consumed", 0) or 0)
+            self.store.put("max_consumed", consumed)
+            self.store.put("min_available", self.limits().capacity - consumed)
+
     def _track_peaks(self) -> None:
         # Connections, CSP sessions, distinct users, sessions in grace and user processes each
         # have a peak (ShowCounts, MaxCSPGrace, ProcMaxConsumed).

@@ -189,8 +189,9 @@ class World:
         return self.table.disown(list(pids), list(session_ids))
 
     def reset(self) -> int:
-        """End every simulated client and CSP session (grace holds too), go back to the wall
-        clock and lift the server holds and partitions; how many clients and sessions ended."""
+        """End every simulated client and CSP session (grace holds too), start the counters'
+        peaks again, go back to the wall clock and lift the server holds and partitions; how
+        many clients and sessions ended."""
         with self.store.transaction():
             db = self.store.db
             pids = [p for (p,) in db.execute("SELECT pid FROM processes WHERE os_pid IS NULL")]
@@ -200,6 +201,7 @@ class World:
             for (session_id,) in db.execute("SELECT id FROM csp_sessions").fetchall():
                 ended += self.table.csp_end(session_id, reason=RESET)
             self.table.end_grace()
+            self.table.restart_peaks()
         self.use_wall_clock()
         lift_holds(self.instance)
         return ended

@@ -151,6 +151,11 @@ def test_reset_ends_everything_simulated_by_any_session_and_no_real_session(two)
     assert len(releases(watcher, RESET)) == 6  # one per license ID the reset freed
     assert not watcher.session.instance.clock.simulated
     assert watcher.run(f"Write {W}.Reset()") == "0"
+    # The counters' peaks start again from the use now: a lesson after the reset starts clean.
+    counts = watcher.run("Do $System.License.ShowCounts()")
+    assert "    59 Minimum available license units" in counts
+    assert "     1 Maximum active users" in counts
+    assert "     0 Maximum active CSP users" in counts
 
 
 def test_reset_lifts_server_holds_and_partitions(two, cacheshell_home):
