@@ -137,6 +137,8 @@ def run_key_command(args: argparse.Namespace) -> int:
 
 
 def _issue(args: argparse.Namespace) -> int:
+    if args.units < 1:
+        raise KeyFileError(f"--units {args.units}: a key licenses 1 unit or more")
     try:
         expires = parse_date(args.expires)
     except KeyFileError as exc:

@@ -202,7 +202,11 @@ def test_a_file_that_is_not_a_key_is_invalid(tmp_path: Path) -> None:
             ["issue", "--units", "5", "--expires", "2030-01-01"],
             "cacheshell key: --expires: bad date '2030-01-01': expected M/D/YYYY\n",
         ),
-        (["issue", "--units", "-1"], "cacheshell key: units -1 is out of range 0..999999\n"),
+        (["issue", "--units", "0"], "cacheshell key: --units 0: a key licenses 1 unit or more\n"),
+        (
+            ["issue", "--units", "1000000"],
+            "cacheshell key: units 1000000 is out of range 0..999999\n",
+        ),
         (
             ["issue", "--units", "5", "--order", "A12"],
             "cacheshell key: order number 'A12' is not a number\n",
