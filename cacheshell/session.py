@@ -78,18 +78,22 @@ class Session(Shell):
             self.instance.store.close()
             raise SessionError(f"<NAMESPACE> *{namespace}") from None
         self.process = InstanceProcess(self.instance, Identity(self.username), admin, system=system)
+        refused = False
         try:
             with self.instance.store.transaction():
                 # In one transaction with the attach: a start or stop is wholly before or after.
                 if self.instance.store.get("status") != "up":
                     raise SessionError(lifecycle.down_reason(self.instance))
-                self.process.attach()
-        except LicenseRefused:
-            self.instance.store.close()
-            raise LicenseLimitExceeded() from None
+                try:
+                    self.process.attach()
+                except LicenseRefused:
+                    refused = True  # committed: the refusal's event and count are kept
         except SessionError:
             self.instance.store.close()
             raise
+        if refused:
+            self.instance.store.close()
+            raise LicenseLimitExceeded()
         self.job_id = self.interp.job_id = self.process.pid
         self._jobs: dict[int, InstanceProcess] = {}
         if self.process.pending:

@@ -55,10 +55,17 @@ def test_no_unit_left_refuses_the_session_and_counts_it_in_the_log(
 ) -> None:
     set_state(cacheshell_home, username_licensing=1, user_limit=1)
     with Terminal(user="alice"):
-        with pytest.raises(LicenseLimitExceeded):
-            Session(user="bob", sink=lambda _t: None)
+        for _ in range(2):
+            with pytest.raises(LicenseLimitExceeded):
+                Session(user="bob", sink=lambda _t: None)
         log = instance(cacheshell_home).log.tail(5)
         assert any("License limit exceeded 1 times" in line for line in log)
+        # Each refusal counts, and stays in the event history.
+        assert any("License limit exceeded 2 times" in line for line in log)
+        denied = instance(cacheshell_home).store.db.execute(
+            "SELECT count(*) FROM events WHERE kind='denied' AND license_id='bob@127.0.0.1'"
+        )
+        assert denied.fetchone()[0] == 2
 
 
 def test_an_administrator_session_takes_the_diagnostic_unit_when_all_are_used(
