@@ -216,6 +216,4 @@ def test_an_instance_starts_its_local_server_and_the_world_stops_and_starts_it(
 
 
 def console_log(home: Path) -> str:
-    return (InstanceLayout(home, DEFAULT_INSTANCE).mgr / "cconsole.log").read_text(
-        encoding="utf-8"
-    )
+    return (InstanceLayout(home, DEFAULT_INSTANCE).mgr / "cconsole.log").read_text(encoding="utf-8")
