@@ -23,6 +23,7 @@ from cacheshell.system.keyfile import KeyFileError, render_key_file
 from cacheshell.system.keys import KeyCheck, LicenseKey
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.license_table import LicenseTable
+from cacheshell.system.locks import LockTable
 from cacheshell.system.store import Store
 
 KEY_FILE = "cache.key"
@@ -56,6 +57,7 @@ class Instance:
         self.store = Store(layout.mgr)
         self.clock = InstanceClock(self.store)
         self.table = LicenseTable(self.store, self.clock.now)
+        self.locks = LockTable(self.store)
         self.log = ConsoleLog(layout.mgr / LOG_FILE, self.clock.now)
 
     @property
@@ -112,7 +114,14 @@ class Instance:
         with self.store.transaction():
             db = self.store.db
             # Shared memory starts empty: processes, sessions and loaded application licenses.
-            for table in ("processes", "entries", "csp_sessions", "app_taken", "app_licenses"):
+            for table in (
+                "processes",
+                "entries",
+                "csp_sessions",
+                "app_taken",
+                "app_licenses",
+                "locks",
+            ):
                 db.execute(f"DELETE FROM {table}")
             for name in (
                 "consumed",
@@ -160,7 +169,7 @@ class Instance:
         """Shut down: every process and CSP session ends, every unit returns."""
         with self.store.transaction():
             db = self.store.db
-            for table in ("processes", "entries", "csp_sessions"):
+            for table in ("processes", "entries", "csp_sessions", "locks"):
                 db.execute(f"DELETE FROM {table}")
             self.store.put("consumed", 0)
             self.store.put("diagnostic_pid", None)

@@ -17,6 +17,7 @@ from cacheshell.system.applications import (
     session_holder,
 )
 from cacheshell.system.license_entries import LicenseEntries
+from cacheshell.system.locks import release_owner
 from cacheshell.system.processes import alive, start_time
 from cacheshell.system.table import Decision
 
@@ -249,6 +250,7 @@ class LicenseTable(LicenseEntries):
 
     # -- internals -----------------------------------------------------------------------------
     def _remove_process(self, pid: int, reason: str = "process ended") -> None:
+        release_owner(self.store, pid)  # its LOCKs end with it, as in Caché
         proc = self.process(pid)
         if proc is None:
             return

@@ -72,6 +72,16 @@ CREATE TABLE IF NOT EXISTS app_taken (
     app TEXT NOT NULL, keyword TEXT NOT NULL, license_id TEXT NOT NULL, holder TEXT NOT NULL,
     count INTEGER NOT NULL,
     PRIMARY KEY (app, keyword, license_id, holder)) WITHOUT ROWID;
+-- The LOCK command's locks (locks.py): a count per process, name and mode (X or S).
+CREATE TABLE IF NOT EXISTS locks (
+    pid INTEGER NOT NULL,
+    space TEXT NOT NULL,
+    name TEXT NOT NULL,
+    subscripts TEXT NOT NULL,  -- a JSON array of strings
+    mode TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (pid, space, name, subscripts, mode)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS locks_name ON locks (space, name);
 CREATE TABLE IF NOT EXISTS durations (bucket INTEGER PRIMARY KEY, count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY,
