@@ -13,14 +13,15 @@ import random
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cacheshell.library  # noqa: F401  (registers the ObjectScript classes)
 from cacheshell.lang.errors import ObjectScriptError
-from cacheshell.lang.host import Host, version_banner
+from cacheshell.lang.host import LOCK_RETRY, Host, version_banner
+from cacheshell.lang.locking import LockRequest
 from cacheshell.lang.shell import Shell
 from cacheshell.lang.symbols import Symbols
 from cacheshell.library.host import SessionHost
@@ -28,7 +29,8 @@ from cacheshell.system import lifecycle
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import Instance, InstanceError
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshell_home
-from cacheshell.system.namespaces import Namespaces
+from cacheshell.system.locks import EXCLUSIVE, SHARED, LockKey
+from cacheshell.system.namespaces import DATABASES, Namespaces
 from cacheshell.system.process import Identity, InstanceProcess, LicenseRefused
 from cacheshell.system.store import StoreBusy
 
@@ -169,6 +171,32 @@ class Session(Shell):
 
     def routine_source(self, namespace: str, name: str) -> tuple[str, float] | None:
         return self.store.routine_source(namespace, name)
+
+    # -- locks: the instance's lock table, shared by every process attached to it -------------
+    def take_locks(self, owner: int, requests: Sequence[LockRequest]) -> bool:
+        return self.instance.locks.take(owner, [_lock_key(r) for r in requests])
+
+    def release_lock(self, owner: int, request: LockRequest) -> None:
+        self.instance.locks.release(owner, *_lock_key(request))
+
+    def release_locks(self, owner: int) -> None:
+        self.instance.locks.release_all(owner)
+
+    def lock_pause(self, remaining: float | None) -> None:
+        """A timed wait on a simulated clock moves the clock past its timeout at once, as a
+        Hang does; waiting for another process to give a lock back takes real time."""
+        if remaining is not None and self.instance.clock.simulated:
+            self.instance.clock.advance(remaining)
+            return
+        time.sleep(LOCK_RETRY if remaining is None else min(LOCK_RETRY, remaining))
+
+
+def _lock_key(request: LockRequest) -> tuple[LockKey, str]:
+    """A global's lock name lives in its namespace's database, so ^G in USER and ^G in %SYS
+    differ; a local lock name is one for the whole instance, whatever the namespace."""
+    name = request.name
+    space = "" if name.namespace is None else DATABASES[name.namespace]
+    return LockKey(space, name.name, name.subscripts), SHARED if request.shared else EXCLUSIVE
 
 
 def run_system_startup(instance: Instance) -> str:

@@ -14,6 +14,7 @@ from lark import Token, Tree
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_expr import ExprCompiler, oref_of
 from cacheshell.lang.compile_functions import ArgThunk, FnArgThunk, Glvn, Thunk
+from cacheshell.lang.compile_lock import compile_lock
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.markers import Star
 from cacheshell.lang.objects import Value
@@ -400,6 +401,9 @@ class Compiler(ExprCompiler):
             test = self.expr(cond.children[0]) if cond is not None else None
             parts.append(_xecute(rt, code, test))
         return self.postcond(cmd, sequence(parts))
+
+    def lock_cmd(self, cmd: ParseNode) -> Run:
+        return self.postcond(cmd, compile_lock(self, cmd))
 
     def znspace_cmd(self, cmd: ParseNode) -> Run:
         rt = self.rt

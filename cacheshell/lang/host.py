@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import random
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
+from cacheshell.lang.locking import LockHost, LockRequest, MemoryLocks
 from cacheshell.lang.symbols import Symbols
 from cacheshell.version import zversion
 
@@ -22,7 +24,11 @@ def version_banner() -> str:
     return zversion()
 
 
-class Host(Protocol):
+# How often a process waiting for a lock tries again.
+LOCK_RETRY = 0.05
+
+
+class Host(LockHost, Protocol):
     username: str  # $USERNAME
     roles: str  # $ROLES
     device: str  # $IO and $PRINCIPAL
@@ -74,6 +80,7 @@ class BareHost:
         self.job_id = os.getpid()
         self._next_child = 0
         self._globals: dict[str, Symbols] = {}
+        self._locks = MemoryLocks()
         self._routines: dict[tuple[str, str], tuple[str, float]] = {}
         self._saves = 0
 
@@ -109,7 +116,19 @@ class BareHost:
         return self.job_id * 1000 + self._next_child
 
     def end_job(self, pid: int) -> None:
-        return None
+        self._locks.release_all(pid)
+
+    def take_locks(self, owner: int, requests: Sequence[LockRequest]) -> bool:
+        return self._locks.take(owner, requests)
+
+    def release_lock(self, owner: int, request: LockRequest) -> None:
+        self._locks.release(owner, request)
+
+    def release_locks(self, owner: int) -> None:
+        self._locks.release_all(owner)
+
+    def lock_pause(self, remaining: float | None) -> None:
+        time.sleep(LOCK_RETRY if remaining is None else min(LOCK_RETRY, remaining))
 
 
 def _routine_home(namespace: str, name: str) -> tuple[str, str]:

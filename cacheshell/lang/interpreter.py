@@ -12,6 +12,7 @@ from cacheshell.lang.compiler import Compiler
 from cacheshell.lang.display import write_line, zwrite_line
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
+from cacheshell.lang.locking import LockRequest, acquire
 from cacheshell.lang.macros import expand
 from cacheshell.lang.markers import OMITTED
 from cacheshell.lang.objects import REGISTRY, ObjectInstance, Value
@@ -20,7 +21,14 @@ from cacheshell.lang.parser import ParseNode, parse
 from cacheshell.lang.refs import Actual, Ref
 from cacheshell.lang.routines import CompiledRoutine, split_source
 from cacheshell.lang.runtime import JobStart
-from cacheshell.lang.signals import NOVALUE, ContinueSignal, NoValue, QuitSignal, ThrownObject
+from cacheshell.lang.signals import (
+    NOVALUE,
+    ContinueSignal,
+    HaltSignal,
+    NoValue,
+    QuitSignal,
+    ThrownObject,
+)
 from cacheshell.lang.symbols import MISSING, Missing, Node, Saved, Subscripts, Symbols
 from cacheshell.lang.values import Number
 from cacheshell.lang.words import SPECIAL_VARIABLE_INDEX
@@ -258,10 +266,23 @@ class Interpreter:
         self.test = 1
         try:
             start(child, [V.to_str(a) if isinstance(a, Ref) else a for a in args])
-        except (ObjectScriptError, ThrownObject, QuitSignal):
-            pass
+        except (ObjectScriptError, ThrownObject, QuitSignal, HaltSignal):
+            pass  # a HALT ends the child, not its parent
         finally:
             self.host.end_job(child.job_id)
+
+    # -- locks ------------------------------------------------------------------------------
+    def lock(self, requests: Sequence[LockRequest], timeout: float | None) -> bool:
+        host = self.host
+        return acquire(
+            host, lambda: host.now().timestamp(), self.job_id, requests, timeout, self.on_pause
+        )
+
+    def unlock(self, request: LockRequest) -> None:
+        self.host.release_lock(self.job_id, request)
+
+    def unlock_all(self) -> None:
+        self.host.release_locks(self.job_id)
 
     # -- namespaces and globals ---------------------------------------------------------------
     def set_namespace(self, name: str) -> None:

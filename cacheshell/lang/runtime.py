@@ -13,6 +13,7 @@ from typing import Protocol
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
+from cacheshell.lang.locking import LockRequest
 from cacheshell.lang.markers import Omitted
 from cacheshell.lang.objects import ObjectContext, ObjectInstance, Value
 from cacheshell.lang.output import Output
@@ -30,6 +31,7 @@ class Runtime(ObjectContext, Protocol):
     from ObjectContext)."""
 
     test: int  # $TEST: set by IF with arguments, read by IF without and by ELSE
+    namespace: str  # $NAMESPACE
 
     @property
     def sym(self) -> Symbols:
@@ -96,6 +98,16 @@ class Runtime(ObjectContext, Protocol):
 
     def hang(self, seconds: Number) -> None:
         """HANG: wait."""
+
+    def lock(self, requests: Sequence[LockRequest], timeout: float | None) -> bool:
+        """LOCK: take the locks at once, waiting up to `timeout` seconds (None: as long as it
+        takes); whether they were taken."""
+
+    def unlock(self, request: LockRequest) -> None:
+        """LOCK -name: give back one count of a lock."""
+
+    def unlock_all(self) -> None:
+        """LOCK without arguments: give back every lock of the process."""
 
     def set_namespace(self, name: str) -> None:
         """ZNSPACE, SET $NAMESPACE: change the current namespace."""

@@ -90,6 +90,7 @@ class Shell:
         try:
             self.interp.run(source)
         except HaltSignal:
+            self.interp.unlock_all()  # the process ends: so do its locks
             return Outcome(halted=True)
         except ObjectScriptError as err:
             return Outcome(error=err)

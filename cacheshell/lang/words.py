@@ -53,6 +53,7 @@ KEYWORDS: tuple[Keyword, ...] = (
     Keyword("XECUTE", "X"),
     Keyword("ZNSPACE", "ZN"),
     Keyword("JOB", "J"),
+    Keyword("LOCK", "L"),
     Keyword("ELSEIF", continues=("IF", "ELSEIF"), block_after_args=True),
     Keyword("ELSE", token="BELSE", continues=("IF", "ELSEIF"), bare_block=True),
     Keyword("WHILE", token="DOWHILE", continues=("DO",)),

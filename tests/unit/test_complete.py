@@ -104,6 +104,7 @@ def test_an_empty_line_offers_every_command(term: Terminal) -> None:
             "IF",
             "JOB",
             "KILL",
+            "LOCK",
             "NEW",
             "QUIT",
             "RETURN",
