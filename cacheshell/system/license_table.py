@@ -49,9 +49,10 @@ class ProcessRow:
 class LicenseTable(LicenseEntries):
     # -- reading -------------------------------------------------------------------------------
     def processes(self) -> list[ProcessRow]:
+        """Every process: the instance's System ones first (they start with it), then by start."""
         rows = self.store.db.execute(
             "SELECT pid, license_id, kind, client, username, started, os_pid, parent, owner "
-            "FROM processes ORDER BY started, pid"
+            f"FROM processes ORDER BY kind <> '{SYSTEM}', started, pid"
         ).fetchall()
         return [ProcessRow(*r) for r in rows]
 
@@ -353,7 +354,7 @@ _USER_PROCESSES = (
 )
 _PEAKS = ("max_connections", "max_csp", "max_users", "max_grace", "max_processes")
 _PEAK_COUNTS = (
-    f"SELECT (SELECT count(*) FROM processes), (SELECT count(*) FROM csp_sessions), "
+    f"SELECT {_USER_PROCESSES}, (SELECT count(*) FROM csp_sessions), "
     f"{_ACTIVE_USERS}, {_IN_GRACE}, {_USER_PROCESSES}"
 )
 
