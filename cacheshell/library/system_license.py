@@ -111,7 +111,8 @@ def user_name_licensing(ctx: Runtime, state: Argument | None = None) -> int:
     after = proc.automatic_license_id()
     # Only an automatically chosen ID follows the setting; one set by Login() stays.
     if proc.kind == USER and proc.license_id == before and after != before:
-        if inst.table.relogin(proc.pid, after).granted:
+        # Not a login: the process keeps its ID when there is no unit, and nothing is logged.
+        if inst.table.relogin(proc.pid, after, record_refusal=False).granted:
             proc.license_id = after
             proc.alert = inst.check_alert()
             notify(ctx, proc.alert)

@@ -67,16 +67,24 @@ class LicenseEntries(ABC):
         with self.store.transaction():
             return self._expire_grace(everything=True)
 
-    def _connect(self, license_id: str, now: float, pid: int | None, csp: bool = False) -> Decision:
+    def _connect(
+        self,
+        license_id: str,
+        now: float,
+        pid: int | None,
+        csp: bool = False,
+        record_refusal: bool = True,
+    ) -> Decision:
+        """Take a unit (or share one) under license_id; a refusal is recorded (its event and
+        the console log's count) unless the caller will record it itself."""
         entry = self.entry(license_id)
         state = self._state(*_CONSUME)
         decision = table.connect(
             entry, license_id, int(state.get("consumed", 0)), _limits(state), now, csp
         )
         if not decision.granted:
-            self.store.event(now, EventKind.DENIED, license_id, pid, decision.reason)
-            if decision.logged:
-                self.store.add("limit_exceeded", 1)
+            if record_refusal:
+                self._record_refusal(license_id, now, pid, decision)
             return decision
         self._write(license_id, decision.entry)
         self._consume(decision.units_delta, state)
@@ -92,6 +100,14 @@ class LicenseEntries(ABC):
                 f"{decision.entry.connections} connections: one unit each",
             )
         return decision
+
+    def _record_refusal(
+        self, license_id: str, now: float, pid: int | None, decision: Decision
+    ) -> None:
+        """One refused login: its event, and one more for the console log's count."""
+        self.store.event(now, EventKind.DENIED, license_id, pid, decision.reason)
+        if decision.logged:
+            self.store.add("limit_exceeded", 1)
 
     def _release(
         self,
@@ -188,6 +204,9 @@ _CONSUME = ("consumed", "max_consumed", "min_available", *_LIMITS)
 def _limits(state: dict[str, Any]) -> Limits:
     capacity = int(state.get("capacity", 0))
     user_limit = int(state.get("user_limit", 0))
+    limited = 0 < user_limit < capacity
     if user_limit:
         capacity = min(capacity, user_limit)
-    return Limits(capacity, int(state.get("connection_limit", 0)), bool(state.get("nak", 0)))
+    return Limits(
+        capacity, int(state.get("connection_limit", 0)), bool(state.get("nak", 0)), limited
+    )

@@ -122,9 +122,10 @@ class LicenseTable(LicenseEntries):
                 for sid in session_ids
             )
 
-    def relogin(self, pid: int, license_id: str) -> Decision:
+    def relogin(self, pid: int, license_id: str, record_refusal: bool = True) -> Decision:
         """$SYSTEM.License.Login(): move a process to another license ID, giving up the old one
-        only when the new one was granted."""
+        only when the new one was granted. A refusal is a refused login (its event, the console
+        log's count) unless `record_refusal` is false (a setting that changes the ID)."""
         with self.store.transaction():
             now = self.now()
             self._expire_grace()
@@ -133,11 +134,15 @@ class LicenseTable(LicenseEntries):
                 return Decision(False, None, reason="process is not attached")
             if proc.license_id == license_id and proc.kind != PENDING:
                 return Decision(True, self.entry(license_id))
-            decision = self._connect(license_id, now, pid)
-            if not decision.granted:
-                return decision
-            if proc.license_id:
+            decision = self._connect(license_id, now, pid, record_refusal=False)
+            if not decision.granted and self._frees_unit(proc.license_id, now):
+                decision = self._connect_in_place_of(proc.license_id, license_id, now, pid)
+            elif decision.granted and proc.license_id:
                 self._release(proc.license_id, now, pid)
+            if not decision.granted:
+                if record_refusal:
+                    self._record_refusal(license_id, now, pid, decision)
+                return decision
             kind = USER if proc.kind in (PENDING, DIAGNOSTIC) else proc.kind
             if proc.kind == DIAGNOSTIC:
                 self.store.put("diagnostic_pid", None)
@@ -146,6 +151,24 @@ class LicenseTable(LicenseEntries):
             )
             self._track_peaks()
             return decision
+
+    def _frees_unit(self, license_id: str, now: float) -> bool:
+        """Whether one process leaving license_id gives a unit back (it was the ID's only
+        process, or the ID counts one unit per process)."""
+        entry = self.entry(license_id) if license_id else None
+        return entry is not None and table.disconnect(entry, now).units_delta < 0
+
+    def _connect_in_place_of(self, old: str, new: str, now: float, pid: int) -> Decision:
+        """Login() on a full table: the process gives back its own unit under `old`, then takes
+        one under `new`; if even that is refused, it keeps `old` as it was."""
+        db = self.store.db
+        db.execute("SAVEPOINT login_in_place")
+        self._release(old, now, pid)
+        decision = self._connect(new, now, pid, record_refusal=False)
+        if not decision.granted:
+            db.execute("ROLLBACK TO login_in_place")
+        db.execute("RELEASE login_in_place")
+        return decision
 
     def reclaim_dead(self) -> int:
         """Release the entries of OS processes that died without a word."""
