@@ -123,8 +123,10 @@ def user_name_licensing(ctx: Runtime, state: Argument | None = None) -> int:
     "GetUserId",
     "Return the license ID of this process, or of the process PID.",
     "An empty result means the process holds no license ID: it deferred its license login and "
-    "has not called Login() yet, or no such process is attached to the instance.",
-    "(PID)",
+    "has not called Login() yet, or no such process is attached to the instance. "
+    "GetUserId(PID) gives the license ID of another process.",
+    # Declared without formal arguments in Caché (a $SYSTEM object method): Help shows "()".
+    "()",
 )
 def get_user_id(ctx: Runtime, pid: Argument | None = None) -> str:
     wanted = process_of(ctx).pid if pid is None else arg_int(pid)

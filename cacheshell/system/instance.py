@@ -121,6 +121,8 @@ class Instance:
                 "max_csp",
                 "max_users",
                 "max_grace",
+                "max_public_web",
+                "public_web_sessions",
                 "max_processes",
                 "alert_low",
                 "limit_exceeded",

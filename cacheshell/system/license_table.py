@@ -279,7 +279,7 @@ class LicenseTable(LicenseEntries):
         now = self.now()
         self.store.db.execute("DELETE FROM processes WHERE pid=?", (pid,))
         # Application licenses go back together with the Caché license.
-        release_application_units(self.store, process_holder(pid))
+        release_application_units(self.store, process_holder(pid), now)
         if proc.kind == DIAGNOSTIC:
             self.store.put("diagnostic_pid", None)
         elif proc.license_id:
@@ -311,7 +311,7 @@ class LicenseTable(LicenseEntries):
         if row is None:
             return False
         self.store.db.execute("DELETE FROM csp_sessions WHERE id=?", (session_id,))
-        release_application_units(self.store, session_holder(session_id))
+        release_application_units(self.store, session_holder(session_id), now)
         self._release(row[0], now, None, csp=True, pages=row[1], reason=reason)
         return True
 
