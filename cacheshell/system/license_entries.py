@@ -136,10 +136,11 @@ class LicenseEntries(ABC):
         now = self.now() if now is None else now
         until = float("inf") if everything else now
         rows = self.store.db.execute(
-            "SELECT license_id FROM entries WHERE grace_until IS NOT NULL AND grace_until <= ?",
+            "SELECT license_id, grace_until FROM entries WHERE grace_until IS NOT NULL AND "
+            "grace_until <= ? ORDER BY grace_until, license_id",
             (until,),
         ).fetchall()
-        for (license_id,) in rows:
+        for license_id, grace_until in rows:
             entry = self.entry(license_id)
             if entry is None:
                 continue
@@ -147,7 +148,9 @@ class LicenseEntries(ABC):
             self._write(license_id, decision.entry)
             self._consume(decision.units_delta)
             detail = "CSP grace period ended" if everything else "CSP grace period over"
-            self.store.event(now, EventKind.RELEASE, license_id, None, detail)
+            # A period that ran out is released as of its end, not of when it was noticed.
+            when = now if everything else min(float(grace_until), now)
+            self.store.event(when, EventKind.RELEASE, license_id, None, detail)
         return len(rows)
 
     def _write(self, license_id: str, entry: Entry | None) -> None:

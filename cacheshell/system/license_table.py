@@ -263,11 +263,15 @@ class LicenseTable(LicenseEntries):
         """End the CSP sessions whose timeout passed, and grace periods that ran out."""
         with self.store.transaction():
             now = self.now()
+            # Each session ends when its timeout ran out, which may be well before now (an
+            # AdvanceClock, a service that looks only now): its events and grace date from then.
             rows = self.store.db.execute(
-                "SELECT id FROM csp_sessions WHERE last + timeout <= ?", (now,)
+                "SELECT id, last + timeout FROM csp_sessions WHERE last + timeout <= ? "
+                "ORDER BY last + timeout, id",
+                (now,),
             ).fetchall()
-            for (sid,) in rows:
-                self._end_session(sid, now, "CSP session timed out")
+            for sid, ended in rows:
+                self._end_session(sid, ended, "CSP session timed out")
             self._expire_grace()
             return len(rows)
 

@@ -12,7 +12,7 @@ src/%SYSTEM/License.cls), whose doc comments the reference notes paraphrase; the
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.keys import issue_key
 
 HERE = authkey.current_platform_code()
+START = datetime(2030, 1, 1, 12, 0, 0).timestamp()
 L = "$SYSTEM.License."
 W = "##class(Training.World)"
 
@@ -451,3 +452,34 @@ def test_config_classes_do_not_exist_in_user(term: Terminal, code: str, shown: s
 def test_config_classes_exist_in_sys(term: Terminal, code: str, shown: str) -> None:
     # The chapter's procedures run them there: csession <instance> -U %SYS ...
     assert term.run(f'ZNspace "%SYS" {code}') == shown
+
+
+# -- CSP timeouts and grace periods are stamped when they ran out ---------------------------------
+@pytest.mark.parametrize(
+    ("pages", "events"),
+    [
+        # One page: the unit is held for the 10-minute grace period (chapter, CSP licensing),
+        # counted from the timeout, not from the AdvanceClock that noticed it.
+        (
+            1,
+            [
+                (0, "grant", "units +1"),
+                (60, "grace", "held for the CSP grace period"),
+                (660, "release", "CSP grace period over"),
+            ],
+        ),
+        (2, [(0, "grant", "units +1"), (60, "release", "CSP session timed out")]),
+    ],
+)
+def test_a_timed_out_session_is_stamped_at_its_timeout(
+    term: Terminal, pages: int, events: list[tuple[int, str, str]]
+) -> None:
+    inst = term.session.instance
+    inst.clock.simulate(START)
+    session = term.run(f"Set s={W}.StartCSP(60) Write s.SessionId")
+    term.run(f"For i=1:1:{pages} Do s.View()")
+    term.run(f"Do {W}.AdvanceClock(900)")
+    rows = inst.store.db.execute(
+        "SELECT time, kind, detail FROM events WHERE license_id=? ORDER BY id", (session,)
+    ).fetchall()
+    assert [(round(t - START), kind, detail) for t, kind, detail in rows] == events
