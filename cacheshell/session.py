@@ -42,8 +42,8 @@ class SessionError(Exception):
 class LicenseLimitExceeded(SessionError):
     """No license unit was left for this session."""
 
-    def __init__(self) -> None:
-        super().__init__("<LICENSE LIMIT EXCEEDED>")
+    def __init__(self, error: str = "LICENSE LIMIT EXCEEDED") -> None:
+        super().__init__(f"<{error}>")
 
 
 class Session(Shell):
@@ -80,7 +80,7 @@ class Session(Shell):
             self.instance.store.close()
             raise SessionError(f"<NAMESPACE> *{namespace}") from None
         self.process = InstanceProcess(self.instance, Identity(self.username), admin, system=system)
-        refused = False
+        refused: LicenseRefused | None = None
         try:
             with self.instance.store.transaction():
                 # In one transaction with the attach: a start or stop is wholly before or after.
@@ -88,14 +88,14 @@ class Session(Shell):
                     raise SessionError(lifecycle.down_reason(self.instance))
                 try:
                     self.process.attach()
-                except LicenseRefused:
-                    refused = True  # committed: the refusal's event and count are kept
+                except LicenseRefused as exc:
+                    refused = exc  # committed: the refusal's event and count are kept
         except SessionError:
             self.instance.store.close()
             raise
-        if refused:
+        if refused is not None:
             self.instance.store.close()
-            raise LicenseLimitExceeded()
+            raise LicenseLimitExceeded(refused.error)
         self.job_id = self.interp.job_id = self.process.pid
         self._jobs: dict[int, InstanceProcess] = {}
         if self.process.pending:
@@ -149,8 +149,8 @@ class Session(Shell):
         job = InstanceProcess(self.instance, Identity(self.username), parent=self.process)
         try:
             job.attach()
-        except LicenseRefused:
-            raise ObjectScriptError("LICENSE LIMIT EXCEEDED") from None
+        except LicenseRefused as exc:
+            raise ObjectScriptError(exc.error) from None
         self._jobs[job.pid] = job
         return job.pid
 

@@ -80,6 +80,14 @@ def add_key_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     issue.add_argument("--cores", type=int, default=spec.cores, help="cores licensed (0: no limit)")
     issue.add_argument("--features", default="", help="comma-separated feature names")
     issue.add_argument(
+        "--buffer-pool", type=int, default=0, help="largest buffer pool in MB (0: no limit)"
+    )
+    issue.add_argument(
+        "--databases", type=int, default=0, help="non-system databases (0: no limit)"
+    )
+    issue.add_argument("--ecp-servers", type=int, default=0, help="ECP servers authorized")
+    issue.add_argument("--ecp", action="store_true", help="the key enables ECP (networking)")
+    issue.add_argument(
         "--app-section",
         dest="app_sections",
         action="append",
@@ -155,6 +163,10 @@ def _issue(args: argparse.Namespace) -> int:
         order_number=args.order or new_order_number(order_numbers_in_use(cacheshell_home())),
         features=features,
         cores=args.cores,
+        max_buffer_pool=args.buffer_pool,
+        max_databases=args.databases,
+        ecp_servers=args.ecp_servers,
+        network=args.ecp,
         app_sections=_read_app_sections(args.app_sections),
         private_key=training_private_key(),
         platform_code=platform,

@@ -236,7 +236,7 @@ class ExprCompiler(FunctionCompiler):
         method = str(name)
 
         def call() -> Value:
-            cls = rt.registry.resolve(cls_name)
+            cls = rt.registry.resolve(cls_name, rt.namespace)
             return cls.call_class_method(rt, method, [a() for a in arg_thunks])
 
         return call

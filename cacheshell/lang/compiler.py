@@ -365,7 +365,7 @@ class Compiler(ExprCompiler):
         method_name = str(method.children[0])
         thunks = self.call_arguments(method.children[1])
         return lambda: rt.job(
-            lambda child, a: child.registry.resolve(cls_name).call_class_method(
+            lambda child, a: child.registry.resolve(cls_name, child.namespace).call_class_method(
                 child, method_name, a
             ),
             [t() for t in thunks],

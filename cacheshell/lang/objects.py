@@ -65,6 +65,9 @@ class ClassDef:
     properties: dict[str, Member] = field(default_factory=dict)
     queries: dict[str, Query] = field(default_factory=dict)
     superclasses: tuple[str, ...] = ()
+    # The one namespace whose database holds the class ("" : seen from every namespace, as the
+    # %-classes are through their mapping).
+    home: str = ""
 
     # -- declaring members (used as decorators by the library floor) -------------------------
     def classmethod(
@@ -211,11 +214,12 @@ class Registry:
         summary: str,
         instance_type: type[ObjectInstance] | None = None,
         superclasses: tuple[str, ...] = (),
+        home: str = "",
     ) -> ClassDef:
         cls = self.classes.get(name)
         if cls is None:
             cls = self.classes[name] = ClassDef(
-                name, summary, instance_type, superclasses=superclasses
+                name, summary, instance_type, superclasses=superclasses, home=home
             )
         return cls
 
@@ -238,11 +242,14 @@ class Registry:
                 found.update(members)
         return found | cls.class_methods
 
-    def resolve(self, name: str) -> ClassDef:
-        """Find a class as ##class() does: %Name means %Library.Name, Name means User.Name."""
+    def resolve(self, name: str, namespace: str | None = None) -> ClassDef:
+        """Find a class as ##class() does: %Name means %Library.Name, Name means User.Name.
+        From `namespace`, a class held in another namespace's database does not exist."""
         for candidate in _candidates(name):
             cls = self.classes.get(candidate)
-            if cls is not None:
+            if cls is not None and (
+                not cls.home or namespace is None or namespace.upper() == cls.home
+            ):
                 return cls
         raise ObjectScriptError("CLASS DOES NOT EXIST", "*" + full_class_name(name))
 

@@ -31,7 +31,7 @@ class Runtime(ObjectContext, Protocol):
     from ObjectContext)."""
 
     test: int  # $TEST: set by IF with arguments, read by IF without and by ELSE
-    namespace: str  # $NAMESPACE
+    namespace: str  # $NAMESPACE: where routines, globals and classes are looked up
 
     @property
     def sym(self) -> Symbols:

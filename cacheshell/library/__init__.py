@@ -16,6 +16,7 @@ from cacheshell.library import (  # noqa: F401
     system_license_keys,
     system_license_reports,
     system_license_servers,  # ShowServer, ShowSummary, the server dumps and queries
+    system_license_web,  # PublicWebAppUser and its counts
     system_status,
     system_version,
     training_clients,  # Training.Client, Training.Group, Training.CSPSession

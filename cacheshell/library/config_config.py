@@ -19,6 +19,7 @@ from cacheshell.system.console import INFO
 CONFIG = REGISTRY.define(
     "Config.config",
     "The [config] section of cache.cpf: LicenseUpdatePeriod, gmheap.",
+    home="%SYS",  # the Config classes are in CACHESYS only, as in Caché
 )
 # Every Config class extends %SYSTEM.Help in Caché.
 REGISTRY.inherit("Config.", HELP)

@@ -17,6 +17,7 @@ from cacheshell.system.server_config import ServerConfigError
 CONFIG = REGISTRY.define(
     "Config.LicenseServers",
     "The license servers this instance uses ([LicenseServers] in cache.cpf).",
+    home="%SYS",  # the Config classes are in CACHESYS only, as in Caché
 )
 
 

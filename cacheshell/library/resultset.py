@@ -23,7 +23,7 @@ QUERY_DOES_NOT_EXIST = 5660
 
 def find_query(ctx: Runtime, class_name: str, query_name: str) -> Query | None:
     """The named query, or None; an unknown class is <CLASS DOES NOT EXIST>, as ##class() is."""
-    return ctx.registry.resolve(class_name).queries.get(query_name)
+    return ctx.registry.resolve(class_name, ctx.namespace).queries.get(query_name)
 
 
 def missing(class_name: str, query_name: str) -> str:

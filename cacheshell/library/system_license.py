@@ -111,7 +111,8 @@ def user_name_licensing(ctx: Runtime, state: Argument | None = None) -> int:
     after = proc.automatic_license_id()
     # Only an automatically chosen ID follows the setting; one set by Login() stays.
     if proc.kind == USER and proc.license_id == before and after != before:
-        if inst.table.relogin(proc.pid, after).granted:
+        # Not a login: the process keeps its ID when there is no unit, and nothing is logged.
+        if inst.table.relogin(proc.pid, after, record_refusal=False).granted:
             proc.license_id = after
             proc.alert = inst.check_alert()
             notify(ctx, proc.alert)
@@ -122,8 +123,10 @@ def user_name_licensing(ctx: Runtime, state: Argument | None = None) -> int:
     "GetUserId",
     "Return the license ID of this process, or of the process PID.",
     "An empty result means the process holds no license ID: it deferred its license login and "
-    "has not called Login() yet, or no such process is attached to the instance.",
-    "(PID)",
+    "has not called Login() yet, or no such process is attached to the instance. "
+    "GetUserId(PID) gives the license ID of another process.",
+    # Declared without formal arguments in Caché (a $SYSTEM object method): Help shows "()".
+    "()",
 )
 def get_user_id(ctx: Runtime, pid: Argument | None = None) -> str:
     wanted = process_of(ctx).pid if pid is None else arg_int(pid)

@@ -13,15 +13,17 @@ from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import is_true, to_str
 from cacheshell.library.host import instance_of, process_of
 from cacheshell.library.system_license import LICENSE
+from cacheshell.library.system_license_servers import GENERAL_ERROR, instances_using_key
 from cacheshell.system.appfile import AppFileError, read_app_license
 from cacheshell.system.applications import (
     Applications,
     NotLoaded,
     Pool,
     process_holder,
+    release_application_units,
     session_holder,
 )
-from cacheshell.system.table import MAX_CONNECTIONS, grace_remaining
+from cacheshell.system.table import grace_remaining
 
 DEFAULT_FEATURE = "Concurrent Users"
 CANNOT_ALLOCATE = 5915
@@ -130,6 +132,64 @@ def return_application_license(
     if isinstance(released, Ref):
         released.set(done)
     return status.OK
+
+
+@LICENSE.classmethod(
+    "ReturnAllCSPApps",
+    "Return every application license unit a CSP session holds.",
+    "ReturnAllCSPApps(session) does what the CSP daemon does when it deletes a session object: "
+    "the units the session took with TakeApplicationLicense(..., session) go back to their "
+    "pools. `session` is a CSP session object (a Training.CSPSession) or its session ID; "
+    "the session itself keeps its license unit.\nReturns $$$OK, or an INVALID ARGUMENT "
+    "%Status when `session` names no CSP session.",
+    "(session)",
+)
+def return_all_csp_apps(ctx: Runtime, session: Argument = "") -> int | str:
+    given = deref(session)
+    if isinstance(given, ObjectInstance):
+        session_id = to_str(given.props.get("SessionId", ""))
+    else:
+        session_id = to_str(given)
+    if not session_id:
+        return _invalid_status()
+    store = instance_of(ctx).store
+    with store.transaction():
+        release_application_units(store, session_holder(session_id), instance_of(ctx).clock.now())
+    return status.OK
+
+
+@LICENSE.classmethod(
+    "ApplicationServerLogin",
+    "Return 1 if the instances using the active key are within what an application's "
+    "license authorizes.",
+    "ApplicationServerLogin(AppName, Keyword, .Status) compares ActiveServerCount(), the "
+    "instances (this one included) the license server sees with the active key's "
+    "OrderNumber, with the number the Keyword item of application license AppName gives. "
+    "Returns 1 when the count does not exceed it, else 0. Status (by reference) is $$$OK, "
+    "INVALID ARGUMENT when AppName is not loaded, ERROR #5001 when Keyword is absent or not a "
+    "number, or ActiveServerCount's error when the license server could not be asked (then 0).",
+    "(AppName, Keyword, .Status)",
+)
+def application_server_login(
+    ctx: Runtime, app: Argument = "", keyword: Argument = "", sc: Argument | None = None
+) -> int:
+    allowed = 0
+    outcome: int | str = status.OK
+    name, item = to_str(deref(app)), to_str(deref(keyword))
+    try:
+        pool = apps(ctx).pool(name, item)
+    except NotLoaded:
+        pool, outcome = None, _invalid_status()
+    if pool is not None and not pool.numeric:
+        outcome = status.error(GENERAL_ERROR, f"{name} {item} is not a number: {pool.value}")
+    elif pool is None and not status.is_error(outcome):
+        outcome = status.error(GENERAL_ERROR, f"{name} has no item {item}")
+    elif pool is not None:
+        count, outcome = instances_using_key(instance_of(ctx))
+        allowed = int(not status.is_error(outcome) and count <= int(pool.value))
+    if isinstance(sc, Ref):
+        sc.set(outcome)
+    return allowed
 
 
 @LICENSE.classmethod(
@@ -255,13 +315,13 @@ def application_user_list(
         entry = instance.table.entry(license_id)
         pieces = [f"{k}={n}" if is_true(deref(show_counts)) else k for k, n in held]
         if entry is None:
-            yield (license_id, "", 0, MAX_CONNECTIONS, 0, 0, 0, 0, lists.listbuild(*pieces))
+            yield (license_id, "", 0, 0, 0, 0, 0, 0, lists.listbuild(*pieces))
             continue
         yield (
             license_id,
             entry.kind,
             entry.connections,
-            MAX_CONNECTIONS,
+            entry.peak,  # as UserList: the most connections the ID had at once
             entry.csp,
             entry.units,
             int(now - entry.since),

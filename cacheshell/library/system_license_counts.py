@@ -66,7 +66,8 @@ def lu_max_consumed(ctx: Runtime) -> int:
     '"CSPUsers": MaxCSPUsers; "Processes": ProcMaxConsumed; "CSPGrace": MaxCSPGrace; '
     '"*": every one of them. Any other argument is <ILLEGAL VALUE>.\nReturns the value the '
     'reset counter had; LUMaxConsumed\'s for no argument and "*".',
-    "(Argument)",
+    # Declared without formal arguments in Caché (a $SYSTEM object method): Help shows "()".
+    "()",
 )
 def lu_max_consumed_reset(ctx: Runtime, what: Argument = "") -> int:
     choice = to_str(deref(what)).upper()
@@ -150,6 +151,44 @@ def proc_consumed(ctx: Runtime) -> int:
 )
 def proc_max_consumed(ctx: Runtime) -> int:
     return _counts(ctx).max_processes
+
+
+# Only a Real Time key restricts processes (IRIS %SYSTEM.License: ProcAvailable is "only meaningful
+# for 'Real Time' licenses"); in this model its user processes are counted against its enforced
+# units. Other license types, the training key's Concurrent User among them, give 0.
+_PROCESS_TYPES = ("Real Time",)
+
+
+def _process_cap(ctx: Runtime) -> int | None:
+    key = instance_of(ctx).active_key()
+    if key is None or key.license_type not in _PROCESS_TYPES:
+        return None
+    return key.enforced_units
+
+
+@LICENSE.classmethod(
+    "ProcAvailable",
+    "Return how many more user processes the key lets this instance start.",
+    "Only a license type that restricts processes (Real Time) has such a number: its enforced "
+    "units less ProcConsumed(). Other types, such as the Concurrent User training key, give 0.",
+    "()",
+)
+def proc_available(ctx: Runtime) -> int:
+    cap = _process_cap(ctx)
+    return 0 if cap is None else max(cap - _counts(ctx).processes, 0)
+
+
+@LICENSE.classmethod(
+    "ProcMinAvailable",
+    "Return the fewest more user processes that were allowed since the start.",
+    "The low-water mark of ProcAvailable(): the enforced units less ProcMaxConsumed(). Only a "
+    "license type that restricts processes (Real Time) has one; other types, such as the "
+    "Concurrent User training key, give 0.",
+    "()",
+)
+def proc_min_available(ctx: Runtime) -> int:
+    cap = _process_cap(ctx)
+    return 0 if cap is None else max(cap - _counts(ctx).max_processes, 0)
 
 
 # -- login durations ------------------------------------------------------------------------

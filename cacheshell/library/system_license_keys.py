@@ -178,6 +178,68 @@ def key_cores_enforced(ctx: Runtime) -> int:
     return _read(ctx, lambda k: k.cores_enforced, 0)
 
 
+# Caché converts the CPU code at positions 18-22 (23-27 enforced) to cores by a rule of its own
+# that depends on the product (s_cpucheck in mcsub.c, not public); this model's code is the
+# core count itself, so KeyCPUs* and KeyCores* agree.
+@LICENSE.classmethod(
+    "KeyCPUsLicensed",
+    "Return the CPU code the active key licenses.",
+    "The code at positions 18-22 of the AuthorizationKey, from which the licensed core count "
+    "(KeyCoresLicensed) is derived; in this model the code is the core count (0: no limit).",
+    "()",
+)
+def key_cpus_licensed(ctx: Runtime) -> int:
+    return _read(ctx, lambda k: k.authorization.cores, 0)
+
+
+@LICENSE.classmethod(
+    "KeyCPUsEnforced",
+    "Return the CPU code the active key enforces.",
+    "The code at positions 23-27 of the AuthorizationKey (see KeyCPUsLicensed); it may be "
+    "higher than the licensed code when the key was adjusted for a CPU counting issue.",
+    "()",
+)
+def key_cpus_enforced(ctx: Runtime) -> int:
+    return _read(ctx, lambda k: k.authorization.cores_enforced, 0)
+
+
+@LICENSE.classmethod(
+    "MaxBufferPool",
+    "Return the largest buffer pool the active key authorizes, in MB (0: unlimited).",
+    signature="()",
+)
+def max_buffer_pool(ctx: Runtime) -> int:
+    return _read(ctx, lambda k: k.max_buffer_pool, 0)
+
+
+@LICENSE.classmethod(
+    "MaxDB",
+    "Return how many non-system databases the active key authorizes (0: unlimited).",
+    signature="()",
+)
+def max_db(ctx: Runtime) -> int:
+    return _read(ctx, lambda k: k.max_databases, 0)
+
+
+@LICENSE.classmethod(
+    "MaxECPServers",
+    "Return how many ECP servers the active key authorizes.",
+    "Only meaningful when NetworkEnabled() is 1.",
+    "()",
+)
+def max_ecp_servers(ctx: Runtime) -> int:
+    return _read(ctx, lambda k: k.ecp_servers, 0)
+
+
+@LICENSE.classmethod(
+    "NetworkEnabled",
+    "Return 1 if the active key enables ECP, 0 if it does not.",
+    signature="()",
+)
+def network_enabled(ctx: Runtime) -> int:
+    return _read(ctx, lambda k: int(k.network), 0)
+
+
 @LICENSE.classmethod(
     "KeyFeatures",
     "Return the feature digits of the active key's AuthorizationKey.",
@@ -192,8 +254,9 @@ def key_features(ctx: Runtime) -> str:
 @LICENSE.classmethod(
     "GetFeature",
     "Return 1 if the active key authorizes extended feature n, else 0.",
-    "n: " + ", ".join(f"{n} {name}" for n, name in enumerate(FEATURES)) + ".",
-    "(n)",
+    "GetFeature(n), n: " + ", ".join(f"{n} {name}" for n, name in enumerate(FEATURES)) + ".",
+    # Declared without formal arguments in Caché (a $SYSTEM object method): Help shows "()".
+    "()",
 )
 def get_feature(ctx: Runtime, n: Argument = 0) -> int:
     bit = arg_int(n)

@@ -16,6 +16,7 @@ from cacheshell.library.system_license import LICENSE
 from cacheshell.system import reports, usage
 from cacheshell.system.authkey import BODY_LENGTH, KEY_LENGTH, decode_authorization, decode_body
 from cacheshell.system.keyfile import KeyFileError
+from cacheshell.system.namespaces import Namespaces
 
 ALL_FILE, IN_USE_FILE, PID_FILE = "all.dmp", "inuse.dmp", "piduse.dmp"
 
@@ -90,12 +91,16 @@ def show_counts(ctx: Runtime) -> str:
     return ""
 
 
-def _write_dump(name: Argument, default: str, text: str) -> str:
+def _write_dump(ctx: Runtime, name: Argument, default: str, text: str) -> str:
+    """Write a dump; a name without a path goes to the namespace's directory (mgr/user/ for
+    USER), the process's current directory as Caché's dumps use it ("in the current
+    directory", licensing chapter, Methods to Show Local License Information)."""
     file = to_str(deref(name)) or default
     path = Path(file)
     if not path.is_absolute():
-        path = Path.cwd() / path
+        path = Namespaces(instance_of(ctx).layout).directory(ctx.namespace) / path
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="")
     except OSError as exc:
         raise ObjectScriptError("NOTOPEN", f"*{file}: {exc.strerror or exc}") from None
@@ -111,7 +116,8 @@ _DUMP_COLUMNS = (
 @LICENSE.classmethod(
     "DumpLocalAll",
     "Write every slot of the local license table to a file (all.dmp).",
-    "The file goes to the current directory unless the name has a path. A header gives the "
+    "The file goes to the namespace's directory (mgr/user/ for USER, mgr/ for %SYS) unless the "
+    "name has a path. A header gives the "
     "capacity, the units in use and those remaining; then one line per license ID in use and "
     'one "free" line per unit still available. ' + _DUMP_COLUMNS + "\nReturns the file name.",
     "(filename)",
@@ -119,7 +125,7 @@ _DUMP_COLUMNS = (
 def dump_local_all(ctx: Runtime, filename: Argument = "") -> str:
     inst = instance_of(ctx)
     text = reports.dump_all(usage.snapshot(inst), usage.user_rows(inst, include_free=True))
-    return _write_dump(filename, ALL_FILE, text)
+    return _write_dump(ctx, filename, ALL_FILE, text)
 
 
 @LICENSE.classmethod(
@@ -131,13 +137,14 @@ def dump_local_all(ctx: Runtime, filename: Argument = "") -> str:
 def dump_local_in_use(ctx: Runtime, filename: Argument = "") -> str:
     inst = instance_of(ctx)
     text = reports.dump_in_use(usage.snapshot(inst), usage.user_rows(inst))
-    return _write_dump(filename, IN_USE_FILE, text)
+    return _write_dump(ctx, filename, IN_USE_FILE, text)
 
 
 @LICENSE.classmethod(
     "DumpLocalPID",
     "Write license use by process to a file (piduse.dmp).",
-    "One tab-separated line per process: PID, process type (User, Pending, Diagnostic ...), "
+    "One tab-separated line per process, the instance's own (System) ones included: PID, "
+    "process type (System, User, Pending, Diagnostic ...), "
     "license ID, login type, then the connections, peak connections, CSP sessions and units "
     "of its license ID, the seconds it has held the ID and any grace seconds left. Processes "
     "sharing an ID repeat its numbers, so the columns do not add up.\nReturns the file name.",
@@ -145,4 +152,4 @@ def dump_local_in_use(ctx: Runtime, filename: Argument = "") -> str:
 )
 def dump_local_pid(ctx: Runtime, filename: Argument = "") -> str:
     text = reports.dump_pid(usage.process_rows(instance_of(ctx)))
-    return _write_dump(filename, PID_FILE, text)
+    return _write_dump(ctx, filename, PID_FILE, text)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from cacheshell.lang import status
 from cacheshell.lang.objects import Row
+from cacheshell.lang.refs import Argument, Ref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.library.host import instance_of
 from cacheshell.library.system_license import LICENSE
@@ -22,6 +24,7 @@ from cacheshell.system.licserver.client import DumpWritten, ServerAddress
 from cacheshell.system.licserver.protocol import Row as ServerRow
 from cacheshell.system.server_config import LicenseServer
 
+GENERAL_ERROR = 5001  # ERROR #5001: the text says what went wrong
 _N_A = " With a Single-server key license servers do not apply, and it says so."
 
 
@@ -65,13 +68,34 @@ def show_server(ctx: Runtime) -> str:
 
 @LICENSE.classmethod(
     "ActiveServerCount",
-    "Return how many license servers are active for this instance (0 or 1).",
-    "1 while the instance is connected to a license server, 0 when none answers or the key is "
-    "a Single-server key.",
-    "()",
+    "Return how many instances (this one included) use a key with the active key's OrderNumber.",
+    "The license server's ActiveServerList is asked, and its instances whose key has this "
+    "instance's OrderNumber are counted. Status (by reference) is $$$OK, or an error %Status "
+    'saying why the server could not be asked ("Not connected to License Server", or that '
+    "license servers do not apply to a Single-server key); the count is then 0.",
+    "(.Status)",
 )
-def active_server_count(ctx: Runtime) -> int:
-    return 0 if monitor.server_status(instance_of(ctx)) else 1
+def active_server_count(ctx: Runtime, sc: Argument | None = None) -> int:
+    count, outcome = instances_using_key(instance_of(ctx))
+    if isinstance(sc, Ref):
+        sc.set(outcome)
+    return count
+
+
+def instances_using_key(inst: Instance) -> tuple[int, int | str]:
+    """(instances the license server sees with the active key's order number, %Status)."""
+    problem = monitor.server_status(inst)
+    found = None if problem else _client(inst)
+    rows = None
+    if found is not None:
+        client, server = found
+        with client:
+            rows = client.active_server_list((server.address, server.port))
+    if rows is None:
+        return 0, status.error(GENERAL_ERROR, problem or monitor.NOT_CONNECTED)
+    key = inst.active_key()
+    order = key.file.order_number if key is not None else ""
+    return sum(1 for row in rows if str(row[2]) == order), status.OK
 
 
 def _local(inst: Instance) -> dict[str, int]:

@@ -37,7 +37,7 @@ def guarded(action: Callable[[], T]) -> T:
     login shows, <LICENSE LIMIT EXCEEDED>; a request that makes no sense is <ILLEGAL VALUE>."""
     try:
         return action()
-    except Refused:
-        raise ObjectScriptError("LICENSE LIMIT EXCEEDED") from None
+    except Refused as refused:
+        raise ObjectScriptError(refused.decision.error) from None
     except WorldError as exc:
         raise ObjectScriptError("ILLEGAL VALUE", f"*{exc}") from None

@@ -185,8 +185,8 @@ def restart(ctx: Runtime) -> int:
     if process is not None and process.attached:
         try:
             process.attach()
-        except LicenseRefused:
-            raise ObjectScriptError("LICENSE LIMIT EXCEEDED") from None
+        except LicenseRefused as exc:
+            raise ObjectScriptError(exc.error) from None
     return 1
 
 

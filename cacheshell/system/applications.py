@@ -40,20 +40,23 @@ class Pool:
         return int(self.value) - self.used if self.numeric else 0
 
 
-def release_application_units(store: Store, holder: str) -> int:
-    """Return every application unit a holder took; inside the caller's transaction."""
+def release_application_units(store: Store, holder: str, now: float) -> int:
+    """Return every application unit a holder took, each with its return event; inside the
+    caller's transaction."""
     db = store.db
     rows = db.execute(
-        "SELECT app, keyword, count FROM app_taken WHERE holder=?", (holder,)
+        "SELECT app, keyword, license_id, count FROM app_taken WHERE holder=?", (holder,)
     ).fetchall()
-    for app, keyword, count in rows:
+    for app, keyword, license_id, count in rows:
         db.execute(
             "UPDATE app_licenses SET used=max(used-?, 0) WHERE app=? AND keyword=?",
             (count, app, keyword),
         )
+        for _ in range(count):
+            store.event(now, EventKind.APP_RETURN, license_id, None, f"{app},{keyword}")
     if rows:
         db.execute("DELETE FROM app_taken WHERE holder=?", (holder,))
-    return sum(r[2] for r in rows)
+    return sum(r[3] for r in rows)
 
 
 def process_holder(pid: int) -> str:

@@ -66,9 +66,13 @@ PLATFORMS = {
 BODY_LENGTH = 46
 SIGNATURE_BYTES = 64
 KEY_LENGTH = BODY_LENGTH + 2 * SIGNATURE_BYTES
+# Positions 28-38 (11 digits, zeros in keys minted before they were used) carry the capacities
+# this model places there, as Caché's key carries them somewhere of its own: the buffer pool in MB
+# and the databases (0: unlimited), the ECP servers, and whether ECP is enabled.
 _BODY = re.compile(
     r"(?P<product>\d)(?P<type>\d)(?P<server>\d)(?P<platform>\d\d)(?P<units>\d{6})"
-    r"(?P<enforced>\d{6})(?P<cores>\d{5})(?P<cores_enforced>\d{5})(?P<reserved>\d{11})"
+    r"(?P<enforced>\d{6})(?P<cores>\d{5})(?P<cores_enforced>\d{5})"
+    r"(?P<buffer_pool>\d{5})(?P<databases>\d{3})(?P<ecp_servers>\d{2})(?P<network>[01])"
     r"(?P<features>[0-9A-F]{8})"
 )
 _SIGNATURE = re.compile(r"[0-9A-F]{128}")
@@ -87,6 +91,10 @@ class Authorization:
     cores: int = 0
     cores_enforced: int = 0
     features: int = 0
+    max_buffer_pool: int = 0  # MB; 0: unlimited
+    max_databases: int = 0  # non-system databases; 0: unlimited
+    ecp_servers: int = 0
+    network: bool = False  # ECP enabled
 
     def __post_init__(self) -> None:
         _code_for(PRODUCTS, self.product, "product")
@@ -100,6 +108,9 @@ class Authorization:
             ("enforced units", self.enforced_units, 6),
             ("cores", self.cores, 5),
             ("cores enforced", self.cores_enforced, 5),
+            ("buffer pool MB", self.max_buffer_pool, 5),
+            ("databases", self.max_databases, 3),
+            ("ECP servers", self.ecp_servers, 2),
         ):
             if not 0 <= value < 10**digits:
                 raise KeyFileError(f"{what} {value} is out of range 0..{10**digits - 1}")
@@ -115,7 +126,8 @@ class Authorization:
             + self.platform_code
             + f"{self.units:06d}{self.enforced_units:06d}"
             + f"{self.cores:05d}{self.cores_enforced:05d}"
-            + "0" * 11
+            + f"{self.max_buffer_pool:05d}{self.max_databases:03d}{self.ecp_servers:02d}"
+            + ("1" if self.network else "0")
             + f"{self.features:08X}"
         )
 
@@ -132,8 +144,6 @@ def decode_body(text: str) -> Authorization:
     if match is None:
         raise KeyFileError(f"AuthorizationKey '{text}' does not have the 46-character layout")
     fields = match.groupdict()
-    if fields["reserved"] != "0" * 11:
-        raise KeyFileError("AuthorizationKey positions 28-38 are reserved and must be zeros")
     for table, code, what in (
         (PRODUCTS, fields["product"], "product"),
         (LICENSE_TYPES, fields["type"], "license type"),
@@ -152,6 +162,10 @@ def decode_body(text: str) -> Authorization:
         cores=int(fields["cores"]),
         cores_enforced=int(fields["cores_enforced"]),
         features=int(fields["features"], 16),
+        max_buffer_pool=int(fields["buffer_pool"]),
+        max_databases=int(fields["databases"]),
+        ecp_servers=int(fields["ecp_servers"]),
+        network=fields["network"] == "1",
     )
 
 

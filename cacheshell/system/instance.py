@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from cacheshell.system import authkey, instance_lock, keys, settings, signing
+from cacheshell.system import authkey, instance_lock, keys, settings, signing, system_processes
 from cacheshell.system.appfile import AppLicense
 from cacheshell.system.applications import Applications
 from cacheshell.system.clock import InstanceClock
@@ -130,6 +130,8 @@ class Instance:
                 "max_csp",
                 "max_users",
                 "max_grace",
+                "max_public_web",
+                "public_web_sessions",
                 "max_processes",
                 "alert_low",
                 "limit_exceeded",
@@ -149,6 +151,8 @@ class Instance:
             self.store.put("min_available", self.table.limits().capacity)
             self.store.put("status", "up")
             self.store.put("started", self.clock.now())
+            # A restart under a running service (Training.World's): its System rows come back.
+            system_processes.register_running_service(self.table, self.layout)
         for message in messages:
             self.log.write(message)
         # What writes a crash interrupted left (the key, the cpf, routines, server dumps).

@@ -93,6 +93,22 @@ class LicenseKey:
         return self.authorization.platform_code
 
     @property
+    def max_buffer_pool(self) -> int:
+        return self.authorization.max_buffer_pool
+
+    @property
+    def max_databases(self) -> int:
+        return self.authorization.max_databases
+
+    @property
+    def ecp_servers(self) -> int:
+        return self.authorization.ecp_servers
+
+    @property
+    def network(self) -> bool:
+        return self.authorization.network
+
+    @property
     def feature_bits(self) -> int:
         return self.authorization.features
 
@@ -123,6 +139,10 @@ class KeySpec:
     features: tuple[str, ...] = ()
     cores: int = 0
     app_sections: Sections = ()
+    max_buffer_pool: int = 0
+    max_databases: int = 0
+    ecp_servers: int = 0
+    network: bool = False
 
 
 TRAINING_KEY_SPEC = KeySpec(units=5, multi=True)
@@ -194,6 +214,10 @@ def issue_key(
     platform_code: str,
     file_type: str = DEFAULT_FILE_TYPE,
     machine_id: str = "",
+    max_buffer_pool: int = 0,
+    max_databases: int = 0,
+    ecp_servers: int = 0,
+    network: bool = False,
 ) -> LicenseKey:
     """Mint a signed key; raises KeyFileError for a value a key cannot hold."""
     order = str(order_number)
@@ -209,6 +233,10 @@ def issue_key(
         cores=cores,
         cores_enforced=cores,
         features=feature_bits(list(features)),
+        max_buffer_pool=max_buffer_pool,
+        max_databases=max_databases,
+        ecp_servers=ecp_servers,
+        network=network,
     )
     file = KeyFile(
         file_type=file_type,
@@ -239,6 +267,10 @@ def issue_from_spec(
         app_sections=spec.app_sections,
         private_key=private_key,
         platform_code=platform_code,
+        max_buffer_pool=spec.max_buffer_pool,
+        max_databases=spec.max_databases,
+        ecp_servers=spec.ecp_servers,
+        network=spec.network,
     )
 
 

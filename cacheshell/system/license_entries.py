@@ -67,16 +67,24 @@ class LicenseEntries(ABC):
         with self.store.transaction():
             return self._expire_grace(everything=True)
 
-    def _connect(self, license_id: str, now: float, pid: int | None, csp: bool = False) -> Decision:
+    def _connect(
+        self,
+        license_id: str,
+        now: float,
+        pid: int | None,
+        csp: bool = False,
+        record_refusal: bool = True,
+    ) -> Decision:
+        """Take a unit (or share one) under license_id; a refusal is recorded (its event and
+        the console log's count) unless the caller will record it itself."""
         entry = self.entry(license_id)
         state = self._state(*_CONSUME)
         decision = table.connect(
             entry, license_id, int(state.get("consumed", 0)), _limits(state), now, csp
         )
         if not decision.granted:
-            self.store.event(now, EventKind.DENIED, license_id, pid, decision.reason)
-            if decision.logged:
-                self.store.add("limit_exceeded", 1)
+            if record_refusal:
+                self._record_refusal(license_id, now, pid, decision)
             return decision
         self._write(license_id, decision.entry)
         self._consume(decision.units_delta, state)
@@ -92,6 +100,14 @@ class LicenseEntries(ABC):
                 f"{decision.entry.connections} connections: one unit each",
             )
         return decision
+
+    def _record_refusal(
+        self, license_id: str, now: float, pid: int | None, decision: Decision
+    ) -> None:
+        """One refused login: its event, and one more for the console log's count."""
+        self.store.event(now, EventKind.DENIED, license_id, pid, decision.reason)
+        if decision.logged:
+            self.store.add("limit_exceeded", 1)
 
     def _release(
         self,
@@ -120,10 +136,11 @@ class LicenseEntries(ABC):
         now = self.now() if now is None else now
         until = float("inf") if everything else now
         rows = self.store.db.execute(
-            "SELECT license_id FROM entries WHERE grace_until IS NOT NULL AND grace_until <= ?",
+            "SELECT license_id, grace_until FROM entries WHERE grace_until IS NOT NULL AND "
+            "grace_until <= ? ORDER BY grace_until, license_id",
             (until,),
         ).fetchall()
-        for (license_id,) in rows:
+        for license_id, grace_until in rows:
             entry = self.entry(license_id)
             if entry is None:
                 continue
@@ -131,7 +148,9 @@ class LicenseEntries(ABC):
             self._write(license_id, decision.entry)
             self._consume(decision.units_delta)
             detail = "CSP grace period ended" if everything else "CSP grace period over"
-            self.store.event(now, EventKind.RELEASE, license_id, None, detail)
+            # A period that ran out is released as of its end, not of when it was noticed.
+            when = now if everything else min(float(grace_until), now)
+            self.store.event(when, EventKind.RELEASE, license_id, None, detail)
         return len(rows)
 
     def _write(self, license_id: str, entry: Entry | None) -> None:
@@ -188,6 +207,9 @@ _CONSUME = ("consumed", "max_consumed", "min_available", *_LIMITS)
 def _limits(state: dict[str, Any]) -> Limits:
     capacity = int(state.get("capacity", 0))
     user_limit = int(state.get("user_limit", 0))
+    limited = 0 < user_limit < capacity
     if user_limit:
         capacity = min(capacity, user_limit)
-    return Limits(capacity, int(state.get("connection_limit", 0)), bool(state.get("nak", 0)))
+    return Limits(
+        capacity, int(state.get("connection_limit", 0)), bool(state.get("nak", 0)), limited
+    )

@@ -50,9 +50,10 @@ class ProcessRow:
 class LicenseTable(LicenseEntries):
     # -- reading -------------------------------------------------------------------------------
     def processes(self) -> list[ProcessRow]:
+        """Every process: the instance's System ones first (they start with it), then by start."""
         rows = self.store.db.execute(
             "SELECT pid, license_id, kind, client, username, started, os_pid, parent, owner "
-            "FROM processes ORDER BY started, pid"
+            f"FROM processes ORDER BY kind <> '{SYSTEM}', started, pid"
         ).fetchall()
         return [ProcessRow(*r) for r in rows]
 
@@ -122,9 +123,10 @@ class LicenseTable(LicenseEntries):
                 for sid in session_ids
             )
 
-    def relogin(self, pid: int, license_id: str) -> Decision:
+    def relogin(self, pid: int, license_id: str, record_refusal: bool = True) -> Decision:
         """$SYSTEM.License.Login(): move a process to another license ID, giving up the old one
-        only when the new one was granted."""
+        only when the new one was granted. A refusal is a refused login (its event, the console
+        log's count) unless `record_refusal` is false (a setting that changes the ID)."""
         with self.store.transaction():
             now = self.now()
             self._expire_grace()
@@ -133,11 +135,15 @@ class LicenseTable(LicenseEntries):
                 return Decision(False, None, reason="process is not attached")
             if proc.license_id == license_id and proc.kind != PENDING:
                 return Decision(True, self.entry(license_id))
-            decision = self._connect(license_id, now, pid)
-            if not decision.granted:
-                return decision
-            if proc.license_id:
+            decision = self._connect(license_id, now, pid, record_refusal=False)
+            if not decision.granted and self._frees_unit(proc.license_id, now):
+                decision = self._connect_in_place_of(proc.license_id, license_id, now, pid)
+            elif decision.granted and proc.license_id:
                 self._release(proc.license_id, now, pid)
+            if not decision.granted:
+                if record_refusal:
+                    self._record_refusal(license_id, now, pid, decision)
+                return decision
             kind = USER if proc.kind in (PENDING, DIAGNOSTIC) else proc.kind
             if proc.kind == DIAGNOSTIC:
                 self.store.put("diagnostic_pid", None)
@@ -146,6 +152,24 @@ class LicenseTable(LicenseEntries):
             )
             self._track_peaks()
             return decision
+
+    def _frees_unit(self, license_id: str, now: float) -> bool:
+        """Whether one process leaving license_id gives a unit back (it was the ID's only
+        process, or the ID counts one unit per process)."""
+        entry = self.entry(license_id) if license_id else None
+        return entry is not None and table.disconnect(entry, now).units_delta < 0
+
+    def _connect_in_place_of(self, old: str, new: str, now: float, pid: int) -> Decision:
+        """Login() on a full table: the process gives back its own unit under `old`, then takes
+        one under `new`; if even that is refused, it keeps `old` as it was."""
+        db = self.store.db
+        db.execute("SAVEPOINT login_in_place")
+        self._release(old, now, pid)
+        decision = self._connect(new, now, pid, record_refusal=False)
+        if not decision.granted:
+            db.execute("ROLLBACK TO login_in_place")
+        db.execute("RELEASE login_in_place")
+        return decision
 
     def reclaim_dead(self) -> int:
         """Release the entries of OS processes that died without a word."""
@@ -240,11 +264,15 @@ class LicenseTable(LicenseEntries):
         """End the CSP sessions whose timeout passed, and grace periods that ran out."""
         with self.store.transaction():
             now = self.now()
+            # Each session ends when its timeout ran out, which may be well before now (an
+            # AdvanceClock, a service that looks only now): its events and grace date from then.
             rows = self.store.db.execute(
-                "SELECT id FROM csp_sessions WHERE last + timeout <= ?", (now,)
+                "SELECT id, last + timeout FROM csp_sessions WHERE last + timeout <= ? "
+                "ORDER BY last + timeout, id",
+                (now,),
             ).fetchall()
-            for (sid,) in rows:
-                self._end_session(sid, now, "CSP session timed out")
+            for sid, ended in rows:
+                self._end_session(sid, ended, "CSP session timed out")
             self._expire_grace()
             return len(rows)
 
@@ -257,7 +285,7 @@ class LicenseTable(LicenseEntries):
         now = self.now()
         self.store.db.execute("DELETE FROM processes WHERE pid=?", (pid,))
         # Application licenses go back together with the Caché license.
-        release_application_units(self.store, process_holder(pid))
+        release_application_units(self.store, process_holder(pid), now)
         if proc.kind == DIAGNOSTIC:
             self.store.put("diagnostic_pid", None)
         elif proc.license_id:
@@ -289,7 +317,7 @@ class LicenseTable(LicenseEntries):
         if row is None:
             return False
         self.store.db.execute("DELETE FROM csp_sessions WHERE id=?", (session_id,))
-        release_application_units(self.store, session_holder(session_id))
+        release_application_units(self.store, session_holder(session_id), now)
         self._release(row[0], now, None, csp=True, pages=row[1], reason=reason)
         return True
 
@@ -355,7 +383,7 @@ _USER_PROCESSES = (
 )
 _PEAKS = ("max_connections", "max_csp", "max_users", "max_grace", "max_processes")
 _PEAK_COUNTS = (
-    f"SELECT (SELECT count(*) FROM processes), (SELECT count(*) FROM csp_sessions), "
+    f"SELECT {_USER_PROCESSES}, (SELECT count(*) FROM csp_sessions), "
     f"{_ACTIVE_USERS}, {_IN_GRACE}, {_USER_PROCESSES}"
 )
 

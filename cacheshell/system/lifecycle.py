@@ -14,15 +14,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cacheshell.system import instance_lock
+from cacheshell.system import instance_lock, system_processes
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import CPF_FILE, LOG_FILE, Instance, InstanceError
 from cacheshell.system.layout import InstanceLayout
-from cacheshell.system.processes import command_words, ended, wait_until
+from cacheshell.system.processes import ended, wait_until
 from cacheshell.system.spawn import spawn_detached
 from cacheshell.system.store import DATABASE_NAME
+from cacheshell.system.system_processes import SERVICE_MODULE, is_service
 
-SERVICE_MODULE = "cacheshell.system.service"
 STOP_TIMEOUT = 30.0  # how long a stop waits for the service's shutdown before killing it
 
 
@@ -151,6 +151,7 @@ def _start_holding(instance: Instance, fd: int) -> list[str]:
             env_extra={"CACHESHELL_HOME": str(instance.layout.home)},
         )
         instance_lock.record_pid(fd, pid)
+        system_processes.register(instance.table, pid)
     except BaseException:
         instance.stop()  # nothing runs it: down, not "up" without a service
         raise
@@ -170,7 +171,7 @@ def stop(instance: Instance) -> None:
     # rather than leave the service half shut down.
     with instance.store.transaction():
         pass
-    if now.running and now.pid is not None and _is_service(now.pid, instance.layout):
+    if now.running and now.pid is not None and is_service(now.pid, instance.layout):
         _end_service(now.pid, mgr, instance)
     if instance_lock.is_held(mgr):
         raise InstanceError(f"instance {instance.name} did not stop: its lock is still held")
@@ -208,12 +209,6 @@ def _end_service(pid: int, mgr: Path, instance: Instance) -> None:
         _signal(pid, signal.SIGKILL)
         wait_until(lock_free, STOP_TIMEOUT)
     wait_until(lambda: ended(pid), STOP_TIMEOUT)
-
-
-def _is_service(pid: int, layout: InstanceLayout) -> bool:
-    """Whether `pid` is this instance's service (a recorded PID may have been reused)."""
-    words = command_words(pid)
-    return SERVICE_MODULE.encode() in words and str(layout.directory.resolve()).encode() in words
 
 
 def _signal(pid: int, signum: int) -> None:

@@ -18,6 +18,15 @@ class Namespaces:
     def names(self) -> list[str]:
         return list(DATABASES)
 
+    def directory(self, namespace: str) -> Path:
+        """A process's current directory in `namespace`: its default database's directory
+        (mgr/user/ for USER), where files named without a path go. %SYS's is mgr/ itself, as
+        Caché's CACHESYS database is the manager directory."""
+        name = namespace.upper()
+        if name == "%SYS" or name not in DATABASES:
+            return self.layout.mgr
+        return self.layout.mgr / DATABASES[name]
+
     def routine_dir(self, namespace: str) -> Path:
         return self.layout.mgr / DATABASES[namespace] / "routines"
 

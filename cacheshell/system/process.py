@@ -28,7 +28,12 @@ _real_pid_taken: set[int] = set()
 
 
 class LicenseRefused(Exception):
-    """No license unit: the process may not start (<LICENSE LIMIT EXCEEDED>)."""
+    """No license unit: the process may not start (<LICENSE LIMIT EXCEEDED>, or <LICENSE
+    ALLOCATION EXCEEDED> past SetUserLimit's cap)."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.reason)
+        self.error = decision.error
 
 
 @dataclass(frozen=True)
@@ -103,8 +108,8 @@ class InstanceProcess:
             parent=self.parent.pid if self.parent else None,
         )
         if not decision.granted:
-            self.refused(decision)
-            raise LicenseRefused(decision.reason)
+            self.refused(decision, license_id or self.automatic_license_id())
+            raise LicenseRefused(decision)
         row = self.instance.table.process(self.pid)
         self.kind = row.kind if row else kind
         self.license_id = row.license_id if row else license_id
@@ -112,12 +117,13 @@ class InstanceProcess:
         self.alert = self.instance.check_alert()
         return decision
 
-    def refused(self, decision: Decision) -> None:
+    def refused(self, decision: Decision, license_id: str) -> None:
+        """Write a refused login to the console log, naming the license ID that was refused."""
         if decision.logged:
             count = int(self.instance.store.get("limit_exceeded", 0))
             self.instance.log.write(
                 f"License limit exceeded {count} times since instance start "
-                f"(license user ID {self.automatic_license_id()!r})",
+                f"(license user ID {license_id!r})",
                 WARNING,
             )
 
@@ -132,7 +138,7 @@ class InstanceProcess:
         license_id = table.license_login_id(identifier, self.identity.client)
         decision = self.instance.table.relogin(self.pid, license_id)
         if not decision.granted:
-            self.refused(decision)
+            self.refused(decision, license_id)
             return 0
         self.license_id, self.kind = license_id, USER
         self.alert = self.instance.check_alert()

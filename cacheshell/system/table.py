@@ -55,6 +55,11 @@ class Limits:
     capacity: int  # units this instance may consume (key units, or SetUserLimit)
     connection_limit: int = 0  # SetConnectionLimit: connections per ID, 0 = none
     refuse_new_ids: bool = False  # the license server NAKs: no new license user IDs
+    user_limited: bool = False  # capacity is SetUserLimit's cap, below the key's units
+
+
+# Why a login was refused when the unit would pass SetUserLimit's cap, not the key's units.
+ALLOCATION_EXCEEDED = "license allocation (SetUserLimit) exceeded"
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,14 @@ class Decision:
     reason: str = ""  # why a login was refused
     logged: bool = True  # refusals by SetConnectionLimit are not written to the console log
     transition: bool = False  # this login turned the ID into one unit per process
+
+    @property
+    def error(self) -> str:
+        """The ObjectScript error a refused login raises: a unit past SetUserLimit's cap is
+        <LICENSE ALLOCATION EXCEEDED>, any other refusal <LICENSE LIMIT EXCEEDED>."""
+        if self.reason == ALLOCATION_EXCEEDED:
+            return "LICENSE ALLOCATION EXCEEDED"
+        return "LICENSE LIMIT EXCEEDED"
 
 
 def connect(
@@ -106,7 +119,8 @@ def connect(
     if is_new_id and limits.refuse_new_ids:
         return Decision(False, entry, reason="the license server refuses new users")
     if delta > 0 and consumed + delta > limits.capacity:
-        return Decision(False, entry, reason="no license unit available")
+        why = ALLOCATION_EXCEEDED if limits.user_limited else "no license unit available"
+        return Decision(False, entry, reason=why)
     return Decision(True, after, delta, transition=transition)
 
 

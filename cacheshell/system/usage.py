@@ -122,7 +122,7 @@ def snapshot(instance: Instance) -> Counts:
         consumed = instance.table.consumed()
         users, grace = active_users(db), in_grace(db)
         csp = db.execute("SELECT count(*) FROM csp_sessions").fetchone()[0]
-        connections = db.execute("SELECT count(*) FROM processes").fetchone()[0]
+        connections = user_processes(db)  # the instance's system processes are not connections
         processes = user_processes(db)
         return Counts(
             capacity=capacity,

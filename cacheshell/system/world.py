@@ -122,14 +122,20 @@ class World:
         if count < 1:
             raise WorldError("count must be at least 1")
         clients: list[Client] = []
+        refused: Refused | None = None
         with self.store.transaction():
             try:
                 for _ in range(count):
                     clients.append(self.connect(address, how))
-            except Refused:
+            except Refused as exc:
                 for client in clients:
                     self.end(client.pid)
-                raise
+                refused = exc
+        # Raised once the transaction has committed: the refusal's event and its count in the
+        # console log stay (raised inside, they rolled back and the next refusal said the same
+        # count again).
+        if refused is not None:
+            raise refused
         return clients
 
     def batch(self) -> Client:

@@ -67,12 +67,15 @@ def test_show_counts_summarizes_local_use() -> None:
 )
 def test_local_dumps_write_their_files_in_the_current_directory(
     tmp_path: Path,
+    cacheshell_home: Path,
     line: str,
     name: str,
     first: str,
 ) -> None:
+    # Caché's current directory is the namespace's: mgr/ for %SYS (CACHESYS), not the shell's.
     run(line, cwd=tmp_path)
-    text = (tmp_path / name).read_text(encoding="utf-8")
+    assert not (tmp_path / name).exists()
+    text = (cacheshell_home / "CACHE" / "mgr" / name).read_text(encoding="utf-8")
     assert text.splitlines()[0].rstrip() == first.rstrip()
 
 

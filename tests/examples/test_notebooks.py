@@ -199,11 +199,14 @@ def check_determining_capacity_and_usage(install: Install, nb: Any, out: str) ->
     assert "InstanceLicenseUse:License Units:" in out
     assert "UserId:Type:Connects:MaxCon:CSPCon:LU:Active:Grace:" in out
     assert "10.0.0.5:User:2:2:0:1:" in out
-    dump = (install.folder / "all.dmp").read_text(encoding="utf-8")
+    # The dumps go to the namespace's directory, Caché's current directory: mgr/user/ for USER.
+    user_dir = install.instance().layout.mgr / "user"
+    dump = (user_dir / "all.dmp").read_text(encoding="utf-8")
     assert dump.startswith("License Capacity = 5, Current use = 3, Units Remaining = 2")
     assert "User ID = 10.0.0.5, Connections = 2" in dump and ")  free" in dump
     for name in ("inuse.dmp", "piduse.dmp", "all-again.dmp"):
-        assert (install.folder / name).is_file()
+        assert (user_dir / name).is_file()
+        assert not (install.folder / name).exists()
     assert out.rstrip().endswith("units consumed: 1")
 
 

@@ -1,6 +1,7 @@
 """Config.config on a running instance with a license server: a LicenseUpdatePeriod set through
 ObjectScript applies at once (updates flow at the new rate, no restart), and restoring the
-default is read back by Get. The instance starts at the defaults of a fresh install."""
+default is read back by Get. The instance starts at the defaults of a fresh install. The Config
+classes are in %SYS only, as in Caché: the shell goes there first."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def test_a_period_set_through_config_config_applies_without_a_restart(
     port = daemons("ls1")
     shell = Shell(cacheshell_home)
     try:
+        assert shell.run('ZNspace "%SYS"') == ""
         cpf = Cpf(InstanceLayout(cacheshell_home, DEFAULT_INSTANCE).mgr / CPF_FILE)
         assert cpf.get("config", "LicenseUpdatePeriod") == ""  # a fresh install's default: 15 s
         server_config.create(cpf, "LS1", "127.0.0.1", port)
@@ -63,6 +65,7 @@ def test_an_out_of_range_period_is_an_error_status_and_changes_nothing(
 ) -> None:
     shell = Shell(cacheshell_home)
     try:
+        assert shell.run('ZNspace "%SYS"') == ""
         out = shell.run(
             'Set p("LicenseUpdatePeriod")=0.1,p("gmheap")=1024 '
             "Set sc=##class(Config.config).Modify(.p) "

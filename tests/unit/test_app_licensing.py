@@ -180,7 +180,8 @@ def test_the_application_user_list_query(term: Terminal, lab: str) -> None:
         'Do ##class(%ResultSet).RunQuery("%SYSTEM.License","ApplicationUserList","LabApp",1)'
     ) == (
         "UserId:Type:Connects:MaxCon:CSPCon:LU:Active:Grace:AppLicenses:\n"
-        + "127.0.0.1:User:1:25:0:1:0:0:"
+        # MaxCon as UserList gives it: the most connections the ID had at once (S1 ROWSPEC doc).
+        + "127.0.0.1:User:1:1:0:1:0:0:"
         + "\x16\x01Lab Administrators=2\x0d\x01Lab Users=1:\n"
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from conftest import Terminal
 
@@ -11,6 +13,13 @@ MODIFY = (
     "Set sc=##class(Config.config).Modify(.p) Write:sc sc Do:'sc $System.Status.DisplayError(sc)"
 )
 GET = "Kill p Set sc=##class(Config.config).Get(.p) Write sc ZWrite p"
+
+
+@pytest.fixture
+def term() -> Iterator[Terminal]:
+    """A terminal in %SYS: the Config classes are there only, as in Caché."""
+    with Terminal(namespace="%SYS") as terminal:
+        yield terminal
 
 
 def config_section(term: Terminal) -> dict[str, str]:

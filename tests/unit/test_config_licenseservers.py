@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,13 @@ from cacheshell.system.server_config import LicenseServer, ServerConfigError
 
 CREATE = 'Set sc=##class(Config.LicenseServers).Create("{name}",.p) '
 SHOW = "Write:sc sc Do:'sc $System.Status.DisplayError(sc)"
+
+
+@pytest.fixture
+def term() -> Iterator[Terminal]:
+    """A terminal in %SYS: the Config classes are there only, as in Caché."""
+    with Terminal(namespace="%SYS") as terminal:
+        yield terminal
 
 
 def create(term: Terminal, name: str, address: str, port: object = 4001) -> str:

@@ -9,6 +9,7 @@ import pytest
 from conftest import Terminal
 
 from cacheshell.lang.objects import REGISTRY, ClassDef
+from cacheshell.system import instance_lock
 
 PROBE_QUERY_CLASS = "User.QueryProbe"
 PROBE_SYSTEM_CLASS = "%SYSTEM.HelpProbe"
@@ -346,12 +347,27 @@ def test_run_query_counts(term) -> None:
     )
 
 
+def system_rows(term: Terminal) -> list[str]:
+    """The ProcessList rows of the instance's service and its license monitor: System processes
+    that take no unit (licensing chapter, the piduse.dmp sample's System rows)."""
+    service = instance_lock.recorded_pid(term.session.layout.mgr)
+    assert service is not None
+    return [
+        f"{service}|{service}|System|||0|0|0|0|0|0",
+        f"{service * 1000 + 1}|{service * 1000 + 1}|System|||0|0|0|0|0|0",
+    ]
+
+
 def test_process_list_shows_this_process(term) -> None:
     job = term.run("Write $JOB")
-    assert rows_of(term, "ProcessList") == [f"{job}|{job}|User|127.0.0.1|User|1|1|0|1|0|0"]
+    assert rows_of(term, "ProcessList") == [
+        *system_rows(term),
+        f"{job}|{job}|User|127.0.0.1|User|1|1|0|1|0|0",
+    ]
     code = (
         'Set rs=##class(%ResultSet).%New("%SYSTEM.License:ProcessList") Do rs.Execute() '
-        'Do rs.Next() Write rs.Get("PID")=$JOB,rs.Get("Process"),"@",rs.Get("LID")'
+        'Do rs.Next(),rs.Next(),rs.Next() Write rs.Get("PID")=$JOB,rs.Get("Process"),"@",'
+        'rs.Get("LID")'
     )
     assert term.run(code) == "1User@127.0.0.1"
 
@@ -361,6 +377,7 @@ def test_process_list_and_user_list_with_a_second_terminal(term) -> None:
     with Terminal() as other:
         other_job = other.run("Write $JOB")
         assert rows_of(term, "ProcessList") == [
+            *system_rows(term),
             f"{job}|{job}|User|127.0.0.1|User|2|2|0|1|0|0",
             f"{other_job}|{other_job}|User|127.0.0.1|User|2|2|0|1|0|0",
         ]
@@ -421,7 +438,8 @@ def test_statement_over_process_list(term) -> None:
         'While rs.%Next() { Write rs.%Get("PID")=$JOB,rs.%Get("LID"),rs.%GetData(9)," " } '
         "Write rs.%SQLCODE"
     )
-    assert term.run(code) == "10 1127.0.0.11 100"
+    # The two System rows first (no license ID, no unit), then this process.
+    assert term.run(code) == "10 00 00 1127.0.0.11 100"
 
 
 def test_statement_display_of_login_duration(term) -> None:

@@ -253,6 +253,12 @@ def test_decode_returns_the_fields_and_the_signature() -> None:
         (AUTH_BODY[:17] + "00128" + AUTH_BODY[22:], "cores", 128),
         (AUTH_BODY[:22] + "00004" + AUTH_BODY[27:], "cores_enforced", 4),
         (AUTH_BODY[:38] + "000C0000", "features", 0xC0000),
+        # Positions 28-38: buffer pool MB, databases, ECP servers, ECP enabled.
+        (AUTH_BODY[:27] + "02048" + AUTH_BODY[32:], "max_buffer_pool", 2048),
+        (AUTH_BODY[:32] + "250" + AUTH_BODY[35:], "max_databases", 250),
+        (AUTH_BODY[:35] + "08" + AUTH_BODY[37:], "ecp_servers", 8),
+        (AUTH_BODY[:37] + "1" + AUTH_BODY[38:], "network", True),
+        (AUTH_BODY, "network", False),
     ],
 )
 def test_decode_reads_each_field(body: str, field: str, value: object) -> None:
@@ -269,8 +275,9 @@ def test_decode_reads_each_field(body: str, field: str, value: object) -> None:
         ("413" + AUTH_BODY[3:] + "AB" * 64, "AuthorizationKey has an unknown server code '3'"),
         ("41277" + AUTH_BODY[5:] + "AB" * 64, "AuthorizationKey has an unknown platform code '77'"),
         (
-            AUTH_BODY[:27] + "00000000001" + AUTH_BODY[38:] + "AB" * 64,
-            "AuthorizationKey positions 28-38 are reserved and must be zeros",
+            AUTH_BODY[:27] + "00000000002" + AUTH_BODY[38:] + "AB" * 64,
+            "AuthorizationKey '41252001000000900000160001200000000002"
+            "00001001' does not have the 46-character layout",
         ),
         (
             AUTH_BODY[:38] + "0000100g" + "AB" * 64,

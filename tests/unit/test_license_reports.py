@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import Terminal
 
-from cacheshell.system import authkey, usage
+from cacheshell.system import authkey, instance_lock, usage
 from cacheshell.system.authkey import PLATFORMS
 from cacheshell.system.reports import PID_HEADER
 
@@ -31,10 +31,10 @@ def fresh() -> Iterator[Terminal]:
 
 
 @pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Dump files go to the current directory: a temporary one."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def here(fresh: Terminal) -> Path:
+    """Dump files named without a path go to the namespace's directory, the process's current
+    directory in Caché: mgr/user/ for USER (licensing chapter: "in the current directory")."""
+    return fresh.session.layout.mgr / "user"
 
 
 def pid(t: Terminal) -> int:
@@ -209,9 +209,14 @@ def test_dump_local_pid(fresh: Terminal, here: Path) -> None:
         with Terminal() as waiting:
             clock.advance(30)
             assert fresh.run(f"Write {L}DumpLocalPID()") == "piduse.dmp"
+            service = instance_lock.recorded_pid(fresh.session.layout.mgr)
+            # The instance's own processes (its service and license monitor) are System rows,
+            # as in the chapter's piduse.dmp sample ("592     System   0  0 ...").
             lines = [
                 "PID\tProcess\tLID\tType\tCon\tMaxCon\tCSPCon\tLU\tActive\tGrace",
                 "",
+                f"{service}\tSystem\t\t\t0\t0\t0\t0\t0\t0",
+                f"{service * 1000 + 1}\tSystem\t\t\t0\t0\t0\t0\t0\t0",
                 f"{pid(fresh)}\tUser\t127.0.0.1\tUser\t2\t3\t0\t1\t90\t0",
                 f"{pid(other)}\tUser\t127.0.0.1\tUser\t2\t3\t0\t1\t60\t0",
                 f"{pid(bob)}\tUser\tBob@127.0.0.1\tUser\t1\t1\t0\t1\t60\t0",

@@ -9,7 +9,7 @@ from conftest import Terminal
 
 from cacheshell.session import LicenseLimitExceeded, Session
 from cacheshell.system.layout import InstanceLayout
-from cacheshell.system.license_table import DIAGNOSTIC, PENDING, USER
+from cacheshell.system.license_table import DIAGNOSTIC, PENDING, SYSTEM, USER
 from cacheshell.system.lifecycle import open_running
 
 
@@ -87,7 +87,7 @@ def test_a_job_counts_under_its_parents_license_id(term: Terminal) -> None:
     assert term.run("Job bg^j Write $Data(^seen),^seen=$ZCHILD") == "11"
     # The child ran and ended: its row is gone and the parent's unit is unchanged.
     table = term.session.instance.table
-    assert [p.kind for p in table.processes()] == [USER]
+    assert [p.kind for p in table.processes()] == [SYSTEM, SYSTEM, USER]  # service, monitor
     assert table.consumed() == 1
     events = term.session.instance.store.db.execute(
         "SELECT kind, license_id FROM events ORDER BY id"
