@@ -11,10 +11,12 @@ from cacheshell.lang import values as V
 from cacheshell.lang.compiler import Compiler
 from cacheshell.lang.display import write_line, zwrite_line
 from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.globals import GlobalStore
 from cacheshell.lang.host import Host
 from cacheshell.lang.macros import expand
 from cacheshell.lang.markers import OMITTED
 from cacheshell.lang.objects import REGISTRY, ObjectInstance, Value
+from cacheshell.lang.ordered import MemoryKV
 from cacheshell.lang.output import Output
 from cacheshell.lang.parser import ParseNode, parse
 from cacheshell.lang.refs import Actual, Ref
@@ -22,7 +24,9 @@ from cacheshell.lang.routines import CompiledRoutine, split_source
 from cacheshell.lang.runtime import JobStart
 from cacheshell.lang.signals import NOVALUE, ContinueSignal, NoValue, QuitSignal, ThrownObject
 from cacheshell.lang.symbols import MISSING, Missing, Node, Saved, Subscripts, Symbols
+from cacheshell.lang.transactions import Transactions
 from cacheshell.lang.values import Number
+from cacheshell.lang.variables import Variables
 from cacheshell.lang.words import SPECIAL_VARIABLE_INDEX
 
 # Deep enough for real recursion, shallow enough that Python's own stack never overflows first.
@@ -59,7 +63,15 @@ class Interpreter:
         self._orefs = 0
         self._routines: dict[tuple[str, str], tuple[float, CompiledRoutine]] = {}
         self._xecute: dict[str, list[Callable[[], None]]] = {}
-        self._indirect: dict[str, Callable[[], tuple[Symbols, str, Subscripts]]] = {}
+        self._indirect: dict[str, Callable[[], tuple[Variables, str, Subscripts]]] = {}
+        self.tx = Transactions()
+        self._globals: dict[str, GlobalStore] = {}
+        # Process-private globals (^||name): this process's alone, in no namespace, never
+        # journalled or rolled back.
+        private = MemoryKV()
+        self._private = GlobalStore(private, private, None)
+        # The naked indicator: the last global reference's name and all but its last subscript.
+        self.naked: tuple[str, Subscripts] | None = None
 
     # -- running code -----------------------------------------------------------------------
     def compile(self, source: str) -> list[Callable[[], None]]:
@@ -130,7 +142,7 @@ class Interpreter:
         set_arg = tree.children[0].children[0].children[-1]
         return Compiler(self, text).expr(set_arg.children[-1])()
 
-    def indirect_reference(self, text: str) -> tuple[Symbols, str, Subscripts]:
+    def indirect_reference(self, text: str) -> tuple[Variables, str, Subscripts]:
         """The variable a name string such as x, x(1,"a") or ^g(2) refers to."""
         resolve = self._indirect.get(text)
         if resolve is None:
@@ -271,9 +283,17 @@ class Interpreter:
                 return
         raise ObjectScriptError("NAMESPACE", "*" + name)
 
-    def globals(self) -> Symbols:
-        """The current namespace's globals, shared with the JOBs this process starts."""
-        return self.host.globals(self.namespace)
+    def globals(self) -> GlobalStore:
+        """The current namespace's globals; percent globals come from %SYS's database."""
+        store = self._globals.get(self.namespace)
+        if store is None:
+            host = self.host
+            store = GlobalStore(host.database(self.namespace), host.database("%SYS"), self.tx)
+            self._globals[self.namespace] = store
+        return store
+
+    def private_globals(self) -> GlobalStore:
+        return self._private
 
     # -- output -----------------------------------------------------------------------------
     def write_char(self, code: int) -> None:
@@ -289,10 +309,9 @@ class Interpreter:
     def zwrite_value(self, value: Value) -> None:
         self.out.write(_display_value(value) + "\n")
 
-    def zwrite_reference(self, store: Symbols, name: str, subs: Subscripts) -> None:
-        for path, value in store.nodes(name):
-            if path[: len(subs)] == tuple(V.normalize_subscript(s) for s in subs):
-                self.out.write(zwrite_line(name, path, value) + "\n")
+    def zwrite_reference(self, store: Variables, name: str, subs: Subscripts) -> None:
+        for path, value in store.nodes(name, subs):
+            self.out.write(zwrite_line(name, path, value) + "\n")
 
     def _list_variables(self, fmt: Callable[[str, Subscripts, Value], str]) -> None:
         for name in self.sym.names():
@@ -337,7 +356,7 @@ class Interpreter:
             "ZNAME": lambda: (self.current_routine() or _NO_ROUTINE).name,
             "ZCHILD": lambda: self.zchild,
             "ZPARENT": lambda: 0,
-            "TLEVEL": lambda: 0,
+            "TLEVEL": lambda: self.tx.level,
         }
         return getters[full]
 
