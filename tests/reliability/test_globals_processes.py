@@ -7,11 +7,15 @@ from __future__ import annotations
 import os
 import select
 import signal
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 from conftest import run_cli
+
+from cacheshell.system import processes
 
 INCREMENTS = 1000
 
@@ -61,8 +65,8 @@ def test_increment_from_two_processes_loses_no_update() -> None:
     assert one_shot("Write ^count") == f"{2 * INCREMENTS}\n"
 
 
-def test_a_process_killed_inside_a_transaction_is_rolled_back() -> None:
-    one_shot("Set ^acct=100")
+def killed_inside_a_transaction() -> None:
+    """A terminal process that sets ^acct inside TSTART and is SIGKILLed there."""
     victim = subprocess.Popen(
         [*cli_command(), "-U", "USER"],
         stdin=subprocess.PIPE,
@@ -84,5 +88,19 @@ def test_a_process_killed_inside_a_transaction_is_rolled_back() -> None:
         if victim.poll() is None:
             victim.kill()
             victim.wait()
-    # The next process to open the database rolls the dead one's transaction back.
+
+
+def test_the_running_instance_rolls_back_a_transaction_whose_process_was_killed(
+    cacheshell_home: Path,
+) -> None:
+    one_shot("Set ^acct=100")
+    killed_inside_a_transaction()
+    database = cacheshell_home / "CACHE" / "mgr" / "user" / "CACHE.DAT"
+
+    def undo_records() -> int:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+            return int(db.execute("SELECT count(*) FROM undo").fetchone()[0])
+
+    # The instance service reclaims it (about every second) before any process opens the file.
+    assert processes.wait_until(lambda: undo_records() == 0, timeout=30)
     assert one_shot("Write ^acct,$Data(^acct(1))") == "1000\n"
