@@ -273,6 +273,7 @@ class Interpreter:
         except (ObjectScriptError, ThrownObject, QuitSignal):
             pass
         finally:
+            child.tx.roll_back()  # a process that ends inside a transaction has it rolled back
             self.host.end_job(child.job_id)
 
     # -- namespaces and globals ---------------------------------------------------------------

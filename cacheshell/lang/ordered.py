@@ -56,8 +56,9 @@ class OrderedKV(Protocol):
         """Undo this process's journalled writes after the first `to`, newest first."""
         ...
 
-    def forget(self) -> None:
-        """Keep this process's journalled writes: drop their undo records."""
+    def forget(self, after: int) -> None:
+        """Keep this process's journalled writes after the first `after`: drop their undo
+        records."""
         ...
 
 
@@ -127,5 +128,5 @@ class MemoryKV:
             else:
                 self.put(key, old, journal=False)
 
-    def forget(self) -> None:
-        self._journal.clear()
+    def forget(self, after: int) -> None:
+        del self._journal[after:]

@@ -17,8 +17,9 @@ MAX_LEVELS = 255
 
 class Transactions:
     def __init__(self) -> None:
-        # Per open level: the undo records each database held when the level began (a database
-        # first written later held none of this process's then).
+        # Per open level: the undo records each database held when the level began, or when
+        # this transaction first wrote to it if that was later (the same count then: it wrote
+        # nothing there before).
         self._marks: list[dict[int, int]] = []
         self._written: dict[int, OrderedKV] = {}
 
@@ -31,8 +32,12 @@ class Transactions:
         """A global write to `kv` is about to happen: whether it must be journalled."""
         if not self._marks:
             return False
-        if id(kv) not in self._written:
-            self._written[id(kv)] = kv
+        key = id(kv)
+        if key not in self._written:
+            self._written[key] = kv
+            length = kv.journal_length()
+            for marks in self._marks:
+                marks.setdefault(key, length)
         return True
 
     def start(self) -> None:
@@ -45,10 +50,10 @@ class Transactions:
         if not self._marks:
             # Caché: TCOMMIT outside a transaction is <COMMAND> *NoTransaction (RCOS_vzerror).
             raise ObjectScriptError("COMMAND", "*NoTransaction")
-        self._marks.pop()
+        outermost = self._marks.pop()
         if not self._marks:
-            for kv in self._written.values():
-                kv.forget()
+            for key, kv in self._written.items():
+                kv.forget(outermost[key])
             self._written.clear()
 
     def roll_back(self, levels: int | None = None) -> None:
@@ -58,9 +63,7 @@ class Transactions:
         target = 0 if levels is None else len(self._marks) - levels
         marks = self._marks[target]
         for key, kv in self._written.items():
-            kv.roll_back(marks.get(key, 0))
+            kv.roll_back(marks[key])
         del self._marks[target:]
         if not self._marks:
-            for kv in self._written.values():
-                kv.forget()
             self._written.clear()

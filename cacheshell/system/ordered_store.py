@@ -172,10 +172,10 @@ class OrderedStore:
             _undo(db, self.owner, to)
         self._seq = min(self._seq, to)
 
-    def forget(self) -> None:
+    def forget(self, after: int) -> None:
         with self._writing() as db:
-            db.execute("DELETE FROM undo WHERE owner=?", (self.owner,))
-        self._seq = 0
+            db.execute("DELETE FROM undo WHERE owner=? AND seq>?", (self.owner, after))
+        self._seq = min(self._seq, after)
 
     def recover(self) -> list[str]:
         """Roll back the open transactions of processes that have ended; their owners."""

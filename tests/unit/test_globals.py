@@ -141,3 +141,13 @@ def test_a_transaction_shows_in_the_prompt(bare_term: BareTerminal) -> None:
 def test_a_job_sees_the_globals_of_its_parent(bare_term: BareTerminal) -> None:
     bare_term.routine("j", "bg Set ^fromjob=^tojob+1\n Quit\n")
     assert bare_term.run("Set ^tojob=41 Job bg^j Write ^fromjob") == "42"
+
+
+def test_a_job_ending_inside_its_transaction_rolls_back_only_its_own(
+    bare_term: BareTerminal,
+) -> None:
+    # A process that halts inside a transaction has it rolled back (RCOS_ctstart); the parent's
+    # open transaction in the same database is its own.
+    bare_term.routine("j", "bg TStart  Set ^job=1,^t=2\n Quit\n")
+    code = "TStart  Set ^t=1 Job bg^j Write $Data(^job),^t,$TLevel TRollback  Write $Data(^t)"
+    assert bare_term.run(code) == "0110"
