@@ -36,6 +36,7 @@ class _Batch:
         "name",
         "parents",
         "kv",
+        "version_of",
         "parent",
         "version",
         "after",
@@ -48,6 +49,7 @@ class _Batch:
 
     def __init__(self, name: str, parents: Subscripts, kv: OrderedKV, parent: bytes) -> None:
         self.name, self.parents, self.kv, self.parent = name, parents, kv, parent
+        self.version_of = kv.version
         self.version = -1
         self.after = b""
         self.keys: list[bytes] = []
@@ -103,14 +105,17 @@ class GlobalStore:
         size = _FIRST_BATCH
         if (
             batch is not None
-            and not reverse
             and batch.name == name
-            and batch.kv.version() == batch.version
-            and subs[:-1] == batch.parents
+            and not reverse
+            and batch.version_of() == batch.version
+            and (subs[:-1] == batch.parents if len(subs) > 1 else not batch.parents)
         ):
             i = batch.last
             if last is batch.subs[i]:
                 nxt = i + 1  # walking on from the subscript answered last
+                if nxt < len(batch.subs):
+                    batch.last = nxt
+                    return batch.subs[nxt]
             else:
                 rel = b"" if last == "" else collation.encode_subscript(V.normalize_subscript(last))
                 key = batch.parent + rel

@@ -46,6 +46,34 @@ CASES = [
         "Set ^g(1)=1 Write $Order(^g(1),2)",
         "\nSET ^g(1)=1 Write $Order(^g(1),2)\n            ^\n<FUNCTION>\n",
     ),
+    # $ORDER reads a level ahead in batches: walks longer than a batch, levels with
+    # descendants, jumps and the level above answer as a walk one step at a time does.
+    (
+        (
+            "For i=1:1:100 { Set ^g(i)=i,^g(i,1)=0 }",
+            'Set (k,n)=0 For { Set k=$O(^g(k)) Q:k=""  S n=n+k } Write n',
+        ),
+        "5050",
+    ),
+    (
+        ("For i=1:1:100 { Set ^g(i)=i }", "Write $O(^g(50)),$O(^g(10)),$O(^g(99)),$O(^g(100))"),
+        "5111100",
+    ),
+    (
+        (
+            "For i=1:1:40 { Set ^g(1,i)=i,^g(2,-i)=i }",
+            'Write $O(^g(1,39)),$O(^g(2,-40)),$O(^g(1,""))',
+        ),
+        "40-391",
+    ),
+    (
+        (
+            "For i=1:1:50 { Set ^g(i)=i }",
+            "Set k=$O(^g(20)) Kill ^g(22) Set ^g(21.5)=0",
+            "W $O(^g(21))",
+        ),
+        "21.5",
+    ),
     # -- $QUERY (RCOS_fquery): the next node with data, depth first, as a reference string
     (
         'Set ^g(1)=1,^g(1,"a")=2,^g(2)=3 Write $Query(^g("")),!,$Query(^g(1)),!,$Query(^g(1,"a"))',
