@@ -15,6 +15,9 @@ Figures (targets from the issues in brackets):
                 (median of 3; benchmarks/failover.py)
   local server  one-shot start-up with a license server of this host configured vs without
                 [<= 1.1x] (benchmarks/instance_service.py)
+  globals       10^6 Sets, each its own transaction, vs raw sqlite3 upserts [>= 0.30x]; a $Order
+                walk vs a raw range scan [>= 0.30x] and vs per-step selects; Get vs a raw point
+                select (benchmarks/globals.py)
 """
 
 from __future__ import annotations
@@ -196,6 +199,12 @@ def main() -> int:
 
     for figure in instance_service_figures(cacheshell, env):
         row(*figure)
+
+    # Globals in the instance database vs raw sqlite3 on the same disk.
+    from globals import report as globals_figures
+
+    globals_figures(row)
+    os.environ["CACHESHELL_HOME"] = env["CACHESHELL_HOME"]
     session.close()
     remove_home(Path(env["CACHESHELL_HOME"]))
     return 0

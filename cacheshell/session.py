@@ -22,8 +22,8 @@ import cacheshell.library  # noqa: F401  (registers the ObjectScript classes)
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import LOCK_RETRY, Host, version_banner
 from cacheshell.lang.locking import LockRequest
+from cacheshell.lang.ordered import OrderedKV
 from cacheshell.lang.shell import Shell
-from cacheshell.lang.symbols import Symbols
 from cacheshell.library.host import SessionHost
 from cacheshell.system import lifecycle
 from cacheshell.system.console import WARNING
@@ -31,6 +31,7 @@ from cacheshell.system.instance import Instance, InstanceError
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshell_home
 from cacheshell.system.locks import EXCLUSIVE, SHARED, LockKey
 from cacheshell.system.namespaces import DATABASES, Namespaces
+from cacheshell.system.ordered_store import OrderedStore
 from cacheshell.system.process import Identity, InstanceProcess, LicenseRefused
 from cacheshell.system.store import StoreBusy
 
@@ -72,7 +73,7 @@ class Session(Shell):
         self.device = _device()
         self.rng = random.Random()
         self.job_id = os.getpid()
-        self._globals: dict[str, Symbols] = {}
+        self._databases: dict[str, OrderedStore] = {}
         super().__init__(self, sink or _stdout)
         try:
             self.interp.set_namespace(namespace)
@@ -118,6 +119,11 @@ class Session(Shell):
             # do, reclaimed by the instance's service once this OS process has ended.
             pass
         self._jobs.clear()
+        # Ending the process rolls back its open transaction, as Caché does when a process halts.
+        self.interp.tx.roll_back()
+        for database in self._databases.values():
+            database.close()
+        self._databases.clear()
         self.instance.store.close()
 
     def _deferred_tick(self) -> None:
@@ -165,9 +171,13 @@ class Session(Shell):
     def default_namespace(self) -> str:
         return "USER"
 
-    def globals(self, namespace: str) -> Symbols:
-        """A namespace's globals. They live as long as the session."""
-        return self._globals.setdefault(namespace, Symbols())
+    def database(self, namespace: str) -> OrderedKV:
+        """The instance database holding a namespace's globals, opened on first use."""
+        database = self._databases.get(namespace)
+        if database is None:
+            database = OrderedStore(self.store.database_path(namespace))
+            self._databases[namespace] = database
+        return database
 
     def routine_source(self, namespace: str, name: str) -> tuple[str, float] | None:
         return self.store.routine_source(namespace, name)

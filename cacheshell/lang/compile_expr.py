@@ -11,7 +11,14 @@ from collections.abc import Callable
 from lark import Tree
 
 from cacheshell.lang import values as V
-from cacheshell.lang.compile_functions import ArgThunk, FnArgThunk, FunctionCompiler, Thunk
+from cacheshell.lang.compile_functions import (
+    ArgThunk,
+    FnArgThunk,
+    FunctionCompiler,
+    Place,
+    Thunk,
+    global_place,
+)
 from cacheshell.lang.errors import ObjectScriptError, undefined
 from cacheshell.lang.markers import OMITTED, Star
 from cacheshell.lang.objects import ObjectInstance, Value
@@ -19,7 +26,8 @@ from cacheshell.lang.parser import ParseNode
 from cacheshell.lang.pattern import match as pattern_match
 from cacheshell.lang.refs import Ref
 from cacheshell.lang.runtime import Runtime
-from cacheshell.lang.symbols import Subscripts, Symbols
+from cacheshell.lang.symbols import Subscripts
+from cacheshell.lang.variables import Variables
 
 # A binary operator applied to its two evaluated operands.
 BinOp = Callable[[Value, Value], Value]
@@ -113,7 +121,7 @@ class ExprCompiler(FunctionCompiler):
             return self.expr(tree.children[0])
         if kind == "chain":
             return self.chain(tree)
-        if kind == "global_ref":
+        if kind in ("global_ref", "naked_ref"):
             return self.global_read(tree)
         if kind == "indirect":
             return self.indirect(tree)
@@ -150,11 +158,13 @@ class ExprCompiler(FunctionCompiler):
         return lambda: sym.get(name, tuple(s() for s in subs))
 
     def global_read(self, tree: ParseNode) -> Thunk:
-        name, args = tree.children
-        subs = self.subscripts(args)
-        rt = self.rt
-        gname = "^" + str(name)
-        return lambda: rt.globals().get(gname, tuple(s() for s in subs))
+        place = global_place(self.rt, tree, self.subscripts(tree.children[-1]))
+
+        def read() -> Value:
+            store, name, subs = place()
+            return store.get(name, subs)
+
+        return read
 
     def indirect(self, tree: ParseNode) -> Thunk:
         """@expr reads the expression the string holds; @name@(subs) adds subscripts to a name."""
@@ -171,14 +181,14 @@ class ExprCompiler(FunctionCompiler):
 
         return read
 
-    def indirect_reference(self, tree: ParseNode) -> Callable[[], tuple[Symbols, str, Subscripts]]:
+    def indirect_reference(self, tree: ParseNode) -> Place:
         """The (store, name, subscripts) an @ reference names, resolved when it runs."""
         inner, args = tree.children
         name = self.atom(inner)
         subs = self.subscripts(args)
         rt = self.rt
 
-        def resolve() -> tuple[Symbols, str, Subscripts]:
+        def resolve() -> tuple[Variables, str, Subscripts]:
             store, var, base = rt.indirect_reference(V.to_str(name()))
             return store, var, base + tuple(s() for s in subs)
 

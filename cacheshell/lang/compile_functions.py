@@ -22,28 +22,71 @@ from cacheshell.lang.objects import ObjectInstance, Value
 from cacheshell.lang.parser import ParseNode
 from cacheshell.lang.refs import Actual
 from cacheshell.lang.runtime import Runtime
-from cacheshell.lang.symbols import Subscripts, Symbols, reference_name
+from cacheshell.lang.symbols import Subscripts, reference_name
+from cacheshell.lang.variables import Variables
 
 Thunk = Callable[[], Value]  # a compiled expression: each call evaluates it
 ArgThunk = Callable[[], Actual]  # a compiled argument of a method or label call
 FnArgThunk = Callable[[], Actual | Star]  # a compiled argument of a $-function, maybe `*-n`
 Slots = list[ParseNode | None]  # a call's argument subtrees, None where an argument is left out
+# Where a variable reference points when it runs: its store, name and subscripts.
+Place = Callable[[], tuple[Variables, str, Subscripts]]
 
 
 class Glvn:
-    """A compiled variable reference: a local or a global with its subscript expressions."""
+    """A compiled variable reference: a local, a global or an indirect one."""
 
-    def __init__(self, rt: Runtime, name: str, subs: list[Thunk], is_global: bool) -> None:
-        self.rt = rt
-        self.name = name
-        self.subs = subs
-        self.is_global = is_global
+    def __init__(self, evaluate: Place, subscripted: bool) -> None:
+        self.evaluate = evaluate
+        self.subscripted = subscripted  # written with subscripts (an indirect one may be)
 
-    def store(self) -> Symbols:
-        return self.rt.globals() if self.is_global else self.rt.sym
 
-    def evaluate(self) -> tuple[Symbols, str, Subscripts]:
-        return self.store(), self.name, tuple(s() for s in self.subs)
+def local_place(rt: Runtime, name: str, subs: list[Thunk]) -> Place:
+    sym = rt.sym
+    return lambda: (sym, name, tuple(s() for s in subs))
+
+
+def global_place(rt: Runtime, tree: ParseNode, subs: list[Thunk]) -> Place:
+    """^name(subs), ^||name(subs) or the naked ^(subs); each sets the naked indicator to the
+    name and all subscripts but the last (none: undefined), as M does."""
+    if tree.data == "naked_ref":
+
+        def naked() -> tuple[Variables, str, Subscripts]:
+            if rt.naked is None:
+                raise ObjectScriptError("NAKED")
+            name, base = rt.naked
+            full = base + tuple(s() for s in subs)
+            rt.naked = (name, full[:-1])
+            store = rt.private_globals() if name.startswith("^||") else rt.globals()
+            return store, name, full
+
+        return naked
+    private, token = tree.children[0], tree.children[1]
+    gname = ("^||" if private is not None else "^") + str(token)
+    store_of = rt.private_globals if private is not None else rt.globals
+    if not subs:
+
+        def unsubscripted() -> tuple[Variables, str, Subscripts]:
+            rt.naked = None
+            return store_of(), gname, ()
+
+        return unsubscripted
+    if len(subs) == 1:
+        (only,) = subs
+
+        def one() -> tuple[Variables, str, Subscripts]:
+            sub = only()
+            rt.naked = (gname, ())
+            return store_of(), gname, (sub,)
+
+        return one
+
+    def place() -> tuple[Variables, str, Subscripts]:
+        full = tuple(s() for s in subs)
+        rt.naked = (gname, full[:-1])
+        return store_of(), gname, full
+
+    return place
 
 
 class FunctionCompiler:
@@ -59,6 +102,9 @@ class FunctionCompiler:
         raise NotImplementedError
 
     def function_argument(self, slot: ParseNode | None) -> FnArgThunk:
+        raise NotImplementedError
+
+    def indirect_reference(self, tree: ParseNode) -> Place:
         raise NotImplementedError
 
     # -- calls ------------------------------------------------------------------------------
@@ -88,7 +134,7 @@ class FunctionCompiler:
         """Compile a variable reference argument: x, x(1), ^g(2), or .x passed by reference."""
         node = slot
         if isinstance(node, Tree) and node.data == "byref":
-            return Glvn(self.rt, str(node.children[0]), [], False)
+            return Glvn(local_place(self.rt, str(node.children[0]), []), False)
         if isinstance(node, Tree) and node.data == "expr" and len(node.children) == 1:
             node = node.children[0]  # unary
             if node.data == "unary" and len(node.children) == 1:
@@ -97,10 +143,13 @@ class FunctionCompiler:
             head = node.children[0]
             if head.data == "local":
                 name, args = head.children
-                return Glvn(self.rt, str(name), self.subscripts(args), False)
-        if isinstance(node, Tree) and node.data == "global_ref":
-            name, args = node.children
-            return Glvn(self.rt, "^" + str(name), self.subscripts(args), True)
+                subs = self.subscripts(args)
+                return Glvn(local_place(self.rt, str(name), subs), bool(subs))
+        if isinstance(node, Tree) and node.data in ("global_ref", "naked_ref"):
+            subs = self.subscripts(node.children[-1])
+            return Glvn(global_place(self.rt, node, subs), bool(subs))
+        if isinstance(node, Tree) and node.data == "indirect":
+            return Glvn(self.indirect_reference(node), True)
         raise ObjectScriptError("SYNTAX")
 
     # -- the special forms, each with the arity its declaration in intrinsics checked ---------
@@ -129,8 +178,9 @@ class FunctionCompiler:
 
     def special_order(self, slots: Slots) -> Thunk:
         ref = self.glvn(slots[0])
-        direction = self.function_argument(slots[1]) if len(slots) == 2 else (lambda: 1)
-        if not ref.subs:
+        direction = self.function_argument(slots[1]) if len(slots) >= 2 else (lambda: 1)
+        target = self.glvn(slots[2]) if len(slots) == 3 else None
+        if not ref.subscripted:
             raise ObjectScriptError("SYNTAX")  # $ORDER needs a subscripted reference here
 
         def order() -> Value:
@@ -139,7 +189,16 @@ class FunctionCompiler:
             if step not in (1, -1):
                 raise ObjectScriptError("FUNCTION")
             store, name, subs = ref.evaluate()
-            return store.order(name, subs, reverse=step == -1)
+            found = store.order(name, subs, reverse=step == -1)
+            if target is not None and found != "":
+                # $ORDER(ref,dir,target) also gives the found node's value to target; a node
+                # with no value (descendants only) leaves target as it was (RCOS_forder).
+                node = subs[:-1] + (found,)
+                if store.data(name, node) % 2:
+                    value = store.get(name, node)
+                    t_store, t_name, t_subs = target.evaluate()
+                    t_store.set(t_name, t_subs, value)
+            return found
 
         return order
 
@@ -168,10 +227,7 @@ class FunctionCompiler:
 
         def increment() -> Value:
             store, name, subs = ref.evaluate()
-            current = store.get(name, subs) if store.data(name, subs) % 2 else 0
-            result = V.add(current, by())
-            store.set(name, subs, result)
-            return result
+            return store.increment(name, subs, V.to_num(by()))
 
         return increment
 

@@ -97,9 +97,23 @@ def _lock_name(c: ExprCompiler, tree: ParseNode) -> Resolve:
             _store, name, subs = resolve_ref()
             return name, subs
 
+    elif ref.data == "naked_ref":
+        (args,) = ref.children
+        subs = c.subscripts(args)
+
+        def place() -> tuple[str, tuple[object, ...]]:
+            if rt.naked is None:
+                raise ObjectScriptError("NAKED")
+            name, base = rt.naked
+            return name, base + tuple(s() for s in subs)
+
     else:
-        name_token, args = ref.children
-        name = ("^" if ref.data == "global_ref" else "") + str(name_token)
+        if ref.data == "global_ref":
+            private, name_token, args = ref.children
+            name = ("^||" if private is not None else "^") + str(name_token)
+        else:
+            name_token, args = ref.children
+            name = str(name_token)
         subs = c.subscripts(args)
 
         def place() -> tuple[str, tuple[object, ...]]:
@@ -109,8 +123,17 @@ def _lock_name(c: ExprCompiler, tree: ParseNode) -> Resolve:
         if escalating:
             raise ObjectScriptError("UNIMPLEMENTED")  # lock escalation is not modelled
         name, subs = place()
-        namespace = rt.namespace if name.startswith("^") else None
+        namespace = _lock_namespace(rt.namespace, name)
         normalized = tuple(V.to_str(V.normalize_subscript(s)) for s in subs)
         return LockRequest(LockName(namespace, name, normalized), shared)
 
     return resolve
+
+
+def _lock_namespace(current: str, name: str) -> str | None:
+    """Where a lock name lives: a global's in the database that holds the global (percent
+    globals in %SYS's, whatever the current namespace); a local name's or a process-private
+    global's in none, one name for the whole instance."""
+    if not name.startswith("^") or name.startswith("^||"):
+        return None
+    return "%SYS" if name.startswith("^%") else current

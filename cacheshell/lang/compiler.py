@@ -13,7 +13,14 @@ from lark import Token, Tree
 
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_expr import ExprCompiler, oref_of
-from cacheshell.lang.compile_functions import ArgThunk, FnArgThunk, Glvn, Thunk
+from cacheshell.lang.compile_functions import (
+    ArgThunk,
+    FnArgThunk,
+    Glvn,
+    Place,
+    Thunk,
+    global_place,
+)
 from cacheshell.lang.compile_lock import compile_lock
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.markers import Star
@@ -34,6 +41,7 @@ from cacheshell.lang.signals import (
 )
 from cacheshell.lang.symbols import Subscripts, Symbols
 from cacheshell.lang.values import Number
+from cacheshell.lang.variables import Variables
 
 Run = Callable[[], None]  # a compiled command, or a sequence of them
 Setter = Callable[[Value], None]  # SET of one target, given the value
@@ -147,11 +155,14 @@ class Compiler(ExprCompiler):
                 store.set(name, subs, v)
 
             return set_indirect
-        if target.data == "global_ref":
-            name, args = target.children
-            subs = self.subscripts(args)
-            gname = "^" + str(name)
-            return lambda v: rt.globals().set(gname, tuple(s() for s in subs), v)
+        if target.data in ("global_ref", "naked_ref"):
+            place = global_place(rt, target, self.subscripts(target.children[-1]))
+
+            def set_global(v: Value) -> None:
+                store, name, subs = place()
+                store.set(name, subs, v)
+
+            return set_global
         head, *members = target.children
         if members:
             last = members[-1]
@@ -248,7 +259,7 @@ class Compiler(ExprCompiler):
             if arg.data == "kill_except":
                 keep = frozenset(str(n) for n in arg.children if n is not None)
                 parts.append(_kill_except(sym, keep))
-            elif arg.data in ("global_ref", "indirect"):
+            elif arg.data in ("global_ref", "naked_ref", "indirect"):
                 resolve = (
                     self.indirect_reference(arg)
                     if arg.data == "indirect"
@@ -275,6 +286,39 @@ class Compiler(ExprCompiler):
                 keep = frozenset(str(n) for n in arg.children if n is not None)
                 parts.append(_new_except(rt, keep))
         return self.postcond(cmd, sequence(parts))
+
+    # -- MERGE, TSTART, TCOMMIT, TROLLBACK ---------------------------------------------------
+    def merge_cmd(self, cmd: ParseNode) -> Run:
+        parts: list[Run] = []
+        for arg in self.args(cmd):
+            destination, _eq, source = arg.children
+            parts.append(_merge(self.place(destination), self.place(source)))
+        return self.postcond(cmd, sequence(parts))
+
+    def place(self, target: ParseNode) -> Place:
+        """A MERGE operand: a local, a global or an indirect reference, nothing else."""
+        if target.data == "chain" and len(target.children) == 1:
+            return self.glvn(target).evaluate
+        if target.data in ("global_ref", "naked_ref", "indirect"):
+            return self.glvn(target).evaluate
+        raise ObjectScriptError("SYNTAX")
+
+    def tstart_cmd(self, cmd: ParseNode) -> Run:
+        return self.postcond(cmd, self.rt.tx.start)
+
+    def tcommit_cmd(self, cmd: ParseNode) -> Run:
+        return self.postcond(cmd, self.rt.tx.commit)
+
+    def trollback_cmd(self, cmd: ParseNode) -> Run:
+        tx = self.rt.tx
+        count = next((c for c in cmd.children if isinstance(c, Token) and c.type == "NUMBER"), None)
+        if count is None:
+            return self.postcond(cmd, tx.roll_back)
+        # TROLLBACK 1 undoes the innermost level; its argument can only be the literal 1
+        # (Caché ObjectScript Reference, TROLLBACK, KEY=RCOS_CTROLLBACK).
+        if str(count) != "1":
+            raise ObjectScriptError("SYNTAX")
+        return self.postcond(cmd, lambda: tx.roll_back(1))
 
     # -- DO, JOB, QUIT, HALT, HANG, XECUTE, ZNSPACE -----------------------------------------
     def do_cmd(self, cmd: ParseNode) -> Run:
@@ -565,11 +609,27 @@ def _zwrite_reference(rt: Runtime, ref: Glvn) -> Run:
     return lambda: rt.zwrite_reference(*ref.evaluate())
 
 
-def _kill(store: Symbols, name: str, subs: Subscripts) -> None:
+def _kill(store: Variables, name: str, subs: Subscripts) -> None:
     store.kill(name, subs)
 
 
-def _kill_place(resolve: Callable[[], tuple[Symbols, str, Subscripts]]) -> Run:
+def _merge(destination: Place, source: Place) -> Run:
+    """MERGE: copy the source node and its descendants under the destination, keeping the
+    destination's other nodes. The source is read whole first, so a merge into a part of
+    itself copies what was there before."""
+
+    def merge() -> None:
+        s_store, s_name, s_subs = source()
+        d_store, d_name, d_subs = destination()
+        depth = len(s_subs)
+        nodes = [(d_subs + path[depth:], value) for path, value in s_store.nodes(s_name, s_subs)]
+        if nodes:
+            d_store.set_many(d_name, nodes)
+
+    return merge
+
+
+def _kill_place(resolve: Place) -> Run:
     return lambda: _kill(*resolve())
 
 

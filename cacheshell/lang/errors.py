@@ -9,6 +9,7 @@ _ANSI_CODES = {
     "SELECT": "M4",
     "NOLINE": "M13",
     "NAMESPACE": "M26",
+    "NAKED": "M1",
 }
 
 
@@ -39,6 +40,8 @@ class ObjectScriptError(Exception):
 
     @property
     def ecode(self) -> str:
+        if self.name == "UNDEFINED" and self.info.startswith("^"):
+            return ",M7,"  # an undefined global (or process-private global): ISO 11756 M7
         code = _ANSI_CODES.get(self.name, "Z" + self.name)
         return f",{code},"
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from cacheshell.lang.locking import LockHost, LockRequest, MemoryLocks
-from cacheshell.lang.symbols import Symbols
+from cacheshell.lang.ordered import MemoryKV, OrderedKV
 from cacheshell.version import zversion
 
 
@@ -52,8 +52,8 @@ class Host(LockHost, Protocol):
 
     def sleep(self, seconds: float) -> None: ...
 
-    def globals(self, namespace: str) -> Symbols:
-        """A namespace's globals, shared by the process and the JOBs it starts."""
+    def database(self, namespace: str) -> OrderedKV:
+        """The database holding a namespace's globals, shared by every process that sees it."""
         ...
 
     def start_job(self) -> int:
@@ -79,7 +79,7 @@ class BareHost:
         self.rng = random.Random()
         self.job_id = os.getpid()
         self._next_child = 0
-        self._globals: dict[str, Symbols] = {}
+        self._databases: dict[str, MemoryKV] = {}
         self._locks = MemoryLocks()
         self._routines: dict[tuple[str, str], tuple[str, float]] = {}
         self._saves = 0
@@ -108,8 +108,8 @@ class BareHost:
         if seconds > 0:
             time.sleep(seconds)
 
-    def globals(self, namespace: str) -> Symbols:
-        return self._globals.setdefault(namespace, Symbols())
+    def database(self, namespace: str) -> OrderedKV:
+        return self._databases.setdefault(namespace, MemoryKV())
 
     def start_job(self) -> int:
         self._next_child += 1

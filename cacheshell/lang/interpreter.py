@@ -11,11 +11,13 @@ from cacheshell.lang import values as V
 from cacheshell.lang.compiler import Compiler
 from cacheshell.lang.display import write_line, zwrite_line
 from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.globals import GlobalStore
 from cacheshell.lang.host import Host
 from cacheshell.lang.locking import LockRequest, acquire
 from cacheshell.lang.macros import expand
 from cacheshell.lang.markers import OMITTED
 from cacheshell.lang.objects import REGISTRY, ObjectInstance, Value
+from cacheshell.lang.ordered import MemoryKV
 from cacheshell.lang.output import Output
 from cacheshell.lang.parser import ParseNode, parse
 from cacheshell.lang.refs import Actual, Ref
@@ -30,7 +32,9 @@ from cacheshell.lang.signals import (
     ThrownObject,
 )
 from cacheshell.lang.symbols import MISSING, Missing, Node, Saved, Subscripts, Symbols
+from cacheshell.lang.transactions import Transactions
 from cacheshell.lang.values import Number
+from cacheshell.lang.variables import Variables
 from cacheshell.lang.words import SPECIAL_VARIABLE_INDEX
 
 # Deep enough for real recursion, shallow enough that Python's own stack never overflows first.
@@ -67,7 +71,15 @@ class Interpreter:
         self._orefs = 0
         self._routines: dict[tuple[str, str], tuple[float, CompiledRoutine]] = {}
         self._xecute: dict[str, list[Callable[[], None]]] = {}
-        self._indirect: dict[str, Callable[[], tuple[Symbols, str, Subscripts]]] = {}
+        self._indirect: dict[str, Callable[[], tuple[Variables, str, Subscripts]]] = {}
+        self.tx = Transactions()
+        self._globals: dict[str, GlobalStore] = {}
+        # Process-private globals (^||name): this process's alone, in no namespace, never
+        # journalled or rolled back.
+        private = MemoryKV()
+        self._private = GlobalStore(private, private, None)
+        # The naked indicator: the last global reference's name and all but its last subscript.
+        self.naked: tuple[str, Subscripts] | None = None
 
     # -- running code -----------------------------------------------------------------------
     def compile(self, source: str) -> list[Callable[[], None]]:
@@ -138,7 +150,7 @@ class Interpreter:
         set_arg = tree.children[0].children[0].children[-1]
         return Compiler(self, text).expr(set_arg.children[-1])()
 
-    def indirect_reference(self, text: str) -> tuple[Symbols, str, Subscripts]:
+    def indirect_reference(self, text: str) -> tuple[Variables, str, Subscripts]:
         """The variable a name string such as x, x(1,"a") or ^g(2) refers to."""
         resolve = self._indirect.get(text)
         if resolve is None:
@@ -269,6 +281,7 @@ class Interpreter:
         except (ObjectScriptError, ThrownObject, QuitSignal, HaltSignal):
             pass  # a HALT ends the child, not its parent
         finally:
+            child.tx.roll_back()  # a process that ends inside a transaction has it rolled back
             self.host.end_job(child.job_id)
 
     # -- locks ------------------------------------------------------------------------------
@@ -292,9 +305,17 @@ class Interpreter:
                 return
         raise ObjectScriptError("NAMESPACE", "*" + name)
 
-    def globals(self) -> Symbols:
-        """The current namespace's globals, shared with the JOBs this process starts."""
-        return self.host.globals(self.namespace)
+    def globals(self) -> GlobalStore:
+        """The current namespace's globals; percent globals come from %SYS's database."""
+        store = self._globals.get(self.namespace)
+        if store is None:
+            host = self.host
+            store = GlobalStore(host.database(self.namespace), host.database("%SYS"), self.tx)
+            self._globals[self.namespace] = store
+        return store
+
+    def private_globals(self) -> GlobalStore:
+        return self._private
 
     # -- output -----------------------------------------------------------------------------
     def write_char(self, code: int) -> None:
@@ -310,10 +331,9 @@ class Interpreter:
     def zwrite_value(self, value: Value) -> None:
         self.out.write(_display_value(value) + "\n")
 
-    def zwrite_reference(self, store: Symbols, name: str, subs: Subscripts) -> None:
-        for path, value in store.nodes(name):
-            if path[: len(subs)] == tuple(V.normalize_subscript(s) for s in subs):
-                self.out.write(zwrite_line(name, path, value) + "\n")
+    def zwrite_reference(self, store: Variables, name: str, subs: Subscripts) -> None:
+        for path, value in store.nodes(name, subs):
+            self.out.write(zwrite_line(name, path, value) + "\n")
 
     def _list_variables(self, fmt: Callable[[str, Subscripts, Value], str]) -> None:
         for name in self.sym.names():
@@ -358,7 +378,7 @@ class Interpreter:
             "ZNAME": lambda: (self.current_routine() or _NO_ROUTINE).name,
             "ZCHILD": lambda: self.zchild,
             "ZPARENT": lambda: 0,
-            "TLEVEL": lambda: 0,
+            "TLEVEL": lambda: self.tx.level,
         }
         return getters[full]
 

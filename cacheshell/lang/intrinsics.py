@@ -38,7 +38,7 @@ SPECIAL_FORMS: tuple[SpecialForm, ...] = (
         "Whether a variable is defined: 0, 1 (value), 10 (descendants), 11 (both).",
     ),
     SpecialForm(
-        "ORDER", "O", 1, 2, "The next (or, with -1, previous) subscript at one level of an array."
+        "ORDER", "O", 1, 3, "The next (or, with -1, previous) subscript at one level of an array."
     ),
     SpecialForm("QUERY", "Q", 1, 1, "The next node of an array in full, as a reference string."),
     SpecialForm("NAME", "NA", 1, 1, "The reference of a variable node as a string."),

@@ -19,7 +19,9 @@ from cacheshell.lang.objects import ObjectContext, ObjectInstance, Value
 from cacheshell.lang.output import Output
 from cacheshell.lang.refs import Actual
 from cacheshell.lang.symbols import Subscripts, Symbols
+from cacheshell.lang.transactions import Transactions
 from cacheshell.lang.values import Number
+from cacheshell.lang.variables import Variables
 
 # A JOB's entry point: run in the child process with the arguments evaluated in the parent (a
 # reference passes its variable's value); what it returns is not used.
@@ -32,6 +34,8 @@ class Runtime(ObjectContext, Protocol):
 
     test: int  # $TEST: set by IF with arguments, read by IF without and by ELSE
     namespace: str  # $NAMESPACE: where routines, globals and classes are looked up
+    naked: tuple[str, Subscripts] | None  # the naked indicator: ^name and all but the last sub
+    tx: Transactions  # TSTART levels
 
     @property
     def sym(self) -> Symbols:
@@ -54,13 +58,16 @@ class Runtime(ObjectContext, Protocol):
         """Called before each command when set."""
 
     # -- variables --------------------------------------------------------------------------
-    def globals(self) -> Symbols:
+    def globals(self) -> Variables:
         """The current namespace's globals."""
+
+    def private_globals(self) -> Variables:
+        """The process-private globals (^||name)."""
 
     def evaluate_indirect(self, text: str) -> Value:
         """@text as an expression: the value it has now."""
 
-    def indirect_reference(self, text: str) -> tuple[Symbols, str, Subscripts]:
+    def indirect_reference(self, text: str) -> tuple[Variables, str, Subscripts]:
         """@text as a variable: its store, name and subscripts."""
 
     def special_getter(self, name: str) -> Callable[[], Value]:
@@ -125,5 +132,5 @@ class Runtime(ObjectContext, Protocol):
     def zwrite_value(self, value: Value) -> None:
         """ZWRITE of an expression's value."""
 
-    def zwrite_reference(self, store: Symbols, name: str, subs: Subscripts) -> None:
+    def zwrite_reference(self, store: Variables, name: str, subs: Subscripts) -> None:
         """ZWRITE of a variable and its descendants."""

@@ -83,7 +83,9 @@ class Shell:
 
     @property
     def prompt(self) -> str:
-        return f"{self.namespace}>"
+        # An open transaction shows its level: TL1:USER> (Caché Terminal).
+        level = self.interp.tx.level
+        return f"TL{level}:{self.namespace}>" if level else f"{self.namespace}>"
 
     def execute(self, source: str) -> Outcome:
         """Run one input as typed at the prompt."""

@@ -165,6 +165,10 @@ class Symbols:
             node = node.child(key, create=True)
         node.value = value
 
+    def set_many(self, name: str, items: list[tuple[Subscripts, Value]]) -> None:
+        for subs, value in items:
+            self.set(name, subs, value)
+
     def kill(self, name: str, subs: Subscripts = ()) -> None:
         if not subs:
             self.scalars.pop(name, None)
@@ -211,13 +215,31 @@ class Symbols:
         """Defined names in collation order (upper case before lower, % first, as ASCII sorts)."""
         return sorted(set(self.scalars) | set(self.arrays))
 
-    def nodes(self, name: str) -> Iterator[tuple[Subscripts, Value]]:
-        """(subscripts, value) for every defined node of `name`, in collation order."""
-        if name in self.scalars:
-            yield (), self.scalars[name]
-        root = self.arrays.get(name)
-        if root is not None:
-            yield from walk(root)
+    def nodes(self, name: str, subs: Subscripts = ()) -> Iterator[tuple[Subscripts, Value]]:
+        """(subscripts, value) for every defined node of name(subs) and below, in collation
+        order."""
+        if not subs:
+            if name in self.scalars:
+                yield (), self.scalars[name]
+            root = self.arrays.get(name)
+            if root is not None:
+                yield from walk(root)
+            return
+        prefix = tuple(keys(name, subs))
+        node = self._find(name, prefix)
+        if node is None:
+            return
+        if node.value is not MISSING:
+            yield prefix, node.value
+        yield from walk(node, prefix)
+
+    def increment(self, name: str, subs: Subscripts, by: Value) -> Value:
+        from cacheshell.lang.values import add
+
+        current = self.get(name, subs) if self.data(name, subs) % 2 else 0
+        result = add(current, by)
+        self.set(name, subs, result)
+        return result
 
 
 def walk(node: Node, prefix: tuple[Key, ...] = ()) -> Iterator[tuple[tuple[Key, ...], Value]]:

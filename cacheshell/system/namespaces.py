@@ -1,4 +1,5 @@
-"""An instance's namespaces and their routine directories (mgr/<database>/routines/*.mac)."""
+"""An instance's namespaces, their routine directories (mgr/<database>/routines/*.mac) and the
+database file holding their globals (mgr/<database>/CACHE.DAT)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from cacheshell.system.layout import InstanceLayout
 
 # Namespace -> its database directory under mgr/, as a Caché install names them.
 DATABASES = {"%SYS": "cachesys", "USER": "user"}
+# A Caché database is one file, CACHE.DAT, in its directory.
+DATABASE_FILE = "CACHE.DAT"
 
 
 class Namespaces:
@@ -26,6 +29,10 @@ class Namespaces:
         if name == "%SYS" or name not in DATABASES:
             return self.layout.mgr
         return self.layout.mgr / DATABASES[name]
+
+    def database_path(self, namespace: str) -> Path:
+        """The file holding the namespace's globals."""
+        return self.layout.mgr / DATABASES[namespace] / DATABASE_FILE
 
     def routine_dir(self, namespace: str) -> Path:
         return self.layout.mgr / DATABASES[namespace] / "routines"

@@ -5,7 +5,8 @@ lock. It owns the instance's duties, so no session ever does them:
 - the license monitor: updates to the active license server every period, ACK/NAK, failover,
   and the start and supervision of the configured license servers of this host;
 - time-based rules on the instance clock: CSP sessions past their timeout end, grace periods
-  run out, and the entries of processes that died without a word are released.
+  run out, and the entries of processes that died without a word are released;
+- the open transactions of processes that died are rolled back in the global databases.
 On SIGTERM (`control stop`) it shuts the instance down: it signs off from the license server,
 stops the servers it started that serve nobody else, ends every process's license, and exits,
 which frees the lock. Its output goes to cconsole.log.
@@ -28,6 +29,8 @@ from cacheshell.system.console import WARNING
 from cacheshell.system.instance import CPF_FILE, Instance, InstanceError
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.monitor import Monitor
+from cacheshell.system.namespaces import DATABASE_FILE
+from cacheshell.system.ordered_store import OrderedStore
 
 RECLAIM_EVERY = 1.0  # seconds between looks for processes that died without a word
 
@@ -39,6 +42,7 @@ class InstanceService:
         self.stopping = threading.Event()
         self._last_reclaim = 0.0
         self._last_fault = ""
+        self._databases: dict[Path, OrderedStore] = {}
 
     def request_stop(self, *_: object) -> None:
         self.stopping.set()
@@ -60,7 +64,7 @@ class InstanceService:
         """One look at the instance: expiry, reclamation, then the monitor."""
         try:
             self._expire()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             self._report_fault(exc)
         self.monitor.step()
 
@@ -74,6 +78,20 @@ class InstanceService:
         if now - self._last_reclaim >= RECLAIM_EVERY:
             self._last_reclaim = now
             table.reclaim_dead()
+            self._roll_back_dead_transactions()
+
+    def _roll_back_dead_transactions(self) -> None:
+        """Undo what processes that died inside a transaction left in the global databases."""
+        for path in sorted(self.instance.layout.mgr.glob(f"*/{DATABASE_FILE}")):
+            database = self._databases.get(path)
+            if database is None:
+                database = self._databases[path] = OrderedStore(path)
+            database.recover()
+
+    def _close_databases(self) -> None:
+        for database in self._databases.values():
+            database.close()
+        self._databases.clear()
 
     def _report_fault(self, exc: Exception) -> None:
         text = f"Instance service: {type(exc).__name__}: {exc}"
@@ -88,6 +106,7 @@ class InstanceService:
         except (sqlite3.Error, OSError):
             pass  # the store went with the files
         self.monitor.close()
+        self._close_databases()
         self.instance.store.close()
 
     def shutdown(self) -> None:
@@ -101,6 +120,7 @@ class InstanceService:
             self.instance.stop()
         except sqlite3.Error as exc:  # `control stop` finishes it once the store is free
             self._report_fault(exc)
+        self._close_databases()
         self.instance.store.close()
 
 

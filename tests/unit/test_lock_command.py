@@ -92,6 +92,34 @@ def test_a_global_lock_name_is_per_database() -> None:
         assert second.run("Lock +^G:0 Write $Test") == "1"
 
 
+# (what a USER process locks, what a %SYS process asks for with :0, its $TEST)
+ACROSS_NAMESPACES = [
+    # A percent global lives in the system database whatever the namespace (GORIENT_ch_enviro:
+    # ^% globals map to CACHESYS), so its lock name is one for every namespace (NAMESPACES).
+    ("^%G(1)", "^%G(1)", "0"),
+    ("^%G", "^%G(2)", "0"),
+    ("^%G(1)", "^%G(2)", "1"),
+    # A process-private global is in no namespace: its lock name is one for the instance.
+    ("^||P(1)", "^||P(1)", "0"),
+    ("^||P(1)", "^P(1)", "1"),  # ^||P and ^P are different names
+]
+
+
+@pytest.mark.parametrize(("held", "wanted", "test"), ACROSS_NAMESPACES)
+def test_lock_names_seen_from_another_namespace(held: str, wanted: str, test: str) -> None:
+    with Terminal() as first, Terminal(namespace="%SYS") as second:
+        first.run(f"Lock +{held}")
+        assert second.run(f"Lock +{wanted}:0 Write $Test") == test
+
+
+def test_a_naked_reference_names_the_lock_after_the_last_global() -> None:
+    # ^(2) after a reference to ^G(1) is ^G(2) (ISO M naked indicator; RCOS_vzreference).
+    with Terminal() as first, Terminal() as second:
+        first.run("Set ^G(1)=1,x=^G(1) Lock +^(2)")
+        assert second.run("Lock +^G(2):0 Write $Test") == "0"
+        assert second.run("Lock +^G(1):0 Write $Test") == "1"
+
+
 def test_a_local_lock_name_applies_across_namespaces() -> None:
     # "It applies only to that machine, but does apply across namespaces" (OSR p. 96).
     with Terminal() as first, Terminal(namespace="%SYS") as second:

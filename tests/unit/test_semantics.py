@@ -1061,7 +1061,9 @@ GLOBALS = [
     ('Write $Name(^g(1,"a"))', '^g(1,"a")'),
     (("Set ^g=1", 'ZN "%SYS"', "Write $Data(^g)"), "0"),  # globals belong to a namespace
     (("Set ^g=1", 'ZN "%SYS"', 'ZN "USER"', "Write ^g"), "1"),
-    ("Write ^nope", "\nWRITE ^nope\n^\n<UNDEFINED> *^nope\n"),
+    # A global is named with its caret and no asterisk: `<UNDEFINED> ^fred` (Caché ObjectScript
+    # Reference, $ZERROR, KEY=RCOS_vzerror).
+    ("Write ^nope", "\nWRITE ^nope\n^\n<UNDEFINED> ^nope\n"),
 ]
 
 MORE_FUNCTIONS = [
