@@ -153,7 +153,7 @@ class ExprCompiler(FunctionCompiler):
         name, args = tree.children
         subs = self.subscripts(args)
         rt = self.rt
-        gname = "^" + str(name)
+        gname = str(name)
         return lambda: rt.globals().get(gname, tuple(s() for s in subs))
 
     def indirect(self, tree: ParseNode) -> Thunk:
@@ -195,6 +195,8 @@ class ExprCompiler(FunctionCompiler):
             base, members = self.class_call(head, members)
         elif head.data == "extrinsic":
             base = self.extrinsic(head)
+        elif head.data == "text_fn":
+            base = self.function("TEXT", [head.children[1]])
         elif head.data in ("json_object", "json_array"):
             base = self.json(head)
         else:
@@ -293,7 +295,7 @@ class ExprCompiler(FunctionCompiler):
     def extrinsic(self, head: ParseNode) -> Thunk:
         token, routine, args = head.children
         label = str(token)[2:] or None
-        routine_name = str(routine) if routine is not None else None
+        routine_name = str(routine)[1:] if routine is not None else None
         arg_thunks = self.call_arguments(args)
         rt = self.rt
         return lambda: rt.call_label(label, routine_name, [a() for a in arg_thunks], True)

@@ -149,7 +149,7 @@ class Compiler(ExprCompiler):
         if target.data == "global_ref":
             name, args = target.children
             subs = self.subscripts(args)
-            gname = "^" + str(name)
+            gname = str(name)
             return lambda v: rt.globals().set(gname, tuple(s() for s in subs), v)
         head, *members = target.children
         if members:
@@ -297,7 +297,7 @@ class Compiler(ExprCompiler):
             label, _plus, offset, routine, args = target.children
             label_name = None if label is None else str(label)
             off = 0 if offset is None else V.to_int(str(offset))
-            return _do(rt, label_name, str(routine), self.call_arguments(args), off)
+            return _do(rt, label_name, str(routine)[1:], self.call_arguments(args), off)
         head, *members = target.children
         if head.data == "local" and not members:
             name, args = head.children
@@ -337,7 +337,7 @@ class Compiler(ExprCompiler):
             label_name = None if label is None else str(label)
             off = 0 if offset is None else V.to_int(str(offset))
             thunks = self.call_arguments(args)
-            rname = str(routine)
+            rname = str(routine)[1:]
             return lambda: rt.job(
                 lambda child, a: child.call_label(label_name, rname, a, False, off),
                 [t() for t in thunks],

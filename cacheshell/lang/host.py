@@ -42,6 +42,10 @@ class Host(Protocol):
 
     def now(self) -> datetime: ...
 
+    def uptime(self) -> float:
+        """Seconds since the system started, by the host's clock ($ZHOROLOG)."""
+        ...
+
     def utcnow(self) -> datetime: ...
 
     def sleep(self, seconds: float) -> None: ...
@@ -76,6 +80,7 @@ class BareHost:
         self._globals: dict[str, Symbols] = {}
         self._routines: dict[tuple[str, str], tuple[str, float]] = {}
         self._saves = 0
+        self._started = time.monotonic()
 
     def namespaces(self) -> list[str]:
         return ["%SYS", "USER"]
@@ -93,6 +98,9 @@ class BareHost:
 
     def now(self) -> datetime:
         return datetime.now()
+
+    def uptime(self) -> float:
+        return time.monotonic() - self._started
 
     def utcnow(self) -> datetime:
         return datetime.now(UTC)

@@ -354,6 +354,23 @@ def set_list(target: str, value: object, pos: object, end: object = None) -> str
     return _join(elements)
 
 
+def list_update(lst: str, position: int, updates: list[tuple[object] | None]) -> str:
+    """$LISTUPDATE: from `position` on, each (value,) replaces its element, None keeps it; the
+    list is padded with undefined elements to reach the place. Position 0 changes nothing."""
+    elements = _split(lst)
+    if position == 0:
+        return lst
+    if position < 0:
+        raise ObjectScriptError("RANGE")
+    for offset, update in enumerate(updates):
+        if update is None:
+            continue
+        place = position + offset
+        elements.extend([UNDEFINED] * (place - len(elements)))
+        elements[place - 1] = encode(update[0])
+    return _join(elements)
+
+
 def _join(elements: list[str]) -> str:
     """Concatenate encoded elements, checking the string length limit."""
     out = "".join(elements)

@@ -26,14 +26,14 @@ BINOPS = frozenset(
     "NCONTAINS FOLLOWS NFOLLOWS SORTSAFTER NSORTSAFTER AND OR ANDAND OROR NAND NOR".split()
 )
 # A space after one of these cannot end the arguments: an operand must follow.
-_OPEN_BEFORE = BINOPS | {"NOT", "_COMMA", "_LPAR", "_COLON", "_DOT", "_CARET", "_AT", "ARGSTART"}
+_OPEN_BEFORE = BINOPS | {"NOT", "_COMMA", "_LPAR", "TEXT_FN", "_COLON", "_DOT", "_AT", "ARGSTART"}
 # A space before one of these cannot end the arguments: they continue the expression.
 _CONTINUES = BINOPS | {"PATTERN", "_COMMA", "_RPAR", "_COLON", "_LBRACE"}
 _LINE_END = {"_NL", "$END", "COMMENT", "_RBRACE"}
 # Write arguments may be format controls: ! new line, # form feed, ?n tab.
 _WRITE_FORMATS = {"OR": "FMT_NL", "HASH": "FMT_FF", "QMARK": "FMT_TAB"}
 # Where one of these was the last token an operand must follow, so { or [ opens a JSON value.
-_OPERAND_EXPECTED = (_OPEN_BEFORE - {"_DOT", "_CARET", "_AT"}) | {"JLBRACE", "JLBRACK"}
+_OPERAND_EXPECTED = (_OPEN_BEFORE - {"_DOT", "_AT"}) | {"JLBRACE", "JLBRACK"}
 
 
 class ObjectScriptPostLexer(PostLex):
