@@ -306,7 +306,9 @@ class FunctionCompiler:
 
             return text_indirect
         parts = [c for c in ref.children if c is not None]
-        label_tok = next((c for c in parts if isinstance(c, Token) and c.type != "CARET_NAME"), None)
+        label_tok = next(
+            (c for c in parts if isinstance(c, Token) and c.type != "CARET_NAME"), None
+        )
         label = None if label_tok is None or label_tok.type == "PLUS" else str(label_tok)
         offset_node = next((c for c in parts if isinstance(c, Tree)), None)
         routine_tok = next((c for c in parts if getattr(c, "type", "") == "CARET_NAME"), None)

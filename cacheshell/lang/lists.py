@@ -10,7 +10,7 @@ Elements too long for one length char use `$C(0)` + a 2-char length of type+data
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from cacheshell.lang.errors import ObjectScriptError
@@ -354,7 +354,7 @@ def set_list(target: str, value: object, pos: object, end: object = None) -> str
     return _join(elements)
 
 
-def list_update(lst: str, position: int, updates: list[tuple[object] | None]) -> str:
+def list_update(lst: str, position: int, updates: Sequence[tuple[object] | None]) -> str:
     """$LISTUPDATE: from `position` on, each (value,) replaces its element, None keeps it; the
     list is padded with undefined elements to reach the place. Position 0 changes nothing."""
     elements = _split(lst)

@@ -76,7 +76,9 @@ def split_source(text: str) -> tuple[str, dict[str, Label]]:
     return "\n".join(code_lines), labels
 
 
-_LINE_REF = re.compile(r"(%?[A-Za-z0-9]+)?(?:\+(\d+))?(?:\^(%?[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*))?")
+_LINE_REF = re.compile(
+    r"(%?[A-Za-z0-9]+)?(?:\+(\d+))?(?:\^(%?[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*))?"
+)
 
 
 def parse_line_ref(text: str) -> tuple[str | None, int | None, str | None]:
