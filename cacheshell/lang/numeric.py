@@ -16,6 +16,8 @@ from cacheshell.lang.values import Number, to_int, to_num, to_str
 # The largest number $ISVALIDNUM accepts as a string (RCOS_fisvalidnum).
 _LARGEST = Decimal("9.223372036854775807E145")
 _EXACT = Context(prec=600)
+# No number has a digit further right than this many places (values keep exponents >= -128).
+_FINEST = 200
 # A number as $ISVALIDNUM reads a string: one optional leading sign, digits with at most one
 # point, and an exponent letter (either case) followed by an integer.
 _VALID_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[Ee][+-]?\d+)?")
@@ -31,6 +33,8 @@ def _scaled(value: Decimal, scale: int) -> Decimal:
         return value.quantize(Decimal(1), ROUND_DOWN, _EXACT)
     if scale < -1:
         raise ObjectScriptError("FUNCTION")
+    if scale > _FINEST:
+        return value  # finer than any number has digits: nothing to round
     return value.quantize(Decimal(1).scaleb(-scale), ROUND_HALF_UP, _EXACT)
 
 
@@ -69,7 +73,7 @@ def isvalidnum(
 def normalize(num: object, scale: object) -> Number:
     """$NORMALIZE(num,scale): the number rounded (0: to an integer; -1: truncated)."""
     value = _as_decimal(num)
-    return to_num(format(_scaled(value, to_int(scale)), "f"))
+    return to_num(str(_scaled(value, to_int(scale))))
 
 
 def decimal(num: object, digits: object = OMITTED) -> Number:
@@ -83,7 +87,7 @@ def decimal(num: object, digits: object = OMITTED) -> Number:
     if places == 0 or not value:
         return value
     d = Decimal(value)
-    return to_num(format(Context(prec=places, rounding=ROUND_HALF_EVEN).plus(d), "f"))
+    return to_num(str(Context(prec=places, rounding=ROUND_HALF_EVEN).plus(d)))
 
 
 def zpower(num: object, exponent: object) -> Number:
@@ -168,7 +172,7 @@ def inumber(fnumber: object, fmt: object = OMITTED, erropt: Value | Omitted = OM
         if not isinstance(erropt, Omitted):
             return erropt
         raise ObjectScriptError("ILLEGAL VALUE")
-    return to_num(format(value, "f"))
+    return to_num(str(value))
 
 
 FUNCTIONS: dict[str, FunctionSpec] = {
