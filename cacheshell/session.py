@@ -141,6 +141,11 @@ class Session(Shell):
     def utcnow(self) -> datetime:
         return datetime.fromtimestamp(self.instance.clock.now(), UTC)
 
+    def uptime(self) -> float:
+        """Seconds since the instance started, on its clock (simulated or not)."""
+        started = self.instance.store.get("started")
+        return self.instance.clock.now() - float(started if started is not None else 0.0)
+
     def sleep(self, seconds: float) -> None:
         """Hang and pauses: on a simulated clock time moves on instead of the process waiting."""
         if seconds <= 0:

@@ -12,6 +12,7 @@ from lark import Tree
 
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_functions import (
+    GLOBAL_REFS,
     ArgThunk,
     FnArgThunk,
     FunctionCompiler,
@@ -121,7 +122,7 @@ class ExprCompiler(FunctionCompiler):
             return self.expr(tree.children[0])
         if kind == "chain":
             return self.chain(tree)
-        if kind in ("global_ref", "naked_ref"):
+        if kind in GLOBAL_REFS:
             return self.global_read(tree)
         if kind == "indirect":
             return self.indirect(tree)
@@ -205,6 +206,8 @@ class ExprCompiler(FunctionCompiler):
             base, members = self.class_call(head, members)
         elif head.data == "extrinsic":
             base = self.extrinsic(head)
+        elif head.data == "text_fn":
+            base = self.function("TEXT", [head.children[1]])
         elif head.data in ("json_object", "json_array"):
             base = self.json(head)
         else:
@@ -303,7 +306,7 @@ class ExprCompiler(FunctionCompiler):
     def extrinsic(self, head: ParseNode) -> Thunk:
         token, routine, args = head.children
         label = str(token)[2:] or None
-        routine_name = str(routine) if routine is not None else None
+        routine_name = str(routine)[1:] if routine is not None else None
         arg_thunks = self.call_arguments(args)
         rt = self.rt
         return lambda: rt.call_label(label, routine_name, [a() for a in arg_thunks], True)

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lark import Tree
+from lark import Token, Tree
 
 from cacheshell.lang import values as V
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.function_spec import VARIADIC, SpecialForm
 from cacheshell.lang.intrinsics import index
-from cacheshell.lang.lists import list_next
+from cacheshell.lang.lists import list_next, list_update
 from cacheshell.lang.markers import OMITTED, Star
 from cacheshell.lang.objects import ObjectInstance, Value
 from cacheshell.lang.parser import ParseNode
 from cacheshell.lang.refs import Actual
+from cacheshell.lang.routines import parse_line_ref, source_line
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.symbols import Subscripts, reference_name
 from cacheshell.lang.variables import Variables
@@ -46,6 +47,10 @@ def local_place(rt: Runtime, name: str, subs: list[Thunk]) -> Place:
     return lambda: (sym, name, tuple(s() for s in subs))
 
 
+# The parse nodes of a global reference: ^name(...), ^||name(...), the naked ^(...).
+GLOBAL_REFS = ("global_ref", "private_ref", "naked_ref")
+
+
 def global_place(rt: Runtime, tree: ParseNode, subs: list[Thunk]) -> Place:
     """^name(subs), ^||name(subs) or the naked ^(subs); each sets the naked indicator to the
     name and all subscripts but the last (none: undefined), as M does."""
@@ -61,9 +66,10 @@ def global_place(rt: Runtime, tree: ParseNode, subs: list[Thunk]) -> Place:
             return store, name, full
 
         return naked
-    private, token = tree.children[0], tree.children[1]
-    gname = ("^||" if private is not None else "^") + str(token)
-    store_of = rt.private_globals if private is not None else rt.globals
+    private = tree.data == "private_ref"
+    # A CARET_NAME token holds its caret; a private reference's NAME follows ^||.
+    gname = "^||" + str(tree.children[1]) if private else str(tree.children[0])
+    store_of = rt.private_globals if private else rt.globals
     if not subs:
 
         def unsubscripted() -> tuple[Variables, str, Subscripts]:
@@ -91,7 +97,7 @@ def global_place(rt: Runtime, tree: ParseNode, subs: list[Thunk]) -> Place:
 
 class FunctionCompiler:
     """The $-function part of the expression compiler, a base of ExprCompiler, which supplies
-    the three methods declared first."""
+    the methods declared first."""
 
     rt: Runtime
 
@@ -105,6 +111,9 @@ class FunctionCompiler:
         raise NotImplementedError
 
     def indirect_reference(self, tree: ParseNode) -> Place:
+        raise NotImplementedError
+
+    def expr_of(self, node: ParseNode) -> Thunk:
         raise NotImplementedError
 
     # -- calls ------------------------------------------------------------------------------
@@ -145,7 +154,7 @@ class FunctionCompiler:
                 name, args = head.children
                 subs = self.subscripts(args)
                 return Glvn(local_place(self.rt, str(name), subs), bool(subs))
-        if isinstance(node, Tree) and node.data in ("global_ref", "naked_ref"):
+        if isinstance(node, Tree) and node.data in GLOBAL_REFS:
             subs = self.subscripts(node.children[-1])
             return Glvn(global_place(self.rt, node, subs), bool(subs))
         if isinstance(node, Tree) and node.data == "indirect":
@@ -317,3 +326,71 @@ class FunctionCompiler:
             return 1
 
         return listnext
+
+    def special_listupdate(self, slots: Slots) -> Thunk:
+        """$LISTUPDATE(list,position,[bool:]value,...): each value replaces the element at its
+        place, unless its bool is false or it is left out (RCOS_flistupdate)."""
+        if slots[0] is None or slots[1] is None:
+            raise ObjectScriptError("SYNTAX")
+        lst, position = self.function_argument(slots[0]), self.function_argument(slots[1])
+        updates: list[tuple[Thunk, Thunk] | None] = []
+        for slot in slots[2:]:
+            if slot is None:
+                updates.append(None)
+            elif slot.data == "pair":
+                updates.append((self.expr(slot.children[0]), self.expr(slot.children[1])))
+            elif slot.data in ("default_pair", "byref", "star"):
+                raise ObjectScriptError("SYNTAX")
+            else:
+                updates.append((lambda: 1, self.expr(slot)))
+
+        def listupdate() -> Value:
+            wanted = [
+                None if u is None else ((u[1](),) if V.is_true(u[0]()) else None) for u in updates
+            ]
+            return list_update(V.to_str(lst()), V.to_int(position()), wanted)
+
+        return listupdate
+
+    def special_text(self, slots: Slots) -> Thunk:
+        """$TEXT(label+offset^routine) or $TEXT(@expr): a line of a routine's source."""
+        (ref,) = slots
+        rt = self.rt
+        if ref is None:
+            raise ObjectScriptError("SYNTAX")
+        if ref.data == "text_indirect":
+            text = self.expr_of(ref.children[0])
+
+            def text_indirect() -> str:
+                label, offset, routine = parse_line_ref(V.to_str(text()))
+                return _line(rt, label, 0 if offset is None else offset, routine)
+
+            return text_indirect
+        parts = [c for c in ref.children if c is not None]
+        label_tok = next(
+            (c for c in parts if isinstance(c, Token) and c.type != "CARET_NAME"), None
+        )
+        label = None if label_tok is None or label_tok.type == "PLUS" else str(label_tok)
+        offset_node = next((c for c in parts if isinstance(c, Tree)), None)
+        routine_tok = next((c for c in parts if getattr(c, "type", "") == "CARET_NAME"), None)
+        if label is None and offset_node is None:
+            raise ObjectScriptError("SYNTAX")
+        offset = (lambda: 0) if offset_node is None else self.expr(offset_node)
+        routine = None if routine_tok is None else str(routine_tok)[1:]
+
+        def text_line() -> str:
+            n = V.to_int(offset())
+            if n < 0:
+                raise ObjectScriptError("SYNTAX")
+            return _line(rt, label, n, routine)
+
+        return text_line
+
+
+def _line(rt: Runtime, label: str | None, offset: int, routine: str | None) -> str:
+    # No source there (no such routine, or none running at the prompt) reads as "" (RCOS_ftext).
+    found = rt.routine_text(routine)
+    if found is None:
+        return ""
+    name, source = found
+    return source_line(name, source, label, offset)

@@ -108,9 +108,12 @@ def _lock_name(c: ExprCompiler, tree: ParseNode) -> Resolve:
             return name, base + tuple(s() for s in subs)
 
     else:
-        if ref.data == "global_ref":
-            private, name_token, args = ref.children
-            name = ("^||" if private is not None else "^") + str(name_token)
+        if ref.data == "private_ref":
+            _oror, name_token, args = ref.children
+            name = "^||" + str(name_token)
+        elif ref.data == "global_ref":
+            name_token, args = ref.children  # CARET_NAME holds its caret
+            name = str(name_token)
         else:
             name_token, args = ref.children
             name = str(name_token)

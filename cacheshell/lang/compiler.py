@@ -14,6 +14,7 @@ from lark import Token, Tree
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_expr import ExprCompiler, oref_of
 from cacheshell.lang.compile_functions import (
+    GLOBAL_REFS,
     ArgThunk,
     FnArgThunk,
     Glvn,
@@ -155,7 +156,7 @@ class Compiler(ExprCompiler):
                 store.set(name, subs, v)
 
             return set_indirect
-        if target.data in ("global_ref", "naked_ref"):
+        if target.data in GLOBAL_REFS:
             place = global_place(rt, target, self.subscripts(target.children[-1]))
 
             def set_global(v: Value) -> None:
@@ -259,7 +260,7 @@ class Compiler(ExprCompiler):
             if arg.data == "kill_except":
                 keep = frozenset(str(n) for n in arg.children if n is not None)
                 parts.append(_kill_except(sym, keep))
-            elif arg.data in ("global_ref", "naked_ref", "indirect"):
+            elif arg.data in (*GLOBAL_REFS, "indirect"):
                 resolve = (
                     self.indirect_reference(arg)
                     if arg.data == "indirect"
@@ -299,7 +300,7 @@ class Compiler(ExprCompiler):
         """A MERGE operand: a local, a global or an indirect reference, nothing else."""
         if target.data == "chain" and len(target.children) == 1:
             return self.glvn(target).evaluate
-        if target.data in ("global_ref", "naked_ref", "indirect"):
+        if target.data in (*GLOBAL_REFS, "indirect"):
             return self.glvn(target).evaluate
         raise ObjectScriptError("SYNTAX")
 
@@ -342,7 +343,7 @@ class Compiler(ExprCompiler):
             label, _plus, offset, routine, args = target.children
             label_name = None if label is None else str(label)
             off = 0 if offset is None else V.to_int(str(offset))
-            return _do(rt, label_name, str(routine), self.call_arguments(args), off)
+            return _do(rt, label_name, str(routine)[1:], self.call_arguments(args), off)
         head, *members = target.children
         if head.data == "local" and not members:
             name, args = head.children
@@ -382,7 +383,7 @@ class Compiler(ExprCompiler):
             label_name = None if label is None else str(label)
             off = 0 if offset is None else V.to_int(str(offset))
             thunks = self.call_arguments(args)
-            rname = str(routine)
+            rname = str(routine)[1:]
             return lambda: rt.job(
                 lambda child, a: child.call_label(label_name, rname, a, False, off),
                 [t() for t in thunks],

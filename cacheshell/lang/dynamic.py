@@ -24,6 +24,8 @@ TRUE: Element = ("boolean", 1)
 FALSE: Element = ("boolean", 0)
 NULL: Element = ("null", "")
 LITERALS = {"true": TRUE, "false": FALSE, "null": NULL}
+# Caché's default process memory ($ZSTORAGE, 256 MB) holds about this many array elements.
+_MOST_ELEMENTS = 16 * 1024 * 1024
 
 
 def typed(value: object) -> Element:
@@ -115,6 +117,13 @@ class DynamicArray(DynamicBase):
         if i < 0:
             raise ObjectScriptError("ILLEGAL VALUE")
         return i
+
+    def grow(self, size: int) -> None:
+        """Pad with unassigned elements up to `size`; beyond what a process's memory holds
+        that is <STORE>, as Caché says when a process runs out of memory."""
+        if size > _MOST_ELEMENTS:
+            raise ObjectScriptError("STORE")
+        self.items.extend([NULL] * (size - len(self.items)))
 
 
 OBJECT = REGISTRY.define(
@@ -210,8 +219,7 @@ def array_set(
     ctx: Runtime, self: DynamicArray, key: Argument, value: Value, type_name: Argument = ""
 ) -> DynamicArray:
     i = self.index(key)
-    while len(self.items) <= i:
-        self.items.append(NULL)
+    self.grow(i + 1)
     self.items[i] = _typed_with(value, type_name)
     return self
 

@@ -8,12 +8,10 @@ from cacheshell.lang.objects import REGISTRY, ClassDef, ObjectInstance, Value
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 
-# Caché's numeric codes for the errors a shell meets most ($ZU(56,2) numbering).
-_ERROR_NUMBERS = {"SYNTAX": 8, "UNDEFINED": 9, "DIVIDE": 18}
-
 
 class ExceptionInstance(ObjectInstance):
     status: Value | None  # the %Status a StatusException carries
+    zerror: str | None  # the $ZERROR text of the error a SystemException stands for
 
     def on_new(
         self,
@@ -27,6 +25,7 @@ class ExceptionInstance(ObjectInstance):
             raise ObjectScriptError("PARAMETER")
         self.props.update(Name=name, Code=code, Location=location, Data=data)
         self.status = None
+        self.zerror = None
 
 
 _ABSTRACT = "%Exception.AbstractException"
@@ -41,15 +40,25 @@ def _define(name: str, summary: str) -> ClassDef:
     cls.property("Data", "Extra information, such as the undefined variable's name.")
     cls.property("InnerException", "An exception this one wraps, if any.")
 
-    @cls.method("DisplayString", "The exception as one line of text.")
+    @cls.method(
+        "DisplayString",
+        "The exception as one line of text: Name Code Location Data.",
+        "For a system error, as Caché shows it: <DIVIDE> 18 zABC+3^CookBook.Class1.1",
+    )
     def display_string(ctx: Runtime, self: ExceptionInstance) -> str:
         p = self.props
-        if self.cls.name == "%Exception.SystemException":
-            data = to_str(p["Data"])
-            return f"{p['Name']}{p['Location']}{' *' + data if data else ''}"
         if self.status is not None:
             return status.text(self.status)
-        return f"{p['Name']} {p['Code']} {p['Location']} {p['Data']}".rstrip()
+        parts = [to_str(p[name]) for name in ("Name", "Code", "Location", "Data")]
+        return " ".join(parts).rstrip(" ")
+
+    @cls.method("AsSystemError", "The exception as a $ZERROR string: <NAME>location info.")
+    def as_system_error(ctx: Runtime, self: ExceptionInstance) -> str:
+        if self.zerror is not None:
+            return self.zerror
+        p = self.props
+        data = to_str(p["Data"])
+        return f"{to_str(p['Name'])}{to_str(p['Location'])}{' ' + data if data else ''}"
 
     @cls.method("AsStatus", "The exception as a %Status value.")
     def as_status(ctx: Runtime, self: ExceptionInstance) -> Value:
@@ -57,7 +66,7 @@ def _define(name: str, summary: str) -> ClassDef:
         if self.status is not None:
             return self.status
         if self.cls.name == "%Exception.SystemException":
-            return status.error(5002, display_string(ctx, self))
+            return status.error(5002, as_system_error(ctx, self))
         return status.error(5035, p["Name"], p["Code"], p["Data"])
 
     return cls
@@ -85,7 +94,6 @@ def create_from_status(ctx: Runtime, sc: Value) -> ExceptionInstance:
 
 
 def system_exception(ctx: Runtime, err: ObjectScriptError) -> ExceptionInstance:
-    data = err.info[1:] if err.info.startswith("*") else err.info
-    return ExceptionInstance(
-        ctx, SYSTEM, f"<{err.name}>", _ERROR_NUMBERS.get(err.name, 0), err.location, data
-    )
+    ex = ExceptionInstance(ctx, SYSTEM, f"<{err.name}>", err.code, err.location, err.data)
+    ex.zerror = err.zerror
+    return ex

@@ -48,6 +48,10 @@ class Host(LockHost, Protocol):
 
     def now(self) -> datetime: ...
 
+    def uptime(self) -> float:
+        """Seconds since the system started, by the host's clock ($ZHOROLOG)."""
+        ...
+
     def utcnow(self) -> datetime: ...
 
     def sleep(self, seconds: float) -> None: ...
@@ -83,6 +87,7 @@ class BareHost:
         self._locks = MemoryLocks()
         self._routines: dict[tuple[str, str], tuple[str, float]] = {}
         self._saves = 0
+        self._started = time.monotonic()
 
     def namespaces(self) -> list[str]:
         return ["%SYS", "USER"]
@@ -100,6 +105,9 @@ class BareHost:
 
     def now(self) -> datetime:
         return datetime.now()
+
+    def uptime(self) -> float:
+        return time.monotonic() - self._started
 
     def utcnow(self) -> datetime:
         return datetime.now(UTC)

@@ -224,6 +224,15 @@ class Interpreter:
         self._routines[key] = (stamp, routine)
         return routine
 
+    def routine_text(self, name: str | None) -> tuple[str, str] | None:
+        if name is None:
+            current = self.current_routine()
+            if current is None:
+                return None
+            name = current.name
+        found = self.host.routine_source(self.namespace, name)
+        return None if found is None else (name, found[0])
+
     def call_label(
         self,
         label: str | None,
@@ -359,6 +368,7 @@ class Interpreter:
             "USERNAME": lambda: host.username,
             "JOB": lambda: self.job_id,
             "HOROLOG": lambda: dates.horolog(host.now()),
+            "ZHOROLOG": lambda: _seconds(host.uptime()),
             "ZTIMESTAMP": lambda: dates.ztimestamp(host.utcnow()),
             "ZVERSION": lambda: host.version,
             "NAMESPACE": lambda: self.namespace,
@@ -417,6 +427,11 @@ class _NoRoutine:
 
 
 _NO_ROUTINE = _NoRoutine()
+
+
+def _seconds(elapsed: float) -> Value:
+    """$ZHOROLOG: seconds with their fraction (microseconds at most), canonical."""
+    return V.to_num(f"{max(elapsed, 0.0):.6f}")
 
 
 def _first_line(line_tree: ParseNode) -> int:

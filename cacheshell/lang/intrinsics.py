@@ -51,6 +51,14 @@ SPECIAL_FORMS: tuple[SpecialForm, ...] = (
         "CLASSNAME", None, 0, 1, "The class name of an object reference (or of the current class)."
     ),
     SpecialForm("LISTNEXT", None, 3, 3, "Step through a $LIST: $LISTNEXT(list,ptr,value)."),
+    SpecialForm(
+        "LISTUPDATE",
+        "LU",
+        2,
+        UNBOUNDED,
+        "A copy of a list with elements replaced: $LISTUPDATE(list,pos,[bool:]value,...).",
+    ),
+    SpecialForm("TEXT", "T", 1, 1, "A line of a routine's source: $TEXT(label+offset^routine)."),
 )
 
 
@@ -67,10 +75,12 @@ def _index(functions: Iterable[Function]) -> dict[str, Function]:
 def index() -> dict[str, Function]:
     """Every $-function by full name and by abbreviation. Built on first use, so a process that
     calls no function never loads the function tables."""
-    from cacheshell.lang import dates, lists, strings
+    from cacheshell.lang import dates, lists, numeric, qnames, strings
 
     plain: list[FunctionSpec] = [
         *strings.FUNCTIONS.values(),
+        *numeric.FUNCTIONS.values(),
+        *qnames.FUNCTIONS.values(),
         *lists.FUNCTIONS.values(),
         *dates.FUNCTIONS.values(),
     ]

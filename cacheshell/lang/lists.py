@@ -10,7 +10,7 @@ Elements too long for one length char use `$C(0)` + a 2-char length of type+data
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from cacheshell.lang.errors import ObjectScriptError
@@ -351,6 +351,23 @@ def set_list(target: str, value: object, pos: object, end: object = None) -> str
         return to_str(target)
     elements.extend([UNDEFINED] * (first - 1 - count))
     elements[first - 1 : last] = [replacement]
+    return _join(elements)
+
+
+def list_update(lst: str, position: int, updates: Sequence[tuple[object] | None]) -> str:
+    """$LISTUPDATE: from `position` on, each (value,) replaces its element, None keeps it; the
+    list is padded with undefined elements to reach the place. Position 0 changes nothing."""
+    elements = _split(lst)
+    if position == 0:
+        return lst
+    if position < 0:
+        raise ObjectScriptError("RANGE")
+    for offset, update in enumerate(updates):
+        if update is None:
+            continue
+        place = position + offset
+        elements.extend([UNDEFINED] * (place - len(elements)))
+        elements[place - 1] = encode(update[0])
     return _join(elements)
 
 

@@ -131,6 +131,15 @@ def _no_impl(*_: object) -> Value:
 
 
 @functools.cache
+def _most_args(fn: Callable[..., object]) -> int | None:
+    """How many positional arguments fn takes; None when it takes any number (*args)."""
+    params = inspect.signature(fn).parameters.values()
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+@functools.cache
 def _defaults(fn: Callable[..., object]) -> tuple[object, ...]:
     """The default of each positional parameter ("" where there is none)."""
     params = [
@@ -143,9 +152,13 @@ def _defaults(fn: Callable[..., object]) -> tuple[object, ...]:
 
 def with_defaults(fn: Callable[..., object], args: Sequence[object], skip: int) -> Sequence[object]:
     """Arguments left out between commas take the parameter's default, as in ObjectScript;
-    trailing omissions are dropped."""
+    trailing omissions are dropped. More arguments than the method has parameters (after the
+    `skip` it is given itself: the process, the object) is <PARAMETER>, as in Caché."""
     while args and args[-1] is OMITTED:
         args = args[:-1]
+    most = _most_args(fn)
+    if most is not None and len(args) > most - skip:
+        raise ObjectScriptError("PARAMETER")
     if OMITTED not in args:
         return args
     defaults = _defaults(fn)[skip:]

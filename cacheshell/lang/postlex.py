@@ -26,14 +26,16 @@ BINOPS = frozenset(
     "NCONTAINS FOLLOWS NFOLLOWS SORTSAFTER NSORTSAFTER AND OR ANDAND OROR NAND NOR".split()
 )
 # A space after one of these cannot end the arguments: an operand must follow.
-_OPEN_BEFORE = BINOPS | {"NOT", "_COMMA", "_LPAR", "_COLON", "_DOT", "_CARET", "_AT", "ARGSTART"}
+_OPEN_BEFORE = BINOPS | {"NOT", "_COMMA", "_LPAR", "TEXT_FN", "_COLON", "_DOT", "_AT", "ARGSTART"}
 # A space before one of these cannot end the arguments: they continue the expression.
 _CONTINUES = BINOPS | {"PATTERN", "_COMMA", "_RPAR", "_COLON", "_LBRACE"}
+# Tokens that open a parenthesis: ( and $TEXT(, which holds its own.
+_OPENS_PAREN = {"_LPAR", "TEXT_FN"}
 _LINE_END = {"_NL", "$END", "COMMENT", "_RBRACE"}
 # Write arguments may be format controls: ! new line, # form feed, ?n tab.
 _WRITE_FORMATS = {"OR": "FMT_NL", "HASH": "FMT_FF", "QMARK": "FMT_TAB"}
 # Where one of these was the last token an operand must follow, so { or [ opens a JSON value.
-_OPERAND_EXPECTED = (_OPEN_BEFORE - {"_DOT", "_CARET", "_AT"}) | {"JLBRACE", "JLBRACK"}
+_OPERAND_EXPECTED = (_OPEN_BEFORE - {"_DOT", "_AT"}) | {"JLBRACE", "JLBRACK"}
 
 
 class ObjectScriptPostLexer(PostLex):
@@ -151,7 +153,7 @@ class _Rewriter:
         depth = 0
         while i < len(self.toks):
             tok = self.toks[i]
-            if tok.type == "_LPAR":
+            if tok.type in _OPENS_PAREN:
                 depth += 1
             elif tok.type == "_RPAR":
                 depth -= 1
@@ -216,7 +218,7 @@ class _Rewriter:
             if depth <= 0 and kind == "_LBRACE":
                 self.open_brace(tok, command)
                 return i + 1
-            if kind == "_LPAR":
+            if kind in _OPENS_PAREN:
                 depth += 1
             elif kind == "_RPAR":
                 depth -= 1

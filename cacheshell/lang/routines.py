@@ -74,3 +74,39 @@ def split_source(text: str) -> tuple[str, dict[str, Label]]:
         labels.setdefault(m.group(1), Label(m.group(1), params, number))
         code_lines.append(" " * m.end() + line[m.end() :])
     return "\n".join(code_lines), labels
+
+
+_LINE_REF = re.compile(
+    r"(%?[A-Za-z0-9]+)?(?:\+(\d+))?(?:\^(%?[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*))?"
+)
+
+
+def parse_line_ref(text: str) -> tuple[str | None, int | None, str | None]:
+    """label+offset^routine as $TEXT(@x) reads it: (label, offset, routine); <SYNTAX> if not."""
+    m = _LINE_REF.fullmatch(text)
+    if m is None or not text:
+        raise ObjectScriptError("SYNTAX")
+    label, offset, routine = m.groups()
+    return label, None if offset is None else int(offset), routine
+
+
+def source_line(name: str, text: str, label: str | None, offset: int) -> str:
+    """$TEXT: the line at label+offset of a routine's source ("" when there is none); +0 is the
+    routine's name. A tab that is the line's first white space reads as a space."""
+    lines = text.splitlines()
+    if label is None:
+        if offset == 0:
+            return name
+        number = offset
+    else:
+        found = split_source(text)[1].get(label)
+        if found is None:
+            return ""
+        number = found.source_line + offset
+    if not 1 <= number <= len(lines):
+        return ""
+    line = lines[number - 1]
+    blank = next((i for i, c in enumerate(line) if c in " \t"), None)
+    if blank is not None and line[blank] == "\t":
+        line = line[:blank] + " " + line[blank + 1 :]
+    return line

@@ -97,6 +97,10 @@ class Runtime(ObjectContext, Protocol):
         """DO or $$ of label+offset^routine with actual arguments: the QUIT value when one is
         wanted ($$), else "" (DO)."""
 
+    def routine_text(self, name: str | None) -> tuple[str, str] | None:
+        """(name, source) of a routine as the current namespace sees it, or of the routine
+        running now when name is None; None when there is none."""
+
     def xecute(self, code: str) -> None:
         """XECUTE: compile and run code in a new frame."""
 

@@ -15,7 +15,7 @@ DOMAIN = "%ObjectErrors"
 # Error code -> message template (%1, %2 ... are the arguments).
 MESSAGES: dict[int, str] = {
     5001: "%1",
-    5002: "ObjectScript error: %1",
+    5002: "Cache error: %1",  # Caché 2018 wording; IRIS says "ObjectScript error"
     5005: "Cannot open file '%1'",
     5012: "File '%1' does not exist",
     5015: "Namespace '%1' does not exist",

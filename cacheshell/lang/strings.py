@@ -42,8 +42,9 @@ def _checked(s: str) -> str:
 
 
 def _number(d: Decimal) -> Number:
-    """An exact Decimal result as an ObjectScript number (int when integral)."""
-    return to_num(format(d, "f"))
+    """An exact Decimal result as an ObjectScript number (int when integral). Read through its
+    exponent form: the fixed form of 1E999999999 alone would be a gigabyte of digits."""
+    return to_num(str(d))
 
 
 def _round(n: Number, places: int) -> Decimal:

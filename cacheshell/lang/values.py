@@ -54,6 +54,7 @@ __all__ = [
     "sub",
     "subscript_key",
     "to_int",
+    "to_int64",
     "to_num",
     "to_str",
 ]
@@ -221,6 +222,15 @@ def to_int(v: object) -> int:
     """Numeric interpretation truncated toward zero."""
     n = to_num(v)
     return n if type(n) is int else int(n)
+
+
+def to_int64(v: object) -> int:
+    """An integer argument as Caché's %Integer holds it, in 64 bits; a number beyond is
+    <VALUE OUT OF RANGE> rather than a value no store can keep."""
+    n = to_int(v)
+    if not -_MAX64 - 1 <= n <= _MAX64:
+        raise ObjectScriptError("VALUE OUT OF RANGE")
+    return n
 
 
 def is_true(v: object) -> bool:

@@ -96,6 +96,7 @@ SPECIAL_VARIABLES: dict[str, str | None] = {
     "JOB": "J",
     "HOROLOG": "H",
     "ZTIMESTAMP": "ZTS",
+    "ZHOROLOG": "ZH",
     "ZVERSION": "ZV",
     "NAMESPACE": None,
     "ZNSPACE": None,

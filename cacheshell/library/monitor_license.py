@@ -15,7 +15,7 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY, full_class_name
 from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
-from cacheshell.lang.values import to_int, to_str
+from cacheshell.lang.values import to_int64, to_str
 from cacheshell.library.host import instance_of
 from cacheshell.system.console import WARNING
 
@@ -36,7 +36,7 @@ MONITOR = REGISTRY.define(
     "(min)",
 )
 def set_alert(ctx: Runtime, minimum: Argument = 0) -> int:
-    value = to_int(deref(minimum))
+    value = to_int64(deref(minimum))
     if value < 0:
         raise ObjectScriptError("ILLEGAL VALUE")
     inst = instance_of(ctx)

@@ -10,7 +10,7 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY
 from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
-from cacheshell.lang.values import to_int, to_str
+from cacheshell.lang.values import to_int64, to_str
 from cacheshell.library.host import instance_of, process_of
 from cacheshell.library.monitor_license import notify
 from cacheshell.system import table
@@ -36,7 +36,7 @@ def require_role(ctx: Runtime, *roles: str) -> None:
 
 
 def arg_int(value: Argument) -> int:
-    return to_int(deref(value))
+    return to_int64(deref(value))
 
 
 # -- login and identification ---------------------------------------------------------------

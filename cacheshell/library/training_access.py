@@ -29,7 +29,7 @@ def as_text(value: Argument) -> str:
 
 
 def as_number(value: Argument) -> int:
-    return V.to_int(deref(value))
+    return V.to_int64(deref(value))
 
 
 def guarded(action: Callable[[], T]) -> T:

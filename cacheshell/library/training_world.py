@@ -148,6 +148,10 @@ def simulate_clock(ctx: Runtime, start: Argument = "") -> str:
     return _h(world.simulate_clock(_from_h(given) if given else None))
 
 
+# A thousand years: further on the clock's time would leave what a timestamp can hold.
+_LONGEST_STEP = 1000 * 366 * 86400
+
+
 @WORLD.classmethod(
     "AdvanceClock",
     "Move the simulated clock forward; return the new time as $H.",
@@ -157,8 +161,10 @@ def simulate_clock(ctx: Runtime, start: Argument = "") -> str:
 )
 def advance_clock(ctx: Runtime, seconds: Argument) -> str:
     world = world_of(ctx)
-    amount = V.to_num(deref(seconds))
-    return _h(guarded(lambda: world.advance_clock(float(amount))))
+    amount = float(V.to_num(deref(seconds)))
+    if abs(amount) > _LONGEST_STEP:
+        raise ObjectScriptError("VALUE OUT OF RANGE")
+    return _h(guarded(lambda: world.advance_clock(amount)))
 
 
 @WORLD.classmethod(

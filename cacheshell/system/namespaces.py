@@ -12,6 +12,9 @@ from cacheshell.system.layout import InstanceLayout
 DATABASES = {"%SYS": "cachesys", "USER": "user"}
 # A Caché database is one file, CACHE.DAT, in its directory.
 DATABASE_FILE = "CACHE.DAT"
+# The system routines the product ships (^CKEY): part of the system database, so seen from %SYS
+# only, as a routine without a % in its name is on Caché.
+SYSTEM_ROUTINES = Path(__file__).resolve().parent / "routines"
 
 
 class Namespaces:
@@ -43,15 +46,22 @@ class Namespaces:
         return self.routine_dir(home) / f"{name}.mac"
 
     def routine_source(self, namespace: str, name: str) -> tuple[str, float] | None:
-        path = self.routine_path(namespace, name)
-        try:
-            stamp = path.stat().st_mtime_ns
-            return path.read_text(encoding="utf-8"), float(stamp)
-        except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
-            return None
+        found = _read(self.routine_path(namespace, name))
+        if found is None and namespace == "%SYS":
+            found = _read(SYSTEM_ROUTINES / f"{name}.mac")
+        return found
 
     def save_routine(self, namespace: str, name: str, text: str) -> Path:
         path = self.routine_path(namespace, name)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, text)
         return path
+
+
+def _read(path: Path) -> tuple[str, float] | None:
+    """A routine file's text and its version stamp (mtime), or None when there is none."""
+    try:
+        stamp = path.stat().st_mtime_ns
+        return path.read_text(encoding="utf-8"), float(stamp)
+    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
+        return None

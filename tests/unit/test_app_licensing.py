@@ -98,7 +98,7 @@ def test_non_numeric_values_are_readable_only(term: Terminal, lab: str) -> None:
 
 
 def test_an_application_not_loaded_is_an_invalid_argument(term: Terminal) -> None:
-    assert take(term, app="Nope") == (" \nERROR #5002: ObjectScript error: <INVALID ARGUMENT>\n")
+    assert take(term, app="Nope") == (" \nERROR #5002: Cache error: <INVALID ARGUMENT>\n")
     assert term.run(f'Write {L}.GetAppLicenseValue("Nope","x")') == (
         f'\nWRITE {L}.GetAppLicenseValue("Nope","x")\n^\n<INVALID ARGUMENT>\n'
     )

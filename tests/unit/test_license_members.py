@@ -230,7 +230,7 @@ def test_active_server_count_with_a_single_server_key(term: Terminal) -> None:
 @pytest.mark.parametrize(
     ("args", "shown"),
     [
-        ('"Nope","Servers"', "0 \nERROR #5002: ObjectScript error: <INVALID ARGUMENT>\n"),
+        ('"Nope","Servers"', "0 \nERROR #5002: Cache error: <INVALID ARGUMENT>\n"),
         ('"LabApp","Clients"', "0 \nERROR #5001: LabApp has no item Clients\n"),
         (
             '"LabApp","Modules"',
@@ -293,7 +293,7 @@ def test_return_all_csp_apps_leaves_an_event_per_unit(lab_session: Terminal) -> 
 
 def test_return_all_csp_apps_without_a_session(term: Terminal) -> None:
     code = f'Do $System.Status.DisplayError({L}ReturnAllCSPApps(""))'
-    assert term.run(code) == "\nERROR #5002: ObjectScript error: <INVALID ARGUMENT>\n"
+    assert term.run(code) == "\nERROR #5002: Cache error: <INVALID ARGUMENT>\n"
 
 
 def test_units_a_process_held_return_with_an_event_when_it_ends(

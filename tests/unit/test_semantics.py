@@ -499,12 +499,13 @@ TRY = [
     ("Try { Set x=1/0 } Catch { } Write $ZE", "<DIVIDE>"),
     ("Try { Write zz } Catch { } Write $ECODE", ",M6,"),
     ("Try { Set x=1/0 } Catch { } Write $EC", ",M9,"),
-    ("Try { Write 1/0 } Catch ex { Write ex.DisplayString() }", "<DIVIDE>"),
-    ("Try { Write zz } Catch ex { Write ex.DisplayString() }", "<UNDEFINED> *zz"),
+    # Name Code Location Data; at the prompt there is no location (two spaces, as Caché joins them)
+    ("Try { Write 1/0 } Catch ex { Write ex.DisplayString() }", "<DIVIDE> 18"),
+    ("Try { Write zz } Catch ex { Write ex.DisplayString() }", "<UNDEFINED> 9  zz"),
     ("Try { Write zz } Catch ex { Write ex.Location }", ""),  # no entryref at the prompt
     (
         "Try { Write 1/0 } Catch ex { Write $System.Status.GetErrorText(ex.AsStatus()) }",
-        "ERROR #5002: ObjectScript error: <DIVIDE>",
+        "ERROR #5002: Cache error: <DIVIDE>",
     ),
     (
         'Try { Throw ##class(%Exception.General).%New("MyErr",123,,"data") } '
