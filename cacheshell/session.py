@@ -29,7 +29,7 @@ from cacheshell.system.console import WARNING
 from cacheshell.system.instance import Instance, InstanceError
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshell_home
 from cacheshell.system.namespaces import Namespaces
-from cacheshell.system.process import Identity, InstanceProcess, LicenseRefused
+from cacheshell.system.process import Identity, InstanceProcess, LicenseRefused, administers
 from cacheshell.system.store import StoreBusy
 
 
@@ -53,7 +53,10 @@ class Session(Shell):
         sink: Callable[[str], None] | None = None,
         admin: bool = False,
         system: bool = False,
+        utility: str = "",
     ) -> None:
+        """`utility` names the administrator's %SYS utility this one-shot session runs (the
+        license upgrade): refused a unit, it runs as a system process instead (see _attach)."""
         self.layout = layout or InstanceLayout(cacheshell_home(), DEFAULT_INSTANCE)
         try:
             self.instance = lifecycle.open_running(
@@ -84,10 +87,7 @@ class Session(Shell):
                 # In one transaction with the attach: a start or stop is wholly before or after.
                 if self.instance.store.get("status") != "up":
                     raise SessionError(lifecycle.down_reason(self.instance))
-                try:
-                    self.process.attach()
-                except LicenseRefused:
-                    refused = True  # committed: the refusal's event and count are kept
+                refused = not self._attach(utility)
         except SessionError:
             self.instance.store.close()
             raise
@@ -100,6 +100,28 @@ class Session(Shell):
             self.interp.on_command = self._deferred_tick
         self.closed = False
         atexit.register(self.close)
+
+    def _attach(self, utility: str) -> bool:
+        """Attach the process; False when refused (committed: the refusal's event and count are
+        kept). The chapter's way out when every unit is in use, the -B one too, is
+        `csession <instance> -U %SYS '##Class(%SYSTEM.License).Upgrade()'` ("Upgrading a License
+        from the Operating System Command Line"): Caché's own processes take no unit (ProcessList
+        type "System", %SYSTEM.License class reference), and this one-shot, started by the OS
+        user who administers the instance, runs as one of them. Anyone else, and any other code,
+        is refused as usual."""
+        try:
+            self.process.attach()
+            return True
+        except LicenseRefused:
+            if not utility or not administers(self.layout.mgr):
+                return False
+        self.process.system = True
+        self.process.attach()
+        self.instance.log.write(
+            f"{utility} run by the instance's administrator as a system process, which takes no "
+            "license unit: every unit is in use"
+        )
+        return True
 
     def close(self) -> None:
         """The process ends: its license unit and its share of its ID return."""
@@ -210,6 +232,7 @@ def session_for(
     user: str | None,
     home: Path | None = None,
     admin: bool = False,
+    utility: str = "",
 ) -> Session:
     """Open a session on a named instance, or on the instance owning a manager directory."""
     from cacheshell.system.layout import find_instance, instance_for_manager_dir
@@ -226,7 +249,7 @@ def session_for(
         if layout is None:
             raise SessionError(f"no instance named {instance} in {base}")
     try:
-        return Session(layout, namespace, user, admin=admin)
+        return Session(layout, namespace, user, admin=admin, utility=utility)
     except StoreBusy as exc:  # another process holds the instance's database
         raise SessionError(str(exc)) from None
 

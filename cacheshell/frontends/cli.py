@@ -152,6 +152,7 @@ def start_session(
     user: str | None,
     admin: bool = False,
     prog: str = "cacheshell",
+    utility: str = "",
 ) -> Session | int:
     """The session, or the exit status after saying why it could not start."""
     if instance is not None and mgr_dir is None and not _is_instance(instance):
@@ -160,7 +161,7 @@ def start_session(
         sys.stderr.write(unknown_instance(instance, cacheshell_home(), prog))
         return 2
     try:
-        return session_for(instance, mgr_dir, namespace, user, admin=admin)
+        return session_for(instance, mgr_dir, namespace, user, admin=admin, utility=utility)
     except LicenseLimitExceeded as exc:
         sys.stdout.write(f"{exc}\n")  # as the terminal shows a refused login
         return 1
