@@ -8,6 +8,7 @@ import re
 import shlex
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from cacheshell.frontends.cli_args import (
     INSTANCE_OPTION,
@@ -15,9 +16,10 @@ from cacheshell.frontends.cli_args import (
     take_instance,
     unknown_instance,
 )
-from cacheshell.frontends.repl import run_repl
-from cacheshell.session import LicenseLimitExceeded, Session, SessionError, session_for
 from cacheshell.version import CACHE_PRODUCT, CACHE_VERSION_NUMBER, __version__
+
+if TYPE_CHECKING:
+    from cacheshell.session import Session
 
 # `cacheshell --help` lists the subcommands too; their parsers load only when one is used.
 SUBCOMMANDS = """\
@@ -155,6 +157,9 @@ def start_session(
     utility: str = "",
 ) -> Session | int:
     """The session, or the exit status after saying why it could not start."""
+    # Imported here: the subcommands (license-server, control, servers...) need no session.
+    from cacheshell.session import LicenseLimitExceeded, SessionError, session_for
+
     if instance is not None and mgr_dir is None and not _is_instance(instance):
         from cacheshell.system.layout import cacheshell_home
 
@@ -257,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return session
     if code is not None:
         return run_once(session, code)
+    from cacheshell.frontends.repl import run_repl
+
     return run_repl(session, simple=args.simple_prompt)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cacheshell.system import instance_lock
 from cacheshell.system.console import WARNING
-from cacheshell.system.instance import CPF_FILE, LOG_FILE, MONITOR_READY, Instance, InstanceError
+from cacheshell.system.instance import CPF_FILE, LOG_FILE, Instance, InstanceError
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.processes import command_words, ended, wait_until
 from cacheshell.system.spawn import spawn_detached
@@ -24,9 +24,6 @@ from cacheshell.system.store import DATABASE_NAME
 
 SERVICE_MODULE = "cacheshell.system.service"
 STOP_TIMEOUT = 30.0  # how long a stop waits for the service's shutdown before killing it
-# How long a start waits for the service's first license-monitor cycle (the start of the local
-# license server, and the first report to it), so that the instance is connected once started.
-FIRST_CYCLE_WAIT = 10.0
 
 
 @dataclass(frozen=True)
@@ -159,10 +156,6 @@ def _start_holding(instance: Instance, fd: int) -> list[str]:
         raise
     finally:
         os.close(fd)  # from here the service alone holds the lock
-    wait_until(
-        lambda: instance.store.get(MONITOR_READY) is not None or not instance_lock.is_held(mgr),
-        FIRST_CYCLE_WAIT,
-    )
     return messages
 
 

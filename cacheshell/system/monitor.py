@@ -58,6 +58,7 @@ IDLE_EXIT_PERIODS = 4
 IDLE_EXIT_FLOOR = 5.0
 SIGN_OFF_TIMEOUT = 2.0  # how long a shutting-down instance waits for a server
 SERVER_START_WAIT = 5.0  # how long a server this instance started may take to answer
+FIRST_CYCLE_WAIT = 10.0  # how long a report waits for the monitor's first cycle after a start
 LOCAL_PROBE = 0.1  # seconds a server on this host takes to answer at most, when it runs
 SINGLE_SERVER = "Single-server key: license servers do not apply"
 NOT_CONNECTED = "Not connected to License Server"
@@ -151,8 +152,18 @@ def server_label(server: LicenseServer) -> str:
     return f"{server.name} {server.address} {server.port}"
 
 
-def active_server(instance: Instance) -> LicenseServer | None:
-    """The active server as the monitor last recorded it (None when not connected)."""
+def await_first_cycle(instance: Instance, timeout: float = FIRST_CYCLE_WAIT) -> None:
+    """Wait (bounded) for the monitor's first cycle since the instance started: the start of
+    its local license server and the first report to it. A report on the license server asked
+    for just after a start then tells what the instance found, not what it has yet to try."""
+    wait_until(lambda: instance.store.get(MONITOR_READY) is not None or not instance.is_up, timeout)
+
+
+def active_server(instance: Instance, wait: bool = True) -> LicenseServer | None:
+    """The active server as the monitor last recorded it (None when not connected); `wait`
+    (for the reports) waits for the monitor's first cycle first."""
+    if wait:
+        await_first_cycle(instance)
     text = instance.store.get("active_server")
     if not text:
         return None
@@ -162,6 +173,7 @@ def active_server(instance: Instance) -> LicenseServer | None:
 
 def server_status(instance: Instance) -> str:
     """Why the server reports do not apply, or NOT_CONNECTED; "" when connected."""
+    await_first_cycle(instance)
     key = instance.active_key()
     if key is None:
         return NO_KEY
@@ -326,7 +338,8 @@ class Monitor:
         if inst.store.get("status") != "up":
             return  # between a stop and a start of the license table (training restarts)
         now = time.time()
-        dirty = inst.store.get("monitor_dirty", 0)
+        # A first cycle since the start is due at once: the reports wait for it.
+        dirty = inst.store.get("monitor_dirty", 0) or inst.store.get(MONITOR_READY) is None
         if now - self._last_cycle < self.period and not dirty and not changed:
             return
         if dirty:
@@ -406,10 +419,12 @@ class Monitor:
                 continue
             if now - self._started_at.get(where, -1e9) < max(10.0, 4 * period):
                 continue
-            if is_answering(server.address, server.port, LOCAL_PROBE):
+            # A port nothing holds has no server to ask (a probe of it waits for nothing).
+            taken = port_taken(server.address, server.port)
+            if taken and is_answering(server.address, server.port, LOCAL_PROBE):
                 continue
             self._started_at[where] = now
-            if port_taken(server.address, server.port):
+            if taken:
                 inst.log.write(
                     f"Cannot start license server {server.name}: UDP port {server.port} on "
                     f"{server.address} is held by a program that does not answer as a license "
@@ -446,7 +461,7 @@ class Monitor:
         client = self._client_for(key, self.period)
         client.timeout = min(client.timeout, timeout)
         told: dict[tuple[str, int], int | None] = {}
-        active = active_server(inst)
+        active = active_server(inst, wait=False)
         if active is not None:
             where = (active.address, active.port)
             told[where] = client.goodbye(where)

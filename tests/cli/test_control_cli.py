@@ -57,7 +57,8 @@ def test_create_starts_the_instance_and_list_shows_it_running(cacheshell_home):
     assert status and re.fullmatch(
         rf"running, since .+ \(up \d\d:\d\d:\d\d\), pid {pid}", status.group(1)
     )
-    # Connected once started: to the license server of Caché's default configuration (LOCAL).
+    # Connected to the license server of Caché's default configuration, LOCAL, which it started
+    # (the report waits for the license monitor's first cycle after the start).
     local = f"LOCAL at 127.0.0.1 port {os.environ['CACHESHELL_LICENSE_PORT']}"
     assert listed == block(cacheshell_home, "TEST", status.group(1), TRAINING_KEY, local)
     assert refused("control", "create", "Test") == (

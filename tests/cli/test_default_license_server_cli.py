@@ -75,16 +75,18 @@ def test_a_new_instance_has_the_default_line_in_its_cpf(cacheshell_home: Path) -
     [
         (
             "Do $System.License.ShowServer()",
-            "\nActive license server address = 127.0.0.1 port = {port}\n",
+            ["\nActive license server address = 127.0.0.1 port = {port}\n"],
         ),
-        ("Write $System.License.ActiveServerCount()", "1\n"),
-        ("Do $System.License.ShowSummary()", SUMMARY.format(current=0)),
+        ("Write $System.License.ActiveServerCount()", ["1\n"]),
+        # The first report may come before or after this session took its unit: the server
+        # hears from an instance only periodically (the chapter says so of these reports).
+        ("Do $System.License.ShowSummary()", [SUMMARY.format(current=n) for n in (0, 1)]),
     ],
 )
-def test_the_server_reports_work_on_the_first_command(code: str, expected: str) -> None:
-    # The first command creates and starts the instance; it is connected once started (the
-    # server has not had an update with this session's unit yet: 0 distributed units).
-    assert ok("-U", "USER", code) == expected.format(port=port())
+def test_the_server_reports_work_on_the_first_command(code: str, expected: list[str]) -> None:
+    # The first command creates and starts the instance; the report waits for the license
+    # monitor's first cycle, which starts LOCAL and reports to it.
+    assert ok("-U", "USER", code) in [text.format(port=port()) for text in expected]
 
 
 def test_a_single_server_key_starts_no_license_server(
