@@ -489,7 +489,9 @@ class Monitor:
         from cacheshell.system.licserver.daemon import find_server_pid
 
         pid = find_server_pid(where[0], where[1])
-        if pid is not None and wait_until(lambda: ended(pid), SIGN_OFF_TIMEOUT):
+        if pid is None or b"--exit-when-unused" not in command_words(pid):
+            return  # in another home, or started by hand: it lives on as it was told
+        if wait_until(lambda: ended(pid), SIGN_OFF_TIMEOUT):
             self._instance.log.write(
                 f"License server at {where[0]} port {where[1]} (pid {pid}) served no other "
                 "instance: it ended"

@@ -110,14 +110,13 @@ def test_an_evaluation_instance_starts_no_license_server(cacheshell_home: Path) 
 def test_two_instances_share_one_server_and_the_last_to_stop_ends_it(
     cacheshell_home: Path,
 ) -> None:
-    ok("control", "create", "ONE")
-    ok("control", "create", "TWO")
-    started = servers_under(cacheshell_home)
-    assert len(started) == 1  # one license server per host serves both
     for name in ("ONE", "TWO"):
+        ok("control", "create", name)
         assert ok(name, "-U", "USER", "Do $System.License.ShowServer()") == (
             f"\nActive license server address = 127.0.0.1 port = {port()}\n"
         )
+    started = servers_under(cacheshell_home)
+    assert len(started) == 1  # one license server per host serves both
     ok("control", "stop", "ONE")  # it started the server, which still serves TWO
     assert servers_under(cacheshell_home) == started
     assert (
