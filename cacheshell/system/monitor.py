@@ -171,15 +171,17 @@ def active_server(instance: Instance, wait: bool = True) -> LicenseServer | None
     return LicenseServer(name, address, int(port))
 
 
-def server_status(instance: Instance) -> str:
-    """Why the server reports do not apply, or NOT_CONNECTED; "" when connected."""
-    await_first_cycle(instance)
+def server_status(instance: Instance, wait: bool = True) -> str:
+    """Why the server reports do not apply, or NOT_CONNECTED; "" when connected. `wait` as
+    for active_server."""
+    if wait:
+        await_first_cycle(instance)
     key = instance.active_key()
     if key is None:
         return NO_KEY
     if not key.is_multiserver:
         return SINGLE_SERVER
-    if active_server(instance) is None:
+    if active_server(instance, wait=False) is None:
         return str(instance.store.get("server_status") or NOT_CONNECTED)
     return ""
 
