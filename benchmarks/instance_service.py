@@ -46,15 +46,16 @@ def _answering(port: int, timeout: float = 30.0) -> None:
 
 
 def measure(cacheshell: str, env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
-    base_env = {k: v for k, v in env.items() if k != "CACHESHELL_NO_SERVER_AUTOSTART"}
+    port = _free_udp_port()
+    base_env = dict(env, CACHESHELL_LICENSE_PORT=str(port))
     plain = dict(base_env, CACHESHELL_HOME=tempfile.mkdtemp(prefix="cacheshell-bench-plain-"))
     served = dict(base_env, CACHESHELL_HOME=tempfile.mkdtemp(prefix="cacheshell-bench-served-"))
     try:
         for home in (plain, served):
             _run(cacheshell, home, *ONE_SHOT)  # creates and starts the instance
-        port = _free_udp_port()
-        _run(cacheshell, served, "servers", "add", "LS1", "127.0.0.1", str(port))
-        _run(cacheshell, served, "control", "restart", "CACHE")
+        # The plain instance without its default license server; the served one keeps it.
+        _run(cacheshell, plain, "servers", "delete", "LOCAL")
+        _run(cacheshell, plain, "control", "restart", "CACHE")
         _answering(port)
         without = _median(cacheshell, plain)
         with_server = _median(cacheshell, served)

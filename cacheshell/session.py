@@ -32,7 +32,7 @@ from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshel
 from cacheshell.system.locks import EXCLUSIVE, SHARED, LockKey
 from cacheshell.system.namespaces import DATABASES, Namespaces
 from cacheshell.system.ordered_store import OrderedStore
-from cacheshell.system.process import Identity, InstanceProcess, LicenseRefused
+from cacheshell.system.process import Identity, InstanceProcess, LicenseRefused, administers
 from cacheshell.system.store import StoreBusy
 
 
@@ -56,7 +56,10 @@ class Session(Shell):
         sink: Callable[[str], None] | None = None,
         admin: bool = False,
         system: bool = False,
+        utility: str = "",
     ) -> None:
+        """`utility` names the administrator's %SYS utility this one-shot session runs (the
+        license upgrade): refused a unit, it runs as a system process instead (see _attach)."""
         self.layout = layout or InstanceLayout(cacheshell_home(), DEFAULT_INSTANCE)
         try:
             self.instance = lifecycle.open_running(
@@ -87,10 +90,7 @@ class Session(Shell):
                 # In one transaction with the attach: a start or stop is wholly before or after.
                 if self.instance.store.get("status") != "up":
                     raise SessionError(lifecycle.down_reason(self.instance))
-                try:
-                    self.process.attach()
-                except LicenseRefused as exc:
-                    refused = exc  # committed: the refusal's event and count are kept
+                refused = self._attach(utility)
         except SessionError:
             self.instance.store.close()
             raise
@@ -103,6 +103,28 @@ class Session(Shell):
             self.interp.on_command = self._deferred_tick
         self.closed = False
         atexit.register(self.close)
+
+    def _attach(self, utility: str) -> LicenseRefused | None:
+        """Attach the process; the refusal when refused (committed: the refusal's event and
+        count are kept). The chapter's way out when every unit is in use, the -B one too, is
+        `csession <instance> -U %SYS '##Class(%SYSTEM.License).Upgrade()'` ("Upgrading a License
+        from the Operating System Command Line"): Caché's own processes take no unit (ProcessList
+        type "System", %SYSTEM.License class reference), and this one-shot, started by the OS
+        user who administers the instance, runs as one of them. Anyone else, and any other code,
+        is refused as usual."""
+        try:
+            self.process.attach()
+            return None
+        except LicenseRefused as refusal:
+            if not utility or not administers(self.layout.mgr):
+                return refusal
+        self.process.system = True
+        self.process.attach()
+        self.instance.log.write(
+            f"{utility} run by the instance's administrator as a system process, which takes no "
+            "license unit: every unit is in use"
+        )
+        return None
 
     def close(self) -> None:
         """The process ends: its license unit and its share of its ID return."""
@@ -253,6 +275,7 @@ def session_for(
     user: str | None,
     home: Path | None = None,
     admin: bool = False,
+    utility: str = "",
 ) -> Session:
     """Open a session on a named instance, or on the instance owning a manager directory."""
     from cacheshell.system.layout import find_instance, instance_for_manager_dir
@@ -269,7 +292,7 @@ def session_for(
         if layout is None:
             raise SessionError(f"no instance named {instance} in {base}")
     try:
-        return Session(layout, namespace, user, admin=admin)
+        return Session(layout, namespace, user, admin=admin, utility=utility)
     except StoreBusy as exc:  # another process holds the instance's database
         raise SessionError(str(exc)) from None
 

@@ -7,6 +7,7 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -26,10 +27,19 @@ from cacheshell.system import lifecycle, processes
 def cacheshell_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "cacheshell-home"
     monkeypatch.setenv("CACHESHELL_HOME", str(home))
-    # Instances do not start the license servers they are configured with, unless a test asks.
-    monkeypatch.setenv("CACHESHELL_NO_SERVER_AUTOSTART", "1")
+    # A new instance is configured as Caché's is, with a license server on this host, which it
+    # starts; its port is one of the test's own (the documented CACHESHELL_LICENSE_PORT), so a
+    # test shares no server with the developer's instances on 4001 or with another test.
+    monkeypatch.setenv("CACHESHELL_LICENSE_PORT", str(free_udp_port()))
     yield home
     stop_home(home)
+
+
+def free_udp_port() -> int:
+    """A UDP port of the loopback address that nothing holds now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def stop_home(home: Path) -> None:

@@ -8,6 +8,7 @@ import re
 import shlex
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from cacheshell.frontends.cli_args import (
     INSTANCE_OPTION,
@@ -15,9 +16,10 @@ from cacheshell.frontends.cli_args import (
     take_instance,
     unknown_instance,
 )
-from cacheshell.frontends.repl import run_repl
-from cacheshell.session import LicenseLimitExceeded, Session, SessionError, session_for
 from cacheshell.version import CACHE_PRODUCT, CACHE_VERSION_NUMBER, __version__
+
+if TYPE_CHECKING:
+    from cacheshell.session import Session
 
 # `cacheshell --help` lists the subcommands too; their parsers load only when one is used.
 SUBCOMMANDS = """\
@@ -152,15 +154,19 @@ def start_session(
     user: str | None,
     admin: bool = False,
     prog: str = "cacheshell",
+    utility: str = "",
 ) -> Session | int:
     """The session, or the exit status after saying why it could not start."""
+    # Imported here: the subcommands (license-server, control, servers...) need no session.
+    from cacheshell.session import LicenseLimitExceeded, SessionError, session_for
+
     if instance is not None and mgr_dir is None and not _is_instance(instance):
         from cacheshell.system.layout import cacheshell_home
 
         sys.stderr.write(unknown_instance(instance, cacheshell_home(), prog))
         return 2
     try:
-        return session_for(instance, mgr_dir, namespace, user, admin=admin)
+        return session_for(instance, mgr_dir, namespace, user, admin=admin, utility=utility)
     except LicenseLimitExceeded as exc:
         sys.stdout.write(f"{exc}\n")  # as the terminal shows a refused login
         return 1
@@ -256,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return session
     if code is not None:
         return run_once(session, code)
+    from cacheshell.frontends.repl import run_repl
+
     return run_repl(session, simple=args.simple_prompt)
 
 

@@ -222,12 +222,18 @@ def _duration(seconds: float) -> str:
     return f"{days}d {text}" if days else text
 
 
+LIST_WAIT = 2.0  # seconds `control list` waits for a just-started instance's first report
+
+
 def _license_server(instance: Instance) -> str:
     """The active license server as the monitor last recorded it, or why there is none."""
     from cacheshell.system import monitor
 
-    status = monitor.server_status(instance)
-    server = monitor.active_server(instance)
+    # A listing waits briefly for a just-started instance's first report, and no longer: it
+    # must not hang on an instance whose database another process holds.
+    monitor.await_first_cycle(instance, LIST_WAIT)
+    status = monitor.server_status(instance, wait=False)
+    server = monitor.active_server(instance, wait=False)
     if server is not None:
         return f"{server.name} at {server.address} port {server.port}"
     return status

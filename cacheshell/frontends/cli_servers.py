@@ -31,6 +31,7 @@ def _label(server: server_config.LicenseServer) -> str:
 
 def _active_label(layout: InstanceLayout) -> str:
     """The instance's active license server as its monitor last recorded it ("" if none)."""
+    from cacheshell.system import monitor
     from cacheshell.system.instance import Instance, InstanceError
 
     try:
@@ -38,7 +39,8 @@ def _active_label(layout: InstanceLayout) -> str:
     except (InstanceError, sqlite3.Error):  # no instance, or a store that does not open
         return ""
     try:
-        return str(instance.store.get("active_server") or "")
+        server = monitor.active_server(instance)
+        return "" if server is None else monitor.server_label(server)
     finally:
         instance.store.close()
 

@@ -22,6 +22,17 @@ from cacheshell.system.layout import instance_for_manager_dir
 
 # A bare routine name (`csession CACHE MYRTN`) means its top: ^MYRTN.
 _ROUTINE = re.compile(r"%?[A-Za-z][A-Za-z0-9.]*(?:\(.*\))?", re.S)
+# The chapter's emergency upgrade: the one entry point that runs when no unit is left (the
+# ##class keyword is case-blind, class and method names are not).
+_UPGRADE = re.compile(r"##(?i:class)\(%SYSTEM\.License\)\.Upgrade\(\s*\)")
+UPGRADE_NAMESPACE = "%SYS"
+
+
+def license_utility(entry: str, namespace: str) -> str:
+    """The entry point when it is the license upgrade run in %SYS ("" otherwise): run by the
+    instance's administrator, it gets in when every unit is in use."""
+    entry = entry.strip()
+    return entry if namespace.upper() == UPGRADE_NAMESPACE and _UPGRADE.fullmatch(entry) else ""
 
 
 def entry_code(entry: str) -> str:
@@ -64,8 +75,9 @@ def csession_main(argv: Sequence[str] | None = None) -> int:
         line = shlex.join(["csession", args.instance, " ".join(args.entry)])
         sys.stderr.write(f"csession: quote the entry point as one argument: {line}\n")
         return 2
+    utility = license_utility(args.entry[0], args.namespace) if args.entry else ""
     session = start_session(
-        args.instance, None, args.namespace, args.user, args.admin, prog="csession"
+        args.instance, None, args.namespace, args.user, args.admin, "csession", utility
     )
     if isinstance(session, int):
         return session

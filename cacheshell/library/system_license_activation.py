@@ -144,8 +144,8 @@ def get_key_invalid_reason(ctx: Runtime) -> str:
     'Returns 1 when the key is active now, or "0|reason". A key with fewer units, or a change '
     "to or from Power Unit, waits for the next restart; when gmheap cannot hold a larger table "
     "the key is activated but the table keeps its size (see the console log). From the shell "
-    "prompt of the operating system: "
-    "cacheshell -U %SYS 'Write ##Class(%SYSTEM.License).Upgrade()'.",
+    "prompt of the operating system, even when every license unit is in use: "
+    "csession CACHE -U %SYS '##Class(%SYSTEM.License).Upgrade()'.",
     "()",
 )
 def upgrade(ctx: Runtime) -> int | str:

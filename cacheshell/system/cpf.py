@@ -11,11 +11,16 @@ from cacheshell.system.files import write_atomically
 from cacheshell.system.ini import read_ini
 from cacheshell.version import CACHE_CONFIG_VERSION
 
+# Caché's default configuration names one license server, on this host at port 4001: "LOCAL=
+# 127.0.0.1,4001 - Default" (Caché Parameter File Reference, [LicenseServers],
+# https://docs.intersystems.com/latest/csp/docbook/DocBook.UI.Page.cls?KEY=RCPF_LicenseServers_n).
+DEFAULT_LICENSE_SERVER = ("LOCAL", "127.0.0.1,4001")
+
 DEFAULT_CPF = {
     "ConfigFile": {"Product": "Cache", "Version": CACHE_CONFIG_VERSION},
     "Startup": {"IPv6": "0", "SystemMode": "", "DefaultSecurity": "Minimal"},
     "config": {"gmheap": "37568"},  # KB of generic memory heap the license table can grow into
-    "LicenseServers": {},
+    "LicenseServers": dict([DEFAULT_LICENSE_SERVER]),
 }
 
 
@@ -42,9 +47,13 @@ class Cpf:
         write_atomically(self.path, render_cpf(self.sections))
 
     @classmethod
-    def create(cls, path: Path) -> Cpf:
+    def create(cls, path: Path, license_servers: dict[str, str] | None = None) -> Cpf:
+        """A new configuration: Caché's defaults, with `license_servers` (NAME -> "address,port")
+        in place of the default [LicenseServers] section when given."""
         cpf = cls(path)
         for section, values in DEFAULT_CPF.items():
+            if section == "LicenseServers" and license_servers is not None:
+                values = license_servers
             for name, value in values.items():
                 cpf.set(section, name, value)
             cpf.sections.setdefault(section, {})

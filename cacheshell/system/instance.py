@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from cacheshell.system import authkey, instance_lock, keys, settings, signing, system_processes
+from cacheshell.system import (
+    authkey,
+    instance_lock,
+    keys,
+    server_config,
+    settings,
+    signing,
+    system_processes,
+)
 from cacheshell.system.appfile import AppLicense
 from cacheshell.system.applications import Applications
 from cacheshell.system.clock import InstanceClock
@@ -30,6 +38,8 @@ KEY_FILE = "cache.key"
 # The training key minted at creation, kept (owner-only) so that it can be activated again.
 TRAINING_KEY_FILE = "training.key"
 CPF_FILE = "cache.cpf"
+# Store state set by the license monitor once it has made its first cycle since the start.
+MONITOR_READY = "monitor_ready"
 LOG_FILE = "cconsole.log"
 MISSING_KEY = "License missing or unreadable"
 # A non-evaluation instance without a valid key lets this many users in: enough to fix it.
@@ -78,8 +88,12 @@ class Instance:
     ) -> Instance:
         """Lay out a new instance. Without a key it gets a training key minted for it, unless it
         is an evaluation instance, which needs none."""
+        try:
+            servers = server_config.default_section()
+        except server_config.ServerConfigError as exc:
+            raise InstanceError(str(exc)) from None
         layout.ensure()
-        Cpf.create(layout.mgr / CPF_FILE)
+        Cpf.create(layout.mgr / CPF_FILE, servers)
         if key_text is None and not evaluation:
             key = keys.issue_from_spec(
                 keys.training_key_spec(),
@@ -140,6 +154,7 @@ class Instance:
                 "active_server",
                 "server_status",
                 "monitor_dirty",
+                MONITOR_READY,
             ):
                 self.store.put(name, None)
             # A new boot for the license servers: its sequence numbers start again.

@@ -29,13 +29,14 @@ import socket
 import sqlite3
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from cacheshell.system import server_config, settings
 from cacheshell.system.applications import Applications
 from cacheshell.system.console import WARNING
 from cacheshell.system.events import EventKind
-from cacheshell.system.instance import Instance
+from cacheshell.system.instance import MONITOR_READY, Instance
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.keys import LicenseKey
 from cacheshell.system.licserver.client import ActiveServer, LicenseClient, is_answering
@@ -56,12 +57,13 @@ TICK = 0.2  # the longest wait between two looks at the store for a changed lice
 IDLE_EXIT_PERIODS = 4
 IDLE_EXIT_FLOOR = 5.0
 SIGN_OFF_TIMEOUT = 2.0  # how long a shutting-down instance waits for a server
+SERVER_START_WAIT = 5.0  # how long a server this instance started may take to answer
+FIRST_CYCLE_WAIT = 10.0  # how long a report waits for the monitor's first cycle after a start
+LOCAL_PROBE = 0.1  # seconds a server on this host takes to answer at most, when it runs
 SINGLE_SERVER = "Single-server key: license servers do not apply"
 NOT_CONNECTED = "Not connected to License Server"
 NO_KEY = "No valid license key: license servers do not apply"
 DOWN_DIR = "licenseserver-down"  # under the home: servers the training world holds down
-# Set (to anything) to keep instances from starting their local license servers (the tests).
-NO_AUTOSTART = "CACHESHELL_NO_SERVER_AUTOSTART"
 RUN_DIR = "run"  # under the home: pid files of the license servers started on this host
 PARTITIONED = "partitioned"  # store state: servers the training world cut this instance from
 ISC_PREFIX = "ISC."  # the application sections license servers count
@@ -150,8 +152,18 @@ def server_label(server: LicenseServer) -> str:
     return f"{server.name} {server.address} {server.port}"
 
 
-def active_server(instance: Instance) -> LicenseServer | None:
-    """The active server as the monitor last recorded it (None when not connected)."""
+def await_first_cycle(instance: Instance, timeout: float = FIRST_CYCLE_WAIT) -> None:
+    """Wait (bounded) for the monitor's first cycle since the instance started: the start of
+    its local license server and the first report to it. A report on the license server asked
+    for just after a start then tells what the instance found, not what it has yet to try."""
+    wait_until(lambda: instance.store.get(MONITOR_READY) is not None or not instance.is_up, timeout)
+
+
+def active_server(instance: Instance, wait: bool = True) -> LicenseServer | None:
+    """The active server as the monitor last recorded it (None when not connected); `wait`
+    (for the reports) waits for the monitor's first cycle first."""
+    if wait:
+        await_first_cycle(instance)
     text = instance.store.get("active_server")
     if not text:
         return None
@@ -159,14 +171,17 @@ def active_server(instance: Instance) -> LicenseServer | None:
     return LicenseServer(name, address, int(port))
 
 
-def server_status(instance: Instance) -> str:
-    """Why the server reports do not apply, or NOT_CONNECTED; "" when connected."""
+def server_status(instance: Instance, wait: bool = True) -> str:
+    """Why the server reports do not apply, or NOT_CONNECTED; "" when connected. `wait` as
+    for active_server."""
+    if wait:
+        await_first_cycle(instance)
     key = instance.active_key()
     if key is None:
         return NO_KEY
     if not key.is_multiserver:
         return SINGLE_SERVER
-    if active_server(instance) is None:
+    if active_server(instance, wait=False) is None:
         return str(instance.store.get("server_status") or NOT_CONNECTED)
     return ""
 
@@ -254,6 +269,7 @@ def start_server(instance: Instance, server: LicenseServer, period: float) -> in
         server_directory(instance),
         period=period,
         idle_exit=server_idle_exit(period),
+        exit_when_unused=True,
     )
     started = instance.layout.home / RUN_DIR / "started.pids"
     started.parent.mkdir(parents=True, exist_ok=True)
@@ -324,14 +340,20 @@ class Monitor:
         if inst.store.get("status") != "up":
             return  # between a stop and a start of the license table (training restarts)
         now = time.time()
-        dirty = inst.store.get("monitor_dirty", 0)
+        # A first cycle since the start is due at once: the reports wait for it.
+        dirty = inst.store.get("monitor_dirty", 0) or inst.store.get(MONITOR_READY) is None
         if now - self._last_cycle < self.period and not dirty and not changed:
             return
         if dirty:
             with inst.store.transaction():
                 inst.store.put("monitor_dirty", 0)
         self._last_cycle = now
-        self.cycle(self.period)
+        try:
+            self.cycle(self.period)
+        finally:
+            if inst.store.get(MONITOR_READY) is None:
+                with inst.store.transaction():
+                    inst.store.put(MONITOR_READY, 1)
 
     # -- one update period -----------------------------------------------------------------------
     def cycle(self, period: float) -> None:
@@ -395,18 +417,16 @@ class Monitor:
         now = time.monotonic()
         for server in servers:
             where = (server.address, server.port)
-            if (
-                os.environ.get(NO_AUTOSTART)
-                or not is_local(server.address)
-                or held_down(inst.layout.home, server)
-            ):
+            if not is_local(server.address) or held_down(inst.layout.home, server):
                 continue
             if now - self._started_at.get(where, -1e9) < max(10.0, 4 * period):
                 continue
-            if is_answering(server.address, server.port, probe_timeout(period)):
+            # A port nothing holds has no server to ask (a probe of it waits for nothing).
+            taken = port_taken(server.address, server.port)
+            if taken and is_answering(server.address, server.port, LOCAL_PROBE):
                 continue
             self._started_at[where] = now
-            if port_taken(server.address, server.port):
+            if taken:
                 inst.log.write(
                     f"Cannot start license server {server.name}: UDP port {server.port} on "
                     f"{server.address} is held by a program that does not answer as a license "
@@ -424,12 +444,18 @@ class Monitor:
                 f"Started license server {server.name} at {server.address} port "
                 f"{server.port} (pid {pid})"
             )
+            # Report to it in this cycle rather than a period later: an instance that starts
+            # its license server is connected to it once its start is done.
+            wait_until(
+                partial(is_answering, server.address, server.port, LOCAL_PROBE), SERVER_START_WAIT
+            )
 
     # -- shutdown --------------------------------------------------------------------------------
     def sign_off(self, timeout: float = SIGN_OFF_TIMEOUT) -> None:
         """The instance shuts down: tell the active server it is gone, and stop each server this
         instance started that serves no other instance now (one that still does lives on while
-        they report, and ends itself a few periods after the last goes)."""
+        they report, and ends itself when the last signs off, or a few periods after the last
+        stops reporting)."""
         inst = self._instance
         key = inst.active_key()
         if key is None or not key.is_multiserver:
@@ -437,7 +463,7 @@ class Monitor:
         client = self._client_for(key, self.period)
         client.timeout = min(client.timeout, timeout)
         told: dict[tuple[str, int], int | None] = {}
-        active = active_server(inst)
+        active = active_server(inst, wait=False)
         if active is not None:
             where = (active.address, active.port)
             told[where] = client.goodbye(where)
@@ -454,6 +480,24 @@ class Monitor:
                     f"License server at {where[0]} port {where[1]} serves {others} other "
                     "instance(s): it goes on running"
                 )
+        for where, others in told.items():
+            if where not in self.started and others == 0 and is_local(where[0]):
+                self._await_last_sign_off(where)
+
+    def _await_last_sign_off(self, where: tuple[str, int]) -> None:
+        """This instance was the last a server started by another instance served: that server
+        ends itself now (--exit-when-unused). Wait for it when its pid file is in this home, so
+        that the stop is over when it is gone."""
+        from cacheshell.system.licserver.daemon import find_server_pid
+
+        pid = find_server_pid(where[0], where[1])
+        if pid is None or b"--exit-when-unused" not in command_words(pid):
+            return  # in another home, or started by hand: it lives on as it was told
+        if wait_until(lambda: ended(pid), SIGN_OFF_TIMEOUT):
+            self._instance.log.write(
+                f"License server at {where[0]} port {where[1]} (pid {pid}) served no other "
+                "instance: it ended"
+            )
 
     def _record(self, server: LicenseServer, answer: object) -> None:
         inst = self._instance
@@ -485,10 +529,14 @@ class Monitor:
                 detail = (
                     f"active license server {server.name} ({server.address} port {server.port})"
                 )
-                if before:
-                    detail = f"failover from {str(before).split(' ')[0]} to {detail}"
+                # A failover leaves a configured server; a server taken out of the
+                # configuration (or the first one) is simply replaced by the new active one.
+                gone = str(before).split(" ")[0] if before else ""
+                failover = any(other.name == gone for other in self._servers)
+                if failover:
+                    detail = f"failover from {gone} to {detail}"
                 store.event(
-                    now, EventKind.FAILOVER if before else EventKind.SERVER, "", None, detail
+                    now, EventKind.FAILOVER if failover else EventKind.SERVER, "", None, detail
                 )
                 server_news = detail[0].upper() + detail[1:]
             if nak != was_nak:

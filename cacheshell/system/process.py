@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from cacheshell.system import table
 from cacheshell.system.console import WARNING
@@ -40,6 +41,20 @@ class LicenseRefused(Exception):
 class Identity:
     username: str
     client: str = LOCAL_CLIENT
+
+
+def administers(mgr: Path, uid: int | None = None) -> bool:
+    """Whether the OS user (this process's, or `uid`) administers the instance: root, or the
+    owner of its manager directory. Caché asks the same of its emergency access: "root or
+    administrator privileges where the instance is running (if it was installed by root) or be
+    the user who installed it" (Caché Security Administration Guide, Emergency Access,
+    https://docs.intersystems.com/latest/csp/docbook/DocBook.UI.Page.cls?KEY=GCAS_secmgmt_emerg)."""
+    who = os.geteuid() if uid is None else uid
+    try:
+        owner = mgr.stat().st_uid
+    except OSError:
+        return False
+    return who in (0, owner)
 
 
 def allocate_pid() -> int:

@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from dataclasses import dataclass
 
-from cacheshell.system.cpf import Cpf
+from cacheshell.system.cpf import DEFAULT_LICENSE_SERVER, Cpf
 
 SECTION = "LicenseServers"
 DEFAULT_PORT = 4001
+# The UDP port of the license server a new instance is configured with (its LOCAL line), when
+# not Caché's 4001: for a host where 4001 is taken, or installs that must not share a server
+# (a test run beside a developer's own instances).
+PORT_VARIABLE = "CACHESHELL_LICENSE_PORT"
 PORT_RANGE = (1024, 65535)
 RESTART_NOTE = (
     "After adding or deleting a license server you may need to restart the "
@@ -29,6 +34,20 @@ class LicenseServer:
     name: str
     address: str
     port: int = DEFAULT_PORT
+
+
+def default_section(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The [LicenseServers] section of a new instance: Caché's LOCAL=127.0.0.1,4001, at the port
+    $CACHESHELL_LICENSE_PORT names when set. A value that is not a port is refused."""
+    name, value = DEFAULT_LICENSE_SERVER
+    wanted = (os.environ if environ is None else environ).get(PORT_VARIABLE, "").strip()
+    if not wanted:
+        return {name: value}
+    try:
+        port = check_port(wanted)
+    except ServerConfigError as exc:
+        raise ServerConfigError(f"{PORT_VARIABLE}={wanted}: {exc}") from None
+    return {name: f"{value.partition(',')[0]},{port}"}
 
 
 def read(cpf: Cpf) -> tuple[list[LicenseServer], list[str]]:

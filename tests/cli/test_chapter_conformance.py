@@ -7,6 +7,8 @@ the installed console script in a fresh default instance.
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -91,7 +93,31 @@ def test_local_dumps_write_their_files_in_the_current_directory(
     ],
 )
 def test_server_reports_say_when_no_server_answers(line: str) -> None:
-    assert "Not connected to License Server" in run(line)
+    # The default server's port is held by a program that is no license server: the instance
+    # cannot start its server and runs on, not connected.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as squatter:
+        squatter.bind(("127.0.0.1", int(os.environ["CACHESHELL_LICENSE_PORT"])))
+        assert "Not connected to License Server" in run(line)
+
+
+# The chapter: "The output files are in the indicated directory on the host where the active
+# license server is running" (Methods to Show License Server Information). On the default path
+# the active server is the one the instance started, LOCAL, writing into mgr/licenseserver/.
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("Do $System.License.DumpServer()", "dumpserver.txt"),
+        ("Do $System.License.DumpServers()", "dumpservers.txt"),
+        ("Do $System.License.DumpKey()", "dumpkey.txt"),
+        ("Do $System.License.DumpKeys()", "dumpkeys.txt"),
+    ],
+)
+def test_server_dumps_work_out_of_the_box(cacheshell_home: Path, line: str, name: str) -> None:
+    directory = cacheshell_home / "CACHE" / "mgr" / "licenseserver"
+    assert run(line) == (
+        f"\n{name} written on host {socket.gethostname()} in directory {directory}\n"
+    )
+    assert (directory / name).is_file()
 
 
 def test_the_username_licensing_examples() -> None:

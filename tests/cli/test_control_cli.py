@@ -3,6 +3,7 @@ run as a user runs them (a subprocess)."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -12,7 +13,6 @@ from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.namespaces import Namespaces
 
 TRAINING_KEY = "5 units, Multi server, Concurrent User, Enterprise"
-NOT_CONNECTED = "Not connected to License Server"
 ACTIVATED = "License key cache.key activated: 5 license units (Concurrent User, Multi server)"
 
 
@@ -57,7 +57,10 @@ def test_create_starts_the_instance_and_list_shows_it_running(cacheshell_home):
     assert status and re.fullmatch(
         rf"running, since .+ \(up \d\d:\d\d:\d\d\), pid {pid}", status.group(1)
     )
-    assert listed == block(cacheshell_home, "TEST", status.group(1), TRAINING_KEY, NOT_CONNECTED)
+    # Connected to the license server of Caché's default configuration, LOCAL, which it started
+    # (the report waits for the license monitor's first cycle after the start).
+    local = f"LOCAL at 127.0.0.1 port {os.environ['CACHESHELL_LICENSE_PORT']}"
+    assert listed == block(cacheshell_home, "TEST", status.group(1), TRAINING_KEY, local)
     assert refused("control", "create", "Test") == (
         f"cacheshell control: instance TEST already exists in {cacheshell_home}\n"
     )
@@ -141,12 +144,28 @@ def test_unknown_instances_and_bad_names_are_refused(cacheshell_home):
 
 def test_log_shows_the_tail_of_the_console_log(cacheshell_home):
     pid = started(ok("control", "create", "TEST").split("\n", 1)[1], "TEST")
+    # ShowServer waits for the service's first license-monitor cycle: the server is started.
+    assert "Active license server" in ok("TEST", "-U", "USER", "Do $System.License.ShowServer()")
     ok("control", "stop", "TEST")
-    lines = ok("log", "test", "-n", "4").splitlines()
+    port = os.environ["CACHESHELL_LICENSE_PORT"]
+    lines = ok("log", "test", "-n", "7").splitlines()
+    server = re.search(r"\(pid (\d+)\)$", lines[3])
+    assert server is not None
     assert [line.split(" ", 3)[1:] for line in lines] == [
         [lines[0].split()[1], "0", ACTIVATED],
         [lines[1].split()[1], "0", "Instance TEST started"],
         [f"({pid})", "0", f"Instance service started (pid {pid})"],
+        [
+            f"({pid})",
+            "0",
+            f"Started license server LOCAL at 127.0.0.1 port {port} (pid {server.group(1)})",
+        ],
+        [f"({pid})", "0", f"Active license server LOCAL (127.0.0.1 port {port})"],
+        [
+            f"({pid})",
+            "0",
+            f"Stopped license server at 127.0.0.1 port {port} (pid {server.group(1)})",
+        ],
         [f"({pid})", "0", "Instance TEST shut down"],
     ]
 
@@ -158,7 +177,10 @@ def test_events_show_the_license_history(cacheshell_home):
     assert lines[0] == (
         "Time                 Kind         License ID                PID         Detail"
     )
-    assert [line.split()[2:4] + [line.split(None, 5)[5]] for line in lines[1:]] == [
+    # The instance's first report to its license server (a "server" row) is made by its
+    # service as the session comes and goes, before, between or after these: left aside.
+    users = [line for line in lines[1:] if line.split()[2] != "server"]
+    assert [line.split()[2:4] + [line.split(None, 5)[5]] for line in users] == [
         ["grant", "127.0.0.1", "units +1"],
         ["release", "127.0.0.1", "process ended"],
     ]

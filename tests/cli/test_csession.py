@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from conftest import Terminal, run_cli
 
+from cacheshell.session import Session
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.lifecycle import open_running
 
@@ -101,10 +105,105 @@ def test_when_every_unit_is_used_csession_is_refused_but_cache_b_gets_in(
     bin_dir = create_default_instance() / "bin"
     use_every_unit(cacheshell_home)
     with Terminal(user="alice"):
-        refused = run_line("csession CACHE -U %SYS '##Class(%SYSTEM.License).Upgrade()'")
+        refused = run_line("csession CACHE -U %SYS '##class(%SYSTEM.Version).GetNumber()'")
         assert (refused.stdout, refused.returncode) == ("<LICENSE LIMIT EXCEEDED>\n", 1)
         admin = run_line("cache -s..\\Mgr -B", stdin="Write $USERNAME,!\n", cwd=bin_dir)
         assert (admin.stdout, admin.returncode) == ("UnknownUser\n", 0)
+
+
+# -- the chapter's emergency upgrade ----------------------------------------------------------
+# "Upgrading a License from the Operating System Command Line": when every unit is in use, so
+# that no terminal opens, `csession <instance> -U %SYS '##Class(%SYSTEM.License).Upgrade()'`
+# activates the key copied to mgr/ (Caché System Administration Guide, Managing Caché Licensing,
+# https://docs.intersystems.com/latest/csp/docbook/DocBook.UI.Page.cls?KEY=GSA_license). Run by
+# the OS user who administers the instance, it runs as Caché's own processes do, taking no unit
+# (ProcessList type "System", %SYSTEM.License class reference); every other one-shot still needs
+# a unit.
+UPGRADE_LINE = "csession CACHE -U %SYS '##Class(%SYSTEM.License).Upgrade()'"
+
+
+@contextmanager
+def every_unit_in_use() -> Iterator[None]:
+    """5 of 5 units (alice and four clients, by user name) and the -B Diagnostic unit."""
+    home = create_default_instance().parent
+    inst = open_running(InstanceLayout(home, "CACHE"))
+    with inst.store.transaction():
+        inst.store.put("username_licensing", 1)
+    inst.store.close()
+    with Terminal(user="alice") as alice:
+        alice.run('For i=1:1:4 Set c(i)=##class(Training.World).Connect("10.0.0."_i)')
+        assert alice.run("Write $System.License.LUAvailable()") == "0"
+        emergency = Session(namespace="%SYS", user="bob", admin=True, sink=lambda _text: None)
+        try:
+            assert emergency.process.kind == "Diagnostic"
+            yield
+        finally:
+            emergency.close()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "csession CACHE -U %SYS '##class(%SYSTEM.Version).GetNumber()'",
+        "csession CACHE '##Class(%SYSTEM.License).Upgrade()'",  # in USER: not the utility
+        "csession CACHE -U %SYS '##Class(%SYSTEM.License).ShowCounts()'",
+        "csession CACHE -U %SYS -B '##class(%SYSTEM.Version).GetNumber()'",  # -B unit taken
+        "csession CACHE -U %SYS --user carol '##class(%SYSTEM.Version).GetNumber()'",
+    ],
+)
+def test_with_every_unit_in_use_an_ordinary_one_shot_is_refused(line: str) -> None:
+    with every_unit_in_use():
+        refused = run_line(line)
+    assert (refused.stdout, refused.stderr, refused.returncode) == (
+        "<LICENSE LIMIT EXCEEDED>\n",
+        "",
+        1,
+    )
+
+
+def test_with_every_unit_in_use_the_terminal_and_cache_b_are_refused(
+    cacheshell_home: Path,
+) -> None:
+    with every_unit_in_use():
+        terminal = run_cli("-U", "%SYS", "Do ##Class(%SYSTEM.License).Upgrade()")
+        cache_b = run_line("cache -s..\\Mgr -B", stdin="Halt\n", cwd=cacheshell_home / "CACHE/bin")
+    assert (terminal.stdout, terminal.returncode) == ("<LICENSE LIMIT EXCEEDED>\n", 1)
+    assert (cache_b.stdout, cache_b.returncode) == ("<LICENSE LIMIT EXCEEDED>\n", 1)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [UPGRADE_LINE, "csession CACHE -U %sys '##class(%SYSTEM.License).Upgrade()'"],
+)
+def test_with_every_unit_in_use_the_chapters_upgrade_line_runs(line: str) -> None:
+    with every_unit_in_use():
+        done = run_line(line)
+    assert (done.stdout, done.stderr, done.returncode) == ("", "", 0)
+
+
+def test_the_emergency_upgrade_activates_the_copied_key_and_the_log_records_it(
+    cacheshell_home: Path, tmp_path: Path
+) -> None:
+    mgr = cacheshell_home / "CACHE" / "mgr"
+    with every_unit_in_use():
+        # A key with more units, copied to mgr/cache.key as the chapter says.
+        issued = run_cli("key", "issue", "--units", "10", "--multi", "-o", str(tmp_path / "b.key"))
+        assert issued.returncode == 0, issued.stderr
+        shutil.copyfile(tmp_path / "b.key", mgr / "cache.key")
+        done = run_line(UPGRADE_LINE)
+        assert (done.stdout, done.returncode) == ("", 0)
+        after = run_line("csession CACHE -U USER '##class(%SYSTEM.Version).GetNumber()'")
+        assert (after.stdout, after.returncode) == ("", 0)  # a unit is free now
+    log = (mgr / "cconsole.log").read_text(encoding="utf-8").splitlines()
+    said = [line.split(" ", 3)[3] for line in log]
+    told = ("License limit exceeded", "##Class(%SYSTEM.License).Upgrade()", "License key activated")
+    assert [line for line in said if line.startswith(told)][-3:] == [
+        "License limit exceeded 1 times since instance start (license user ID "
+        "'UnknownUser@127.0.0.1')",
+        "##Class(%SYSTEM.License).Upgrade() run by the instance's administrator as a system "
+        "process, which takes no license unit: every unit is in use",
+        "License key activated: 10 license units (Concurrent User, Multi server)",
+    ]
 
 
 def test_a_manager_directory_that_is_not_an_instances_is_refused(tmp_path: Path) -> None:

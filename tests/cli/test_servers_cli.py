@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from conftest import run_cli
@@ -11,21 +12,31 @@ from cacheshell.system.instance import CPF_FILE
 from cacheshell.system.layout import InstanceLayout
 
 
+def local_row(mark: str = "") -> str:
+    """The row of the server every new instance is configured with: Caché's default LOCAL."""
+    return f"{'LOCAL':<16}{'127.0.0.1':<40}{os.environ['CACHESHELL_LICENSE_PORT']}{mark}"
+
+
+# Servers on addresses of other hosts (192.0.2.0/24 is for documentation): the instance never
+# starts them, so no test starts a daemon on a port a developer's instances use.
 def test_add_list_delete() -> None:
     assert run_cli("-U", "USER", "Write 1").returncode == 0  # the default instance exists
-    added = run_cli("servers", "add", "main", "127.0.0.1", "4001")
+    added = run_cli("servers", "add", "main", "192.0.2.1", "4001")
     assert (added.returncode, added.stdout.splitlines()[0]) == (
         0,
-        "Added license server MAIN (127.0.0.1,4001).",
+        "Added license server MAIN (192.0.2.1,4001).",
     )
     assert "you may need to restart the instance" in added.stdout
     run_cli("servers", "add", "backup", "lic2.example.com", "4002")
     listed = run_cli("servers", "list")
+    # Several: the active one (LOCAL, which the instance started and reports to) is marked.
     assert listed.stdout.splitlines() == [
-        f"{'MAIN':<16}{'127.0.0.1':<40}4001",
+        local_row(" (active)"),
+        f"{'MAIN':<16}{'192.0.2.1':<40}4001",
         f"{'BACKUP':<16}{'lic2.example.com':<40}4002",
     ]
     assert run_cli("servers", "delete", "Main").returncode == 0
+    assert run_cli("servers", "delete", "local").returncode == 0
     assert run_cli("servers", "list").stdout.splitlines() == [
         f"{'BACKUP':<16}{'lic2.example.com':<40}4002"
     ]
@@ -51,13 +62,14 @@ def test_bad_definitions_and_unknown_instances_exit_2() -> None:
 def test_a_line_with_port_0_is_not_used_and_list_says_why(cacheshell_home: Path) -> None:
     run_cli("-U", "USER", "Write 1")
     cpf = Cpf(InstanceLayout(cacheshell_home, "CACHE").mgr / CPF_FILE)
+    cpf.remove("LicenseServers", "LOCAL")
     cpf.set("LicenseServers", "LS1", "127.0.0.1,0")
-    cpf.set("LicenseServers", "LS2", "127.0.0.1,4002")
+    cpf.set("LicenseServers", "LS2", "192.0.2.1,4002")
     cpf.save()
     listed = run_cli("servers", "list")
     assert (listed.returncode, listed.stdout, listed.stderr) == (
         0,
-        f"{'LS2':<16}{'127.0.0.1':<40}4002\n",
+        f"{'LS2':<16}{'192.0.2.1':<40}4002\n",
         "cacheshell servers: [LicenseServers] LS1=127.0.0.1,0 is not used: "
         "Port 0 is outside 1024-65535\n",
     )
@@ -73,14 +85,18 @@ def test_a_line_with_port_0_is_not_used_and_list_says_why(cacheshell_home: Path)
 def test_instance_option_anywhere_on_the_line(cacheshell_home: Path) -> None:
     assert run_cli("control", "create", "two", "--evaluation").returncode == 0
     for words in (
-        ("servers", "add", "main", "127.0.0.1", "4001", "--instance", "TWO"),
-        ("servers", "add", "backup", "--instance", "two", "127.0.0.1", "4002"),
-        ("--instance", "TWO", "servers", "add", "third", "127.0.0.1", "4003"),
+        ("servers", "add", "main", "192.0.2.1", "4001", "--instance", "TWO"),
+        ("servers", "add", "backup", "--instance", "two", "192.0.2.1", "4002"),
+        ("--instance", "TWO", "servers", "add", "third", "192.0.2.1", "4003"),
         ("servers", "delete", "third", "--instance=TWO"),
     ):
         done = run_cli(*words)
         assert (done.stderr, done.returncode) == ("", 0), words
-    expected = [f"{'MAIN':<16}{'127.0.0.1':<40}4001", f"{'BACKUP':<16}{'127.0.0.1':<40}4002"]
+    expected = [
+        local_row(),  # an evaluation instance reports to no server: none is marked
+        f"{'MAIN':<16}{'192.0.2.1':<40}4001",
+        f"{'BACKUP':<16}{'192.0.2.1':<40}4002",
+    ]
     for words in (
         ("servers", "list", "--instance", "TWO"),
         ("servers", "--instance", "TWO", "list"),

@@ -8,7 +8,9 @@ The ObjectScript-kernel notebooks also run through the IPython magic, converted 
 notebooks of `%%objectscript` cells, in the same order on a second install.
 
 The one thing changed in a notebook before it runs is what the notebooks themselves say to change
-when it is taken: the UDP port a license server listens on."""
+when it is taken: the UDP port a license server listens on. The install's instances are made with
+the documented CACHESHELL_LICENSE_PORT set to the port that stands for 4001, the port of Caché's
+default license server, LOCAL, so that no run shares a server with the developer's instances."""
 
 from __future__ import annotations
 
@@ -83,6 +85,7 @@ class Install:
         )
         assert done.returncode == 0, done.stderr
         self.ports = dict(zip(NAMED_PORTS, _free_udp_ports(len(NAMED_PORTS)), strict=True))
+        self.env["CACHESHELL_LICENSE_PORT"] = str(self.ports[NAMED_PORTS[0]])
 
     def instance(self, name: str = "CACHE") -> Instance:
         return Instance(InstanceLayout(self.installs, name))
@@ -207,6 +210,9 @@ def check_determining_capacity_and_usage(install: Install, nb: Any, out: str) ->
     for name in ("inuse.dmp", "piduse.dmp", "all-again.dmp"):
         assert (user_dir / name).is_file()
         assert not (install.folder / name).exists()
+    # The default license server, which the instance started, answers from the first cell on.
+    local = install.ports[NAMED_PORTS[0]]
+    assert f"\nActive license server address = 127.0.0.1 port = {local}\n" in out
     assert out.rstrip().endswith("units consumed: 1")
 
 
@@ -266,25 +272,27 @@ def check_troubleshooting(install: Install, nb: Any, out: str) -> None:
 def check_license_servers_and_failover(install: Install, nb: Any, out: str) -> None:
     first, second = (install.ports[port] for port in NAMED_PORTS)
     assert "update period: 15\n" in out and "for this lesson: .5\n" in out
-    assert "LS1: 1\nLS2: 1\n" in out
-    assert f"LS1:127.0.0.1:{first}:" in out and f"LS2:127.0.0.1:{second}:" in out
-    # The failover happened: ShowServer names LS1, then LS2 after the kill, then LS1 again.
+    assert "LS2: 1\n" in out
+    assert f"LOCAL:127.0.0.1:{first}:\nLS2:127.0.0.1:{second}:" in out
+    # The failover happened: ShowServer names LOCAL, then LS2 after the kill, then LOCAL again.
     shown = re.findall(r"Active license server address = 127\.0\.0\.1 port = (\d+)", out)
     assert shown == [str(first), str(second), str(first)]
     assert "Distributed license use:\nCurrent License Units Used =       2" in out
     assert "killed: 1\n" in out and "still admitting users: 1" in out
-    assert "license server LS1 killed" in out
-    assert "failover from LS1 to active license server LS2" in out
+    assert "license server LOCAL killed" in out
+    assert "failover from LOCAL to active license server LS2" in out
     assert "started: 1\n" in out
-    # It cleans up: no server configured, the default period back.
-    assert "deleted: 1 1\nservers configured: 0\nupdate period: 15\n" in out
+    # It cleans up: LS2 gone, the default LOCAL kept, the default period back.
+    assert "deleted: 1\nservers configured: 1\nupdate period: 15\n" in out
     cpf = Cpf(install.instance().layout.mgr / "cache.cpf")
     assert cpf.get("config", "LicenseUpdatePeriod", "15") == "15"
 
 
 def check_multiserver_sharing_and_nak(install: Install, nb: Any, out: str) -> None:
     assert "TWO is up: True\nsame key: True\n" in out
-    assert "CACHE: 1\n" in out and "TWO: 1\n" in out
+    local = install.ports[NAMED_PORTS[0]]
+    assert f"CACHE: LOCAL at 127.0.0.1 port {local}\n" in out
+    assert f"TWO: LOCAL at 127.0.0.1 port {local}\n" in out
     used = re.findall(r"Current License Units Used =\s+(\d+)", out)
     assert used == ["3", "5", "6", "5"]
     assert "eve admitted on TWO: 1\n" in out
@@ -308,7 +316,7 @@ def check_multiserver_sharing_and_nak(install: Install, nb: Any, out: str) -> No
     for layout in (two, install.instance().layout):
         cpf = Cpf(layout.mgr / "cache.cpf")
         assert cpf.get("config", "LicenseUpdatePeriod", "15") == "15"
-        assert not cpf.section("LicenseServers")
+        assert cpf.section("LicenseServers") == {"LOCAL": f"127.0.0.1,{local}"}
 
 
 def check_application_licensing(install: Install, nb: Any, out: str) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import stop_instances
+from conftest import free_udp_port, stop_instances
 
 from cacheshell.system.instance import Instance
 from cacheshell.system.layout import InstanceLayout
@@ -26,6 +26,9 @@ PROMPT = "$ "
 # Where the README's examples show the reader's home directory.
 SHOWN_HOME = "/home/you"
 ELLIPSIS = "..."
+# The port of the default license server, as the README shows it (Caché's 4001); the run uses
+# a port of its own (CACHESHELL_LICENSE_PORT), so that it shares no server with the developer's.
+SHOWN_PORT = 4001
 # The README shows the plot its tour draws; run this test with CACHESHELL_REGENERATE_DOCS=1 to
 # draw it again.
 SHOWN_PLOT = ROOT / "docs" / "usage.png"
@@ -66,8 +69,9 @@ _TRAINING_ORDER = re.compile(r"(OrderNumber\s+)\d{6}\b")
 _STARTED_PID = re.compile(r"\(pid \d+\)")
 
 
-def normalize(line: str, home: Path) -> str:
+def normalize(line: str, home: Path, port: int = SHOWN_PORT) -> str:
     line = line.replace(str(home), SHOWN_HOME).rstrip()
+    line = re.sub(rf"\b(port (?:= )?){port}\b", rf"\g<1>{SHOWN_PORT}", line)
     line = _TRAINING_ORDER.sub(r"\1<ORDER>", line)
     line = _STARTED_PID.sub("(pid <PID>)", line)
     if _TIME.search(line):
@@ -86,9 +90,10 @@ def matches(expected: list[str], actual: list[str]) -> bool:
 
 
 # -- the run --------------------------------------------------------------------------------------
-def the_readers_environment(home: Path) -> dict[str, str]:
+def the_readers_environment(home: Path, port: int) -> dict[str, str]:
     """A shell before the README's set-up puts the commands on the PATH: a home of its own,
-    none of the suite's settings (so the default install is the one used), no venv active."""
+    none of the suite's settings (so the default install is the one used) but the license
+    server's port, no venv active."""
     venv_bin = str(Path(sys.prefix) / "bin")
     env = {
         key: value
@@ -96,7 +101,7 @@ def the_readers_environment(home: Path) -> dict[str, str]:
         if not key.startswith("CACHESHELL_") and key not in ("PYTHONPATH", "VIRTUAL_ENV")
     }
     path = [part for part in env.get("PATH", "").split(os.pathsep) if part != venv_bin]
-    env.update(HOME=str(home), PATH=os.pathsep.join(path))
+    env.update(HOME=str(home), PATH=os.pathsep.join(path), CACHESHELL_LICENSE_PORT=str(port))
     return env
 
 
@@ -150,7 +155,8 @@ def test_the_readme_blocks_as_typed(tmp_path: Path) -> None:
     home = tmp_path / "you"
     home.mkdir()
     installs = home / ".cacheshell"
-    env = the_readers_environment(home)
+    port = free_udp_port()
+    env = the_readers_environment(home, port)
     clone = a_clone(tmp_path)
     commands = [
         command for block in command_blocks(README.read_text(encoding="utf-8")) for command in block
@@ -160,7 +166,7 @@ def test_the_readme_blocks_as_typed(tmp_path: Path) -> None:
     try:
         printed = run_in_one_shell(commands, clone, env)
         for command, shown in zip(commands, printed, strict=True):
-            actual = [normalize(line, home) for line in shown]
+            actual = [normalize(line, home, port) for line in shown]
             expected = [normalize(line, home) for line in command.expected]
             assert matches(expected, actual), (
                 f"$ {command.line}\nREADME shows:\n"

@@ -100,6 +100,7 @@ def test_concurrent_logins_and_logouts_keep_exact_counts(cacheshell_home, tmp_pa
     counts = dict(
         instance.store.db.execute("SELECT kind, count(*) FROM events GROUP BY kind").fetchall()
     )
+    counts.pop("server", None)  # the instance's first report to its license server, if made
     assert counts == {"grant": WORKERS * CYCLES, "release": WORKERS * CYCLES}
     instance.store.close()
 

@@ -12,12 +12,14 @@ from typing import TypeVar
 from conftest import LICENSE_SERVER_PERIOD as PERIOD
 
 from cacheshell.session import Session
+from cacheshell.system import server_config
 from cacheshell.system.authkey import current_platform_code
+from cacheshell.system.cpf import Cpf
 from cacheshell.system.keys import KeySpec, LicenseKey, issue_from_spec
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout
 from cacheshell.system.signing import training_private_key
 
-__all__ = ["PERIOD", "Shell", "eventually", "mint"]
+__all__ = ["PERIOD", "Shell", "eventually", "mint", "without_default"]
 T = TypeVar("T")
 
 
@@ -28,6 +30,13 @@ def mint(units: int, order: int) -> LicenseKey:
         training_private_key(),
         current_platform_code(),
     )
+
+
+def without_default(cpf: Cpf) -> None:
+    """Take the default LOCAL line out of a new instance's cpf, as `servers delete LOCAL` does:
+    the test's own servers stand in its place, in the order it configures them."""
+    if server_config.find(cpf, "LOCAL") is not None:
+        server_config.delete(cpf, "LOCAL")
 
 
 def eventually(probe: Callable[[], T], timeout: float = 20.0, step: float = 0.05) -> T:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from servers import Shell, eventually
+from servers import Shell, eventually, without_default
 
 from cacheshell.system import server_config
 from cacheshell.system.cpf import Cpf
@@ -31,10 +31,11 @@ def test_a_period_set_through_config_config_applies_without_a_restart(
         assert shell.run('ZNspace "%SYS"') == ""
         cpf = Cpf(InstanceLayout(cacheshell_home, DEFAULT_INSTANCE).mgr / CPF_FILE)
         assert cpf.get("config", "LicenseUpdatePeriod") == ""  # a fresh install's default: 15 s
+        without_default(cpf)
         server_config.create(cpf, "LS1", "127.0.0.1", port)
         # A new license user changes the table: the monitor reports at once, so it finds LS1.
         shell.run('Set c=##class(Training.World).ConnectUser("ann","10.0.0.1")')
-        eventually(lambda: shell.state("active_server"))
+        eventually(lambda: shell.state("active_server") == f"LS1 127.0.0.1 {port}")
 
         assert shell.run(SET_PERIOD.format(period=".5")) == "1"
         start = int(str(shell.state("monitor_seq")))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from conftest import start_license_server, stop_processes
-from servers import eventually
+from servers import eventually, without_default
 
-from cacheshell.system import lifecycle, server_config
+from cacheshell.system import lifecycle, monitor, server_config
 from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import CPF_FILE, Instance
@@ -24,6 +24,7 @@ from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.keys import KeySpec, issue_from_spec
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.licserver.client import FAILOVER_PERIODS, LicenseClient
+from cacheshell.system.server_config import LicenseServer
 from cacheshell.system.signing import training_private_key
 from cacheshell.system.world import Client, World
 
@@ -105,6 +106,7 @@ def nodes(cacheshell_home: Path) -> Iterator[Callable[[list[Daemon]], list[Node]
             cpf = Cpf(layout.mgr / CPF_FILE)
             cpf.set("config", "LicenseUpdatePeriod", str(PERIOD))
             cpf.save()
+            without_default(cpf)
             for server in servers:
                 server_config.create(cpf, server.name, "127.0.0.1", server.port)
             instance = Instance(layout)
@@ -141,7 +143,9 @@ def balanced(nodes: list[Node], daemon: Daemon, total: int) -> bool:
 
 
 def test_sigkill_of_the_active_server_under_four_instances_of_100_users(
-    daemons: Callable[[str], Daemon], nodes: Callable[[list[Daemon]], list[Node]]
+    cacheshell_home: Path,
+    daemons: Callable[[str], Daemon],
+    nodes: Callable[[list[Daemon]], list[Node]],
 ) -> None:
     servers = [daemons(name) for name in ("LS1", "LS2", "LS3")]
     first, second, _third = servers
@@ -153,6 +157,9 @@ def test_sigkill_of_the_active_server_under_four_instances_of_100_users(
     total = USERS * len(cluster)
     eventually(lambda: balanced(cluster, first, total), timeout=30)
 
+    # Held down, as the training world holds a server it kills: the instances, which start the
+    # configured servers of their host that do not answer, leave this one down.
+    monitor.hold_down(cacheshell_home, LicenseServer("LS1", "127.0.0.1", first.port), True)
     killed_at = time.monotonic()
     first.process.send_signal(signal.SIGKILL)
     first.process.wait(timeout=10)

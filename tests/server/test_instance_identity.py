@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import stop_instances
-from servers import PERIOD, Shell, eventually, mint
+from servers import PERIOD, Shell, eventually, mint, without_default
 
 from cacheshell.system import lifecycle, server_config
 from cacheshell.system.cpf import Cpf
@@ -45,6 +45,7 @@ def report_to(home: Path, port: int) -> None:
     cpf = Cpf(InstanceLayout(home, DEFAULT_INSTANCE).mgr / CPF_FILE)
     cpf.set("config", "LicenseUpdatePeriod", str(PERIOD))
     cpf.save()
+    without_default(cpf)
     server_config.create(cpf, "LS", "127.0.0.1", port)
 
 

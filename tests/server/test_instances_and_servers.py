@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from servers import PERIOD, Shell, eventually
+from servers import PERIOD, Shell, eventually, without_default
 
 from cacheshell.system import lifecycle, server_config
 from cacheshell.system.authkey import current_platform_code
@@ -30,6 +30,7 @@ def configure(home: Path, name: str, servers: list[tuple[str, str, int]]) -> Non
     cpf = Cpf(InstanceLayout(home, name).mgr / CPF_FILE)
     cpf.set("config", "LicenseUpdatePeriod", str(PERIOD))
     cpf.save()
+    without_default(cpf)
     for server, address, port in servers:
         server_config.create(cpf, server, address, port)
 
@@ -194,7 +195,6 @@ def test_an_instance_starts_its_local_server_and_the_world_stops_and_starts_it(
 ) -> None:
     import socket
 
-    monkeypatch.delenv("CACHESHELL_NO_SERVER_AUTOSTART")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

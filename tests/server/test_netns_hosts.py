@@ -23,6 +23,7 @@ from typing import TypeVar
 
 import pytest
 from conftest import stop_instances
+from servers import without_default
 
 from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
@@ -196,6 +197,7 @@ class Host:
         cpf = Cpf(self.layout.mgr / CPF_FILE)
         cpf.set("config", "LicenseUpdatePeriod", str(PERIOD))
         cpf.save()
+        without_default(cpf)  # the hosts share the server on a third host, LS1
         # Started on its host: the instance's service (its license monitor) runs there.
         start = spawn(ns, "-m", "cacheshell", "control", "start", name, home=home)
         output, _ = start.communicate(timeout=60)

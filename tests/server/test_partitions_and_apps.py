@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from servers import PERIOD, Shell, eventually
+from servers import PERIOD, Shell, eventually, without_default
 
 from cacheshell.system import server_config
 from cacheshell.system.authkey import current_platform_code
@@ -41,6 +41,7 @@ def configure(home: Path, servers: list[tuple[str, int]]) -> None:
     cpf = Cpf(InstanceLayout(home, DEFAULT_INSTANCE).mgr / CPF_FILE)
     cpf.set("config", "LicenseUpdatePeriod", str(PERIOD))
     cpf.save()
+    without_default(cpf)
     for name, port in servers:
         server_config.create(cpf, name, "127.0.0.1", port)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,10 +36,21 @@ def cpf_section(term: Terminal) -> list[str]:
     return [line for line in section.splitlines() if line]
 
 
+# The servers the running instances of these tests are given are on addresses of other hosts
+# (192.0.2.0/24 is for documentation): the instance never starts a daemon for them.
+def default_line() -> str:
+    """The LOCAL line every new instance has (Caché's default, at the test's own port)."""
+    return f"LOCAL=127.0.0.1,{os.environ['CACHESHELL_LICENSE_PORT']}"
+
+
 def test_create_stores_the_upper_cased_name_in_the_cpf(term: Terminal) -> None:
-    assert create(term, "local", "127.0.0.1") == "1"
+    assert create(term, "main", "192.0.2.1") == "1"
     assert create(term, "backup", "lic2.example.com", 4002) == "1"
-    assert cpf_section(term) == ["LOCAL=127.0.0.1,4001", "BACKUP=lic2.example.com,4002"]
+    assert cpf_section(term) == [
+        default_line(),
+        "MAIN=192.0.2.1,4001",
+        "BACKUP=lic2.example.com,4002",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -63,7 +75,7 @@ def test_invalid_definitions_are_refused(
     term: Terminal, address: str, port: int, message: str
 ) -> None:
     assert create(term, "X", address, port) == f"\nERROR #5001: {message}\n"
-    assert cpf_section(term) == []
+    assert cpf_section(term) == [default_line()]
 
 
 def test_ipv6_addresses_are_accepted_when_the_instance_enables_ipv6(term: Terminal) -> None:
@@ -74,25 +86,30 @@ def test_ipv6_addresses_are_accepted_when_the_instance_enables_ipv6(term: Termin
 
 
 def test_duplicate_names_and_shared_address_ports_are_refused(term: Terminal) -> None:
-    assert create(term, "one", "127.0.0.1") == "1"
-    assert create(term, "ONE", "127.0.0.2") == "\nERROR #5001: License server ONE already exists\n"
-    assert create(term, "two", "127.0.0.1") == (
-        "\nERROR #5001: License server ONE already uses 127.0.0.1 port 4001: two servers at one "
+    assert create(term, "one", "192.0.2.1") == "1"
+    assert create(term, "ONE", "192.0.2.2") == "\nERROR #5001: License server ONE already exists\n"
+    assert create(term, "two", "192.0.2.1") == (
+        "\nERROR #5001: License server ONE already uses 192.0.2.1 port 4001: two servers at one "
         "address need different ports\n"
     )
-    assert create(term, "two", "127.0.0.1", 4002) == "1"
+    assert create(term, "two", "192.0.2.1", 4002) == "1"
+    port = os.environ["CACHESHELL_LICENSE_PORT"]
+    assert create(term, "three", "127.0.0.1", port) == (
+        f"\nERROR #5001: License server LOCAL already uses 127.0.0.1 port {port}: two servers "
+        "at one address need different ports\n"
+    )
 
 
 def test_get_modify_exists_delete_and_the_list_query(term: Terminal) -> None:
-    create(term, "main", "127.0.0.1")
+    create(term, "main", "192.0.2.1")
     assert term.run('Kill q Do ##class(Config.LicenseServers).Get("main",.q) ZWrite q') == (
-        'q("Address")="127.0.0.1"\nq("Port")=4001\n'
+        'q("Address")="192.0.2.1"\nq("Port")=4001\n'
     )
     assert (
         term.run('Kill q Set q("Port")=4005 Write ##class(Config.LicenseServers).Modify("MAIN",.q)')
         == "1"
     )
-    assert cpf_section(term) == ["MAIN=127.0.0.1,4005"]
+    assert cpf_section(term) == [default_line(), "MAIN=192.0.2.1,4005"]
     assert (
         term.run(
             'Write ##class(Config.LicenseServers).Exists("main"),'
@@ -101,16 +118,16 @@ def test_get_modify_exists_delete_and_the_list_query(term: Terminal) -> None:
         == "10"
     )
     assert term.run('Write ##class(Config.LicenseServers).Delete("main")') == "1"
-    assert cpf_section(term) == []
+    assert cpf_section(term) == [default_line()]
     log = term.session.instance.log.tail(3)
     assert any("you may need to restart the instance" in line for line in log)
 
 
 def test_adding_a_server_notes_that_a_restart_may_be_needed(term: Terminal) -> None:
-    create(term, "main", "127.0.0.1")
+    create(term, "main", "192.0.2.1")
     log = term.session.instance.log.tail(1)[0]
     assert log.endswith(
-        "License server MAIN added (127.0.0.1,4001). After adding or deleting a "
+        "License server MAIN added (192.0.2.1,4001). After adding or deleting a "
         "license server you may need to restart the instance for the change to "
         "take effect."
     )
@@ -199,9 +216,10 @@ def test_show_server_lists_the_lines_that_are_not_used(term: Terminal) -> None:
     cpf = term.session.instance.cpf()
     cpf.set("LicenseServers", "LS1", "127.0.0.1,0")
     cpf.save()
+    port = os.environ["CACHESHELL_LICENSE_PORT"]
     assert term.run("Do $System.License.ShowServer()") == (
-        "\nNot connected to License Server\n"
+        f"\nActive license server address = 127.0.0.1 port = {port}\n"
         "[LicenseServers] LS1=127.0.0.1,0 is not used: Port 0 is outside 1024-65535\n"
     )
     listed = term.run('Do ##class(%ResultSet).RunQuery("Config.LicenseServers","List")')
-    assert listed == "Name:Address:Port:\n"
+    assert listed == f"Name:Address:Port:\nLOCAL:127.0.0.1:{port}:\n"

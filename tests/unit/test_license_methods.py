@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -516,5 +518,10 @@ def test_a_member_not_built_does_not_exist(term: Terminal) -> None:
     )
 
 
-def test_show_summary_without_a_license_server(term: Terminal) -> None:
-    assert "Not connected to License Server" in term.run(f"Do {L}ShowSummary()")
+def test_show_summary_without_a_license_server() -> None:
+    # The default server's port is held by a program that is no license server: the instance
+    # cannot start its server, and runs on without one.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as squatter:
+        squatter.bind(("127.0.0.1", int(os.environ["CACHESHELL_LICENSE_PORT"])))
+        with Terminal() as term:
+            assert "Not connected to License Server" in term.run(f"Do {L}ShowSummary()")

@@ -99,8 +99,10 @@ async def serve(
     directory: Path,
     period: float = DEFAULT_PERIOD,
     idle_exit: float = DEFAULT_IDLE_EXIT,
+    exit_when_unused: bool = False,
 ) -> int:
-    """Run until SIGTERM/SIGINT or `idle_exit` seconds with no live instance (0: never)."""
+    """Run until SIGTERM/SIGINT or `idle_exit` seconds with no live instance (0: never), or, with
+    `exit_when_unused`, until the last instance served signs off."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in DUMP_FILES.values():  # what a crash left of a dump being written
         remove_stale_temporaries(directory, name)
@@ -133,6 +135,8 @@ async def serve(
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    if exit_when_unused:
+        server.on_unused = stop.set
     idle_since = loop.time()
     try:
         while not stop.is_set():
@@ -147,6 +151,8 @@ async def serve(
                 log.info("no instance for %ss: stopping", idle_exit)
                 break
     finally:
+        if server.unused and exit_when_unused:
+            log.info("the last instance signed off: stopping")
         for path in pid_files:
             path.unlink(missing_ok=True)
         transport.close()
@@ -233,6 +239,7 @@ def start_detached(
     directory: Path | str,
     period: float = DEFAULT_PERIOD,
     idle_exit: float = DEFAULT_IDLE_EXIT,
+    exit_when_unused: bool = False,
 ) -> int:
     """Start a license server detached from this process, as an instance does; its pid."""
     directory = Path(directory).resolve()
@@ -252,6 +259,7 @@ def start_detached(
         str(period),
         "--idle-exit",
         str(idle_exit),
+        *(["--exit-when-unused"] if exit_when_unused else []),
     ]
     return spawn_detached(command, cwd=directory)
 
@@ -290,6 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop after this many seconds with no instance "
         f"(default {DEFAULT_IDLE_EXIT:g}; 0 never)",
     )
+    parser.add_argument(
+        "--exit-when-unused",
+        action="store_true",
+        help="stop as soon as the last instance served signs off (as a server an instance "
+        "started does)",
+    )
     return parser
 
 
@@ -303,7 +317,16 @@ def main(argv: list[str]) -> int:
         print("cacheshell license-server: --period must be positive", file=sys.stderr)
         return 2
     directory = args.dir if args.dir is not None else cacheshell_home() / "licenseserver"
-    return asyncio.run(serve(args.address, args.port, directory, args.period, args.idle_exit))
+    return asyncio.run(
+        serve(
+            args.address,
+            args.port,
+            directory,
+            args.period,
+            args.idle_exit,
+            args.exit_when_unused,
+        )
+    )
 
 
 if __name__ == "__main__":

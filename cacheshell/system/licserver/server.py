@@ -114,6 +114,9 @@ class LicenseServer:
         self._snapshots: dict[tuple[bytes, str, str], tuple[float, list[Row]]] = {}
         self._reported_drops: Counter[str] = Counter()
         self._partitioned: set[str] = set()
+        # The last instance served signed off (a goodbye, not an expiry): nobody needs it now.
+        self.unused = False
+        self.on_unused: Callable[[], None] | None = None  # told at once when it becomes unused
         self._partition_scan = -PARTITION_SCAN
 
     # --- datagrams --------------------------------------------------------------------------
@@ -269,6 +272,9 @@ class LicenseServer:
         if left is None:
             return []
         remaining = self.accounting.live_instances()
+        self.unused = remaining == 0
+        if self.unused and self.on_unused is not None:
+            self.on_unused()  # the reply below still goes out: the stop comes after
         for info in left:
             self.log.info(
                 "instance %s/%s of key %s said goodbye; %d instances left",
