@@ -12,11 +12,12 @@ src/%SYSTEM/License.cls), whose doc comments the reference notes paraphrase; the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import Terminal
+from conftest import Terminal, run_cli
 
 from cacheshell.session import LicenseLimitExceeded
 from cacheshell.system import authkey, signing
@@ -215,10 +216,29 @@ def test_public_web_app_users_are_counted_and_their_peak_kept(term: Terminal) ->
 
 
 # -- ActiveServerCount and ApplicationServerLogin without a license server -------------------------
-def test_active_server_count_without_a_server(term: Terminal) -> None:
+@pytest.fixture
+def serverless(cacheshell_home: Path) -> Iterator[Terminal]:
+    """A session of an instance configured with no license server: its default LOCAL deleted
+    and the instance restarted, as an administrator does it."""
+    commands = [("-U", "USER", "Write 1"), ("servers", "delete", "LOCAL")]
+    for command in (*commands, ("control", "restart", "CACHE")):
+        done = run_cli(*command)
+        assert done.returncode == 0, done.stderr
+    with Terminal() as terminal:
+        yield terminal
+
+
+def test_active_server_count_without_a_server(serverless: Terminal) -> None:
     # S1: "Error status is returned by reference in the Status argument."
     code = f'Set n={L}ActiveServerCount(.sc) Write n," " Do $System.Status.DisplayError(sc)'
-    assert term.run(code) == "0 \nERROR #5001: Not connected to License Server\n"
+    assert serverless.run(code) == "0 \nERROR #5001: Not connected to License Server\n"
+
+
+def test_active_server_count_with_the_default_server(term: Terminal) -> None:
+    # S1: "the number of instances (including this one) using a key with the same OrderNumber",
+    # counted by the license server; a new instance reports to Caché's default LOCAL server.
+    code = f'Set n={L}ActiveServerCount(.sc) Write n," ",$System.Status.IsOK(sc)'
+    assert term.run(code) == "1 1"
 
 
 def test_active_server_count_with_a_single_server_key(term: Terminal) -> None:
@@ -231,12 +251,13 @@ def test_active_server_count_with_a_single_server_key(term: Terminal) -> None:
     ("args", "shown"),
     [
         ('"Nope","Servers"', "0 \nERROR #5002: Cache error: <INVALID ARGUMENT>\n"),
+        # One instance, this one, uses the key through the default server; the item allows 1.
+        ('"LabApp","Servers"', "1 "),
         ('"LabApp","Clients"', "0 \nERROR #5001: LabApp has no item Clients\n"),
         (
             '"LabApp","Modules"',
             "0 \nERROR #5001: LabApp Modules is not a number: Lab, Radiology\n",
         ),
-        ('"LabApp","Servers"', "0 \nERROR #5001: Not connected to License Server\n"),
     ],
 )
 def test_application_server_login_status(
@@ -246,6 +267,15 @@ def test_application_server_login_status(
     term.run(f'Do {L}LoadAppLicenseFile("{tmp_path / "lab.ini"}","LabApp")')
     code = f'Write {L}ApplicationServerLogin({args},.sc)," " Do $System.Status.DisplayError(sc)'
     assert term.run(code) == shown
+
+
+def test_application_server_login_without_a_server(serverless: Terminal, tmp_path: Path) -> None:
+    # S1: ApplicationServerLogin counts the instances through the license server.
+    (tmp_path / "lab.ini").write_text(LAB, encoding="utf-8")
+    serverless.run(f'Do {L}LoadAppLicenseFile("{tmp_path / "lab.ini"}","LabApp")')
+    code = f'Write {L}ApplicationServerLogin("LabApp","Servers",.sc)," " '
+    code += "Do $System.Status.DisplayError(sc)"
+    assert serverless.run(code) == "0 \nERROR #5001: Not connected to License Server\n"
 
 
 # -- ReturnAllCSPApps ------------------------------------------------------------------------------
