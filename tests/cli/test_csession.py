@@ -56,14 +56,6 @@ def create_default_instance() -> Path:
     return Path(os.environ["CACHESHELL_HOME"]) / "CACHE"
 
 
-def use_every_unit(home: Path) -> None:
-    """Count by user name with a limit of one: the test's own session then holds the unit."""
-    inst = open_running(InstanceLayout(home, "CACHE"), create_default=True)
-    with inst.store.transaction():
-        inst.store.put("username_licensing", 1)
-        inst.store.put("user_limit", 1)
-
-
 def test_upgrade_from_the_command_line_prints_what_do_prints_and_exits_zero() -> None:
     done = run_line("csession CACHE -U %SYS '##Class(%SYSTEM.License).Upgrade()'")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -103,8 +95,7 @@ def test_when_every_unit_is_used_csession_is_refused_but_cache_b_gets_in(
     cacheshell_home: Path,
 ) -> None:
     bin_dir = create_default_instance() / "bin"
-    use_every_unit(cacheshell_home)
-    with Terminal(user="alice"):
+    with every_user_unit_in_use():
         refused = run_line("csession CACHE -U %SYS '##class(%SYSTEM.Version).GetNumber()'")
         assert (refused.stdout, refused.returncode) == ("<LICENSE LIMIT EXCEEDED>\n", 1)
         admin = run_line("cache -s..\\Mgr -B", stdin="Write $USERNAME,!\n", cwd=bin_dir)
@@ -123,8 +114,8 @@ UPGRADE_LINE = "csession CACHE -U %SYS '##Class(%SYSTEM.License).Upgrade()'"
 
 
 @contextmanager
-def every_unit_in_use() -> Iterator[None]:
-    """5 of 5 units (alice and four clients, by user name) and the -B Diagnostic unit."""
+def every_user_unit_in_use() -> Iterator[None]:
+    """5 of 5 units, by user name: alice and four clients. The -B Diagnostic unit is free."""
     home = create_default_instance().parent
     inst = open_running(InstanceLayout(home, "CACHE"))
     with inst.store.transaction():
@@ -133,6 +124,13 @@ def every_unit_in_use() -> Iterator[None]:
     with Terminal(user="alice") as alice:
         alice.run('For i=1:1:4 Set c(i)=##class(Training.World).Connect("10.0.0."_i)')
         assert alice.run("Write $System.License.LUAvailable()") == "0"
+        yield
+
+
+@contextmanager
+def every_unit_in_use() -> Iterator[None]:
+    """5 of 5 units (alice and four clients, by user name) and the -B Diagnostic unit."""
+    with every_user_unit_in_use():
         emergency = Session(namespace="%SYS", user="bob", admin=True, sink=lambda _text: None)
         try:
             assert emergency.process.kind == "Diagnostic"

@@ -14,12 +14,8 @@ L = "$System.License."
     ("namespace", "code", "status", "stdout"),
     [
         ("USER", f"Write {L}MaxDB(),{L}NetworkEnabled(),{L}ProcAvailable()", 0, "000\n"),
-        (
-            "USER",
-            f'Write {L}ActiveServerCount(.sc)," " Do $System.Status.DisplayError(sc)',
-            0,
-            "0 \nERROR #5001: Not connected to License Server\n",
-        ),
+        # This instance, counted by its default LOCAL license server.
+        ("USER", f'Write {L}ActiveServerCount(.sc)," ",$System.Status.IsOK(sc)', 0, "1 1\n"),
         (
             "USER",
             'Do ##class(Config.config).Get(.p) Write p("LicenseUpdatePeriod")',
