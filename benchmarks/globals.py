@@ -156,7 +156,7 @@ def report(row: Row) -> None:
         )
         steps = timed(lambda: raw_steps(raw), WALKS)
         row(
-            "$Order walk vs per-step (nodes/s)",
+            "$Order vs steps (nodes/s)",
             f"{n / ours:,.0f}",
             f"raw LIMIT 1 steps {n / steps:,.0f}",
             steps / ours,
