@@ -112,12 +112,23 @@ class Session(Shell):
         type "System", %SYSTEM.License class reference), and this one-shot, started by the OS
         user who administers the instance, runs as one of them. Anyone else, and any other code,
         is refused as usual."""
-        try:
-            self.process.attach()
-            return None
-        except LicenseRefused as refusal:
-            if not utility or not administers(self.layout.mgr):
+        emergency = bool(utility) and administers(self.layout.mgr)
+        if not emergency:
+            try:
+                self.process.attach()
+            except LicenseRefused as refusal:
                 return refusal
+            return None
+        # The utility's attempt at a unit is no refused login: undone, not counted, not logged.
+        db = self.instance.store.db
+        db.execute("SAVEPOINT emergency_attach")
+        try:
+            self.process.attach(log_refusal=False)
+            return None
+        except LicenseRefused:
+            db.execute("ROLLBACK TO emergency_attach")
+        finally:
+            db.execute("RELEASE emergency_attach")
         self.process.system = True
         self.process.attach()
         self.instance.log.write(

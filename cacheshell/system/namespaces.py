@@ -12,8 +12,8 @@ from cacheshell.system.layout import InstanceLayout
 DATABASES = {"%SYS": "cachesys", "USER": "user"}
 # A Caché database is one file, CACHE.DAT, in its directory.
 DATABASE_FILE = "CACHE.DAT"
-# The system routines the product ships (^CKEY): part of the system database, so seen from %SYS
-# only, as a routine without a % in its name is on Caché.
+# The system routines the product ships: part of the system database, so ^CKEY is seen from
+# %SYS only, as a routine without a % in its name is on Caché, and ^%SYS.LICENSE from everywhere.
 SYSTEM_ROUTINES = Path(__file__).resolve().parent / "routines"
 
 
@@ -47,7 +47,8 @@ class Namespaces:
 
     def routine_source(self, namespace: str, name: str) -> tuple[str, float] | None:
         found = _read(self.routine_path(namespace, name))
-        if found is None and namespace == "%SYS":
+        # The shipped system routines: %-routines seen from every namespace, others from %SYS.
+        if found is None and (namespace == "%SYS" or name.startswith("%")):
             found = _read(SYSTEM_ROUTINES / f"{name}.mac")
         return found
 

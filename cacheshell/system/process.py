@@ -103,7 +103,7 @@ class InstanceProcess:
         return self.kind == PENDING
 
     # -- life ------------------------------------------------------------------------------------
-    def attach(self) -> Decision:
+    def attach(self, log_refusal: bool = True) -> Decision:
         deferred = bool(self.instance.store.get("deferred", 0)) and self.parent is None
         if self.system:
             kind, license_id = SYSTEM, ""
@@ -123,7 +123,8 @@ class InstanceProcess:
             parent=self.parent.pid if self.parent else None,
         )
         if not decision.granted:
-            self.refused(decision, license_id or self.automatic_license_id())
+            if log_refusal:
+                self.refused(decision, license_id or self.automatic_license_id())
             raise LicenseRefused(decision)
         row = self.instance.table.process(self.pid)
         self.kind = row.kind if row else kind

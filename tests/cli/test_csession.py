@@ -195,9 +195,8 @@ def test_the_emergency_upgrade_activates_the_copied_key_and_the_log_records_it(
     log = (mgr / "cconsole.log").read_text(encoding="utf-8").splitlines()
     said = [line.split(" ", 3)[3] for line in log]
     told = ("License limit exceeded", "##Class(%SYSTEM.License).Upgrade()", "License key activated")
-    assert [line for line in said if line.startswith(told)][-3:] == [
-        "License limit exceeded 1 times since instance start (license user ID "
-        "'UnknownUser@127.0.0.1')",
+    # The utility got in as a system process: its try at a unit is no refused login.
+    assert [line for line in said if line.startswith(told)] == [
         "##Class(%SYSTEM.License).Upgrade() run by the instance's administrator as a system "
         "process, which takes no license unit: every unit is in use",
         "License key activated: 10 license units (Concurrent User, Multi server)",
