@@ -9,10 +9,10 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.function_spec import FunctionSpec
 from cacheshell.lang.values import Number, to_int, to_num, to_str
 
-# ^, an optional namespace between bars, the name (dots inside a global's name), and the
-# subscript list as one piece, read below.
+# ^ (or ^|| for a process-private global), an optional namespace between bars, the name (dots
+# inside a global's name), and the subscript list as one piece, read below.
 _REFERENCE_RE = re.compile(
-    r'(\^?)(?:\|"((?:[^"]|"")*)"\|)?(%?[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*)(?:\((.*)\))?',
+    r'(\^\|\||\^|)(?:\|"((?:[^"]|"")*)"\|)?(%?[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*)(?:\((.*)\))?',
     re.DOTALL,
 )
 _SUBSCRIPT_RE = re.compile(r'"((?:[^"]|"")*)"|(-?(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?)')
@@ -22,7 +22,7 @@ def _parts(reference: object) -> tuple[str, str, str, list[str | Number]]:
     """(caret, namespace, name, subscripts) of a reference; <FUNCTION> when it is not one."""
     text = to_str(reference)
     m = _REFERENCE_RE.fullmatch(text)
-    if m is None or (m.group(2) is not None and not m.group(1)):
+    if m is None or (m.group(2) is not None and m.group(1) != "^"):
         raise ObjectScriptError("FUNCTION")
     caret, namespace, name, inside = m.groups()
     subs: list[str | Number] = []

@@ -35,6 +35,11 @@ QNAMES = [
     ('Write $QLENGTH("^|""USER""|test")', "0"),  # RCOS_fqlength example
     ('Write $QLENGTH("^|""USER""|test(1,""customer"")")', "2"),  # RCOS_fqlength example
     ('Write $QL("x(1,2,3)")', "3"),  # RCOS_fqlength: a local, abbreviated
+    # A process-private global's name keeps its ^|| (RCOS_fqsubscript: "the name, including
+    # the caret"; GGBL_ppg: ^||name is a global name).
+    ('Write $QLENGTH("^||p(1,2)")', "2"),
+    ('Write $QSUBSCRIPT("^||p(1,2)",0)', "^||p"),
+    ('Write $QSUBSCRIPT($NAME(^||p(1,"a")),2)', "a"),
     ('Write $QSUBSCRIPT("^|""account""|%test(""customer"")",-1)', "account"),  # RCOS_fqsubscript
     ('Write $QSUBSCRIPT("^|""account""|%test(""customer"")",0)', "^%test"),  # RCOS_fqsubscript
     ('Write $QSUBSCRIPT("^|""account""|%test(""customer"")",1)', "customer"),  # RCOS_fqsubscript
