@@ -50,7 +50,7 @@ CHILD = textwrap.dedent("""
             platform_code=authkey.current_platform_code(),
         )
         directory = server_directory(instance)
-        directory.mkdir()  # as the daemon makes it
+        directory.mkdir(exist_ok=True)  # as the daemon makes it (the default LOCAL may have)
         server = LicenseServer(directory, 1.0, logging.getLogger("dump"))
         me = protocol.InstanceId(
             "127.0.0.1", "CACHE", protocol.new_boot_id(), protocol.new_identity()

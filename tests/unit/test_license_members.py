@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from conftest import Terminal, run_cli
+from test_license_methods import mint
 
 from cacheshell.session import LicenseLimitExceeded
-from cacheshell.system import authkey, signing
-from cacheshell.system.keyfile import render_key_file
-from cacheshell.system.keys import issue_key
 
-HERE = authkey.current_platform_code()
 START = datetime(2030, 1, 1, 12, 0, 0).timestamp()
 L = "$SYSTEM.License."
 W = "##class(Training.World)"
@@ -64,25 +61,9 @@ UserNameLicensing(OnOffState)
 LAB = "[LabApp]\nLab Users=50\nLab Administrators=2\nServers=1\nModules=Lab, Radiology\n"
 
 
-def mint(path: Path, units: int = 5, **fields: object) -> Path:
-    """A key signed by the training issuer, like the training key unless `fields` say otherwise."""
-    spec: dict = {
-        "multi": True,
-        "expires": date(2099, 12, 31),
-        "customer": "cacheshell training",
-        "order_number": 100001,
-    }
-    spec.update(fields)
-    key = issue_key(
-        units=units, private_key=signing.training_private_key(), platform_code=HERE, **spec
-    )
-    path.write_text(render_key_file(key.file), encoding="utf-8")
-    return path
-
-
 def activate(term: Terminal, **fields: object) -> None:
     """Put a minted key in mgr/ and activate it live, as Upgrade() does."""
-    mint(term.session.instance.key_path, **fields)
+    mint(term.session.instance.key_path, 5, **fields)
     assert term.run(f"Write {L}Upgrade()") == "1"
 
 
