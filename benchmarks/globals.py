@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from timing import median_seconds
 
 from cacheshell.lang.globals import GlobalStore
 from cacheshell.lang.transactions import Transactions
@@ -40,16 +38,6 @@ def raw_database(path: Path) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("CREATE TABLE IF NOT EXISTS nodes (k BLOB PRIMARY KEY, v) WITHOUT ROWID")
     return db
-
-
-def timed(fn: Callable[[], object], repeats: int = 1) -> float:
-    """The median of `repeats` runs, in seconds."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def raw_sets(db: sqlite3.Connection, nodes: range) -> None:
@@ -123,10 +111,10 @@ def report(row: Row) -> None:
         session = Session(sink=lambda _text: None)
         try:
             for part in slices(n):
-                theirs += timed(lambda: raw_sets(raw, part))  # noqa: B023
-                ours += timed(lambda: store_sets(store, part))  # noqa: B023
+                theirs += median_seconds(lambda: raw_sets(raw, part), 1)  # noqa: B023
+                ours += median_seconds(lambda: store_sets(store, part), 1)  # noqa: B023
                 code = f"For i={part.start}:1:{part.stop - 1} Set ^G(i)=i"
-                script += timed(lambda: session.execute(code))  # noqa: B023
+                script += median_seconds(lambda: session.execute(code), 1)  # noqa: B023
         finally:
             session.close()
         row(
@@ -144,8 +132,8 @@ def report(row: Row) -> None:
             ">= 0.30x",
         )
         # The walks are short: the median of a few, so a busy moment of the machine counts less.
-        theirs = timed(lambda: raw_scan(raw), WALKS)
-        ours = timed(lambda: store_walk(store), WALKS)
+        theirs = median_seconds(lambda: raw_scan(raw), WALKS)
+        ours = median_seconds(lambda: store_walk(store), WALKS)
         assert store_walk(store) == n == raw_scan(raw)
         row(
             "$Order walk (nodes/s)",
@@ -154,7 +142,7 @@ def report(row: Row) -> None:
             theirs / ours,
             ">= 0.30x",
         )
-        steps = timed(lambda: raw_steps(raw), WALKS)
+        steps = median_seconds(lambda: raw_steps(raw), WALKS)
         row(
             "$Order vs steps (nodes/s)",
             f"{n / ours:,.0f}",
@@ -164,8 +152,8 @@ def report(row: Row) -> None:
         )
         theirs = ours = 0.0
         for part in slices(n):
-            theirs += timed(lambda: raw_gets(raw, part))  # noqa: B023
-            ours += timed(lambda: store_gets(store, part))  # noqa: B023
+            theirs += median_seconds(lambda: raw_gets(raw, part), 1)  # noqa: B023
+            ours += median_seconds(lambda: store_gets(store, part), 1)  # noqa: B023
         row(
             "Get (/s)", f"{n / ours:,.0f}", f"raw point select {n / theirs:,.0f}", theirs / ours, ""
         )

@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from homes import remove_home
+from timing import median_seconds
 
 REPEATS = 5
 LOOP = "Set x=0 For i=1:1:1000000 { Set x=x+i } Write x"
@@ -48,15 +47,6 @@ CORPUS_LINES = [
     'Kill (keep1,keep2)  Write $ZDate($Horolog,3)," ",$ZTime($Piece($H,",",2))',
     'Set:x>1 y=$Select(x=2:"two",1:"many"),z=$Case(y,"two":2,:0)',
 ]
-
-
-def median_seconds(fn: Callable[[], object], repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def run(command: list[str], env: dict[str, str]) -> Callable[[], object]:
@@ -95,11 +85,11 @@ def main() -> int:
 
     # Start-up: one warm-up run first so the grammar cache exists, as on any second use.
     run([cacheshell, "-U", "USER", "Write 1"], env)()
-    ours = median_seconds(run([cacheshell, "-U", "USER", "Write 1"], env))
-    python = median_seconds(run([sys.executable, "-c", "pass"], env))
+    ours = median_seconds(run([cacheshell, "-U", "USER", "Write 1"], env), REPEATS)
+    python = median_seconds(run([sys.executable, "-c", "pass"], env), REPEATS)
     row("start-up (s)", f"{ours:.3f}", f"python -c pass {python:.3f}", ours / python, "")
     if ipython:
-        ipy = median_seconds(run([ipython, "-c", "pass"], env))
+        ipy = median_seconds(run([ipython, "-c", "pass"], env), REPEATS)
         row(
             "start-up vs IPython (s)",
             f"{ours:.3f}",
