@@ -4,15 +4,27 @@ combined use of every key, and the ACK/NAK verdict. Time comes from an injected 
 Rules:
 - An instance is a place (host address, instance name, identity) running one boot (a random id
   drawn at start-up). The identity is drawn when the instance is created, so two installs on one
-  host that both name an instance CACHE are two places. Its state expires when it misses 3 of
-  its own update periods. A full report from a new boot of the same place replaces the old boot
-  at once, and the old boot is retired so its datagrams can no longer be replayed.
+  host that both name an instance CACHE are two places. Its state expires when it misses 3
+  update periods, counted on the server's own clock in the server's period: the period an
+  instance claims in its updates may shorten that (it says it reports more often), never
+  lengthen it, so a claimed day cannot keep a silent instance for a day. A full report from a
+  new boot of the same place replaces the old boot at once, and the old boot is retired so its
+  datagrams can no longer be replayed.
 - A GOODBYE from a boot drops its use from every key at once. It is numbered like any request,
   and it makes every datagram of that boot numbered no higher stale under every key, so neither
   it nor an update captured before it can be replayed to bring the instance back.
 - Sequence numbers increase per (key, place, boot); an older or repeated one is dropped and
-  counted as replayed. The last number of a sender is remembered well after it goes quiet, so an
-  expired instance's old report cannot be replayed to bring it back.
+  counted as replayed. The last number of a sender is remembered while its place lives under
+  the key and BOOK_PERIODS server periods after it goes quiet, so an expired instance's old
+  report cannot be replayed to bring it back, nor a retired boot's to displace the running one.
+- What a key, an instance, a source address or the server may hold is bounded (limits.py). An
+  update over a limit changes nothing and is counted under the limit's name: a new instance
+  beyond the key's instance limit, or a report taking the key's distinct user IDs beyond its
+  user limit, is answered NAK with the reason (the instance refuses new users, as it should
+  when the key is over); the latter also holds the key NAK for every instance for MISSED_PERIODS
+  server periods. A first part of a multi-part update beyond the parts held, and an update
+  beyond an instance's rate, are dropped unanswered. Partial updates are dropped after one
+  server period.
 - A delta applies only on top of the update it names as its base (the last one the server
   acknowledged); otherwise the answer is RESYNC and the instance reports in full. Totals that do
   not add up are refused the same way, so a lost datagram can never leave a wrong sum behind.
@@ -37,6 +49,19 @@ from dataclasses import dataclass, field
 from cacheshell.system.authkey import BODY_LENGTH
 from cacheshell.system.keyfile import license_rows
 from cacheshell.system.keys import LicenseKey
+from cacheshell.system.licserver.limits import (
+    BOOK_PERIODS,
+    OVER_INSTANCES,
+    OVER_USERS,
+    PARTIAL_LIMIT,
+    PARTS_PER_KEY,
+    PARTS_PER_SERVER,
+    PARTS_PER_SOURCE,
+    RATE_LIMITED,
+    UPDATES_PER_PERIOD,
+    instance_limit,
+    user_limit,
+)
 from cacheshell.system.licserver.protocol import MAX_SEQ, InstanceId, Update, key_id
 from cacheshell.system.server_views import (
     SHARED,
@@ -48,9 +73,6 @@ from cacheshell.system.server_views import (
 )
 
 MISSED_PERIODS = 3
-# A quiet sender's last sequence number is kept this many of its periods (at least an hour).
-REMEMBER_PERIODS = 240
-REMEMBER_MIN_SECONDS = 3600.0
 ACK, NAK, RESYNC = "ACK", "NAK", "RESYNC"
 
 Place = tuple[str, str, str]  # host address, instance name, identity
@@ -75,6 +97,7 @@ class Verdict:
     authorized: int
     maximum: int
     instances: tuple[Listed, ...]
+    reason: str = ""  # why a NAK was given beyond the key's units being in use
 
 
 @dataclass
@@ -84,6 +107,8 @@ class _Instance:
     period: float
     last_seen: float
     arrival: int
+    window: float = 0.0  # when the instance's current rate window began
+    started: int = 0  # updates it started in that window
     users: dict[str, tuple[int, int]] = field(default_factory=dict)
     units: int = 0
     connections: int = 0
@@ -95,6 +120,7 @@ class _Partial:
     boot: str
     seq: int
     started: float
+    source: str
     parts: dict[int, Update]
 
 
@@ -103,6 +129,11 @@ class _Pool:
 
     def __init__(self, info: KeyInfo) -> None:
         self.info = info
+        capacity = max(info.authorized, info.enforced)
+        self.user_limit = user_limit(capacity)
+        self.instance_limit = instance_limit(capacity)
+        self.overrun_until = float("-inf")  # NAK for all until then: IDs beyond the user limit
+        self.held = 0  # datagrams of partial updates held
         self.instances: dict[Place, _Instance] = {}
         self.partial: dict[Place, _Partial] = {}
         self.holders: dict[str, dict[Place, tuple[int, int]]] = {}
@@ -156,12 +187,26 @@ class _Pool:
         self.maximum = max(self.maximum, self.combined)
         self.max_connections = max(self.max_connections, self.connections)
 
-    def verdict(self, status: str | None = None) -> Verdict:
+    def verdict(self, now: float, status: str | None = None, reason: str = "") -> Verdict:
         if status is None:
-            status = ACK if self.combined <= self.info.authorized else NAK
+            within = self.combined <= self.info.authorized and now > self.overrun_until
+            status = ACK if within else NAK
         if self._listed is None:
             self._listed = tuple((address, name) for address, name, _ in self.instances)
-        return Verdict(status, self.combined, self.info.authorized, self.maximum, self._listed)
+        return Verdict(
+            status, self.combined, self.info.authorized, self.maximum, self._listed, reason
+        )
+
+    def distinct_after(self, place: Place, changes: dict[str, tuple[int, int] | None]) -> int:
+        """How many distinct user IDs the key would have with these changes of one place."""
+        count = len(self.holders)
+        for user, use in changes.items():
+            held = self.holders.get(user)
+            if use is not None and held is None:
+                count += 1
+            elif use is None and held is not None and len(held) == 1 and place in held:
+                count -= 1
+        return count
 
     def summary(self) -> Summary:
         return Summary(
@@ -207,8 +252,10 @@ class Accounting:
         self.period = period
         self.pools: dict[bytes, _Pool] = {}
         self.counters: Counter[str] = Counter()
-        self._book: dict[Sender, tuple[int, float, float]] = {}  # seq, last seen, period
+        self._book: dict[Sender, tuple[int, float]] = {}  # seq, last seen
         self._arrivals = 0
+        self._held = 0  # datagrams of partial updates held, all keys
+        self._held_from: Counter[str] = Counter()  # the same per source address
 
     # --- keys and senders -----------------------------------------------------------------
 
@@ -229,17 +276,18 @@ class Accounting:
         if last is not None and seq <= last[0]:
             self.counters["replayed"] += 1
             return False
-        self._book[ident] = (seq, self.now(), self.period)
+        self._book[ident] = (seq, self.now())
         return True
 
     # --- updates ----------------------------------------------------------------------------
 
-    def update(self, msg: Update) -> Verdict | None:
-        """Take one datagram of an update; the verdict once all its parts are in, else None."""
+    def update(self, msg: Update, source: str = "") -> Verdict | None:
+        """Take one datagram of an update (from `source`, its address); the verdict once all
+        its parts are in, else None."""
         pool = self.pools[msg.key_id]
         place, now = msg.instance.place, self.now()
         ident: Sender = (msg.key_id, *place, msg.instance.boot)
-        last = self._book.get(ident, (-1, now, msg.period))[0]
+        last = self._book.get(ident, (-1, now))[0]
         partial = pool.partial.get(place)
         continuing = (
             partial is not None
@@ -250,19 +298,65 @@ class Accounting:
         if msg.seq < last or (msg.seq == last and not continuing):
             self.counters["replayed"] += 1
             return None
-        self._book[ident] = (msg.seq, now, msg.period)
-        if msg.parts == 1 and partial is None:  # most updates: nothing to assemble
-            return self._apply(pool, [msg], now)
+        if not continuing and not self._within_rate(pool, place, msg.instance.boot, now):
+            self.counters[RATE_LIMITED] += 1
+            return None
         if not continuing:
             if partial is not None:
                 self.counters["incomplete"] += 1
-            partial = pool.partial[place] = _Partial(msg.instance.boot, msg.seq, now, {})
-        assert partial is not None
+                self._release(pool, place)
+            if msg.parts == 1:  # most updates: nothing to assemble
+                self._book[ident] = (msg.seq, now)
+                return self._apply(pool, [msg], now)
+            if not self._room_for_part(pool, source):
+                self.counters[PARTIAL_LIMIT] += 1
+                return None
+            partial = pool.partial[place] = _Partial(msg.instance.boot, msg.seq, now, source, {})
+        else:
+            assert partial is not None
+            if not self._room_for_part(pool, partial.source):
+                self.counters[PARTIAL_LIMIT] += 1
+                return None
+        self._book[ident] = (msg.seq, now)
         partial.parts[msg.part] = msg
+        pool.held += 1
+        self._held += 1
+        self._held_from[partial.source] += 1
         if len(partial.parts) < msg.parts:
             return None
-        del pool.partial[place]
-        return self._apply(pool, [partial.parts[index] for index in range(msg.parts)], now)
+        parts = [partial.parts[index] for index in range(msg.parts)]
+        self._release(pool, place)
+        return self._apply(pool, parts, now)
+
+    def _within_rate(self, pool: _Pool, place: Place, boot: str, now: float) -> bool:
+        """Count an update a served instance starts; False once it started too many this period
+        (places not served yet are bounded by the key's instance and parts limits)."""
+        state = pool.instances.get(place)
+        if state is None or state.boot != boot:
+            return True
+        if now - state.window >= self.period:
+            state.window, state.started = now, 0
+        state.started += 1
+        return state.started <= UPDATES_PER_PERIOD
+
+    def _room_for_part(self, pool: _Pool, source: str) -> bool:
+        return (
+            pool.held < PARTS_PER_KEY
+            and self._held < PARTS_PER_SERVER
+            and self._held_from[source] < PARTS_PER_SOURCE
+        )
+
+    def _release(self, pool: _Pool, place: Place) -> None:
+        """Forget a partial update and the room its datagrams took."""
+        partial = pool.partial.pop(place)
+        held = len(partial.parts)
+        pool.held -= held
+        self._held -= held
+        left = self._held_from[partial.source] - held
+        if left > 0:
+            self._held_from[partial.source] = left
+        else:
+            del self._held_from[partial.source]
 
     def _apply(self, pool: _Pool, parts: list[Update], now: float) -> Verdict | None:
         head = parts[0]
@@ -278,7 +372,7 @@ class Accounting:
         current = state if state is not None and state.boot == boot else None
         if not head.full and (current is None or current.seq != head.base):
             self.counters["resync"] += 1
-            return pool.verdict(RESYNC)
+            return pool.verdict(now, RESYNC)
         changes: dict[str, tuple[int, int] | None] = {}
         if head.full and current is not None:
             changes = dict.fromkeys(current.users)
@@ -291,10 +385,31 @@ class Accounting:
             rows += len(part.users)
         if not self._adds_up(head, changes, current, rows):
             self.counters["inconsistent"] += 1
-            return pool.verdict(RESYNC)
+            return pool.verdict(now, RESYNC)
+        if state is None and len(pool.instances) >= pool.instance_limit:
+            self.counters[OVER_INSTANCES] += 1
+            return pool.verdict(
+                now,
+                NAK,
+                f"the key is in use on its limit of {pool.instance_limit} instances: "
+                "this one is not counted",
+            )
+        # Cheap bound first: only a report that might pass the limit is counted out.
+        if (
+            len(pool.holders) + len(changes) > pool.user_limit
+            and pool.distinct_after(place, changes) > pool.user_limit
+        ):
+            self.counters[OVER_USERS] += 1
+            pool.overrun_until = now + MISSED_PERIODS * self.period
+            return pool.verdict(
+                now,
+                NAK,
+                f"the report takes the key beyond {pool.user_limit} distinct user IDs: "
+                "it is not counted, and the key is NAKed",
+            )
         if state is not None and current is None:
             # A new boot of the same place: the old one is gone for good.
-            self._book[(head.key_id, *place, state.boot)] = (MAX_SEQ, now, state.period)
+            self._book[(head.key_id, *place, state.boot)] = (MAX_SEQ, now)
             pool.remove(place)
             state = None
         if state is None:
@@ -306,7 +421,7 @@ class Accounting:
         state.units, state.connections = head.units, head.connections
         state.seq, state.period, state.last_seen = head.seq, head.period, now
         pool.note_maximum()
-        return pool.verdict()
+        return pool.verdict(now)
 
     @staticmethod
     def _note_apps(state: _Instance, parts: list[Update], full: bool) -> None:
@@ -345,7 +460,7 @@ class Accounting:
         return (units, connections) == (head.units, head.connections)
 
     def verdict(self, key: bytes) -> Verdict:
-        return self.pools[key].verdict()
+        return self.pools[key].verdict(self.now())
 
     # --- goodbyes ---------------------------------------------------------------------------
 
@@ -359,11 +474,11 @@ class Accounting:
         for pool in self.pools.values():
             partial = pool.partial.get(place)
             if partial is not None and partial.boot == who.boot:
-                del pool.partial[place]
+                self._release(pool, place)
             ident: Sender = (pool.info.key_id, *place, who.boot)
             seen = self._book.get(ident)
             if seen is not None and seen[0] < seq:
-                self._book[ident] = (seq, now, seen[2])
+                self._book[ident] = (seq, now)
             state = pool.instances.get(place)
             # Only that boot: a late GOODBYE of an earlier boot leaves the running one be.
             if state is not None and state.boot == who.boot:
@@ -374,25 +489,35 @@ class Accounting:
     # --- time -------------------------------------------------------------------------------
 
     def expire(self) -> list[tuple[KeyInfo, Place]]:
-        """Drop instances silent for 3 of their periods and stale partial updates."""
-        now = self.now()
+        """Drop instances silent for MISSED_PERIODS periods (the server's, or the instance's
+        when it claims a shorter one), partial updates older than a server period, and senders
+        of the replay book whose place is not served and who were quiet for BOOK_PERIODS."""
+        now, period = self.now(), self.period
         gone: list[tuple[KeyInfo, Place]] = []
         for pool in self.pools.values():
             for place, state in list(pool.instances.items()):
-                if now - state.last_seen > MISSED_PERIODS * state.period:
+                if now - state.last_seen > MISSED_PERIODS * min(state.period, period):
                     pool.remove(place)
                     gone.append((pool.info, place))
             for place, partial in list(pool.partial.items()):
-                period = self._book.get(
-                    (pool.info.key_id, *place, partial.boot), (0, now, self.period)
-                )[2]
                 if now - partial.started > period:
-                    del pool.partial[place]
+                    self._release(pool, place)
                     self.counters["incomplete"] += 1
-        for ident, (_seq, seen, period) in list(self._book.items()):
-            if now - seen > max(REMEMBER_PERIODS * period, REMEMBER_MIN_SECONDS):
-                del self._book[ident]
+        forget = BOOK_PERIODS * period
+        pools = self.pools
+        for ident, (_seq, seen) in list(self._book.items()):
+            if now - seen > forget:
+                served = pools.get(ident[0])
+                if served is None or (ident[1], ident[2], ident[3]) not in served.instances:
+                    del self._book[ident]
         return gone
+
+    def parts_held(self) -> int:
+        """Datagrams of partial updates held, all keys."""
+        return self._held
+
+    def senders_remembered(self) -> int:
+        return len(self._book)
 
     def live_instances(self) -> int:
         """The instances served, each once however many keys it reports."""

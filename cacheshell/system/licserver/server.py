@@ -24,6 +24,18 @@ from cacheshell.system.licserver.accounting import (
     Verdict,
     key_info,
 )
+from cacheshell.system.licserver.limits import (
+    ANSWERS_PER_SOURCE,
+    DUMP_ALL_PERIODS,
+    MAX_KEYS,
+    OVER_INSTANCES,
+    OVER_KEYS,
+    OVER_USERS,
+    PARTIAL_LIMIT,
+    RATE_LIMITED,
+    SOURCES_TRACKED,
+    UNANSWERED,
+)
 from cacheshell.system.licserver.protocol import (
     DUMP_REPORTS,
     GOODBYE_COUNT,
@@ -56,8 +68,6 @@ from cacheshell.system.server_views import ConnectionRow
 from cacheshell.system.signing import trusted_public_keys, verify
 
 SERVER_VERSION = "cacheshell-1"
-# Bad datagrams of each sort are logged one by one up to this many, then only counted.
-LOG_FIRST = 5
 # A report's rows are computed once and paged from this snapshot for a while.
 SNAPSHOT_SECONDS = 30.0
 SNAPSHOTS_KEPT = 64
@@ -76,16 +86,30 @@ DUMP_FILES = {
     "dumpkey": "dumpkey.txt",
     "dumpkeys": "dumpkeys.txt",
 }
-_DROPS = (
-    "malformed",
-    "forged",
-    "version",
-    "replayed",
-    "incomplete",
-    "inconsistent",
-    "unexpected",
-    "internal",
-)
+# Every kind of datagram refused or dropped, as the log's summary names it. Each is counted (the
+# stats report shows the counters) and the log has at most one line per kind per period, with
+# the first case of the period when there is one: a flood must not become a flood of lines.
+DROPS = {
+    "malformed": "malformed datagrams",
+    "forged": "forged datagrams",
+    "version": "datagrams of an unknown protocol version",
+    "replayed": "replayed datagrams",
+    "incomplete": "multi-part updates never completed",
+    "inconsistent": "updates whose parts or totals do not agree",
+    "unexpected": "messages a server does not take",
+    "internal": "datagrams that met an internal error",
+    "refused": "key registrations refused",
+    OVER_KEYS: f"key registrations beyond the limit of {MAX_KEYS} keys",
+    OVER_INSTANCES: "new instances beyond their key's instance limit",
+    OVER_USERS: "reports beyond their key's user limit",
+    PARTIAL_LIMIT: "parts of multi-part updates beyond the parts held",
+    RATE_LIMITED: "updates beyond an instance's rate",
+    UNANSWERED: "answers withheld from a source beyond its budget",
+}
+# Instances expiring at one tick are named one by one up to this many, then only counted.
+EXPIRIES_LOGGED = 10
+# The dumps of everything, rewritten at most once per DUMP_ALL_PERIODS server periods.
+DUMPS_OF_ALL = ("dumpkeys", "dumpservers")
 
 
 class LicenseServer:
@@ -113,6 +137,10 @@ class LicenseServer:
         self._status: dict[bytes, str] = {}
         self._snapshots: dict[tuple[bytes, str, str], tuple[float, list[Row]]] = {}
         self._reported_drops: Counter[str] = Counter()
+        self._first_drop: dict[str, str] = {}  # the first case of each kind since the last tick
+        self._answered: Counter[str] = Counter()  # unauthenticated answers per source, period
+        self._answers_since = now()
+        self._dumped: dict[str, tuple[float, dict[str, str | int]]] = {}
         self._partitioned: set[str] = set()
         # The last instance served signed off (a goodbye, not an expiry): nobody needs it now.
         self.unused = False
@@ -129,7 +157,7 @@ class LicenseServer:
         except UnknownKey as exc:
             # Normal on first contact or after a restart of this server: ask for the key.
             self.counters["unknown_key"] += 1
-            if exc.kind in (Update.kind, Query.kind, Goodbye.kind):
+            if exc.kind in (Update.kind, Query.kind, Goodbye.kind) and self._may_answer(source):
                 return [encode(NeedKey(exc.key_id, exc.seq), PUBLIC_SECRET)]
             return []
         except ForgedDatagram as exc:
@@ -181,12 +209,14 @@ class LicenseServer:
             self.counters["partitioned"] += 1
             return []
         if isinstance(msg, Ping):
+            if not self._may_answer(source):
+                return []
             return [encode(Pong(msg.nonce, SERVER_VERSION), PUBLIC_SECRET)]
         if isinstance(msg, Update):
-            verdict = self.accounting.update(msg)
+            verdict = self.accounting.update(msg, _host(source))
             return [] if verdict is None else [self._answer(msg, verdict)]
         if isinstance(msg, KeyRegistration):
-            return self._register(msg)
+            return self._register(msg, source)
         if isinstance(msg, Query):
             if not self.accounting.fresh(msg.key_id, msg.instance, msg.seq):
                 return []
@@ -196,26 +226,26 @@ class LicenseServer:
         self._drop("unexpected", source, f"{type(msg).__name__} sent to a server")
         return []
 
-    def _register(self, msg: KeyRegistration) -> list[bytes]:
+    def _register(self, msg: KeyRegistration, source: object) -> list[bytes]:
         key = read_key(msg.key_text)  # decode() already read it: this cannot fail
         secret = key_secret(key)
         reason = self._refused.get(msg.key_id)
+        kind = "refused"
         if reason is None and not self.accounting.knows(msg.key_id):
-            if not verify(key.file, self.trusted):
+            if len(self.accounting.pools) >= MAX_KEYS:
+                # Checked first: the signature check is the costly part of a registration.
+                kind = OVER_KEYS
+                reason = f"the license server serves its limit of {MAX_KEYS} keys"
+            elif not verify(key.file, self.trusted):
                 reason = "the key's signature is not valid or its issuer is not trusted"
             elif not key.is_multiserver:
                 reason = "a Single-server key is not shared: only Multiserver keys are"
-            if reason is not None:
+            if kind == OVER_KEYS:
+                pass  # not kept: a key served may go away and make room (a restart)
+            elif reason is not None:
                 if len(self._refused) >= REFUSALS_KEPT:  # anyone may mint refusable keys
                     self._refused.pop(next(iter(self._refused)))
                 self._refused[msg.key_id] = reason
-                self.log.warning(
-                    "refused key OrderNumber %s from %s/%s: %s",
-                    key.file.order_number,
-                    msg.instance.host,
-                    msg.instance.name,
-                    reason,
-                )
             else:
                 self.accounting.add_key(key_info(key))
                 self._secrets[msg.key_id] = secret
@@ -227,7 +257,14 @@ class LicenseServer:
                     msg.instance.name,
                 )
         if reason is not None:
-            self.counters["refused"] += 1
+            self._drop(
+                kind,
+                source,
+                f"key OrderNumber {key.file.order_number} registered by "
+                f"{msg.instance.host}/{msg.instance.name}: {reason}",
+            )
+            if not self._may_answer(source):
+                return []
             refusal = Answer(
                 msg.key_id, msg.seq, msg.instance, "REFUSED", 0, key.units, 0, 0, reason=reason
             )
@@ -261,6 +298,7 @@ class LicenseServer:
                 verdict.maximum,
                 len(verdict.instances),
                 listed,
+                verdict.reason,
             )
             try:
                 return encode(answer, self._secrets[msg.key_id])
@@ -309,6 +347,8 @@ class LicenseServer:
                 **self.accounting.counters,
                 "keys": len(self.accounting.pools),
                 "instances": self.accounting.live_instances(),
+                "parts_held": self.accounting.parts_held(),
+                "senders_remembered": self.accounting.senders_remembered(),
             }
         elif msg.report in DUMP_REPORTS:
             values = self._write_dump(msg)
@@ -370,6 +410,12 @@ class LicenseServer:
         return rows
 
     def _write_dump(self, msg: Query) -> dict[str, str | int]:
+        if msg.report in DUMPS_OF_ALL:
+            written = self._dumped.get(msg.report)
+            every = DUMP_ALL_PERIODS * self.accounting.period
+            if written is not None and self.now() - written[0] < every:
+                self.counters["dumps_reused"] += 1
+                return written[1]
         accounting = self.accounting
         asker = f"{msg.instance.host}/{msg.instance.name}"
         if msg.report == "dumpserver":
@@ -390,17 +436,20 @@ class LicenseServer:
         # A reader never sees half a report.
         write_atomically(path, reports.server_dump_heading(title, self.label, stamp) + body)
         self.log.info("wrote %s for %s", path, asker)
-        return {
+        values: dict[str, str | int] = {
             "host": socket.gethostname(),
             "directory": str(self.directory.resolve()),
             "file": name,
         }
+        self._dumped[msg.report] = (self.now(), values)
+        return values
 
     # --- time -------------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Expire silent instances and stale snapshots; log what was dropped since last time."""
-        for info, (address, name, _identity) in self.accounting.expire():
+        """Expire silent instances and stale snapshots; once a period, log what was dropped."""
+        expired = self.accounting.expire()
+        for info, (address, name, _identity) in expired[:EXPIRIES_LOGGED]:
             self.log.info(
                 "instance %s/%s of key %s expired: no update for %d periods",
                 address,
@@ -408,25 +457,71 @@ class LicenseServer:
                 info.order_number,
                 MISSED_PERIODS,
             )
+        if len(expired) > EXPIRIES_LOGGED:
+            self.log.info(
+                "%d more instances expired: no update for %d periods",
+                len(expired) - EXPIRIES_LOGGED,
+                MISSED_PERIODS,
+            )
         now = self.now()
         for ident, (taken, _rows) in list(self._snapshots.items()):
             if now - taken > SNAPSHOT_SECONDS:
                 del self._snapshots[ident]
-        drops = Counter(
-            {name: self.counters[name] + self.accounting.counters[name] for name in _DROPS}
-        )
-        fresh = drops - self._reported_drops
-        if fresh:
-            self.log.info(
-                "dropped since last report: %s",
-                ", ".join(f"{count} {name}" for name, count in sorted(fresh.items())),
+        if now - self._answers_since >= self.accounting.period:
+            # The budgets of sources and the log's summary both go by the server's period.
+            self._answered.clear()
+            self._answers_since = now
+            self._report_drops()
+
+    def _report_drops(self) -> None:
+        """One log line per kind of drop that happened since the last report."""
+        accounting = self.accounting.counters
+        for kind, what in DROPS.items():
+            total = self.counters[kind] + accounting[kind]
+            fresh = total - self._reported_drops[kind]
+            if fresh <= 0:
+                continue
+            self._reported_drops[kind] = total
+            first = self._first_drop.get(kind)
+            self.log.warning(
+                "%d %s since the last report%s",
+                fresh,
+                what,
+                f"; the first {first}" if first else "",
             )
-            self._reported_drops = drops
+        self._first_drop.clear()
 
     def _drop(self, reason: str, source: object, detail: object) -> None:
+        """Count a datagram refused or dropped; the first of each kind per period is told in the
+        next summary line."""
         self.counters[reason] += 1
-        if self.counters[reason] <= LOG_FIRST:
-            self.log.warning("dropped a %s datagram from %s: %s", reason, source, detail)
+        if reason not in self._first_drop:
+            self._first_drop[reason] = f"from {_shown(source)}: {detail}"
+
+    def _may_answer(self, source: object) -> bool:
+        """Whether an answer to work that proves nothing may go to `source` this period."""
+        host = _host(source)
+        count = self._answered.get(host)
+        if count is None and len(self._answered) >= SOURCES_TRACKED:
+            count = ANSWERS_PER_SOURCE  # the table is full: new sources wait for the next period
+        if count is not None and count >= ANSWERS_PER_SOURCE:
+            self._drop(UNANSWERED, source, "its answers this period are used up")
+            return False
+        self._answered[host] = (count or 0) + 1
+        return True
+
+
+def _host(source: object) -> str:
+    """The address part of a datagram's source (an (address, port) pair from the socket)."""
+    if isinstance(source, tuple) and source:
+        return str(source[0])
+    return ""
+
+
+def _shown(source: object) -> str:
+    if isinstance(source, tuple) and len(source) >= 2:
+        return f"{source[0]}:{source[1]}"
+    return str(source)
 
 
 def _connection(row: ConnectionRow, with_order: bool) -> Row:
