@@ -276,7 +276,8 @@ class LicenseServer:
     def _answer(self, msg: Update | KeyRegistration, verdict: Verdict) -> bytes:
         self.counters[verdict.status.lower()] += 1
         before = self._status.get(msg.key_id)
-        if verdict.status in ("ACK", "NAK") and verdict.status != before:
+        # A NAK with a reason answers one instance over a limit: not a change of the key's status.
+        if verdict.status in ("ACK", "NAK") and verdict.status != before and not verdict.reason:
             self._status[msg.key_id] = verdict.status
             if before is not None or verdict.status == NAK:
                 self.log.info(
