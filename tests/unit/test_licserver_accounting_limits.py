@@ -9,6 +9,7 @@ from cacheshell.system.clock import ManualClock
 from cacheshell.system.licserver.accounting import ACK, NAK, Accounting, Verdict
 from cacheshell.system.licserver.limits import (
     BOOK_PERIODS,
+    CLAIMED_PERIODS_CEILING,
     PARTS_PER_KEY,
     PARTS_PER_SERVER,
     PARTS_PER_SOURCE,
@@ -246,12 +247,13 @@ def test_updates_beyond_an_instance_rate_are_dropped_until_the_next_period(
 @pytest.mark.parametrize(
     ("claimed", "lasts"),
     [
-        (86400.0, 3 * PERIOD),  # a claim longer than the server's period lengthens nothing
+        (86400.0, 3 * CLAIMED_PERIODS_CEILING * PERIOD),  # a day counts as the ceiling
+        (2 * PERIOD, 6 * PERIOD),  # a longer one is honoured below the ceiling
         (PERIOD, 3 * PERIOD),
         (PERIOD / 4, 3 * PERIOD / 4),  # a shorter one shortens the instance's own expiry
     ],
 )
-def test_an_instance_expires_after_three_of_the_shorter_of_its_and_the_server_periods(
+def test_an_instance_expires_after_three_of_its_periods_counted_up_to_a_ceiling(
     books: Accounting, clock: ManualClock, claimed: float, lasts: float
 ) -> None:
     books.update(full(A, 1, ["u"], period=claimed))
@@ -264,7 +266,7 @@ def test_an_instance_expires_after_three_of_the_shorter_of_its_and_the_server_pe
 def test_a_quiet_sender_is_forgotten_after_a_few_server_periods(
     books: Accounting, clock: ManualClock
 ) -> None:
-    books.update(full(A, 1, ["u"], period=86400.0))
+    books.update(full(A, 1, ["u"], period=PERIOD))
     assert books.fresh(KEY_A, B, 1)  # a query-only sender
     clock.advance(BOOK_PERIODS * PERIOD)
     books.expire()

@@ -5,9 +5,9 @@ Rules:
 - An instance is a place (host address, instance name, identity) running one boot (a random id
   drawn at start-up). The identity is drawn when the instance is created, so two installs on one
   host that both name an instance CACHE are two places. Its state expires when it misses 3
-  update periods, counted on the server's own clock in the server's period: the period an
-  instance claims in its updates may shorten that (it says it reports more often), never
-  lengthen it, so a claimed day cannot keep a silent instance for a day. A full report from a
+  update periods, counted on the server's own clock: the period an instance claims in its
+  updates counts up to CLAIMED_PERIODS_CEILING server periods, never more, so a claimed day
+  cannot keep a silent instance for a day. A full report from a
   new boot of the same place replaces the old boot at once, and the old boot is retired so its
   datagrams can no longer be replayed.
 - A GOODBYE from a boot drops its use from every key at once. It is numbered like any request,
@@ -51,6 +51,7 @@ from cacheshell.system.keyfile import license_rows
 from cacheshell.system.keys import LicenseKey
 from cacheshell.system.licserver.limits import (
     BOOK_PERIODS,
+    CLAIMED_PERIODS_CEILING,
     OVER_INSTANCES,
     OVER_USERS,
     PARTIAL_LIMIT,
@@ -489,14 +490,16 @@ class Accounting:
     # --- time -------------------------------------------------------------------------------
 
     def expire(self) -> list[tuple[KeyInfo, Place]]:
-        """Drop instances silent for MISSED_PERIODS periods (the server's, or the instance's
-        when it claims a shorter one), partial updates older than a server period, and senders
-        of the replay book whose place is not served and who were quiet for BOOK_PERIODS."""
+        """Drop instances silent for MISSED_PERIODS periods (the instance's, at most
+        CLAIMED_PERIODS_CEILING of the server's), partial updates older than a server period,
+        and senders of the replay book whose place is not served and were quiet for
+        BOOK_PERIODS."""
         now, period = self.now(), self.period
+        longest = CLAIMED_PERIODS_CEILING * period
         gone: list[tuple[KeyInfo, Place]] = []
         for pool in self.pools.values():
             for place, state in list(pool.instances.items()):
-                if now - state.last_seen > MISSED_PERIODS * min(state.period, period):
+                if now - state.last_seen > MISSED_PERIODS * min(state.period, longest):
                     pool.remove(place)
                     gone.append((pool.info, place))
             for place, partial in list(pool.partial.items()):

@@ -73,6 +73,13 @@ ANSWERS_PER_SOURCE = 256
 SOURCES_TRACKED = 65_536
 UNANSWERED = "unanswered"
 
+# The longest update period an instance may claim, in server periods. Instances report in their
+# own period (LicenseUpdatePeriod, changeable on a running instance) and a server started with
+# one period serves instances configured with another, so a claimed period longer than the
+# server's is honoured, but only up to this many of them: silence expires an instance within
+# MISSED_PERIODS x this many server periods (3 minutes at 15 s), whatever it claims.
+CLAIMED_PERIODS_CEILING = 4
+
 # The replay book keeps a sender's last sequence number while its instance lives and this many
 # server periods after it was last heard. The epoch of each server start keeps datagrams of an
 # earlier run out; within a run this outlives an instance's expiry (MISSED_PERIODS), so an
