@@ -25,7 +25,7 @@ from cacheshell.lang.locking import LockRequest
 from cacheshell.lang.ordered import OrderedKV
 from cacheshell.lang.shell import Shell
 from cacheshell.library.host import SessionHost
-from cacheshell.system import lifecycle
+from cacheshell.system import lifecycle, users
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import Instance, InstanceError
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshell_home
@@ -68,9 +68,10 @@ class Session(Shell):
         except InstanceError as exc:
             raise SessionError(str(exc)) from None
         self.store = Namespaces(self.layout)
-        self.username = user or "UnknownUser"
-        # With Minimal security every process runs as UnknownUser holding %All.
-        self.roles = "%All" if self.username == "UnknownUser" else ""
+        self.username = user or users.UNKNOWN_USER
+        # With Minimal security every process runs as UnknownUser holding %All; a named user
+        # holds the roles the instance's user registry gives it, none when it is not defined.
+        self.roles = ",".join(users.roles_of(self.layout.mgr, self.username))
         self.version = version_banner()
         self.system_name = f"{socket.gethostname()}:{self.layout.name}"
         self.device = _device()

@@ -38,6 +38,8 @@ subcommands (each has its own --help):
                         an instance's license use over time, as a PNG
   servers list|add|delete|stop|start|kill|partition|heal ...
                         an instance's license servers ([LicenseServers] in cache.cpf)
+  user add|list|delete ...
+                        an instance's users and their roles (--user NAME sessions)
   license-server ...    run a license server daemon
   kernel install|list   the ObjectScript Jupyter kernel's spec
 
@@ -225,6 +227,10 @@ def _subcommand(word: str) -> Callable[[list[str]], int] | None:
         from cacheshell.frontends.cli_plot import main as plot
 
         return lambda words: plot(words[1:])
+    if word == "user":
+        from cacheshell.frontends.cli_users import main as user
+
+        return lambda words: user(words[1:])
     if word == "servers":
         from cacheshell.frontends.cli_servers import main as servers
 

@@ -13,6 +13,7 @@ from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_num, to_str
 from cacheshell.library.help import HELP
 from cacheshell.library.host import instance_of
+from cacheshell.library.privileges import require
 from cacheshell.system import settings
 from cacheshell.system.console import INFO
 
@@ -71,12 +72,14 @@ def get(
     f"{settings.MIN_UPDATE_PERIOD:g} to {settings.MAX_UPDATE_PERIOD:g}; gmheap: KB, 0 to "
     f"{settings.MAX_GMHEAP}), and when one is not valid nothing changes and the %Status says "
     "why. A running instance's license monitor takes a new LicenseUpdatePeriod at once and "
-    "sends an update announcing it. Returns a %Status.",
+    "sends an update announcing it. Needs the %Admin_Manage role, else <PROTECT>. Returns a "
+    "%Status.",
     '(&Properties, CPFFile="", Flags=1)',
 )
 def modify(
     ctx: Runtime, properties: Argument | None = None, cpf_file: Argument = "", *_: Argument
 ) -> int | str:
+    require(ctx)  # it writes cache.cpf
     refused = _other_file(cpf_file)
     if refused is not None:
         return refused

@@ -10,6 +10,7 @@ from cacheshell.lang.refs import Argument, Ref, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of
+from cacheshell.library.privileges import require
 from cacheshell.system import server_config
 from cacheshell.system.console import INFO
 from cacheshell.system.server_config import ServerConfigError
@@ -42,12 +43,14 @@ def _note(ctx: Runtime, what: str) -> None:
     'Add a license server from Properties("Address") and ("Port").',
     "The name is stored in upper case. Address is an IPv4 address, a host name, "
     "or (with IPv6 enabled) an IPv6 address; Port is 1024-65535, default 4001. "
-    "Two servers at one address need different ports. Returns a %Status.",
+    "Two servers at one address need different ports. Needs the %Admin_Manage role, else "
+    "<PROTECT>. Returns a %Status.",
     "(Name, &Properties)",
 )
 def create(
     ctx: Runtime, name: Argument, properties: Argument | None = None, *_: Argument
 ) -> int | str:
+    require(ctx)  # every change writes cache.cpf
     address, port = _properties(properties)
     try:
         server = server_config.create(
@@ -65,12 +68,14 @@ def create(
 @CONFIG.classmethod(
     "Modify",
     "Change a license server's Address or Port.",
-    "Only the properties given change. Returns a %Status.",
+    "Only the properties given change. Needs the %Admin_Manage role, else <PROTECT>. "
+    "Returns a %Status.",
     "(Name, &Properties)",
 )
 def modify(
     ctx: Runtime, name: Argument, properties: Argument | None = None, *_: Argument
 ) -> int | str:
+    require(ctx)
     address, port = _properties(properties)
     try:
         server_config.modify(instance_of(ctx).cpf(), to_str(deref(name)), address, port)
@@ -80,9 +85,13 @@ def modify(
 
 
 @CONFIG.classmethod(
-    "Delete", "Remove a license server from the configuration.", "Returns a %Status.", "(Name)"
+    "Delete",
+    "Remove a license server from the configuration.",
+    "Needs the %Admin_Manage role, else <PROTECT>. Returns a %Status.",
+    "(Name)",
 )
 def delete(ctx: Runtime, name: Argument, *_: Argument) -> int | str:
+    require(ctx)
     try:
         server_config.delete(instance_of(ctx).cpf(), to_str(deref(name)))
     except ServerConfigError as exc:

@@ -13,6 +13,7 @@ from cacheshell.lang.objects import REGISTRY
 from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
+from cacheshell.library import privileges
 from cacheshell.library.host import instance_of, session_of
 from cacheshell.system import keys
 from cacheshell.system.instance import MISSING_KEY
@@ -25,11 +26,20 @@ PAGE = REGISTRY.define(
 )
 
 
-def _load(path: str) -> keys.LicenseKey:
+def _key_file(ctx: Runtime, file: Argument) -> tuple[str, Path]:
+    """(the name as given, where it really leads): reading a key file by name needs
+    %Admin_Manage, inside the instance's tree unless the caller holds %All."""
+    name = to_str(deref(file))
+    return name, privileges.readable(ctx, name, Path.cwd())
+
+
+def _load(name: str, path: Path) -> keys.LicenseKey:
     try:
         return keys.load_key(path)
     except KeyFileError as exc:
-        raise ObjectScriptError("ILLEGAL VALUE", f"*{exc}") from None
+        raise ObjectScriptError(
+            "ILLEGAL VALUE", f"*{privileges.file_reason(name, path, exc.reason)}"
+        ) from None
 
 
 def _show(
@@ -53,12 +63,13 @@ def _show(
     "Show a key file beside the active key, without activating it.",
     "Writes both keys' fields side by side, the reductions the new key would "
     "bring, and whether activating it would need a restart. Returns 1 when the "
-    "file holds a valid key, else 0.",
+    "file holds a valid key, else 0. Needs the %Admin_Manage role, else <PROTECT>; a file "
+    "outside the instance's directory needs %All.",
     "(file)",
 )
 def compare(ctx: Runtime, file: Argument) -> int:
     instance = instance_of(ctx)
-    new = _load(to_str(deref(file)))
+    new = _load(*_key_file(ctx, file))
     check = instance.check(new)
     current = instance.active_key()
     comparison = keys.compare_keys(current, new) if check.valid else None
@@ -72,17 +83,21 @@ def compare(ctx: Runtime, file: Argument) -> int:
     "Activate a key file placed anywhere: check, show, copy, Upgrade().",
     "An invalid key is never copied. The file is copied into the instance's mgr "
     "directory as cache.key (through a temporary file and a rename), then "
-    'Upgrade() runs. Returns what Upgrade() returned: 1, or "0|reason".',
+    'Upgrade() runs. Returns what Upgrade() returned: 1, or "0|reason". Guarded as '
+    "Compare().",
     "(file)",
 )
 def activate(ctx: Runtime, file: Argument) -> str:
     instance = instance_of(ctx)
+    name, real = _key_file(ctx, file)
     missing = instance.key_reason() or MISSING_KEY
-    path = Path(to_str(deref(file)))
+    path = Path(name)
     try:
-        result = instance.activate(path)
+        result = instance.activate(real)
     except KeyFileError as exc:
-        raise ObjectScriptError("ILLEGAL VALUE", f"*{exc}") from None
+        raise ObjectScriptError(
+            "ILLEGAL VALUE", f"*{privileges.file_reason(name, real, exc.reason)}"
+        ) from None
     _show(ctx, result.current, result.new, result.check, result.comparison, missing)
     if result.result == "1":
         ctx.out.write(

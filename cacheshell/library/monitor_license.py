@@ -17,6 +17,7 @@ from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_int64, to_str
 from cacheshell.library.host import instance_of
+from cacheshell.library.privileges import require
 from cacheshell.system.console import WARNING
 
 MONITOR = REGISTRY.define(
@@ -32,10 +33,12 @@ MONITOR = REGISTRY.define(
     'minimum; when they fall below it, the console log gets "Available licenses have fallen '
     'below minimum of N" and the method named by SetNotify() is called. The alert is raised '
     "once per crossing and again only after availability has come back to the minimum. "
-    "0 turns the alert off.\nReturns a %Status.",
+    "0 turns the alert off. Needs the %Admin_Manage role, else <PROTECT>.\nReturns a %Status.",
     "(min)",
 )
 def set_alert(ctx: Runtime, minimum: Argument = 0) -> int:
+    # A setting of the whole instance's license monitoring (DESIGN decision 11).
+    require(ctx)
     value = to_int64(deref(minimum))
     if value < 0:
         raise ObjectScriptError("ILLEGAL VALUE")
@@ -52,10 +55,13 @@ def set_alert(ctx: Runtime, minimum: Argument = 0) -> int:
     "Name a class method to call with the alert text when the alert is raised.",
     "The method is called as ##class(Class).Method(text) in the process whose license call "
     'raised the alert; a class that does not exist is skipped. SetNotify("") stops the '
-    "calls.\nReturns a %Status.",
+    "calls. Needs the %Admin_Manage role, else <PROTECT>.\nReturns a %Status.",
     "(class, method)",
 )
 def set_notify(ctx: Runtime, class_name: Argument = "", method: Argument = "") -> int:
+    # The method named runs in whichever process raises the alert, an administrator's too:
+    # naming it is the administrator's to do.
+    require(ctx)
     store = instance_of(ctx).store
     with store.transaction():
         store.put("alert_notify_class", to_str(deref(class_name)) or None)

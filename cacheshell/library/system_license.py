@@ -13,6 +13,7 @@ from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_int64, to_str
 from cacheshell.library.host import instance_of, process_of
 from cacheshell.library.monitor_license import notify
+from cacheshell.library.privileges import require
 from cacheshell.system import table
 from cacheshell.system.license_table import USER
 
@@ -21,18 +22,9 @@ LICENSE = REGISTRY.define(
     "The license API of the local instance: logins, counters, the key and usage reports.",
 )
 
-ADMIN_ROLE = "%Admin_Manage"
 # A Real Time or Web Add-On key counts by username always: the setting cannot be changed.
 _FIXED_USERNAME_TYPES = ("Real Time",)
 _FIXED_USERNAME_FEATURES = ("WebAddOn",)
-
-
-def require_role(ctx: Runtime, *roles: str) -> None:
-    """<PROTECT> unless $ROLES holds one of `roles` or %All."""
-    held = {role.strip() for role in ctx.host.roles.split(",")}
-    if "%All" in held or held.intersection(roles):
-        return
-    raise ObjectScriptError("PROTECT")
 
 
 def arg_int(value: Argument) -> int:
@@ -68,11 +60,16 @@ def login(ctx: Runtime, identifier: Argument = "") -> int:
     "for the application to call Login(); one that never does pauses after its first 4000 "
     "commands and every 1000 after that. With 0 each process is identified and licensed as it "
     "starts. The setting holds for the whole instance until it restarts, so it is usually "
-    "made in SYSTEM^%ZSTART.\nReturns the previous setting; without an argument, only returns "
-    "the current one.",
+    "made in SYSTEM^%ZSTART. Setting it needs the %Admin_Manage role, else <PROTECT>.\n"
+    "Returns the previous setting; without an argument, only returns the current one.",
     "(usage)",
 )
 def defer_user_identification(ctx: Runtime, usage: Argument | None = None) -> int:
+    if usage is not None:
+        # The reference notes name no privilege for the instance-wide setters but
+        # SetUserLimit and SetConnectionLimit; this one changes how every later process is
+        # licensed, so it is guarded with them (DESIGN decision 11). Reading stays open.
+        require(ctx)
     store = instance_of(ctx).store
     with store.transaction():
         previous = int(store.get("deferred", 0))
@@ -88,8 +85,9 @@ def defer_user_identification(ctx: Runtime, usage: Argument | None = None) -> in
     "behind one address count as two users. The change applies to this process at once (when "
     "its ID is still the automatic one) and to every process that starts afterwards.\n"
     "Returns the state before the call: 1 enabled, 0 disabled; without an argument it only "
-    "returns the current state. Real Time and Web Add-On keys always license by username: "
-    "changing the state with them gives <UNLICENSED>.",
+    "returns the current state. Changing it needs the %Admin_Manage role, else <PROTECT>. "
+    "Real Time and Web Add-On keys always license by username: changing the state with them "
+    "gives <UNLICENSED>.",
     "(OnOffState)",
 )
 def user_name_licensing(ctx: Runtime, state: Argument | None = None) -> int:
@@ -98,6 +96,7 @@ def user_name_licensing(ctx: Runtime, state: Argument | None = None) -> int:
     previous = int(store.get("username_licensing", 0))
     if state is None:
         return previous
+    require(ctx)  # instance-wide, as DeferUserIdentification: guarded, reading open
     key = inst.active_key()
     if key is not None and (
         key.license_type in _FIXED_USERNAME_TYPES
@@ -166,7 +165,7 @@ def max_connections(ctx: Runtime) -> int:
     "(MaxCon)",
 )
 def set_connection_limit(ctx: Runtime, limit: Argument = 0) -> int:
-    require_role(ctx, ADMIN_ROLE)
+    require(ctx)
     value = arg_int(limit)
     if value < 0:
         raise ObjectScriptError("ILLEGAL VALUE")
@@ -195,7 +194,7 @@ def get_connection_limit(ctx: Runtime) -> int:
     "(MaxLU)",
 )
 def set_user_limit(ctx: Runtime, limit: Argument = 0) -> int:
-    require_role(ctx, ADMIN_ROLE)
+    require(ctx)
     value = arg_int(limit)
     if value < 0:
         raise ObjectScriptError("ILLEGAL VALUE")

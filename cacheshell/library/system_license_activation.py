@@ -11,6 +11,7 @@ from cacheshell.lang.objects import Value
 from cacheshell.lang.refs import Argument, Ref, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
+from cacheshell.library import privileges
 from cacheshell.library.host import instance_of
 from cacheshell.library.system_license import LICENSE
 from cacheshell.system import keys
@@ -23,17 +24,19 @@ _NO_FILE = 5012
 _GENERAL = 5001
 
 
-def _load_checked(inst: Instance, name: str) -> tuple[int | str, LicenseKey | None]:
-    """(%Status, key): the key file `name` (relative to the current directory) if valid here."""
-    path = Path(name)
-    if not path.is_absolute():
-        path = Path.cwd() / path
-    if not name or not path.is_file():
+def _load_checked(ctx: Runtime, inst: Instance, name: str) -> tuple[int | str, LicenseKey | None]:
+    """(%Status, key): the key file `name` (relative to the current directory) if valid here.
+    Reading a file by name needs %Admin_Manage, inside the instance's tree unless %All."""
+    privileges.require(ctx)
+    if not name:
+        return status.error(_NO_FILE, name), None
+    path = privileges.readable(ctx, name, Path.cwd())
+    if not path.is_file():
         return status.error(_NO_FILE, name), None
     try:
         key = keys.load_key(path)
     except KeyFileError as exc:
-        return status.error(_GENERAL, exc.reason), None
+        return status.error(_GENERAL, privileges.file_reason(name, path, exc.reason)), None
     check = inst.check(key)
     if not check.valid:
         return status.error(_GENERAL, check.reason), None
@@ -57,7 +60,8 @@ def _list_value(text: str) -> int | str:
     "not expired, for this platform and version. Otherwise an error %Status saying why.\n"
     "RequiresRestart (by reference) is set to 1 when activating the key would have to wait "
     "for a restart (fewer units, a change to or from Power Unit, a much larger license table), "
-    'else 0; RestartReason to the reason, or "".',
+    'else 0; RestartReason to the reason, or "". Reading a file needs the %Admin_Manage role, '
+    "else <PROTECT>; a file outside the instance's directory needs %All.",
     "(PathAndFileName, .RequiresRestart, .RestartReason)",
 )
 def is_valid_key(
@@ -67,7 +71,7 @@ def is_valid_key(
     restart_reason: Argument | None = None,
 ) -> int | str:
     inst = instance_of(ctx)
-    sc, key = _load_checked(inst, to_str(deref(file)))
+    sc, key = _load_checked(ctx, inst, to_str(deref(file)))
     comparison = keys.compare_keys(inst.active_key(), key) if key is not None else None
     if comparison is not None and comparison.restart_required:
         _set(requires_restart, 1)
@@ -84,7 +88,8 @@ def is_valid_key(
     "Reductions (by reference) is killed, then gets one node per reduction, each $LB(old,new): "
     'Reductions("Cores"), ("Users"), ("Server"), ("LicenseType"), ("Product"), and '
     'Reductions("Feature",name) for each feature the new key drops. Status (by reference) is '
-    "what IsValidKey() returns for the file; an invalid file gives 0 and no reductions.",
+    "what IsValidKey() returns for the file; an invalid file gives 0 and no reductions. "
+    "Guarded as IsValidKey().",
     "(NewKeyFile, .Reductions, .Status)",
 )
 def check_key_for_upgrade(
@@ -94,7 +99,7 @@ def check_key_for_upgrade(
     status_out: Argument | None = None,
 ) -> int:
     inst = instance_of(ctx)
-    sc, key = _load_checked(inst, to_str(deref(file)))
+    sc, key = _load_checked(ctx, inst, to_str(deref(file)))
     _set(status_out, sc)
     if isinstance(reductions, Ref):
         reductions.kill()
@@ -145,9 +150,11 @@ def get_key_invalid_reason(ctx: Runtime) -> str:
     "to or from Power Unit, waits for the next restart; when gmheap cannot hold a larger table "
     "the key is activated but the table keeps its size (see the console log). From the shell "
     "prompt of the operating system, even when every license unit is in use: "
-    "csession CACHE -U %SYS '##Class(%SYSTEM.License).Upgrade()'.",
+    "csession CACHE -U %SYS '##Class(%SYSTEM.License).Upgrade()'. Needs the %Admin_Manage "
+    "role, else <PROTECT>.",
     "()",
 )
 def upgrade(ctx: Runtime) -> int | str:
+    privileges.require(ctx)  # it changes the active key
     result = instance_of(ctx).upgrade()
     return 1 if result == "1" else result

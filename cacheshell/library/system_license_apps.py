@@ -4,6 +4,7 @@ of its counted features, and read its values."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from cacheshell.lang import lists, status
 from cacheshell.lang.errors import ObjectScriptError
@@ -11,6 +12,7 @@ from cacheshell.lang.objects import ObjectInstance, Row, Value
 from cacheshell.lang.refs import Argument, Ref, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import is_true, to_str
+from cacheshell.library import privileges
 from cacheshell.library.host import instance_of, process_of
 from cacheshell.library.system_license import LICENSE
 from cacheshell.library.system_license_servers import GENERAL_ERROR, instances_using_key
@@ -69,12 +71,17 @@ def _pool(ctx: Runtime, app: Argument, keyword: Argument) -> Pool | None:
     "section; 2 section too large; 4 cannot allocate; 5 keyword or value too "
     "long; 6 application name too long. A failed load changes nothing; loading "
     "an application again replaces its values, keeping units in use under the "
-    "keywords that remain.",
+    "keywords that remain. Needs the %Admin_Manage role, else <PROTECT>; a file "
+    "outside the instance's directory needs %All.",
     "(FileName, AppName)",
 )
 def load_app_license_file(ctx: Runtime, file_name: Argument, app_name: Argument) -> int:
+    name = to_str(deref(file_name))
+    privileges.require(ctx)
+    # Read where the name really leads (relative to the current directory, as before).
+    path = str(privileges.readable(ctx, name, Path.cwd())) if name else name
     try:
-        app = read_app_license(to_str(deref(file_name)), to_str(deref(app_name)))
+        app = read_app_license(path, to_str(deref(app_name)), shown=name)
     except AppFileError as exc:
         return exc.code
     return 0 if apps(ctx).load(app) else 4

@@ -9,7 +9,8 @@ from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of
-from cacheshell.library.system_license import LICENSE, require_role
+from cacheshell.library.privileges import require
+from cacheshell.library.system_license import LICENSE
 from cacheshell.system import table, usage
 from cacheshell.system.usage import Counts
 
@@ -221,5 +222,5 @@ def read_duration_counts(ctx: Runtime) -> str:
     "()",
 )
 def clear_duration_counts(ctx: Runtime) -> str:
-    require_role(ctx, "%Manager")
+    require(ctx, "%Manager")
     return listbuild(*usage.clear_durations(instance_of(ctx)))

@@ -5,12 +5,10 @@ The text comes from system/reports.py over the rows of system/usage.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
+from cacheshell.library import privileges
 from cacheshell.library.host import instance_of, session_of
 from cacheshell.library.system_license import LICENSE
 from cacheshell.system import reports, usage
@@ -94,16 +92,11 @@ def show_counts(ctx: Runtime) -> str:
 def _write_dump(ctx: Runtime, name: Argument, default: str, text: str) -> str:
     """Write a dump; a name without a path goes to the namespace's directory (mgr/user/ for
     USER), the process's current directory as Caché's dumps use it ("in the current
-    directory", licensing chapter, Methods to Show Local License Information)."""
+    directory", licensing chapter, Methods to Show Local License Information). Writing a file
+    by name needs %Admin_Manage and stays inside the instance's tree (privileges.py)."""
     file = to_str(deref(name)) or default
-    path = Path(file)
-    if not path.is_absolute():
-        path = Namespaces(instance_of(ctx).layout).directory(ctx.namespace) / path
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise ObjectScriptError("NOTOPEN", f"*{file}: {exc.strerror or exc}") from None
+    base = Namespaces(instance_of(ctx).layout).directory(ctx.namespace)
+    privileges.write(ctx, file, base, text, make_directory=True)
     return file
 
 
@@ -117,7 +110,8 @@ _DUMP_COLUMNS = (
     "DumpLocalAll",
     "Write every slot of the local license table to a file (all.dmp).",
     "The file goes to the namespace's directory (mgr/user/ for USER, mgr/ for %SYS) unless the "
-    "name has a path. A header gives the "
+    "name has a path; a path outside the instance's directory needs %All. Needs the "
+    "%Admin_Manage role, else <PROTECT>. A header gives the "
     "capacity, the units in use and those remaining; then one line per license ID in use and "
     'one "free" line per unit still available. ' + _DUMP_COLUMNS + "\nReturns the file name.",
     "(filename)",
@@ -131,7 +125,9 @@ def dump_local_all(ctx: Runtime, filename: Argument = "") -> str:
 @LICENSE.classmethod(
     "DumpLocalInUse",
     "Write the slots of the local license table in use to a file (inuse.dmp).",
-    "As DumpLocalAll, without the free slots. " + _DUMP_COLUMNS + "\nReturns the file name.",
+    "As DumpLocalAll, without the free slots, and guarded as it is. "
+    + _DUMP_COLUMNS
+    + "\nReturns the file name.",
     "(filename)",
 )
 def dump_local_in_use(ctx: Runtime, filename: Argument = "") -> str:
@@ -147,7 +143,8 @@ def dump_local_in_use(ctx: Runtime, filename: Argument = "") -> str:
     "process type (System, User, Pending, Diagnostic ...), "
     "license ID, login type, then the connections, peak connections, CSP sessions and units "
     "of its license ID, the seconds it has held the ID and any grace seconds left. Processes "
-    "sharing an ID repeat its numbers, so the columns do not add up.\nReturns the file name.",
+    "sharing an ID repeat its numbers, so the columns do not add up. Guarded as "
+    "DumpLocalAll.\nReturns the file name.",
     "(filename)",
 )
 def dump_local_pid(ctx: Runtime, filename: Argument = "") -> str:

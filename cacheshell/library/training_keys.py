@@ -10,6 +10,7 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY
 from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
+from cacheshell.library import privileges
 from cacheshell.library.help import HELP
 from cacheshell.library.host import instance_of
 from cacheshell.library.training_world import WORLD
@@ -35,7 +36,8 @@ def _given(value: Argument) -> str:
     "it gets a new six-digit order number that no key of this host's instances has, so it "
     "shares units with none of them. The file goes to the current directory unless the name "
     "has a path; activate it with ##class(Portal.LicenseKey).Activate(file). A bad value "
-    "raises <ILLEGAL VALUE>; a file that cannot be written, <NOTOPEN>.",
+    "raises <ILLEGAL VALUE>; a file that cannot be written, <NOTOPEN>. Needs the "
+    "%Admin_Manage role, else <PROTECT>; a file outside the instance's directory needs %All.",
     f'(file, units={training_keys.DEFAULT_UNITS}, customer="{training_keys.DEFAULT_CUSTOMER}", '
     'multi=1, order="")',
 )
@@ -48,6 +50,7 @@ def issue_key(
     order: Argument = "",
 ) -> str:
     name = _given(file)
+    privileges.require(ctx)  # it writes a file by name
     if not name:
         raise ObjectScriptError("ILLEGAL VALUE", "*no file name")
     count = _given(units)
@@ -63,13 +66,7 @@ def issue_key(
         )
     except KeyFileError as exc:
         raise ObjectScriptError("ILLEGAL VALUE", f"*{exc.reason}") from None
-    path = Path(name)
-    if not path.is_absolute():
-        path = Path.cwd() / path
-    try:
-        path.write_text(render_key_file(key.file), encoding="utf-8")
-    except OSError as exc:
-        raise ObjectScriptError("NOTOPEN", f"*{name}: {exc.strerror or exc}") from None
+    privileges.write(ctx, name, Path.cwd(), render_key_file(key.file))
     return key.file.order_number
 
 
@@ -83,10 +80,12 @@ def issue_key(
     "this terminal is attached again), so the training key is active when it returns. An "
     "instance created before training keys were kept, or with a key of its own, gets a newly "
     "minted training key (a new order number), kept from then on. Writes what it did; "
-    'returns 1, or "0|reason" when the key could not be activated.',
+    'returns 1, or "0|reason" when the key could not be activated. Needs the %Admin_Manage '
+    "role, else <PROTECT>.",
     "()",
 )
 def restore_training_key(ctx: Runtime) -> int | str:
+    privileges.require(ctx)  # it activates a key
     instance = instance_of(ctx)
     try:
         restored = training_keys.restore(instance)

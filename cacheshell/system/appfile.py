@@ -45,39 +45,47 @@ def is_numeric(value: str) -> bool:
     return bool(re.fullmatch(r"\d+", value.strip()))
 
 
-def read_app_license(path: str, app: str) -> AppLicense:
-    """Read section [app] of the file; raises AppFileError carrying the return code."""
+def read_app_license(path: str, app: str, shown: str | None = None) -> AppLicense:
+    """Read section [app] of the file; raises AppFileError carrying the return code. `shown`
+    is the file's name as the caller gave it (`path` by default), the one the messages use;
+    they say what is wrong and where, never what a line of the file holds."""
+    name = path if shown is None else shown
     if len(app) > MAX_NAME:
         raise AppFileError(NAME_TOO_LONG, f"application name longer than {MAX_NAME} characters")
     if not _APP_NAME.fullmatch(app):
         raise AppFileError(NOT_FOUND, "an application name is letters and digits, no period")
-    if len(path) > MAX_FILE_NAME:
+    if len(name) > MAX_FILE_NAME:
         raise AppFileError(NOT_FOUND, "file name too long")
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AppFileError(NOT_FOUND, f"cannot read {path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise AppFileError(NOT_FOUND, f"{name} is not a UTF-8 text file") from None
+    except OSError as exc:
+        raise AppFileError(NOT_FOUND, f"cannot read {name}: {exc.strerror or exc}") from None
     # Section names are case-sensitive; a second [app] further down is not read.
     section = next((found for found in read_ini(text).sections if found.name == app), None)
     if section is None:
-        raise AppFileError(NOT_FOUND, f"no section [{app}] in {path}")
+        raise AppFileError(NOT_FOUND, f"{name}: no section [{app}]")
     items: list[tuple[str, str]] = []
     size = 0
     for line in section.lines:
+        where = f"{name}: line {line.number}"
         entry = line.entry()
         if entry is None:
-            raise AppFileError(NOT_FOUND, f"malformed line in [{app}]: {line.stripped!r}")
+            raise AppFileError(NOT_FOUND, f"{where}: not KEY=VALUE")
         keyword, value = entry[0], entry[1].strip()
         if not keyword:
-            raise AppFileError(NOT_FOUND, f"a line of [{app}] has no keyword")
+            raise AppFileError(NOT_FOUND, f"{where}: no keyword before the =")
         if len(keyword) > MAX_NAME or len(value) > MAX_NAME:
-            raise AppFileError(TOO_LONG, f"keyword or value longer than {MAX_NAME} characters")
+            raise AppFileError(TOO_LONG, f"{where}: keyword or value longer than {MAX_NAME}")
         if any(k == keyword for k, _ in items):
-            raise AppFileError(NOT_FOUND, f"keyword {keyword!r} appears twice in [{app}]")
+            raise AppFileError(NOT_FOUND, f"{where}: a keyword of [{app}] given again")
         items.append((keyword, value))
         size += len(keyword) + 1 + len(value) + 1  # keyword=value and its NUL
     if not items:
-        raise AppFileError(NOT_FOUND, f"section [{app}] is empty")
+        raise AppFileError(NOT_FOUND, f"{name}: section [{app}] is empty")
     if size > MAX_SECTION:
-        raise AppFileError(TOO_LARGE, f"section [{app}] holds more than {MAX_SECTION} characters")
+        raise AppFileError(
+            TOO_LARGE, f"{name}: section [{app}] holds more than {MAX_SECTION} characters"
+        )
     return AppLicense(app, tuple(items))

@@ -142,7 +142,8 @@ def decode_body(text: str) -> Authorization:
     """The Authorization in the first 46 characters of a key; raises KeyFileError."""
     match = _BODY.fullmatch(text)
     if match is None:
-        raise KeyFileError(f"AuthorizationKey '{text}' does not have the 46-character layout")
+        # Not quoted: the text may come from any file a caller named (IsValidKey).
+        raise KeyFileError("AuthorizationKey does not have the 46-character layout")
     fields = match.groupdict()
     for table, code, what in (
         (PRODUCTS, fields["product"], "product"),

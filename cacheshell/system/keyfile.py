@@ -31,7 +31,9 @@ Sections = tuple[tuple[str, Pairs], ...]
 
 
 class KeyFileError(ValueError):
-    """A file or field that is not a well-formed license key; `reason` says why."""
+    """A file or field that is not a well-formed license key; `reason` says why. A reason
+    built while reading a file says what is wrong and where (the line, the field), never
+    what the file holds: the file may be any file a caller named."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -58,22 +60,30 @@ def format_date(day: date) -> str:
 
 
 def parse_date(text: str) -> date:
-    """A M/D/YYYY date; raises KeyFileError for anything else."""
+    """A M/D/YYYY date typed by a user; raises KeyFileError, quoting it, for anything else."""
+    found = _read_date(text)
+    if isinstance(found, str):
+        raise KeyFileError(f"bad date '{text}': {found}")
+    return found
+
+
+def _read_date(text: str) -> date | str:
+    """The date, or what is wrong with the text (without quoting it)."""
     match = _DATE.fullmatch(text)
     if match is None:
-        raise KeyFileError(f"bad date '{text}': expected M/D/YYYY")
+        return "expected M/D/YYYY"
     month, day, year = (int(part) for part in match.groups())
     try:
         return date(year, month, day)
     except ValueError:
-        raise KeyFileError(f"bad date '{text}': no such day") from None
+        return "no such day"
 
 
 def file_version(file_type: str) -> str:
     """The version after "License " in a FileType value ("2013.1")."""
     match = _FILE_TYPE.fullmatch(file_type)
     if match is None:
-        raise KeyFileError(f"FileType '{file_type}' is not 'License <version>'")
+        raise KeyFileError("FileType is not 'License <version>'")
     return match.group(1)
 
 
@@ -87,16 +97,17 @@ def parse_sections(text: str) -> Sections:
     found = read_ini(text, indented_comments=False)
     for line in found.before:
         _refuse_header(line)
-        raise KeyFileError(f"line {line.number}: '{line.stripped}' is outside any [section]")
+        raise KeyFileError(f"line {line.number}: text outside any [section]")
     sections: list[tuple[str, Pairs]] = []
     seen_sections: set[str] = set()
     for section in found.sections:
         name, number = section.name, section.number
         if not name:
             raise KeyFileError(f"line {number}: malformed section header '[]'")
-        _check_name(name, f"line {number}: section name")
+        if not _valid_name(name):
+            raise KeyFileError(f"line {number}: section name is not valid")
         if name in seen_sections:
-            raise KeyFileError(f"line {number}: section [{name}] appears twice")
+            raise KeyFileError(f"line {number}: a section given again")
         seen_sections.add(name)
         pairs: list[tuple[str, str]] = []
         seen_keywords: set[str] = set()
@@ -104,14 +115,10 @@ def parse_sections(text: str) -> Sections:
             _refuse_header(line)
             entry = line.entry()
             if entry is None or not entry[0]:
-                raise KeyFileError(
-                    f"line {line.number}: expected keyword=value, found '{line.stripped}'"
-                )
+                raise KeyFileError(f"line {line.number}: not KEYWORD=VALUE")
             keyword = entry[0]
             if keyword in seen_keywords:
-                raise KeyFileError(
-                    f"line {line.number}: keyword '{keyword}' appears twice in [{name}]"
-                )
+                raise KeyFileError(f"line {line.number}: a keyword of its section given again")
             seen_keywords.add(keyword)
             pairs.append(entry)
         sections.append((name, tuple(pairs)))
@@ -121,7 +128,7 @@ def parse_sections(text: str) -> Sections:
 def _refuse_header(line: IniLine) -> None:
     """A line that opens a bracket without closing it is a header gone wrong, not a keyword."""
     if line.stripped.startswith("["):
-        raise KeyFileError(f"line {line.number}: malformed section header '{line.stripped}'")
+        raise KeyFileError(f"line {line.number}: malformed section header")
 
 
 def parse_key_file(text: str) -> KeyFile:
@@ -139,11 +146,10 @@ def parse_key_file(text: str) -> KeyFile:
     _expect_fields(LICENSE_SECTION, fields, LICENSE_FIELDS)
     order = fields["OrderNumber"]
     if not _DIGITS.fullmatch(order):
-        raise KeyFileError(f"OrderNumber '{order}' is not a number")
-    try:
-        expiration = parse_date(fields["ExpirationDate"])
-    except KeyFileError as exc:
-        raise KeyFileError(f"ExpirationDate: {exc.reason}") from None
+        raise KeyFileError("OrderNumber is not a number")
+    expiration = _read_date(fields["ExpirationDate"])
+    if isinstance(expiration, str):
+        raise KeyFileError(f"ExpirationDate: {expiration}")
     if not fields["AuthorizationKey"]:
         raise KeyFileError("AuthorizationKey is empty")
     apps = tuple((name, pairs) for name, pairs in found if name not in RESERVED_SECTIONS)
@@ -211,8 +217,18 @@ def _render_section(name: str, pairs: Pairs) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _valid_name(name: str) -> bool:
+    return (
+        bool(name)
+        and name == name.strip()
+        and "[" not in name
+        and "]" not in name
+        and (not _has_newline(name))
+    )
+
+
 def _check_name(name: str, what: str) -> None:
-    if not name or name != name.strip() or any(c in name for c in "[]") or _has_newline(name):
+    if not _valid_name(name):
         raise KeyFileError(f"{what} '{name}' is not valid")
 
 
@@ -227,4 +243,4 @@ def _expect_fields(section: str, fields: dict[str, str], names: tuple[str, ...])
             raise KeyFileError(f"not a license key file: [{section}] has no {name}")
     for name in fields:
         if name not in names:
-            raise KeyFileError(f"[{section}] has an unknown field '{name}'")
+            raise KeyFileError(f"[{section}] has a field that is not one of {', '.join(names)}")

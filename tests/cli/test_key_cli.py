@@ -176,7 +176,7 @@ def test_a_file_that_is_not_a_key_is_invalid(tmp_path: Path) -> None:
     notes.write_text("hello\n")
     done = run_cli("key", "show", str(notes))
     assert (done.stdout, done.returncode) == (
-        f"Invalid: {notes}: line 1: 'hello' is outside any [section]\n",
+        f"Invalid: {notes}: line 1: text outside any [section]\n",
         1,
     )
 

@@ -152,15 +152,20 @@ def test_parse_accepts_crlf_leading_zeros_and_comments() -> None:
             "not a license key file: no [ConfigFile] section",
         ),
         ("MachineID=\n", "", "not a license key file: [License] has no MachineID"),
-        ("MachineID=\n", "MachineID=\nLicenseID=X\n", "[License] has an unknown field 'LicenseID'"),
+        (
+            "MachineID=\n",
+            "MachineID=\nLicenseID=X\n",
+            "[License] has a field that is not one of LicenseCapacity, CustomerName, OrderNumber, "
+            "ExpirationDate, AuthorizationKey, MachineID",
+        ),
         (
             "FileType=License 2011",
             "FileType=InterSystems License Rev-A.1",
-            "FileType 'InterSystems License Rev-A.1' is not 'License <version>'",
+            "FileType is not 'License <version>'",
         ),
-        ("4/18/2019", "2/30/2019", "ExpirationDate: bad date '2/30/2019': no such day"),
-        ("4/18/2019", "2019-04-18", "ExpirationDate: bad date '2019-04-18': expected M/D/YYYY"),
-        ("OrderNumber=201807763", "OrderNumber=20180x", "OrderNumber '20180x' is not a number"),
+        ("4/18/2019", "2/30/2019", "ExpirationDate: no such day"),
+        ("4/18/2019", "2019-04-18", "ExpirationDate: expected M/D/YYYY"),
+        ("OrderNumber=201807763", "OrderNumber=20180x", "OrderNumber is not a number"),
         (
             "AuthorizationKey=412520010000010000000000000BF812F6B207626301",
             "AuthorizationKey=",
@@ -169,16 +174,16 @@ def test_parse_accepts_crlf_leading_zeros_and_comments() -> None:
         (
             "Foundation=Enabled\n",
             "Foundation=Enabled\nFoundation=Disabled\n",
-            "line 19: keyword 'Foundation' appears twice in [ISC.HealthShare]",
+            "line 19: a keyword of its section given again",
         ),
-        ("[ISC.HealthShare]", "[TrakCare]", "line 17: section [TrakCare] appears twice"),
+        ("[ISC.HealthShare]", "[TrakCare]", "line 17: a section given again"),
         (
             "AddOn:Active",
             "No equals sign\nAddOn:Active",
-            "line 15: expected keyword=value, found 'No equals sign'",
+            "line 15: not KEYWORD=VALUE",
         ),
-        ("[ConfigFile]\n", "stray=1\n[ConfigFile]\n", "line 1: 'stray=1' is outside any [section]"),
-        ("[TrakCare]", "[TrakCare", "line 12: malformed section header '[TrakCare'"),
+        ("[ConfigFile]\n", "stray=1\n[ConfigFile]\n", "line 1: text outside any [section]"),
+        ("[TrakCare]", "[TrakCare", "line 12: malformed section header"),
     ],
 )
 def test_parse_rejects_what_is_not_a_key_file(old: str, new: str, reason: str) -> None:
@@ -276,14 +281,11 @@ def test_decode_reads_each_field(body: str, field: str, value: object) -> None:
         ("41277" + AUTH_BODY[5:] + "AB" * 64, "AuthorizationKey has an unknown platform code '77'"),
         (
             AUTH_BODY[:27] + "00000000002" + AUTH_BODY[38:] + "AB" * 64,
-            "AuthorizationKey '41252001000000900000160001200000000002"
-            "00001001' does not have the 46-character layout",
+            "AuthorizationKey does not have the 46-character layout",
         ),
         (
             AUTH_BODY[:38] + "0000100g" + "AB" * 64,
-            "AuthorizationKey '41252001000000900000160001200000000000"
-            "0000100g' does not have "
-            "the 46-character layout",
+            "AuthorizationKey does not have the 46-character layout",
         ),
     ],
 )

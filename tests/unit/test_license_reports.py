@@ -144,7 +144,7 @@ def test_decode_auth(term: Terminal) -> None:
         "     Features =          Ensemble, iKnow\n"
     )
     assert term.run(f'Do {L}DecodeAuth("12345")') == (
-        "\nCannot decode: AuthorizationKey '12345' does not have the 46-character layout\n"
+        "\nCannot decode: AuthorizationKey does not have the 46-character layout\n"
     )
 
 

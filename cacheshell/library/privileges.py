@@ -1,0 +1,99 @@
+"""The one privilege model of the ObjectScript library (DESIGN decision 11).
+
+Changing the key, the configuration or the license limits, loading application licenses, and
+reading or writing a file by a caller-given path need %Admin_Manage (or %All); everyone else
+gets <PROTECT>. Caché's <PROTECT> says nothing of the privilege that was missing, deliberately,
+so that a user cannot map out what is needed (InterSystems Developer Community, "Fine tuning
+access permissions for CSP application",
+https://community.intersystems.com/post/fine-tuning-access-permissions-csp-application).
+
+A path is followed to its real target and must lie inside the instance's directory tree
+(<home>/<INSTANCE>/, which holds mgr/) unless the caller holds %All; outside it the caller gets
+<PROTECT> naming the file it gave, as a <PROTECT> names the resource it refused (a global and
+its directory: objectscript.md, error table). A write never follows a symbolic link at the name
+itself, whoever writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cacheshell.lang.errors import ObjectScriptError
+from cacheshell.lang.runtime import Runtime
+from cacheshell.library.host import instance_of
+from cacheshell.system import paths
+from cacheshell.system.users import ALL
+
+ADMIN = "%Admin_Manage"
+# A role stands for the resources it holds: Caché's predefined %Manager role holds
+# %Admin_Manage:USE (System Administration Guide / Security Administration Guide, "Predefined
+# Roles"), so a %Manager user may do what %Admin_Manage allows.
+_GRANTS = {"%Manager": (ADMIN,)}
+
+
+def held(ctx: Runtime) -> set[str]:
+    """The roles of $ROLES and the privileges they grant."""
+    roles = {role.strip() for role in ctx.host.roles.split(",") if role.strip()}
+    for role in list(roles):
+        roles.update(_GRANTS.get(role, ()))
+    return roles
+
+
+def holds(ctx: Runtime, privilege: str) -> bool:
+    roles = held(ctx)
+    return ALL in roles or privilege in roles
+
+
+def require(ctx: Runtime, *privileges: str) -> None:
+    """<PROTECT> unless the caller holds %All or one of `privileges` (%Admin_Manage when
+    none is named)."""
+    if not any(holds(ctx, privilege) for privilege in privileges or (ADMIN,)):
+        raise ObjectScriptError("PROTECT")
+
+
+def _refused(name: str) -> ObjectScriptError:
+    return ObjectScriptError("PROTECT", f"*{name}")
+
+
+def _confine(ctx: Runtime, name: str, real: Path) -> None:
+    if not holds(ctx, ALL) and not paths.inside(real, instance_of(ctx).layout.directory):
+        raise _refused(name)
+
+
+def readable(ctx: Runtime, name: str, base: Path) -> Path:
+    """The real path of a file the caller names to be read (relative names from `base`):
+    %Admin_Manage, and inside the instance's tree unless the caller holds %All."""
+    require(ctx)
+    real = paths.resolve(name, base)
+    _confine(ctx, name, real)
+    return real
+
+
+def writable(ctx: Runtime, name: str, base: Path) -> Path:
+    """Where a write of the file the caller names goes, checked as `readable` is; the last
+    component is not followed (write() refuses a link there)."""
+    require(ctx)
+    target = paths.resolve_for_writing(name, base)
+    _confine(ctx, name, target)
+    return target
+
+
+def file_reason(name: str, real: Path, reason: str) -> str:
+    """A reader's reason about a file, naming it as the caller did: `name: what is wrong`."""
+    reason = reason.replace(str(real), name)
+    return reason if name in reason else f"{name}: {reason}"
+
+
+def write(ctx: Runtime, name: str, base: Path, text: str, make_directory: bool = False) -> Path:
+    """Write a file the caller names; <PROTECT> as `writable` says, <NOTOPEN> naming the file
+    when it cannot be written (a symbolic link or anything but a regular file there)."""
+    target = writable(ctx, name, base)
+    try:
+        if make_directory:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        paths.write_regular(target, text)
+    except paths.PathRefused as exc:
+        raise ObjectScriptError("NOTOPEN", f"*{name}: {exc.reason}") from None
+    except OSError as exc:
+        raise ObjectScriptError("NOTOPEN", f"*{name}: {exc.strerror or exc}") from None
+    return target
