@@ -71,10 +71,15 @@ def readable(ctx: Runtime, name: str, base: Path) -> Path:
 
 def writable(ctx: Runtime, name: str, base: Path) -> Path:
     """Where a write of the file the caller names goes, checked as `readable` is; the last
-    component is not followed (write() refuses a link there)."""
+    component is not followed (write() refuses a link there). Whoever writes, never over the
+    instance's own state: the manager directory itself, the license server's directory, or a
+    database file."""
     require(ctx)
     target = paths.resolve_for_writing(name, base)
     _confine(ctx, name, target)
+    mgr = paths.resolve(".", instance_of(ctx).layout.mgr)
+    if target.parent in (mgr, mgr / "licenseserver") or target.name.upper().startswith("CACHE.DAT"):
+        raise _refused(name)
     return target
 
 

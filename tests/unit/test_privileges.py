@@ -228,6 +228,33 @@ def test_a_symbolic_link_planted_where_a_dump_goes_is_not_followed(
         )
 
 
+@pytest.mark.parametrize("role", ["admin", "all"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "../cache.key",
+        "../cache.cpf",
+        "../cache.db",
+        "../users.json",
+        "CACHE.DAT",
+        "../licenseserver/x",
+    ],
+)
+def test_no_dump_replaces_a_file_of_the_instance_state(
+    cacheshell_home: Path, role: str, target: str
+) -> None:
+    mgr = layout(cacheshell_home).mgr
+    with terminal(cacheshell_home, role) as term:
+        before = {path: path.read_bytes() for path in mgr.rglob("*") if path.is_file()}
+        shown = term.run(f'Write {L}DumpLocalAll("{target}")')
+        after = {path: path.read_bytes() for path in before if path.is_file()}
+        changed = [path.name for path in before if after.get(path) != before[path]]
+        assert (outcome(shown), [n for n in changed if not n.startswith("cache.db")]) == (
+            f"<PROTECT> *{target}",
+            [],
+        )
+
+
 # -- error texts name the file and what is wrong, never what a line of it holds ----------------
 SECRET = "S3CRET-MARKER-q7"
 CAUGHT = "Catch e { Write !,e.Name,e.Data }"
