@@ -23,6 +23,7 @@ from homes import remove_home
 from cacheshell.system import lifecycle, monitor, server_config
 from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
+from cacheshell.system.domain_secret import home_secret, secret_path
 from cacheshell.system.instance import CPF_FILE, Instance
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.keys import KeySpec, issue_from_spec
@@ -42,7 +43,9 @@ KEY = issue_from_spec(
 )
 
 
-def start_server(directory: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
+def start_server(
+    directory: Path, env: dict[str, str], secret_file: Path
+) -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -59,6 +62,8 @@ def start_server(directory: Path, env: dict[str, str]) -> tuple[subprocess.Popen
             str(PERIOD),
             "--idle-exit",
             "120",
+            "--secret-file",
+            str(secret_file),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -90,7 +95,8 @@ def one_run(env: dict[str, str]) -> float:
     layouts: list[InstanceLayout] = []
     instances: list[Instance] = []
     try:
-        servers = [start_server(home / f"ls{n}", env) for n in (1, 2, 3)]
+        home_secret(home)  # the instances' license domain secret: the servers read it too
+        servers = [start_server(home / f"ls{n}", env, secret_path(home)) for n in (1, 2, 3)]
         labels = [f"LS{n} 127.0.0.1 {port}" for n, (_, port) in enumerate(servers, 1)]
         # A new instance's default LOCAL line names the first of them, not the host's 4001.
         os.environ["CACHESHELL_LICENSE_PORT"] = str(servers[0][1])

@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 REPEATS = 9
 ONE_SHOT = ["-U", "USER", "Write 1"]
@@ -36,11 +37,13 @@ def _median(cacheshell: str, env: dict[str, str]) -> float:
     return statistics.median(times)
 
 
-def _answering(port: int, timeout: float = 30.0) -> None:
+def _answering(port: int, home: str, timeout: float = 30.0) -> None:
+    from cacheshell.system.domain_secret import home_secret
     from cacheshell.system.licserver.client import is_answering
 
+    secret = home_secret(Path(home))  # the served instance's home: its server reads the same
     deadline = time.monotonic() + timeout
-    while not is_answering("127.0.0.1", port, 0.5):
+    while not is_answering("127.0.0.1", port, 0.5, secret=secret):
         if time.monotonic() > deadline:
             raise RuntimeError(f"no license server came up on port {port}")
 
@@ -56,7 +59,7 @@ def measure(cacheshell: str, env: dict[str, str]) -> list[tuple[str, str, str, f
         # The plain instance without its default license server; the served one keeps it.
         _run(cacheshell, plain, "servers", "delete", "LOCAL")
         _run(cacheshell, plain, "control", "restart", "CACHE")
-        _answering(port)
+        _answering(port, served["CACHESHELL_HOME"])
         without = _median(cacheshell, plain)
         with_server = _median(cacheshell, served)
     finally:

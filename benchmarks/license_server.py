@@ -8,6 +8,8 @@ the same run and fed the very same datagrams (run alone: `python benchmarks/lice
 
 Datagrams are encoded before any clock starts, and the sender keeps a fixed window of requests
 unanswered, so both servers see the same load and the sender's own cost is the same for both.
+Every instance registers the key first (in the server's epoch, with the benchmark home's license
+domain secret), as instances do.
 """
 
 from __future__ import annotations
@@ -24,15 +26,18 @@ import time
 from pathlib import Path
 
 from cacheshell.system.authkey import current_platform_code
+from cacheshell.system.domain_secret import home_secret
+from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.keys import KeySpec, issue_from_spec
 from cacheshell.system.licserver.client import LicenseClient
 from cacheshell.system.licserver.protocol import (
+    DomainKeys,
     InstanceId,
+    KeyRegistration,
     Update,
     UserUse,
     encode,
     key_id,
-    key_secret,
     new_boot_id,
     new_identity,
     split_update,
@@ -56,8 +61,18 @@ TURNS = 5
 KEY = issue_from_spec(
     KeySpec(units=999_999, multi=True), training_private_key(), current_platform_code()
 )
-KID, SECRET = key_id(KEY), key_secret(KEY)
+KID = key_id(KEY)
 Batches = list[list[bytes]]
+
+
+class Wire:
+    """The domain's keys and one server's epoch: what encodes the datagrams for that server."""
+
+    def __init__(self, secret: bytes, epoch: bytes) -> None:
+        self.keys, self.epoch = DomainKeys.from_secret(secret), epoch
+
+    def encode(self, message: KeyRegistration | Update) -> bytes:
+        return encode(message, self.keys, self.epoch)
 
 
 def start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
@@ -125,7 +140,13 @@ def instances(count: int) -> list[InstanceId]:
     ]
 
 
-def full_reports(who: list[InstanceId], users: int, seq: int) -> Batches:
+def registrations(wire: Wire, who: list[InstanceId]) -> Batches:
+    """Each instance registers the key (sequence number 1: its updates come after)."""
+    text = render_key_file(KEY.file)
+    return [[wire.encode(KeyRegistration(KID, 1, instance, text))] for instance in who]
+
+
+def full_reports(wire: Wire, who: list[InstanceId], users: int, seq: int) -> Batches:
     batches = []
     for n, instance in enumerate(who):
         table = tuple(
@@ -135,11 +156,13 @@ def full_reports(who: list[InstanceId], users: int, seq: int) -> Batches:
         update = Update(
             KID, seq, instance, True, 0, PERIOD, users, sum(use.connections for use in table), table
         )
-        batches.append([encode(part, SECRET) for part in split_update(update)])
+        batches.append([wire.encode(part) for part in split_update(update)])
     return batches
 
 
-def deltas(who: list[InstanceId], users: int, first_seq: int, rounds: int, changes: int) -> Batches:
+def deltas(
+    wire: Wire, who: list[InstanceId], users: int, first_seq: int, rounds: int, changes: int
+) -> Batches:
     """`rounds` one-datagram deltas per instance: round r gives users r*changes.. 4
     connections and puts the previous round's users back to theirs."""
     batches = []
@@ -156,18 +179,28 @@ def deltas(who: list[InstanceId], users: int, first_seq: int, rounds: int, chang
             update = Update(
                 KID, seq, instance, False, seq - 1, PERIOD, users, sum(table.values()), uses
             )
-            batches.append([encode(update, SECRET)])
+            batches.append([wire.encode(update)])
     return batches
 
 
-def register(port: int) -> None:
-    with LicenseClient(KEY, "10.255.255.1", "REGISTRAR", period=PERIOD, timeout=5.0) as client:
-        if client.send_update(("127.0.0.1", port), {}) is None:
+def register(port: int, secret: bytes, who: list[InstanceId]) -> Wire:
+    """Have the server serve the key to `who`; what encodes datagrams in its epoch."""
+    where = ("127.0.0.1", port)
+    with LicenseClient(
+        KEY, "10.255.255.1", "REGISTRAR", period=PERIOD, timeout=5.0, secret=secret
+    ) as client:
+        if client.send_update(where, {}) is None:
             raise RuntimeError("the license server did not answer")
+        wire = Wire(secret, client.epoch(where))
+    received, _ = pump(port, registrations(wire, who), 1, 32)
+    if received != len(who):
+        raise RuntimeError(f"{len(who) - received} registrations were not answered")
+    return wire
 
 
 def measure(env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
     """The figures as rows: (name, value, baseline, ratio, target)."""
+    secret = home_secret(Path(env["CACHESHELL_HOME"]))
     directory = tempfile.mkdtemp(prefix="cacheshell-licserver-bench-")
     daemon = [
         sys.executable,
@@ -190,14 +223,14 @@ def measure(env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
     # The two servers run side by side and take turns, and each figure is the median of its
     # turns, so that a busy moment of the machine does not fall on one server only.
     who = instances(200)
-    warm = full_reports(who, 10, 1)
-    turns = [deltas(who, 10, 2 + 100 * turn, 100, 2) for turn in range(TURNS)]
     server, server_port = start(daemon, env)
     echo_server, echo_port = start(echo, env)
     rates: dict[str, list[float]] = {"server": [], "echo": []}
     cpu: dict[str, list[float]] = {"server": [], "echo": []}
     try:
-        register(server_port)
+        wire = register(server_port, secret, who)
+        warm = full_reports(wire, who, 10, 2)
+        turns = [deltas(wire, who, 10, 3 + 100 * turn, 100, 2) for turn in range(TURNS)]
         for port in (server_port, echo_port):
             pump(port, warm, 1, 16)
         for load in turns:
@@ -235,15 +268,17 @@ def measure(env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
 
     # One period of 1000 instances x 100 users: in full, then as deltas.
     who = instances(1000)
-    fulls = full_reports(who, 100, 1)
-    steady = deltas(who, 100, 2, 1, 5)
-    parts = len(fulls[0])
     cost: dict[str, tuple[float, float, int]] = {}
+    fulls: Batches = []
+    steady: Batches = []
     for name, command in (("server", daemon), ("echo", echo)):
         process, port = start(command, env)
         try:
             if name == "server":
-                register(port)
+                wire = register(port, secret, who)
+                fulls = full_reports(wire, who, 100, 2)
+                steady = deltas(wire, who, 100, 3, 1, 5)
+            parts = len(fulls[0])
             before = cpu_seconds(process.pid)
             pump(port, fulls, 1 if name == "server" else parts, 8)
             middle = cpu_seconds(process.pid)

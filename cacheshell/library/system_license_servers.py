@@ -18,6 +18,7 @@ from cacheshell.lang.runtime import Runtime
 from cacheshell.library.host import instance_of
 from cacheshell.library.system_license import LICENSE
 from cacheshell.system import monitor, reports, server_config
+from cacheshell.system.domain_secret import SecretFileError
 from cacheshell.system.instance import Instance
 from cacheshell.system.license_table import active_users, user_processes
 from cacheshell.system.licserver.client import DumpWritten, ServerAddress
@@ -34,7 +35,11 @@ def _client(inst: Instance) -> tuple[monitor.InstanceClient, LicenseServer] | No
     server = monitor.active_server(inst)
     if key is None or not key.is_multiserver or server is None:
         return None
-    return monitor.InstanceClient(inst, key, monitor.update_period(inst)), server
+    try:
+        client = monitor.InstanceClient(inst, key, monitor.update_period(inst))
+    except SecretFileError:
+        return None  # the monitor, which reads it too, says what is wrong in the console log
+    return client, server
 
 
 def _status_line(ctx: Runtime, inst: Instance) -> bool:

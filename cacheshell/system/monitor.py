@@ -35,6 +35,7 @@ from pathlib import Path
 from cacheshell.system import server_config, settings
 from cacheshell.system.applications import Applications
 from cacheshell.system.console import WARNING
+from cacheshell.system.domain_secret import home_secret, secret_path
 from cacheshell.system.events import EventKind
 from cacheshell.system.instance import MONITOR_READY, Instance
 from cacheshell.system.keyfile import KeyFileError
@@ -131,7 +132,9 @@ class InstanceClient(LicenseClient):
     """A LicenseClient whose identity, boot id and sequence numbers are the instance's, shared
     by all the processes attached to it through the store."""
 
-    def __init__(self, instance: Instance, key: LicenseKey, period: float) -> None:
+    def __init__(
+        self, instance: Instance, key: LicenseKey, period: float, secret: bytes | None = None
+    ) -> None:
         super().__init__(
             key,
             host_address(),
@@ -140,6 +143,7 @@ class InstanceClient(LicenseClient):
             timeout=probe_timeout(period),
             boot=boot_id(instance.store),
             identity=instance_identity(instance.store),
+            secret=secret if secret is not None else home_secret(instance.layout.home),
         )
         self.store = instance.store
 
@@ -263,6 +267,7 @@ def start_server(instance: Instance, server: LicenseServer, period: float) -> in
     from cacheshell.system.licserver.daemon import start_detached
 
     address = "127.0.0.1" if server.address.lower() == "localhost" else server.address
+    home_secret(instance.layout.home)  # the server reads the instance's: it must exist first
     pid = start_detached(
         address,
         server.port,
@@ -270,6 +275,7 @@ def start_server(instance: Instance, server: LicenseServer, period: float) -> in
         period=period,
         idle_exit=server_idle_exit(period),
         exit_when_unused=True,
+        secret_file=secret_path(instance.layout.home),
     )
     started = instance.layout.home / RUN_DIR / "started.pids"
     started.parent.mkdir(parents=True, exist_ok=True)
@@ -306,6 +312,7 @@ class Monitor:
         self._last_cycle = 0.0
         self._last_fault = ""
         self.period = DEFAULT_PERIOD
+        self._secret = b""  # the home's license domain secret, read again every cycle
 
     def step(self) -> None:
         """Report when a period is due or the license table changed; say once what failed."""
@@ -362,6 +369,8 @@ class Monitor:
         if key is None or not key.is_multiserver:
             self._not_applicable(SINGLE_SERVER if key is not None else NO_KEY)
             return
+        # Read each cycle: an administrator may copy in the server host's secret at any time.
+        self._secret = home_secret(inst.layout.home)
         servers = server_config.servers(inst.cpf())
         if servers != self._servers or self._active is None:
             self._servers = servers
@@ -395,16 +404,22 @@ class Monitor:
         inst = self._instance
         if server.name.upper() in partitioned(inst):
             return False
-        return is_answering(server.address, server.port, probe_timeout(period), inst.name)
+        return is_answering(
+            server.address, server.port, probe_timeout(period), inst.name, secret=self._secret
+        )
 
     def _client_for(self, key: LicenseKey, period: float) -> InstanceClient:
         inst = self._instance
-        marker = f"{inst.store.get('monitor_boot')}|{key.file.authorization_key}"
+        if not self._secret:
+            self._secret = home_secret(inst.layout.home)
+        marker = (
+            f"{inst.store.get('monitor_boot')}|{key.file.authorization_key}|{self._secret.hex()}"
+        )
         if self._client is None or self._client_key != marker:
             if self._client is not None:
                 self._client.close()
-            self._client = InstanceClient(inst, key, period)
-            self._client_key = f"{inst.store.get('monitor_boot')}|{key.file.authorization_key}"
+            self._client = InstanceClient(inst, key, period, self._secret)
+            self._client_key = marker
         self._client.period = period
         self._client.timeout = probe_timeout(period)
         return self._client
@@ -423,7 +438,9 @@ class Monitor:
                 continue
             # A port nothing holds has no server to ask (a probe of it waits for nothing).
             taken = port_taken(server.address, server.port)
-            if taken and is_answering(server.address, server.port, LOCAL_PROBE):
+            if taken and is_answering(
+                server.address, server.port, LOCAL_PROBE, secret=self._secret
+            ):
                 continue
             self._started_at[where] = now
             if taken:
@@ -447,7 +464,10 @@ class Monitor:
             # Report to it in this cycle rather than a period later: an instance that starts
             # its license server is connected to it once its start is done.
             wait_until(
-                partial(is_answering, server.address, server.port, LOCAL_PROBE), SERVER_START_WAIT
+                partial(
+                    is_answering, server.address, server.port, LOCAL_PROBE, secret=self._secret
+                ),
+                SERVER_START_WAIT,
             )
 
     # -- shutdown --------------------------------------------------------------------------------

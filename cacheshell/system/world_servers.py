@@ -61,11 +61,16 @@ def start_server(instance: Instance, name: str) -> bool:
     """Let a held-down server run again and start it when it is on this host and silent. True
     when it answers afterwards."""
     from cacheshell.system import monitor
+    from cacheshell.system.domain_secret import SecretFileError, home_secret
     from cacheshell.system.licserver.client import is_answering
 
     server = _configured(instance, name)
     monitor.hold_down(instance.layout.home, server, False)
-    if is_answering(server.address, server.port, 0.5):
+    try:
+        secret = home_secret(instance.layout.home)
+    except SecretFileError as exc:
+        raise WorldError(str(exc)) from None
+    if is_answering(server.address, server.port, 0.5, secret=secret):
         return True
     if not monitor.is_local(server.address):
         raise WorldError(f"license server {server.name} is not on this host")
@@ -78,7 +83,9 @@ def start_server(instance: Instance, name: str) -> bool:
         None,
         f"license server {server.name} started (pid {pid})",
     )
-    return wait_until(lambda: is_answering(server.address, server.port, 0.2), SERVER_WAIT, 0.05)
+    return wait_until(
+        lambda: is_answering(server.address, server.port, 0.2, secret=secret), SERVER_WAIT, 0.05
+    )
 
 
 # -- partitions: rehearse a network partition without touching the network ---------------------

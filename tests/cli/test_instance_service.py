@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import time
@@ -17,6 +18,7 @@ import pytest
 from conftest import LICENSE_SERVER_PERIOD, processes_started_under, run_cli, stop_instances
 
 from cacheshell.system import instance_lock, processes
+from cacheshell.system.domain_secret import SECRET_FILE
 from cacheshell.system.keys import load_key
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.licserver.client import LicenseClient
@@ -152,13 +154,16 @@ def test_a_server_shared_with_another_install_outlives_the_instance_that_started
     cacheshell_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two homes on one host (two users), each with an instance named CACHE: the first starts
-    the server, both report to it, each counted as its own instance under its own key."""
+    the server, both report to it, each counted as its own instance under its own key. The
+    second home has a copy of the first's license domain secret, as the README says."""
     port = free_udp_port()
     other = tmp_path / "other-home"
     ok("-U", "USER", "Write 1")
     configure(cacheshell_home, "CACHE", port)
     ok("control", "restart", "CACHE")
     eventually(lambda: listed(cacheshell_home, "CACHE", port) == ["CACHE"])
+    other.mkdir()
+    shutil.copy2(cacheshell_home / SECRET_FILE, other / SECRET_FILE)
     monkeypatch.setenv("CACHESHELL_HOME", str(other))
     try:
         ok("-U", "USER", "Write 1")

@@ -51,14 +51,14 @@ CHILD = textwrap.dedent("""
         )
         directory = server_directory(instance)
         directory.mkdir(exist_ok=True)  # as the daemon makes it (the default LOCAL may have)
-        server = LicenseServer(directory, 1.0, logging.getLogger("dump"))
+        server = LicenseServer(directory, 1.0, logging.getLogger("dump"), secret=bytes(32))
         me = protocol.InstanceId(
             "127.0.0.1", "CACHE", protocol.new_boot_id(), protocol.new_identity()
         )
-        kid, secret = protocol.key_id(key), protocol.key_secret(key)
+        kid, keys, epoch = protocol.key_id(key), server.keys, server.epoch
         text = render_key_file(key.file)
-        server.handle(protocol.encode(protocol.KeyRegistration(kid, 1, me, text), secret))
-        server.handle(protocol.encode(protocol.Query(kid, 2, me, "dumpservers"), secret))
+        server.handle(protocol.encode(protocol.KeyRegistration(kid, 1, me, text), keys, epoch))
+        server.handle(protocol.encode(protocol.Query(kid, 2, me, "dumpservers"), keys, epoch))
     sys.exit(0)
 """)
 

@@ -3,7 +3,10 @@ named instance. (The `daemons` fixture, real servers on free loopback ports, is 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,11 +18,22 @@ from cacheshell.session import Session
 from cacheshell.system import server_config
 from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
+from cacheshell.system.domain_secret import home_secret, secret_path
+from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.keys import KeySpec, LicenseKey, issue_from_spec
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout
-from cacheshell.system.signing import training_private_key
+from cacheshell.system.licserver.protocol import DomainKeys
+from cacheshell.system.signing import canonical_content, training_private_key
 
-__all__ = ["PERIOD", "Shell", "eventually", "mint", "without_default"]
+__all__ = [
+    "PERIOD",
+    "Shell",
+    "copy_secret",
+    "eventually",
+    "mint",
+    "reader_keys",
+    "without_default",
+]
 T = TypeVar("T")
 
 
@@ -30,6 +44,30 @@ def mint(units: int, order: int) -> LicenseKey:
         training_private_key(),
         current_platform_code(),
     )
+
+
+def reader_keys(key: LicenseKey) -> list[DomainKeys]:
+    """What a reader of the key file (and of the training issuer's key) could take for the
+    domain's keys: the file's text, the secret version 2 derived from the key, the issuer's
+    private key. None of them is the domain secret."""
+    text = render_key_file(key.file).encode()
+    v2 = hmac.digest(
+        canonical_content(key.file) + key.file.authorization_key.encode("ascii"),
+        b"cacheshell license server v1",
+        "sha256",
+    )
+    issuer = training_private_key().private_bytes_raw()
+    guesses = (hashlib.sha256(text).digest(), v2, issuer, hashlib.sha256(issuer).digest())
+    return [DomainKeys.from_secret(guess) for guess in guesses]
+
+
+def copy_secret(server_home: Path, home: Path) -> None:
+    """Give `home` the license domain secret of the home the license server runs in, as the
+    README tells an administrator to (an owner-only copy)."""
+    home_secret(server_home)  # made now if the servers of that home have yet to need it
+    if home.resolve() != server_home.resolve():
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(secret_path(server_home), secret_path(home))
 
 
 def without_default(cpf: Cpf) -> None:

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 import pytest
 from conftest import stop_instances
-from servers import without_default
+from servers import copy_secret, without_default
 
 from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.cpf import Cpf
@@ -280,6 +280,8 @@ def test_two_hosts_share_a_key_through_a_server_on_a_third(
         home=cacheshell_home,
     )
     read_until(server, rf"listening on {re.escape(SERVER)}:{PORT}")
+    for host in ("host2", "host3"):  # as the README says: copy the server host's secret
+        copy_secret(cacheshell_home, tmp_path / host)
     two = Host(spawn, NS2, tmp_path / "host2", "HOSTB")
     three = Host(spawn, NS3, tmp_path / "host3", "HOSTC")
     label = f"LS1 {SERVER} {PORT}"

@@ -20,7 +20,7 @@ from cacheshell.system.keys import KeySpec, issue_from_spec
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout
 from cacheshell.system.licserver.protocol import (
     MAX_APPS,
-    PUBLIC_SECRET,
+    DomainKeys,
     InstanceId,
     Ping,
     ProtocolError,
@@ -218,7 +218,7 @@ def test_connection_app_list_shows_the_isc_features_each_id_holds(
 def test_the_application_cell_of_a_user_row_is_optional_on_the_wire() -> None:
     who = InstanceId("10.0.0.1", "CACHE", "0123456789abcdef", "fedcba9876543210")
     kid = bytes(range(32))
-    secret = b"s" * 32
+    keys, epoch = DomainKeys.from_secret(b"s" * 32), bytes(8)
     update = Update(
         kid,
         1,
@@ -230,12 +230,12 @@ def test_the_application_cell_of_a_user_row_is_optional_on_the_wire() -> None:
         2,
         (UserUse("alice", 1, 1, "ISC.Demo,Users;ISC.Demo,Admins"), UserUse("bob", 1, 1)),
     )
-    data = encode(update, secret)
+    data = encode(update, keys, epoch)
     assert b'["bob",1,1]' in data  # a row without applications is the old row
-    assert decode(data, {kid: secret}.get) == update
+    assert decode(data, keys) == (epoch, update)
     too_long = Update(kid, 2, who, True, 0, 0.3, 1, 1, (UserUse("x", 1, 1, "a" * (MAX_APPS + 1)),))
     with pytest.raises(ProtocolError):
-        decode(encode(too_long, secret), {kid: secret}.get)
+        decode(encode(too_long, keys, epoch), keys)
     many = Update(
         kid,
         3,
@@ -248,8 +248,11 @@ def test_the_application_cell_of_a_user_row_is_optional_on_the_wire() -> None:
         tuple(UserUse(f"user{i}", 1, 1, "ISC.Demo,Users" * 20) for i in range(60)),
     )
     parts = split_update(many)
-    assert len(parts) > 1 and all(len(encode(part, secret)) <= 1400 for part in parts)
-    assert decode(encode(Ping("00000000ffffffff", "CACHE"), PUBLIC_SECRET), {}.get) == Ping(
-        "00000000ffffffff", "CACHE"
+    assert len(parts) > 1 and all(len(encode(part, keys, epoch)) <= 1400 for part in parts)
+    assert decode(encode(Ping("00000000ffffffff", "CACHE"), keys, epoch), keys) == (
+        epoch,
+        Ping("00000000ffffffff", "CACHE"),
     )
-    assert decode(encode(Ping("00000000ffffffff"), PUBLIC_SECRET), {}.get).instance == ""
+    assert decode(encode(Ping("00000000ffffffff"), keys, epoch), keys)[1] == Ping(
+        "00000000ffffffff"
+    )

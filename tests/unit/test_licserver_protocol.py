@@ -1,4 +1,4 @@
-"""License server datagrams: round trips, splitting, and every forgery rejected."""
+"""License server datagrams: round trips, splitting, sealing, and every forgery rejected."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.keys import KeySpec, issue_from_spec
 from cacheshell.system.licserver.protocol import (
     MAX_DATAGRAM,
-    PUBLIC_SECRET,
+    NO_EPOCH,
     VERSION,
     Answer,
+    DomainKeys,
+    EpochNotice,
     ForgedDatagram,
     Goodbye,
     InstanceId,
@@ -30,14 +32,12 @@ from cacheshell.system.licserver.protocol import (
     ProtocolError,
     Query,
     Reply,
-    UnknownKey,
     UnknownVersion,
     Update,
     UserUse,
     decode,
     encode,
     key_id,
-    key_secret,
     split_update,
 )
 from cacheshell.system.signing import training_private_key
@@ -48,7 +48,10 @@ OTHER = issue_from_spec(
     training_private_key(),
     current_platform_code(),
 )
-KID, SECRET = key_id(KEY), key_secret(KEY)
+KID = key_id(KEY)
+KEYS = DomainKeys.from_secret(bytes(range(32)))
+OTHER_DOMAIN = DomainKeys.from_secret(bytes(range(1, 33)))
+EPOCH = bytes.fromhex("0102030405060708")
 WHO = InstanceId("10.0.0.1", "CACHE", "0123456789abcdef", "fedcba9876543210")
 SAMPLES: list[Message] = [
     KeyRegistration(KID, 1, WHO, render_key_file(KEY.file)),
@@ -74,33 +77,34 @@ SAMPLES: list[Message] = [
     Ping("00000000ffffffff"),
     Pong("00000000ffffffff", "cacheshell-1"),
     NeedKey(KID, 9),
+    EpochNotice(KID, 10, WHO),
 ]
 
 
-def lookup(key: bytes) -> bytes | None:
-    return SECRET if key == KID else None
-
-
-def secret_for(msg: Message) -> bytes:
-    return PUBLIC_SECRET if isinstance(msg, Ping | Pong | NeedKey) else SECRET
-
-
-def seal(header_and_body: bytes, secret: bytes = SECRET) -> bytes:
-    """A datagram with a valid MAC around arbitrary content, as a key holder could make."""
-    return header_and_body + hmac.digest(secret, header_and_body, "sha256")
+def mac(header_and_body: bytes, keys: DomainKeys = KEYS) -> bytes:
+    """A datagram with a valid MAC around arbitrary content, as a domain member could make."""
+    return header_and_body + hmac.digest(keys.mac, header_and_body, "sha256")
 
 
 @pytest.mark.parametrize("msg", SAMPLES, ids=lambda msg: type(msg).__name__)
 def test_every_message_survives_a_round_trip(msg: Message) -> None:
-    data = encode(msg, secret_for(msg))
+    data = encode(msg, KEYS, EPOCH)
     assert len(data) <= MAX_DATAGRAM
-    assert decode(data, lookup) == msg
+    assert decode(data, KEYS) == (EPOCH, msg)
 
 
-def test_the_header_is_magic_version_kind_key_and_sequence() -> None:
-    data = encode(SAMPLES[1], SECRET)
-    assert struct.unpack_from(">4sBB32sQ", data) == (b"CSLS", 2, 2, KID, 2)
-    assert json.loads(data[46:-32])["u"] == 3
+def test_the_header_is_magic_version_kind_epoch_key_and_sequence() -> None:
+    data = encode(SAMPLES[1], KEYS, EPOCH)
+    assert struct.unpack_from(">4sBB8s32sQ", data) == (b"CSLS", 3, 2, EPOCH, KID, 2)
+    assert json.loads(data[54:-32])["u"] == 3
+
+
+@pytest.mark.parametrize("index", [0, 6], ids=["KeyRegistration", "Reply"])
+def test_key_and_reply_bodies_are_sealed(index: int) -> None:
+    """What a sniffer must not read (the key file, user IDs) is not in the datagram."""
+    data = encode(SAMPLES[index], KEYS, EPOCH)
+    assert KEY.file.authorization_key.encode() not in data
+    assert b"License" not in data and b"alice" not in data
 
 
 def test_a_hundred_long_user_ids_are_split_into_parts_that_fit() -> None:
@@ -108,9 +112,9 @@ def test_a_hundred_long_user_ids_are_split_into_parts_that_fit() -> None:
     whole = Update(KID, 7, WHO, True, 0, 15.0, 100, 2500, users)
     parts = split_update(whole)
     assert len(parts) > 1
-    datagrams = [encode(part, SECRET) for part in parts]
+    datagrams = [encode(part, KEYS, EPOCH) for part in parts]
     assert max(len(data) for data in datagrams) <= MAX_DATAGRAM
-    decoded = [decode(data, lookup) for data in datagrams]
+    decoded = [decode(data, KEYS)[1] for data in datagrams]
     assert [(p.part, p.parts, p.seq) for p in decoded] == [  # type: ignore[union-attr]
         (i, len(parts), 7) for i in range(len(parts))
     ]
@@ -124,48 +128,52 @@ def test_a_small_update_is_one_part() -> None:
 def test_a_message_too_large_for_a_datagram_is_refused() -> None:
     rows = tuple(("u" * 60, "1", 1, "10.0.0.1", "A") for _ in range(40))
     with pytest.raises(ProtocolError):
-        encode(Reply(KID, 1, WHO, "connections", 0, None, 40, rows), SECRET)
+        encode(Reply(KID, 1, WHO, "connections", 0, None, 40, rows), KEYS, EPOCH)
 
 
 @pytest.mark.parametrize("msg", SAMPLES, ids=lambda msg: type(msg).__name__)
 def test_every_flipped_bit_is_rejected(msg: Message) -> None:
-    data = encode(msg, secret_for(msg))
+    data = encode(msg, KEYS, EPOCH)
     for bit in range(len(data) * 8):
         forged = bytearray(data)
         forged[bit // 8] ^= 1 << (bit % 8)
         with pytest.raises(ProtocolError):
-            decode(bytes(forged), lookup)
+            decode(bytes(forged), KEYS)
 
 
-def test_the_secret_of_another_key_does_not_verify() -> None:
-    data = encode(SAMPLES[1], key_secret(OTHER))
+@pytest.mark.parametrize("msg", SAMPLES, ids=lambda msg: type(msg).__name__)
+def test_another_domain_s_datagrams_do_not_verify(msg: Message) -> None:
     with pytest.raises(ForgedDatagram):
-        decode(data, lookup)
+        decode(encode(msg, OTHER_DOMAIN, EPOCH), KEYS)
 
 
-def test_a_key_not_held_is_unknown_and_reported_with_its_id() -> None:
-    other = Update(key_id(OTHER), 4, WHO, True, 0, 15.0, 0, 0)
-    with pytest.raises(UnknownKey) as caught:
-        decode(encode(other, key_secret(OTHER)), lookup)
-    assert (caught.value.key_id, caught.value.seq) == (key_id(OTHER), 4)
+def test_a_sealed_body_under_another_domain_s_seal_does_not_open() -> None:
+    """A valid MAC is not enough: the body must open under this domain's sealing key."""
+    mixed = DomainKeys(KEYS.mac, OTHER_DOMAIN.seal)
+    with pytest.raises(ForgedDatagram):
+        decode(encode(SAMPLES[0], mixed, EPOCH), KEYS)
+
+
+def test_the_epoch_travels_as_sent_and_unknown_is_zeros() -> None:
+    assert decode(encode(SAMPLES[1], KEYS, NO_EPOCH), KEYS)[0] == bytes(8)
 
 
 def test_a_registration_must_carry_the_key_its_id_names() -> None:
     swapped = KeyRegistration(KID, 1, WHO, render_key_file(OTHER.file))
-    with pytest.raises(ForgedDatagram):
-        decode(encode(swapped, key_secret(OTHER)), lookup)
     with pytest.raises(MalformedDatagram):
-        decode(encode(KeyRegistration(KID, 1, WHO, "[License]\n"), SECRET), lookup)
+        decode(encode(swapped, KEYS, EPOCH), KEYS)
+    with pytest.raises(MalformedDatagram):
+        decode(encode(KeyRegistration(KID, 1, WHO, "[License]\n"), KEYS, EPOCH), KEYS)
 
 
 @pytest.mark.parametrize("msg", SAMPLES, ids=lambda msg: type(msg).__name__)
 def test_every_truncation_is_rejected(msg: Message) -> None:
-    data = encode(msg, secret_for(msg))
+    data = encode(msg, KEYS, EPOCH)
     for length in range(len(data)):
         with pytest.raises(ProtocolError):
-            decode(data[:length], lookup)
+            decode(data[:length], KEYS)
     with pytest.raises(ProtocolError):
-        decode(data + b"\0", lookup)
+        decode(data + b"\0", KEYS)
 
 
 def test_garbage_is_rejected() -> None:
@@ -175,15 +183,15 @@ def test_garbage_is_rejected() -> None:
         if rng.random() < 0.5:
             garbage = b"CSLS" + bytes([VERSION]) + garbage  # get past the cheap checks
         with pytest.raises(ProtocolError):
-            decode(garbage, lookup)
+            decode(garbage, KEYS)
 
 
-@pytest.mark.parametrize("version", [1, 3], ids=["version-1", "version-3"])
+@pytest.mark.parametrize("version", [1, 2, 4], ids=["version-1", "version-2", "version-4"])
 def test_an_unknown_version_is_rejected_even_with_a_valid_mac(version: int) -> None:
-    data = bytearray(encode(SAMPLES[1], SECRET)[:-32])
+    data = bytearray(encode(SAMPLES[1], KEYS, EPOCH)[:-32])
     data[4] = version
     with pytest.raises(UnknownVersion):
-        decode(seal(bytes(data)), lookup)
+        decode(mac(bytes(data)), KEYS)
 
 
 I_CELL = b'"i":["h","n","0123456789abcdef","fedcba9876543210"]'
@@ -232,20 +240,13 @@ UPDATE_TAIL = b'"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]'
     ],
 )
 def test_an_authentic_but_malformed_body_is_rejected(kind: int, body: bytes) -> None:
-    header = struct.pack(">4sBB32sQ", b"CSLS", VERSION, kind, KID, 1)
+    header = struct.pack(">4sBB8s32sQ", b"CSLS", VERSION, kind, EPOCH, KID, 1)
     with pytest.raises(MalformedDatagram):
-        decode(seal(header + body), lookup)
-
-
-def test_a_goodbye_needs_the_key_secret() -> None:
-    """A GOODBYE signed with the public secret (as anyone can) or another key's is forged."""
-    for secret in (PUBLIC_SECRET, key_secret(OTHER)):
-        with pytest.raises(ForgedDatagram):
-            decode(encode(Goodbye(KID, 1, WHO), secret), lookup)
+        decode(mac(header + body), KEYS)
 
 
 def test_the_key_id_is_the_hash_of_the_canonical_content() -> None:
     from cacheshell.system.signing import canonical_content
 
     assert KID == hashlib.sha256(canonical_content(KEY.file)).digest()
-    assert key_secret(KEY) != key_secret(OTHER)
+    assert KID != key_id(OTHER)

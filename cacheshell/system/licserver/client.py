@@ -6,6 +6,11 @@ acknowledged and sends deltas against it; it sends in full on first contact, aft
 and whenever it talks to a different server than last time (a failover). A server that does
 not know the key answers NEEDKEY, and the client registers the key file and reports in full.
 At shutdown `goodbye()` has the server forget the instance at once.
+
+Every datagram is authenticated with the license domain secret (by default the one of this
+CACHESHELL_HOME). The client keeps each server's epoch: a server that restarted (or another
+one) answers an EPOCH notice, and the client takes its epoch and sends again, then registers
+and reports in full as on first contact.
 """
 
 from __future__ import annotations
@@ -17,13 +22,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from cacheshell.system.domain_secret import home_secret
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.keys import LicenseKey
+from cacheshell.system.layout import cacheshell_home
 from cacheshell.system.licserver.protocol import (
     GOODBYE_COUNT,
     GOODBYE_REPORT,
-    PUBLIC_SECRET,
+    NO_EPOCH,
     Answer,
+    DomainKeys,
+    EpochNotice,
     Goodbye,
     InstanceId,
     KeyRegistration,
@@ -40,7 +49,6 @@ from cacheshell.system.licserver.protocol import (
     decode,
     encode,
     key_id,
-    key_secret,
     new_boot_id,
     new_identity,
     new_nonce,
@@ -67,11 +75,23 @@ class DumpWritten:
     file: str
 
 
+def domain_keys(secret: bytes | None = None) -> DomainKeys:
+    """The keys of a domain secret; without one, of this CACHESHELL_HOME's (made if missing)."""
+    return DomainKeys.from_secret(secret if secret is not None else home_secret(cacheshell_home()))
+
+
 def is_answering(
-    address: str, port: int, timeout: float = DEFAULT_TIMEOUT, instance: str = ""
+    address: str,
+    port: int,
+    timeout: float = DEFAULT_TIMEOUT,
+    instance: str = "",
+    *,
+    secret: bytes | None = None,
 ) -> bool:
-    """True when a license server at address:port answers a PING within `timeout`; an instance
-    names itself, so that a server holding it partitioned off stays silent."""
+    """True when a license server of the domain of `secret` (by default this home's) at
+    address:port answers a PING within `timeout`; an instance names itself, so that a server
+    holding it partitioned off stays silent."""
+    keys = domain_keys(secret)
     nonce = new_nonce()
     try:
         family, where = _resolve((address, port))
@@ -79,11 +99,12 @@ def is_answering(
         return False  # a host name that does not resolve answers nothing
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         try:
-            sock.sendto(encode(Ping(nonce, instance), PUBLIC_SECRET), where)
+            sock.sendto(encode(Ping(nonce, instance), keys, NO_EPOCH), where)
         except OSError:
             return False
         deadline = time.monotonic() + timeout
-        while (msg := _receive(sock, deadline, lambda _key: None)) is not None:
+        while (received := _receive(sock, deadline, keys)) is not None:
+            msg = received[1]
             if isinstance(msg, Pong) and msg.nonce == nonce:
                 return True
     return False
@@ -154,7 +175,8 @@ class ActiveServer:
 class LicenseClient:
     """One instance boot speaking for one Multiserver key to license servers. An instance
     passes its identity (made when it was created); without one the client is an instance of
-    its own, never taken for another of the same name on the host."""
+    its own, never taken for another of the same name on the host. `secret` is the license
+    domain secret (by default this CACHESHELL_HOME's)."""
 
     def __init__(
         self,
@@ -166,10 +188,12 @@ class LicenseClient:
         timeout: float = DEFAULT_TIMEOUT,
         boot: str | None = None,
         identity: str | None = None,
+        secret: bytes | None = None,
     ) -> None:
         self.key_text = render_key_file(key.file)
         self.key_id = key_id(key)
-        self.secret = key_secret(key)
+        self.keys = domain_keys(secret)
+        self._epochs: dict[ServerAddress, bytes] = {}
         self.instance = InstanceId(
             host, instance, boot or new_boot_id(), identity or new_identity()
         )
@@ -365,25 +389,49 @@ class LicenseClient:
         self._seq += 1
         return self._seq
 
+    def epoch(self, server: ServerAddress) -> bytes:
+        """The epoch this client knows of a server (NO_EPOCH before its first answer)."""
+        return self._epochs.get(server, NO_EPOCH)
+
     def _exchange(
         self, server: ServerAddress, messages: Sequence[Message], seq: int
     ) -> Answer | Reply | NeedKey | None:
-        try:
-            family, where = _resolve(server)
-            sock = self._sockets.get(family)
-            if sock is None:
-                sock = self._sockets[family] = socket.socket(family, socket.SOCK_DGRAM)
-            for message in messages:
-                sock.sendto(encode(message, self.secret), where)
-        except OSError:
-            return None
-        deadline = time.monotonic() + self.timeout
-        lookup = {self.key_id: self.secret}.get
-        while (msg := _receive(sock, deadline, lookup)) is not None:
-            if isinstance(msg, NeedKey) and (msg.key_id, msg.seq) == (self.key_id, seq):
-                return msg
-            if isinstance(msg, Answer | Reply) and msg.seq == seq and msg.instance == self.instance:
-                return msg
+        """Send a request and wait for its answer; an EPOCH notice makes the client take the
+        server's new epoch and send once more (nothing of an old epoch is applied)."""
+        for _round in range(2):
+            epoch = self.epoch(server)
+            try:
+                family, where = _resolve(server)
+                sock = self._sockets.get(family)
+                if sock is None:
+                    sock = self._sockets[family] = socket.socket(family, socket.SOCK_DGRAM)
+                for message in messages:
+                    sock.sendto(encode(message, self.keys, epoch), where)
+            except OSError:
+                return None
+            deadline = time.monotonic() + self.timeout
+            renewed = False
+            while not renewed and (received := _receive(sock, deadline, self.keys)) is not None:
+                their_epoch, msg = received
+                if isinstance(msg, EpochNotice):
+                    if (msg.key_id, msg.seq, msg.instance) == (self.key_id, seq, self.instance):
+                        # A new server or a restarted one: it knows nothing of this instance.
+                        self._epochs[server] = their_epoch
+                        self._acked = None
+                        renewed = their_epoch != epoch
+                    continue
+                if their_epoch != epoch:
+                    continue  # an answer of another epoch answers nothing sent in this one
+                if isinstance(msg, NeedKey) and (msg.key_id, msg.seq) == (self.key_id, seq):
+                    return msg
+                if (
+                    isinstance(msg, Answer | Reply)
+                    and msg.seq == seq
+                    and msg.instance == self.instance
+                ):
+                    return msg
+            if not renewed:
+                return None
         return None
 
 
@@ -405,9 +453,10 @@ def _resolve(server: ServerAddress) -> tuple[int, tuple[object, ...]]:
 
 
 def _receive(
-    sock: socket.socket, deadline: float, lookup: Callable[[bytes], bytes | None]
-) -> Message | None:
-    """The next authentic datagram before the deadline; others are skipped. None at the end."""
+    sock: socket.socket, deadline: float, keys: DomainKeys
+) -> tuple[bytes, Message] | None:
+    """The epoch and message of the next authentic datagram before the deadline; others are
+    skipped. None at the end."""
     while (left := deadline - time.monotonic()) > 0:
         ready, _, _ = select.select([sock], [], [], left)
         if not ready:
@@ -417,7 +466,7 @@ def _receive(
         except OSError:
             continue  # an ICMP port-unreachable from an earlier send: nobody is there yet
         try:
-            return decode(data, lookup)
+            return decode(data, keys)
         except ProtocolError:
             continue
     return None

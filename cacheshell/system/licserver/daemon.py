@@ -3,6 +3,8 @@
 It serves many instances and many keys, holds only soft state (what instances last reported),
 logs to DIR/licenseserver.log, writes the dump files into DIR on request, drops and counts any
 datagram it cannot trust, and stops by itself after an idle time with no live instance.
+Every datagram is authenticated with the license domain secret: by default the one of this
+CACHESHELL_HOME (made on first need), or the file --secret-file names.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import cast
 
+from cacheshell.system.domain_secret import SecretFileError, home_secret, read_secret
 from cacheshell.system.files import remove_stale_temporaries
 from cacheshell.system.layout import cacheshell_home
 from cacheshell.system.licserver.client import is_answering
@@ -100,6 +103,8 @@ async def serve(
     period: float = DEFAULT_PERIOD,
     idle_exit: float = DEFAULT_IDLE_EXIT,
     exit_when_unused: bool = False,
+    *,
+    secret: bytes,
 ) -> int:
     """Run until SIGTERM/SIGINT or `idle_exit` seconds with no live instance (0: never), or, with
     `exit_when_unused`, until the last instance served signs off."""
@@ -108,7 +113,7 @@ async def serve(
         remove_stale_temporaries(directory, name)
     log = _open_log(directory)
     loop = asyncio.get_running_loop()
-    server = LicenseServer(directory, period, log)
+    server = LicenseServer(directory, period, log, secret=secret)
     try:
         sock = _bind(address, port)
     except OSError as exc:
@@ -240,6 +245,7 @@ def start_detached(
     period: float = DEFAULT_PERIOD,
     idle_exit: float = DEFAULT_IDLE_EXIT,
     exit_when_unused: bool = False,
+    secret_file: Path | None = None,
 ) -> int:
     """Start a license server detached from this process, as an instance does; its pid."""
     directory = Path(directory).resolve()
@@ -260,6 +266,7 @@ def start_detached(
         "--idle-exit",
         str(idle_exit),
         *(["--exit-when-unused"] if exit_when_unused else []),
+        *(["--secret-file", str(Path(secret_file).resolve())] if secret_file else []),
     ]
     return spawn_detached(command, cwd=directory)
 
@@ -304,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop as soon as the last instance served signs off (as a server an instance "
         "started does)",
     )
+    parser.add_argument(
+        "--secret-file",
+        type=Path,
+        default=None,
+        help="the license domain secret, which must exist (default "
+        "<CACHESHELL_HOME>/license-server.secret, made on first need)",
+    )
     return parser
 
 
@@ -317,6 +331,15 @@ def main(argv: list[str]) -> int:
         print("cacheshell license-server: --period must be positive", file=sys.stderr)
         return 2
     directory = args.dir if args.dir is not None else cacheshell_home() / "licenseserver"
+    try:
+        secret = (
+            read_secret(args.secret_file)
+            if args.secret_file is not None
+            else home_secret(cacheshell_home())
+        )
+    except SecretFileError as exc:
+        print(f"cacheshell license-server: {exc}", file=sys.stderr)
+        return 2
     return asyncio.run(
         serve(
             args.address,
@@ -325,6 +348,7 @@ def main(argv: list[str]) -> int:
             args.period,
             args.idle_exit,
             args.exit_when_unused,
+            secret=secret,
         )
     )
 

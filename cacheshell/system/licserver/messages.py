@@ -32,6 +32,7 @@ class Kind(IntEnum):
     PONG = 7
     NEEDKEY = 8
     GOODBYE = 9
+    EPOCH = 10
 
 
 @dataclass(frozen=True)
@@ -154,4 +155,25 @@ class NeedKey:
     seq: int
 
 
-Message = KeyRegistration | Update | Answer | Query | Reply | Goodbye | Ping | Pong | NeedKey
+@dataclass(frozen=True)
+class EpochNotice:
+    """A request of another epoch was refused: it names the server's current one (header)."""
+
+    kind: ClassVar[Kind] = Kind.EPOCH
+    key_id: bytes
+    seq: int
+    instance: InstanceId
+
+
+Message = (
+    KeyRegistration
+    | Update
+    | Answer
+    | Query
+    | Reply
+    | Goodbye
+    | Ping
+    | Pong
+    | NeedKey
+    | EpochNotice
+)

@@ -1,29 +1,42 @@
 """Versioned, authenticated datagrams between instances and the license server.
 
-Wire format, version 2. Every datagram is
+Wire format, version 3. Every datagram is
 
     offset  size  field
     0       4     magic b"CSLS"
-    4       1     version (2)
+    4       1     version (3)
     5       1     kind (see Kind)
-    6       32    key id: SHA-256 of the key's canonical content (zeros for PING and PONG)
-    38      8     sequence number, unsigned big-endian
-    46      n     body: a compact UTF-8 JSON object with one-letter fields (below)
-    46+n    32    HMAC-SHA256 of bytes 0..46+n under the key's secret
+    6       8     epoch: drawn at random by the server at each start (zeros when unknown)
+    14      32    key id: SHA-256 of the key's canonical content (zeros for PING and PONG)
+    46      8     sequence number, unsigned big-endian
+    54      n     body: a compact UTF-8 JSON object with one-letter fields (below); for KEY and
+                  REPLY a 12-byte nonce and that JSON sealed with ChaCha20-Poly1305
+    54+n    32    HMAC-SHA256 of bytes 0..54+n under the MAC key
 
 and is at most MAX_DATAGRAM bytes, so it crosses an Ethernet path without IP fragmentation (a
-lost fragment would lose the whole datagram). The secret of a key is HMAC-SHA256 keyed with the
-key's canonical content plus its full AuthorizationKey, over "cacheshell license server v1":
-only a holder of the key file can compute it. PING, PONG and NEEDKEY use a public secret: they
-prove nothing but liveness, and the worst a forged one can do is make a client re-register.
+lost fragment would lose the whole datagram).
 
-Version 2 added the instance's identity to "i" and the GOODBYE kind. A version 1 "i" cannot be
-read as a version 2 one nor the other way round, so each side drops (and counts) the other's
-datagrams as of an unknown version rather than misreading them.
+Both keys come from the license domain secret (domain_secret.py: 32 random bytes in an
+owner-only file, copied by the administrator to every host of the domain, never on the wire)
+through HKDF-SHA256 with one label each: a MAC key that authenticates every datagram of every
+kind, and a sealing key that hides KEY bodies (the key file) and REPLY bodies (user IDs,
+customer names). Reading cache.key, or minting keys with the training issuer, gives nothing that
+makes an accepted datagram.
+
+The epoch is the server's: a request of another epoch (sent before the server restarted, or
+captured on the way to another server) is refused as stale and answered with an EPOCH notice in
+the server's epoch, which the client adopts before it registers and reports again in full. The
+client accepts an answer only in the epoch it sent, with the sequence number it waits for; within
+an epoch the sequence numbers refuse replays.
+
+Version 3 made the secret the domain's (version 2 derived it from the key, which every reader of
+the key file could) and added the epoch; each side drops (and counts) the other version's
+datagrams rather than misreading them.
 
 Bodies ("i" is always [host address, instance name, boot id, identity]; the identity, 16 hex
 digits made when the instance was created, tells apart two instances of one name on one host):
-  KEY      i, k: the key file text. Registers the key; its MAC uses the secret derived from k.
+  KEY      i, k: the key file text, sealed. Registers the key for the sending instance boot; the
+           server checks that it matches the key id, its issuer's signature and Multiserver.
   UPDATE   i, p: [part, parts], f: 1 full / 0 delta, b: base sequence of a delta, t: the
            sender's update period (s), u/c: the instance's total units/connections after this
            update, r: [[user id, units, connections(, apps)], ...] rows set, x: [user id, ...]
@@ -38,7 +51,8 @@ digits made when the instance was created, tells apart two instances of one name
            units, m: maximum since the server started, n: instances using the key, l: the first
            16 of them [[address, name], ...] (fewer if long names would not fit), w: why
            (REFUSED). The sequence number echoes the request's.
-  QUERY    i, q: report kind, o: offset of the first row wanted.
+  QUERY    i, q: report kind, o: offset of the first row wanted. Reports that span keys show
+           only the keys the asking instance boot registered in this epoch.
   REPLY    i, q, o, e: next offset (null after the last page), t: total rows, r: rows,
            v: {name: value} for scalar reports. Large reports come back in pages that fit.
   GOODBYE  i: the instance is shutting down. The server drops that boot's use from every key
@@ -48,7 +62,10 @@ digits made when the instance was created, tells apart two instances of one name
   PING     n: nonce, and optionally a: the asking instance's name (so that a server holding
            that instance partitioned off in training stays silent to it too).
   PONG     n: the nonce echoed, v: server version.
-  NEEDKEY  {}: the server does not know the key id of the request (key id and seq echoed).
+  NEEDKEY  {}: the sending instance boot has not registered the request's key in this epoch
+           (key id and seq echoed).
+  EPOCH    i: a request of another epoch was refused; key id, seq and "i" echo it, the header
+           carries the server's epoch.
 """
 
 from __future__ import annotations
@@ -60,8 +77,13 @@ import json
 import secrets
 import struct
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.keys import LicenseKey, read_key
@@ -73,6 +95,7 @@ from cacheshell.system.licserver.messages import (
     STATUSES,
     VALUE_REPORTS,
     Answer,
+    EpochNotice,
     Goodbye,
     InstanceId,
     KeyRegistration,
@@ -90,19 +113,22 @@ from cacheshell.system.licserver.messages import (
 from cacheshell.system.signing import canonical_content
 
 MAGIC = b"CSLS"
-VERSION = 2
+VERSION = 3
 MAX_DATAGRAM = 1400
 MAC_SIZE = 32
-_HEADER = struct.Struct(">4sBB32sQ")
+EPOCH_SIZE = 8
+_HEADER = struct.Struct(">4sBB8s32sQ")
 OVERHEAD = _HEADER.size + MAC_SIZE
+NONCE_SIZE = 12
+SEAL_OVERHEAD = NONCE_SIZE + 16  # the nonce and the Poly1305 tag of a sealed body
 NO_KEY = bytes(32)
+NO_EPOCH = bytes(EPOCH_SIZE)
 MAX_SEQ = 2**64 - 1
-_LABEL = b"cacheshell license server v1"
-PUBLIC_SECRET = hashlib.sha256(_LABEL + b" public").digest()
+_MAC_LABEL = b"cacheshell license server v3 mac"
+_SEAL_LABEL = b"cacheshell license server v3 seal"
 MAX_TEXT = 128  # user ids (Caché caps them at 64), host addresses, instance names
 MAX_APPS = 512  # the application features of one user row ("AppName,Feature;...")
 MAX_PARTS = 255
-SecretsLookup = Callable[[bytes], bytes | None]
 # The messages are part of this module's interface: callers import everything from here.
 __all__ = [
     "DUMP_REPORTS",
@@ -110,10 +136,12 @@ __all__ = [
     "GOODBYE_REPORT",
     "MAX_APPS",
     "MAX_DATAGRAM",
-    "PUBLIC_SECRET",
+    "NO_EPOCH",
     "ROW_REPORTS",
     "VALUE_REPORTS",
     "Answer",
+    "DomainKeys",
+    "EpochNotice",
     "ForgedDatagram",
     "Goodbye",
     "InstanceId",
@@ -128,15 +156,14 @@ __all__ = [
     "Query",
     "Reply",
     "Row",
-    "UnknownKey",
     "UnknownVersion",
     "Update",
     "UserUse",
     "decode",
     "encode",
     "key_id",
-    "key_secret",
     "new_boot_id",
+    "new_epoch",
     "new_identity",
     "new_nonce",
     "reply_budget",
@@ -161,15 +188,26 @@ class UnknownVersion(ProtocolError):
     pass
 
 
-class UnknownKey(ProtocolError):
-    """Well-formed so far, but signed with a key this side does not hold (not yet verified)."""
+@dataclass(frozen=True)
+class DomainKeys:
+    """The keys of a license domain, derived from its secret: one to authenticate every
+    datagram, one to seal the bodies that must not be read on the wire."""
 
-    def __init__(self, key_id: bytes, seq: int, kind: Kind) -> None:
-        super().__init__(f"unknown key {key_id.hex()[:12]}")
-        self.key_id, self.seq, self.kind = key_id, seq, kind
+    mac: bytes
+    seal: ChaCha20Poly1305
+
+    @classmethod
+    def from_secret(cls, secret: bytes) -> DomainKeys:
+        return cls(_derive(secret, _MAC_LABEL), ChaCha20Poly1305(_derive(secret, _SEAL_LABEL)))
 
 
-_PUBLIC_KINDS = (Kind.PING, Kind.PONG, Kind.NEEDKEY)
+def _derive(secret: bytes, label: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(secret)
+
+
+# Bodies that carry what a sniffer must not read: the key file, and reports (user IDs and the
+# key's [License] fields).
+_SEALED_KINDS = (Kind.KEY, Kind.REPLY)
 _KINDS = {kind.value: kind for kind in Kind}
 _MAX_COUNT = 2**31 - 1
 
@@ -179,9 +217,9 @@ def key_id(key: LicenseKey) -> bytes:
     return hashlib.sha256(canonical_content(key.file)).digest()
 
 
-def key_secret(key: LicenseKey) -> bytes:
-    material = canonical_content(key.file) + key.file.authorization_key.encode("ascii")
-    return hmac.digest(material, _LABEL, "sha256")
+def new_epoch() -> bytes:
+    """A server's epoch, drawn at each start."""
+    return secrets.token_bytes(EPOCH_SIZE)
 
 
 def new_boot_id() -> str:
@@ -197,26 +235,32 @@ def new_nonce() -> str:
     return secrets.token_hex(8)
 
 
-def encode(msg: Message, secret: bytes) -> bytes:
-    """The datagram for a message; raises ProtocolError when it would exceed MAX_DATAGRAM."""
+def encode(msg: Message, keys: DomainKeys, epoch: bytes) -> bytes:
+    """The datagram for a message in `epoch`; raises ProtocolError when it would exceed
+    MAX_DATAGRAM."""
     key = getattr(msg, "key_id", NO_KEY)
     seq = getattr(msg, "seq", 0)
     body = _json(_body(msg))
     if isinstance(msg, Answer):
         # The answers about a key list the same instances again and again: encode that once.
         body = body[:-1] + b',"l":' + _listed(msg.instances) + b"}"
-    head = _HEADER.pack(MAGIC, VERSION, msg.kind, key, seq) + body
-    data = head + hmac.digest(secret, head, "sha256")
+    header = _HEADER.pack(MAGIC, VERSION, msg.kind, epoch, key, seq)
+    if msg.kind in _SEALED_KINDS:
+        nonce = secrets.token_bytes(NONCE_SIZE)
+        body = nonce + keys.seal.encrypt(nonce, body, header)
+    head = header + body
+    data = head + hmac.digest(keys.mac, head, "sha256")
     if len(data) > MAX_DATAGRAM:
         raise ProtocolError(f"{msg.kind.name} of {len(data)} bytes exceeds {MAX_DATAGRAM}")
     return data
 
 
-def decode(data: bytes, secrets_lookup: SecretsLookup) -> Message:
-    """The message in a datagram; raises ProtocolError unless it is whole and authentic."""
+def decode(data: bytes, keys: DomainKeys) -> tuple[bytes, Message]:
+    """The epoch and message of a datagram; raises ProtocolError unless it is whole and
+    authentic."""
     if len(data) < OVERHEAD or len(data) > MAX_DATAGRAM:
         raise MalformedDatagram(f"datagram of {len(data)} bytes")
-    magic, version, kind_code, key, seq = _HEADER.unpack_from(data)
+    magic, version, kind_code, epoch, key, seq = _HEADER.unpack_from(data)
     if magic != MAGIC:
         raise MalformedDatagram("bad magic")
     if version != VERSION:
@@ -225,22 +269,23 @@ def decode(data: bytes, secrets_lookup: SecretsLookup) -> Message:
     if kind is None:
         raise MalformedDatagram(f"unknown kind {kind_code}")
     body_bytes, mac = data[_HEADER.size : -MAC_SIZE], data[-MAC_SIZE:]
-    if kind in _PUBLIC_KINDS:
-        secret = PUBLIC_SECRET
-    elif kind is Kind.KEY:
-        # The one message that brings its own secret: derive it from the key it carries.
-        secret = _registration_secret(key, _parse(body_bytes))
-    else:
-        known = secrets_lookup(key)
-        if known is None:
-            raise UnknownKey(key, seq, kind)
-        secret = known
-    if not hmac.compare_digest(hmac.digest(secret, data[:-MAC_SIZE], "sha256"), mac):
+    if not hmac.compare_digest(hmac.digest(keys.mac, data[:-MAC_SIZE], "sha256"), mac):
         raise ForgedDatagram(f"bad MAC on {kind.name}")
+    if kind in _SEALED_KINDS:
+        body_bytes = _open(keys, data[: _HEADER.size], body_bytes, kind)
     try:
-        return _DECODERS[kind](key, seq, _parse(body_bytes))
+        return epoch, _DECODERS[kind](key, seq, _parse(body_bytes))
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedDatagram(f"bad {kind.name} body: {exc}") from None
+
+
+def _open(keys: DomainKeys, header: bytes, sealed: bytes, kind: Kind) -> bytes:
+    if len(sealed) < SEAL_OVERHEAD:
+        raise MalformedDatagram(f"{kind.name} body too short to be sealed")
+    try:
+        return keys.seal.decrypt(sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], header)
+    except InvalidTag:
+        raise ForgedDatagram(f"{kind.name} body does not open") from None
 
 
 def split_update(update: Update, limit: int = MAX_DATAGRAM) -> list[Update]:
@@ -284,7 +329,7 @@ def rows_fitting(rows: list[Row], start: int, budget: int) -> int:
 
 def reply_budget(skeleton: Reply) -> int:
     """Bytes left for rows in a reply whose other fields are those of `skeleton`."""
-    return MAX_DATAGRAM - OVERHEAD - len(_json(_body(skeleton))) - 24
+    return MAX_DATAGRAM - OVERHEAD - SEAL_OVERHEAD - len(_json(_body(skeleton))) - 24
 
 
 # One encoder for every datagram: json.dumps() with options would build a new one each call.
@@ -310,19 +355,6 @@ def _parse(body: bytes) -> dict[str, Any]:
     return parsed
 
 
-def _registration_secret(key: bytes, body: dict[str, Any]) -> bytes:
-    text = body.get("k")
-    if not isinstance(text, str):
-        raise MalformedDatagram("KEY without key text")
-    try:
-        license_key = read_key(text)
-    except KeyFileError as exc:
-        raise MalformedDatagram(f"KEY carries no readable key: {exc.reason}") from None
-    if key_id(license_key) != key:
-        raise ForgedDatagram("KEY text does not match its key id")
-    return key_secret(license_key)
-
-
 def _row(use: UserUse) -> list[Any]:
     """A user row on the wire: the application cell only when the ID holds any."""
     if use.apps:
@@ -339,8 +371,8 @@ def _body(msg: Message) -> dict[str, Any]:
         return {}
     who = msg.instance
     out: dict[str, Any] = {"i": [who.host, who.name, who.boot, who.identity]}
-    if isinstance(msg, Goodbye):
-        return out  # who is leaving is all a GOODBYE says
+    if isinstance(msg, Goodbye | EpochNotice):
+        return out  # who is leaving (or whose request was stale) is all they say
     if isinstance(msg, KeyRegistration):
         out["k"] = msg.key_text
     elif isinstance(msg, Update):
@@ -440,7 +472,14 @@ def _user_rows(rows: list[Any]) -> tuple[UserUse, ...]:
 
 
 def _decode_key(key: bytes, seq: int, body: dict[str, Any]) -> KeyRegistration:
-    return KeyRegistration(key, seq, _instance(body), _text(body["k"], MAX_DATAGRAM))
+    text = _text(body["k"], MAX_DATAGRAM)
+    try:
+        license_key = read_key(text)
+    except KeyFileError as exc:
+        raise ValueError(f"no readable key: {exc.reason}") from None
+    if key_id(license_key) != key:
+        raise ValueError("the key does not match its key id")
+    return KeyRegistration(key, seq, _instance(body), text)
 
 
 def _decode_update(key: bytes, seq: int, body: dict[str, Any]) -> Update:
@@ -526,4 +565,5 @@ _DECODERS: dict[Kind, Callable[[bytes, int, dict[str, Any]], Message]] = {
     Kind.PING: lambda _key, _seq, body: Ping(_hex16(body["n"]), _text(body.get("a", ""))),
     Kind.PONG: lambda _key, _seq, body: Pong(_hex16(body["n"]), _text(body["v"], 32)),
     Kind.NEEDKEY: lambda key, seq, _body: NeedKey(key, seq),
+    Kind.EPOCH: lambda key, seq, body: EpochNotice(key, seq, _instance(body)),
 }

@@ -1,5 +1,10 @@
 """The license server's logic over bytes: a datagram in, the datagrams to send back out, and
-the report files it writes on request. The asyncio daemon (daemon.py) only moves the bytes."""
+the report files it writes on request. The asyncio daemon (daemon.py) only moves the bytes.
+
+Each start draws a new epoch: requests of another one are refused as stale and answered with an
+EPOCH notice only. An instance boot is served under a key once it registered that key in this
+epoch, and the reports that span keys show it only the keys it registered.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from cacheshell.system.licserver.accounting import (
     MISSED_PERIODS,
     NAK,
     Accounting,
+    Place,
     Verdict,
     key_info,
 )
@@ -40,9 +46,11 @@ from cacheshell.system.licserver.protocol import (
     DUMP_REPORTS,
     GOODBYE_COUNT,
     GOODBYE_REPORT,
-    PUBLIC_SECRET,
+    NO_EPOCH,
     ROW_REPORTS,
     Answer,
+    DomainKeys,
+    EpochNotice,
     ForgedDatagram,
     Goodbye,
     InstanceId,
@@ -55,12 +63,11 @@ from cacheshell.system.licserver.protocol import (
     Query,
     Reply,
     Row,
-    UnknownKey,
     UnknownVersion,
     Update,
     decode,
     encode,
-    key_secret,
+    new_epoch,
     reply_budget,
     rows_fitting,
 )
@@ -73,6 +80,9 @@ SNAPSHOT_SECONDS = 30.0
 SNAPSHOTS_KEPT = 64
 # Refused keys are remembered (not verified again) up to this many.
 REFUSALS_KEPT = 1024
+# The instance boots whose registered keys are remembered, at most (the oldest go first, and
+# register again when asked to).
+HOLDERS_KEPT = 65536
 # An answer lists at most this many of the key's instances (the count is always exact).
 ANSWER_LIST = 16
 # Training: while DIR/partition-<INSTANCE> exists the server ignores that instance's datagrams
@@ -93,6 +103,7 @@ DROPS = {
     "malformed": "malformed datagrams",
     "forged": "forged datagrams",
     "version": "datagrams of an unknown protocol version",
+    "stale": "datagrams of another epoch (before a restart, or for another server)",
     "replayed": "replayed datagrams",
     "incomplete": "multi-part updates never completed",
     "inconsistent": "updates whose parts or totals do not agree",
@@ -121,18 +132,22 @@ class LicenseServer:
         period: float,
         log: logging.Logger,
         *,
+        secret: bytes,
         now: Callable[[], float] = time.monotonic,
         trusted: list[Ed25519PublicKey] | None = None,
         label: str = "",
     ) -> None:
         self.directory = directory
+        self.keys = DomainKeys.from_secret(secret)
+        self.epoch = new_epoch()
         self.log = log
         self.label = label
         self.now = now
         self.accounting = Accounting(now, period)
         self.counters: Counter[str] = Counter()
         self.trusted = trusted if trusted is not None else trusted_public_keys(cacheshell_home())
-        self._secrets: dict[bytes, bytes] = {}
+        # The keys each place registered in this epoch, for the boot that registered them.
+        self._holders: dict[Place, tuple[str, set[bytes]]] = {}
         self._refused: dict[bytes, str] = {}
         self._status: dict[bytes, str] = {}
         self._snapshots: dict[tuple[bytes, str, str], tuple[float, list[Row]]] = {}
@@ -153,13 +168,7 @@ class LicenseServer:
         """The datagrams to send back to the source of `data` (none for what is dropped)."""
         self.counters["received"] += 1
         try:
-            msg = decode(data, self._secrets.get)
-        except UnknownKey as exc:
-            # Normal on first contact or after a restart of this server: ask for the key.
-            self.counters["unknown_key"] += 1
-            if exc.kind in (Update.kind, Query.kind, Goodbye.kind) and self._may_answer(source):
-                return [encode(NeedKey(exc.key_id, exc.seq), PUBLIC_SECRET)]
-            return []
+            epoch, msg = decode(data, self.keys)
         except ForgedDatagram as exc:
             self._drop("forged", source, exc)
             return []
@@ -170,7 +179,56 @@ class LicenseServer:
             self._drop("malformed", source, exc)
             return []
         self._scan_partitions()
+        if self._partitioned and self._cut_off(msg):
+            self.counters["partitioned"] += 1
+            return []
+        if isinstance(msg, Ping):
+            if not self._may_answer(source):
+                return []
+            return [self._encode(Pong(msg.nonce, SERVER_VERSION))]
+        if epoch != self.epoch:
+            return self._stale(msg, epoch, source)
         return self._dispatch(msg, source)
+
+    def _encode(self, msg: Message) -> bytes:
+        return encode(msg, self.keys, self.epoch)
+
+    def _stale(self, msg: Message, epoch: bytes, source: object) -> list[bytes]:
+        """A request of another epoch (before a restart, or meant for another server): refused,
+        and answered only with this epoch, so that a live sender registers and reports again."""
+        if not isinstance(msg, KeyRegistration | Update | Query | Goodbye):
+            self._drop("unexpected", source, f"{type(msg).__name__} sent to a server")
+            return []
+        if epoch == NO_EPOCH:
+            self.counters["stale"] += 1  # a first contact: counted, but not worth a warning
+        else:
+            self._drop("stale", source, f"{msg.kind.name} of another epoch")
+        if not self._may_answer(source):
+            return []
+        return [self._encode(EpochNotice(msg.key_id, msg.seq, msg.instance))]
+
+    def _holds(self, msg: Update | Query | Goodbye) -> bool:
+        """Whether the sending boot registered the request's key in this epoch."""
+        held = self._holders.get(msg.instance.place)
+        return (
+            held is not None
+            and held[0] == msg.instance.boot
+            and msg.key_id in held[1]
+            and self.accounting.knows(msg.key_id)
+        )
+
+    def _held_keys(self, who: InstanceId) -> set[bytes]:
+        held = self._holders.get(who.place)
+        return held[1] if held is not None and held[0] == who.boot else set()
+
+    def _note_holder(self, msg: KeyRegistration) -> None:
+        place, boot = msg.instance.place, msg.instance.boot
+        held = self._holders.get(place)
+        if held is None or held[0] != boot:
+            if held is None and len(self._holders) >= HOLDERS_KEPT:
+                self._holders.pop(next(iter(self._holders)))
+            held = self._holders[place] = (boot, set())
+        held[1].add(msg.key_id)
 
     # --- training: instances partitioned off ------------------------------------------------
 
@@ -205,13 +263,12 @@ class LicenseServer:
         return bool(name) and name.upper() in self._partitioned
 
     def _dispatch(self, msg: Message, source: object) -> list[bytes]:
-        if self._partitioned and self._cut_off(msg):
-            self.counters["partitioned"] += 1
-            return []
-        if isinstance(msg, Ping):
+        if isinstance(msg, Update | Query | Goodbye) and not self._holds(msg):
+            # Normal on first contact with this epoch: the sender registers the key first.
+            self.counters["unknown_key"] += 1
             if not self._may_answer(source):
                 return []
-            return [encode(Pong(msg.nonce, SERVER_VERSION), PUBLIC_SECRET)]
+            return [self._encode(NeedKey(msg.key_id, msg.seq))]
         if isinstance(msg, Update):
             verdict = self.accounting.update(msg, _host(source))
             return [] if verdict is None else [self._answer(msg, verdict)]
@@ -228,7 +285,6 @@ class LicenseServer:
 
     def _register(self, msg: KeyRegistration, source: object) -> list[bytes]:
         key = read_key(msg.key_text)  # decode() already read it: this cannot fail
-        secret = key_secret(key)
         reason = self._refused.get(msg.key_id)
         kind = "refused"
         if reason is None and not self.accounting.knows(msg.key_id):
@@ -248,7 +304,6 @@ class LicenseServer:
                 self._refused[msg.key_id] = reason
             else:
                 self.accounting.add_key(key_info(key))
-                self._secrets[msg.key_id] = secret
                 self.log.info(
                     "serving key OrderNumber %s (%d units), registered by %s/%s",
                     key.file.order_number,
@@ -268,9 +323,10 @@ class LicenseServer:
             refusal = Answer(
                 msg.key_id, msg.seq, msg.instance, "REFUSED", 0, key.units, 0, 0, reason=reason
             )
-            return [encode(refusal, secret)]
+            return [self._encode(refusal)]
         if not self.accounting.fresh(msg.key_id, msg.instance, msg.seq):
             return []
+        self._note_holder(msg)
         return [self._answer(msg, self.accounting.verdict(msg.key_id))]
 
     def _answer(self, msg: Update | KeyRegistration, verdict: Verdict) -> bytes:
@@ -302,7 +358,7 @@ class LicenseServer:
                 verdict.reason,
             )
             try:
-                return encode(answer, self._secrets[msg.key_id])
+                return self._encode(answer)
             except ProtocolError:
                 listed = listed[: len(listed) // 2]  # long names: list fewer of them
 
@@ -332,7 +388,7 @@ class LicenseServer:
             0,
             values=((GOODBYE_COUNT, remaining),),
         )
-        return [encode(reply, self._secrets[msg.key_id])]
+        return [self._encode(reply)]
 
     def _reply(self, msg: Query) -> bytes:
         values: dict[str, str | int] = {}
@@ -378,7 +434,7 @@ class LicenseServer:
             tuple(rows[msg.offset : end]),
             tuple(values.items()),
         )
-        return encode(page, self._secrets[msg.key_id])
+        return self._encode(page)
 
     def _snapshot(self, msg: Query) -> list[Row]:
         """The report's rows as of the first page, so that a paged report is consistent."""
@@ -386,12 +442,18 @@ class LicenseServer:
         kept = self._snapshots.get(ident)
         if msg.offset and kept is not None:
             return kept[1]
+        # The reports that span keys show only the keys the asker holds: a key is no licence to
+        # read who uses the others.
+        held = self._held_keys(msg.instance)
+        mine = [info for info in self.accounting.keys() if info.key_id in held]
         if msg.report == "keys":
-            rows: list[Row] = [
-                tuple(value for _, value in info.fields) for info in self.accounting.keys()
-            ]
+            rows: list[Row] = [tuple(value for _, value in info.fields) for info in mine]
         elif msg.report == "instances":
-            rows = list(self.accounting.instances())
+            rows = [
+                (address, name, info.order_number)
+                for info in mine
+                for address, name, _identity in self.accounting.pools[info.key_id].instances
+            ]
         elif msg.report == "connapps":
             rows = [
                 (*_connection(row, False), row.apps)
@@ -400,7 +462,7 @@ class LicenseServer:
         else:
             every = msg.report == "allconnections"
             found = (
-                self.accounting.all_connections()
+                [row for info in mine for row in self.accounting.connections(info.key_id)]
                 if every
                 else self.accounting.connections(msg.key_id)
             )
@@ -423,12 +485,25 @@ class LicenseServer:
             views = accounting.server_views(msg.instance.place, msg.key_id)
             body = reports.dump_server(views[0] if views else None, asker)
         elif msg.report == "dumpservers":
-            body = reports.dump_servers(accounting.server_views())
+            held = self._held_keys(msg.instance)
+            body = reports.dump_servers(
+                [
+                    view
+                    for info in accounting.keys()
+                    if info.key_id in held
+                    for view in accounting.server_views(key=info.key_id)
+                ]
+            )
         elif msg.report == "dumpkey":
             body = reports.dump_key(accounting.key_view(msg.key_id))
         else:
+            held = self._held_keys(msg.instance)
             body = reports.dump_keys(
-                [accounting.key_view(info.key_id) for info in accounting.keys()]
+                [
+                    accounting.key_view(info.key_id)
+                    for info in accounting.keys()
+                    if info.key_id in held
+                ]
             )
         name = DUMP_FILES[msg.report]
         stamp = datetime.now().strftime("%m/%d/%Y %H:%M:%S")
