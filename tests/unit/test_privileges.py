@@ -236,8 +236,10 @@ def test_a_symbolic_link_planted_where_a_dump_goes_is_not_followed(
         "../cache.cpf",
         "../cache.db",
         "../users.json",
+        "../cconsole.log",
         "CACHE.DAT",
         "../licenseserver/x",
+        "../../../license-server.secret",
     ],
 )
 def test_no_dump_replaces_a_file_of_the_instance_state(
