@@ -117,6 +117,10 @@ DROPS = {
     RATE_LIMITED: "updates beyond an instance's rate",
     UNANSWERED: "answers withheld from a source beyond its budget",
 }
+# Counted (stats) but deliberately not summarised, being what every instance does once per
+# server start: "first_contact" (a request of no epoch, answered with the epoch) and
+# "unknown_key" (a request under a key its boot has yet to register, answered NEEDKEY). A flood
+# of either costs a lookup; answers to it beyond the source's budget are summarised as UNANSWERED.
 # Instances expiring at one tick are named one by one up to this many, then only counted.
 EXPIRIES_LOGGED = 10
 # The dumps of everything, rewritten at most once per DUMP_ALL_PERIODS server periods.
@@ -200,7 +204,9 @@ class LicenseServer:
             self._drop("unexpected", source, f"{type(msg).__name__} sent to a server")
             return []
         if epoch == NO_EPOCH:
-            self.counters["stale"] += 1  # a first contact: counted, but not worth a warning
+            # A first contact: every instance starting sends one. Counted apart from "stale",
+            # which the log summarises: a warning per instance start would be noise.
+            self.counters["first_contact"] += 1
         else:
             self._drop("stale", source, f"{msg.kind.name} of another epoch")
         if not self._may_answer(source):
@@ -406,6 +412,7 @@ class LicenseServer:
                 "instances": self.accounting.live_instances(),
                 "parts_held": self.accounting.parts_held(),
                 "senders_remembered": self.accounting.senders_remembered(),
+                "holders": len(self._holders),
             }
         elif msg.report in DUMP_REPORTS:
             values = self._write_dump(msg)
