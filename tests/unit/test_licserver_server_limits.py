@@ -15,6 +15,7 @@ from cacheshell.system.authkey import current_platform_code
 from cacheshell.system.clock import ManualClock
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.keys import KeySpec, LicenseKey, issue_from_spec
+from cacheshell.system.licserver import server as server_module
 from cacheshell.system.licserver.limits import ANSWERS_PER_SOURCE, MAX_KEYS
 from cacheshell.system.licserver.protocol import (
     NO_EPOCH,
@@ -320,3 +321,29 @@ def test_the_stats_report_shows_the_limit_counters(server: LicenseServer) -> Non
         "parts_held": 1,
         "senders_remembered": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("fakes_report", "answer"),
+    [
+        (False, "ACK"),  # fakes that only register are forgotten first
+        (True, "NEEDKEY"),  # all served: the oldest goes, and registers again when asked
+    ],
+)
+def test_a_flood_of_registrations_forgets_the_holders_no_key_serves_first(
+    server: LicenseServer, monkeypatch: pytest.MonkeyPatch, fakes_report: bool, answer: str
+) -> None:
+    monkeypatch.setattr(server_module, "HOLDERS_KEPT", 4)
+    register(server, KEY)
+    (ack,) = server.handle(sealed(server, Update(key_id(KEY), 2, ME, True, 0, PERIOD, 0, 0, ())))
+    assert opened(server, ack).status == "ACK"  # type: ignore[union-attr]
+    for n in range(10):
+        who = InstanceId("10.0.0.9", f"F{n}", f"{n:016x}", f"{n:016x}")
+        register(server, KEY, 1, who)
+        if fakes_report:
+            server.handle(sealed(server, Update(key_id(KEY), 2, who, True, 0, PERIOD, 0, 0, ())))
+    update = Update(key_id(KEY), 3, ME, True, 0, PERIOD, 0, 0, ())
+    (reply,) = server.handle(sealed(server, update), SOURCE)
+    message = opened(server, reply)
+    assert (message.status if isinstance(message, Answer) else message.kind.name) == answer
+    assert len(server._holders) == 4

@@ -80,9 +80,13 @@ SNAPSHOT_SECONDS = 30.0
 SNAPSHOTS_KEPT = 64
 # Refused keys are remembered (not verified again) up to this many.
 REFUSALS_KEPT = 1024
-# The instance boots whose registered keys are remembered, at most (the oldest go first, and
-# register again when asked to).
+# The instance boots whose registered keys are remembered, at most. Registering takes no room
+# under a key's instance limit, so a holder of the domain secret can fill this table from fake
+# places: the one forgotten for a newcomer is the oldest that no key it registered serves (it
+# registered and never reported), looked for among the HOLDERS_SCANNED oldest; only when all of
+# those are served is the oldest forgotten. A holder forgotten registers again when asked to.
 HOLDERS_KEPT = 65536
+HOLDERS_SCANNED = 16
 # An answer lists at most this many of the key's instances (the count is always exact).
 ANSWER_LIST = 16
 # Training: while DIR/partition-<INSTANCE> exists the server ignores that instance's datagrams
@@ -232,9 +236,20 @@ class LicenseServer:
         held = self._holders.get(place)
         if held is None or held[0] != boot:
             if held is None and len(self._holders) >= HOLDERS_KEPT:
-                self._holders.pop(next(iter(self._holders)))
+                self._holders.pop(self._forgettable())
             held = self._holders[place] = (boot, set())
         held[1].add(msg.key_id)
+
+    def _forgettable(self) -> Place:
+        """The holder to forget for a new one (see HOLDERS_KEPT). The served ones looked at go
+        to the back, so the next look starts past them."""
+        holders, pools = self._holders, self.accounting.pools
+        for _ in range(min(len(holders), HOLDERS_SCANNED)):
+            place = next(iter(holders))
+            if not any(key in pools and place in pools[key].instances for key in holders[place][1]):
+                return place
+            holders[place] = holders.pop(place)
+        return next(iter(holders))
 
     # --- training: instances partitioned off ------------------------------------------------
 
