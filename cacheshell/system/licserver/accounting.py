@@ -82,8 +82,8 @@ Sender = tuple[bytes, str, str, str, str]  # key id, place, boot
 
 
 def key_info(key: LicenseKey) -> KeyInfo:
-    """What the server keeps of a key: the AuthorizationKey without its signature digits, which
-    are part of the HMAC secret and so never leave the server."""
+    """What the server keeps of a key: its fields, the AuthorizationKey without its signature
+    digits, so that no report or dump file (written in the server's directory) is a key."""
     fields = tuple(
         (name, value[:BODY_LENGTH] if name == "AuthorizationKey" else value)
         for name, value in license_rows(key.file)

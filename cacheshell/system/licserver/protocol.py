@@ -49,8 +49,10 @@ digits made when the instance was created, tells apart two instances of one name
            once all parts arrived (each part is authenticated on its own).
   ANSWER   i, s: ACK | NAK | RESYNC | REFUSED, u: combined units of the key, a: authorized
            units, m: maximum since the server started, n: instances using the key, l: the first
-           16 of them [[address, name], ...] (fewer if long names would not fit), w: why
-           (REFUSED). The sequence number echoes the request's.
+           16 of them [[address, name], ...] (fewer if long names would not fit), w: why a
+           registration was REFUSED, or why a NAK answers one instance over a limit of the key
+           (limits.py; empty for a NAK of units in use). The sequence number echoes the
+           request's.
   QUERY    i, q: report kind, o: offset of the first row wanted. Reports that span keys show
            only the keys the asking instance boot registered in this epoch.
   REPLY    i, q, o, e: next offset (null after the last page), t: total rows, r: rows,

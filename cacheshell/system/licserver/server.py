@@ -80,9 +80,13 @@ SNAPSHOT_SECONDS = 30.0
 SNAPSHOTS_KEPT = 64
 # Refused keys are remembered (not verified again) up to this many.
 REFUSALS_KEPT = 1024
-# The instance boots whose registered keys are remembered, at most (the oldest go first, and
-# register again when asked to).
+# The instance boots whose registered keys are remembered, at most. Registering takes no room
+# under a key's instance limit, so a holder of the domain secret can fill this table from fake
+# places: the one forgotten for a newcomer is the oldest that no key it registered serves (it
+# registered and never reported), looked for among the HOLDERS_SCANNED oldest; only when all of
+# those are served is the oldest forgotten. A holder forgotten registers again when asked to.
 HOLDERS_KEPT = 65536
+HOLDERS_SCANNED = 16
 # An answer lists at most this many of the key's instances (the count is always exact).
 ANSWER_LIST = 16
 # Training: while DIR/partition-<INSTANCE> exists the server ignores that instance's datagrams
@@ -117,6 +121,10 @@ DROPS = {
     RATE_LIMITED: "updates beyond an instance's rate",
     UNANSWERED: "answers withheld from a source beyond its budget",
 }
+# Counted (stats) but deliberately not summarised, being what every instance does once per
+# server start: "first_contact" (a request of no epoch, answered with the epoch) and
+# "unknown_key" (a request under a key its boot has yet to register, answered NEEDKEY). A flood
+# of either costs a lookup; answers to it beyond the source's budget are summarised as UNANSWERED.
 # Instances expiring at one tick are named one by one up to this many, then only counted.
 EXPIRIES_LOGGED = 10
 # The dumps of everything, rewritten at most once per DUMP_ALL_PERIODS server periods.
@@ -200,7 +208,9 @@ class LicenseServer:
             self._drop("unexpected", source, f"{type(msg).__name__} sent to a server")
             return []
         if epoch == NO_EPOCH:
-            self.counters["stale"] += 1  # a first contact: counted, but not worth a warning
+            # A first contact: every instance starting sends one. Counted apart from "stale",
+            # which the log summarises: a warning per instance start would be noise.
+            self.counters["first_contact"] += 1
         else:
             self._drop("stale", source, f"{msg.kind.name} of another epoch")
         if not self._may_answer(source):
@@ -226,9 +236,20 @@ class LicenseServer:
         held = self._holders.get(place)
         if held is None or held[0] != boot:
             if held is None and len(self._holders) >= HOLDERS_KEPT:
-                self._holders.pop(next(iter(self._holders)))
+                self._holders.pop(self._forgettable())
             held = self._holders[place] = (boot, set())
         held[1].add(msg.key_id)
+
+    def _forgettable(self) -> Place:
+        """The holder to forget for a new one (see HOLDERS_KEPT). The served ones looked at go
+        to the back, so the next look starts past them."""
+        holders, pools = self._holders, self.accounting.pools
+        for _ in range(min(len(holders), HOLDERS_SCANNED)):
+            place = next(iter(holders))
+            if not any(key in pools and place in pools[key].instances for key in holders[place][1]):
+                return place
+            holders[place] = holders.pop(place)
+        return next(iter(holders))
 
     # --- training: instances partitioned off ------------------------------------------------
 
@@ -406,6 +427,7 @@ class LicenseServer:
                 "instances": self.accounting.live_instances(),
                 "parts_held": self.accounting.parts_held(),
                 "senders_remembered": self.accounting.senders_remembered(),
+                "holders": len(self._holders),
             }
         elif msg.report in DUMP_REPORTS:
             values = self._write_dump(msg)
