@@ -103,3 +103,30 @@ ZSTORAGE_CASES = [
 def test_zstorage_bounds_the_process(bare_term: BareTerminal, code: str, expected: str) -> None:
     bare_term.routine("R", ROUTINE)
     assert bare_term.run(code) == expected
+
+
+LONG = "x" * 40_000
+SOURCE_CASES = [
+    # A line past 32,767 characters, or a text past 256 K, is refused before it is parsed; the
+    # error echoes the start of the line.
+    (f'Write "{LONG}"', f'\nWRITE "{LONG[:65]}...\n^\n<MAXSTRING>\n'),
+    ("Write 1\n" * 40_000, "\nWRITE 1\n^\n<MAXSTRING>\n"),
+    (
+        'Xecute "Write """_$J("",40000)_""""',
+        f'\nWRITE "{" " * 65}...\n^\n<MAXSTRING>\n',
+    ),
+    ('Set @("x"_$J("",40000))=1', '\nSET @("x"_$J("",40000))=1\n^\n<MAXSTRING>\n'),
+    # The longest line runs.
+    ('Write "' + "y" * 32_758 + '"', "y" * 32_758),
+]
+
+
+@pytest.mark.parametrize(("code", "expected"), SOURCE_CASES, ids=lambda v: str(v)[:24])
+def test_source_size_limits(bare_term: BareTerminal, code: str, expected: str) -> None:
+    assert bare_term.run(code) == expected
+
+
+def test_a_routine_too_long_is_refused_when_loaded(bare_term: BareTerminal) -> None:
+    # Its first line is echoed, as for a <SYNTAX> found when a routine is loaded.
+    bare_term.routine("BIG", "BIG Set x=1\n" + " Set x=1\n" * 40_000)
+    assert bare_term.run("Do ^BIG") == "\n    SET x=1\n^\n<MAXSTRING>\n"
