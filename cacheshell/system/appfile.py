@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
+from cacheshell.system.bounded import INI_FILE_BYTES, read_text_bounded
 from cacheshell.system.ini import read_ini
 
 # LoadAppLicenseFile return codes.
@@ -54,9 +54,10 @@ def read_app_license(path: str, app: str) -> AppLicense:
     if len(path) > MAX_FILE_NAME:
         raise AppFileError(NOT_FOUND, "file name too long")
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_bounded(path, INI_FILE_BYTES, "license file")
     except (OSError, UnicodeDecodeError) as exc:
-        raise AppFileError(NOT_FOUND, f"cannot read {path}: {exc}") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise AppFileError(NOT_FOUND, f"cannot read {path}: {reason}") from None
     # Section names are case-sensitive; a second [app] further down is not read.
     section = next((found for found in read_ini(text).sections if found.name == app), None)
     if section is None:
