@@ -26,6 +26,7 @@ from cacheshell.lang.ordered import OrderedKV
 from cacheshell.lang.shell import Shell
 from cacheshell.library.host import SessionHost
 from cacheshell.system import lifecycle, users
+from cacheshell.system.bounded import FileRefused
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import Instance, InstanceError
 from cacheshell.system.layout import DEFAULT_INSTANCE, InstanceLayout, cacheshell_home
@@ -219,7 +220,11 @@ class Session(Shell):
         return database
 
     def routine_source(self, namespace: str, name: str) -> tuple[str, float] | None:
-        return self.store.routine_source(namespace, name)
+        try:
+            return self.store.routine_source(namespace, name)
+        except FileRefused as exc:
+            # Larger than a routine may be (one not a regular file is no routine at all).
+            raise ObjectScriptError("MAXSTRING", f"*{name}: {exc.strerror}") from None
 
     # -- locks: the instance's lock table, shared by every process attached to it -------------
     def take_locks(self, owner: int, requests: Sequence[LockRequest]) -> bool:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from cacheshell.frontends.cli_args import UsageError, instance_option, take_instance
 from cacheshell.system import authkey, keys, lifecycle, reports, signing
+from cacheshell.system.bounded import KEY_FILE_BYTES, read_text_bounded
+from cacheshell.system.console import tail_lines
 from cacheshell.system.instance import LOG_FILE, MISSING_KEY, Instance, InstanceError
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.layout import (
@@ -144,7 +146,7 @@ def _create(args: argparse.Namespace) -> int:
 def _checked_key(path: str, home: Path) -> str:
     """The text of a key file that would be valid here; an invalid one is refused with why."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_bounded(path, KEY_FILE_BYTES, "key file")
     except UnicodeDecodeError:
         raise ControlError(f"{path}: not a text file") from None
     except OSError as exc:
@@ -325,7 +327,7 @@ def _log(args: argparse.Namespace) -> list[str]:
     path = layout.mgr / LOG_FILE
     if not path.exists() or not args.lines:
         return []
-    return path.read_text(encoding="utf-8", errors="replace").splitlines()[-args.lines :]
+    return tail_lines(path, args.lines)  # from the end: the log is never read whole
 
 
 def _events(args: argparse.Namespace) -> list[str]:

@@ -18,6 +18,12 @@ from cacheshell.system.authkey import (
     PRODUCTS,
     current_platform_code,
 )
+from cacheshell.system.bounded import (
+    INI_FILE_BYTES,
+    KEY_FILE_BYTES,
+    read_bounded,
+    read_text_bounded,
+)
 from cacheshell.system.keyfile import (
     RESERVED_SECTIONS,
     KeyFileError,
@@ -182,7 +188,7 @@ def _issue(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     try:
-        data = Path(args.file).read_bytes()
+        data = read_bounded(args.file, KEY_FILE_BYTES, "key file")
     except OSError as exc:
         raise KeyFileError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     try:
@@ -273,7 +279,7 @@ def _read_app_sections(paths: list[str]) -> Sections:
     sections: list[tuple[str, tuple[tuple[str, str], ...]]] = []
     for name in paths:
         try:
-            text = Path(name).read_text(encoding="utf-8")
+            text = read_text_bounded(name, INI_FILE_BYTES, "license file")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not a text file"
             raise KeyFileError(f"cannot read {name}: {reason or exc}") from None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from cacheshell.frontends.clock_notice import ClockNotice
 from cacheshell.lang.completeness import is_complete
+from cacheshell.lang.parser import MAX_LINE, MAX_SOURCE
 from cacheshell.lang.shell import Outcome
 from cacheshell.session import Session
 
@@ -107,20 +108,37 @@ def run_plain(session: Session, interactive: bool) -> int:
     return 0 if interactive else status
 
 
+# Lines one input may join while a block stays open: each is checked for completeness anew.
+_MAX_PENDING_LINES = 10_000
+
+
 def read_input(session: Session, interactive: bool) -> str | None:
     """One input from stdin, joined while a brace block is still open; None at end of input."""
     pending: list[str] = []
+    size = 0
     while True:
         if interactive:
             sys.stdout.write("" if pending else session.prompt)
             sys.stdout.flush()
-        line = sys.stdin.readline()
+        line = sys.stdin.readline(MAX_LINE + 1)
         if not line:
             return "\n".join(pending) if pending else None
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            _skip_line()  # the input is refused as too long by its first MAX_LINE+1 characters
         pending.append(line.rstrip("\r\n"))
+        size += len(line)
         text = "\n".join(pending)
-        if is_complete(text):
+        # An open block past the longest source is refused as it stands, never read whole.
+        if size > MAX_SOURCE or len(pending) > _MAX_PENDING_LINES or is_complete(text):
             return text
+
+
+def _skip_line() -> None:
+    """Read the rest of a line too long to run, a bounded piece at a time."""
+    while True:
+        piece = sys.stdin.readline(MAX_LINE + 1)
+        if not piece or piece.endswith("\n"):
+            return
 
 
 # -- prompt_toolkit mode ----------------------------------------------------------------------

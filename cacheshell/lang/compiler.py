@@ -40,6 +40,7 @@ from cacheshell.lang.signals import (
     ThrownObject,
     Unwind,
 )
+from cacheshell.lang.storage import SHORT_STRING
 from cacheshell.lang.symbols import Subscripts, Symbols
 from cacheshell.lang.values import Number
 from cacheshell.lang.variables import Variables
@@ -142,11 +143,12 @@ class Compiler(ExprCompiler):
         for arg in self.args(cmd):
             *targets, value_tree = [c for c in arg.children if not isinstance(c, Token)]
             value = self.expr(value_tree)
-            setters = [self.setter(t) for t in targets]
+            setters = [self.setter(t, _numeric(value_tree)) for t in targets]
             parts.append(_assign(setters, value))
         return self.postcond(cmd, sequence(parts))
 
-    def setter(self, target: ParseNode) -> Setter:
+    def setter(self, target: ParseNode, numeric: bool = False) -> Setter:
+        """How to store into `target`; `numeric` when the value is known to be a number."""
         rt = self.rt
         if target.data == "indirect":
             resolve = self.indirect_reference(target)
@@ -176,14 +178,28 @@ class Compiler(ExprCompiler):
             name, args = head.children
             name = str(name)
             if args is None:
-                scalars = rt.sym.scalars
+                sym = rt.sym
+                scalars, long, short = sym.scalars, sym.long, SHORT_STRING
 
                 def set_scalar(v: Value) -> None:
-                    scalars[name] = v
+                    # Inline for speed: only a long string, or a name holding one, is charged.
+                    if (type(v) is str and len(v) > short) or (long and name in long):
+                        sym.set_scalar(name, v)
+                    else:
+                        scalars[name] = v
 
-                return set_scalar
+                def set_number(v: Value) -> None:
+                    if long and name in long:
+                        sym.set_scalar(name, v)  # the long string it held is released
+                    else:
+                        scalars[name] = v
+
+                return set_number if numeric else set_scalar
             subs = self.subscripts(args)
             sym = rt.sym
+            if len(subs) == 1:
+                (sub,) = subs
+                return lambda v: sym.set(name, (sub(),), v)
             return lambda v: sym.set(name, tuple(s() for s in subs), v)
         if head.data == "dollar":
             return self.dollar_setter(head)
@@ -527,7 +543,7 @@ class Compiler(ExprCompiler):
                     None if end is None else self.expr(end),
                 )
             )
-        return _for_loop(self.rt.sym.scalars, str(name_tok), compiled, body)
+        return _for_loop(self.rt.sym, str(name_tok), compiled, body)
 
     def while_cmd(self, cmd: ParseNode) -> Run:
         body = self.block(
@@ -571,7 +587,7 @@ class Compiler(ExprCompiler):
             else:
                 return
             if var is not None:
-                rt.sym.scalars[var] = caught
+                rt.sym.set_scalar(var, caught)
             handler()
 
         return run
@@ -733,15 +749,39 @@ def _forever(body: Run) -> Run:
     return run
 
 
+# Operators whose result is always a number: arithmetic, comparisons, logic.
+_NUMERIC_OPS = frozenset(
+    "PLUS MINUS STAR SLASH BACKSLASH HASH POW EQ LT GT LE GE NEQ NLT NGT CONTAINS NCONTAINS "
+    "FOLLOWS NFOLLOWS SORTSAFTER NSORTSAFTER AND OR NAND NOR ANDAND OROR".split()
+)
+
+
+def _numeric(expr: ParseNode) -> bool:
+    """Whether an expression's value is a number whatever its operands: its last operator is
+    arithmetic, a comparison or logic, or it is a unary operator or a number literal alone."""
+    items = expr.children
+    if len(items) > 1:
+        last = items[-2]
+        return last.data == "binop" and last.children[0].type in _NUMERIC_OPS
+    if len(items) == 1 and items[0].data == "unary":
+        *ops, atom = items[0].children
+        return bool(ops) or (isinstance(atom, Tree) and atom.data == "number")
+    return False
+
+
 def _for_loop(
-    scalars: dict[str, Value],
+    sym: Symbols,
     name: str,
     params: list[tuple[Thunk, Thunk | None, Thunk | None]],
     body: Run,
 ) -> Run:
+    scalars = sym.scalars
+
     def iterate(start: Number, step: Number, end: Number | None) -> None:
         # The step applies to the variable's current value, so the body may change it.
         value = start
+        if name in sym.long:
+            sym.set_scalar(name, value)  # the long string it held is released
         while True:
             if end is not None and (value > end if step >= 0 else value < end):
                 return
@@ -761,7 +801,7 @@ def _for_loop(
             for start_t, step_t, end_t in params:
                 start = start_t()
                 if step_t is None:
-                    scalars[name] = start
+                    sym.set_scalar(name, start)  # any value: a long string is charged
                     try:
                         body()
                     except ContinueSignal:

@@ -31,7 +31,8 @@ from cacheshell.lang.signals import (
     QuitSignal,
     ThrownObject,
 )
-from cacheshell.lang.symbols import MISSING, Missing, Node, Saved, Subscripts, Symbols
+from cacheshell.lang.storage import Storage
+from cacheshell.lang.symbols import MISSING, Missing, Saved, Subscripts, Symbols
 from cacheshell.lang.transactions import Transactions
 from cacheshell.lang.values import Number
 from cacheshell.lang.variables import Variables
@@ -54,7 +55,9 @@ class Interpreter:
     def __init__(self, host: Host, sink: Callable[[str], None]) -> None:
         self.host = host
         self.out = Output(sink)
-        self.sym = Symbols()
+        # $ZSTORAGE: the locals and the process-private globals share this budget.
+        self.storage = Storage()
+        self.sym = Symbols(self.storage)
         self.registry = REGISTRY
         self.rng = host.rng
         self.test = 0
@@ -76,7 +79,7 @@ class Interpreter:
         self._globals: dict[str, GlobalStore] = {}
         # Process-private globals (^||name): this process's alone, in no namespace, never
         # journalled or rolled back.
-        private = MemoryKV()
+        private = MemoryKV(self.storage)
         self._private = GlobalStore(private, private, None)
         # The naked indicator: the last global reference's name and all but its last subscript.
         self.naked: tuple[str, Subscripts] | None = None
@@ -160,6 +163,8 @@ class Interpreter:
                 raise _unplaced(err) from None
             target = tree.children[0].children[0].children[-1].children[0]
             resolve = Compiler(self, text).glvn(target).evaluate
+            if len(self._indirect) >= _XECUTE_CACHE_SIZE:
+                self._indirect.clear()  # names built at run time are without number
             self._indirect[text] = resolve
         return resolve()
 
@@ -253,17 +258,20 @@ class Interpreter:
         bound = [(formal, _incoming(self.sym, a)) for formal, a in zip(params, args, strict=False)]
         for formal in params:
             frame.saved.append((formal, self.sym.take(formal)))
-        for formal, (value, node, _) in bound:
-            self.sym.put(formal, (value, node))
         result: Value | NoValue = NOVALUE
         try:
+            for formal, (lent, _) in bound:
+                if isinstance(lent, tuple):
+                    self.sym.bind(formal, lent)
+                elif lent is not MISSING:
+                    self.sym.set_scalar(formal, lent)  # may be <STORE>: the frame still ends
             routine.run_from(index)
         except QuitSignal as q:
             result = q.value
         except ContinueSignal as stray:
             raise stray.misplaced() from None
         finally:
-            outgoing = [(ref.name, self.sym.take(formal)) for formal, (_, _, ref) in bound if ref]
+            outgoing = [(ref.name, self.sym.take(formal)) for formal, (_, ref) in bound if ref]
             self.pop()
             for name, state in outgoing:
                 self.sym.put(name, state)
@@ -389,6 +397,8 @@ class Interpreter:
             "ZCHILD": lambda: self.zchild,
             "ZPARENT": lambda: 0,
             "TLEVEL": lambda: self.tx.level,
+            "ZSTORAGE": lambda: self.storage.kb,
+            "STORAGE": self.sym.available,
         }
         return getters[full]
 
@@ -415,6 +425,7 @@ class Interpreter:
             "Y": cursor("y"),
             "ECODE": lambda v: setattr(self, "ecode", V.to_str(v)),
             "ZERROR": lambda v: setattr(self, "zerror", V.to_str(v)),
+            "ZSTORAGE": lambda v: self.storage.set_kb(V.to_int(v)),
         }
         if full not in setters:
             raise ObjectScriptError("SYNTAX")  # read-only special variables
@@ -440,13 +451,14 @@ def _first_line(line_tree: ParseNode) -> int:
     return line
 
 
-def _incoming(sym: Symbols, actual: Actual) -> tuple[Value | Missing, Node | None, Ref | None]:
-    """(value, array, ref) a formal parameter starts with."""
+def _incoming(sym: Symbols, actual: Actual) -> tuple[Saved | Value | Missing, Ref | None]:
+    """What a formal parameter starts with: a variable lent by reference (and its Ref), or a
+    value, or MISSING when the argument was left out."""
     if actual is OMITTED:
-        return MISSING, None, None
+        return MISSING, None
     if isinstance(actual, Ref):
-        return sym.scalars.get(actual.name, MISSING), sym.arrays.get(actual.name), actual
-    return actual, None, None
+        return sym.lend(actual.name), actual
+    return actual, None
 
 
 def _unplaced(err: ObjectScriptError) -> ObjectScriptError:

@@ -17,10 +17,9 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.function_spec import VARIADIC, FunctionSpec
 from cacheshell.lang.markers import OMITTED, Omitted, Star
 from cacheshell.lang.objects import Value
-from cacheshell.lang.values import Number, to_int, to_num, to_str
+from cacheshell.lang.values import MAX_STRING, Number, to_int, to_num, to_str
 
 UNDEFINED = "\x01"
-_MAX_STRING = 3_641_144
 
 
 def _given(v: object) -> bool:
@@ -184,7 +183,7 @@ def _where(pos: object, count: int, default: int = 1) -> int:
 def listbuild(*values: object) -> str:
     """$LISTBUILD(v,...): $LB() itself is one undefined element, as in Caché."""
     out = "".join(encode(v) for v in values) if values else UNDEFINED
-    if len(out) > _MAX_STRING:
+    if len(out) > MAX_STRING:
         raise ObjectScriptError("MAXSTRING")
     return out
 
@@ -252,6 +251,8 @@ def listtostring(lst: object, delim: object = OMITTED, flag: object = OMITTED) -
         if v is None and not lenient:
             raise ObjectScriptError("NULL VALUE")
         parts.append("" if v is None else to_str(v))
+    if sum(map(len, parts)) + len(d) * (len(parts) - 1) > MAX_STRING:
+        raise ObjectScriptError("MAXSTRING")  # the delimiters may grow it past the limit
     return d.join(parts)
 
 
@@ -293,7 +294,7 @@ def listfromstring(s: object, delim: object = OMITTED, flag: object = OMITTED) -
         raise ObjectScriptError("ILLEGAL VALUE")
     bits = to_int(flag) if _given(flag) else 0
     pieces = _quoted_pieces(text, d) if bits & 2 else text.split(d)
-    return "".join(UNDEFINED if bits & 1 and p == "" else encode(p) for p in pieces)
+    return _join([UNDEFINED if bits & 1 and p == "" else encode(p) for p in pieces])
 
 
 def listvalid(lst: object) -> int:
@@ -341,6 +342,8 @@ def set_list(target: str, value: object, pos: object, end: object = None) -> str
     if not _given(end):
         if first < 1:
             raise ObjectScriptError("NULL VALUE")
+        if first > MAX_STRING:
+            raise ObjectScriptError("MAXSTRING")  # the undefined elements alone would pass it
         elements.extend([UNDEFINED] * (first - count))
         elements[first - 1] = encode(value)
         return _join(elements)
@@ -349,6 +352,8 @@ def set_list(target: str, value: object, pos: object, end: object = None) -> str
     first, last = max(first, 1), _where(end, count)
     if first > last:
         return to_str(target)
+    if first > MAX_STRING:
+        raise ObjectScriptError("MAXSTRING")
     elements.extend([UNDEFINED] * (first - 1 - count))
     elements[first - 1 : last] = [replacement]
     return _join(elements)
@@ -366,6 +371,8 @@ def list_update(lst: str, position: int, updates: Sequence[tuple[object] | None]
         if update is None:
             continue
         place = position + offset
+        if place > MAX_STRING:
+            raise ObjectScriptError("MAXSTRING")  # the undefined elements alone would pass it
         elements.extend([UNDEFINED] * (place - len(elements)))
         elements[place - 1] = encode(update[0])
     return _join(elements)
@@ -374,7 +381,7 @@ def list_update(lst: str, position: int, updates: Sequence[tuple[object] | None]
 def _join(elements: list[str]) -> str:
     """Concatenate encoded elements, checking the string length limit."""
     out = "".join(elements)
-    if len(out) > _MAX_STRING:
+    if len(out) > MAX_STRING:
         raise ObjectScriptError("MAXSTRING")
     return out
 

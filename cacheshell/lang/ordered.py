@@ -12,6 +12,8 @@ from bisect import bisect_left, insort
 from collections.abc import Callable
 from typing import Protocol, TypeAlias
 
+from cacheshell.lang.storage import NODE_BYTES, Storage, value_bytes
+
 Stored: TypeAlias = int | str | bytes
 Change = Callable[[Stored | None], Stored]
 
@@ -63,13 +65,15 @@ class OrderedKV(Protocol):
 
 
 class MemoryKV:
-    """An OrderedKV held in memory for as long as the object lives."""
+    """An OrderedKV held in memory for as long as the object lives; with a `storage`, what it
+    holds is charged to that budget (a process's private globals)."""
 
-    def __init__(self) -> None:
+    def __init__(self, storage: Storage | None = None) -> None:
         self._keys: list[bytes] = []
         self._values: dict[bytes, Stored] = {}
         self._journal: list[tuple[bytes, Stored | None]] = []
         self._version = 0
+        self._storage = storage
 
     def get(self, key: bytes) -> Stored | None:
         return self._values.get(key)
@@ -88,8 +92,10 @@ class MemoryKV:
         return [(k, self._values[k]) for k in self._keys[i:j]]
 
     def put(self, key: bytes, value: Stored, journal: bool) -> None:
-        self._version += 1
         old = self._values.get(key)
+        if self._storage is not None:
+            self._storage.charge(_entry_bytes(key, value) - _entry_bytes(key, old))
+        self._version += 1
         if journal:
             self._journal.append((key, old))
         if old is None:
@@ -105,6 +111,8 @@ class MemoryKV:
         i, j = bisect_left(self._keys, lo), bisect_left(self._keys, hi)
         for key in self._keys[i:j]:
             old = self._values.pop(key)
+            if self._storage is not None:
+                self._storage.release(_entry_bytes(key, old))
             if journal:
                 self._journal.append((key, old))
         del self._keys[i:j]
@@ -130,3 +138,10 @@ class MemoryKV:
 
     def forget(self, after: int) -> None:
         del self._journal[after:]
+
+
+def _entry_bytes(key: bytes, value: Stored | None) -> int:
+    """What an entry costs: its key, its value and its place in the tables (none when absent)."""
+    if value is None:
+        return 0
+    return NODE_BYTES + value_bytes(key) + value_bytes(value)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+# $X is a 16-bit unsigned integer (Caché ObjectScript Reference, $X, KEY=RCOS_VX): WRITE ?n
+# moves the cursor no further than its largest value, however large n is.
+MAX_COLUMN = 65_535
+
 
 class Output:
     def __init__(self, sink: Callable[[str], None]) -> None:
@@ -34,6 +38,7 @@ class Output:
         self.y = 0
 
     def tab(self, column: int) -> None:
+        column = min(column, MAX_COLUMN)
         if column > self.x:
             self.write(" " * (column - self.x))
 

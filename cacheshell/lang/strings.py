@@ -15,9 +15,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.function_spec import VARIADIC, FunctionSpec
 from cacheshell.lang.markers import OMITTED, Star
-from cacheshell.lang.values import Number, is_true, to_int, to_num, to_str
+from cacheshell.lang.values import MAX_STRING, Number, is_true, to_int, to_num, to_str
 
-MAX_STRING = 3_641_144  # longest string Caché allows (long strings enabled)
 # Rounding to a requested number of places must be exact, whatever the magnitude.
 _EXACT = Context(prec=600)
 
@@ -130,7 +129,17 @@ def replace(
         return text
     flags = re.IGNORECASE if _given(case) and is_true(case) else 0
     pattern = re.compile(re.escape(target), flags)
-    return _checked(pattern.sub(lambda _m: repl, text, count=max(limit, 0)))
+    # Each replacement may grow the result: stop at the limit, before the pieces are joined.
+    grown = [len(text)]
+    growth = len(repl) - len(target)
+
+    def one(_m: re.Match[str]) -> str:
+        grown[0] += growth
+        if grown[0] > MAX_STRING:
+            raise ObjectScriptError("MAXSTRING")
+        return repl
+
+    return _checked(pattern.sub(one, text, count=max(limit, 0)))
 
 
 def reverse(s: object) -> str:
@@ -522,6 +531,8 @@ def set_extract(target: str, value: object, start: object = 1, end: object = Non
         last = first
     if first < 1 or first > last:
         return text
+    if first - 1 > MAX_STRING:
+        raise ObjectScriptError("MAXSTRING")  # the padding alone would pass the limit
     text += " " * (first - 1 - n)
     return _checked(text[: first - 1] + to_str(value) + text[last:])
 

@@ -1,14 +1,17 @@
-"""Local variables: scalar values and subscripted arrays in M collation order."""
+"""Local variables: scalar values and subscripted arrays in M collation order, with what they
+hold charged to the process's memory budget (storage.py) as they are set and killed."""
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Container, Iterator
 from enum import Enum
+from sys import getsizeof
 from typing import Final, Literal, TypeAlias, overload
 
 from cacheshell.lang.errors import ObjectScriptError, undefined
 from cacheshell.lang.objects import Value
+from cacheshell.lang.storage import NAME_BYTES, NODE_BYTES, SHORT_STRING, Storage, value_bytes
 from cacheshell.lang.values import Number, normalize_subscript, subscript_key
 
 # Subscripts as code gives them: values, each normalized when it is stored or looked up.
@@ -32,12 +35,13 @@ MISSING: Final = Missing.MISSING
 class Node:
     """One level of an array: an optional value and children kept in collation order."""
 
-    __slots__ = ("value", "children", "_order")
+    __slots__ = ("value", "children", "_order", "size")
 
     def __init__(self) -> None:
         self.value: Value | Missing = MISSING
         self.children: dict[Key, Node] = {}
         self._order: list[tuple[tuple[int, Key], Key]] | None = None
+        self.size = NODE_BYTES  # bytes charged for this node, its value and its descendants
 
     @overload
     def child(self, key: Key, create: Literal[True]) -> Node: ...
@@ -96,16 +100,27 @@ _HIGH = _High()
 
 
 # A name taken out of the table (NEW, formal parameters): its value, MISSING when it had none,
-# and its array.
-Saved: TypeAlias = tuple[Value | Missing, Node | None]
+# its array, and the bytes charged for its value when that is a long string.
+Saved: TypeAlias = tuple[Value | Missing, Node | None, int]
 
 
 class Symbols:
-    """A process's local symbol table. `scalars` is read directly by compiled code."""
+    """A process's local symbol table. Compiled code reads `scalars` directly, and may write a
+    scalar there itself when the name holds no long string and the value is not one (`long`
+    names those that do): everything else goes through `set_scalar`."""
 
-    def __init__(self) -> None:
+    def __init__(self, storage: Storage | None = None) -> None:
         self.scalars: dict[str, Value] = {}
         self.arrays: dict[str, Node] = {}
+        self.long: dict[str, int] = {}  # scalar name -> bytes charged for its long string
+        self.storage = storage if storage is not None else Storage()
+        # An array bound under more than one name (a by-reference parameter, the caller's name
+        # too): id of its root -> bindings beyond the first. It is released with the last.
+        self._shared: dict[int, int] = {}
+
+    def available(self) -> int:
+        """$STORAGE: bytes left in the budget."""
+        return self.storage.available(len(self.scalars) * NAME_BYTES)
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, name: str, subs: Subscripts = ()) -> Value:
@@ -155,15 +170,83 @@ class Symbols:
     # -- writing ---------------------------------------------------------------------------
     def set(self, name: str, subs: Subscripts, value: Value) -> None:
         if not subs:
-            self.scalars[name] = value
+            self.set_scalar(name, value)
+            return
+        if len(subs) == 1:
+            self._set_one(name, subs, value)
             return
         subscripts = keys(name, subs)
+        path: list[Node] = []
         node = self.arrays.get(name)
-        if node is None:
-            node = self.arrays[name] = Node()
-        for key in subscripts:
+        if node is not None:
+            path.append(node)
+            for key in subscripts:
+                node = node.children.get(key)
+                if node is None:
+                    break
+                path.append(node)
+        missing = len(subscripts) + 1 - len(path)
+        size = value_bytes(value)
+        if missing:
+            delta = missing * NODE_BYTES + size
+        else:
+            old = path[-1].value
+            delta = size - (0 if old is MISSING else value_bytes(old))
+        self.storage.charge(delta, len(self.scalars) * NAME_BYTES)  # <STORE> changes nothing
+        existing = len(path)
+        if not path:
+            path.append(self.arrays.setdefault(name, Node()))
+        node = path[-1]
+        for key in subscripts[len(path) - 1 :]:
             node = node.child(key, create=True)
+            path.append(node)
         node.value = value
+        for level in path[:existing]:
+            level.size += delta
+        # A new level holds itself, the new levels under it and the value.
+        below = len(path)
+        for depth in range(existing, below):
+            path[depth].size = (below - depth) * NODE_BYTES + size
+
+    def _set_one(self, name: str, subs: Subscripts, value: Value) -> None:
+        """set() of name(sub), the most common case, without the general walk."""
+        sub = subs[0]
+        key = sub if type(sub) is int else keys(name, subs)[0]
+        root = self.arrays.get(name)
+        node = None if root is None else root.children.get(key)
+        size = getsizeof(value)
+        if node is None:
+            delta = (NODE_BYTES if root is not None else 2 * NODE_BYTES) + size
+        else:
+            old = node.value
+            delta = size - (0 if old is MISSING else getsizeof(old))
+        storage = self.storage
+        extra = len(self.scalars) * NAME_BYTES
+        if delta >= 0 and storage.used + delta + extra <= storage.limit:
+            storage.used += delta
+        else:
+            storage.charge(delta, extra)  # a release, low-memory mode, or <STORE>
+        if root is None:
+            root = self.arrays[name] = Node()
+            root.size = 0
+        if node is None:
+            node = root.child(key, create=True)
+            node.size = NODE_BYTES + size
+        else:
+            node.size += delta
+        root.size += delta
+        node.value = value
+
+    def set_scalar(self, name: str, value: Value) -> None:
+        """Set a scalar, charging a new name and a long string."""
+        new = value_bytes(value) if type(value) is str and len(value) > SHORT_STRING else 0
+        names = len(self.scalars) + (name not in self.scalars)
+        self.storage.charge(new - self.long.get(name, 0), names * NAME_BYTES)
+        if new:
+            self.long[name] = new
+        else:
+            self.long.pop(name, None)
+        self.scalars[name] = value
 
     def set_many(self, name: str, items: list[tuple[Subscripts, Value]]) -> None:
         for subs, value in items:
@@ -171,45 +254,94 @@ class Symbols:
 
     def kill(self, name: str, subs: Subscripts = ()) -> None:
         if not subs:
-            self.scalars.pop(name, None)
-            self.arrays.pop(name, None)
+            self._discard(name)
             return
         subscripts = keys(name, subs)
-        node = self.arrays.get(name)
-        path: list[Node] = []
-        for key in subscripts[:-1]:
-            if node is None:
-                return
-            path.append(node)
-            node = node.children.get(key)
-        if node is None:
+        root = self.arrays.get(name)
+        if root is None:
             return
-        path.append(node)
+        path = [root]
+        node = root
+        for key in subscripts[:-1]:
+            found = node.children.get(key)
+            if found is None:
+                return
+            node = found
+            path.append(node)
+        child = node.children.get(subscripts[-1])
+        if child is None:
+            return
         node.remove(subscripts[-1])
-        # Drop levels left with neither value nor children.
-        for depth in range(len(path) - 1, 0, -1):
-            if path[depth].empty():
-                path[depth - 1].remove(subscripts[depth - 1])
-        if self.arrays.get(name) is not None and not self.arrays[name].children:
-            del self.arrays[name]
+        freed = child.size
+        # Levels left with neither value nor children go too, and their bytes with them.
+        depth = len(path) - 1
+        while depth > 0 and path[depth].empty():
+            path[depth - 1].remove(subscripts[depth - 1])
+            freed = path[depth].size
+            depth -= 1
+        for level in path[: depth + 1]:
+            level.size -= freed
+        self.storage.release(freed)
+        if not root.children:
+            self._unbind(name)
 
     def kill_all(self, keep: Container[str] = frozenset()) -> None:
-        for table in (self.scalars, self.arrays):
-            for name in [n for n in table if n not in keep]:
-                del table[name]
+        for name in [n for n in (*self.scalars, *self.arrays) if n not in keep]:
+            self._discard(name)
+
+    def _discard(self, name: str) -> None:
+        """The name's value and array go; so do their bytes, unless another name holds them."""
+        self.scalars.pop(name, None)
+        self.storage.release(self.long.pop(name, 0))
+        self._unbind(name)
+
+    def _unbind(self, name: str) -> None:
+        root = self.arrays.pop(name, None)
+        if root is None:
+            return
+        others = self._shared.pop(id(root), 0)
+        if others:
+            if others > 1:
+                self._shared[id(root)] = others - 1
+            return
+        self.storage.release(root.size)
 
     # -- saving for NEW and formal parameters ----------------------------------------------
     def take(self, name: str) -> Saved:
-        return self.scalars.pop(name, MISSING), self.arrays.pop(name, None)
+        """Take a name out of the table; what it holds stays charged while it is saved."""
+        value = self.scalars.pop(name, MISSING)
+        if value is not MISSING:
+            self.storage.used += NAME_BYTES  # no longer counted as a name of the table
+        return value, self.arrays.pop(name, None), self.long.pop(name, 0)
 
     def put(self, name: str, saved: Saved) -> None:
-        value, node = saved
-        self.scalars.pop(name, None)
-        self.arrays.pop(name, None)
+        """Put back what `take` saved, in place of what the name holds now."""
+        value, node, charge = saved
+        self._discard(name)
         if value is not MISSING:
+            self.storage.release(NAME_BYTES)
             self.scalars[name] = value
+            if charge:
+                self.long[name] = charge
         if node is not None:
             self.arrays[name] = node
+
+    def lend(self, name: str) -> Saved:
+        """A by-reference argument: the variable, for `bind` under a formal parameter's name.
+        The charge for a long string goes with it; the array is then held by both names."""
+        return self.scalars.get(name, MISSING), self.arrays.get(name), self.long.pop(name, 0)
+
+    def bind(self, name: str, lent: Saved) -> None:
+        """A formal parameter takes a lent variable."""
+        value, node, charge = lent
+        self._discard(name)
+        if value is not MISSING:
+            self.scalars[name] = value
+            if charge:
+                self.long[name] = charge
+        if node is not None:
+            self.arrays[name] = node
+            self._shared[id(node)] = self._shared.get(id(node), 0) + 1
 
     def names(self) -> list[str]:
         """Defined names in collation order (upper case before lower, % first, as ASCII sorts)."""

@@ -27,6 +27,7 @@ from cacheshell.lang.errors import ObjectScriptError
 Number = int | Decimal
 
 __all__ = [
+    "MAX_STRING",
     "Number",
     "add",
     "and_",
@@ -67,6 +68,9 @@ _MIN_QUANTUM = Decimal("1E-128")
 # Integers strictly inside this bound have at most 18 digits, so they are always exact.
 _EXACT = 10**18
 _EXP_LIMIT = 999_999_999
+# Longest string Caché allows with long strings enabled (Caché Programming Orientation Guide,
+# General System Limits, KEY=GORIENT_appx_limits): every string an operation builds is checked.
+MAX_STRING = 3_641_144
 
 # Final rounding contexts. Traps are off: overflow to Infinity and underflow to 0 are
 # turned into M results (<MAXNUMBER>, 0) by _finish itself.
@@ -381,8 +385,11 @@ def pos(v: object) -> Number:
 
 
 def concat(a: object, b: object) -> str:
-    """a_b"""
-    return to_str(a) + to_str(b)
+    """a_b; a result longer than MAX_STRING is <MAXSTRING>, found before it is built."""
+    r = (a if type(a) is str else to_str(a)) + (b if type(b) is str else to_str(b))
+    if len(r) > MAX_STRING:  # each operand is within it: the result is at most twice as long
+        raise ObjectScriptError("MAXSTRING")
+    return r
 
 
 def eq(a: object, b: object) -> int:

@@ -116,6 +116,8 @@ SPECIAL_VARIABLES: dict[str, str | None] = {
     "ZCHILD": "ZC",
     "ZPARENT": "ZP",
     "TLEVEL": "TL",
+    "ZSTORAGE": "ZS",
+    "STORAGE": "S",
 }
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
+from cacheshell.system.bounded import INI_FILE_BYTES, read_text_bounded
 from cacheshell.system.ini import read_ini
 
 # LoadAppLicenseFile return codes.
@@ -57,7 +57,7 @@ def read_app_license(path: str, app: str, shown: str | None = None) -> AppLicens
     if len(name) > MAX_FILE_NAME:
         raise AppFileError(NOT_FOUND, "file name too long")
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_bounded(path, INI_FILE_BYTES, "license file")
     except UnicodeDecodeError:
         raise AppFileError(NOT_FOUND, f"{name} is not a UTF-8 text file") from None
     except OSError as exc:

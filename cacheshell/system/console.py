@@ -8,6 +8,7 @@ was logging: the line goes to stderr instead, the first time for each path and r
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import threading
 import time
@@ -58,7 +59,42 @@ class ConsoleLog:
     def tail(self, lines: int = 20) -> list[str]:
         """The last lines of the log; none when it is missing or cannot be read."""
         try:
-            text = self.path.read_text(encoding="utf-8", errors="replace")
+            return tail_lines(self.path, lines)
         except OSError:
             return []
-        return text.splitlines()[-lines:] if lines > 0 else []
+
+
+# Reading a log backwards: a block at a time, and no more of it than `count` lines of at most
+# this many bytes each (a longer line is shown by its end).
+_BLOCK = 64 * 1024
+MAX_LINE_BYTES = 64 * 1024
+
+
+def tail_lines(path: Path, count: int) -> list[str]:
+    """The last `count` lines of a text file, as `read_text().splitlines()[-count:]` gives them,
+    read from the end: a log of any size costs only what is shown. A file that is not a regular
+    one (a device, a FIFO) has no lines."""
+    if count <= 0:
+        return []
+    with open(path, "rb", buffering=0) as log:
+        info = os.fstat(log.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return []
+        end = info.st_size
+        budget = (count + 1) * MAX_LINE_BYTES
+        blocks: list[bytes] = []
+        newlines = 0
+        start = end
+        # Enough blocks to hold count+1 line ends: the text then starts at a line's start.
+        while start > 0 and newlines <= count and end - start < budget:
+            size = min(_BLOCK, start)
+            start -= size
+            log.seek(start)
+            block = log.read(size)
+            blocks.append(block)
+            newlines += block.count(b"\n")
+    data = b"".join(reversed(blocks))
+    if start > 0:
+        cut = data.find(b"\n")
+        data = data[cut + 1 :] if cut >= 0 else data[-MAX_LINE_BYTES:]
+    return data.decode("utf-8", errors="replace").splitlines()[-count:]

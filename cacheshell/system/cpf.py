@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cacheshell.system.bounded import CPF_FILE_BYTES, read_bounded
 from cacheshell.system.files import write_atomically
 from cacheshell.system.ini import read_ini
 from cacheshell.version import CACHE_CONFIG_VERSION
@@ -29,7 +30,9 @@ class Cpf:
         self.path = path
         self.sections: dict[str, dict[str, str]] = {}
         if path.exists():
-            self.sections = parse_cpf(path.read_text(encoding="utf-8"))
+            # A byte that is not UTF-8 spoils its line only, which the line's reader reports.
+            raw = read_bounded(path, CPF_FILE_BYTES, "cache.cpf")
+            self.sections = parse_cpf(raw.decode("utf-8", errors="replace"))
 
     def get(self, section: str, name: str, default: str = "") -> str:
         return self.sections.get(section, {}).get(name, default)

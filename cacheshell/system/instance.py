@@ -23,6 +23,7 @@ from cacheshell.system import (
 )
 from cacheshell.system.appfile import AppLicense
 from cacheshell.system.applications import Applications
+from cacheshell.system.bounded import KEY_FILE_BYTES, read_text_bounded
 from cacheshell.system.clock import InstanceClock
 from cacheshell.system.console import WARNING, ConsoleLog
 from cacheshell.system.cpf import Cpf
@@ -342,5 +343,5 @@ class Instance:
         if not check.valid:
             return Activation(current, new, check, None, f"0|{check.reason}")
         comparison = keys.compare_keys(current, new)
-        write_atomically(self.key_path, Path(source).read_text(encoding="utf-8"))
+        write_atomically(self.key_path, read_text_bounded(source, KEY_FILE_BYTES, "key file"))
         return Activation(current, new, check, comparison, self.upgrade())

@@ -19,6 +19,7 @@ from cacheshell.system.authkey import (
     feature_names,
     platform_name,
 )
+from cacheshell.system.bounded import KEY_FILE_BYTES, read_text_bounded
 from cacheshell.system.keyfile import (
     KeyFile,
     KeyFileError,
@@ -190,7 +191,7 @@ def read_key(text: str) -> LicenseKey:
 def load_key(path: Path | str) -> LicenseKey:
     """A LicenseKey from a file; unreadable files raise KeyFileError too."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_bounded(path, KEY_FILE_BYTES, "key file")
     except UnicodeDecodeError:
         raise KeyFileError(f"{path} is not a text file") from None
     except OSError as exc:

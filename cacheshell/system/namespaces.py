@@ -3,8 +3,10 @@ database file holding their globals (mgr/<database>/CACHE.DAT)."""
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
+from cacheshell.system.bounded import ROUTINE_FILE_BYTES, read_text_bounded
 from cacheshell.system.files import write_atomically
 from cacheshell.system.layout import InstanceLayout
 
@@ -62,7 +64,9 @@ class Namespaces:
 def _read(path: Path) -> tuple[str, float] | None:
     """A routine file's text and its version stamp (mtime), or None when there is none."""
     try:
-        stamp = path.stat().st_mtime_ns
-        return path.read_text(encoding="utf-8"), float(stamp)
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None  # a device or a FIFO is no routine
+        return read_text_bounded(path, ROUTINE_FILE_BYTES, "routine"), float(info.st_mtime_ns)
     except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
         return None
