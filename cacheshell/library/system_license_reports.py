@@ -15,6 +15,7 @@ from cacheshell.library.host import instance_of, session_of
 from cacheshell.library.system_license import LICENSE
 from cacheshell.system import reports, usage
 from cacheshell.system.authkey import BODY_LENGTH, KEY_LENGTH, decode_authorization, decode_body
+from cacheshell.system.files import write_atomically
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.namespaces import Namespaces
 
@@ -100,8 +101,8 @@ def _write_dump(ctx: Runtime, name: Argument, default: str, text: str) -> str:
     if not path.is_absolute():
         path = Namespaces(instance_of(ctx).layout).directory(ctx.namespace) / path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="")
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomically(path, text)  # owner-only, as every file under mgr/ is
     except OSError as exc:
         raise ObjectScriptError("NOTOPEN", f"*{file}: {exc.strerror or exc}") from None
     return file

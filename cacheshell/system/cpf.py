@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cacheshell.system.files import write_atomically
 from cacheshell.system.ini import read_ini
+from cacheshell.system.instance_files import read_text, writing
 from cacheshell.version import CACHE_CONFIG_VERSION
 
 # Caché's default configuration names one license server, on this host at port 4001: "LOCAL=
@@ -29,7 +30,7 @@ class Cpf:
         self.path = path
         self.sections: dict[str, dict[str, str]] = {}
         if path.exists():
-            self.sections = parse_cpf(path.read_text(encoding="utf-8"))
+            self.sections = parse_cpf(read_text(path))
 
     def get(self, section: str, name: str, default: str = "") -> str:
         return self.sections.get(section, {}).get(name, default)
@@ -44,7 +45,8 @@ class Cpf:
         return self.sections.get(section, {}).pop(name, None) is not None
 
     def save(self) -> None:
-        write_atomically(self.path, render_cpf(self.sections))
+        with writing(self.path):
+            write_atomically(self.path, render_cpf(self.sections))
 
     @classmethod
     def create(cls, path: Path, license_servers: dict[str, str] | None = None) -> Cpf:
