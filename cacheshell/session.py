@@ -11,6 +11,7 @@ import atexit
 import os
 import random
 import socket
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -149,13 +150,16 @@ class Session(Shell):
             for job in self._jobs.values():
                 job.detach()
             self.process.detach()
-        except StoreBusy:
-            # Another process holds the database: the units come back as a killed process's
-            # do, reclaimed by the instance's service once this OS process has ended.
+        except (StoreBusy, OSError, sqlite3.Error):
+            # Another process holds the database, or its file failed: the units come back as a
+            # killed process's do, reclaimed by the instance's service once this process ends.
             pass
         self._jobs.clear()
-        # Ending the process rolls back its open transaction, as Caché does when a process halts.
-        self.interp.tx.roll_back()
+        try:
+            # Ending the process rolls back its open transaction, as Caché does at a halt.
+            self.interp.tx.roll_back()
+        except (OSError, sqlite3.Error):
+            pass  # a database that cannot take it: the service rolls it back from the journal
         for database in self._databases.values():
             database.close()
         self._databases.clear()

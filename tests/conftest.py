@@ -119,7 +119,7 @@ def _kill_license_servers(home: Path) -> None:
     run = home / "run"
     pids = set()
     for path in run.glob("licenseserver-*.pid"):
-        pids.add(path.read_text(encoding="utf-8").split()[0])
+        pids.update(path.read_text(encoding="utf-8").split()[:1])  # empty when the disk was full
     started = run / "started.pids"
     if started.exists():
         pids.update(started.read_text(encoding="ascii").split())

@@ -160,6 +160,8 @@ def start_session(
 ) -> Session | int:
     """The session, or the exit status after saying why it could not start."""
     # Imported here: the subcommands (license-server, control, servers...) need no session.
+    import sqlite3
+
     from cacheshell.session import LicenseLimitExceeded, SessionError, session_for
 
     if instance is not None and mgr_dir is None and not _is_instance(instance):
@@ -174,6 +176,11 @@ def start_session(
         return 1
     except SessionError as exc:
         sys.stderr.write(f"{prog}: {exc}\n")
+        return 2
+    except (OSError, sqlite3.Error) as exc:  # the instance's files: read-only, damaged, full
+        from cacheshell.system.instance_files import describe
+
+        sys.stderr.write(f"{prog}: {describe(exc)}\n")
         return 2
 
 
@@ -239,6 +246,20 @@ def _subcommand(word: str) -> Callable[[list[str]], int] | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command; a fault of an instance's files (read-only, unreadable, damaged, full) that
+    no command handled ends it here, as one line naming the file and what to do."""
+    import sqlite3
+
+    try:
+        return _main(argv)
+    except (OSError, sqlite3.Error) as exc:
+        from cacheshell.system.instance_files import describe
+
+        sys.stderr.write(f"cacheshell: {describe(exc)}\n")
+        return 2
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     # A string may hold characters a terminal cannot encode (lone surrogates): show them as ?.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")

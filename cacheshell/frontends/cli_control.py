@@ -12,10 +12,11 @@ from datetime import date
 from pathlib import Path
 
 from cacheshell.frontends.cli_args import UsageError, instance_option, take_instance
-from cacheshell.system import authkey, keys, lifecycle, reports, signing
+from cacheshell.system import authkey, instance_lock, keys, lifecycle, reports, signing
 from cacheshell.system.bounded import KEY_FILE_BYTES, read_text_bounded
 from cacheshell.system.console import tail_lines
 from cacheshell.system.instance import LOG_FILE, MISSING_KEY, Instance, InstanceError
+from cacheshell.system.instance_files import describe, from_os_error
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.layout import (
     DEFAULT_INSTANCE,
@@ -101,7 +102,7 @@ def run_control(argv: list[str]) -> int:
             print("\n".join(lines))
         return 0
     except (ControlError, InstanceError, KeyFileError, OSError, sqlite3.Error) as exc:
-        reason = exc.reason if isinstance(exc, KeyFileError) else str(exc)
+        reason = exc.reason if isinstance(exc, KeyFileError) else describe(exc)
         sys.stderr.write(f"cacheshell {args.command}: {reason}\n")
         return 2
 
@@ -190,7 +191,7 @@ def _list(args: argparse.Namespace) -> int:
 def _instance_dirs(home: Path) -> list[Path]:
     if not home.is_dir():
         return []
-    return [entry for entry in home.iterdir() if (entry / "mgr" / "cache.cpf").is_file()]
+    return [entry for entry in home.iterdir() if (entry / "mgr").is_dir()]
 
 
 def _describe(instance: Instance) -> str:
@@ -266,16 +267,17 @@ def _key_on_disk(instance: Instance) -> tuple[keys.LicenseKey | None, str]:
     return (key, "") if check.valid else (None, check.reason)
 
 
-def _open(name: str) -> Instance:
+def _open(name: str, starting: bool = False) -> Instance:
+    """The instance; `starting` one that is down has a damaged cache.db rebuilt (soft state)."""
     home = cacheshell_home()
     layout = find_instance(home, name)
-    if layout is None or not (layout.mgr / "cache.cpf").is_file():
+    if layout is None:
         raise ControlError(f"no instance named {name} in {home}")
-    return Instance(layout)
+    return Instance(layout, recover=starting and not instance_lock.is_held(layout.mgr))
 
 
 def _start(args: argparse.Namespace) -> int:
-    instance = _open(args.name)
+    instance = _open(args.name, starting=True)
     try:
         _started(instance, lifecycle.start(instance))
     finally:
@@ -294,7 +296,7 @@ def _stop(args: argparse.Namespace) -> int:
 
 
 def _restart(args: argparse.Namespace) -> int:
-    instance = _open(args.name)
+    instance = _open(args.name, starting=True)
     try:
         if lifecycle.state(instance).running:
             lifecycle.stop(instance)
@@ -327,7 +329,10 @@ def _log(args: argparse.Namespace) -> list[str]:
     path = layout.mgr / LOG_FILE
     if not path.exists() or not args.lines:
         return []
-    return tail_lines(path, args.lines)  # from the end: the log is never read whole
+    try:
+        return tail_lines(path, args.lines)  # from the end: the log is never read whole
+    except OSError as exc:
+        raise from_os_error(exc, path, "read") from None
 
 
 def _events(args: argparse.Namespace) -> list[str]:

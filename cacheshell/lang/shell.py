@@ -10,6 +10,7 @@ face first uses them: a one-shot command needs none of them.
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -104,6 +105,9 @@ class Shell:
             return Outcome(error=self._fault("STORE", "", source))
         except TimeoutError as exc:  # a lock another process holds stayed taken: not a fault
             return Outcome(error=self._fault("LOCKED", f"*{exc}", source))
+        except OSError as exc:  # a file the process needs failed it: the disk's error names
+            name, info = file_error_name(exc), f"*{file_error_text(exc)}"
+            return Outcome(error=self._fault(name, info, source))
         except Exception as exc:  # noqa: BLE001 - the one place a Python fault becomes an error
             return Outcome(error=self._fault("SYSTEM", f"*{type(exc).__name__}: {exc}", source))
         return Outcome()
@@ -187,3 +191,31 @@ class Shell:
         from cacheshell.lang import completion
 
         return completion.inspect(text, cursor)
+
+
+# Caché's names for a file that fails a process (System Error Messages, RERR_SYSTEM,
+# https://docs.intersystems.com/latest/csp/docbook/DocBook.UI.Page.cls?KEY=RERR_SYSTEM): no
+# permission or a read-only file system <PROTECT>, no space <FILEFULL>, anything else the disk
+# reports <DISKHARD>. An error that names itself (`error_name`) keeps its name.
+_FILE_ERRORS = {
+    errno.EACCES: "PROTECT",
+    errno.EPERM: "PROTECT",
+    errno.EROFS: "PROTECT",
+    errno.ENOSPC: "FILEFULL",
+    errno.EDQUOT: "FILEFULL",
+    errno.EFBIG: "FILEFULL",
+}
+
+
+def file_error_name(exc: OSError) -> str:
+    named = getattr(exc, "error_name", None)
+    if isinstance(named, str):
+        return named
+    return _FILE_ERRORS.get(exc.errno or 0, "DISKHARD")
+
+
+def file_error_text(exc: OSError) -> str:
+    """The error's text without Python's decoration ([Errno 13] ...: '/path')."""
+    if exc.strerror is None:
+        return str(exc)
+    return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror

@@ -116,7 +116,7 @@ def write(ctx: Runtime, name: str, base: Path, text: str, make_directory: bool =
     target = writable(ctx, name, base)
     try:
         if make_directory:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         paths.write_regular(target, text)
     except paths.PathRefused as exc:
         raise ObjectScriptError("NOTOPEN", f"*{name}: {exc.reason}") from None

@@ -36,7 +36,8 @@ class ConsoleLog:
         line = f"{stamp}:{millis:03d} ({os.getpid()}) {severity} {message}\n"
         try:
             # One write call per line in append mode keeps concurrent writers' lines whole.
-            with open(self.path, "a", encoding="utf-8") as log:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with open(fd, "a", encoding="utf-8") as log:
                 log.write(line)
         except OSError as exc:
             self._to_stderr(line, exc.strerror or type(exc).__name__)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cacheshell.system.bounded import CPF_FILE_BYTES, read_bounded
+from cacheshell.system.bounded import CPF_FILE_BYTES
 from cacheshell.system.files import write_atomically
 from cacheshell.system.ini import read_ini
+from cacheshell.system.instance_files import read_text, writing
 from cacheshell.version import CACHE_CONFIG_VERSION
 
 # Caché's default configuration names one license server, on this host at port 4001: "LOCAL=
@@ -30,9 +31,7 @@ class Cpf:
         self.path = path
         self.sections: dict[str, dict[str, str]] = {}
         if path.exists():
-            # A byte that is not UTF-8 spoils its line only, which the line's reader reports.
-            raw = read_bounded(path, CPF_FILE_BYTES, "cache.cpf")
-            self.sections = parse_cpf(raw.decode("utf-8", errors="replace"))
+            self.sections = parse_cpf(read_text(path, CPF_FILE_BYTES, "cache.cpf"))
 
     def get(self, section: str, name: str, default: str = "") -> str:
         return self.sections.get(section, {}).get(name, default)
@@ -47,7 +46,8 @@ class Cpf:
         return self.sections.get(section, {}).pop(name, None) is not None
 
     def save(self) -> None:
-        write_atomically(self.path, render_cpf(self.sections))
+        with writing(self.path):
+            write_atomically(self.path, render_cpf(self.sections))
 
     @classmethod
     def create(cls, path: Path, license_servers: dict[str, str] | None = None) -> Cpf:

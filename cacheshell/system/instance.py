@@ -14,11 +14,13 @@ from pathlib import Path
 
 from cacheshell.system import (
     authkey,
+    instance_files,
     instance_lock,
     keys,
     server_config,
     settings,
     signing,
+    soft_state,
     system_processes,
 )
 from cacheshell.system.appfile import AppLicense
@@ -33,14 +35,17 @@ from cacheshell.system.keys import KeyCheck, LicenseKey
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.license_table import LicenseTable
 from cacheshell.system.locks import LockTable
-from cacheshell.system.store import Store
 
 KEY_FILE = "cache.key"
 # The training key minted at creation, kept (owner-only) so that it can be activated again.
 TRAINING_KEY_FILE = "training.key"
+# The key an activation replaced, kept so that the administrator can go back to it.
+PREVIOUS_KEY_FILE = "cache.key.previous"
 CPF_FILE = "cache.cpf"
 # Store state set by the license monitor once it has made its first cycle since the start.
 MONITOR_READY = "monitor_ready"
+# Store state set by the instance's service once it runs: the start waits for it.
+SERVICE_PID = "service_pid"
 LOG_FILE = "cconsole.log"
 MISSING_KEY = "License missing or unreadable"
 # A non-evaluation instance without a valid key lets this many users in: enough to fix it.
@@ -61,15 +66,48 @@ class Activation:
 
 
 class Instance:
-    def __init__(self, layout: InstanceLayout) -> None:
+    def __init__(self, layout: InstanceLayout, recover: bool = False) -> None:
+        """`recover`: the caller holds the instance lock (a start, the service), so a damaged
+        cache.db may be moved aside and rebuilt (soft_state.py)."""
         if not layout.exists():
             raise InstanceError(f"no instance named {layout.name} in {layout.home}")
         self.layout = layout
-        self.store = Store(layout.mgr)
+        self.store, rebuilt = soft_state.open_store(layout.mgr, recover)
         self.clock = InstanceClock(self.store)
         self.table = LicenseTable(self.store, self.clock.now)
         self.locks = LockTable(self.store)
         self.log = ConsoleLog(layout.mgr / LOG_FILE, self.clock.now)
+        if rebuilt:
+            self.log.write(rebuilt, WARNING)
+        if self.store.get("identity") is None:
+            self.renew_store()
+
+    def renew_store(self) -> None:
+        """A store made afresh (the instance's first, or one rebuilt after it was lost): down,
+        with a new identity. An instance made without a training key is an evaluation one."""
+        mgr = self.layout.mgr
+        evaluation = not (mgr / TRAINING_KEY_FILE).exists() and not self.key_path.exists()
+        with self.store.transaction():
+            if self.store.get("identity") is not None:  # another process did it meanwhile
+                return
+            self.store.put("evaluation", int(evaluation))
+            self.store.put("status", "down")
+            # Tells this instance from any other of its name on the host, to license servers.
+            self.store.put("identity", secrets.token_hex(8))
+
+    def restore_configuration(self) -> None:
+        """A missing cache.cpf is made again, alone, with Caché's defaults; nothing else (the
+        key, the globals, the license table) is touched."""
+        path = self.layout.mgr / CPF_FILE
+        if path.exists():
+            return
+        try:
+            servers = server_config.default_section()
+        except server_config.ServerConfigError as exc:
+            raise InstanceError(str(exc)) from None
+        with instance_files.writing(path):
+            Cpf.create(path, servers)
+        self.log.write(f"{CPF_FILE} was missing: recreated with the default configuration", WARNING)
 
     @property
     def name(self) -> str:
@@ -108,9 +146,6 @@ class Instance:
         instance = cls(layout)
         with instance.store.transaction():
             instance.store.put("evaluation", int(evaluation))
-            instance.store.put("status", "down")
-            # Tells this instance from any other of its name on the host, to license servers.
-            instance.store.put("identity", secrets.token_hex(8))
         instance.log.write(f"Instance {layout.name} created in {layout.directory}")
         return instance
 
@@ -151,6 +186,7 @@ class Instance:
                 "alert_low",
                 "limit_exceeded",
                 "diagnostic_pid",
+                SERVICE_PID,
                 "nak",
                 "active_server",
                 "server_status",
@@ -287,8 +323,35 @@ class Instance:
         return self.check(on_disk).valid
 
     # -- activation ----------------------------------------------------------------------------
-    def upgrade(self) -> str:
-        """Upgrade(): make the key in mgr/ active now, or say why not ("0|reason")."""
+    @property
+    def previous_key_path(self) -> Path:
+        return self.layout.mgr / PREVIOUS_KEY_FILE
+
+    def keep_previous_key(self, new: LicenseKey) -> None:
+        """Before `new` replaces the active key: keep the active key (or, with none active, the
+        key file in mgr/) as cache.key.previous, and say in the console log how to go back."""
+        current = self.active_key()
+        if current is not None:
+            if current.file == new.file:
+                return
+            text: str | bytes = render_key_file(current.file)
+        else:
+            try:
+                text = self.key_path.read_bytes()
+            except FileNotFoundError:
+                return
+            except OSError as exc:
+                raise instance_files.from_os_error(exc, self.key_path, "read") from None
+        with instance_files.writing(self.previous_key_path):
+            write_atomically(self.previous_key_path, text)
+        self.log.write(
+            f"previous key kept as {self.previous_key_path}; to go back: "
+            f"cacheshell key activate {self.previous_key_path}"
+        )
+
+    def upgrade(self, keep_previous: bool = True) -> str:
+        """Upgrade(): make the key in mgr/ active now, or say why not ("0|reason"). The key it
+        replaces is kept first (keep_previous_key) unless the caller kept it already."""
         try:
             new = keys.load_key(self.key_path)
         except KeyFileError as exc:
@@ -296,6 +359,8 @@ class Instance:
         check = self.check(new)
         if not check.valid:
             return f"0|{check.reason}"
+        if keep_previous:
+            self.keep_previous_key(new)
         with self.store.transaction():
             current = self.active_key()
             comparison = keys.compare_keys(current, new)
@@ -343,5 +408,8 @@ class Instance:
         if not check.valid:
             return Activation(current, new, check, None, f"0|{check.reason}")
         comparison = keys.compare_keys(current, new)
-        write_atomically(self.key_path, read_text_bounded(source, KEY_FILE_BYTES, "key file"))
-        return Activation(current, new, check, comparison, self.upgrade())
+        text = read_text_bounded(source, KEY_FILE_BYTES, "key file")
+        self.keep_previous_key(new)
+        with instance_files.writing(self.key_path):
+            write_atomically(self.key_path, text)
+        return Activation(current, new, check, comparison, self.upgrade(keep_previous=False))

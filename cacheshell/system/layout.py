@@ -34,8 +34,10 @@ class InstanceLayout:
         return self.mgr.is_dir()
 
     def ensure(self) -> None:
-        self.bin.mkdir(parents=True, exist_ok=True)
-        self.mgr.mkdir(parents=True, exist_ok=True)
+        """Make the instance's directories; those inside it are owner-only (0700)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.bin.mkdir(mode=0o700, exist_ok=True)
+        self.mgr.mkdir(mode=0o700, exist_ok=True)
 
 
 def find_instance(home: Path, name: str) -> InstanceLayout | None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from cacheshell.system import instance_lock, system_processes
 from cacheshell.system.console import WARNING
-from cacheshell.system.instance import CPF_FILE, LOG_FILE, Instance, InstanceError
+from cacheshell.system.instance import CPF_FILE, LOG_FILE, SERVICE_PID, Instance, InstanceError
+from cacheshell.system.instance_files import owner_only, tighten
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.processes import ended, wait_until
 from cacheshell.system.spawn import spawn_detached
@@ -62,8 +64,9 @@ def create(
     layout: InstanceLayout, evaluation: bool = False, key_text: str | None = None
 ) -> tuple[Instance, list[str]]:
     """Create an instance and start it, as installing Caché does."""
-    layout.ensure()
-    return _create_holding(layout, _take(layout), evaluation, key_text)
+    with owner_only():
+        layout.ensure()
+        return _create_holding(layout, _take(layout), evaluation, key_text)
 
 
 def _create_holding(
@@ -81,18 +84,28 @@ def _create_holding(
 def open_running(layout: InstanceLayout, create_default: bool = False) -> Instance:
     """The running instance a session attaches to. The embedded default is created (and so
     started) on first use; when several processes race to do it, one does and the others wait
-    for it."""
-    if not _created(layout):
+    for it. Only an instance with nothing in mgr/ is created: one that lost a file (its cache.cpf,
+    its cache.db) is repaired, its key and globals untouched."""
+    if not _created(layout) and _fresh(layout):
         if not create_default:
             raise InstanceError(f"no instance named {layout.name} in {layout.home}")
-        layout.ensure()
-        fd = instance_lock.take(layout.mgr)
-        if fd is not None and not _created(layout):
-            _create_holding(layout, fd)[0].store.close()
-        elif fd is not None:
-            os.close(fd)
-        _wait_created(layout)
-    instance = Instance(layout)
+        with owner_only():
+            layout.ensure()
+            fd = instance_lock.take(layout.mgr)
+            if fd is None:
+                _wait_created(layout)
+            elif _fresh(layout):
+                _create_holding(layout, fd)[0].store.close()
+            else:  # another process created it meanwhile
+                os.close(fd)
+    with owner_only():
+        instance = Instance(layout)
+        try:
+            instance.restore_configuration()
+            tighten(layout.directory)
+        except BaseException:
+            instance.store.close()
+            raise
     if not instance.is_up:
         reason = down_reason(instance)
         instance.store.close()
@@ -117,6 +130,16 @@ def _created(layout: InstanceLayout) -> bool:
     return (layout.mgr / CPF_FILE).is_file() and (layout.mgr / DATABASE_NAME).is_file()
 
 
+def _fresh(layout: InstanceLayout) -> bool:
+    """No instance there yet: no mgr/, or one holding only the lock a creation takes."""
+    if not layout.mgr.is_dir():
+        return True
+    return all(
+        entry.name == instance_lock.LOCK_FILE or entry.name.startswith(".")
+        for entry in layout.mgr.iterdir()
+    )
+
+
 def _wait_created(layout: InstanceLayout, timeout: float = STOP_TIMEOUT) -> None:
     """Another process is creating the instance: wait until it runs (or gives up). The PID in
     the new lock file is written once the start is done."""
@@ -132,6 +155,9 @@ def _wait_created(layout: InstanceLayout, timeout: float = STOP_TIMEOUT) -> None
 def _start_holding(instance: Instance, fd: int) -> list[str]:
     mgr = instance.layout.mgr
     try:
+        with owner_only():
+            instance.restore_configuration()
+        tighten(instance.layout.directory)
         if instance.store.get("status") == "up":
             pid = instance_lock.recorded_pid(mgr)
             instance.log.write(
@@ -153,11 +179,46 @@ def _start_holding(instance: Instance, fd: int) -> list[str]:
         instance_lock.record_pid(fd, pid)
         system_processes.register(instance.table, pid)
     except BaseException:
-        instance.stop()  # nothing runs it: down, not "up" without a service
+        _stop_quietly(instance)  # nothing runs it: down, not "up" without a service
+        os.close(fd)
         raise
-    finally:
-        os.close(fd)  # from here the service alone holds the lock
+    os.close(fd)  # from here the service alone holds the lock
+    _await_service(instance, pid)
     return messages
+
+
+def _stop_quietly(instance: Instance) -> None:
+    """Mark the instance down after a failed start; a store that cannot take it (the reason the
+    start failed, perhaps) is left as it is: the lock says it is down anyway."""
+    try:
+        instance.stop()
+    except (OSError, sqlite3.Error):
+        pass
+
+
+def _await_service(instance: Instance, pid: int, timeout: float = STOP_TIMEOUT) -> None:
+    """Wait until the new service runs (it says so in the store) or has ended; one that ended
+    is a failed start, with the reason it left in the console log."""
+    mgr = instance.layout.mgr
+
+    def settled() -> bool:
+        return not instance_lock.is_held(mgr) or _service_pid(instance) == pid
+
+    wait_until(settled, timeout)
+    if instance_lock.is_held(mgr):
+        return
+    _stop_quietly(instance)
+    last = next((line for line in reversed(instance.log.tail(5)) if "instance service" in line), "")
+    why = last.split("cacheshell instance service: ", 1)[-1] if last else "see its console log"
+    raise InstanceError(f"instance {instance.name} did not start: its service ended: {why}")
+
+
+def _service_pid(instance: Instance) -> int | None:
+    try:
+        value = instance.store.get(SERVICE_PID)
+    except sqlite3.Error:
+        return None
+    return int(value) if value is not None else None
 
 
 def stop(instance: Instance) -> None:
@@ -171,8 +232,11 @@ def stop(instance: Instance) -> None:
     # rather than leave the service half shut down.
     with instance.store.transaction():
         pass
-    if now.running and now.pid is not None and is_service(now.pid, instance.layout):
-        _end_service(now.pid, mgr, instance)
+    pid = now.pid
+    if now.running and (pid is None or not is_service(pid, instance.layout)):
+        pid = _service_pid(instance)  # the lock file lost the PID: the service said it too
+    if now.running and pid is not None and is_service(pid, instance.layout):
+        _end_service(pid, mgr, instance)
     if instance_lock.is_held(mgr):
         raise InstanceError(f"instance {instance.name} did not stop: its lock is still held")
     if instance.store.get("status") == "up":  # the service ended before its shutdown

@@ -38,6 +38,7 @@ from cacheshell.system.console import WARNING
 from cacheshell.system.domain_secret import home_secret, secret_path
 from cacheshell.system.events import EventKind
 from cacheshell.system.instance import MONITOR_READY, Instance
+from cacheshell.system.instance_files import describe
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.keys import LicenseKey
 from cacheshell.system.licserver.client import ActiveServer, LicenseClient, is_answering
@@ -332,7 +333,7 @@ class Monitor:
 
     def _report_fault(self, exc: Exception) -> None:
         """Say once in the console log what went wrong, and carry on next period."""
-        text = f"License monitor: {type(exc).__name__}: {exc}"
+        text = f"License monitor: {describe(exc)}"
         if text != self._last_fault:
             self._last_fault = text
             self._instance.log.write(text, WARNING)
@@ -454,7 +455,9 @@ class Monitor:
             try:
                 pid = start_server(inst, server, period)
             except (OSError, subprocess.SubprocessError, ValueError) as exc:  # no pid came back
-                inst.log.write(f"Cannot start license server {server.name}: {exc}", WARNING)
+                inst.log.write(
+                    f"Cannot start license server {server.name}: {describe(exc)}", WARNING
+                )
                 continue
             self.started[where] = pid
             inst.log.write(

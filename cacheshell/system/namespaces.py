@@ -56,7 +56,7 @@ class Namespaces:
 
     def save_routine(self, namespace: str, name: str, text: str) -> Path:
         path = self.routine_path(namespace, name)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_atomically(path, text)
         return path
 

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
 
-from cacheshell.system import processes
+from cacheshell.system import instance_files, processes
 from cacheshell.system.files import MODE
 
 Stored = int | str | bytes
@@ -46,22 +46,21 @@ CREATE TABLE IF NOT EXISTS undo (
 class OrderedStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        _private_directory(path.parent)
-        for file in (path, self.counter_path):
-            os.close(os.open(file, os.O_RDWR | os.O_CREAT, MODE))
-        self._counter_fd = os.open(self.counter_path, os.O_RDWR)
-        if os.fstat(self._counter_fd).st_size < _COUNTER.size:
-            os.ftruncate(self._counter_fd, _COUNTER.size)
-        self._counter = mmap.mmap(self._counter_fd, _COUNTER.size)
+        with instance_files.writing(self.counter_path):
+            _private_directory(path.parent)
+            for file in (path, self.counter_path):
+                os.close(os.open(file, os.O_RDWR | os.O_CREAT, MODE))
+            self._counter_fd = os.open(self.counter_path, os.O_RDWR)
+            if os.fstat(self._counter_fd).st_size < _COUNTER.size:
+                os.ftruncate(self._counter_fd, _COUNTER.size)
+            self._counter = mmap.mmap(self._counter_fd, _COUNTER.size)
         # Autocommit mode: every statement outside BEGIN ... COMMIT is its own transaction.
         # WAL lets readers go on while one process writes. synchronous=NORMAL commits without
         # an fsync per transaction (the WAL is synced at checkpoints): a commit survives the
         # process being killed, and a power cut loses at most the last moments, as Caché's
         # journal buffer is flushed every few seconds rather than per SET. FULL would make
         # each SET wait for the disk, which Caché does not do either.
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db: sqlite3.Connection = instance_files.connect(path, 30)
         self.db.executescript(_SCHEMA)
         start = processes.start_time(os.getpid())
         self.owner = f"{os.getpid()}:{start}"

@@ -24,20 +24,23 @@ import threading
 import time
 from pathlib import Path
 
-from cacheshell.system import server_config
+from cacheshell.system import server_config, soft_state
 from cacheshell.system.console import WARNING
-from cacheshell.system.instance import CPF_FILE, Instance, InstanceError
+from cacheshell.system.instance import SERVICE_PID, Instance, InstanceError
+from cacheshell.system.instance_files import UMASK, describe, is_corrupt
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.monitor import Monitor
 from cacheshell.system.namespaces import DATABASE_FILE
 from cacheshell.system.ordered_store import OrderedStore
+from cacheshell.system.store import DATABASE_NAME
 
 RECLAIM_EVERY = 1.0  # seconds between looks for processes that died without a word
 
 
 class InstanceService:
     def __init__(self, layout: InstanceLayout) -> None:
-        self.instance = Instance(layout)
+        # The service holds the instance lock: a damaged cache.db may be rebuilt here.
+        self.instance = Instance(layout, recover=True)
         self.monitor = Monitor(self.instance)
         self.stopping = threading.Event()
         self._last_reclaim = 0.0
@@ -52,10 +55,16 @@ class InstanceService:
         log.write(f"Instance service started (pid {os.getpid()})")
         for problem in server_config.problems(self.instance.cpf()):
             log.write(problem, WARNING)
+        with self.instance.store.transaction():
+            self.instance.store.put(SERVICE_PID, os.getpid())  # lifecycle.start waits for it
         while not self.stopping.is_set():
-            if not (self.instance.layout.mgr / CPF_FILE).is_file():
+            if not self.instance.layout.mgr.is_dir():
                 self.vanish()  # its directory was deleted: nothing left to run
                 return
+            try:
+                self._repair()
+            except (sqlite3.Error, OSError, InstanceError) as exc:
+                self._report_fault(exc)
             self.tick()
             self.stopping.wait(self.monitor.pause())
         self.shutdown()
@@ -66,7 +75,35 @@ class InstanceService:
             self._expire()
         except (sqlite3.Error, OSError) as exc:
             self._report_fault(exc)
+            if is_corrupt(exc) and getattr(exc, "path", None) == self.instance.store.path:
+                self._rebuild_store(str(getattr(exc, "reason", exc)))
         self.monitor.step()
+
+    def _repair(self) -> None:
+        """Put back what an administrator's mistake took away while the instance runs: a
+        deleted cache.cpf (recreated alone, with defaults) or cache.db (rebuilt from the key)."""
+        self.instance.restore_configuration()
+        if not self.instance.store.path.exists():
+            self._rebuild_store("it was missing")
+
+    def _rebuild_store(self, why: str) -> None:
+        """cache.db is soft state: move a damaged one aside, start an empty one again from the
+        key, as at a start. Sessions attached before lose their entries with the old file."""
+        store = self.instance.store
+        store.close()
+        where = ""
+        if store.path.exists():
+            where = f": moved aside as {soft_state.move_aside(self.instance.layout.mgr)}"
+        store.reopen()
+        self.instance.log.write(
+            f"{DATABASE_NAME} could not be used ({why}){where}; rebuilt empty, the license "
+            "table starts again from the key",
+            WARNING,
+        )
+        self.instance.renew_store()
+        self.instance.start()
+        with store.transaction():
+            store.put(SERVICE_PID, os.getpid())
 
     def _expire(self) -> None:
         table = self.instance.table
@@ -94,7 +131,7 @@ class InstanceService:
         self._databases.clear()
 
     def _report_fault(self, exc: Exception) -> None:
-        text = f"Instance service: {type(exc).__name__}: {exc}"
+        text = f"Instance service: {describe(exc)}"
         if text != self._last_fault:
             self._last_fault = text
             self.instance.log.write(text, WARNING)
@@ -132,13 +169,15 @@ def main(argv: list[str] | None = None) -> int:
     layout = InstanceLayout(args.directory.parent, args.directory.name)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # no terminal to lose
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C at the terminal that started it
+    os.umask(os.umask(UMASK) | UMASK)  # what it creates in mgr/ is owner-only
     try:
         service = InstanceService(layout)
-    except (InstanceError, sqlite3.Error, OSError) as exc:
-        print(f"cacheshell instance service: cannot open {layout.directory}: {exc}", flush=True)
+        signal.signal(signal.SIGTERM, service.request_stop)
+        service.run()
+    except (InstanceError, sqlite3.Error, OSError, UnicodeError) as exc:
+        # Its output is the console log (or nowhere, when that cannot be written): say why.
+        print(f"cacheshell instance service: cannot run {layout.directory}: {exc}", flush=True)
         return 1
-    signal.signal(signal.SIGTERM, service.request_stop)
-    service.run()
     return 0  # the lock (args.lock_fd) goes with the process
 
 

@@ -16,11 +16,15 @@ from pathlib import Path
 
 # argv: cwd, output file ("" for none), the fds to keep (comma list), then the command.
 # An output file that cannot be opened (read-only, disk full) costs the output, not the start.
+# Every process started so lives in an instance's mgr/ (its service, a license server): what it
+# creates is owner-only, whatever the caller's umask (077 at least).
 _LAUNCHER = """
-import subprocess, sys
+import os, subprocess, sys
+os.umask(os.umask(0o077) | 0o077)
 devnull, output = subprocess.DEVNULL, sys.argv[2]
 try:
-    sink = open(output, "ab", buffering=0) if output else devnull
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+    sink = open(os.open(output, flags, 0o600), "ab", buffering=0) if output else devnull
 except OSError:
     sink = devnull
 keep = tuple(int(fd) for fd in sys.argv[3].split(",") if fd)

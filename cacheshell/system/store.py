@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cacheshell.system import instance_files
 from cacheshell.system.events import EventKind
 from cacheshell.system.lock_holder import lock_holder
 
@@ -126,21 +127,31 @@ class Store:
         self.path = mgr / DATABASE_NAME
         self._db: sqlite3.Connection | None = None
         self._depth = 0
-        self.db.executescript(_SCHEMA)  # idempotent; executescript commits by itself
-        self._add_event_units()
-        self._add_columns()
+        self.reopen()
+
+    def reopen(self) -> None:
+        """(Re)open the database file, making its tables when it is new."""
+        self.close()
+        try:
+            self.db.executescript(_SCHEMA)  # idempotent; executescript commits by itself
+            self._add_event_units()
+            self._add_columns()
+        except BaseException:
+            self.close()
+            raise
+
+    def quick_check(self) -> str:
+        """ "" when SQLite finds the database whole (PRAGMA quick_check), else what it found."""
+        rows = self.db.execute("PRAGMA quick_check").fetchall()
+        found = [str(row[0]) for row in rows]
+        return "" if found == ["ok"] else "; ".join(found)[:200]
 
     @property
     def db(self) -> sqlite3.Connection:
         """The connection, opened on first use (again after close())."""
         if self._db is None:
             # The timeout is SQLite's busy timeout: how long a statement waits for a lock.
-            db = sqlite3.connect(
-                self.path, isolation_level=None, timeout=WRITE_LOCK_WAIT, check_same_thread=False
-            )
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._db = db
+            self._db = instance_files.connect(self.path, WRITE_LOCK_WAIT)
         return self._db
 
     def close(self) -> None:
