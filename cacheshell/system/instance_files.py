@@ -105,6 +105,8 @@ def describe(exc: BaseException) -> str:
     """One line for the administrator about a fault of a file or of the instance database."""
     if isinstance(exc, InstanceFileError):
         return exc.text
+    if isinstance(exc, sqlite3.Error) and isinstance(exc, TimeoutError):
+        return str(exc)  # a wait for the write lock that ran out: its text names the holder
     if isinstance(exc, OSError):
         reason = (exc.strerror or type(exc).__name__).lower()
         return f"{exc.filename}: {reason}" if exc.filename else reason
