@@ -44,6 +44,17 @@ def record_pid(fd: int, pid: int) -> None:
     os.pwrite(fd, f"{pid}\n".encode("ascii"), 0)
 
 
+def still_names(mgr: Path, fd: int) -> bool:
+    """Whether mgr/cache.lck is still the file whose lock `fd` holds (not deleted, not
+    replaced): otherwise a start would take a lock of its own beside this one."""
+    try:
+        named = os.stat(lock_path(mgr))
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+
 def is_held(mgr: Path) -> bool:
     """True while an instance process holds the lock."""
     try:

@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from cacheshell.system import server_config, soft_state
+from cacheshell.system import instance_lock, server_config, soft_state
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import SERVICE_PID, Instance, InstanceError
 from cacheshell.system.instance_files import UMASK, describe, is_corrupt
@@ -38,7 +38,8 @@ RECLAIM_EVERY = 1.0  # seconds between looks for processes that died without a w
 
 
 class InstanceService:
-    def __init__(self, layout: InstanceLayout) -> None:
+    def __init__(self, layout: InstanceLayout, lock_fd: int) -> None:
+        self.lock_fd = lock_fd
         # The service holds the instance lock: a damaged cache.db may be rebuilt here.
         self.instance = Instance(layout, recover=True)
         self.monitor = Monitor(self.instance)
@@ -61,6 +62,9 @@ class InstanceService:
             if not self.instance.layout.mgr.is_dir():
                 self.vanish()  # its directory was deleted: nothing left to run
                 return
+            if not self._keep_lock():
+                self.vanish(sign_off=False)  # another service runs the instance now
+                return
             try:
                 self._repair()
             except (sqlite3.Error, OSError, InstanceError) as exc:
@@ -78,6 +82,32 @@ class InstanceService:
             if is_corrupt(exc) and getattr(exc, "path", None) == self.instance.store.path:
                 self._rebuild_store(str(getattr(exc, "reason", exc)))
         self.monitor.step()
+
+    def _keep_lock(self) -> bool:
+        """Take the lock again when cache.lck was deleted or replaced under this service, so
+        that a start never runs a second service beside it; False when another process
+        already holds the new file's lock (this service then ends, touching nothing)."""
+        mgr = self.instance.layout.mgr
+        try:
+            if instance_lock.still_names(mgr, self.lock_fd):
+                return True
+            fd = instance_lock.take(mgr)
+        except OSError as exc:
+            self._report_fault(exc)
+            return True  # the lock held is still held: try again next time
+        log = self.instance.log
+        if fd is None:
+            log.write(
+                f"{instance_lock.LOCK_FILE} was replaced and another process holds it: "
+                f"this instance service (pid {os.getpid()}) ends",
+                WARNING,
+            )
+            return False
+        instance_lock.record_pid(fd, os.getpid())
+        os.close(self.lock_fd)
+        self.lock_fd = fd
+        log.write(f"{instance_lock.LOCK_FILE} was missing or replaced: made again", WARNING)
+        return True
 
     def _repair(self) -> None:
         """Put back what an administrator's mistake took away while the instance runs: a
@@ -136,12 +166,14 @@ class InstanceService:
             self._last_fault = text
             self.instance.log.write(text, WARNING)
 
-    def vanish(self) -> None:
-        """The instance's files are gone: sign off from the servers and end, writing nothing."""
-        try:
-            self.monitor.sign_off()
-        except (sqlite3.Error, OSError):
-            pass  # the store went with the files
+    def vanish(self, sign_off: bool = True) -> None:
+        """The instance's files are gone, or another service runs it: end, writing nothing
+        (signing off from the servers only when no other service speaks for the instance)."""
+        if sign_off:
+            try:
+                self.monitor.sign_off()
+            except (sqlite3.Error, OSError):
+                pass  # the store went with the files
         self.monitor.close()
         self._close_databases()
         self.instance.store.close()
@@ -171,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C at the terminal that started it
     os.umask(os.umask(UMASK) | UMASK)  # what it creates in mgr/ is owner-only
     try:
-        service = InstanceService(layout)
+        service = InstanceService(layout, args.lock_fd)
         signal.signal(signal.SIGTERM, service.request_stop)
         service.run()
     except (InstanceError, sqlite3.Error, OSError, UnicodeError) as exc:

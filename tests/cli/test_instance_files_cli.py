@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
+from cacheshell.system import instance_lock
 from cacheshell.system.layout import InstanceLayout
+from cacheshell.system.processes import wait_until
 
 
 def mgr_of(home: Path) -> Path:
@@ -148,3 +150,21 @@ def test_an_activation_keeps_the_previous_key_and_it_activates_back(
     ok("control", "restart", "CACHE")
     assert ok("-U", "USER", "Write $System.License.KeyLicenseUnits()") == "5\n"
     assert (mgr / "cache.key").read_text(encoding="utf-8") == first
+
+
+def test_a_deleted_lock_file_is_taken_again_so_a_start_never_runs_a_second_service(
+    cacheshell_home: Path,
+) -> None:
+    ok("-U", "USER", "Write 1")
+    mgr = mgr_of(cacheshell_home)
+    service = instance_lock.recorded_pid(mgr)
+    (mgr / instance_lock.LOCK_FILE).unlink()
+    # The service looks once a second: it makes the file again and holds its lock.
+    assert wait_until(lambda: instance_lock.is_held(mgr), 15)
+    started = run_cli("control", "start", "CACHE")
+    assert (started.returncode, instance_lock.recorded_pid(mgr)) == (2, service)
+    assert "is already running" in started.stderr + started.stdout
+    ok("control", "stop", "CACHE")
+    assert not instance_lock.is_held(mgr)
+    log = (mgr / "cconsole.log").read_text(encoding="utf-8")
+    assert f"{instance_lock.LOCK_FILE} was missing or replaced: made again" in log

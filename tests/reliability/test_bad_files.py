@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import stop_home
+from conftest import processes_started_under, stop_home
 
 from cacheshell.system import instance_lock
 from cacheshell.system.instance import InstanceError
@@ -260,6 +260,10 @@ def full_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
         try:
             stop_home(home)
         finally:
+            # A license server's PID file could not be written on the full disk, so the stop
+            # could not find it; it names the home on its command line.
+            for pid, _ in processes_started_under(home):
+                os.kill(pid, signal.SIGKILL)
             subprocess.run(["umount", "-l", str(home)], check=True)
 
 
