@@ -70,7 +70,11 @@ def create(
 
 
 def _create_holding(
-    layout: InstanceLayout, fd: int, evaluation: bool = False, key_text: str | None = None
+    layout: InstanceLayout,
+    fd: int,
+    evaluation: bool = False,
+    key_text: str | None = None,
+    await_service: bool = True,
 ) -> tuple[Instance, list[str]]:
     """Create the instance while holding its lock (`fd`), then start it with that lock."""
     try:
@@ -78,7 +82,7 @@ def _create_holding(
     except BaseException:
         os.close(fd)
         raise
-    return instance, _start_holding(instance, fd)
+    return instance, _start_holding(instance, fd, await_service)
 
 
 def open_running(layout: InstanceLayout, create_default: bool = False) -> Instance:
@@ -95,7 +99,9 @@ def open_running(layout: InstanceLayout, create_default: bool = False) -> Instan
             if fd is None:
                 _wait_created(layout)
             elif _fresh(layout):
-                _create_holding(layout, fd)[0].store.close()
+                # The session goes on while the new service boots: a service that dies at
+                # once leaves the instance down, which the session's next command tells.
+                _create_holding(layout, fd, await_service=False)[0].store.close()
             else:  # another process created it meanwhile
                 os.close(fd)
     with owner_only():
@@ -152,7 +158,7 @@ def _wait_created(layout: InstanceLayout, timeout: float = STOP_TIMEOUT) -> None
         raise InstanceError(f"instance {layout.name} did not come up in {timeout:g} s")
 
 
-def _start_holding(instance: Instance, fd: int) -> list[str]:
+def _start_holding(instance: Instance, fd: int, await_service: bool = True) -> list[str]:
     mgr = instance.layout.mgr
     try:
         with owner_only():
@@ -183,7 +189,8 @@ def _start_holding(instance: Instance, fd: int) -> list[str]:
         os.close(fd)
         raise
     os.close(fd)  # from here the service alone holds the lock
-    _await_service(instance, pid)
+    if await_service:
+        _await_service(instance, pid)
     return messages
 
 

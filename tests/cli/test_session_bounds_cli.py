@@ -40,7 +40,9 @@ def measured(
         timeout=timeout,
     )
     elapsed = time.monotonic() - started
-    return done, int(peak_file.read_text()) // 1024, elapsed
+    peak = int(peak_file.read_text()) // 1024
+    print(f"\ncacheshell {' '.join(args)[:40]}: peak RSS {peak} MiB, {elapsed:.2f} s")
+    return done, peak, elapsed
 
 
 def test_a_huge_input_line_is_refused_with_bounded_memory(
