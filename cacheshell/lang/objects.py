@@ -150,15 +150,30 @@ def _defaults(fn: Callable[..., object]) -> tuple[object, ...]:
     return tuple("" if p.default is p.empty else p.default for p in params)
 
 
+@functools.cache
+def _required(fn: Callable[..., object]) -> int:
+    """How many positional parameters of fn have no default."""
+    return sum(
+        1
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    )
+
+
 def with_defaults(fn: Callable[..., object], args: Sequence[object], skip: int) -> Sequence[object]:
     """Arguments left out between commas take the parameter's default, as in ObjectScript;
-    trailing omissions are dropped. More arguments than the method has parameters (after the
-    `skip` it is given itself: the process, the object) is <PARAMETER>, as in Caché."""
+    trailing omissions are dropped, and a parameter left out with no default is "", as an
+    omitted argument reads in ObjectScript. More arguments than the method has parameters
+    (after the `skip` it is given itself: the process, the object) is <PARAMETER>, as in
+    Caché."""
     while args and args[-1] is OMITTED:
         args = args[:-1]
     most = _most_args(fn)
     if most is not None and len(args) > most - skip:
         raise ObjectScriptError("PARAMETER")
+    missing = _required(fn) - skip - len(args)
+    if missing > 0:
+        args = [*args, *[""] * missing]
     if OMITTED not in args:
         return args
     defaults = _defaults(fn)[skip:]

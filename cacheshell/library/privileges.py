@@ -57,6 +57,12 @@ def _refused(name: str) -> ObjectScriptError:
     return ObjectScriptError("PROTECT", f"*{name}")
 
 
+def _no_nul(name: str) -> None:
+    """No file name holds a NUL character: the operating system could not even look for it."""
+    if "\0" in name:
+        raise ObjectScriptError("NOTOPEN", "*" + name.replace("\0", "$C(0)"))
+
+
 def _confine(ctx: Runtime, name: str, real: Path) -> None:
     if not holds(ctx, ALL) and not paths.inside(real, instance_of(ctx).layout.directory):
         raise _refused(name)
@@ -66,6 +72,7 @@ def readable(ctx: Runtime, name: str, base: Path) -> Path:
     """The real path of a file the caller names to be read (relative names from `base`):
     %Admin_Manage, and inside the instance's tree unless the caller holds %All."""
     require(ctx)
+    _no_nul(name)
     real = paths.resolve(name, base)
     _confine(ctx, name, real)
     return real
@@ -76,6 +83,7 @@ def writable(ctx: Runtime, name: str, base: Path) -> Path:
     component is not followed (write() refuses a link there). Whoever writes, never over the
     instance's own state (see `_holds_state`)."""
     require(ctx)
+    _no_nul(name)
     target = paths.resolve_for_writing(name, base)
     _confine(ctx, name, target)
     if _holds_state(instance_of(ctx).layout, target):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.refs import Argument
 from cacheshell.lang.runtime import Runtime
+from cacheshell.library import privileges
 from cacheshell.library.host import instance_of
 from cacheshell.library.training_access import as_text
 from cacheshell.library.training_world import WORLD
@@ -21,6 +22,7 @@ from cacheshell.system.world_servers import stop_server as world_stop_server
 
 
 def _server_action(ctx: Runtime, action: Callable[[], bool]) -> int:
+    privileges.require(ctx)  # a server's life is the administrator's to rehearse
     try:
         return int(action())
     except WorldError as exc:

@@ -17,6 +17,7 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.objects import REGISTRY, Row, Value
 from cacheshell.lang.refs import Argument, deref
 from cacheshell.lang.runtime import Runtime
+from cacheshell.library import privileges
 from cacheshell.library.host import instance_of, process_of
 from cacheshell.library.training_access import as_number, as_text, guarded, world_of
 from cacheshell.library.training_clients import (
@@ -143,6 +144,7 @@ def start_csp(ctx: Runtime, timeout: Argument = DEFAULT_CSP_TIMEOUT) -> CspObjec
     '(start="")',
 )
 def simulate_clock(ctx: Runtime, start: Argument = "") -> str:
+    privileges.require(ctx)  # the instance's clock and life: the administrator's
     given = as_text(start)
     world = world_of(ctx)
     return _h(world.simulate_clock(_from_h(given) if given else None))
@@ -160,6 +162,7 @@ _LONGEST_STEP = 1000 * 366 * 86400
     "(seconds)",
 )
 def advance_clock(ctx: Runtime, seconds: Argument) -> str:
+    privileges.require(ctx)  # the instance's clock and life: the administrator's
     world = world_of(ctx)
     amount = float(V.to_num(deref(seconds)))
     if abs(amount) > _LONGEST_STEP:
@@ -174,6 +177,7 @@ def advance_clock(ctx: Runtime, seconds: Argument) -> str:
     "()",
 )
 def use_wall_clock(ctx: Runtime) -> str:
+    privileges.require(ctx)  # the instance's clock and life: the administrator's
     return _h(world_of(ctx).use_wall_clock())
 
 
@@ -186,6 +190,7 @@ def use_wall_clock(ctx: Runtime) -> str:
     "()",
 )
 def restart(ctx: Runtime) -> int:
+    privileges.require(ctx)  # the instance's clock and life: the administrator's
     world_of(ctx).restart()
     process = process_of(ctx)
     if process is not None and process.attached:
@@ -210,6 +215,7 @@ def restart(ctx: Runtime) -> int:
     "()",
 )
 def reset(ctx: Runtime) -> int:
+    privileges.require(ctx)  # the instance's clock and life: the administrator's
     world = world_of(ctx)
     return guarded(world.reset)
 

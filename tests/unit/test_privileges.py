@@ -145,6 +145,33 @@ def test_changing_the_key_configuration_or_limits_needs_admin_manage(
         assert outcome(term.run(call)) == ("<PROTECT>" if role == "none" else allowed)
 
 
+# The training world's servers, clock and the instance's life are the administrator's to
+# rehearse; its simulated clients stay open to everyone, as clients of an instance are.
+WORLD_CHANGES = [
+    'StopServer("LOCAL")',
+    'KillServer("LOCAL")',
+    'StartServer("LOCAL")',
+    'Partition("LOCAL")',
+    'Heal("LOCAL")',
+    'PartitionInstance("LOCAL")',
+    'HealInstance("LOCAL")',
+    "SimulateClock()",
+    "AdvanceClock(60)",
+    "UseWallClock()",
+    "Restart()",
+    "Reset()",
+]
+
+
+def test_the_training_world_s_servers_clock_and_restarts_need_admin_manage(
+    cacheshell_home: Path,
+) -> None:
+    with terminal(cacheshell_home, "none") as term:
+        shown = [outcome(term.run(f"Write ##class(Training.World).{c}")) for c in WORLD_CHANGES]
+        client = term.run('Set c=##class(Training.World).Connect("10.0.0.9") Write c.Login("x")')
+    assert (shown, outcome(client)) == (["<PROTECT>"] * len(WORLD_CHANGES), "ok 1")
+
+
 QUERIES = [
     f"Write {L}LUConsumed()",
     f"Write {L}LUAvailable()",
@@ -306,3 +333,23 @@ def test_no_error_text_shows_what_the_file_holds(
         )
         log = term.session.instance.log.path.read_text(encoding="utf-8")
         assert (SECRET in shown, SECRET in log, str(path) in shown) == (False, False, True)
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (f"Write {L}IsValidKey($C(0))", "<NOTOPEN> *$C(0)"),
+        (f'Write {L}DumpLocalAll("a"_$C(0))', "<NOTOPEN> *a$C(0)"),
+        ('Write ##class(Portal.LicenseKey).Compare("k"_$C(0)_".key")', "<NOTOPEN> *k$C(0).key"),
+        # A required argument left out reads as "", as an omitted argument does.
+        (
+            "Write ##class(Training.World).KillServer()",
+            "<ILLEGAL VALUE> *no license server named  is configured",
+        ),
+    ],
+)
+def test_a_nul_in_a_file_name_or_a_missing_argument_is_an_objectscript_error(
+    cacheshell_home: Path, call: str, error: str
+) -> None:
+    with terminal(cacheshell_home, "all") as term:
+        assert outcome(term.run(call)) == error
