@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cacheshell.frontends.cli_args import instance_option
+from cacheshell.system import paths
 from cacheshell.system.authkey import (
     LICENSE_TYPES,
     PLATFORMS,
@@ -178,8 +179,18 @@ def _issue(args: argparse.Namespace) -> int:
         platform_code=platform,
     )
     text = render_key_file(key.file)
+    # A key file is written owner-only, never through a symbolic link, and never over what a
+    # home keeps its state in: an active key is changed by `key activate`, which keeps the old.
+    target = paths.resolve_for_writing(args.output, Path.cwd())
+    if paths.holds_state(cacheshell_home(), target):
+        raise KeyFileError(
+            f"cannot write {args.output}: it holds an instance's state "
+            "(write the key elsewhere, then use: cacheshell key activate FILE)"
+        )
     try:
-        Path(args.output).write_text(text, encoding="utf-8")
+        paths.write_regular(target, text)
+    except paths.PathRefused as exc:
+        raise KeyFileError(f"cannot write {args.output}: {exc.reason}") from None
     except OSError as exc:
         raise KeyFileError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"Wrote {args.output}")

@@ -22,9 +22,7 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.runtime import Runtime
 from cacheshell.library.host import instance_of
 from cacheshell.system import paths
-from cacheshell.system.domain_secret import SECRET_FILE
-from cacheshell.system.layout import InstanceLayout
-from cacheshell.system.users import ALL, USERS_FILE
+from cacheshell.system.users import ALL
 
 ADMIN = "%Admin_Manage"
 # A role stands for the resources it holds: Caché's predefined %Manager role holds
@@ -81,35 +79,14 @@ def readable(ctx: Runtime, name: str, base: Path) -> Path:
 def writable(ctx: Runtime, name: str, base: Path) -> Path:
     """Where a write of the file the caller names goes, checked as `readable` is; the last
     component is not followed (write() refuses a link there). Whoever writes, never over the
-    instance's own state (see `_holds_state`)."""
+    state of the instance's home (paths.holds_state)."""
     require(ctx)
     _no_nul(name)
     target = paths.resolve_for_writing(name, base)
     _confine(ctx, name, target)
-    if _holds_state(instance_of(ctx).layout, target):
+    if paths.holds_state(instance_of(ctx).layout.home, target):
         raise _refused(name)
     return target
-
-
-# The files of an instance's state in its manager directory (which is also %SYS's directory,
-# where that namespace's dumps go by default): the key and its previous copy, the
-# configuration, the database and its lock, the console log, the users and the training key.
-_STATE_PREFIX = "cache."
-_STATE_NAMES = frozenset({USERS_FILE, "cconsole.log", "training.key"})
-
-
-def _holds_state(layout: InstanceLayout, target: Path) -> bool:
-    """Whether `target` (a real path) is a file the instance keeps its state in: one of the
-    manager directory's own, the license server's directory, a database, or the home's
-    license domain secret."""
-    mgr = paths.resolve(".", layout.mgr)
-    name = target.name
-    return (
-        (target.parent == mgr and (name.lower().startswith(_STATE_PREFIX) or name in _STATE_NAMES))
-        or target.parent == mgr / "licenseserver"
-        or name.upper().startswith("CACHE.DAT")
-        or target == paths.resolve(SECRET_FILE, layout.home)
-    )
 
 
 def file_reason(name: str, real: Path, reason: str) -> str:

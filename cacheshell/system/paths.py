@@ -50,6 +50,37 @@ def inside(path: Path, root: Path) -> bool:
     return path == real_root or real_root in path.parents
 
 
+# What an instance keeps its state in, in its manager directory (also %SYS's directory, where
+# that namespace's dumps go by default): the key and its previous copy, the configuration, the
+# database and its lock (all "cache.*"), the console log, the users and the training key.
+_STATE_PREFIX = "cache."
+_STATE_NAMES = frozenset({"users.json", "cconsole.log", "training.key"})
+# What a home keeps beside its instances: the license domain secret, the PID files of the
+# servers it started, the issuers it trusts.
+_HOME_STATE = frozenset({"license-server.secret", "run", "trusted-issuers"})
+
+
+def holds_state(home: Path, target: Path) -> bool:
+    """Whether `target` (a real path) is where a home keeps state that no write by name may
+    replace: a manager directory's own files or license server directory in any of its
+    instances, a database, or the home's secret, PID files and trusted issuers."""
+    real_home = Path(os.path.realpath(home))
+    if target.name.upper().startswith("CACHE.DAT"):
+        return True
+    if not inside(target, real_home) or target == real_home:
+        return False
+    parts = target.relative_to(real_home).parts
+    if parts[0] in _HOME_STATE:
+        return True
+    # <home>/<INSTANCE>/mgr/<name>, or anything under <home>/<INSTANCE>/mgr/licenseserver/
+    if len(parts) >= 3 and parts[1].lower() == "mgr":
+        if len(parts) == 3:
+            name = parts[2]
+            return name.lower().startswith(_STATE_PREFIX) or name in _STATE_NAMES
+        return parts[2] == "licenseserver"
+    return False
+
+
 def write_regular(path: Path, text: str) -> None:
     """Write `text` (UTF-8, line ends as given) to `path`, creating it owner-only or replacing
     a regular file's content. A symbolic link at `path` is never followed: O_NOFOLLOW refuses

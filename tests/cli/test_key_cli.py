@@ -262,3 +262,35 @@ def test_usage_errors_exit_2_without_a_traceback(
     assert fragment in done.stderr
     assert "Traceback" not in done.stderr
     assert done.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("CACHE/mgr/cache.key", "it holds an instance's state"),
+        ("CACHE/mgr/licenseserver/x.key", "it holds an instance's state"),
+        ("license-server.secret", "it holds an instance's state"),
+        ("link.key", "is a symbolic link"),
+    ],
+)
+def test_key_issue_writes_no_state_file_and_follows_no_link(
+    cacheshell_home: Path, target: str, why: str
+) -> None:
+    assert run_cli("-U", "USER", "Write 1").returncode == 0
+    (cacheshell_home / "victim").write_text("kept")
+    (cacheshell_home / "link.key").symlink_to(cacheshell_home / "victim")
+    before = {p: p.read_bytes() for p in cacheshell_home.rglob("*") if p.is_file()}
+    done = run_cli("key", "issue", "--units", "3", "-o", str(cacheshell_home / target))
+    after = {p: p.read_bytes() for p in before if p.is_file()}
+    live = ("cache.db", "cconsole.log")  # what the running instance itself writes meanwhile
+    changed = [p.name for p in before if after.get(p) != before[p] and not p.name.startswith(live)]
+    assert (done.returncode, done.stderr, changed) == (
+        2,
+        f"cacheshell key: cannot write {cacheshell_home / target}: {why}"
+        + (
+            " (write the key elsewhere, then use: cacheshell key activate FILE)\n"
+            if "state" in why
+            else "\n"
+        ),
+        [],
+    )

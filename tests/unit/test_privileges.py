@@ -353,3 +353,26 @@ def test_a_nul_in_a_file_name_or_a_missing_argument_is_an_objectscript_error(
 ) -> None:
     with terminal(cacheshell_home, "all") as term:
         assert outcome(term.run(call)) == error
+
+
+@pytest.mark.parametrize(
+    ("relative", "held"),
+    [
+        ("OTHER/mgr/cache.key", True),  # any instance of the home, not only the caller's
+        ("OTHER/mgr/users.json", True),
+        ("OTHER/mgr/licenseserver/dumpkeys.txt", True),
+        ("OTHER/mgr/user/CACHE.DAT", True),
+        ("run/licenseserver-4001.pid", True),
+        ("license-server.secret", True),
+        ("trusted-issuers/acme.pub", True),
+        ("OTHER/mgr/all.dmp", False),  # %SYS's dumps go to mgr/ itself
+        ("OTHER/mgr/user/all.dmp", False),
+        ("notes.txt", False),
+    ],
+)
+def test_the_state_of_a_home_no_write_by_name_may_replace(
+    tmp_path: Path, relative: str, held: bool
+) -> None:
+    from cacheshell.system.paths import holds_state
+
+    assert holds_state(tmp_path, tmp_path / relative) is held
