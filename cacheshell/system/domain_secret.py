@@ -73,14 +73,31 @@ def read_secret(path: Path) -> bytes:
     return secret
 
 
-def _create(path: Path) -> None:
-    """Make the file whole beside it, then link it into place; a file there already wins."""
+def home_secret_kept(home: Path, known: bytes) -> tuple[bytes, bool]:
+    """The home's secret for a process that already holds `known`: a file deleted meanwhile is
+    written again with `known` (a new one would part the instance from its running server), so
+    (secret, True) when it was written again."""
+    path = secret_path(home)
+    if known and not path.exists():
+        try:
+            _create(path, known)
+        except OSError as exc:
+            raise SecretFileError(
+                f"license domain secret {path} cannot be made ({exc.strerror}): {_ADVICE}"
+            ) from None
+        return read_secret(path), True
+    return home_secret(home), False
+
+
+def _create(path: Path, secret: bytes | None = None) -> None:
+    """Make the file whole beside it (with `secret`, or a new one), then link it into place; a
+    file there already wins."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MODE)
     try:
         with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(secrets.token_hex(SIZE) + "\n")
+            out.write((secret.hex() if secret else secrets.token_hex(SIZE)) + "\n")
             out.flush()
             os.fsync(out.fileno())
         try:

@@ -107,6 +107,8 @@ def describe(exc: BaseException) -> str:
         return exc.text
     if isinstance(exc, sqlite3.Error) and isinstance(exc, TimeoutError):
         return str(exc)  # a wait for the write lock that ran out: its text names the holder
+    if isinstance(exc, OSError) and exc.strerror is None and exc.args:
+        return str(exc)  # an error of the product's own, its text whole
     if isinstance(exc, OSError):
         reason = (exc.strerror or type(exc).__name__).lower()
         return f"{exc.filename}: {reason}" if exc.filename else reason

@@ -35,7 +35,7 @@ from pathlib import Path
 from cacheshell.system import server_config, settings
 from cacheshell.system.applications import Applications
 from cacheshell.system.console import WARNING
-from cacheshell.system.domain_secret import home_secret, secret_path
+from cacheshell.system.domain_secret import home_secret, home_secret_kept, secret_path
 from cacheshell.system.events import EventKind
 from cacheshell.system.instance import MONITOR_READY, Instance
 from cacheshell.system.instance_files import describe
@@ -371,7 +371,13 @@ class Monitor:
             self._not_applicable(SINGLE_SERVER if key is not None else NO_KEY)
             return
         # Read each cycle: an administrator may copy in the server host's secret at any time.
-        self._secret = home_secret(inst.layout.home)
+        self._secret, rewritten = home_secret_kept(inst.layout.home, self._secret)
+        if rewritten:
+            inst.log.write(
+                f"license domain secret {secret_path(inst.layout.home)} was missing: written "
+                "again with the one this instance and its servers use",
+                WARNING,
+            )
         servers = server_config.servers(inst.cpf())
         if servers != self._servers or self._active is None:
             self._servers = servers

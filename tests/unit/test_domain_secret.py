@@ -64,3 +64,20 @@ def test_a_copied_secret_is_read_as_it_is(tmp_path: Path) -> None:
     path.write_text("0f" * 32 + "\n", encoding="ascii")
     os.chmod(path, 0o600)
     assert read_secret(path) == bytes([15] * 32)
+
+
+def test_a_secret_deleted_under_a_running_instance_is_written_again_with_the_one_it_holds(
+    tmp_path: Path,
+) -> None:
+    from cacheshell.system.domain_secret import home_secret, home_secret_kept, secret_path
+
+    held = home_secret(tmp_path)
+    secret_path(tmp_path).unlink()
+    again, rewritten = home_secret_kept(tmp_path, held)
+    mode = secret_path(tmp_path).stat().st_mode & 0o777
+    assert (again, rewritten, mode, home_secret_kept(tmp_path, held)[1]) == (
+        held,
+        True,
+        0o600,
+        False,
+    )
