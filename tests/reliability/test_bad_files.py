@@ -165,7 +165,11 @@ TALLY: dict[str, list[int]] = {}
 def started(cacheshell_home: Path) -> Iterator[InstanceLayout]:
     first = cli("Set ^x=0")
     assert first.code == 0, first
-    yield InstanceLayout(cacheshell_home, INSTANCE)
+    layout = InstanceLayout(cacheshell_home, INSTANCE)
+    # The first session goes on while the service boots: wait for what it makes (its license
+    # server's files among them), so that every file of a running instance is tried.
+    assert wait_until(lambda: any((layout.mgr / "licenseserver").glob("*.log")), 15)
+    yield layout
 
 
 def _restore(layout: InstanceLayout, backup: Path) -> None:
@@ -214,7 +218,8 @@ def test_a_damaged_file_gives_one_clear_line_and_never_loses_the_key(
     for relative in files:
         _restore(started, backup)
         assert cli(*START.args).code == 0
-        if not (mgr / relative).exists():
+        # The service makes its files as it boots (its license server's a little later).
+        if not wait_until(lambda path=mgr / relative: path.exists(), 15):
             problems.append(f"{relative}: not made again by a start")
             continue
         FAULTS[fault](mgr / relative)
