@@ -4,9 +4,16 @@ message for an instance that does not exist (with what to type instead)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from cacheshell.system.layout import DEFAULT_INSTANCE, instance_names
+from cacheshell.system.layout import (
+    DEFAULT_INSTANCE,
+    InstanceLayout,
+    cacheshell_home,
+    find_instance,
+    instance_names,
+)
 
 INSTANCE_OPTION = "--instance"
 
@@ -70,3 +77,22 @@ def instance_option(default: str | None = None) -> argparse.ArgumentParser:
         help=f"the instance{shown}; anywhere on the line",
     )
     return parent
+
+
+def parse_for_instance(
+    argv: list[str], parser: argparse.ArgumentParser, prog: str
+) -> tuple[argparse.Namespace, InstanceLayout] | None:
+    """The parsed line of a command that acts on an existing instance (`--instance`, else the
+    default one) and that instance; None once stderr says why there is none."""
+    try:
+        words, instance = take_instance(argv)
+    except UsageError as exc:
+        sys.stderr.write(f"{prog}: {exc}\n")
+        return None
+    args = parser.parse_args(words)
+    name = instance or DEFAULT_INSTANCE
+    layout = find_instance(cacheshell_home(), name)
+    if layout is None:
+        sys.stderr.write(f"{prog}: no instance named {name}\n")
+        return None
+    return args, layout

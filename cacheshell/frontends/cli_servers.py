@@ -9,15 +9,13 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from cacheshell.frontends.cli_args import UsageError, instance_option, take_instance
+from cacheshell.frontends.cli_args import instance_option, parse_for_instance
 from cacheshell.system import reports, server_config
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import CPF_FILE
 from cacheshell.system.layout import (
     DEFAULT_INSTANCE,
     InstanceLayout,
-    cacheshell_home,
-    find_instance,
 )
 from cacheshell.system.server_config import ServerConfigError
 
@@ -138,17 +136,10 @@ def _control(layout: InstanceLayout, command: str, name: str) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    try:
-        words, instance = take_instance(list(argv))
-    except UsageError as exc:
-        sys.stderr.write(f"cacheshell servers: {exc}\n")
+    parsed = parse_for_instance(list(argv), build_parser(), "cacheshell servers")
+    if parsed is None:
         return 2
-    args = build_parser().parse_args(words)
-    instance = instance or DEFAULT_INSTANCE
-    layout = find_instance(cacheshell_home(), instance)
-    if layout is None:
-        sys.stderr.write(f"cacheshell servers: no instance named {instance}\n")
-        return 2
+    args, layout = parsed
     if args.command in ("stop", "start", "kill"):
         return _control(layout, args.command, args.name)
     if args.command in _PARTITIONS:

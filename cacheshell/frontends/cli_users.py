@@ -11,9 +11,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cacheshell.frontends.cli_args import UsageError, instance_option, take_instance
+from cacheshell.frontends.cli_args import instance_option, parse_for_instance
 from cacheshell.system import users
-from cacheshell.system.layout import DEFAULT_INSTANCE, cacheshell_home, find_instance
+from cacheshell.system.layout import DEFAULT_INSTANCE
 
 PROG = "cacheshell user"
 
@@ -52,17 +52,10 @@ def _listing(found: list[users.User]) -> list[str]:
 
 
 def main(argv: Sequence[str]) -> int:
-    try:
-        words, instance = take_instance(list(argv))
-    except UsageError as exc:
-        sys.stderr.write(f"{PROG}: {exc}\n")
+    parsed = parse_for_instance(list(argv), build_parser(), PROG)
+    if parsed is None:
         return 2
-    args = build_parser().parse_args(words)
-    instance = instance or DEFAULT_INSTANCE
-    layout = find_instance(cacheshell_home(), instance)
-    if layout is None:
-        sys.stderr.write(f"{PROG}: no instance named {instance}\n")
-        return 2
+    args, layout = parsed
     try:
         if args.command == "list":
             for line in _listing(users.list_users(layout.mgr)):
