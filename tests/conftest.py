@@ -74,7 +74,7 @@ def processes_started_under(base: Path) -> list[tuple[int, str]]:
 
 
 # What the product starts in the background: an instance's service, a license server.
-_DAEMON_MARKERS = (b"cacheshell.system.service", b"license-server")
+_DAEMON_MARKERS = (b"cacheshell.frontends.instance_process", b"license-server")
 _SESSION_STARTED: list[int] = []
 
 
@@ -301,3 +301,28 @@ def _license_server_process(
         text=True,
         env=dict(os.environ),
     )
+
+
+# -- the Management Portal in a real browser (tests/browser/portal_browser.py) --------------------
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium under Playwright, one for the whole run."""
+    from portal_browser import launch_browser
+
+    yield from launch_browser()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    """A fresh browser context (no cookies) and a page in it."""
+    from portal_browser import new_page
+
+    yield from new_page(browser)
+
+
+@pytest.fixture
+def portal() -> object:
+    """The default instance, created and started as a user does; its portal's address."""
+    from portal_browser import start_instance
+
+    return start_instance()

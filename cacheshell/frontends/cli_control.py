@@ -12,11 +12,19 @@ from datetime import date
 from pathlib import Path
 
 from cacheshell.frontends.cli_args import UsageError, instance_option, take_instance
-from cacheshell.system import authkey, instance_lock, keys, lifecycle, reports, signing
+from cacheshell.system import (
+    authkey,
+    instance_lock,
+    keys,
+    lifecycle,
+    reports,
+    signing,
+    web_config,
+)
 from cacheshell.system.bounded import KEY_FILE_BYTES, read_text_bounded
 from cacheshell.system.console import tail_lines
 from cacheshell.system.instance import LOG_FILE, MISSING_KEY, Instance, InstanceError
-from cacheshell.system.instance_files import describe, from_os_error
+from cacheshell.system.instance_files import InstanceFileError, describe, from_os_error
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.layout import (
     DEFAULT_INSTANCE,
@@ -198,13 +206,25 @@ def _describe(instance: Instance) -> str:
     rows = [
         ("directory", str(instance.layout.directory)),
         ("versionid", CACHE_VERSION_ID),
-        ("conf file", "cache.cpf"),
+        ("conf file", _conf_file(instance)),
         ("status", _status(lifecycle.state(instance))),
     ]
     if instance.is_up:
         rows.append(("license server", _license_server(instance)))
+        rows.append(("portal", str(instance.store.get(web_config.PORTAL_URL) or "not listening")))
     rows.append(("license", key_summary(instance)))
     return reports.instance_block(instance.name, instance.name.upper() == DEFAULT_INSTANCE, rows)
+
+
+def _conf_file(instance: Instance) -> str:
+    """The configuration file and the web server port, as ccontrol list shows them."""
+    try:
+        web = web_config.settings(instance.cpf())
+    except InstanceFileError as exc:
+        return f"cache.cpf  ({exc.text})"
+    if not web.enabled or web.port is None:
+        return "cache.cpf  (WebServer off)"
+    return f"cache.cpf  (WebServer = {web.port})"
 
 
 def _status(state: lifecycle.State) -> str:

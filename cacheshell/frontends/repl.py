@@ -19,6 +19,7 @@ from cacheshell.lang.completeness import is_complete
 from cacheshell.lang.parser import MAX_LINE, MAX_SOURCE
 from cacheshell.lang.shell import Outcome
 from cacheshell.session import Session
+from cacheshell.system import web_config
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -38,11 +39,13 @@ def run_repl(session: Session, simple: bool) -> int:
 
 
 def banner(session: Session, clock: ClockNotice | None = None) -> str:
-    """What the terminal shows once when it opens: the node and instance, then $ZVERSION, then
-    the time if the instance's clock is simulated."""
+    """What the terminal shows once when it opens: the node and instance, then $ZVERSION, where
+    the instance's Management Portal is, then the time if the instance's clock is simulated."""
     node = session.system_name.rsplit(":", 1)[0]
     opening = clock.opening(session) if clock is not None else ""
-    return f"\nNode: {node}, Instance: {session.layout.name}\n{session.version}\n{opening}\n"
+    portal = session.instance.store.get(web_config.PORTAL_URL) or ""
+    where = f"Management Portal: {portal}\n" if portal else ""
+    return f"\nNode: {node}, Instance: {session.layout.name}\n{session.version}\n{where}{opening}\n"
 
 
 def watch_clock(session: Session) -> ClockNotice:

@@ -22,26 +22,15 @@ from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.runtime import Runtime
 from cacheshell.library.host import instance_of
 from cacheshell.system import paths
-from cacheshell.system.users import ALL
+from cacheshell.system.users import ADMIN_MANAGE, ALL, grants
 
-ADMIN = "%Admin_Manage"
-# A role stands for the resources it holds: Caché's predefined %Manager role holds
-# %Admin_Manage:USE (System Administration Guide / Security Administration Guide, "Predefined
-# Roles"), so a %Manager user may do what %Admin_Manage allows.
-_GRANTS = {"%Manager": (ADMIN,)}
-
-
-def held(ctx: Runtime) -> set[str]:
-    """The roles of $ROLES and the privileges they grant."""
-    roles = {role.strip() for role in ctx.host.roles.split(",") if role.strip()}
-    for role in list(roles):
-        roles.update(_GRANTS.get(role, ()))
-    return roles
+ADMIN = ADMIN_MANAGE
 
 
 def holds(ctx: Runtime, privilege: str) -> bool:
-    roles = held(ctx)
-    return ALL in roles or privilege in roles
+    """Whether the roles of $ROLES give `privilege` (users.grants: %Manager gives
+    %Admin_Manage, %All gives every one)."""
+    return grants({role.strip() for role in ctx.host.roles.split(",")}, privilege)
 
 
 def require(ctx: Runtime, *privileges: str) -> None:

@@ -13,6 +13,8 @@ from cacheshell.system.ini import read_ini
 from cacheshell.system.instance_files import read_text, writing
 from cacheshell.version import CACHE_CONFIG_VERSION
 
+CPF_FILE = "cache.cpf"
+
 # Caché's default configuration names one license server, on this host at port 4001: "LOCAL=
 # 127.0.0.1,4001 - Default" (Caché Parameter File Reference, [LicenseServers],
 # https://docs.intersystems.com/latest/csp/docbook/DocBook.UI.Page.cls?KEY=RCPF_LicenseServers_n).
@@ -20,7 +22,7 @@ DEFAULT_LICENSE_SERVER = ("LOCAL", "127.0.0.1,4001")
 
 DEFAULT_CPF = {
     "ConfigFile": {"Product": "Cache", "Version": CACHE_CONFIG_VERSION},
-    "Startup": {"IPv6": "0", "SystemMode": "", "DefaultSecurity": "Minimal"},
+    "Startup": {"IPv6": "0", "SystemMode": "", "DefaultSecurity": "Minimal", "WebServer": "1"},
     "config": {"gmheap": "37568"},  # KB of generic memory heap the license table can grow into
     "LicenseServers": dict([DEFAULT_LICENSE_SERVER]),
 }

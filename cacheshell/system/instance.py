@@ -22,12 +22,14 @@ from cacheshell.system import (
     signing,
     soft_state,
     system_processes,
+    web_config,
 )
 from cacheshell.system.appfile import AppLicense
 from cacheshell.system.applications import Applications
 from cacheshell.system.bounded import KEY_FILE_BYTES, read_text_bounded
 from cacheshell.system.clock import InstanceClock
 from cacheshell.system.console import WARNING, ConsoleLog
+from cacheshell.system.cpf import CPF_FILE as CPF_FILE  # where the others look for it
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.files import remove_stale_temporaries, write_atomically
 from cacheshell.system.keyfile import KeyFileError, render_key_file
@@ -41,7 +43,6 @@ KEY_FILE = "cache.key"
 TRAINING_KEY_FILE = "training.key"
 # The key an activation replaced, kept so that the administrator can go back to it.
 PREVIOUS_KEY_FILE = "cache.key.previous"
-CPF_FILE = "cache.cpf"
 # Store state set by the license monitor once it has made its first cycle since the start.
 MONITOR_READY = "monitor_ready"
 # Store state set by the instance's service once it runs: the start waits for it.
@@ -106,7 +107,7 @@ class Instance:
         except server_config.ServerConfigError as exc:
             raise InstanceError(str(exc)) from None
         with instance_files.writing(path):
-            Cpf.create(path, servers)
+            web_config.assign(Cpf.create(path, servers), self.layout.home, self.layout.directory)
         self.log.write(f"{CPF_FILE} was missing: recreated with the default configuration", WARNING)
 
     @property
@@ -132,7 +133,7 @@ class Instance:
         except server_config.ServerConfigError as exc:
             raise InstanceError(str(exc)) from None
         layout.ensure()
-        Cpf.create(layout.mgr / CPF_FILE, servers)
+        web_config.assign(Cpf.create(layout.mgr / CPF_FILE, servers), layout.home, layout.directory)
         if key_text is None and not evaluation:
             key = keys.issue_from_spec(
                 keys.training_key_spec(),

@@ -11,7 +11,8 @@ On SIGTERM (`control stop`) it shuts the instance down: it signs off from the li
 stops the servers it started that serve nobody else, ends every process's license, and exits,
 which frees the lock. Its output goes to cconsole.log.
 
-Run as `python -m cacheshell.system.service --lock-fd FD INSTANCE_DIRECTORY`.
+Its process is frontends/instance_process.py, which adds the Management Portal's web server:
+`python -m cacheshell.frontends.instance_process --lock-fd FD INSTANCE_DIRECTORY`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import signal
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from cacheshell.system import instance_lock, server_config, soft_state
@@ -34,6 +36,7 @@ from cacheshell.system.namespaces import DATABASE_FILE
 from cacheshell.system.ordered_store import OrderedStore
 from cacheshell.system.store import DATABASE_NAME
 
+Extras = Callable[["InstanceService"], Callable[[], None]]
 RECLAIM_EVERY = 1.0  # seconds between looks for processes that died without a word
 
 
@@ -47,6 +50,8 @@ class InstanceService:
         self._last_reclaim = 0.0
         self._last_fault = ""
         self._databases: dict[Path, OrderedStore] = {}
+        # What the process adds beside the service (the portal), stopped before the instance is.
+        self.on_stop: list[Callable[[], None]] = []
 
     def request_stop(self, *_: object) -> None:
         self.stopping.set()
@@ -166,9 +171,14 @@ class InstanceService:
             self._last_fault = text
             self.instance.log.write(text, WARNING)
 
+    def _stop_extras(self) -> None:
+        while self.on_stop:
+            self.on_stop.pop()()
+
     def vanish(self, sign_off: bool = True) -> None:
         """The instance's files are gone, or another service runs it: end, writing nothing
         (signing off from the servers only when no other service speaks for the instance)."""
+        self._stop_extras()
         if sign_off:
             try:
                 self.monitor.sign_off()
@@ -180,6 +190,7 @@ class InstanceService:
 
     def shutdown(self) -> None:
         """Sign off from the license servers, then end every process's license."""
+        self._stop_extras()
         try:
             self.monitor.sign_off()
         except (sqlite3.Error, OSError) as exc:
@@ -193,8 +204,10 @@ class InstanceService:
         self.instance.store.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cacheshell.system.service")
+def main(argv: list[str] | None = None, extras: Extras | None = None) -> int:
+    """Run the service of the instance in a directory; `extras` starts what the process adds
+    beside it and returns how to stop that."""
+    parser = argparse.ArgumentParser(prog="python -m cacheshell.frontends.instance_process")
     parser.add_argument("--lock-fd", type=int, required=True, help="the held instance lock")
     parser.add_argument("directory", type=Path, help="the instance's directory")
     args = parser.parse_args(argv)
@@ -205,13 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         service = InstanceService(layout, args.lock_fd)
         signal.signal(signal.SIGTERM, service.request_stop)
+        if extras is not None:
+            service.on_stop.append(extras(service))
         service.run()
     except (InstanceError, sqlite3.Error, OSError, UnicodeError) as exc:
         # Its output is the console log (or nowhere, when that cannot be written): say why.
         print(f"cacheshell instance service: cannot run {layout.directory}: {exc}", flush=True)
         return 1
     return 0  # the lock (args.lock_fd) goes with the process
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -9,7 +9,7 @@ from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.license_table import SYSTEM, LicenseTable
 from cacheshell.system.processes import command_words
 
-SERVICE_MODULE = "cacheshell.system.service"
+SERVICE_MODULE = "cacheshell.frontends.instance_process"
 # The monitor runs inside the service's OS process: its job number is derived from that PID, as
 # a second session in one OS process gets (process.allocate_pid).
 MONITOR_JOB = 1

@@ -1,0 +1,101 @@
+"""Where an instance's private web server (the Management Portal) listens: [Startup] in cache.cpf.
+
+Caché's private web server listens on 57772 for the first instance of a host and on the next
+free port for each next one (`ccontrol list`: "WebServer = 57772"). A new instance here gets the
+lowest port from 57772 up that no other instance of its home names and nothing on this host
+holds now; it keeps that port for its life. It listens on 127.0.0.1 unless [Startup]
+WebServerAddress says otherwise, and not at all with WebServer=0.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from cacheshell.system.cpf import CPF_FILE, Cpf
+from cacheshell.system.instance_files import InstanceFileError
+
+FIRST_PORT = 57772
+LAST_PORT = 65535
+DEFAULT_ADDRESS = "127.0.0.1"
+SECTION = "Startup"
+HOME_PAGE = "/csp/sys/UtilHome.csp"
+# Store state: the portal's address while the web server listens ("" once it stopped).
+PORTAL_URL = "portal_url"
+
+
+@dataclass(frozen=True)
+class WebServer:
+    enabled: bool
+    address: str
+    port: int | None  # None: none configured (an instance made before the portal existed)
+
+    @property
+    def url(self) -> str:
+        """The portal's home page, as a browser on this host reaches it."""
+        host = "127.0.0.1" if self.address in ("", "0.0.0.0") else self.address
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}{HOME_PAGE}"
+
+
+def settings(cpf: Cpf) -> WebServer:
+    """The configured web server; a port that is not one reads as none configured."""
+    enabled = cpf.get(SECTION, "WebServer", "1").strip() != "0"
+    address = cpf.get(SECTION, "WebServerAddress", DEFAULT_ADDRESS).strip() or DEFAULT_ADDRESS
+    text = cpf.get(SECTION, "WebServerPort", "").strip()
+    port = int(text) if text.isdigit() and 0 < int(text) <= LAST_PORT else None
+    return WebServer(enabled, address, port)
+
+
+def _ports_named(home: Path, besides: Path) -> set[int]:
+    """The web server ports the other instances of a home have in their cache.cpf."""
+    taken: set[int] = set()
+    if not home.is_dir():
+        return taken
+    for entry in home.iterdir():
+        path = entry / "mgr" / CPF_FILE
+        if entry == besides or not path.is_file():
+            continue
+        try:
+            port = settings(Cpf(path)).port
+        except (InstanceFileError, OSError, UnicodeError):
+            continue  # an unreadable configuration names nothing
+        if port is not None:
+            taken.add(port)
+    return taken
+
+
+def port_free(address: str, port: int) -> bool:
+    """Whether a TCP listener could bind (address, port) now."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((address, port))
+        except OSError:
+            return False
+    return True
+
+
+def next_port(home: Path, directory: Path, address: str = DEFAULT_ADDRESS) -> int:
+    """The port a new instance at `directory` gets: the first from 57772 that no other instance
+    of the home names and that is free on this host."""
+    taken = _ports_named(home, directory)
+    for port in range(FIRST_PORT, LAST_PORT + 1):
+        if port not in taken and port_free(address, port):
+            return port
+    raise OSError("no free TCP port from 57772 up for the web server")
+
+
+def assign(cpf: Cpf, home: Path, directory: Path) -> WebServer:
+    """Give a configuration without a web server port its port (and save it)."""
+    current = settings(cpf)
+    if current.port is not None:
+        return current
+    port = next_port(home, directory, current.address)
+    cpf.set(SECTION, "WebServerPort", str(port))
+    cpf.sections[SECTION].setdefault("WebServer", "1")
+    cpf.save()
+    return settings(cpf)
