@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from portal_browser import login, shot
-
 from conftest import run_cli
+from portal_browser import login, shot
 
 
 def console_log(home: Path) -> str:
@@ -55,9 +54,7 @@ def test_five_wrong_passwords_disable_the_user_until_an_administrator_enables_it
     assert page.inner_text("#username") == "_SYSTEM"
 
 
-def test_logging_out_ends_the_session_and_its_cookie_no_longer_opens_a_page(
-    page, portal
-) -> None:
+def test_logging_out_ends_the_session_and_its_cookie_no_longer_opens_a_page(page, portal) -> None:
     login(page, portal)
     page.click("#logout")
     assert page.inner_text("#message") == "You have logged out."
