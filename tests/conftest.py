@@ -31,6 +31,9 @@ def cacheshell_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     # starts; its port is one of the test's own (the documented CACHESHELL_LICENSE_PORT), so a
     # test shares no server with the developer's instances on 4001 or with another test.
     monkeypatch.setenv("CACHESHELL_LICENSE_PORT", str(free_udp_port()))
+    # Likewise its Management Portal: new instances look for a web port from one of the test's
+    # own (the documented CACHESHELL_WEB_PORT), never the developer's 57772.
+    monkeypatch.setenv("CACHESHELL_WEB_PORT", str(free_tcp_port()))
     yield home
     stop_home(home)
 
@@ -38,6 +41,13 @@ def cacheshell_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 def free_udp_port() -> int:
     """A UDP port of the loopback address that nothing holds now."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def free_tcp_port() -> int:
+    """A TCP port of the loopback address that nothing holds now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 

@@ -9,6 +9,7 @@ WebServerAddress says otherwise, and not at all with WebServer=0.
 
 from __future__ import annotations
 
+import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,10 @@ from cacheshell.system.cpf import CPF_FILE, Cpf
 from cacheshell.system.instance_files import InstanceFileError
 
 FIRST_PORT = 57772
+# Where a new instance's search for a free port starts instead of 57772 (as
+# CACHESHELL_LICENSE_PORT moves the default license server): a second install on the host, or
+# a test suite, keeps clear of the instances already there.
+PORT_VARIABLE = "CACHESHELL_WEB_PORT"
 LAST_PORT = 65535
 DEFAULT_ADDRESS = "127.0.0.1"
 SECTION = "Startup"
@@ -79,14 +84,23 @@ def port_free(address: str, port: int) -> bool:
     return True
 
 
+def first_port(environ: dict[str, str] | None = None) -> int:
+    """57772, or the port $CACHESHELL_WEB_PORT names (a value that is not a port is ignored)."""
+    wanted = (os.environ if environ is None else environ).get(PORT_VARIABLE, "").strip()
+    if wanted.isdigit() and 1024 <= int(wanted) <= LAST_PORT:
+        return int(wanted)
+    return FIRST_PORT
+
+
 def next_port(home: Path, directory: Path, address: str = DEFAULT_ADDRESS) -> int:
-    """The port a new instance at `directory` gets: the first from 57772 that no other instance
-    of the home names and that is free on this host."""
+    """The port a new instance at `directory` gets: the first from 57772 (or
+    $CACHESHELL_WEB_PORT) that no other instance of the home names and that is free here."""
     taken = _ports_named(home, directory)
-    for port in range(FIRST_PORT, LAST_PORT + 1):
+    start = first_port()
+    for port in range(start, LAST_PORT + 1):
         if port not in taken and port_free(address, port):
             return port
-    raise OSError("no free TCP port from 57772 up for the web server")
+    raise OSError(f"no free TCP port from {start} up for the web server")
 
 
 def assign(cpf: Cpf, home: Path, directory: Path) -> WebServer:
