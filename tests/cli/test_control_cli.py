@@ -28,14 +28,30 @@ def refused(*args: str) -> str:
     return done.stderr
 
 
+def web_port(home: Path, name: str) -> int:
+    """The web server port the instance was given in its cache.cpf."""
+    found = re.search(
+        r"^WebServerPort=(\d+)$", (home / name / "mgr" / "cache.cpf").read_text(), re.M
+    )
+    assert found
+    return int(found.group(1))
+
+
 def block(home: Path, name: str, status: str, license_text: str, server: str = "") -> str:
+    """A `control list` block; a running instance (`server` given) also shows its portal."""
+    port = web_port(home, name)
+    portal = f"http://127.0.0.1:{port}/csp/sys/UtilHome.csp"
     return (
         f"Instance '{name}'\n"
         f"        directory:       {home / name}\n"
         "        versionid:       2018.1.5.659.0\n"
-        "        conf file:       cache.cpf\n"
+        f"        conf file:       cache.cpf  (WebServer = {port})\n"
         f"        status:          {status}\n"
-        + (f"        license server:  {server}\n" if server else "")
+        + (
+            f"        license server:  {server}\n        portal:          {portal}\n"
+            if server
+            else ""
+        )
         + f"        license:         {license_text}\n"
     )
 
@@ -148,12 +164,14 @@ def test_log_shows_the_tail_of_the_console_log(cacheshell_home):
     assert "Active license server" in ok("TEST", "-U", "USER", "Do $System.License.ShowServer()")
     ok("control", "stop", "TEST")
     port = os.environ["CACHESHELL_LICENSE_PORT"]
-    lines = ok("log", "test", "-n", "7").splitlines()
-    server = re.search(r"\(pid (\d+)\)$", lines[3])
+    portal = f"http://127.0.0.1:{web_port(cacheshell_home, 'TEST')}/csp/sys/UtilHome.csp"
+    lines = ok("log", "test", "-n", "8").splitlines()
+    server = re.search(r"\(pid (\d+)\)$", lines[4])
     assert server is not None
     assert [line.split(" ", 3)[1:] for line in lines] == [
         [lines[0].split()[1], "0", ACTIVATED],
         [lines[1].split()[1], "0", "Instance TEST started"],
+        [f"({pid})", "0", f"Management Portal: listening at {portal}"],
         [f"({pid})", "0", f"Instance service started (pid {pid})"],
         [
             f"({pid})",

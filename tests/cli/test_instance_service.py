@@ -110,7 +110,7 @@ def test_a_killed_service_is_seen_as_a_crash_and_a_start_recovers_everything(
         "start it with: cacheshell control start ONE\n"
     )
     ok("control", "start", "ONE")
-    log = ok("log", "ONE", "-n", "5")
+    log = ok("log", "ONE", "-n", "6")
     assert f"Instance ONE was not shut down: its process {pid} ended without a shutdown" in log
     assert ok("ONE", "-U", "USER", "Do ^Hello") == "kept\n"
     assert "5 units, Multi server" in ok("control", "list")
