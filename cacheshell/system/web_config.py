@@ -104,9 +104,11 @@ def next_port(home: Path, directory: Path, address: str = DEFAULT_ADDRESS) -> in
 
 
 def assign(cpf: Cpf, home: Path, directory: Path) -> WebServer:
-    """Give a configuration without a web server port its port (and save it)."""
+    """Give a configuration without a web server port its port (and save it). A file deleted
+    meanwhile is left to Instance.restore_configuration, which makes it whole: a cache.cpf of
+    one section would pass for the instance's configuration."""
     current = settings(cpf)
-    if current.port is not None:
+    if current.port is not None or not cpf.path.exists():
         return current
     port = next_port(home, directory, current.address)
     cpf.set(SECTION, "WebServerPort", str(port))

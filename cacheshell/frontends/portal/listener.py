@@ -17,7 +17,8 @@ from typing import Any
 
 from cacheshell.system import web_config
 from cacheshell.system.console import INFO, WARNING, ConsoleLog
-from cacheshell.system.instance import Instance
+from cacheshell.system.instance import Instance, InstanceError
+from cacheshell.system.instance_files import describe
 from cacheshell.system.layout import InstanceLayout
 
 STOP_WAIT = 5.0  # seconds the service waits for the web server to finish its requests
@@ -49,9 +50,13 @@ class PortalListener:
     def start(self) -> None:
         """Bind the configured port now; serve from the first connection on. A port that is
         taken leaves the instance running without its portal, said in the console log."""
-        cpf = self.instance.cpf()
-        web = web_config.assign(cpf, self.layout.home, self.layout.directory)
         log = self.instance.log
+        try:
+            self.instance.restore_configuration()  # a cache.cpf deleted before the start
+            web = web_config.assign(self.instance.cpf(), self.layout.home, self.layout.directory)
+        except (InstanceError, OSError, UnicodeError) as exc:
+            log.write(f"Management Portal: not started: {describe(exc)}", WARNING)
+            return
         if not web.enabled or web.port is None:
             log.write("Management Portal: the web server is disabled ([Startup] WebServer=0)")
             return
