@@ -78,13 +78,18 @@ def key_report(path: str, key: LicenseKey, status: str) -> str:
     return "\n".join([*lines, status]) + "\n"
 
 
-def ckey(key_path: Path | str, fields: list[tuple[str, str]], counts: Counts) -> str:
-    """$SYSTEM.License.CKEY() and ^CKEY."""
-    amounts = [
+def ckey_amounts(counts: Counts) -> list[tuple[str, int]]:
+    """The unit counts CKEY shows below the key's fields (the License Key page shows them too)."""
+    return [
         ("Current Available", counts.available),
         ("Minimum Available", counts.min_available),
         ("Maximum Available", counts.capacity),
     ]
+
+
+def ckey(key_path: Path | str, fields: list[tuple[str, str]], counts: Counts) -> str:
+    """$SYSTEM.License.CKEY() and ^CKEY."""
+    amounts = ckey_amounts(counts)
     lines = [
         "",
         "Cache Key display:",

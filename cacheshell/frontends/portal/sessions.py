@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from cacheshell.frontends.portal.key_selection import UploadedKey
 from cacheshell.system import users
 from cacheshell.system.console import INFO, WARNING
 from cacheshell.system.instance import Instance
@@ -31,6 +32,7 @@ class PortalSession:
     csp_id: str  # the CSP session ID its license unit is held under
     username: str
     csrf: str  # the token every form of this session carries
+    pending_key: UploadedKey | None = None  # a key file selected on Activate License Key
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from cacheshell.version import CACHE_VERSION_ID
 TEMPLATES = Path(__file__).with_name("templates")
 Endpoint = Callable[[Request], Awaitable[Response]]
 ViewerEndpoint = Callable[[Request, Viewer], Awaitable[Response]]
+NEEDS_MANAGE = "Insufficient privilege: this needs the %Admin_Manage role."
 
 
 @dataclass
@@ -140,12 +141,7 @@ def action(endpoint: ViewerEndpoint | None = None, *, manage: bool = True) -> An
             ):
                 return site.refuse(request, viewer, security.FOREIGN_FORM, 403)
             if manage and not viewer.can_manage:
-                return site.refuse(
-                    request,
-                    viewer,
-                    "Insufficient privilege: this needs the %Admin_Manage role.",
-                    403,
-                )
+                return site.refuse(request, viewer, NEEDS_MANAGE, 403)
             request.state.form = form
             return await inner(request, viewer)
 
