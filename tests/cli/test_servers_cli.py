@@ -26,7 +26,7 @@ def test_add_list_delete() -> None:
         0,
         "Added license server MAIN (192.0.2.1,4001).",
     )
-    assert "you may need to restart the instance" in added.stdout
+    assert "you may need to restart the Caché instance" in added.stdout
     run_cli("servers", "add", "backup", "lic2.example.com", "4002")
     listed = run_cli("servers", "list")
     # Several: the active one (LOCAL, which the instance started and reports to) is marked.
