@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from cacheshell.frontends.cli_args import instance_option, parse_for_instance
-from cacheshell.system import reports, server_config
+from cacheshell.system import reports, server_config, server_listing
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import CPF_FILE
 from cacheshell.system.layout import (
@@ -20,25 +20,17 @@ from cacheshell.system.layout import (
 from cacheshell.system.server_config import ServerConfigError
 
 
-def _label(server: server_config.LicenseServer) -> str:
-    """As the monitor records the active server in the store."""
-    from cacheshell.system.monitor import server_label
-
-    return server_label(server)
-
-
-def _active_label(layout: InstanceLayout) -> str:
-    """The instance's active license server as its monitor last recorded it ("" if none)."""
+def _active(layout: InstanceLayout) -> server_config.LicenseServer | None:
+    """The instance's active license server as its monitor last recorded it."""
     from cacheshell.system import monitor
     from cacheshell.system.instance import Instance, InstanceError
 
     try:
         instance = Instance(layout)
     except (InstanceError, sqlite3.Error):  # no instance, or a store that does not open
-        return ""
+        return None
     try:
-        server = monitor.active_server(instance)
-        return "" if server is None else monitor.server_label(server)
+        return monitor.active_server(instance)
     finally:
         instance.store.close()
 
@@ -151,11 +143,11 @@ def main(argv: Sequence[str]) -> int:
             if not found:
                 usable = " usable" if problems else ""
                 print(f"No{usable} license servers are configured for {layout.name}.")
-            # Only when there is a choice is one of them marked active.
-            active = _active_label(layout) if len(found) > 1 else ""
+            # Only when there is a choice is one marked active (and the monitor asked).
+            active = _active(layout) if len(found) > 1 else None
             rows = [
-                (server.name, server.address, server.port, _label(server) == active)
-                for server in found
+                (row.server.name, row.server.address, row.server.port, row.marked)
+                for row in server_listing.listed(found, active)
             ]
             for line in reports.license_servers(rows):
                 print(line)
