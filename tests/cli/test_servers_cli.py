@@ -42,6 +42,24 @@ def test_add_list_delete() -> None:
     ]
 
 
+def test_adding_and_deleting_write_the_console_log_line_config_licenseservers_writes(
+    cacheshell_home: Path,
+) -> None:
+    assert run_cli("-U", "USER", "Write 1").returncode == 0
+    run_cli("servers", "add", "main", "192.0.2.1", "4001")
+    run_cli("servers", "delete", "main")
+    log = (cacheshell_home / "CACHE" / "mgr" / "cconsole.log").read_text(encoding="utf-8")
+    restart = (
+        "After adding or deleting a license server, you may need to restart the Caché "
+        "instance in order for the change to take effect."
+    )
+    noted = [line.split(") 0 ", 1)[1] for line in log.splitlines() if "server MAIN" in line]
+    assert noted == [
+        f"License server MAIN added (192.0.2.1,4001). {restart}",
+        f"License server MAIN deleted. {restart}",
+    ]
+
+
 def test_bad_definitions_and_unknown_instances_exit_2() -> None:
     run_cli("-U", "USER", "Write 1")
     bad = run_cli("servers", "add", "x", "127.0.0.1", "99")
