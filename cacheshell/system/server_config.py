@@ -97,6 +97,11 @@ def find(cpf: Cpf, name: str) -> LicenseServer | None:
     return next((s for s in servers(cpf) if s.name == name.upper()), None)
 
 
+def is_name(name: str) -> bool:
+    """Whether a license server may be named so."""
+    return bool(_NAME.fullmatch(name))
+
+
 def check_address(address: str, ipv6_enabled: bool) -> None:
     if not address:
         raise ServerConfigError("The address of a license server is required")

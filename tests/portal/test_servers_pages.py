@@ -174,6 +174,9 @@ def test_add_shows_the_rule_broken_and_keeps_the_input(
     )
 
 
+# "The License Server port number used at each IP address must be different from any UDP port
+# number used at that IP address" (cache.cpf reference, [LicenseServers]:
+# https://docs.intersystems.com/latest/csp/docbook/DocBook.UI.Page.cls?KEY=RCPF_LICENSESERVERS_N).
 def test_two_servers_at_one_address_need_different_ports(portal: Portal) -> None:
     page = add(portal, "SECOND", "127.0.0.1", local_port(portal)).text
     assert message(page) == (

@@ -5,7 +5,6 @@ with the restart note (system/server_changes.py)."""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -20,10 +19,10 @@ from cacheshell.system.server_config import ServerConfigError
 
 CRUMBS = ("System Administration", "Licensing", "License Servers")
 MAX_FIELD = 255  # more than any host name; what a form sends beyond it is not read
+MAX_NAME = 64  # as the form's Name box takes it
 READ_ONLY = "Insufficient privilege: changing license servers needs the %Admin_Manage role."
 # After a change the list says what changed; ?said=VERB&name=NAME carries it across the redirect.
 _SAID = {"added": "added", "changed": "changed", "deleted": "deleted"}
-_SHOWN_NAME = re.compile(r"[A-Z0-9_%][A-Z0-9_.%-]{0,63}")
 
 
 def _field(request: Request, name: str) -> str:
@@ -33,7 +32,7 @@ def _field(request: Request, name: str) -> str:
 def _notice(request: Request) -> str:
     verb = _SAID.get(request.query_params.get("said", ""))
     name = request.query_params.get("name", "")
-    if verb is None or not _SHOWN_NAME.fullmatch(name):
+    if verb is None or len(name) > MAX_NAME or not server_config.is_name(name):
         return ""
     return f"License server {name} {verb}. {server_config.RESTART_NOTE}"
 
