@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from cacheshell.frontends.cli_args import instance_option, parse_for_instance
-from cacheshell.system import reports, server_config
+from cacheshell.system import reports, server_changes, server_config, server_listing
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import CPF_FILE
 from cacheshell.system.layout import (
@@ -20,25 +20,17 @@ from cacheshell.system.layout import (
 from cacheshell.system.server_config import ServerConfigError
 
 
-def _label(server: server_config.LicenseServer) -> str:
-    """As the monitor records the active server in the store."""
-    from cacheshell.system.monitor import server_label
-
-    return server_label(server)
-
-
-def _active_label(layout: InstanceLayout) -> str:
-    """The instance's active license server as its monitor last recorded it ("" if none)."""
+def _active(layout: InstanceLayout) -> server_config.LicenseServer | None:
+    """The instance's active license server as its monitor last recorded it."""
     from cacheshell.system import monitor
     from cacheshell.system.instance import Instance, InstanceError
 
     try:
         instance = Instance(layout)
     except (InstanceError, sqlite3.Error):  # no instance, or a store that does not open
-        return ""
+        return None
     try:
-        server = monitor.active_server(instance)
-        return "" if server is None else monitor.server_label(server)
+        return monitor.active_server(instance)
     finally:
         instance.store.close()
 
@@ -144,32 +136,45 @@ def main(argv: Sequence[str]) -> int:
         return _control(layout, args.command, args.name)
     if args.command in _PARTITIONS:
         return _partition(layout, args.command, args.name)
-    cpf = Cpf(layout.mgr / CPF_FILE)
+    if args.command in ("add", "delete"):
+        return _change(layout, args)
+    return _list(layout)
+
+
+def _list(layout: InstanceLayout) -> int:
+    found, problems = server_config.read(Cpf(layout.mgr / CPF_FILE))
+    if not found:
+        usable = " usable" if problems else ""
+        print(f"No{usable} license servers are configured for {layout.name}.")
+    # Only when there is a choice is one marked active (and the monitor asked).
+    active = _active(layout) if len(found) > 1 else None
+    rows = [
+        (row.server.name, row.server.address, row.server.port, row.marked)
+        for row in server_listing.listed(found, active)
+    ]
+    for line in reports.license_servers(rows):
+        print(line)
+    for problem in problems:  # beside the table, which stays what the instance uses
+        sys.stderr.write(f"cacheshell servers: {problem}\n")
+    return 0
+
+
+def _change(layout: InstanceLayout, args: argparse.Namespace) -> int:
+    """Add or delete a server as Config.LicenseServers does: noted in the console log."""
+    from cacheshell.system.instance import Instance
+
+    instance = Instance(layout)
     try:
-        if args.command == "list":
-            found, problems = server_config.read(cpf)
-            if not found:
-                usable = " usable" if problems else ""
-                print(f"No{usable} license servers are configured for {layout.name}.")
-            # Only when there is a choice is one of them marked active.
-            active = _active_label(layout) if len(found) > 1 else ""
-            rows = [
-                (server.name, server.address, server.port, _label(server) == active)
-                for server in found
-            ]
-            for line in reports.license_servers(rows):
-                print(line)
-            for problem in problems:  # beside the table, which stays what the instance uses
-                sys.stderr.write(f"cacheshell servers: {problem}\n")
-            return 0
         if args.command == "add":
-            server = server_config.create(cpf, args.name, args.address, args.port)
+            server, _ = server_changes.add(instance, args.name, args.address, args.port)
             print(f"Added license server {server.name} ({server.address},{server.port}).")
         else:
-            server_config.delete(cpf, args.name)
+            server_changes.delete(instance, args.name)
             print(f"Deleted license server {args.name.upper()}.")
-        print(server_config.RESTART_NOTE)
-        return 0
     except ServerConfigError as exc:
         sys.stderr.write(f"cacheshell servers: {exc}\n")
         return 2
+    finally:
+        instance.store.close()
+    print(server_config.RESTART_NOTE)
+    return 0

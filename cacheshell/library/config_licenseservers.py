@@ -11,8 +11,7 @@ from cacheshell.lang.runtime import Runtime
 from cacheshell.lang.values import to_str
 from cacheshell.library.host import instance_of
 from cacheshell.library.privileges import require
-from cacheshell.system import server_config
-from cacheshell.system.console import INFO
+from cacheshell.system import server_changes, server_config
 from cacheshell.system.server_config import ServerConfigError
 
 CONFIG = REGISTRY.define(
@@ -34,10 +33,6 @@ def _failed(exc: ServerConfigError) -> str:
     return status.error(5001, str(exc))
 
 
-def _note(ctx: Runtime, what: str) -> None:
-    instance_of(ctx).log.write(f"{what}. {server_config.RESTART_NOTE}", INFO)
-
-
 @CONFIG.classmethod(
     "Create",
     'Add a license server from Properties("Address") and ("Port").',
@@ -53,23 +48,22 @@ def create(
     require(ctx)  # every change writes cache.cpf
     address, port = _properties(properties)
     try:
-        server = server_config.create(
-            instance_of(ctx).cpf(),
+        server_changes.add(
+            instance_of(ctx),
             to_str(deref(name)),
             address or "127.0.0.1",
             server_config.DEFAULT_PORT if port is None else port,
         )
     except ServerConfigError as exc:
         return _failed(exc)
-    _note(ctx, f"License server {server.name} added ({server.address},{server.port})")
     return status.OK
 
 
 @CONFIG.classmethod(
     "Modify",
     "Change a license server's Address or Port.",
-    "Only the properties given change. Needs the %Admin_Manage role, else <PROTECT>. "
-    "Returns a %Status.",
+    "Only the properties given change; the change is noted in the console log, as a restart "
+    "may be needed. Needs the %Admin_Manage role, else <PROTECT>. Returns a %Status.",
     "(Name, &Properties)",
 )
 def modify(
@@ -78,7 +72,7 @@ def modify(
     require(ctx)
     address, port = _properties(properties)
     try:
-        server_config.modify(instance_of(ctx).cpf(), to_str(deref(name)), address, port)
+        server_changes.modify(instance_of(ctx), to_str(deref(name)), address, port)
     except ServerConfigError as exc:
         return _failed(exc)
     return status.OK
@@ -93,10 +87,9 @@ def modify(
 def delete(ctx: Runtime, name: Argument, *_: Argument) -> int | str:
     require(ctx)
     try:
-        server_config.delete(instance_of(ctx).cpf(), to_str(deref(name)))
+        server_changes.delete(instance_of(ctx), to_str(deref(name)))
     except ServerConfigError as exc:
         return _failed(exc)
-    _note(ctx, f"License server {to_str(deref(name)).upper()} deleted")
     return status.OK
 
 

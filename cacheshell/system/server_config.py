@@ -17,9 +17,10 @@ DEFAULT_PORT = 4001
 # (a test run beside a developer's own instances).
 PORT_VARIABLE = "CACHESHELL_LICENSE_PORT"
 PORT_RANGE = (1024, 65535)
+# The chapter's own words ("Configure License Servers"), for the portal, the CLI and the log.
 RESTART_NOTE = (
-    "After adding or deleting a license server you may need to restart the "
-    "instance for the change to take effect."
+    "After adding or deleting a license server, you may need to restart the Caché instance "
+    "in order for the change to take effect."
 )
 _HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 _NAME = re.compile(r"[A-Za-z0-9_%][A-Za-z0-9_.%-]*")
@@ -96,6 +97,11 @@ def find(cpf: Cpf, name: str) -> LicenseServer | None:
     return next((s for s in servers(cpf) if s.name == name.upper()), None)
 
 
+def is_name(name: str) -> bool:
+    """Whether a license server may be named so."""
+    return bool(_NAME.fullmatch(name))
+
+
 def check_address(address: str, ipv6_enabled: bool) -> None:
     if not address:
         raise ServerConfigError("The address of a license server is required")
@@ -138,6 +144,8 @@ def _ipv6(cpf: Cpf) -> bool:
 
 
 def _validate(cpf: Cpf, server: LicenseServer, replacing: str | None) -> None:
+    if not server.name:
+        raise ServerConfigError("The name of a license server is required")
     if not _NAME.fullmatch(server.name):
         raise ServerConfigError(f"'{server.name}' is not a valid license server name")
     check_address(server.address, _ipv6(cpf))

@@ -26,7 +26,7 @@ def test_add_list_delete() -> None:
         0,
         "Added license server MAIN (192.0.2.1,4001).",
     )
-    assert "you may need to restart the instance" in added.stdout
+    assert "you may need to restart the Caché instance" in added.stdout
     run_cli("servers", "add", "backup", "lic2.example.com", "4002")
     listed = run_cli("servers", "list")
     # Several: the active one (LOCAL, which the instance started and reports to) is marked.
@@ -39,6 +39,24 @@ def test_add_list_delete() -> None:
     assert run_cli("servers", "delete", "local").returncode == 0
     assert run_cli("servers", "list").stdout.splitlines() == [
         f"{'BACKUP':<16}{'lic2.example.com':<40}4002"
+    ]
+
+
+def test_adding_and_deleting_write_the_console_log_line_config_licenseservers_writes(
+    cacheshell_home: Path,
+) -> None:
+    assert run_cli("-U", "USER", "Write 1").returncode == 0
+    run_cli("servers", "add", "main", "192.0.2.1", "4001")
+    run_cli("servers", "delete", "main")
+    log = (cacheshell_home / "CACHE" / "mgr" / "cconsole.log").read_text(encoding="utf-8")
+    restart = (
+        "After adding or deleting a license server, you may need to restart the Caché "
+        "instance in order for the change to take effect."
+    )
+    noted = [line.split(") 0 ", 1)[1] for line in log.splitlines() if "server MAIN" in line]
+    assert noted == [
+        f"License server MAIN added (192.0.2.1,4001). {restart}",
+        f"License server MAIN deleted. {restart}",
     ]
 
 

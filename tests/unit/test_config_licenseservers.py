@@ -110,6 +110,11 @@ def test_get_modify_exists_delete_and_the_list_query(term: Terminal) -> None:
         == "1"
     )
     assert cpf_section(term) == [default_line(), "MAIN=192.0.2.1,4005"]
+    assert term.session.instance.log.tail(1)[0].endswith(
+        "License server MAIN changed (192.0.2.1,4005). After adding or deleting a license "
+        "server, you may need to restart the Caché instance in order for the change to take "
+        "effect."
+    )
     assert (
         term.run(
             'Write ##class(Config.LicenseServers).Exists("main"),'
@@ -119,8 +124,10 @@ def test_get_modify_exists_delete_and_the_list_query(term: Terminal) -> None:
     )
     assert term.run('Write ##class(Config.LicenseServers).Delete("main")') == "1"
     assert cpf_section(term) == [default_line()]
-    log = term.session.instance.log.tail(3)
-    assert any("you may need to restart the instance" in line for line in log)
+    assert term.session.instance.log.tail(1)[0].endswith(
+        "License server MAIN deleted. After adding or deleting a license server, you may need "
+        "to restart the Caché instance in order for the change to take effect."
+    )
 
 
 def test_adding_a_server_notes_that_a_restart_may_be_needed(term: Terminal) -> None:
@@ -128,8 +135,8 @@ def test_adding_a_server_notes_that_a_restart_may_be_needed(term: Terminal) -> N
     log = term.session.instance.log.tail(1)[0]
     assert log.endswith(
         "License server MAIN added (192.0.2.1,4001). After adding or deleting a "
-        "license server you may need to restart the instance for the change to "
-        "take effect."
+        "license server, you may need to restart the Caché instance in order for the "
+        "change to take effect."
     )
 
 

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 from cacheshell.frontends.portal import (
     pages_home,
     pages_key,
+    pages_servers,
     urls,
 )
 from cacheshell.frontends.portal.security import Guard
@@ -26,7 +27,7 @@ from cacheshell.system.instance_files import describe
 from cacheshell.system.layout import InstanceLayout
 
 STATIC = Path(__file__).with_name("static")
-PAGES = (pages_home, pages_key)
+PAGES = (pages_home, pages_key, pages_servers)
 
 
 async def _failed(request: Request, exc: Exception) -> Response:

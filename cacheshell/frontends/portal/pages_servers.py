@@ -1,0 +1,162 @@
+"""System Administration > Licensing > License Servers: the configured license servers, with
+the active one shaded when there is a choice; Add, edit by clicking the name, and Delete, by
+Config.LicenseServers' own rules (system/server_config.py), each change noted in the console log
+with the restart note (system/server_changes.py)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from cacheshell.frontends.portal import urls
+from cacheshell.frontends.portal.sessions import Viewer
+from cacheshell.frontends.portal.site import Site, action, page, site_of
+from cacheshell.system import monitor, server_changes, server_config, server_listing
+from cacheshell.system.server_config import ServerConfigError
+
+CRUMBS = ("System Administration", "Licensing", "License Servers")
+MAX_FIELD = 255  # more than any host name; what a form sends beyond it is not read
+MAX_NAME = 64  # as the form's Name box takes it
+READ_ONLY = "Insufficient privilege: changing license servers needs the %Admin_Manage role."
+# After a change the list says what changed; ?said=VERB&name=NAME carries it across the redirect.
+_SAID = {"added": "added", "changed": "changed", "deleted": "deleted"}
+
+
+def _field(request: Request, name: str) -> str:
+    return str(request.state.form.get(name) or "")[:MAX_FIELD]
+
+
+def _notice(request: Request) -> str:
+    verb = _SAID.get(request.query_params.get("said", ""))
+    name = request.query_params.get("name", "")
+    if verb is None or len(name) > MAX_NAME or not server_config.is_name(name):
+        return ""
+    return f"License server {name} {verb}. {server_config.RESTART_NOTE}"
+
+
+def _list(request: Request, viewer: Viewer, error: str = "", status: int = 200) -> Response:
+    site = site_of(request)
+    instance = site.instance
+    found, problems = server_config.read(instance.cpf())
+    active = monitor.active_server(instance, wait=False)
+    return site.render(
+        request,
+        "servers.html",
+        viewer,
+        CRUMBS,
+        status_code=status,
+        rows=server_listing.listed(found, active),
+        problems=problems,
+        connection="" if active else monitor.server_status(instance, wait=False),
+        notice="" if error else _notice(request),
+        error=error,
+    )
+
+
+def _done(verb: str, name: str) -> RedirectResponse:
+    query = urlencode({"said": verb, "name": name.upper()})
+    return RedirectResponse(f"{urls.LICENSE_SERVERS}?{query}", status_code=303)
+
+
+def _form(
+    site: Site,
+    request: Request,
+    viewer: Viewer,
+    *,
+    editing: str,
+    name: str,
+    address: str,
+    port: str,
+    error: str = "",
+) -> Response:
+    title = "Edit License Server" if editing else "Add License Server"
+    return site.render(
+        request,
+        "server.html",
+        viewer,
+        (*CRUMBS, title),
+        title=title,
+        editing=editing,
+        name=name,
+        address=address,
+        port=port,
+        error=error,
+    )
+
+
+@page
+async def servers(request: Request, viewer: Viewer) -> Response:
+    return _list(request, viewer)
+
+
+@action
+async def delete_server(request: Request, viewer: Viewer) -> Response:
+    name = _field(request, "name")
+    try:
+        server_changes.delete(site_of(request).instance, name)
+    except ServerConfigError as exc:
+        return _list(request, viewer, error=str(exc), status=404)
+    return _done("deleted", name)
+
+
+@page
+async def server_form(request: Request, viewer: Viewer) -> Response:
+    """Add (no name), or the listed server of that name to edit, its name fixed."""
+    site = site_of(request)
+    if not viewer.can_manage:
+        return site.refuse(request, viewer, READ_ONLY, 403)
+    name = request.query_params.get("name", "")[:MAX_FIELD]
+    if not name:
+        port = str(server_config.DEFAULT_PORT)
+        return _form(site, request, viewer, editing="", name="", address="", port=port)
+    server = server_config.find(site.instance.cpf(), name)
+    if server is None:
+        return site.refuse(request, viewer, f"License server {name.upper()} does not exist", 404)
+    return _form(
+        site,
+        request,
+        viewer,
+        editing=server.name,
+        name=server.name,
+        address=server.address,
+        port=str(server.port),
+    )
+
+
+@action
+async def save_server(request: Request, viewer: Viewer) -> Response:
+    """Save the form: a new server, or the edited one; a rule it breaks is shown beside it,
+    with what was typed."""
+    site = site_of(request)
+    editing = _field(request, "editing")
+    name = editing or _field(request, "name").strip()
+    address = _field(request, "address").strip()
+    port = _field(request, "port").strip()
+    try:
+        if editing:
+            server_changes.modify(site.instance, editing, address, port)
+        else:
+            server_changes.add(site.instance, name, address, port)
+    except ServerConfigError as exc:
+        return _form(
+            site,
+            request,
+            viewer,
+            editing=editing,
+            name=name,
+            address=address,
+            port=port,
+            error=str(exc),
+        )
+    return _done("changed" if editing else "added", name)
+
+
+ROUTES = [
+    Route(urls.LICENSE_SERVERS, servers, methods=["GET"]),
+    Route(urls.LICENSE_SERVERS, delete_server, methods=["POST"]),
+    Route(urls.LICENSE_SERVER, server_form, methods=["GET"]),
+    Route(urls.LICENSE_SERVER, save_server, methods=["POST"]),
+]
