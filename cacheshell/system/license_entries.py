@@ -33,14 +33,20 @@ class LicenseEntries(ABC):
         ).fetchone()
         return None if row is None else _entry(row)
 
-    def entries(self) -> list[Entry]:
+    def entries(self, start: int = 0, count: int | None = None) -> list[Entry]:
+        """The entries in use, oldest first; `count` of them from the `start`-th when given
+        (a page of a long table, cut by SQLite)."""
         with self.store.transaction():
             self._expire_grace()
             rows = self.store.db.execute(
                 "SELECT license_id, connections, csp, per_process, since, grace_until, peak "
-                "FROM entries ORDER BY since, license_id"
+                "FROM entries ORDER BY since, license_id LIMIT ? OFFSET ?",
+                (-1 if count is None else count, start),
             ).fetchall()
         return [_entry(r) for r in rows]
+
+    def entry_count(self) -> int:
+        return int(self.store.db.execute("SELECT count(*) FROM entries").fetchone()[0])
 
     def limits(self) -> Limits:
         return _limits(self._state(*_LIMITS))

@@ -17,6 +17,22 @@ from cacheshell.system.instance import MISSING_KEY, Instance
 from cacheshell.system.keyfile import LICENSE_FIELDS, license_rows
 from cacheshell.system.license_table import active_users, in_grace, user_processes
 
+# The ROWSPECs of the UserList (and UserListAll) and ProcessList queries.
+USER_COLUMNS = ("UserId", "Type", "Connects", "MaxCon", "CSPCon", "LU", "Active", "Grace")
+PROCESS_COLUMNS = (
+    "PID",
+    "DisplayPID",
+    "Process",
+    "LID",
+    "Type",
+    "Con",
+    "MaxCon",
+    "CSPCon",
+    "LU",
+    "Active",
+    "Grace",
+)
+
 # LUMaxConsumedReset(what): the peaks each argument resets.
 PEAKS = {
     "USERS": ("max_consumed", "max_users"),
@@ -158,9 +174,12 @@ def counts_rows(instance: Instance) -> list[tuple[str, int]]:
     ]
 
 
-def user_rows(instance: Instance, include_free: bool = False) -> list[UserRow]:
+def user_rows(
+    instance: Instance, include_free: bool = False, start: int = 0, count: int | None = None
+) -> list[UserRow]:
     """UserList (in-use entries), or UserListAll (then free slots follow, one per unit still
-    available, so the rows add up to the header's capacity)."""
+    available, so the rows add up to the header's capacity). `start` and `count` cut a page
+    of the in-use entries (the Management Portal's)."""
     refresh(instance)
     now = instance.clock.now()
     rows = [
@@ -174,7 +193,7 @@ def user_rows(instance: Instance, include_free: bool = False) -> list[UserRow]:
             int(now - e.since),
             table.grace_remaining(e, now),
         )
-        for e in instance.table.entries()
+        for e in instance.table.entries(start, count)
     ]
     if include_free:
         free = instance.table.limits().capacity - instance.table.consumed()
@@ -182,12 +201,23 @@ def user_rows(instance: Instance, include_free: bool = False) -> list[UserRow]:
     return rows
 
 
-def process_rows(instance: Instance) -> list[ProcessRow]:
-    """ProcessList: every process; those without a license ID show blanks and zeros."""
+def user_count(instance: Instance) -> int:
+    """How many rows UserList returns now (after user_rows has refreshed the table)."""
+    return instance.table.entry_count()
+
+
+def process_count(instance: Instance) -> int:
+    """How many rows ProcessList returns now (after process_rows has refreshed the table)."""
+    return instance.table.process_count()
+
+
+def process_rows(instance: Instance, start: int = 0, count: int | None = None) -> list[ProcessRow]:
+    """ProcessList: every process; those without a license ID show blanks and zeros. `start`
+    and `count` cut a page (the Management Portal's)."""
     refresh(instance)
     now = instance.clock.now()
     rows = []
-    for proc in instance.table.processes():
+    for proc in instance.table.processes(start, count):
         entry = instance.table.entry(proc.license_id) if proc.license_id else None
         if entry is None:
             rows.append(
