@@ -7,6 +7,7 @@ that ran out and processes that died are released before anything is counted.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -217,8 +218,10 @@ def process_rows(instance: Instance, start: int = 0, count: int | None = None) -
     refresh(instance)
     now = instance.clock.now()
     rows = []
-    for proc in instance.table.processes(start, count):
-        entry = instance.table.entry(proc.license_id) if proc.license_id else None
+    processes = instance.table.processes(start, count)
+    entries = instance.table.entries_of(p.license_id for p in processes if p.license_id)
+    for proc in processes:
+        entry = entries.get(proc.license_id) if proc.license_id else None
         if entry is None:
             rows.append(
                 ProcessRow(
@@ -318,20 +321,35 @@ def reset_peaks(instance: Instance, names: tuple[str, ...]) -> dict[str, int]:
     return {name: before[name] for name in names}
 
 
+_KINDS = {kind.value: kind for kind in EventKind}
+
+
 def event_rows(
-    instance: Instance, since: float | None = None, last: int | None = None
+    instance: Instance,
+    since: float | None = None,
+    last: int | None = None,
+    kinds: Collection[EventKind] | None = None,
+    after: int = 0,
 ) -> list[EventRow]:
     """The license event history (grants, releases, refusals, transitions), oldest first: from
-    `since` (epoch seconds) on, and only the `last` entries when given."""
+    `since` (epoch seconds) on, only the `last` entries, only events of `kinds`, and only those
+    recorded after the event numbered `after`, when given."""
     if last is not None and last <= 0:
         return []
+    only = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
     rows = instance.store.db.execute(
-        "SELECT time, kind, license_id, pid, detail, units, id FROM events WHERE time >= ? "
-        "ORDER BY id DESC" + (" LIMIT ?" if last else ""),
-        (since if since is not None else float("-inf"), *((last,) if last else ())),
+        "SELECT time, kind, license_id, pid, detail, units, id FROM events "
+        "WHERE id > ? AND time >= ?" + only + " ORDER BY id DESC" + (" LIMIT ?" if last else ""),
+        (
+            after,
+            since if since is not None else float("-inf"),
+            *(str(kind) for kind in kinds or ()),
+            *((last,) if last else ()),
+        ),
     ).fetchall()
+    kind_of = _KINDS
     return [
-        EventRow(time, EventKind(kind), license_id, pid, detail, units, event_id)
+        EventRow(time, kind_of[kind], license_id, pid, detail, units, event_id)
         for time, kind, license_id, pid, detail, units, event_id in reversed(rows)
     ]
 

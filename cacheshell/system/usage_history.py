@@ -14,6 +14,17 @@ from cacheshell.system.clock import WALL
 from cacheshell.system.events import EventKind
 from cacheshell.system.usage import ClockSwitch, EventRow
 
+# The events the series below read; the others never change them.
+SERIES_KINDS = (
+    EventKind.GRANT,
+    EventKind.CONNECT,
+    EventKind.RELEASE,
+    EventKind.RESET,
+    EventKind.NAK,
+    EventKind.ACK,
+    EventKind.DISCONNECTED,
+)
+
 
 def _replay(held: dict[str, int], event: EventRow) -> int | None:
     """The change of units consumed an event makes, replayed per license ID (None: none)."""
@@ -141,7 +152,8 @@ def nak_periods(events: list[EventRow], start: float, end: float) -> list[tuple[
     """(from, to) spans during which the active license server NAKed the instance's updates."""
     spans: list[tuple[float, float]] = []
     opened: float | None = None
-    for event in events:
+    server = (EventKind.NAK, EventKind.ACK, EventKind.DISCONNECTED)
+    for event in [event for event in events if event.kind in server]:
         if event.kind == EventKind.NAK and opened is None:
             opened = event.time
         elif event.kind in (EventKind.ACK, EventKind.DISCONNECTED) and opened is not None:
