@@ -21,7 +21,7 @@ from starlette.routing import Route
 from cacheshell.frontends.portal import urls
 from cacheshell.frontends.portal.sessions import Viewer
 from cacheshell.frontends.portal.site import page, site_of
-from cacheshell.frontends.portal.usage_chart import usage_chart
+from cacheshell.frontends.portal.usage_chart import ChartHistory, usage_chart
 from cacheshell.system import server_usage, usage
 from cacheshell.system.instance import Instance
 
@@ -182,6 +182,15 @@ def _address(path: str, view: View, number: int) -> str:
     return f"{path}?{urlencode({'view': view.name, 'page': number})}"
 
 
+def _history(request: Request) -> ChartHistory:
+    """The chart's events, kept by the application for as long as it serves the instance."""
+    state = request.app.state
+    if not hasattr(state, "usage_history"):
+        state.usage_history = ChartHistory()
+    history: ChartHistory = state.usage_history
+    return history
+
+
 def _context(request: Request, viewer: Viewer) -> dict[str, Any]:
     site = site_of(request)
     instance = site.instance
@@ -195,7 +204,7 @@ def _context(request: Request, viewer: Viewer) -> dict[str, Any]:
         "server_connected": server_usage.connected(instance),
         "no_server": NO_SERVER,
         "counts": usage.counts_rows(instance) if view.name == "summary" else [],
-        "chart": usage_chart(instance) if view.name == "summary" else None,
+        "chart": usage_chart(instance, _history(request)) if view.name == "summary" else None,
         "page_url": lambda number: _address(urls.LICENSE_USAGE, view, number),
         "part_url": _address(PART, view, table.page),
         "view_url": lambda other: f"{urls.LICENSE_USAGE}?{urlencode({'view': other.name})}",

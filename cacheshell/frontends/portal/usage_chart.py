@@ -8,6 +8,7 @@ stretch of history under the instance's current clock, so no line runs backwards
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,8 +16,9 @@ from markupsafe import Markup, escape
 
 from cacheshell.system.clock import SIMULATED
 from cacheshell.system.instance import Instance
-from cacheshell.system.usage import clock_switches, event_rows
+from cacheshell.system.usage import EventRow, clock_switches, event_rows
 from cacheshell.system.usage_history import (
+    SERIES_KINDS,
     clock_epochs,
     epoch_bounds,
     nak_periods,
@@ -38,10 +40,23 @@ class ChartData:
     end: float
 
 
-def chart_data(instance: Instance) -> ChartData:
+class ChartHistory:
+    """The events the chart replays, kept between two refreshes of the page: each reads only
+    those recorded since (the history is only ever appended to)."""
+
+    def __init__(self) -> None:
+        self.events: list[EventRow] = []
+
+    def read(self, instance: Instance) -> list[EventRow]:
+        last = self.events[-1].event_id if self.events else 0
+        self.events.extend(event_rows(instance, kinds=SERIES_KINDS, after=last))
+        return self.events
+
+
+def chart_data(instance: Instance, history: ChartHistory) -> ChartData:
     """The current clock's stretch of the license use history, read from the instance."""
     now = instance.clock.now()
-    epochs = clock_epochs(event_rows(instance), clock_switches(instance))
+    epochs = clock_epochs(history.read(instance), clock_switches(instance))
     segments = usage_segments(epochs, now, instance.table.consumed())
     points = segments[-1].points
     begin, end = epoch_bounds(epochs, now)[-1]
@@ -59,6 +74,28 @@ def chart_data(instance: Instance) -> ChartData:
 def _label(when: float, span: float) -> str:
     stamp = datetime.fromtimestamp(when)
     return stamp.strftime("%m/%d/%Y %H:%M:%S" if span >= 86_400 else "%H:%M:%S")
+
+
+def _columns(
+    points: list[tuple[float, int]], x: Callable[[float], float]
+) -> list[tuple[float, list[int]]]:
+    """The step line's vertical moves, at most four per pixel column (the value it comes in
+    with, the lowest, the highest, the value it leaves with): ten thousand changes draw as
+    the same picture in a path of a few thousand commands."""
+    columns: list[tuple[int, float, list[int]]] = []
+    for when, units in points[1:]:
+        column = round(x(when))
+        if columns and columns[-1][0] == column:
+            columns[-1][2].append(units)
+        else:
+            columns.append((column, x(when), [units]))
+    return [(at, _extent(values)) for _, at, values in columns]
+
+
+def _extent(values: list[int]) -> list[int]:
+    if len(values) <= 3:
+        return values
+    return [values[0], min(values), max(values), values[-1]]
 
 
 def render(data: ChartData) -> Markup:
@@ -102,12 +139,9 @@ def render(data: ChartData) -> Markup:
         f'<line class="capacity" x1="{LEFT}" y1="{cap:.1f}" x2="{LEFT + inner_w}" '
         f'y2="{cap:.1f}"><title>Capacity: {data.capacity} license units</title></line>'
     )
-    path = []
-    for index, (when, units) in enumerate(data.points):
-        if index == 0:
-            path.append(f"M{x(when):.1f},{y(units):.1f}")
-        else:
-            path.append(f"H{x(when):.1f}V{y(units):.1f}")
+    path = [f"M{x(data.points[0][0]):.1f},{y(data.points[0][1]):.1f}"]
+    for column, values in _columns(data.points, x):
+        path.append(f"H{column:.1f}" + "".join(f"V{y(units):.1f}" for units in values))
     path.append(f"H{x(data.end):.1f}")
     simulated = " simulated" if data.clock == SIMULATED else ""
     parts.append(f'<path class="in-use{simulated}" d="{"".join(path)}"/>')
@@ -130,5 +164,5 @@ def render(data: ChartData) -> Markup:
     return Markup("".join(parts))
 
 
-def usage_chart(instance: Instance) -> Markup:
-    return render(chart_data(instance))
+def usage_chart(instance: Instance, history: ChartHistory) -> Markup:
+    return render(chart_data(instance, history))
