@@ -18,6 +18,8 @@ Figures (targets from the issues in brackets):
   globals       10^6 Sets, each its own transaction, vs raw sqlite3 upserts [>= 0.30x]; a $Order
                 walk vs a raw range scan [>= 0.30x] and vs per-step selects; Get vs a raw point
                 select (benchmarks/globals.py)
+  portal pages  each License Usage view with 10,000 license table entries, through Starlette's
+                TestClient, vs its query's own time [<= 50 ms] (benchmarks/portal_pages.py)
 """
 
 from __future__ import annotations
@@ -194,6 +196,11 @@ def main() -> int:
     from globals import report as globals_figures
 
     globals_figures(row)
+
+    # The Management Portal's License Usage views with 10,000 license table entries.
+    from portal_pages import report as portal_figures
+
+    portal_figures(row)
     os.environ["CACHESHELL_HOME"] = env["CACHESHELL_HOME"]
     session.close()
     remove_home(Path(env["CACHESHELL_HOME"]))

@@ -20,142 +20,42 @@ writes the same figure to a PNG file.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from cacheshell.system.clock import SIMULATED, WALL
+from cacheshell.system.clock import SIMULATED
 from cacheshell.system.events import EventKind
 from cacheshell.system.instance import Instance
 from cacheshell.system.layout import cacheshell_home, find_instance
-from cacheshell.system.usage import ClockSwitch, EventRow, clock_switches, event_rows
+from cacheshell.system.usage import EventRow, clock_switches, event_rows
+from cacheshell.system.usage_history import (
+    Epoch,
+    Segment,
+    clipped,
+    clock_epochs,
+    epoch_bounds,
+    nak_periods,
+    usage_segments,
+    usage_series,
+)
+
+__all__ = [
+    "Epoch",
+    "PlotUnavailable",
+    "Segment",
+    "clock_epochs",
+    "mark_license_servers",
+    "nak_periods",
+    "plot_license_use",
+    "usage_segments",
+    "usage_series",
+    "write_usage_png",
+]
 
 
 class PlotUnavailable(ImportError):
     """matplotlib is not installed."""
-
-
-def _replay(held: dict[str, int], event: EventRow) -> int | None:
-    """The change of units consumed an event makes, replayed per license ID (None: none)."""
-    before = held.get(event.license_id, 0)
-    if event.kind in (EventKind.GRANT, EventKind.CONNECT):
-        after = before + (event.units or 0)
-    elif event.kind == EventKind.RELEASE:
-        after = 0
-    elif event.kind == EventKind.RESET:
-        after = 1
-    else:
-        return None  # denied, per-process, grace: the count does not change
-    if after == before:
-        return None
-    if after:
-        held[event.license_id] = after
-    else:
-        held.pop(event.license_id, None)
-    return after - before
-
-
-def usage_series(events: Iterable[EventRow]) -> list[tuple[float, int]]:
-    """(time, units consumed) after each event that changed the count, replayed per license ID.
-
-    Grants and connects carry their unit change; a release frees what its ID held; a reset
-    (the ID kept for a CSP grace period) leaves it one unit. A disconnect under per-process
-    counting that does not remove the ID records no event, so the replay can run high until
-    that ID's release; the plot ends on the table's true count.
-    """
-    held: dict[str, int] = {}
-    consumed = 0
-    series: list[tuple[float, int]] = []
-    for event in events:
-        change = _replay(held, event)
-        if change is not None:
-            consumed += change
-            series.append((event.time, consumed))
-    return series
-
-
-class Epoch(NamedTuple):
-    """A stretch of the event history recorded under one clock: `start` is what that clock
-    read when the instance switched to it (None for the first stretch, or one that only a
-    backward step of the times revealed)."""
-
-    clock: str
-    start: float | None
-    events: list[EventRow]
-
-
-class Segment(NamedTuple):
-    clock: str  # "wall" or "simulated"
-    points: list[tuple[float, int]]  # (instance-clock time, units consumed), time never falling
-
-
-def clock_epochs(events: Iterable[EventRow], switches: Iterable[ClockSwitch]) -> list[Epoch]:
-    """Split the history, in event order, where the instance clock switched between the wall
-    clock and a simulated one; also where the times step backwards with no switch recorded
-    (histories from before switches were). The last epoch is the current clock's, even empty."""
-    pending = sorted(switches, key=lambda switch: switch.after_event)
-    epochs = [Epoch(WALL, None, [])]  # an instance starts on the wall clock
-    for event in events:
-        while pending and pending[0].after_event < event.event_id:
-            switch = pending.pop(0)
-            epochs.append(Epoch(switch.clock, switch.time, []))
-        current = epochs[-1]
-        latest = current.events[-1].time if current.events else current.start
-        if latest is not None and event.time < latest:
-            epochs.append(Epoch(current.clock, None, []))
-        epochs[-1].events.append(event)
-    epochs.extend(Epoch(switch.clock, switch.time, []) for switch in pending)
-    return [epoch for epoch in epochs[:-1] if epoch.events] + [epochs[-1]]
-
-
-def usage_segments(epochs: list[Epoch], now: float, consumed_now: int) -> list[Segment]:
-    """One step line per epoch: it starts at the count carried over from the epoch before
-    (at the switch), follows the replayed count, and the current one ends at `now` on the
-    table's true count. Within a segment the times never fall."""
-    held: dict[str, int] = {}
-    consumed = 0
-    segments: list[Segment] = []
-    for epoch in epochs:
-        points: list[tuple[float, int]] = []
-        begin = epoch.start if epoch.start is not None else None
-        if begin is None and segments and epoch.events:
-            begin = epoch.events[0].time
-        if begin is not None:
-            points.append((begin, consumed))
-        for event in epoch.events:
-            change = _replay(held, event)
-            if change is not None:
-                consumed += change
-                points.append((event.time, consumed))
-        segments.append(Segment(epoch.clock, points))
-    last = segments[-1]
-    if last.points and now < last.points[-1][0]:
-        segments.append(Segment(last.clock, [(now, consumed_now)]))
-    else:
-        last.points.append((now, consumed_now))
-    return [segment for segment in segments if segment.points]
-
-
-def _epoch_bounds(epochs: list[Epoch], now: float) -> list[tuple[float, float]]:
-    """(first, last) time of each epoch on its own clock; the current one lasts until now."""
-    bounds = []
-    for i, epoch in enumerate(epochs):
-        times = [when for when in (epoch.start,) if when is not None]
-        times += [event.time for event in epoch.events]
-        if i == len(epochs) - 1:
-            times.append(now)
-        bounds.append((min(times), max(times)) if times else (now, now))
-    return bounds
-
-
-def _clipped(points: list[tuple[float, int]], since: float) -> list[tuple[float, int]]:
-    """The points from `since` on, starting at `since` with the count then."""
-    kept = [(when, value) for when, value in points if when >= since]
-    before = [value for when, value in points if when < since]
-    if before and (not kept or kept[0][0] > since):
-        kept.insert(0, (since, before[-1]))
-    return kept
 
 
 def plot_license_use(instance: Instance | str, since: float | None = None, ax: Any = None) -> Any:
@@ -175,7 +75,7 @@ def plot_license_use(instance: Instance | str, since: float | None = None, ax: A
     epochs = clock_epochs(events, clock_switches(inst))
     segments = usage_segments(epochs, now, inst.table.consumed())
     if since is not None:
-        segments = [Segment(s.clock, _clipped(s.points, since)) for s in segments]
+        segments = [Segment(s.clock, clipped(s.points, since)) for s in segments]
         segments = [segment for segment in segments if segment.points]
     capacity = inst.table.limits().capacity
 
@@ -199,7 +99,7 @@ def plot_license_use(instance: Instance | str, since: float | None = None, ax: A
             linestyle="--" if simulated else "-",
         )
     ax.axhline(capacity, color="tab:red", linestyle="--", label=f"capacity ({capacity})")
-    for epoch, (begin, end) in zip(epochs, _epoch_bounds(epochs, now), strict=True):
+    for epoch, (begin, end) in zip(epochs, epoch_bounds(epochs, now), strict=True):
         if since is None or end >= since:
             mark_license_servers(ax, epoch.events, max(begin, since or begin), end)
     title = f"License use of {inst.name}"
@@ -231,21 +131,6 @@ def write_usage_png(instance: Instance | str, path: Path | str, since: float | N
     finally:
         plt.close(fig)
     return target
-
-
-def nak_periods(events: list[EventRow], start: float, end: float) -> list[tuple[float, float]]:
-    """(from, to) spans during which the active license server NAKed the instance's updates."""
-    spans: list[tuple[float, float]] = []
-    opened: float | None = None
-    for event in events:
-        if event.kind == EventKind.NAK and opened is None:
-            opened = event.time
-        elif event.kind in (EventKind.ACK, EventKind.DISCONNECTED) and opened is not None:
-            spans.append((opened, event.time))
-            opened = None
-    if opened is not None:
-        spans.append((opened, end))
-    return [(max(a, start), b) for a, b in spans if b >= start]
 
 
 def mark_license_servers(ax: Any, events: list[EventRow], start: float, end: float) -> None:

@@ -20,20 +20,7 @@ LICENSE = REGISTRY.define(
     "The license API of the local instance: logins, counters, the key and usage reports.",
 )
 
-USER_COLUMNS = ("UserId", "Type", "Connects", "MaxCon", "CSPCon", "LU", "Active", "Grace")
-PROCESS_COLUMNS = (
-    "PID",
-    "DisplayPID",
-    "Process",
-    "LID",
-    "Type",
-    "Con",
-    "MaxCon",
-    "CSPCon",
-    "LU",
-    "Active",
-    "Grace",
-)
+USER_COLUMNS, PROCESS_COLUMNS = usage.USER_COLUMNS, usage.PROCESS_COLUMNS
 WHERE = "The data source is the local Cache instance."
 
 

@@ -3,13 +3,14 @@ server dumps, ActiveServerCount and the server queries (Summary, ConnectionList,
 ConnectionAppList, AllKeyConnectionList, ActiveServerList, LicenseServerKeyList, LicenseManager).
 
 They read the active server the instance's monitor chose (system/monitor.py) and ask it with the
-instance's own boot id and sequence numbers. With a Single-server key they say that license
-servers do not apply; with no server answering, "Not connected to License Server".
+instance's own boot id and sequence numbers; the rows come from system/server_usage.py, which
+the Management Portal's License Usage page shows too. With a Single-server key they say that
+license servers do not apply; with no server answering, "Not connected to License Server".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from cacheshell.lang import status
 from cacheshell.lang.objects import Row
@@ -17,29 +18,12 @@ from cacheshell.lang.refs import Argument, Ref
 from cacheshell.lang.runtime import Runtime
 from cacheshell.library.host import instance_of
 from cacheshell.library.system_license import LICENSE
-from cacheshell.system import monitor, reports, server_config
-from cacheshell.system.domain_secret import SecretFileError
+from cacheshell.system import monitor, reports, server_config, server_usage
 from cacheshell.system.instance import Instance
-from cacheshell.system.license_table import active_users, user_processes
-from cacheshell.system.licserver.client import DumpWritten, ServerAddress
-from cacheshell.system.licserver.protocol import Row as ServerRow
-from cacheshell.system.server_config import LicenseServer
+from cacheshell.system.licserver.client import DumpWritten
 
 GENERAL_ERROR = 5001  # ERROR #5001: the text says what went wrong
 _N_A = " With a Single-server key license servers do not apply, and it says so."
-
-
-def _client(inst: Instance) -> tuple[monitor.InstanceClient, LicenseServer] | None:
-    """A client for the active server, or None (after writing nothing) when there is none."""
-    key = inst.active_key()
-    server = monitor.active_server(inst)
-    if key is None or not key.is_multiserver or server is None:
-        return None
-    try:
-        client = monitor.InstanceClient(inst, key, monitor.update_period(inst))
-    except SecretFileError:
-        return None  # the monitor, which reads it too, says what is wrong in the console log
-    return client, server
 
 
 def _status_line(ctx: Runtime, inst: Instance) -> bool:
@@ -90,7 +74,7 @@ def active_server_count(ctx: Runtime, sc: Argument | None = None) -> int:
 def instances_using_key(inst: Instance) -> tuple[int, int | str]:
     """(instances the license server sees with the active key's order number, %Status)."""
     problem = monitor.server_status(inst)
-    found = None if problem else _client(inst)
+    found = None if problem else server_usage.client_for(inst)
     rows = None
     if found is not None:
         client, server = found
@@ -101,40 +85,6 @@ def instances_using_key(inst: Instance) -> tuple[int, int | str]:
     key = inst.active_key()
     order = key.file.order_number if key is not None else ""
     return sum(1 for row in rows if str(row[2]) == order), status.OK
-
-
-def _local(inst: Instance) -> dict[str, int]:
-    store = inst.store
-    db = store.db
-    return {
-        "current": int(store.get("consumed", 0)),
-        "maximum": int(store.get("max_consumed", 0)),
-        "authorized": int(store.get("capacity", 0)),
-        "connections": user_processes(db),
-        "max_connections": int(store.get("max_processes", 0)),
-        "users": active_users(db),
-        "max_users": int(store.get("max_users", 0)),
-    }
-
-
-def _distributed(inst: Instance) -> dict[str, str | int] | None:
-    found = _client(inst)
-    if found is None:
-        return None
-    client, server = found
-    with client:
-        summary = client.summary((server.address, server.port))
-    if summary is None:  # the server did not answer now: what the last update brought back
-        store = inst.store
-        return {
-            "current": int(store.get("dist_current", 0)),
-            "maximum": int(store.get("dist_maximum", 0)),
-            "authorized": int(store.get("dist_authorized", 0)),
-            "enforced": int(store.get("dist_authorized", 0)),
-            "connections": 0,
-            "max_connections": 0,
-        }
-    return summary
 
 
 @LICENSE.classmethod(
@@ -151,11 +101,11 @@ def show_summary(ctx: Runtime) -> str:
     inst = instance_of(ctx)
     if _status_line(ctx, inst):
         return ""
-    dist = _distributed(inst)
+    dist = server_usage.distributed_use(inst)
     if dist is None:
         ctx.out.write(f"\n{monitor.NOT_CONNECTED}\n")
         return ""
-    local = _local(inst)
+    local = server_usage.local_use(inst)
     ctx.out.write(
         reports.show_summary(
             current=int(dist["current"]),
@@ -175,7 +125,7 @@ def _dump(ctx: Runtime, report: str) -> str:
     inst = instance_of(ctx)
     if _status_line(ctx, inst):
         return ""
-    found = _client(inst)
+    found = server_usage.client_for(inst)
     written: DumpWritten | None = None
     if found is not None:
         client, server = found
@@ -244,74 +194,31 @@ def dump_keys(ctx: Runtime) -> str:
 _SERVER = "The data source is the active license server." + _N_A
 
 
-def _not_applicable(inst: Instance, width: int) -> Iterator[Row]:
-    status = monitor.server_status(inst)
-    if status:
-        yield (status, *([""] * (width - 1)))
-
-
-# A question to the license server: its rows, or None when it did not answer.
-Ask = Callable[[monitor.InstanceClient, ServerAddress], list[ServerRow] | None]
-
-
-def _rows(ctx: Runtime, width: int, ask: Ask) -> Iterator[Row]:
-    inst = instance_of(ctx)
-    status = list(_not_applicable(inst, width))
-    if status:
-        yield from status
-        return
-    found = _client(inst)
-    rows = None
-    if found is not None:
-        client, server = found
-        with client:
-            rows = ask(client, (server.address, server.port))
-    if rows is None:
-        yield (monitor.NOT_CONNECTED, *([""] * (width - 1)))
-        return
-    for row in rows:
-        yield tuple(str(cell) for cell in row)
+def _rows(ctx: Runtime, width: int, ask: server_usage.Ask) -> Iterator[Row]:
+    yield from server_usage.server_rows(instance_of(ctx), width, ask)
 
 
 @LICENSE.query(
     "Summary",
-    ("LicenseUnitUse", "Local", "Distributed"),
+    server_usage.SUMMARY_COLUMNS,
     "Query returns data displayed by ##class(%SYSTEM.License).ShowSummary()",
     "One row per count: its label, this instance's value and the license server's.\n" + _SERVER,
     "()",
 )
 def summary(ctx: Runtime) -> Iterator[Row]:
-    inst = instance_of(ctx)
-    status = monitor.server_status(inst)
-    if status:
-        yield (status, "", "")
-        return
-    dist = _distributed(inst)
-    if dist is None:
-        yield (monitor.NOT_CONNECTED, "", "")
-        return
-    local = _local(inst)
-    for label, mine, theirs in (
-        ("Current License Units Used ", local["current"], dist["current"]),
-        ("Maximum License Units Used ", local["maximum"], dist["maximum"]),
-        ("License Units     Enforced ", local["authorized"], dist["enforced"]),
-        ("License Units   Authorized ", local["authorized"], dist["authorized"]),
-        ("Current Connections ", local["connections"], dist["connections"]),
-        ("Maximum Connections ", local["max_connections"], dist["max_connections"]),
-    ):
-        yield (label, str(mine), str(theirs))
+    yield from server_usage.summary_rows(instance_of(ctx))
 
 
 @LICENSE.query(
     "ConnectionList",
-    ("UserId", "LicenseUnits", "Connections", "ServerIP", "Instance"),
+    server_usage.CONNECTION_COLUMNS,
     "This query returns the license server's connections for the active key.",
     'One row per license ID and instance; LicenseUnits is a number, or "shr" when the ID\'s '
     "unit is held by its row on another instance.\n" + _SERVER,
     "()",
 )
 def connection_list(ctx: Runtime) -> Iterator[Row]:
-    yield from _rows(ctx, 5, lambda client, where: client.connection_list(where))
+    yield from server_usage.connection_rows(instance_of(ctx))
 
 
 @LICENSE.query(

@@ -10,13 +10,15 @@ this; it also keeps the peaks, which count those holders.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from cacheshell.system import table
 from cacheshell.system.events import EventKind
 from cacheshell.system.store import Store
 from cacheshell.system.table import Decision, Entry, Limits
+
+_IDS_PER_STATEMENT = 500  # well under SQLite's limit on a statement's parameters
 
 
 class LicenseEntries(ABC):
@@ -33,14 +35,35 @@ class LicenseEntries(ABC):
         ).fetchone()
         return None if row is None else _entry(row)
 
-    def entries(self) -> list[Entry]:
+    def entries_of(self, license_ids: Iterable[str]) -> dict[str, Entry]:
+        """The entries of these license IDs that exist, by ID (a few statements, not one per
+        ID)."""
+        wanted = list(dict.fromkeys(license_ids))
+        found: dict[str, Entry] = {}
+        for first in range(0, len(wanted), _IDS_PER_STATEMENT):
+            chunk = wanted[first : first + _IDS_PER_STATEMENT]
+            rows = self.store.db.execute(
+                "SELECT license_id, connections, csp, per_process, since, grace_until, peak "
+                f"FROM entries WHERE license_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            found.update((row[0], _entry(row)) for row in rows)
+        return found
+
+    def entries(self, start: int = 0, count: int | None = None) -> list[Entry]:
+        """The entries in use, oldest first; `count` of them from the `start`-th when given
+        (a page of a long table, cut by SQLite)."""
         with self.store.transaction():
             self._expire_grace()
             rows = self.store.db.execute(
                 "SELECT license_id, connections, csp, per_process, since, grace_until, peak "
-                "FROM entries ORDER BY since, license_id"
+                "FROM entries ORDER BY since, license_id LIMIT ? OFFSET ?",
+                (-1 if count is None else count, start),
             ).fetchall()
         return [_entry(r) for r in rows]
+
+    def entry_count(self) -> int:
+        return int(self.store.db.execute("SELECT count(*) FROM entries").fetchone()[0])
 
     def limits(self) -> Limits:
         return _limits(self._state(*_LIMITS))

@@ -49,13 +49,18 @@ class ProcessRow:
 
 class LicenseTable(LicenseEntries):
     # -- reading -------------------------------------------------------------------------------
-    def processes(self) -> list[ProcessRow]:
-        """Every process: the instance's System ones first (they start with it), then by start."""
+    def processes(self, start: int = 0, count: int | None = None) -> list[ProcessRow]:
+        """Every process: the instance's System ones first (they start with it), then by start;
+        `count` of them from the `start`-th when given."""
         rows = self.store.db.execute(
             "SELECT pid, license_id, kind, client, username, started, os_pid, parent, owner "
-            f"FROM processes ORDER BY kind <> '{SYSTEM}', started, pid"
+            f"FROM processes ORDER BY kind <> '{SYSTEM}', started, pid LIMIT ? OFFSET ?",
+            (-1 if count is None else count, start),
         ).fetchall()
         return [ProcessRow(*r) for r in rows]
+
+    def process_count(self) -> int:
+        return int(self.store.db.execute("SELECT count(*) FROM processes").fetchone()[0])
 
     def process(self, pid: int) -> ProcessRow | None:
         row = self.store.db.execute(

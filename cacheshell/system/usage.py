@@ -7,6 +7,7 @@ that ran out and processes that died are released before anything is counted.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -16,6 +17,22 @@ from cacheshell.system.events import EventKind
 from cacheshell.system.instance import MISSING_KEY, Instance
 from cacheshell.system.keyfile import LICENSE_FIELDS, license_rows
 from cacheshell.system.license_table import active_users, in_grace, user_processes
+
+# The ROWSPECs of the UserList (and UserListAll) and ProcessList queries.
+USER_COLUMNS = ("UserId", "Type", "Connects", "MaxCon", "CSPCon", "LU", "Active", "Grace")
+PROCESS_COLUMNS = (
+    "PID",
+    "DisplayPID",
+    "Process",
+    "LID",
+    "Type",
+    "Con",
+    "MaxCon",
+    "CSPCon",
+    "LU",
+    "Active",
+    "Grace",
+)
 
 # LUMaxConsumedReset(what): the peaks each argument resets.
 PEAKS = {
@@ -158,9 +175,12 @@ def counts_rows(instance: Instance) -> list[tuple[str, int]]:
     ]
 
 
-def user_rows(instance: Instance, include_free: bool = False) -> list[UserRow]:
+def user_rows(
+    instance: Instance, include_free: bool = False, start: int = 0, count: int | None = None
+) -> list[UserRow]:
     """UserList (in-use entries), or UserListAll (then free slots follow, one per unit still
-    available, so the rows add up to the header's capacity)."""
+    available, so the rows add up to the header's capacity). `start` and `count` cut a page
+    of the in-use entries (the Management Portal's)."""
     refresh(instance)
     now = instance.clock.now()
     rows = [
@@ -174,7 +194,7 @@ def user_rows(instance: Instance, include_free: bool = False) -> list[UserRow]:
             int(now - e.since),
             table.grace_remaining(e, now),
         )
-        for e in instance.table.entries()
+        for e in instance.table.entries(start, count)
     ]
     if include_free:
         free = instance.table.limits().capacity - instance.table.consumed()
@@ -182,13 +202,26 @@ def user_rows(instance: Instance, include_free: bool = False) -> list[UserRow]:
     return rows
 
 
-def process_rows(instance: Instance) -> list[ProcessRow]:
-    """ProcessList: every process; those without a license ID show blanks and zeros."""
+def user_count(instance: Instance) -> int:
+    """How many rows UserList returns now (after user_rows has refreshed the table)."""
+    return instance.table.entry_count()
+
+
+def process_count(instance: Instance) -> int:
+    """How many rows ProcessList returns now (after process_rows has refreshed the table)."""
+    return instance.table.process_count()
+
+
+def process_rows(instance: Instance, start: int = 0, count: int | None = None) -> list[ProcessRow]:
+    """ProcessList: every process; those without a license ID show blanks and zeros. `start`
+    and `count` cut a page (the Management Portal's)."""
     refresh(instance)
     now = instance.clock.now()
     rows = []
-    for proc in instance.table.processes():
-        entry = instance.table.entry(proc.license_id) if proc.license_id else None
+    processes = instance.table.processes(start, count)
+    entries = instance.table.entries_of(p.license_id for p in processes if p.license_id)
+    for proc in processes:
+        entry = entries.get(proc.license_id) if proc.license_id else None
         if entry is None:
             rows.append(
                 ProcessRow(
@@ -288,20 +321,35 @@ def reset_peaks(instance: Instance, names: tuple[str, ...]) -> dict[str, int]:
     return {name: before[name] for name in names}
 
 
+_KINDS = {kind.value: kind for kind in EventKind}
+
+
 def event_rows(
-    instance: Instance, since: float | None = None, last: int | None = None
+    instance: Instance,
+    since: float | None = None,
+    last: int | None = None,
+    kinds: Collection[EventKind] | None = None,
+    after: int = 0,
 ) -> list[EventRow]:
     """The license event history (grants, releases, refusals, transitions), oldest first: from
-    `since` (epoch seconds) on, and only the `last` entries when given."""
+    `since` (epoch seconds) on, only the `last` entries, only events of `kinds`, and only those
+    recorded after the event numbered `after`, when given."""
     if last is not None and last <= 0:
         return []
+    only = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
     rows = instance.store.db.execute(
-        "SELECT time, kind, license_id, pid, detail, units, id FROM events WHERE time >= ? "
-        "ORDER BY id DESC" + (" LIMIT ?" if last else ""),
-        (since if since is not None else float("-inf"), *((last,) if last else ())),
+        "SELECT time, kind, license_id, pid, detail, units, id FROM events "
+        "WHERE id > ? AND time >= ?" + only + " ORDER BY id DESC" + (" LIMIT ?" if last else ""),
+        (
+            after,
+            since if since is not None else float("-inf"),
+            *(str(kind) for kind in kinds or ()),
+            *((last,) if last else ()),
+        ),
     ).fetchall()
+    kind_of = _KINDS
     return [
-        EventRow(time, EventKind(kind), license_id, pid, detail, units, event_id)
+        EventRow(time, kind_of[kind], license_id, pid, detail, units, event_id)
         for time, kind, license_id, pid, detail, units, event_id in reversed(rows)
     ]
 

@@ -18,6 +18,7 @@ from cacheshell.frontends.portal import (
     pages_home,
     pages_key,
     pages_servers,
+    pages_usage,
     urls,
 )
 from cacheshell.frontends.portal.security import Guard
@@ -27,7 +28,7 @@ from cacheshell.system.instance_files import describe
 from cacheshell.system.layout import InstanceLayout
 
 STATIC = Path(__file__).with_name("static")
-PAGES = (pages_home, pages_key, pages_servers)
+PAGES = (pages_home, pages_key, pages_servers, pages_usage)
 
 
 async def _failed(request: Request, exc: Exception) -> Response:

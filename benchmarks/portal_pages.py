@@ -1,0 +1,187 @@
+"""The Management Portal's pages with 10,000 entries in the license table, each beside its
+query's own time as the baseline. Not a test: run it alone, or through benchmarks/run.py.
+
+Figures (target from the issue in brackets):
+  each page     the median time of a GET through Starlette's TestClient (in process: the
+                server's work and the ASGI round trip, no network) of each License Usage view
+                (and the License Key and Console Log pages when they exist), vs the median time
+                of the system function its class query returns the rows of, all rows   [<= 50 ms]
+  first Summary the Summary's first view in a fresh portal, which reads the whole event history
+                for its chart, vs reading that history (event_rows)                   [<= 50 ms]
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from license_store import started_instance
+from timing import median_seconds
+
+from cacheshell.system import server_usage, usage
+from cacheshell.system.instance import Instance
+from cacheshell.system.license_table import USER
+
+ENTRIES = 10_000
+BATCH = 1000
+REPEATS = 7
+PORT = 57772  # only names the session cookie: nothing listens
+Row = Callable[[str, str, str, float, str], None]
+
+
+def filled_instance(home: Path) -> Instance:
+    """A started instance with ENTRIES simulated clients, each its own license ID and process
+    (as Training.World's clients are: no OS process behind them)."""
+    instance = started_instance(home, "CACHE")
+    table = instance.table
+    for base in range(0, ENTRIES, BATCH):
+        with instance.store.transaction():
+            for n in range(base, base + BATCH):
+                address = f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
+                table.attach(1_000_000 + n, address, USER, address, "bench", os_pid=None)
+    assert table.consumed() == ENTRIES
+    return instance
+
+
+def _login(client: object) -> None:
+    form = client.get("/csp/sys/login.csp").text  # type: ignore[attr-defined]
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None
+    client.post(  # type: ignore[attr-defined]
+        "/csp/sys/login.csp",
+        data={"csrf": token.group(1), "username": "_SYSTEM", "password": "SYS", "next": ""},
+    )
+
+
+def measure(home: Path) -> list[tuple[str, str, str, float, str]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Starlette's note about its TestClient's httpx
+        from starlette.testclient import TestClient
+
+    from cacheshell.frontends.portal import urls
+    from cacheshell.frontends.portal.app import build_app
+    from cacheshell.frontends.portal.pages_usage import PAGE_SIZE, PART
+
+    instance = filled_instance(home)
+    last = -(-ENTRIES // PAGE_SIZE)
+    usage_page = urls.LICENSE_USAGE
+    # (figure, address, the baseline's name, the baseline: the query's rows, all of them)
+    cases: list[tuple[str, str, str, Callable[[], object]]] = [
+        (
+            "Summary",
+            f"{usage_page}?view=summary",
+            "Summary+Counts",
+            lambda: (server_usage.summary_rows(instance), usage.counts_rows(instance)),
+        ),
+        (
+            "Usage by Process p1",
+            f"{usage_page}?view=process&page=1",
+            "ProcessList",
+            lambda: usage.process_rows(instance),
+        ),
+        (
+            f"Usage by Process p{last}",
+            f"{usage_page}?view=process&page={last}",
+            "ProcessList",
+            lambda: usage.process_rows(instance),
+        ),
+        (
+            "Usage by User p1",
+            f"{usage_page}?view=user&page=1",
+            "UserList",
+            lambda: usage.user_rows(instance),
+        ),
+        (
+            f"Usage by User p{last}",
+            f"{usage_page}?view=user&page={last}",
+            "UserList",
+            lambda: usage.user_rows(instance),
+        ),
+        (
+            "Usage by User (refresh)",
+            f"{PART}?view=user&page=1",
+            "UserList",
+            lambda: usage.user_rows(instance),
+        ),
+        (
+            "Distributed License Usage",
+            f"{usage_page}?view=distributed",
+            "ConnectionList",
+            lambda: server_usage.connection_rows(instance),
+        ),
+    ]
+    app = build_app(instance.layout, PORT)
+    routes = {getattr(route, "path", "") for route in app.app.routes}  # type: ignore[attr-defined]
+    if urls.LICENSE_KEY in routes:
+        cases.append(("License Key", urls.LICENSE_KEY, "Key", lambda: usage.key_fields(instance)))
+    if urls.CONSOLE_LOG in routes:
+        cases.append(("Console Log", urls.CONSOLE_LOG, "log tail", lambda: instance.log.tail(1000)))
+    figures = []
+    # The Summary's chart replays the whole event history on a portal's first view of it,
+    # then reads only the events recorded since: the first view, each from a fresh portal.
+    cold = []
+    for _ in range(3):
+        with TestClient(build_app(instance.layout, PORT)) as client:
+            _login(client)
+            began = time.perf_counter()
+            client.get(f"{usage_page}?view=summary")
+            cold.append(time.perf_counter() - began)
+    first = sorted(cold)[1]
+    alone = median_seconds(lambda: usage.event_rows(instance), REPEATS)
+    figures.append(
+        (
+            "portal Summary, first view (ms)",
+            f"{first * 1000:.1f}",
+            f"event_rows {alone * 1000:.1f}",
+            first / alone,
+            "<= 50 ms",
+        )
+    )
+    with TestClient(app) as client:
+        _login(client)
+        for figure, address, baseline, query in cases:
+            answer = client.get(address)
+            assert answer.status_code == 200, (address, answer.status_code)
+            page = median_seconds(lambda address=address: client.get(address), REPEATS)
+            alone = median_seconds(query, REPEATS)
+            figures.append(
+                (
+                    f"portal {figure} (ms)",
+                    f"{page * 1000:.1f}",
+                    f"{baseline} {alone * 1000:.1f}",
+                    page / alone,
+                    "<= 50 ms",
+                )
+            )
+    instance.stop()
+    instance.store.close()
+    return figures
+
+
+def report(row: Row) -> None:
+    home = Path(tempfile.mkdtemp(prefix="cacheshell-bench-portal-"))
+    try:
+        for figure in measure(home):
+            row(*figure)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _row(name: str, value: str, baseline: str, ratio: float, target: str) -> None:
+    print(f"{name:<34} {value:>10} {baseline:>26} {ratio:>8.2f}x  {target}")
+
+
+if __name__ == "__main__":
+    start = time.perf_counter()
+    print(f"{'figure':<34} {'cacheshell':>10} {'baseline':>26} {'ratio':>9}  target")
+    report(_row)
+    print(f"({ENTRIES:,} entries; {time.perf_counter() - start:.1f} s in all)")
