@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 
 from cacheshell.frontends.portal import (
     pages_home,
+    pages_log,
     urls,
 )
 from cacheshell.frontends.portal.security import Guard
@@ -25,7 +26,7 @@ from cacheshell.system.instance_files import describe
 from cacheshell.system.layout import InstanceLayout
 
 STATIC = Path(__file__).with_name("static")
-PAGES = (pages_home,)
+PAGES = (pages_home, pages_log)
 
 
 async def _failed(request: Request, exc: Exception) -> Response:
