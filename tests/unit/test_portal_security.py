@@ -229,3 +229,13 @@ def test_every_answer_forbids_framing_sniffing_and_foreign_scripts(
     answer = portal_client.client.request(method, path)
     got = {name: answer.headers.get(name) for name in security.HEADERS}
     assert got == security.HEADERS
+
+
+def test_another_sites_logout_post_is_refused_even_when_it_brings_no_session(
+    portal_client: PortalClient,
+) -> None:
+    # SameSite=Strict keeps the cookie from another site's post; were the post answered, the
+    # answer would delete the cookie, logging the browser out.
+    answer = portal_client.post(urls.LOGOUT, None, FOREIGN)
+    deleted = "CSPSESSIONID" in answer.headers.get("set-cookie", "")
+    assert (answer.status_code, message(answer.text), deleted) == (403, REFUSED_FORM, False)
