@@ -38,8 +38,9 @@ subcommands (each has its own --help):
                         an instance's license use over time, as a PNG
   servers list|add|delete|stop|start|kill|partition|heal ...
                         an instance's license servers ([LicenseServers] in cache.cpf)
-  user add|list|delete ...
-                        an instance's users and their roles (--user NAME sessions)
+  user add|list|delete|password|enable ...
+                        an instance's users, their roles (--user NAME sessions) and
+                        their Management Portal passwords
   license-server ...    run a license server daemon
   kernel install|list   the ObjectScript Jupyter kernel's spec
 

@@ -13,6 +13,7 @@ as end of file, ^C as a signal).
 from __future__ import annotations
 
 import os
+import re
 import sys
 import termios
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from conftest import run_cli
 
 TIMEOUT = 30
 
@@ -83,6 +85,22 @@ def test_the_prompt_is_the_namespace_after_a_banner(terminal) -> None:
     at_prompt(child)
     child.send("Halt\r")
     assert ends_with_status(child) == 0
+
+
+def test_the_banner_says_where_the_management_portal_is(terminal, cacheshell_home) -> None:
+    assert run_cli("control", "create", "CACHE").returncode == 0
+    cpf = (cacheshell_home / "CACHE" / "mgr" / "cache.cpf").read_text()
+    port = re.search(r"^WebServerPort=(\d+)$", cpf, flags=re.M).group(1)  # type: ignore[union-attr]
+    child = terminal("-U", "USER")
+    child.expect_exact("Cache for UNIX")
+    child.expect(r"\r\n([^\r\n]*)\r\n")
+    said = child.match.group(1)
+    at_prompt(child)
+    child.send("Halt\r")
+    assert (said, ends_with_status(child)) == (
+        f"Management Portal: http://127.0.0.1:{port}/csp/sys/UtilHome.csp",
+        0,
+    )
 
 
 def test_ctrl_c_interrupts_running_code_and_the_prompt_returns(terminal) -> None:

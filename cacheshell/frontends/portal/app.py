@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 from cacheshell.frontends.portal import (
     pages_home,
     pages_key,
+    pages_log,
     pages_servers,
     pages_usage,
     urls,
@@ -28,7 +29,7 @@ from cacheshell.system.instance_files import describe
 from cacheshell.system.layout import InstanceLayout
 
 STATIC = Path(__file__).with_name("static")
-PAGES = (pages_home, pages_key, pages_servers, pages_usage)
+PAGES = (pages_home, pages_key, pages_servers, pages_usage, pages_log)
 
 
 async def _failed(request: Request, exc: Exception) -> Response:

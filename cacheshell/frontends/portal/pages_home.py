@@ -72,10 +72,12 @@ async def logout(request: Request) -> Response:
     token = request.cookies.get(site.session_cookie, "")
     session = site.sessions.peek(token)
     form = await request.form()
+    # Another site's form is refused even when it brings no session: SameSite keeps the cookie
+    # from it, and a logout's answer would otherwise delete that cookie from the browser.
+    if security.foreign_origin(request):
+        return site.refuse(request, None, security.FOREIGN_FORM, 403)
     if session is not None:
-        if security.foreign_origin(request) or not security.same(
-            session.csrf, security.form_token(form)
-        ):
+        if not security.same(session.csrf, security.form_token(form)):
             return site.refuse(request, None, security.FOREIGN_FORM, 403)
         site.sessions.close(token)
     response = RedirectResponse(f"{urls.LOGIN}?said=out", status_code=303)

@@ -146,6 +146,7 @@ def action(endpoint: ViewerEndpoint | None = None, *, manage: bool = True) -> An
             return await inner(request, viewer)
 
         route.__name__ = inner.__name__
+        route.__dict__["manages"] = manage  # which actions a read-only viewer is refused
         return route
 
     return wrap if endpoint is None else wrap(endpoint)
