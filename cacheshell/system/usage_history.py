@@ -46,6 +46,22 @@ def _replay(held: dict[str, int], event: EventRow) -> int | None:
     return after - before
 
 
+class Replay:
+    """The units consumed, replayed event by event per license ID (_replay)."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, int] = {}
+        self.consumed = 0
+
+    def take(self, event: EventRow) -> bool:
+        """Replay one event; whether it changed the count."""
+        change = _replay(self.held, event)
+        if change is None:
+            return False
+        self.consumed += change
+        return True
+
+
 def usage_series(events: Iterable[EventRow]) -> list[tuple[float, int]]:
     """(time, units consumed) after each event that changed the count, replayed per license ID.
 
@@ -80,6 +96,12 @@ class Segment(NamedTuple):
     points: list[tuple[float, int]]  # (instance-clock time, units consumed), time never falling
 
 
+def continues(epoch: Epoch, event: EventRow) -> bool:
+    """Whether an event belongs to the epoch before it: its time does not step back."""
+    latest = epoch.events[-1].time if epoch.events else epoch.start
+    return latest is None or event.time >= latest
+
+
 def clock_epochs(events: Iterable[EventRow], switches: Iterable[ClockSwitch]) -> list[Epoch]:
     """Split the history, in event order, where the instance clock switched between the wall
     clock and a simulated one; also where the times step backwards with no switch recorded
@@ -90,21 +112,19 @@ def clock_epochs(events: Iterable[EventRow], switches: Iterable[ClockSwitch]) ->
         while pending and pending[0].after_event < event.event_id:
             switch = pending.pop(0)
             epochs.append(Epoch(switch.clock, switch.time, []))
-        current = epochs[-1]
-        latest = current.events[-1].time if current.events else current.start
-        if latest is not None and event.time < latest:
-            epochs.append(Epoch(current.clock, None, []))
+        if not continues(epochs[-1], event):
+            epochs.append(Epoch(epochs[-1].clock, None, []))
         epochs[-1].events.append(event)
     epochs.extend(Epoch(switch.clock, switch.time, []) for switch in pending)
     return [epoch for epoch in epochs[:-1] if epoch.events] + [epochs[-1]]
 
 
-def usage_segments(epochs: list[Epoch], now: float, consumed_now: int) -> list[Segment]:
+def replayed_segments(epochs: list[Epoch], replay: Replay | None = None) -> list[Segment]:
     """One step line per epoch: it starts at the count carried over from the epoch before
-    (at the switch), follows the replayed count, and the current one ends at `now` on the
-    table's true count. Within a segment the times never fall."""
-    held: dict[str, int] = {}
-    consumed = 0
+    (at the switch) and follows the replayed count. Within a segment the times never fall.
+    `replay` ends holding the state after the last event, so later ones can extend the line
+    (extend_segment)."""
+    replay = Replay() if replay is None else replay
     segments: list[Segment] = []
     for epoch in epochs:
         points: list[tuple[float, int]] = []
@@ -112,19 +132,48 @@ def usage_segments(epochs: list[Epoch], now: float, consumed_now: int) -> list[S
         if begin is None and segments and epoch.events:
             begin = epoch.events[0].time
         if begin is not None:
-            points.append((begin, consumed))
+            points.append((begin, replay.consumed))
         for event in epoch.events:
-            change = _replay(held, event)
-            if change is not None:
-                consumed += change
-                points.append((event.time, consumed))
+            if replay.take(event):
+                points.append((event.time, replay.consumed))
         segments.append(Segment(epoch.clock, points))
-    last = segments[-1]
+    return segments
+
+
+def extend_segment(
+    epochs: list[Epoch], segments: list[Segment], replay: Replay, events: list[EventRow]
+) -> bool:
+    """Add events recorded after the replayed ones to the last epoch and its line, when they
+    all belong to it (no step back in time); False, changing nothing, when they do not."""
+    last = epochs[-1]
+    probe = Epoch(last.clock, last.start, last.events[-1:])
+    for event in events:
+        if not continues(probe, event):
+            return False
+        probe = Epoch(last.clock, last.start, [event])
+    for event in events:
+        last.events.append(event)
+        if replay.take(event):
+            segments[-1].points.append((event.time, replay.consumed))
+    return True
+
+
+def ended_now(segments: list[Segment], now: float, consumed_now: int) -> list[Segment]:
+    """The replayed segments (left as they are) with the current one ending at `now` on the
+    table's true count; segments without a point dropped."""
+    ended = [Segment(segment.clock, list(segment.points)) for segment in segments]
+    last = ended[-1]
     if last.points and now < last.points[-1][0]:
-        segments.append(Segment(last.clock, [(now, consumed_now)]))
+        ended.append(Segment(last.clock, [(now, consumed_now)]))
     else:
         last.points.append((now, consumed_now))
-    return [segment for segment in segments if segment.points]
+    return [segment for segment in ended if segment.points]
+
+
+def usage_segments(epochs: list[Epoch], now: float, consumed_now: int) -> list[Segment]:
+    """The step lines of the epochs, the current one ending at `now` on the table's true
+    count (replayed_segments, then ended_now)."""
+    return ended_now(replayed_segments(epochs), now, consumed_now)
 
 
 def epoch_bounds(epochs: list[Epoch], now: float) -> list[tuple[float, float]]:

@@ -48,6 +48,7 @@ def build_app(layout: InstanceLayout, port: int) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         site.open()
+        pages_usage.on_start(app)
         try:
             yield
         finally:

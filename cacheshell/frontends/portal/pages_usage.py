@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from starlette.applications import Starlette
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -182,9 +184,18 @@ def _address(path: str, view: View, number: int) -> str:
     return f"{path}?{urlencode({'view': view.name, 'page': number})}"
 
 
+def on_start(app: Starlette) -> None:
+    """At the web server's start (its first connection), read the chart's history once: a
+    Summary's views then only bring it up to date."""
+    _history_of(app.state).read(app.state.site.instance)
+
+
 def _history(request: Request) -> ChartHistory:
+    return _history_of(request.app.state)
+
+
+def _history_of(state: State) -> ChartHistory:
     """The chart's events, kept by the application for as long as it serves the instance."""
-    state = request.app.state
     if not hasattr(state, "usage_history"):
         state.usage_history = ChartHistory()
     history: ChartHistory = state.usage_history

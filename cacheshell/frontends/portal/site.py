@@ -43,9 +43,12 @@ class Site:
     )
 
     def open(self) -> None:
-        """At the web server's start, in its thread."""
+        """At the web server's start, in its thread; the templates are compiled now, so that no
+        first view of a page waits for its template."""
         self._instance = Instance(self.layout)
         self._sessions = PortalSessions(self._instance)
+        for name in self.templates.list_templates(extensions=["html"]):
+            self.templates.get_template(name)
 
     def close(self) -> None:
         if self._sessions is not None:

@@ -16,13 +16,18 @@ from markupsafe import Markup, escape
 
 from cacheshell.system.clock import SIMULATED
 from cacheshell.system.instance import Instance
-from cacheshell.system.usage import EventRow, clock_switches, event_rows
+from cacheshell.system.usage import ClockSwitch, EventRow, clock_switches, event_rows
 from cacheshell.system.usage_history import (
     SERIES_KINDS,
+    Epoch,
+    Replay,
+    Segment,
     clock_epochs,
+    ended_now,
     epoch_bounds,
+    extend_segment,
     nak_periods,
-    usage_segments,
+    replayed_segments,
 )
 
 WIDTH, HEIGHT = 720, 220
@@ -41,25 +46,41 @@ class ChartData:
 
 
 class ChartHistory:
-    """The events the chart replays, kept between two refreshes of the page: each reads only
-    those recorded since (the history is only ever appended to)."""
+    """The events the chart replays and their replay, kept between two looks at the page: each
+    look reads only the events recorded since (the history is only ever appended to) and
+    extends the replay with them; it replays the whole history again only when the clock
+    switched or time stepped back."""
 
     def __init__(self) -> None:
         self.events: list[EventRow] = []
+        self._switches: list[ClockSwitch] = []
+        self._epochs: list[Epoch] = []
+        self._segments: list[Segment] = []
+        self._replay = Replay()
 
-    def read(self, instance: Instance) -> list[EventRow]:
+    def read(self, instance: Instance) -> tuple[list[Epoch], list[Segment]]:
+        """The history's clock epochs and their replayed segments, brought up to date."""
         last = self.events[-1].event_id if self.events else 0
-        self.events.extend(event_rows(instance, kinds=SERIES_KINDS, after=last))
-        return self.events
+        new = event_rows(instance, kinds=SERIES_KINDS, after=last)
+        switches = clock_switches(instance)
+        self.events.extend(new)
+        same_clock = switches == self._switches and self._epochs
+        if same_clock and extend_segment(self._epochs, self._segments, self._replay, new):
+            return self._epochs, self._segments
+        self._switches = switches
+        self._epochs = clock_epochs(self.events, switches)
+        self._replay = Replay()
+        self._segments = replayed_segments(self._epochs, self._replay)
+        return self._epochs, self._segments
 
 
 def chart_data(instance: Instance, history: ChartHistory) -> ChartData:
     """The current clock's stretch of the license use history, read from the instance."""
     now = instance.clock.now()
-    epochs = clock_epochs(history.read(instance), clock_switches(instance))
-    segments = usage_segments(epochs, now, instance.table.consumed())
+    epochs, replayed = history.read(instance)
+    segments = ended_now(replayed, now, instance.table.consumed())
     points = segments[-1].points
-    begin, end = epoch_bounds(epochs, now)[-1]
+    begin, end = epoch_bounds(epochs[-1:], now)[0]
     begin = min(begin, points[0][0], end - SHORTEST)
     return ChartData(
         points=points,
@@ -82,14 +103,18 @@ def _columns(
     """The step line's vertical moves, at most four per pixel column (the value it comes in
     with, the lowest, the highest, the value it leaves with): ten thousand changes draw as
     the same picture in a path of a few thousand commands."""
-    columns: list[tuple[int, float, list[int]]] = []
+    columns: list[tuple[float, list[int]]] = []
+    column = None
+    values: list[int] = []
     for when, units in points[1:]:
-        column = round(x(when))
-        if columns and columns[-1][0] == column:
-            columns[-1][2].append(units)
-        else:
-            columns.append((column, x(when), [units]))
-    return [(at, _extent(values)) for _, at, values in columns]
+        at = x(when)
+        if column is not None and round(at) == column:
+            values.append(units)
+            continue
+        values = [units]
+        column = round(at)
+        columns.append((at, values))
+    return [(at, _extent(values)) for at, values in columns]
 
 
 def _extent(values: list[int]) -> list[int]:
