@@ -14,8 +14,11 @@ Figures (target from the issue in brackets):
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -115,7 +118,7 @@ def measure(home: Path) -> list[tuple[str, str, str, float, str]]:
             lambda: usage.user_rows(instance),
         ),
         (
-            "Distributed License Usage",
+            "Distributed License Usage, no server",
             f"{usage_page}?view=distributed",
             "ConnectionList",
             lambda: server_usage.connection_rows(instance),
@@ -182,13 +185,92 @@ def measure(home: Path) -> list[tuple[str, str, str, float, str]]:
     return figures
 
 
-def report(row: Row) -> None:
-    home = Path(tempfile.mkdtemp(prefix="cacheshell-bench-portal-"))
+def _free_port(kind: socket.SocketKind) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def measure_distributed(home: Path) -> list[tuple[str, str, str, float, str]]:
+    """Distributed License Usage with ENTRIES connections at a real license server: an
+    instance started as a user starts it (its service reports to the LOCAL server it starts),
+    ENTRIES simulated clients, the page's first and last page vs the whole ConnectionList."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from cacheshell.frontends.portal import urls
+    from cacheshell.frontends.portal.app import build_app
+    from cacheshell.frontends.portal.pages_usage import PAGE_SIZE
+    from cacheshell.system.layout import InstanceLayout
+    from cacheshell.system.world import World
+
+    env = {
+        **os.environ,
+        "CACHESHELL_HOME": str(home),
+        "CACHESHELL_LICENSE_PORT": str(_free_port(socket.SOCK_DGRAM)),
+        "CACHESHELL_WEB_PORT": str(_free_port(socket.SOCK_STREAM)),
+    }
+    command = [sys.executable, "-m", "cacheshell"]
+    key = home / "bench.key"
+    issue = ["key", "issue", "--units", str(2 * ENTRIES), "--multi", "-o", str(key)]
+    subprocess.run([*command, *issue], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*command, "control", "create", "CACHE", "--key", str(key)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    previous = os.environ.get("CACHESHELL_HOME")
+    os.environ["CACHESHELL_HOME"] = str(home)
     try:
-        for figure in measure(home):
-            row(*figure)
+        instance = Instance(InstanceLayout(home, "CACHE"))
+        world = World(instance)
+        with instance.store.transaction():
+            for n in range(ENTRIES):
+                world.connect(f"10.{n // 65536}.{n // 256 % 256}.{n % 256}")
+        deadline = time.monotonic() + 120
+        while server_usage.connection_page(instance, 0, 1)[1] < ENTRIES:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the license server never had every connection")
+            time.sleep(0.5)  # the monitor's next update carries them
+        last = -(-ENTRIES // PAGE_SIZE)
+        page = f"{urls.LICENSE_USAGE}?view=distributed"
+        alone = median_seconds(lambda: server_usage.connection_rows(instance), 3)
+        figures = []
+        with TestClient(build_app(instance.layout, PORT)) as client:
+            _login(client)
+            for figure, address in (("p1", f"{page}&page=1"), (f"p{last}", f"{page}&page={last}")):
+                answer = client.get(address)
+                assert answer.status_code == 200 and "10." in answer.text, address
+                taken = median_seconds(lambda address=address: client.get(address), REPEATS)
+                figures.append(
+                    (
+                        f"portal Distributed {figure} (ms)",
+                        f"{taken * 1000:.1f}",
+                        f"ConnectionList {alone * 1000:.1f}",
+                        taken / alone,
+                        "<= 50 ms",
+                    )
+                )
+        instance.store.close()
+        return figures
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        subprocess.run([*command, "control", "stop", "CACHE"], env=env, capture_output=True)
+        if previous is None:
+            os.environ.pop("CACHESHELL_HOME", None)
+        else:
+            os.environ["CACHESHELL_HOME"] = previous
+
+
+def report(row: Row) -> None:
+    for measured in (measure, measure_distributed):
+        home = Path(tempfile.mkdtemp(prefix="cacheshell-bench-portal-"))
+        try:
+            for figure in measured(home):
+                row(*figure)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def _row(name: str, value: str, baseline: str, ratio: float, target: str) -> None:

@@ -120,6 +120,29 @@ def server_rows(inst: Instance, width: int, ask: Ask) -> list[tuple[str, ...]]:
     return [tuple(str(cell) for cell in row) for row in rows]
 
 
+def unavailable(inst: Instance) -> str:
+    """Why the license server cannot be asked now ("" when it can), without waiting for a
+    just-started monitor's first cycle."""
+    return monitor.server_status(inst, wait=False)
+
+
+def connection_page(inst: Instance, first: int, count: int) -> tuple[list[tuple[str, ...]], int]:
+    """`count` rows of the ConnectionList query from the `first` (0-based) on, and how many it
+    has in all; as connection_rows, one row saying why when the server cannot be asked."""
+    total = 0
+
+    def ask(client: monitor.InstanceClient, where: ServerAddress) -> list[ServerRow] | None:
+        nonlocal total
+        found = client.connection_page(where, first, count)
+        if found is None:
+            return None
+        rows, total = found
+        return rows
+
+    rows = server_rows(inst, len(CONNECTION_COLUMNS), ask)
+    return rows, max(total, len(rows))
+
+
 def connection_rows(inst: Instance) -> list[tuple[str, ...]]:
     """The ConnectionList query: the license server's connections for the active key."""
     return server_rows(

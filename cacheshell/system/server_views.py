@@ -7,6 +7,7 @@ apart from the server so that the report formatters need nothing of the server i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 SHARED = "shr"  # the units of a row whose ID another instance's row charges
 
@@ -32,8 +33,10 @@ class Summary:
     instances: int
 
 
-@dataclass(frozen=True)
-class ConnectionRow:
+class ConnectionRow(NamedTuple):
+    """One row of a license server's connection list (a NamedTuple: a server builds one per
+    user and instance for every listing, ten thousand at a time)."""
+
     user: str
     units: str  # a number, or "shr" when another instance's row carries this ID's unit
     connections: int

@@ -5,6 +5,7 @@ Distributed License Usage link is disabled while no license server is connected.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
@@ -15,7 +16,7 @@ from starlette.testclient import TestClient
 
 from cacheshell.frontends.portal.app import build_app
 from cacheshell.frontends.portal.pages_usage import PART
-from cacheshell.system import authkey, keys, monitor, signing
+from cacheshell.system import authkey, keys, monitor, server_usage, signing
 from cacheshell.system.instance import Instance
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.layout import InstanceLayout
@@ -244,3 +245,31 @@ def test_the_distributed_link_is_enabled_with_a_license_server_connected(
         "Maximum Connections ",
     ]
     assert cells(distributed)[0] == "UserId LicenseUnits Connections ServerIP Instance".split()
+
+
+def test_each_distributed_page_is_its_slice_of_the_connection_list(
+    running: tuple[Instance, TestClient],
+) -> None:
+    instance, client = running
+    # The monitor's next update brings the clients and the portal's session to the server.
+    deadline = time.monotonic() + 30
+    while len(server_usage.connection_rows(instance)) < CLIENTS + 1:
+        assert time.monotonic() < deadline, "the license server never had the clients"
+        time.sleep(0.2)
+    whole = [list(row) for row in server_usage.connection_rows(instance)]
+    pages = [
+        client.get(USAGE, params={"view": "distributed", "page": str(n)}).text for n in (1, 2, 3, 4)
+    ]
+    total = len(whole)
+    assert f"Rows 1-50 of {total}, page 1 of 3" in pages[0]
+    assert f"Rows 101-{total} of {total}, page 3 of 3" in pages[3]  # held to the last page
+    assert [row for html in pages[:3] for row in cells(html)[1]] == whole
+
+
+def test_the_distributed_view_asked_without_a_license_server_says_why(
+    busy: tuple[Instance, TestClient],
+) -> None:
+    _, client = busy
+    html = client.get(USAGE, params={"view": "distributed"}).text
+    assert '<p class="notice" id="usage-notice">Not connected to License Server</p>' in html
+    assert 'id="usage-table"' not in html

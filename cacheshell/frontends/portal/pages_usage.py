@@ -33,6 +33,7 @@ REFRESH_SECONDS = 2
 CRUMBS = ("System Operation", "License Usage")
 NO_SERVER = "This option is disabled when no license server is connected."
 _PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
+MAX_PAGE = 999_999_999  # what _PAGE_NUMBER lets through
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class Table:
     page: int
     pages: int
     total: int
+    notice: str = ""  # why there are no rows to show (no license server to ask)
 
     @property
     def first_row(self) -> int:
@@ -166,12 +168,19 @@ def _rows(view: View, instance: Instance, given: str | None) -> Table:
         raw: list[tuple[Any, ...]] = [
             tuple(row) for row in read(instance, start=(number - 1) * PAGE_SIZE, count=PAGE_SIZE)
         ]
+    elif view.name == "distributed":
+        reason = server_usage.unavailable(instance)
+        if reason:
+            return Table(view, [], 1, 1, 0, notice=reason)
+        # Only the page asked for crosses the network; its number is held to the list's pages
+        # once the server said how many rows there are.
+        number = page_number(given, MAX_PAGE)
+        raw, total = server_usage.connection_page(instance, (number - 1) * PAGE_SIZE, PAGE_SIZE)
+        if number > pages_for(total):
+            number = pages_for(total)
+            raw, total = server_usage.connection_page(instance, (number - 1) * PAGE_SIZE, PAGE_SIZE)
     else:
-        every = (
-            server_usage.summary_rows(instance)
-            if view.name == "summary"
-            else server_usage.connection_rows(instance)
-        )
+        every = server_usage.summary_rows(instance)
         total = len(every)
         number = page_number(given, pages_for(total))
         raw = [tuple(row) for row in every[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]]

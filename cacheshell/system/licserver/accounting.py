@@ -226,9 +226,13 @@ class _Pool:
     def placed_rows(self) -> Iterator[tuple[Place, ConnectionRow]]:
         """Each row with the place it comes from (a row shows only its address and name)."""
         for user in sorted(self.holders):
-            ranked = sorted(
-                self.holders[user].items(),
-                key=lambda item: (-item[1][0], self.instances[item[0]].arrival),
+            held = self.holders[user]
+            ranked = (
+                list(held.items())  # one holder, the usual case: nothing to rank
+                if len(held) == 1
+                else sorted(
+                    held.items(), key=lambda item: (-item[1][0], self.instances[item[0]].arrival)
+                )
             )
             for rank, (place, (units, connections)) in enumerate(ranked):
                 yield (

@@ -347,11 +347,22 @@ class LicenseClient:
         values = found[1]
         return DumpWritten(str(values["host"]), str(values["directory"]), str(values["file"]))
 
+    def connection_page(
+        self, server: ServerAddress, first: int, count: int
+    ) -> tuple[list[Row], int] | None:
+        """`count` ConnectionList rows from the `first` (0-based) on, and how many rows the
+        list has in all: a page of it without fetching the rest. The server pages every list
+        from one snapshot, taken when its first page is asked (and kept for half a minute)."""
+        found = self._query(server, "connections", first, count)
+        return None if found is None else (found[0], found[2])
+
     def _query(
-        self, server: ServerAddress, report: str
-    ) -> tuple[list[Row], dict[str, str | int]] | None:
+        self, server: ServerAddress, report: str, first: int = 0, limit: int | None = None
+    ) -> tuple[list[Row], dict[str, str | int], int] | None:
+        """A report's rows from `first` on (at most `limit` of them), its values and its
+        total count of rows, asked page by page."""
         rows: list[Row] = []
-        offset, registered = 0, False
+        offset, registered = max(first, 0), False
         for _page in range(MAX_PAGES):
             seq = self._next_seq()
             reply = self._exchange(
@@ -365,8 +376,9 @@ class LicenseClient:
             if not isinstance(reply, Reply) or reply.offset != offset:
                 return None
             rows.extend(reply.rows)
-            if reply.next_offset is None:
-                return rows, dict(reply.values)
+            done = limit is not None and len(rows) >= limit
+            if reply.next_offset is None or done:
+                return rows[:limit], dict(reply.values), reply.total
             if reply.next_offset <= offset:
                 return None
             offset = reply.next_offset
