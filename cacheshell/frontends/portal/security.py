@@ -26,12 +26,12 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cacheshell.frontends.portal.urls import HOME, STATIC, is_local
+from cacheshell.system.bounded import KEY_FILE_BYTES
 
 MAX_BODY = 256 * 1024  # a key file is at most 64 KB; nothing else the portal takes is large
-MAX_KEY_FILE_KB = 64
 TOO_LARGE = (
     f"Request refused: larger than {MAX_BODY // 1024} KB. A license key file is at most "
-    f"{MAX_KEY_FILE_KB} KB."
+    f"{KEY_FILE_BYTES // 1024} KB."
 )
 NO_LENGTH = "Request refused: say the body's length."
 BAD_HOST = "Bad Host"
