@@ -10,6 +10,7 @@ WebServerAddress says otherwise, and not at all with WebServer=0.
 from __future__ import annotations
 
 import os
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,12 +46,17 @@ class WebServer:
         return f"http://{host}:{self.port}{HOME_PAGE}"
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also passes '²', which int() refuses."""
+    return re.fullmatch(r"[0-9]+", text) is not None
+
+
 def settings(cpf: Cpf) -> WebServer:
     """The configured web server; a port that is not one reads as none configured."""
     enabled = cpf.get(SECTION, "WebServer", "1").strip() != "0"
     address = cpf.get(SECTION, "WebServerAddress", DEFAULT_ADDRESS).strip() or DEFAULT_ADDRESS
     text = cpf.get(SECTION, "WebServerPort", "").strip()
-    port = int(text) if text.isdigit() and 0 < int(text) <= LAST_PORT else None
+    port = int(text) if _digits(text) and 0 < int(text) <= LAST_PORT else None
     return WebServer(enabled, address, port)
 
 
@@ -87,7 +93,7 @@ def port_free(address: str, port: int) -> bool:
 def first_port(environ: dict[str, str] | None = None) -> int:
     """57772, or the port $CACHESHELL_WEB_PORT names (a value that is not a port is ignored)."""
     wanted = (os.environ if environ is None else environ).get(PORT_VARIABLE, "").strip()
-    if wanted.isdigit() and 1024 <= int(wanted) <= LAST_PORT:
+    if _digits(wanted) and 1024 <= int(wanted) <= LAST_PORT:
         return int(wanted)
     return FIRST_PORT
 

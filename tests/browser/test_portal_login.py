@@ -41,13 +41,14 @@ def test_five_wrong_passwords_disable_the_user_until_an_administrator_enables_it
         login(page, portal, password=f"wrong{attempt}")
         assert page.inner_text("#message") == "Access Denied"
     login(page, portal, password="wrong4")
-    assert page.inner_text("#message") == "Access Denied: this user is disabled"
-    login(page, portal)  # the right password, too late
-    assert page.inner_text("#message") == "Access Denied: this user is disabled"
+    assert page.inner_text("#message") == "Access Denied"
+    login(page, portal)  # the right password, too late; the page says no more than before
+    assert page.inner_text("#message") == "Access Denied"
     shot(page, "login-disabled")
     log = console_log(cacheshell_home)
     assert log.count("Management Portal login failure: user '_SYSTEM' from 127.0.0.1") == 6
     assert "User _SYSTEM disabled: 5 invalid login attempts in a row" in log
+    assert "login failure: user '_SYSTEM' from 127.0.0.1 (user disabled)" in log  # the page: no
     enabled = run_cli("user", "enable", "_SYSTEM")
     assert enabled.returncode == 0, enabled.stderr
     login(page, portal)

@@ -17,8 +17,8 @@ from cacheshell.frontends.portal.app import build_app
 from cacheshell.system import lifecycle, monitor, users
 from cacheshell.system.layout import InstanceLayout
 
-PORT = 57772  # only names the cookies: TestClient opens no socket
-ORIGIN = "http://testserver"
+PORT = 57772  # names the cookies and the portal's host: TestClient opens no socket
+ORIGIN = f"http://127.0.0.1:{PORT}"  # the portal answers only by its own names
 
 
 @contextmanager

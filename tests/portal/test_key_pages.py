@@ -90,8 +90,8 @@ def portal_client(cacheshell_home: Path) -> Iterator[TestClient]:
     if not (cacheshell_home / "CACHE").exists():
         create()
     layout = InstanceLayout(cacheshell_home, "CACHE")
-    app = build_app(layout, int(os.environ["CACHESHELL_WEB_PORT"]))
-    with TestClient(app) as client:
+    port = int(os.environ["CACHESHELL_WEB_PORT"])
+    with TestClient(build_app(layout, port), base_url=f"http://127.0.0.1:{port}") as client:
         yield client
 
 
@@ -132,7 +132,7 @@ def test_without_a_key_customer_name_says_why(cacheshell_home: Path, key_file: P
     started = run_cli("control", "start", "CACHE")
     assert "No valid license key: License missing or unreadable" in started.stdout
     app = build_app(InstanceLayout(cacheshell_home, "CACHE"), 1)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1:1") as client:
         page = log_in(client, "_SYSTEM", "SYS").client.get(urls.LICENSE_KEY).text
     assert (
         '<p class="error" id="key-status" role="alert">Key status: Invalid. License missing or '
@@ -236,7 +236,10 @@ def test_a_file_that_is_not_a_valid_key_is_refused_and_nothing_changes(
 
 def test_a_body_larger_than_the_portal_takes_is_refused_before_it_is_read(admin: Browser) -> None:
     status, page = admin.upload("huge.key", b"x" * (300 * 1024))
-    assert (status, page) == (413, "Request refused: larger than 256 KB")
+    assert (status, message(page)) == (
+        413,
+        "Request refused: larger than 256 KB. A license key file is at most 64 KB.",
+    )
 
 
 @pytest.mark.parametrize(

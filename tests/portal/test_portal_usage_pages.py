@@ -24,6 +24,7 @@ from cacheshell.system.world import World
 
 USAGE = "/csp/sys/op/LicenseUsage.zen"
 CLIENTS = 120  # with the portal's own CSP session, 121 license IDs: three pages of 50
+ORIGIN = "http://127.0.0.1:57772"  # the portal answers only by its own names
 NO_SERVER = "This option is disabled when no license server is connected."
 
 
@@ -54,7 +55,7 @@ def busy(cacheshell_home: Path) -> Iterator[tuple[Instance, TestClient]]:
     world.simulate_clock()
     for n in range(CLIENTS):
         world.connect(f"10.0.{n // 200}.{n % 200 + 1}")
-    with TestClient(build_app(layout, 57772)) as client:
+    with TestClient(build_app(layout, 57772), base_url=ORIGIN) as client:
         logged_in(client)
         yield instance, client
     instance.stop()
@@ -105,7 +106,7 @@ def running(cacheshell_home: Path) -> Iterator[tuple[Instance, TestClient]]:
     world.simulate_clock()
     for n in range(CLIENTS):
         world.connect(f"10.0.{n // 200}.{n % 200 + 1}")
-    with TestClient(build_app(layout, 57772)) as client:
+    with TestClient(build_app(layout, 57772), base_url=ORIGIN) as client:
         logged_in(client)
         yield instance, client
 

@@ -137,7 +137,7 @@ def test_the_page_refreshes_its_lines_with_the_filter_it_shows(
     refresh = re.search(r'data-refresh="([^"]*)" data-every="(\d+)"', answer.text)
     assert refresh and (html.unescape(refresh.group(1)), refresh.group(2)) == (
         f"{urls.CONSOLE_LOG}?lines=200&filter=a+b&severity=1&part=lines",
-        "5",
+        "2",
     )
 
 

@@ -26,15 +26,24 @@ BACKLOG = 64
 
 
 class _ToConsoleLog(logging.Handler):
-    """The web server's own complaints go to the console log, one line each."""
+    """The web server's errors go to the console log, one line each in its format."""
 
     def __init__(self, log: ConsoleLog) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__(logging.ERROR)
         self.log = log
 
     def emit(self, record: logging.LogRecord) -> None:
         first = record.getMessage().splitlines()[0] if record.getMessage() else record.name
         self.log.write(f"Management Portal web server: {first}", WARNING)
+
+
+def _quiet_libraries(log: ConsoleLog) -> None:
+    """The service's stdout and stderr are the console log: no library may print there. The
+    root logger's NullHandler keeps logging's last resort from printing warnings such as a form
+    parser's about a malformed body (any client can send one); of the web server's own records
+    only its errors reach the log, as lines of the log."""
+    logging.getLogger().addHandler(logging.NullHandler())
+    logging.getLogger("uvicorn.error").addHandler(_ToConsoleLog(log))
 
 
 class PortalListener:
@@ -78,11 +87,13 @@ class PortalListener:
         with self.instance.store.transaction():
             self.instance.store.put(web_config.PORTAL_URL, web.url)
         log.write(f"Management Portal: listening at {web.url}", INFO)
-        self._thread = threading.Thread(target=self._serve, args=(web.port,), name="portal")
+        self._thread = threading.Thread(
+            target=self._serve, args=(web.port, web.address), name="portal"
+        )
         self._thread.daemon = True  # never keeps a dying service alive
         self._thread.start()
 
-    def _serve(self, port: int) -> None:
+    def _serve(self, port: int, address: str) -> None:
         assert self.socket is not None
         readable, _, _ = select.select([self.socket.fileno(), self._wake_read], [], [])
         if self._stopping.is_set() or self._wake_read in readable:
@@ -90,21 +101,18 @@ class PortalListener:
         import uvicorn  # the web stack: loaded on the first connection only
 
         from cacheshell.frontends.portal.app import build_app
+        from cacheshell.frontends.portal.head_deadline import HeadDeadlineProtocol
 
-        handler = _ToConsoleLog(self.instance.log)
-        for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
-            logger = logging.getLogger(name)
-            logger.addHandler(handler)
-            logger.propagate = False
+        _quiet_libraries(self.instance.log)
         config = uvicorn.Config(
-            build_app(self.layout, port),
+            build_app(self.layout, port, address),
             log_config=None,
             access_log=False,
             server_header=False,
             proxy_headers=False,
             lifespan="on",
             loop="asyncio",
-            http="h11",
+            http=HeadDeadlineProtocol,
             ws="none",
             limit_concurrency=64,
             timeout_graceful_shutdown=int(STOP_WAIT) - 1,

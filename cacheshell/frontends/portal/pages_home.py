@@ -51,7 +51,9 @@ async def login(request: Request) -> Response:
     site = site_of(request)
     form = await request.form()
     cookie = request.cookies.get(security.login_cookie(site.port), "")
-    if security.foreign_origin(request) or not security.same(cookie, security.form_token(form)):
+    if security.foreign_origin(request, site.hosts) or not security.same(
+        cookie, security.form_token(form)
+    ):
         return site.refuse(request, None, security.FOREIGN_FORM, 403)
     name = str(form.get("username") or "")[:MAX_NAME]
     password = str(form.get("password") or "")
@@ -74,7 +76,7 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     # Another site's form is refused even when it brings no session: SameSite keeps the cookie
     # from it, and a logout's answer would otherwise delete that cookie from the browser.
-    if security.foreign_origin(request):
+    if security.foreign_origin(request, site.hosts):
         return site.refuse(request, None, security.FOREIGN_FORM, 403)
     if session is not None:
         if not security.same(session.csrf, security.form_token(form)):

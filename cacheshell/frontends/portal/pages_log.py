@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cacheshell.frontends.portal import urls
+from cacheshell.frontends.portal import security, urls
 from cacheshell.frontends.portal.sessions import Viewer
 from cacheshell.frontends.portal.site import page, site_of
 from cacheshell.system.console_filter import (
@@ -35,9 +35,9 @@ LINES_PART = "lines"
 def log_filter(query: QueryParams) -> LogFilter:
     """The view the page's form asks for; what is not one of its choices reads as the default."""
     lines = query.get("lines", "")
-    count = int(lines) if lines.isdigit() and int(lines) in LINE_COUNTS else LINE_COUNTS[0]
+    count = int(lines) if security.digits(lines) and int(lines) in LINE_COUNTS else LINE_COUNTS[0]
     level = query.get("severity", "")
-    at_least = int(level) if level.isdigit() and int(level) in SEVERITIES else None
+    at_least = int(level) if security.digits(level) and int(level) in SEVERITIES else None
     return LogFilter(count, query.get("filter", "").strip()[:MAX_FILTER], at_least)
 
 

@@ -81,8 +81,8 @@ class PortalSessions:
                     f"{users.INVALID_LOGIN_LIMIT} invalid login attempts in a row",
                     WARNING,
                 )
-            if login.outcome is Outcome.DISABLED:
-                raise LoginRefused("Access Denied: this user is disabled")
+            # The same answer for every refusal, so that the page tells no one which user
+            # names exist; the console log says why.
             raise LoginRefused("Access Denied")
         try:
             csp = self.world.csp_start(self.timeout)

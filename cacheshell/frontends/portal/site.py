@@ -34,6 +34,7 @@ NEEDS_MANAGE = "Insufficient privilege: this needs the %Admin_Manage role."
 class Site:
     layout: InstanceLayout
     port: int
+    hosts: security.Hosts  # the names this portal is addressed by, and so its origins
     _instance: Instance | None = None
     _sessions: PortalSessions | None = None
     templates: Environment = field(
@@ -139,7 +140,7 @@ def action(endpoint: ViewerEndpoint | None = None, *, manage: bool = True) -> An
             if viewer is None:
                 return to_login(request)
             form = await request.form()
-            if security.foreign_origin(request) or not security.same(
+            if security.foreign_origin(request, site.hosts) or not security.same(
                 viewer.session.csrf, security.form_token(form)
             ):
                 return site.refuse(request, viewer, security.FOREIGN_FORM, 403)
