@@ -39,7 +39,8 @@ from cacheshell.system.license_table import USER
 ENTRIES = 10_000
 BATCH = 1000
 REPEATS = 7
-PORT = 57772  # only names the session cookie: nothing listens
+PORT = 57772  # names the session cookie and the Host the portal answers to: nothing listens
+BASE_URL = f"http://127.0.0.1:{PORT}"
 Row = Callable[[str, str, str, float, str], None]
 
 
@@ -137,7 +138,7 @@ def measure(home: Path) -> list[tuple[str, str, str, float, str]]:
     cold, starts = [], []
     for _ in range(3):
         began = time.perf_counter()
-        with TestClient(build_app(instance.layout, PORT)) as client:
+        with TestClient(build_app(instance.layout, PORT), base_url=BASE_URL) as client:
             starts.append(time.perf_counter() - began)
             _login(client)
             began = time.perf_counter()
@@ -164,7 +165,7 @@ def measure(home: Path) -> list[tuple[str, str, str, float, str]]:
             "<= 50 ms",
         )
     )
-    with TestClient(app) as client:
+    with TestClient(app, base_url=BASE_URL) as client:
         _login(client)
         for figure, address, baseline, query in cases:
             answer = client.get(address)
@@ -238,7 +239,7 @@ def measure_distributed(home: Path) -> list[tuple[str, str, str, float, str]]:
         page = f"{urls.LICENSE_USAGE}?view=distributed"
         alone = median_seconds(lambda: server_usage.connection_rows(instance), 3)
         figures = []
-        with TestClient(build_app(instance.layout, PORT)) as client:
+        with TestClient(build_app(instance.layout, PORT), base_url=BASE_URL) as client:
             _login(client)
             for figure, address in (("p1", f"{page}&page=1"), (f"p{last}", f"{page}&page={last}")):
                 answer = client.get(address)
