@@ -13,9 +13,8 @@ import asyncio
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-HEAD_TIMEOUT = (
-    5.0  # seconds; uvicorn's keep-alive timeout is the same (a browser sends a head at once)
-)
+# Seconds; uvicorn's keep-alive timeout is the same (a browser sends a head at once).
+HEAD_TIMEOUT = 5.0
 
 
 class HeadDeadlineProtocol(H11Protocol):
