@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from httpx import Response
+from httpx2 import Response
 from portal_client import ORIGIN, add_reader, field, log_in, portal_client, started_instance
 from starlette.testclient import TestClient
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-import httpx
+import httpx2 as httpx
 import pytest
 from conftest import free_tcp_port, free_udp_port, stop_home
 from starlette.requests import Request
