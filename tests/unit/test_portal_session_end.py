@@ -2,9 +2,9 @@
 later request of that browser goes to the login page with "Your session has ended.", the end is
 one console log line saying why, and stopping the web server does not log it as a logout.
 
-Caché's portal sends a browser whose CSP session timed out back to its login page
-(docs.intersystems.com, GCSP_sessions "Session Timeout": the session ends after its timeout,
-900 s by default, and the next request starts over at the login page)."""
+A CSP session that gets no request for its timeout (900 s by default) ends ("Session Timeout",
+https://docs.intersystems.com/latest/csp/docbook/DocBook.UI.Page.cls?KEY=GCSP_sessions); the
+portal's pages then need a new login."""
 
 from __future__ import annotations
 
