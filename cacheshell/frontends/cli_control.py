@@ -336,6 +336,13 @@ def _started(instance: Instance, messages: list[str]) -> None:
 
     session.run_system_startup(instance)
     print(f"Instance '{instance.name}' started (pid {lifecycle.state(instance).pid})")
+    # The web server bound its port (or gave up) before the service said it runs.
+    store = instance.store
+    print(
+        web_config.portal_line(
+            store.get(web_config.PORTAL_URL) or "", store.get(web_config.PORTAL_DOWN) or ""
+        )
+    )
 
 
 _ACTIONS = {"create": _create, "list": _list, "start": _start, "stop": _stop, "restart": _restart}

@@ -43,8 +43,12 @@ def banner(session: Session, clock: ClockNotice | None = None) -> str:
     the instance's Management Portal is, then the time if the instance's clock is simulated."""
     node = session.system_name.rsplit(":", 1)[0]
     opening = clock.opening(session) if clock is not None else ""
-    portal = session.instance.store.get(web_config.PORTAL_URL) or ""
-    where = f"Management Portal: {portal}\n" if portal else ""
+    store = session.instance.store
+    portal, down = store.get(web_config.PORTAL_URL) or "", store.get(web_config.PORTAL_DOWN) or ""
+    where = web_config.portal_line(
+        portal, down if down == web_config.DISABLED else "", "see cacheshell log"
+    )
+    where += "\n"
     return f"\nNode: {node}, Instance: {session.layout.name}\n{session.version}\n{where}{opening}\n"
 
 

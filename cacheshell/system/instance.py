@@ -106,8 +106,14 @@ class Instance:
             servers = server_config.default_section()
         except server_config.ServerConfigError as exc:
             raise InstanceError(str(exc)) from None
+        kept = self.store.get(web_config.WEB_PORT)  # a running portal keeps its port
         with instance_files.writing(path):
-            web_config.assign(Cpf.create(path, servers), self.layout.home, self.layout.directory)
+            web_config.assign(
+                Cpf.create(path, servers),
+                self.layout.home,
+                self.layout.directory,
+                kept if isinstance(kept, int) else None,
+            )
         self.log.write(f"{CPF_FILE} was missing: recreated with the default configuration", WARNING)
 
     @property

@@ -128,11 +128,15 @@ def check_address(address: str, ipv6_enabled: bool) -> None:
         raise ServerConfigError(f"'{address}' is neither an IP address nor a host name")
 
 
+def not_a_port_number(port: object) -> ServerConfigError:
+    return ServerConfigError(f"Port '{port}' is not a number")
+
+
 def check_port(port: object) -> int:
     try:
         number = int(str(port))
     except ValueError:
-        raise ServerConfigError(f"Port '{port}' is not a number") from None
+        raise not_a_port_number(port) from None
     low, high = PORT_RANGE
     if not low <= number <= high:
         raise ServerConfigError(f"Port {number} is outside {low}-{high}")

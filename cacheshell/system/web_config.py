@@ -3,14 +3,14 @@
 Caché's private web server listens on 57772 for the first instance of a host and on the next
 free port for each next one (`ccontrol list`: "WebServer = 57772"). A new instance here gets the
 lowest port from 57772 up that no other instance of its home names and nothing on this host
-holds now; it keeps that port for its life. It listens on 127.0.0.1 unless [Startup]
-WebServerAddress says otherwise, and not at all with WebServer=0.
+holds now; it keeps that port for its life: a cache.cpf made again (deleted, or its port
+spoiled) gets back the port the web server last had, kept in the instance's store. It listens
+on 127.0.0.1 unless [Startup] WebServerAddress says otherwise, and not at all with WebServer=0.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,11 @@ SECTION = "Startup"
 HOME_PAGE = "/csp/sys/UtilHome.csp"
 # Store state: the portal's address while the web server listens ("" once it stopped).
 PORTAL_URL = "portal_url"
+# Store state: why the web server does not listen since the start ("" while it listens).
+PORTAL_DOWN = "portal_down"
+# Store state: the port the web server last listened on, which a cache.cpf made again keeps.
+WEB_PORT = "web_port"
+DISABLED = "disabled ([Startup] WebServer=0)"
 
 
 @dataclass(frozen=True)
@@ -46,18 +51,23 @@ class WebServer:
         return f"http://{host}:{self.port}{HOME_PAGE}"
 
 
-def _digits(text: str) -> bool:
-    """ASCII digits only: str.isdigit() also passes '²', which int() refuses."""
-    return re.fullmatch(r"[0-9]+", text) is not None
+def _port(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= LAST_PORT else None
 
 
 def settings(cpf: Cpf) -> WebServer:
     """The configured web server; a port that is not one reads as none configured."""
     enabled = cpf.get(SECTION, "WebServer", "1").strip() != "0"
     address = cpf.get(SECTION, "WebServerAddress", DEFAULT_ADDRESS).strip() or DEFAULT_ADDRESS
-    text = cpf.get(SECTION, "WebServerPort", "").strip()
-    port = int(text) if _digits(text) and 0 < int(text) <= LAST_PORT else None
-    return WebServer(enabled, address, port)
+    return WebServer(enabled, address, _port(cpf.get(SECTION, "WebServerPort", "")))
+
+
+def invalid_port(cpf: Cpf) -> str | None:
+    """The WebServerPort value when cache.cpf has one that is not a port (abc, 0, 70000, an
+    empty value); None when it is a port or there is none."""
+    text = cpf.sections.get(SECTION, {}).get("WebServerPort")
+    return None if text is None or _port(text) is not None else text
 
 
 def _ports_named(home: Path, besides: Path) -> set[int]:
@@ -93,7 +103,7 @@ def port_free(address: str, port: int) -> bool:
 def first_port(environ: dict[str, str] | None = None) -> int:
     """57772, or the port $CACHESHELL_WEB_PORT names (a value that is not a port is ignored)."""
     wanted = (os.environ if environ is None else environ).get(PORT_VARIABLE, "").strip()
-    if _digits(wanted) and 1024 <= int(wanted) <= LAST_PORT:
+    if wanted.isascii() and wanted.isdigit() and 1024 <= int(wanted) <= LAST_PORT:
         return int(wanted)
     return FIRST_PORT
 
@@ -109,15 +119,30 @@ def next_port(home: Path, directory: Path, address: str = DEFAULT_ADDRESS) -> in
     raise OSError(f"no free TCP port from {start} up for the web server")
 
 
-def assign(cpf: Cpf, home: Path, directory: Path) -> WebServer:
-    """Give a configuration without a web server port its port (and save it). A file deleted
-    meanwhile is left to Instance.restore_configuration, which makes it whole: a cache.cpf of
-    one section would pass for the instance's configuration."""
+def assign(cpf: Cpf, home: Path, directory: Path, kept: int | None = None) -> WebServer:
+    """Give a configuration without a web server port its port (and save it): `kept`, the port
+    the instance's web server last had (it may hold it now), unless another instance of the
+    home names it; else the next free one. A file deleted meanwhile is left to
+    Instance.restore_configuration, which makes it whole: a cache.cpf of one section would pass
+    for the instance's configuration."""
     current = settings(cpf)
     if current.port is not None or not cpf.path.exists():
         return current
-    port = next_port(home, directory, current.address)
+    if kept is not None and _port(str(kept)) and kept not in _ports_named(home, directory):
+        port = kept
+    else:
+        port = next_port(home, directory, current.address)
     cpf.set(SECTION, "WebServerPort", str(port))
     cpf.sections[SECTION].setdefault("WebServer", "1")
     cpf.save()
     return settings(cpf)
+
+
+def portal_line(url: str, down: str, where: str = "see the console log") -> str:
+    """Where the portal is, as `control start` and the terminal's banner say it: its address,
+    disabled, or not listening and why (`down`, from the store), and where to read more."""
+    if url:
+        return f"Management Portal: {url}"
+    if down == DISABLED:
+        return f"Management Portal: {DISABLED}"
+    return f"Management Portal: not listening ({f'{down}; ' if down else ''}{where})"

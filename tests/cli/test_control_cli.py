@@ -57,8 +57,14 @@ def block(home: Path, name: str, status: str, license_text: str, server: str = "
 
 
 def started(text: str, name: str, before: str = ACTIVATED) -> int:
-    """The service's pid from what a start printed, after checking the rest of it."""
-    found = re.fullmatch(rf"{re.escape(before)}\nInstance '{name}' started \(pid (\d+)\)\n", text)
+    """The service's pid from what a start printed, after checking the rest of it: last, where
+    its Management Portal listens."""
+    port = web_port(Path(os.environ["CACHESHELL_HOME"]), name)
+    portal = f"Management Portal: http://127.0.0.1:{port}/csp/sys/UtilHome.csp"
+    found = re.fullmatch(
+        rf"{re.escape(before)}\nInstance '{name}' started \(pid (\d+)\)\n{re.escape(portal)}\n",
+        text,
+    )
     assert found, text
     return int(found.group(1))
 

@@ -2,7 +2,8 @@
 new instance gets in cache.cpf (57772 for the first, the next free one for the next, as Caché's
 private web server does: `ccontrol list` shows "WebServer = 57772"), `control list` naming the
 portal while the instance runs, an instance whose port is taken running on without its portal,
-and [Startup] WebServer=0 turning the web server off."""
+and [Startup] WebServer=0 turning the web server off; `control start` saying which of these it
+is; and a cache.cpf made again (deleted, or its port spoiled) keeping the portal's port."""
 
 from __future__ import annotations
 
@@ -91,8 +92,9 @@ def test_a_taken_port_leaves_the_instance_running_without_its_portal(
         run_cli("control", "stop", "CACHE")
     log = (cacheshell_home / "CACHE" / "mgr" / "cconsole.log").read_text()
     warned = re.findall(r"\(\d+\) (1 Management Portal: cannot listen .*)", log)
-    assert (started.returncode, state, warned) == (
+    assert (started.returncode, started.stdout.splitlines()[-1], state, warned) == (
         0,
+        f"Management Portal: not listening (port {port} is in use; see the console log)",
         ("running", "not listening"),
         [
             f"1 Management Portal: cannot listen on 127.0.0.1 port {port} (Address already in"
@@ -107,8 +109,53 @@ def test_web_server_0_in_cache_cpf_starts_no_listener(cacheshell_home: Path) -> 
     cpf = cacheshell_home / "CACHE" / "mgr" / "cache.cpf"
     cpf.write_text(cpf.read_text().replace("WebServer=1", "WebServer=0"))
     port = int(web_port(cacheshell_home, "CACHE"))
-    run_cli("control", "start", "CACHE")
+    said = run_cli("control", "start", "CACHE").stdout.splitlines()[-1]
     state = (listed("CACHE", "conf file"), listed("CACHE", "portal"), listening(port))
     log = (cacheshell_home / "CACHE" / "mgr" / "cconsole.log").read_text()
+    assert said == "Management Portal: disabled ([Startup] WebServer=0)"
     assert state == ("cache.cpf  (WebServer off)", "not listening", False)
     assert "0 Management Portal: the web server is disabled ([Startup] WebServer=0)" in log
+
+
+def test_a_cache_cpf_deleted_while_the_portal_listens_is_made_again_with_its_port(
+    cacheshell_home: Path,
+) -> None:
+    run_cli("control", "create", "CACHE")
+    port = web_port(cacheshell_home, "CACHE")
+    (cacheshell_home / "CACHE" / "mgr" / "cache.cpf").unlink()
+    # The next session (or the service's next look) makes cache.cpf again; the running portal
+    # holds its port, which must not send the new file to the next one.
+    run_cli("-U", "%SYS", "Write 1")
+    restored = web_port(cacheshell_home, "CACHE")
+    restarted = run_cli("control", "restart", "CACHE").stdout.splitlines()[-1]
+    run_cli("control", "stop", "CACHE")
+    assert (restored, restarted) == (
+        port,
+        f"Management Portal: http://127.0.0.1:{port}/csp/sys/UtilHome.csp",
+    )
+
+
+# [Startup] WebServerPort sets the web server's port (cache.cpf reference,
+# https://docs.intersystems.com/latest/csp/docbook/Doc.View.cls?KEY=RCPF_Startup); a value that
+# is no port number cannot be used: the instance keeps the port its portal had, and says so.
+@pytest.mark.parametrize("value", ["abc", ""])
+def test_a_web_server_port_that_is_not_a_port_is_replaced_by_the_one_it_had_and_logged(
+    cacheshell_home: Path, value: str
+) -> None:
+    run_cli("control", "create", "CACHE")
+    run_cli("control", "stop", "CACHE")
+    port = web_port(cacheshell_home, "CACHE")
+    cpf = cacheshell_home / "CACHE" / "mgr" / "cache.cpf"
+    cpf.write_text(cpf.read_text().replace(f"WebServerPort={port}", f"WebServerPort={value}"))
+    said = run_cli("control", "start", "CACHE").stdout.splitlines()[-1]
+    run_cli("control", "stop", "CACHE")
+    log = (cacheshell_home / "CACHE" / "mgr" / "cconsole.log").read_text()
+    warned = re.findall(r"\(\d+\) 1 (\[Startup\] WebServerPort.*)", log)
+    assert (said, web_port(cacheshell_home, "CACHE"), warned) == (
+        f"Management Portal: http://127.0.0.1:{port}/csp/sys/UtilHome.csp",
+        port,
+        [
+            f"[Startup] WebServerPort={value} in cache.cpf is not a port (1-65535): the web "
+            f"server uses port {port} instead"
+        ],
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sys
 import termios
 import time
@@ -101,6 +102,29 @@ def test_the_banner_says_where_the_management_portal_is(terminal, cacheshell_hom
         f"Management Portal: http://127.0.0.1:{port}/csp/sys/UtilHome.csp",
         0,
     )
+
+
+def test_the_banner_says_when_the_management_portal_does_not_listen(
+    terminal, cacheshell_home
+) -> None:
+    assert run_cli("control", "create", "CACHE").returncode == 0
+    run_cli("control", "stop", "CACHE")
+    cpf = (cacheshell_home / "CACHE" / "mgr" / "cache.cpf").read_text()
+    port = int(re.search(r"^WebServerPort=(\d+)$", cpf, flags=re.M).group(1))  # type: ignore[union-attr]
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen(1)
+        run_cli("control", "start", "CACHE")
+        child = terminal("-U", "USER")
+        child.expect_exact("Cache for UNIX")
+        child.expect(r"\r\n([^\r\n]*)\r\n")
+        said = child.match.group(1)
+        at_prompt(child)
+        child.send("Halt\r")
+        assert (said, ends_with_status(child)) == (
+            "Management Portal: not listening (see cacheshell log)",
+            0,
+        )
 
 
 def test_ctrl_c_interrupts_running_code_and_the_prompt_returns(terminal) -> None:

@@ -29,6 +29,9 @@ ELLIPSIS = "..."
 # The port of the default license server, as the README shows it (Caché's 4001); the run uses
 # a port of its own (CACHESHELL_LICENSE_PORT), so that it shares no server with the developer's.
 SHOWN_PORT = 4001
+# The portal's port, as the README shows it (the first instance's default); the run's instance
+# gets the first free one from there, which another install on the host may have moved.
+SHOWN_WEB_PORT = 57772
 # The README shows the plot its tour draws; run this test with CACHESHELL_REGENERATE_DOCS=1 to
 # draw it again.
 SHOWN_PLOT = ROOT / "docs" / "usage.png"
@@ -69,8 +72,9 @@ _TRAINING_ORDER = re.compile(r"(OrderNumber\s+)\d{6}\b")
 _STARTED_PID = re.compile(r"\(pid \d+\)")
 
 
-def normalize(line: str, home: Path, port: int = SHOWN_PORT) -> str:
+def normalize(line: str, home: Path, port: int = SHOWN_PORT, web_port: int = SHOWN_WEB_PORT) -> str:
     line = line.replace(str(home), SHOWN_HOME).rstrip()
+    line = line.replace(f"//127.0.0.1:{web_port}/", f"//127.0.0.1:{SHOWN_WEB_PORT}/")
     line = re.sub(rf"\b(port (?:= )?){port}\b", rf"\g<1>{SHOWN_PORT}", line)
     line = _TRAINING_ORDER.sub(r"\1<ORDER>", line)
     line = _STARTED_PID.sub("(pid <PID>)", line)
@@ -143,6 +147,14 @@ def run_as_typed(line: str, cwd: Path, env: dict[str, str]) -> list[str]:
     return shown
 
 
+def web_server_port(installs: Path) -> int:
+    """The port the tour's instance was given in its cache.cpf."""
+    found = re.search(
+        r"^WebServerPort=(\d+)$", (installs / "CACHE" / "mgr" / "cache.cpf").read_text(), re.M
+    )
+    return int(found.group(1)) if found else SHOWN_WEB_PORT
+
+
 def on_a_simulated_clock(installs: Path) -> bool:
     instance = Instance(InstanceLayout(installs, "CACHE"))
     try:
@@ -165,8 +177,9 @@ def test_the_readme_blocks_as_typed(tmp_path: Path) -> None:
     key = installs / "CACHE" / "mgr" / "cache.key"
     try:
         printed = run_in_one_shell(commands, clone, env)
+        web_port = web_server_port(installs)
         for command, shown in zip(commands, printed, strict=True):
-            actual = [normalize(line, home, port) for line in shown]
+            actual = [normalize(line, home, port, web_port) for line in shown]
             expected = [normalize(line, home) for line in command.expected]
             assert matches(expected, actual), (
                 f"$ {command.line}\nREADME shows:\n"

@@ -140,6 +140,16 @@ def test_the_list_needs_a_login(portal: Portal) -> None:
         ("MAIN", "192.0.2.1", "65536", "Port 65536 is outside 1024-65535"),
         ("MAIN", "192.0.2.1", "4001x", "Port '4001x' is not a number"),
         ("MAIN", "192.0.2.1", "", "Port '' is not a number"),
+        # The Port box takes ASCII digits only, though Python's int() reads these three as 4005.
+        (
+            "MAIN",
+            "192.0.2.1",
+            "\uff14\uff10\uff10\uff15",
+            "Port '\uff14\uff10\uff10\uff15' is not a number",
+        ),
+        ("MAIN", "192.0.2.1", "4_005", "Port '4_005' is not a number"),
+        ("MAIN", "192.0.2.1", "+4005", "Port '+4005' is not a number"),
+        ("MAIN", "192.0.2.1", "-4005", "Port '-4005' is not a number"),
         ("MAIN", "", "4001", "The address of a license server is required"),
         (
             "MAIN",
@@ -165,9 +175,11 @@ def test_the_list_needs_a_login(portal: Portal) -> None:
 def test_add_shows_the_rule_broken_and_keeps_the_input(
     portal: Portal, name: str, address: str, port: str, error: str
 ) -> None:
-    page = add(portal, name, address, port).text
+    answer = add(portal, name, address, port)
+    page = answer.text
     kept = tuple(html.unescape(field(page, f)) for f in ("name", "address", "port"))
-    assert (message(page), kept, section(portal.layout)) == (
+    assert (answer.status_code, message(page), kept, section(portal.layout)) == (
+        400,
         error,
         (name, address, port),
         [portal.local],
@@ -242,8 +254,16 @@ def test_saving_an_edit_changes_the_line_in_place_and_logs_it(portal: Portal) ->
 
 
 def test_an_edit_that_breaks_a_rule_keeps_the_form_and_the_input(portal: Portal) -> None:
-    page = post(portal, urls.LICENSE_SERVER, editing="LOCAL", address="127.0.0.1", port="80").text
-    assert (message(page), field(page, "editing"), field(page, "port"), section(portal.layout)) == (
+    answer = post(portal, urls.LICENSE_SERVER, editing="LOCAL", address="127.0.0.1", port="80")
+    page = answer.text
+    assert (
+        answer.status_code,
+        message(page),
+        field(page, "editing"),
+        field(page, "port"),
+        section(portal.layout),
+    ) == (
+        400,
         "Port 80 is outside 1024-65535",
         "LOCAL",
         "80",
@@ -279,9 +299,21 @@ def test_deleting_a_server_that_is_not_configured_says_so(portal: Portal) -> Non
     )
 
 
-def test_a_notice_names_only_what_a_server_name_can_be(portal: Portal) -> None:
-    page = portal.admin.get(f"{urls.LICENSE_SERVERS}?said=added&name=%3Cb%3Ex%3C/b%3E").text
-    assert message(page) == ""
+def test_a_change_is_noted_once_to_its_own_session_and_a_link_cannot_make_one_up(
+    portal: Portal,
+) -> None:
+    answer = post(portal, urls.LICENSE_SERVERS, name="LOCAL")
+    other_session = portal.reader.get(urls.LICENSE_SERVERS).text
+    first = portal.admin.get(answer.headers["location"]).text
+    again = portal.admin.get(urls.LICENSE_SERVERS).text
+    forged = portal.admin.get(f"{urls.LICENSE_SERVERS}?said=deleted&name=LOCAL").text
+    assert (
+        answer.headers["location"],
+        message(other_session),
+        message(first),
+        message(again),
+        message(forged),
+    ) == (urls.LICENSE_SERVERS, "", f"License server LOCAL deleted. {RESTART}", "", "")
 
 
 # -- refusals -------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ own with its own event loop; the service stops it before it shuts the instance d
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import select
@@ -58,16 +59,35 @@ class PortalListener:
 
     def start(self) -> None:
         """Bind the configured port now; serve from the first connection on. A port that is
-        taken leaves the instance running without its portal, said in the console log."""
+        taken leaves the instance running without its portal, said in the console log; the
+        store says either way (control start and the terminal's banner tell it)."""
         log = self.instance.log
         try:
             self.instance.restore_configuration()  # a cache.cpf deleted before the start
-            web = web_config.assign(self.instance.cpf(), self.layout.home, self.layout.directory)
+            cpf = self.instance.cpf()
+            spoiled = web_config.invalid_port(cpf)
+            kept = self.instance.store.get(web_config.WEB_PORT)
+            web = web_config.assign(
+                cpf,
+                self.layout.home,
+                self.layout.directory,
+                kept if isinstance(kept, int) else None,
+            )
         except (InstanceError, OSError, UnicodeError) as exc:
             log.write(f"Management Portal: not started: {describe(exc)}", WARNING)
+            self._record("", "not started")
             return
+        if spoiled is not None and web.port is not None:
+            # Caché's web server cannot start on a port it cannot read; here the instance keeps
+            # the port its portal had, so that the address a trainee knows still works.
+            log.write(
+                f"[Startup] WebServerPort={spoiled} in cache.cpf is not a port (1-65535): the "
+                f"web server uses port {web.port} instead",
+                WARNING,
+            )
         if not web.enabled or web.port is None:
             log.write("Management Portal: the web server is disabled ([Startup] WebServer=0)")
+            self._record("", web_config.DISABLED)
             return
         family = socket.AF_INET6 if ":" in web.address else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -82,16 +102,28 @@ class PortalListener:
                 f"({exc.strerror or exc}); the instance runs without its portal",
                 WARNING,
             )
+            in_use = exc.errno == errno.EADDRINUSE
+            why = f"port {web.port} is in use" if in_use else f"cannot listen on port {web.port}"
+            self._record("", why)
             return
         self.socket = sock
-        with self.instance.store.transaction():
-            self.instance.store.put(web_config.PORTAL_URL, web.url)
+        self._record(web.url, "", web.port)
         log.write(f"Management Portal: listening at {web.url}", INFO)
         self._thread = threading.Thread(
             target=self._serve, args=(web.port, web.address), name="portal"
         )
         self._thread.daemon = True  # never keeps a dying service alive
         self._thread.start()
+
+    def _record(self, url: str, down: str, port: int | None = None) -> None:
+        """What the start made of the portal, for control start, control list and the banner;
+        the port it listens on, kept for a cache.cpf made again."""
+        store = self.instance.store
+        with store.transaction():
+            store.put(web_config.PORTAL_URL, url)
+            store.put(web_config.PORTAL_DOWN, down)
+            if port is not None:
+                store.put(web_config.WEB_PORT, port)
 
     def _serve(self, port: int, address: str) -> None:
         assert self.socket is not None

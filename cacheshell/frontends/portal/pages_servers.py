@@ -5,8 +5,6 @@ with the restart note (system/server_changes.py)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -19,26 +17,25 @@ from cacheshell.system.server_config import ServerConfigError
 
 CRUMBS = ("System Administration", "Licensing", "License Servers")
 MAX_FIELD = 255  # more than any host name; what a form sends beyond it is not read
-MAX_NAME = 64  # as the form's Name box takes it
 READ_ONLY = "Insufficient privilege: changing license servers needs the %Admin_Manage role."
-# After a change the list says what changed; ?said=VERB&name=NAME carries it across the redirect.
-_SAID = {"added": "added", "changed": "changed", "deleted": "deleted"}
 
 
 def _field(request: Request, name: str) -> str:
     return str(request.state.form.get(name) or "")[:MAX_FIELD]
 
 
-def _notice(request: Request) -> str:
-    verb = _SAID.get(request.query_params.get("said", ""))
-    name = request.query_params.get("name", "")
-    if verb is None or len(name) > MAX_NAME or not server_config.is_name(name):
-        return ""
-    return f"License server {name} {verb}. {server_config.RESTART_NOTE}"
+def _port(text: str) -> str:
+    """The Port box takes ASCII digits only (Python's int() would take '４００５', '4_005' or
+    '+4005'); the ObjectScript API converts its argument by M's rules instead."""
+    if not (text.isascii() and text.isdigit()):
+        raise server_config.not_a_port_number(text)
+    return text
 
 
 def _list(request: Request, viewer: Viewer, error: str = "", status: int = 200) -> Response:
     site = site_of(request)
+    # What the change just made says, once: kept in the session, so no link can make it up.
+    notice, viewer.session.flash = ("" if error else viewer.session.flash), ""
     instance = site.instance
     found, problems = server_config.read(instance.cpf())
     active = monitor.active_server(instance, wait=False)
@@ -51,14 +48,14 @@ def _list(request: Request, viewer: Viewer, error: str = "", status: int = 200) 
         rows=server_listing.listed(found, active),
         problems=problems,
         connection="" if active else monitor.server_status(instance, wait=False),
-        notice="" if error else _notice(request),
+        notice=notice,
         error=error,
     )
 
 
-def _done(verb: str, name: str) -> RedirectResponse:
-    query = urlencode({"said": verb, "name": name.upper()})
-    return RedirectResponse(f"{urls.LICENSE_SERVERS}?{query}", status_code=303)
+def _done(viewer: Viewer, verb: str, name: str) -> RedirectResponse:
+    viewer.session.flash = f"License server {name.upper()} {verb}. {server_config.RESTART_NOTE}"
+    return RedirectResponse(urls.LICENSE_SERVERS, status_code=303)
 
 
 def _form(
@@ -72,12 +69,14 @@ def _form(
     port: str,
     error: str = "",
 ) -> Response:
+    """The Add or Edit form; with a rule the typed values break, 400 (the form kept)."""
     title = "Edit License Server" if editing else "Add License Server"
     return site.render(
         request,
         "server.html",
         viewer,
         (*CRUMBS, title),
+        status_code=400 if error else 200,
         title=title,
         editing=editing,
         name=name,
@@ -99,7 +98,7 @@ async def delete_server(request: Request, viewer: Viewer) -> Response:
         server_changes.delete(site_of(request).instance, name)
     except ServerConfigError as exc:
         return _list(request, viewer, error=str(exc), status=404)
-    return _done("deleted", name)
+    return _done(viewer, "deleted", name)
 
 
 @page
@@ -137,9 +136,9 @@ async def save_server(request: Request, viewer: Viewer) -> Response:
     port = _field(request, "port").strip()
     try:
         if editing:
-            server_changes.modify(site.instance, editing, address, port)
+            server_changes.modify(site.instance, editing, address, _port(port))
         else:
-            server_changes.add(site.instance, name, address, port)
+            server_changes.add(site.instance, name, address, _port(port))
     except ServerConfigError as exc:
         return _form(
             site,
@@ -151,7 +150,7 @@ async def save_server(request: Request, viewer: Viewer) -> Response:
             port=port,
             error=str(exc),
         )
-    return _done("changed" if editing else "added", name)
+    return _done(viewer, "changed" if editing else "added", name)
 
 
 ROUTES = [

@@ -6,13 +6,14 @@ counts a page for every request it makes, ends at its timeout (the instance serv
 and when it ended after a single page keeps its unit for the grace period. Logging out ends it.
 
 The browser holds only a random token that maps to the session here, never the CSP session ID,
-which every reader of Usage by User sees. Every login, failure, lockout and logout is a line in
-the console log.
+which every reader of Usage by User sees. Every login, failure, lockout, logout and session the
+instance ended is a line in the console log, once.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,9 @@ class PortalSession:
     csp_id: str  # the CSP session ID its license unit is held under
     username: str
     csrf: str  # the token every form of this session carries
+    last: float = 0.0  # the instance clock at its last request
     pending_key: UploadedKey | None = None  # a key file selected on Activate License Key
+    flash: str = ""  # what the next list view says once (a change just made), then forgets
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,13 @@ class Viewer:
         return users.grants(self.roles, users.ADMIN_MANAGE)
 
 
+@dataclass(frozen=True)
+class Ended:
+    """The cookie names a session the instance ended meanwhile (its CSP session timed out)."""
+
+    why: str
+
+
 class LoginRefused(Exception):
     """A login that did not give a session; the message is what the login page shows."""
 
@@ -57,6 +67,9 @@ class PortalSessions:
         self.world = World(instance)  # no owner: a portal session ends only as a browser's does
         self.timeout = timeout
         self._by_token: dict[str, PortalSession] = {}
+        # Sessions the instance ended, remembered so that every later request of that browser
+        # (a page, a refreshing part, the reload that follows) is told why, not only the first.
+        self._ended: OrderedDict[str, Ended] = OrderedDict()
 
     @property
     def mgr(self) -> Path:
@@ -96,7 +109,11 @@ class PortalSessions:
         if len(self._by_token) >= MAX_SESSIONS:
             self.close(next(iter(self._by_token)), why="too many portal sessions")
         session = PortalSession(
-            secrets.token_urlsafe(32), csp.session_id, login.user.name, secrets.token_urlsafe(32)
+            secrets.token_urlsafe(32),
+            csp.session_id,
+            login.user.name,
+            secrets.token_urlsafe(32),
+            last=self.instance.clock.now(),
         )
         self._by_token[session.token] = session
         log.write(
@@ -106,20 +123,38 @@ class PortalSessions:
         )
         return session
 
-    def view(self, token: str) -> Viewer | None:
-        """A request of the session the cookie names: one more page for its CSP session. None
-        when there is no such session, it timed out, or its user is gone or disabled."""
+    def view(self, token: str) -> Viewer | Ended | None:
+        """A request of the session the cookie names: one more page for its CSP session. Ended
+        when the instance ended it (said in the console log the first time); None when there is
+        no such session or its user is gone or disabled."""
         session = self._by_token.get(token)
         if session is None:
-            return None
+            return self._ended.get(token)
         user = users.find(self.mgr, session.username)
         if user is None or user.disabled:
             self.close(token, why="user no longer enabled")
             return None
         if not self.world.csp_page(session.csp_id):
-            self._by_token.pop(token, None)  # the instance ended it (timeout, restart)
-            return None
+            return self._gone(session)
+        session.last = self.instance.clock.now()
         return Viewer(session, user.roles)
+
+    def _gone(self, session: PortalSession) -> Ended:
+        """The instance ended the session's CSP session: say so once, remember why."""
+        self._by_token.pop(session.token, None)
+        # The table keeps no reason for a session that went into its grace period; past its
+        # timeout it timed out, before it something else ended it (a Training.World Reset()).
+        timed_out = self.instance.clock.now() >= session.last + self.timeout
+        ended = Ended("timed out" if timed_out else "ended by the instance")
+        self.instance.log.write(
+            f"Management Portal session of user {session.username} (CSP session "
+            f"{session.csp_id}) ended: {ended.why}",
+            INFO,
+        )
+        if len(self._ended) >= MAX_SESSIONS:
+            self._ended.popitem(last=False)
+        self._ended[session.token] = ended
+        return ended
 
     def peek(self, token: str) -> PortalSession | None:
         """The session the cookie names, without counting a page (a logout is not one)."""
@@ -140,5 +175,10 @@ class PortalSessions:
         return True
 
     def close_all(self) -> None:
-        for token in list(self._by_token):
-            self.close(token, why="the web server stopped")
+        """The web server stops: the sessions still open end with it; those the instance ended
+        meanwhile are said to have ended so, not to have logged out."""
+        for token, session in list(self._by_token.items()):
+            if self.world.csp_session(session.csp_id) is None:
+                self._gone(session)
+            else:
+                self.close(token, why="the web server stopped")

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from cacheshell.frontends.portal import security, urls
-from cacheshell.frontends.portal.sessions import PortalSessions, Viewer
+from cacheshell.frontends.portal.sessions import Ended, PortalSessions, Viewer
 from cacheshell.system.instance import Instance
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.version import CACHE_VERSION_ID
@@ -73,8 +73,14 @@ class Site:
     def session_cookie(self) -> str:
         return security.session_cookie(self.port)
 
-    def viewer(self, request: Request) -> Viewer | None:
+    def visit(self, request: Request) -> Viewer | Ended | None:
+        """Who asks: a viewer (one more page of its session), a session the instance ended, or
+        nobody logged in."""
         return self.sessions.view(request.cookies.get(self.session_cookie, ""))
+
+    def viewer(self, request: Request) -> Viewer | None:
+        seen = self.visit(request)
+        return seen if isinstance(seen, Viewer) else None
 
     def render(
         self,
@@ -106,9 +112,12 @@ class Site:
         )
 
 
-def to_login(request: Request) -> RedirectResponse:
+def to_login(request: Request, seen: Ended | None = None) -> RedirectResponse:
+    """To the login page, back here after it; with "Your session has ended." when the instance
+    ended the session."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"{urls.LOGIN}?next={quote(target, safe='')}", status_code=303)
+    said = "&said=timeout" if seen is not None else ""
+    return RedirectResponse(f"{urls.LOGIN}?next={quote(target, safe='')}{said}", status_code=303)
 
 
 def site_of(request: Request) -> Site:
@@ -120,9 +129,9 @@ def page(endpoint: ViewerEndpoint) -> Endpoint:
     """A route for logged-in viewers: others go to the login page."""
 
     async def route(request: Request) -> Response:
-        viewer = site_of(request).viewer(request)
-        if viewer is None:
-            return to_login(request)
+        viewer = site_of(request).visit(request)
+        if not isinstance(viewer, Viewer):
+            return to_login(request, viewer)
         return await endpoint(request, viewer)
 
     route.__name__ = endpoint.__name__
@@ -136,9 +145,9 @@ def action(endpoint: ViewerEndpoint | None = None, *, manage: bool = True) -> An
     def wrap(inner: ViewerEndpoint) -> Endpoint:
         async def route(request: Request) -> Response:
             site = site_of(request)
-            viewer = site.viewer(request)
-            if viewer is None:
-                return to_login(request)
+            viewer = site.visit(request)
+            if not isinstance(viewer, Viewer):
+                return to_login(request, viewer)
             form = await request.form()
             if security.foreign_origin(request, site.hosts) or not security.same(
                 viewer.session.csrf, security.form_token(form)
