@@ -79,10 +79,11 @@ def test_a_form_without_its_token_or_from_another_origin_is_refused_and_changes_
         answer = portal_client.post(path, right if token == "right" else token, origin)
         answers[case] = (answer.status_code, message(answer.text))
     if path == urls.LOGIN:
-        # A login, or a failure, is a line of the portal's in the log (the instance, started
-        # for this module, may still be logging its license server's start).
+        # A login, or a failure, is a "Management Portal login..." line in the log (the
+        # instance, started for this module, may still be logging its own start, its portal's
+        # "Management Portal: listening" line among them).
         logged = portal_client.logged().splitlines()
-        changed = "\n".join(line for line in logged if "Management Portal" in line)
+        changed = "\n".join(line for line in logged if "Management Portal log" in line)
     else:
         changed = "" if portal_client.client.get(urls.HOME).status_code == 200 else "logged out"
     assert (answers, portal_client.done, changed) == (
