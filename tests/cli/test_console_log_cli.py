@@ -46,8 +46,10 @@ def test_restart_and_a_command_work_with_an_unwritable_console_log(
     try:
         restarted = run_cli("control", "restart", "CACHE")
         assert restarted.returncode == 0
+        started, portal = restarted.stdout.splitlines()[-2:]
+        assert re.fullmatch(r"Instance 'CACHE' started \(pid \d+\)", started)
         assert re.fullmatch(
-            r"Instance 'CACHE' started \(pid \d+\)", restarted.stdout.splitlines()[-1]
+            r"Management Portal: http://127\.0\.0\.1:\d+/csp/sys/UtilHome\.csp", portal
         )
         # What this command itself logs comes to its stderr (the service it started has no
         # terminal: its lines are lost with the log).
