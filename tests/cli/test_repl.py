@@ -88,17 +88,22 @@ def test_the_prompt_is_the_namespace_after_a_banner(terminal) -> None:
     assert ends_with_status(child) == 0
 
 
-def test_the_banner_says_where_the_management_portal_is(terminal, cacheshell_home) -> None:
-    assert run_cli("control", "create", "CACHE").returncode == 0
-    cpf = (cacheshell_home / "CACHE" / "mgr" / "cache.cpf").read_text()
-    port = re.search(r"^WebServerPort=(\d+)$", cpf, flags=re.M).group(1)  # type: ignore[union-attr]
+def banner_portal_line(terminal) -> tuple[str, int]:
+    """The banner's line after $ZVERSION (where the portal is), and the status after Halt."""
     child = terminal("-U", "USER")
     child.expect_exact("Cache for UNIX")
     child.expect(r"\r\n([^\r\n]*)\r\n")
     said = child.match.group(1)
     at_prompt(child)
     child.send("Halt\r")
-    assert (said, ends_with_status(child)) == (
+    return said, ends_with_status(child)
+
+
+def test_the_banner_says_where_the_management_portal_is(terminal, cacheshell_home) -> None:
+    assert run_cli("control", "create", "CACHE").returncode == 0
+    cpf = (cacheshell_home / "CACHE" / "mgr" / "cache.cpf").read_text()
+    port = re.search(r"^WebServerPort=(\d+)$", cpf, flags=re.M).group(1)  # type: ignore[union-attr]
+    assert banner_portal_line(terminal) == (
         f"Management Portal: http://127.0.0.1:{port}/csp/sys/UtilHome.csp",
         0,
     )
@@ -115,13 +120,7 @@ def test_the_banner_says_when_the_management_portal_does_not_listen(
         holder.bind(("127.0.0.1", port))
         holder.listen(1)
         run_cli("control", "start", "CACHE")
-        child = terminal("-U", "USER")
-        child.expect_exact("Cache for UNIX")
-        child.expect(r"\r\n([^\r\n]*)\r\n")
-        said = child.match.group(1)
-        at_prompt(child)
-        child.send("Halt\r")
-        assert (said, ends_with_status(child)) == (
+        assert banner_portal_line(terminal) == (
             "Management Portal: not listening (see cacheshell log)",
             0,
         )
