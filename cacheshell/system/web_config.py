@@ -102,10 +102,8 @@ def port_free(address: str, port: int) -> bool:
 
 def first_port(environ: dict[str, str] | None = None) -> int:
     """57772, or the port $CACHESHELL_WEB_PORT names (a value that is not a port is ignored)."""
-    wanted = (os.environ if environ is None else environ).get(PORT_VARIABLE, "").strip()
-    if wanted.isascii() and wanted.isdigit() and 1024 <= int(wanted) <= LAST_PORT:
-        return int(wanted)
-    return FIRST_PORT
+    wanted = _port((os.environ if environ is None else environ).get(PORT_VARIABLE, ""))
+    return wanted if wanted is not None and wanted >= 1024 else FIRST_PORT
 
 
 def next_port(home: Path, directory: Path, address: str = DEFAULT_ADDRESS) -> int:

@@ -39,6 +39,18 @@ def logged_in(client: TestClient) -> None:
     assert answer.status_code == 200 and answer.url.path == "/csp/sys/UtilHome.csp"
 
 
+def with_clients(instance: Instance) -> Iterator[tuple[Instance, TestClient]]:
+    """CLIENTS simulated clients from distinct addresses on a frozen clock, then a portal
+    client logged in to the instance."""
+    world = World(instance)
+    world.simulate_clock()
+    for n in range(CLIENTS):
+        world.connect(f"10.0.{n // 200}.{n % 200 + 1}")
+    with TestClient(build_app(instance.layout, 57772), base_url=ORIGIN) as client:
+        logged_in(client)
+        yield instance, client
+
+
 @pytest.fixture
 def busy(cacheshell_home: Path) -> Iterator[tuple[Instance, TestClient]]:
     """A started instance (no license server) with CLIENTS simulated clients from distinct
@@ -51,13 +63,7 @@ def busy(cacheshell_home: Path) -> Iterator[tuple[Instance, TestClient]]:
     layout = InstanceLayout(cacheshell_home, "CACHE")
     instance = Instance.create(layout, key_text=render_key_file(key.file))
     instance.start()
-    world = World(instance)
-    world.simulate_clock()
-    for n in range(CLIENTS):
-        world.connect(f"10.0.{n // 200}.{n % 200 + 1}")
-    with TestClient(build_app(layout, 57772), base_url=ORIGIN) as client:
-        logged_in(client)
-        yield instance, client
+    yield from with_clients(instance)
     instance.stop()
 
 
@@ -102,13 +108,7 @@ def running(cacheshell_home: Path) -> Iterator[tuple[Instance, TestClient]]:
     layout = InstanceLayout(cacheshell_home, "CACHE")
     instance = Instance(layout)
     monitor.await_first_cycle(instance)
-    world = World(instance)
-    world.simulate_clock()
-    for n in range(CLIENTS):
-        world.connect(f"10.0.{n // 200}.{n % 200 + 1}")
-    with TestClient(build_app(layout, 57772), base_url=ORIGIN) as client:
-        logged_in(client)
-        yield instance, client
+    yield from with_clients(instance)
 
 
 @pytest.mark.parametrize(
