@@ -155,9 +155,9 @@ def _dollar_names() -> tuple[str, ...]:
 
 
 def _class_names() -> list[str]:
-    names = list(REGISTRY.classes)
+    names = REGISTRY.class_names()
     # ##class(%Name) means %Library.Name: offer the short form too.
-    names += ["%" + n[len("%Library.") :] for n in REGISTRY.classes if n.startswith("%Library.")]
+    names += ["%" + n[len("%Library.") :] for n in names if n.startswith("%Library.")]
     return names
 
 

@@ -1,7 +1,8 @@
 """Classes written in Python that ObjectScript code can call, and the objects (OREFs) they make.
 
-`REGISTRY` is the one module-level owner of state in the package: `cacheshell.library` fills it
-when imported. Members carry a one-line and a full help text, shown by Help() and inspection.
+`REGISTRY` is the one module-level owner of state in the package: `cacheshell.library` declares
+every class in it by name when imported, and each class's modules are imported on first
+reference. Members carry a one-line and a full help text, shown by Help() and inspection.
 Every member and object receives the running process as `ctx`, a `cacheshell.lang.runtime.Runtime`.
 """
 
@@ -231,10 +232,47 @@ Value: TypeAlias = str | int | Decimal | ObjectInstance
 
 
 class Registry:
+    """The classes by name. A class may be declared before it is defined: its loader (which
+    imports the modules that define it and its members) runs when the class is first looked
+    up, so a process imports only the classes its code uses."""
+
     def __init__(self) -> None:
-        self.classes: dict[str, ClassDef] = {}
+        self._classes: dict[str, ClassDef] = {}
+        # Class name -> the loader that defines it, until it has run.
+        self._pending: dict[str, Callable[[], None]] = {}
         # Class-name prefix -> class methods every class so named inherits, by name.
         self.inheritance: dict[str, dict[str, Member]] = {}
+        # Class-name prefix -> the loader that declares what classes so named inherit.
+        self._pending_inheritance: dict[str, Callable[[], None]] = {}
+
+    @property
+    def classes(self) -> dict[str, ClassDef]:
+        """Every class, each loaded: what walks them all (a listing, a test) sees them all."""
+        for name in list(self._pending):
+            self._load(name)
+        return self._classes
+
+    def declare(self, name: str, load: Callable[[], None]) -> None:
+        """The class `name` is defined (whole, with every member) by calling `load`."""
+        self._pending[name] = load
+
+    def declare_inheritance(self, prefix: str, load: Callable[[], None]) -> None:
+        """What classes named `prefix...` inherit is declared by calling `load`."""
+        self._pending_inheritance[prefix] = load
+
+    def _load(self, name: str) -> None:
+        load = self._pending.pop(name, None)
+        if load is not None:
+            load()
+
+    def find(self, name: str) -> ClassDef | None:
+        """The class of this exact full name, loaded; None when there is none."""
+        self._load(name)
+        return self._classes.get(name)
+
+    def class_names(self) -> list[str]:
+        """The name of every class, loaded or only declared."""
+        return [*self._classes, *(n for n in self._pending if n not in self._classes)]
 
     def define(
         self,
@@ -244,9 +282,9 @@ class Registry:
         superclasses: tuple[str, ...] = (),
         home: str = "",
     ) -> ClassDef:
-        cls = self.classes.get(name)
+        cls = self._classes.get(name)
         if cls is None:
-            cls = self.classes[name] = ClassDef(
+            cls = self._classes[name] = ClassDef(
                 name, summary, instance_type, superclasses=superclasses, home=home
             )
         return cls
@@ -256,25 +294,29 @@ class Registry:
         each %SYSTEM class has Help() from %SYSTEM.Help). Its impl takes (ctx, cls, *args)."""
         self.inheritance.setdefault(prefix, {})[member.name] = member
 
+    def _inheritance_for(self, class_name: str) -> list[dict[str, Member]]:
+        for prefix in [p for p in self._pending_inheritance if class_name.startswith(p)]:
+            self._pending_inheritance.pop(prefix)()
+        return [m for p, m in self.inheritance.items() if class_name.startswith(p)]
+
     def inherited_method(self, class_name: str, name: str) -> Member | None:
-        for prefix, members in self.inheritance.items():
-            if class_name.startswith(prefix) and name in members:
+        for members in self._inheritance_for(class_name):
+            if name in members:
                 return members[name]
         return None
 
     def all_class_methods(self, cls: ClassDef) -> dict[str, Member]:
         """A class's own class methods and those it inherits by name prefix."""
         found: dict[str, Member] = {}
-        for prefix, members in self.inheritance.items():
-            if cls.name.startswith(prefix):
-                found.update(members)
+        for members in self._inheritance_for(cls.name):
+            found.update(members)
         return found | cls.class_methods
 
     def resolve(self, name: str, namespace: str | None = None) -> ClassDef:
         """Find a class as ##class() does: %Name means %Library.Name, Name means User.Name.
         From `namespace`, a class held in another namespace's database does not exist."""
         for candidate in _candidates(name):
-            cls = self.classes.get(candidate)
+            cls = self.find(candidate)
             if cls is not None and (
                 not cls.home or namespace is None or namespace.upper() == cls.home
             ):
@@ -284,13 +326,15 @@ class Registry:
     def resolve_system(self, name: str) -> ClassDef:
         """$SYSTEM.Name: a %SYSTEM class, found without regard to case as $SYSTEM itself is."""
         wanted = "%SYSTEM." + name
-        for key, cls in self.classes.items():
+        for key in sorted(self.class_names()):
             if key.upper() == wanted.upper():
-                return cls
+                cls = self.find(key)
+                if cls is not None:
+                    return cls
         raise ObjectScriptError("CLASS DOES NOT EXIST", "*" + wanted)
 
     def system_class_names(self) -> list[str]:
-        return sorted(k[len("%SYSTEM.") :] for k in self.classes if k.startswith("%SYSTEM."))
+        return sorted(k[len("%SYSTEM.") :] for k in self.class_names() if k.startswith("%SYSTEM."))
 
 
 def full_class_name(name: str) -> str:

@@ -78,7 +78,7 @@ def notify(ctx: Runtime, message: str) -> None:
     method = to_str(inst.store.get("alert_notify_method", ""))
     if not class_name or not method:
         return
-    cls = ctx.registry.classes.get(full_class_name(class_name))
+    cls = ctx.registry.find(full_class_name(class_name))
     if cls is None:
         return
     try:

@@ -19,7 +19,6 @@ from cacheshell.system import (
     keys,
     server_config,
     settings,
-    signing,
     soft_state,
     system_processes,
     web_config,
@@ -141,6 +140,8 @@ class Instance:
         layout.ensure()
         web_config.assign(Cpf.create(layout.mgr / CPF_FILE, servers), layout.home, layout.directory)
         if key_text is None and not evaluation:
+            from cacheshell.system import signing
+
             key = keys.issue_from_spec(
                 keys.training_key_spec(),
                 signing.training_private_key(),
@@ -303,6 +304,8 @@ class Instance:
         return datetime.fromtimestamp(self.clock.now()).date()
 
     def check(self, key: LicenseKey) -> KeyCheck:
+        from cacheshell.system import signing  # cryptography: loaded to check a key
+
         return keys.check_key(
             key,
             signing.trusted_public_keys(self.layout.home),

@@ -8,8 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from cacheshell.system.authkey import (
     PRODUCTS,
@@ -28,7 +27,12 @@ from cacheshell.system.keyfile import (
     format_date,
     parse_key_file,
 )
-from cacheshell.system.signing import sign, verify
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 # An instance with no key runs as an evaluation with this many license units.
 EVALUATION_UNITS = 5
@@ -249,6 +253,8 @@ def issue_key(
         machine_id=machine_id,
         app_sections=tuple((name, tuple(pairs)) for name, pairs in app_sections),
     )
+    from cacheshell.system.signing import sign  # cryptography: only to issue or check a key
+
     return LicenseKey(sign(file, private_key), auth)
 
 
@@ -296,6 +302,8 @@ def check_key(
     key: LicenseKey, public_keys: list[Ed25519PublicKey], platform_code: str, today: date
 ) -> KeyCheck:
     """Valid, Invalid (with why) or Troubled (valid but expiring within 30 days)."""
+    from cacheshell.system.signing import verify  # cryptography: only to issue or check a key
+
     if not verify(key.file, public_keys):
         return _invalid(
             "License key signature is not valid: the key was changed after it "

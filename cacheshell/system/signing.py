@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -12,39 +11,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 
 from cacheshell.system.authkey import BODY_LENGTH, decode_authorization, decode_body
-from cacheshell.system.keyfile import KeyFile, KeyFileError, format_date
+from cacheshell.system.key_content import canonical_content as canonical_content
+from cacheshell.system.keyfile import KeyFile, KeyFileError
 
 TRUST_STORE = "trusted-issuers"
 TRAINING_PUBLIC_KEY = "training-issuer.pub"
 TRAINING_PRIVATE_KEY = "training-issuer.key"
-# Changing the canonical form must change this tag, so old signatures fail cleanly.
-_DOMAIN = "cacheshell license key v1"
-
-
-def canonical_content(key: KeyFile) -> bytes:
-    """The signed bytes: every field but the signature digits, each length-prefixed UTF-8.
-
-    FileType is included too, so a key cannot be relabelled as another version.
-    """
-    items = [
-        _DOMAIN,
-        key.file_type,
-        key.license_capacity,
-        key.customer_name,
-        key.order_number,
-        format_date(key.expiration_date),
-        key.authorization_key[:BODY_LENGTH],
-        key.machine_id,
-    ]
-    out = bytearray()
-    for item in items:
-        out += _field(item)
-    out += struct.pack(">I", len(key.app_sections))
-    for name, pairs in key.app_sections:
-        out += _field(name) + struct.pack(">I", len(pairs))
-        for keyword, value in pairs:
-            out += _field(keyword) + _field(value)
-    return bytes(out)
 
 
 def sign(key_without_signature: KeyFile, private_key: Ed25519PrivateKey) -> KeyFile:
@@ -109,8 +81,3 @@ def trusted_public_keys(home: Path) -> list[Ed25519PublicKey]:
 
 def _bundled(name: str) -> bytes:
     return resources.files("cacheshell.system").joinpath("issuer", name).read_bytes()
-
-
-def _field(text: str) -> bytes:
-    data = text.encode("utf-8")
-    return struct.pack(">I", len(data)) + data

@@ -87,6 +87,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from cacheshell.system.key_content import canonical_content
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.keys import LicenseKey, read_key
 from cacheshell.system.licserver.messages import (
@@ -112,7 +113,6 @@ from cacheshell.system.licserver.messages import (
     Update,
     UserUse,
 )
-from cacheshell.system.signing import canonical_content
 
 MAGIC = b"CSLS"
 VERSION = 3
