@@ -3,7 +3,7 @@ release the model answers as ($ZVERSION, %SYSTEM.Version, cache.cpf, ccontrol li
 
 from __future__ import annotations
 
-import platform
+import os
 
 __version__ = "0.1.0"
 
@@ -21,8 +21,11 @@ CACHE_VERSION_ID = f"{CACHE_VERSION_NUMBER}.{CACHE_BUILD.rstrip('U')}.0"
 
 def zversion(system: str | None = None, machine: str | None = None) -> str:
     """$ZVERSION: the kit for this platform, as Caché names its kits, and the release."""
-    system = platform.system() if system is None else system
-    machine = (platform.machine() if machine is None else machine).lower()
+    if system is None or machine is None:
+        here = _system_and_machine()
+        system = here[0] if system is None else system
+        machine = here[1] if machine is None else machine
+    machine = machine.lower()
     arch = {"x86_64": "x86-64", "amd64": "x86-64", "aarch64": "ARM64", "arm64": "ARM64"}.get(
         machine, machine
     )
@@ -37,3 +40,14 @@ def zversion(system: str | None = None, machine: str | None = None) -> str:
     return (
         f"{CACHE_PRODUCT} for {kit} {CACHE_VERSION_NUMBER} (Build {CACHE_BUILD}) {CACHE_BUILD_DATE}"
     )
+
+
+def _system_and_machine() -> tuple[str, str]:
+    """platform.system() and platform.machine(), without importing platform where os.uname()
+    gives both (every POSIX system)."""
+    if hasattr(os, "uname"):
+        uname = os.uname()
+        return uname.sysname, uname.machine
+    import platform
+
+    return platform.system(), platform.machine()

@@ -11,31 +11,24 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cacheshell.system import (
-    authkey,
-    instance_files,
-    instance_lock,
-    keys,
-    server_config,
-    settings,
-    soft_state,
-    system_processes,
-    web_config,
-)
-from cacheshell.system.appfile import AppLicense
-from cacheshell.system.applications import Applications
-from cacheshell.system.bounded import KEY_FILE_BYTES, read_text_bounded
+from cacheshell.system import instance_files, instance_lock, soft_state
 from cacheshell.system.clock import InstanceClock
 from cacheshell.system.console import WARNING, ConsoleLog
 from cacheshell.system.cpf import CPF_FILE as CPF_FILE  # where the others look for it
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.files import remove_stale_temporaries, write_atomically
-from cacheshell.system.keyfile import KeyFileError, render_key_file
-from cacheshell.system.keys import KeyCheck, LicenseKey
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.license_table import LicenseTable
 from cacheshell.system.locks import LockTable
+
+if TYPE_CHECKING:
+    from cacheshell.system.keys import Comparison, KeyCheck, LicenseKey
+
+# What a session's start needs is imported above. The key's modules (keys, authkey, signing and
+# its cryptography), the configuration's and the applications' are imported by the methods that
+# use them: a start, an activation, a key check.
 
 KEY_FILE = "cache.key"
 # The training key minted at creation, kept (owner-only) so that it can be activated again.
@@ -61,7 +54,7 @@ class Activation:
     current: LicenseKey | None
     new: LicenseKey
     check: KeyCheck
-    comparison: keys.Comparison | None
+    comparison: Comparison | None
     result: str  # what Upgrade() returned: "1" or "0|reason"
 
 
@@ -101,6 +94,8 @@ class Instance:
         path = self.layout.mgr / CPF_FILE
         if path.exists():
             return
+        from cacheshell.system import server_config, web_config
+
         try:
             servers = server_config.default_section()
         except server_config.ServerConfigError as exc:
@@ -133,6 +128,9 @@ class Instance:
     ) -> Instance:
         """Lay out a new instance. Without a key it gets a training key minted for it, unless it
         is an evaluation instance, which needs none."""
+        from cacheshell.system import authkey, keys, server_config, signing, web_config
+        from cacheshell.system.keyfile import render_key_file
+
         try:
             servers = server_config.default_section()
         except server_config.ServerConfigError as exc:
@@ -140,8 +138,6 @@ class Instance:
         layout.ensure()
         web_config.assign(Cpf.create(layout.mgr / CPF_FILE, servers), layout.home, layout.directory)
         if key_text is None and not evaluation:
-            from cacheshell.system import signing
-
             key = keys.issue_from_spec(
                 keys.training_key_spec(),
                 signing.training_private_key(),
@@ -168,6 +164,8 @@ class Instance:
 
     def start(self) -> list[str]:
         """Start: read the key in mgr/, size the license table, clear what a previous run left."""
+        from cacheshell.system import system_processes
+
         messages: list[str] = []
         with self.store.transaction():
             db = self.store.db
@@ -222,6 +220,9 @@ class Instance:
 
     def _load_protected_applications(self) -> None:
         """The application sections of the active key, protected by its signature."""
+        from cacheshell.system.appfile import AppLicense
+        from cacheshell.system.applications import Applications
+
         key = self.active_key()
         if key is None:
             return
@@ -243,6 +244,9 @@ class Instance:
         self.log.write(f"Instance {self.name} shut down")
 
     def _load_key_at_start(self) -> list[str]:
+        from cacheshell.system import keys
+        from cacheshell.system.keyfile import KeyFileError
+
         if self.evaluation and not self.key_path.exists():
             self._set_active(None, f"Evaluation instance: {keys.EVALUATION_UNITS} license units")
             self.store.put("capacity", keys.EVALUATION_UNITS)
@@ -265,12 +269,16 @@ class Instance:
         return found
 
     def _no_key(self, reason: str) -> list[str]:
+        from cacheshell.system import keys
+
         self._set_active(None, reason)
         units = keys.EVALUATION_UNITS if self.evaluation else NO_KEY_UNITS
         self.store.put("capacity", units)
         return [f"No valid license key: {reason}; {units} user may log in"]
 
     def _set_active(self, key: LicenseKey | None, reason: str) -> None:
+        from cacheshell.system.keyfile import render_key_file
+
         self.store.put("active_key", render_key_file(key.file) if key is not None else None)
         self.store.put("key_reason", reason)
 
@@ -294,7 +302,11 @@ class Instance:
     # -- the active key ------------------------------------------------------------------------
     def active_key(self) -> LicenseKey | None:
         text = self.store.get("active_key")
-        return None if not text else keys.read_key(text)
+        if not text:
+            return None
+        from cacheshell.system import keys
+
+        return keys.read_key(text)
 
     def key_reason(self) -> str:
         """Why there is no valid active key ("" when there is one)."""
@@ -304,7 +316,7 @@ class Instance:
         return datetime.fromtimestamp(self.clock.now()).date()
 
     def check(self, key: LicenseKey) -> KeyCheck:
-        from cacheshell.system import signing  # cryptography: loaded to check a key
+        from cacheshell.system import authkey, keys, signing  # signing: cryptography
 
         return keys.check_key(
             key,
@@ -314,6 +326,8 @@ class Instance:
         )
 
     def key_status(self) -> KeyCheck:
+        from cacheshell.system.keys import KeyCheck
+
         key = self.active_key()
         if key is None:
             if self.evaluation:
@@ -323,6 +337,9 @@ class Instance:
 
     def is_pending_activation(self) -> bool:
         """The key file in mgr/ is valid but is not the active key."""
+        from cacheshell.system import keys
+        from cacheshell.system.keyfile import KeyFileError
+
         try:
             on_disk = keys.load_key(self.key_path)
         except KeyFileError:
@@ -340,6 +357,8 @@ class Instance:
     def keep_previous_key(self, new: LicenseKey) -> None:
         """Before `new` replaces the active key: keep the active key (or, with none active, the
         key file in mgr/) as cache.key.previous, and say in the console log how to go back."""
+        from cacheshell.system.keyfile import render_key_file
+
         current = self.active_key()
         if current is not None:
             if current.file == new.file:
@@ -362,6 +381,10 @@ class Instance:
     def upgrade(self, keep_previous: bool = True) -> str:
         """Upgrade(): make the key in mgr/ active now, or say why not ("0|reason"). The key it
         replaces is kept first (keep_previous_key) unless the caller kept it already."""
+        from cacheshell.system import keys
+        from cacheshell.system.applications import Applications
+        from cacheshell.system.keyfile import KeyFileError
+
         try:
             new = keys.load_key(self.key_path)
         except KeyFileError as exc:
@@ -396,6 +419,8 @@ class Instance:
 
     def _grow_table(self, current: LicenseKey | None, new: LicenseKey) -> str:
         """The table grows into gmheap; when gmheap cannot hold the new pages it keeps its size."""
+        from cacheshell.system import keys, settings
+
         old_units = current.units if current is not None else int(self.store.get("capacity", 0))
         needed = (keys.table_pages(new.units) - keys.table_pages(old_units)) * 64
         heap = settings.gmheap(self.cpf())
@@ -412,6 +437,9 @@ class Instance:
     def activate(self, source: Path) -> Activation:
         """Activate a key file from anywhere: check it, copy it into mgr/ as cache.key through a
         temporary file and a rename, then Upgrade(). An invalid key is never copied."""
+        from cacheshell.system import keys
+        from cacheshell.system.bounded import KEY_FILE_BYTES, read_text_bounded
+
         new = keys.load_key(source)
         check = self.check(new)
         current = self.active_key()

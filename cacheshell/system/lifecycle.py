@@ -21,7 +21,6 @@ from cacheshell.system.instance import CPF_FILE, LOG_FILE, SERVICE_PID, Instance
 from cacheshell.system.instance_files import owner_only, tighten
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.processes import ended, wait_until
-from cacheshell.system.spawn import spawn_detached
 from cacheshell.system.store import DATABASE_NAME
 from cacheshell.system.system_processes import SERVICE_MODULE, is_service
 
@@ -159,6 +158,8 @@ def _wait_created(layout: InstanceLayout, timeout: float = STOP_TIMEOUT) -> None
 
 
 def _start_holding(instance: Instance, fd: int, await_service: bool = True) -> list[str]:
+    from cacheshell.system.spawn import spawn_detached  # subprocess: only to start one
+
     mgr = instance.layout.mgr
     try:
         with owner_only():
