@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import os
 import random
-import socket
 import sqlite3
 import sys
 import time
@@ -75,7 +74,7 @@ class Session(Shell):
         # holds the roles the instance's user registry gives it, none when it is not defined.
         self.roles = ",".join(users.roles_of(self.layout.mgr, self.username))
         self.version = version_banner()
-        self.system_name = f"{socket.gethostname()}:{self.layout.name}"
+        self.system_name = f"{_host_name()}:{self.layout.name}"
         self.device = _device()
         self.rng = random.Random()
         self.job_id = os.getpid()
@@ -280,6 +279,16 @@ def run_system_startup(instance: Instance) -> str:
 def _stdout(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+def _host_name() -> str:
+    """socket.gethostname(), without importing socket where os.uname() gives the same name
+    (every POSIX system: gethostname(2) reads the uname nodename)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
 
 
 def _device() -> str:
