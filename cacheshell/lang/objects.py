@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -244,6 +245,9 @@ class Registry:
         self.inheritance: dict[str, dict[str, Member]] = {}
         # Class-name prefix -> the loader that declares what classes so named inherit.
         self._pending_inheritance: dict[str, Callable[[], None]] = {}
+        # A loader runs once, to its end, before any thread sees its class (the portal's
+        # requests run in threads); re-entrant, as one class's modules may name another.
+        self._loading = threading.RLock()
 
     @property
     def classes(self) -> dict[str, ClassDef]:
@@ -261,9 +265,13 @@ class Registry:
         self._pending_inheritance[prefix] = load
 
     def _load(self, name: str) -> None:
-        load = self._pending.pop(name, None)
-        if load is not None:
-            load()
+        if name not in self._pending:
+            return
+        with self._loading:
+            load = self._pending.get(name)
+            if load is not None:
+                load()
+                self._pending.pop(name, None)
 
     def find(self, name: str) -> ClassDef | None:
         """The class of this exact full name, loaded; None when there is none."""
@@ -272,7 +280,7 @@ class Registry:
 
     def class_names(self) -> list[str]:
         """The name of every class, loaded or only declared."""
-        return [*self._classes, *(n for n in self._pending if n not in self._classes)]
+        return [*self._classes, *(n for n in list(self._pending) if n not in self._classes)]
 
     def define(
         self,
@@ -295,8 +303,13 @@ class Registry:
         self.inheritance.setdefault(prefix, {})[member.name] = member
 
     def _inheritance_for(self, class_name: str) -> list[dict[str, Member]]:
-        for prefix in [p for p in self._pending_inheritance if class_name.startswith(p)]:
-            self._pending_inheritance.pop(prefix)()
+        if any(class_name.startswith(p) for p in list(self._pending_inheritance)):
+            with self._loading:
+                for prefix in [p for p in self._pending_inheritance if class_name.startswith(p)]:
+                    load = self._pending_inheritance.get(prefix)
+                    if load is not None:
+                        load()
+                    self._pending_inheritance.pop(prefix, None)
         return [m for p, m in self.inheritance.items() if class_name.startswith(p)]
 
     def inherited_method(self, class_name: str, name: str) -> Member | None:
