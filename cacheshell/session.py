@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import cacheshell.library  # noqa: F401  (registers the ObjectScript classes)
+import cacheshell.library  # noqa: F401  (declares the ObjectScript classes by name)
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import LOCK_RETRY, Host, version_banner
 from cacheshell.lang.locking import LockRequest

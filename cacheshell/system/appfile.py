@@ -6,7 +6,7 @@ LoadAppLicenseFile's return codes say what was wrong; a failed load changes noth
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cacheshell.system.bounded import INI_FILE_BYTES, read_text_bounded
 from cacheshell.system.ini import read_ini
@@ -25,8 +25,7 @@ MAX_FILE_NAME = 1024
 _APP_NAME = re.compile(r"[A-Za-z0-9]+")
 
 
-@dataclass(frozen=True)
-class AppLicense:
+class AppLicense(NamedTuple):
     name: str
     items: tuple[tuple[str, str], ...]  # (keyword, value) in file order
 

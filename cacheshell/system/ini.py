@@ -11,11 +11,10 @@ they always said.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class IniLine:
+class IniLine(NamedTuple):
     """A line that is neither blank, a comment nor a section header."""
 
     number: int  # from 1
@@ -32,15 +31,13 @@ class IniLine:
         return (keyword.strip(), value) if equals else None
 
 
-@dataclass(frozen=True)
-class IniSection:
+class IniSection(NamedTuple):
     name: str  # between the brackets, as written (names are case-sensitive)
     number: int  # the header's line
     lines: tuple[IniLine, ...]
 
 
-@dataclass(frozen=True)
-class IniText:
+class IniText(NamedTuple):
     before: tuple[IniLine, ...]  # the lines before the first header
     sections: tuple[IniSection, ...]  # in file order; a repeated name appears again
 

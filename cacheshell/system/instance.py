@@ -7,11 +7,9 @@ key file in mgr/ is only read at start and by Upgrade().
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cacheshell.system import instance_files, instance_lock, soft_state
 from cacheshell.system.clock import InstanceClock
@@ -49,8 +47,7 @@ class InstanceError(Exception):
     """The instance cannot do what was asked (it does not exist, or it is down)."""
 
 
-@dataclass(frozen=True)
-class Activation:
+class Activation(NamedTuple):
     current: LicenseKey | None
     new: LicenseKey
     check: KeyCheck
@@ -78,6 +75,8 @@ class Instance:
     def renew_store(self) -> None:
         """A store made afresh (the instance's first, or one rebuilt after it was lost): down,
         with a new identity. An instance made without a training key is an evaluation one."""
+        import secrets
+
         mgr = self.layout.mgr
         evaluation = not (mgr / TRAINING_KEY_FILE).exists() and not self.key_path.exists()
         with self.store.transaction():
@@ -164,6 +163,8 @@ class Instance:
 
     def start(self) -> list[str]:
         """Start: read the key in mgr/, size the license table, clear what a previous run left."""
+        import secrets
+
         from cacheshell.system import system_processes
 
         messages: list[str] = []

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 DEFAULT_INSTANCE = "CACHE"
 
@@ -13,8 +13,7 @@ def cacheshell_home() -> Path:
     return Path(os.environ.get("CACHESHELL_HOME") or Path.home() / ".cacheshell")
 
 
-@dataclass(frozen=True)
-class InstanceLayout:
+class InstanceLayout(NamedTuple):
     home: Path
     name: str
 

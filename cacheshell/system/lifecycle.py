@@ -12,8 +12,8 @@ import os
 import signal
 import sqlite3
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cacheshell.system import instance_lock, system_processes
 from cacheshell.system.console import WARNING
@@ -27,8 +27,7 @@ from cacheshell.system.system_processes import SERVICE_MODULE, is_service
 STOP_TIMEOUT = 30.0  # how long a stop waits for the service's shutdown before killing it
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
     running: bool
     pid: int | None  # the service's (running), or the one that ended without a shutdown
     since: float | None  # when it started (running)

@@ -9,8 +9,8 @@ a process waiting for the lock above it, not holding one.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cacheshell.system.processes import command_words
 
@@ -19,8 +19,7 @@ PROC_LOCKS = Path("/proc/locks")
 _COMMAND_WIDTH = 60
 
 
-@dataclass(frozen=True)
-class FileLock:
+class FileLock(NamedTuple):
     """One granted POSIX lock of /proc/locks."""
 
     pid: int
@@ -33,8 +32,7 @@ class FileLock:
         return self.start <= offset and (self.end is None or offset <= self.end)
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(NamedTuple):
     pid: int
     command: str  # its command line, shortened; "" when it cannot be read
 

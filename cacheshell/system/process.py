@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import itertools
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cacheshell.system import table
 from cacheshell.system.console import WARNING
@@ -37,8 +37,7 @@ class LicenseRefused(Exception):
         self.error = decision.error
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     username: str
     client: str = LOCAL_CLIENT
 

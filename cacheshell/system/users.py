@@ -14,17 +14,13 @@ Logging in with a password (the Management Portal) follows Caché's "Invalid log
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import re
-import secrets
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cacheshell.system.files import write_atomically
 
@@ -67,8 +63,7 @@ class Outcome(Enum):
     DISABLED = "disabled"  # disabled before this attempt, or by it
 
 
-@dataclass(frozen=True)
-class Login:
+class Login(NamedTuple):
     outcome: Outcome
     user: User | None
     just_disabled: bool = False  # this attempt reached the invalid login limit
@@ -87,7 +82,13 @@ def grants(roles: tuple[str, ...] | set[str] | frozenset[str], privilege: str) -
 
 
 # -- passwords -----------------------------------------------------------------------------------
+# hashlib, hmac, secrets and base64 are imported by the password functions that use them: a
+# session that checks no password loads none of them (hashlib maps OpenSSL's libcrypto).
 def hash_password(password: str) -> str:
+    import base64
+    import hashlib
+    import secrets
+
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT)
     encode = base64.b64encode
@@ -95,6 +96,10 @@ def hash_password(password: str) -> str:
 
 
 def _verify(password: str, stored: str) -> bool:
+    import base64
+    import hashlib
+    import hmac
+
     try:
         kind, n, salt, digest = stored.split("$")
         if kind != "scrypt" or int(n) != _SCRYPT["n"]:
@@ -274,4 +279,6 @@ def authenticate(mgr: Path, name: str, password: str) -> Login:
 @cache
 def _decoy() -> str:
     """Checked against when the user has no password, so that an unknown name costs as much."""
+    import secrets
+
     return hash_password(secrets.token_hex(16))

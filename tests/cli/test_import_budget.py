@@ -43,6 +43,8 @@ FORBIDDEN = {
     "subprocess": "only a start spawns a process",
     "platform": "$ZVERSION reads os.uname()",
     "socket": "$SYSTEM's host name is os.uname()'s too",
+    "secrets": "a start and a new store mint tokens, a session none",
+    "hmac": "only a password check compares digests",
 }
 # cacheshell.library itself (the table of class names) and library.host (the Protocol a Session
 # implements) are the two library modules a session needs.
