@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 
 .PHONY: install run test bench clean
 
+# `make bench BENCH_ARGS="--json bench.json"` also saves the figures, for benchmarks/readme_table.py.
+BENCH_ARGS ?=
+
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "make: cacheshell needs Python 3.11 or newer; none found" \
 		"(tried python3.14 ... python3.11, python3). Install one, or name it: make PYTHON=/path/to/python3" >&2; exit 1; }
@@ -38,7 +41,7 @@ test: install
 
 bench: install
 	$(BIN)/python -m pip install --quiet '.[bench]'
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

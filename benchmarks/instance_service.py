@@ -10,6 +10,7 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,10 +19,24 @@ REPEATS = 9
 ONE_SHOT = ["-U", "USER", "Write 1"]
 
 
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+def _free_port(kind: socket.SocketKind) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def _home(env: dict[str, str], prefix: str) -> dict[str, str]:
+    """A scratch home whose new instance has a license server port and a portal port of its own.
+
+    One port for both homes made the plain instance's first start take it with a server that
+    answers only the plain home's secret; the served instance then refused the port as held by
+    a program that is not its license server, and tried again only a minute later."""
+    return dict(
+        env,
+        CACHESHELL_HOME=tempfile.mkdtemp(prefix=prefix),
+        CACHESHELL_LICENSE_PORT=str(_free_port(socket.SOCK_DGRAM)),
+        CACHESHELL_WEB_PORT=str(_free_port(socket.SOCK_STREAM)),
+    )
 
 
 def _run(cacheshell: str, env: dict[str, str], *args: str) -> None:
@@ -49,17 +64,15 @@ def _answering(port: int, home: str, timeout: float = 30.0) -> None:
 
 
 def measure(cacheshell: str, env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
-    port = _free_udp_port()
-    base_env = dict(env, CACHESHELL_LICENSE_PORT=str(port))
-    plain = dict(base_env, CACHESHELL_HOME=tempfile.mkdtemp(prefix="cacheshell-bench-plain-"))
-    served = dict(base_env, CACHESHELL_HOME=tempfile.mkdtemp(prefix="cacheshell-bench-served-"))
+    plain = _home(env, "cacheshell-bench-plain-")
+    served = _home(env, "cacheshell-bench-served-")
     try:
         for home in (plain, served):
             _run(cacheshell, home, *ONE_SHOT)  # creates and starts the instance
         # The plain instance without its default license server; the served one keeps it.
         _run(cacheshell, plain, "servers", "delete", "LOCAL")
         _run(cacheshell, plain, "control", "restart", "CACHE")
-        _answering(port, served["CACHESHELL_HOME"])
+        _answering(int(served["CACHESHELL_LICENSE_PORT"]), served["CACHESHELL_HOME"])
         without = _median(cacheshell, plain)
         with_server = _median(cacheshell, served)
     finally:
@@ -80,6 +93,6 @@ def measure(cacheshell: str, env: dict[str, str]) -> list[tuple[str, str, str, f
 
 
 if __name__ == "__main__":
-    exe = shutil.which("cacheshell") or "cacheshell"
+    exe = shutil.which("cacheshell", path=str(Path(sys.executable).parent)) or "cacheshell"
     for figure in measure(exe, dict(os.environ)):
         print(figure)

@@ -1,5 +1,7 @@
 """Print cacheshell's speed and memory figures, each as a ratio against a baseline measured in the
-same run on the same machine. Not a test: run it with `make bench`.
+same run on the same machine. Not a test: run it with `make bench`. Every figure goes through
+row() (benchmarks/figures.py); the run ends with a verdict per target, and `--json PATH` saves
+the figures for benchmarks/readme_table.py, which writes them into the README's table.
 
 Figures (targets from the issues in brackets):
   start-up      `cacheshell -U USER 'Write 1'` vs `python -c pass` and `ipython -c pass`
@@ -24,6 +26,7 @@ Figures (targets from the issues in brackets):
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -32,6 +35,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from figures import Figures, header, verdicts
 from homes import remove_home
 from timing import median_seconds
 
@@ -73,17 +77,26 @@ def peak_kib(code: str, env: dict[str, str]) -> int:
     return int(done.stdout.split()[-1])
 
 
-def row(name: str, value: str, baseline: str, ratio: float, target: str) -> None:
-    print(f"{name:<28} {value:>14} {baseline:>28} {ratio:>8.2f}x  {target}")
+# Every figure goes through row(): printed as measured, judged at the end, saved with --json.
+FIGURES = Figures()
+row = FIGURES.row
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="cacheshell's speed and memory figures")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="PATH",
+        help="also write the figures to PATH (benchmarks/readme_table.py puts them in the README)",
+    )
+    args = parser.parse_args(argv)
     bindir = Path(sys.executable).parent
     cacheshell = shutil.which("cacheshell", path=str(bindir)) or "cacheshell"
     ipython = shutil.which("ipython", path=str(bindir))
     env = dict(os.environ, CACHESHELL_HOME=tempfile.mkdtemp(prefix="cacheshell-bench-"))
     os.environ["CACHESHELL_HOME"] = env["CACHESHELL_HOME"]  # the in-process session's home too
-    print(f"{'figure':<28} {'cacheshell':>14} {'baseline':>28} {'ratio':>9}  target")
+    print(header(), flush=True)
 
     # Start-up: one warm-up run first so the grammar cache exists, as on any second use.
     run([cacheshell, "-U", "USER", "Write 1"], env)()
@@ -204,6 +217,10 @@ def main() -> int:
     os.environ["CACHESHELL_HOME"] = env["CACHESHELL_HOME"]
     session.close()
     remove_home(Path(env["CACHESHELL_HOME"]))
+    print()
+    print("\n".join(verdicts(FIGURES.rows)))
+    if args.json is not None:
+        FIGURES.save(args.json)
     return 0
 
 

@@ -38,6 +38,12 @@ def cacheshell_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     stop_home(home)
 
 
+# The tests that let a new instance look for its portal's port from 57772 up, as a user's
+# install does (no CACHESHELL_WEB_PORT), run in one pytest-xdist worker (--dist loadgroup), one
+# at a time, so that two of them never count on the same free port.
+DEFAULT_WEB_PORT = pytest.mark.xdist_group("default-web-port")
+
+
 def free_udp_port() -> int:
     """A UDP port of the loopback address that nothing holds now."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
@@ -97,9 +103,15 @@ def _left_running(base: Path) -> list[tuple[int, str]]:
     interpreter started since the session began (wherever their home was)."""
     left = dict(processes_started_under(base))
     since = _SESSION_STARTED[0] if _SESSION_STARTED else 0
+    # The path as this interpreter was started (tests/../.venv/bin/python) may be spelled
+    # otherwise by an xdist worker (.venv/bin/python): both name the same file. Not resolved
+    # further: another worktree's venv links to the same system Python.
+    interpreter = os.path.abspath(sys.executable).encode()
     for pid, cmdline in _command_lines():
         words = cmdline.split(b"\0")
-        if words[0] != sys.executable.encode() or not any(m in cmdline for m in _DAEMON_MARKERS):
+        if os.path.abspath(words[0]) != interpreter or not any(
+            m in cmdline for m in _DAEMON_MARKERS
+        ):
             continue
         if (processes.start_time(pid) or -1) >= since:
             left[pid] = cmdline.replace(b"\0", b" ").decode(errors="replace")
@@ -108,7 +120,11 @@ def _left_running(base: Path) -> list[tuple[int, str]]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The suite leaves no process behind: any still running is listed, killed, and fails the
-    run."""
+    run. Under pytest-xdist the controller looks, once every worker has finished: a worker
+    would take the daemons of tests still running in another worker for leftovers. The
+    workers' temporary directories lie under the controller's."""
+    if hasattr(session.config, "workerinput"):
+        return
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is None:
         return

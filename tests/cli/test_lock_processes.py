@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,6 +63,15 @@ def hold(started: list[subprocess.Popen[str]], code: str) -> subprocess.Popen[st
     return process
 
 
+def waiting_for_the_lock(pid: int) -> None:
+    """Return once the process sleeps (between its tries at a lock another holds): the
+    kernel's wait channel of a sleep in time.sleep is hrtimer_nanosleep."""
+    deadline = time.monotonic() + 30
+    while "nanosleep" not in Path(f"/proc/{pid}/wchan").read_text(encoding="ascii"):
+        assert time.monotonic() < deadline, "the process never waited for the lock"
+        time.sleep(0.01)
+
+
 def test_another_process_times_out_with_test_0(started: list[subprocess.Popen[str]]) -> None:
     with Terminal() as term:
         term.run("Lock +^STOP")
@@ -95,6 +105,9 @@ def test_an_interrupt_ends_a_wait_for_a_lock(started: list[subprocess.Popen[str]
     with Terminal() as term:
         term.run("Lock +^G")
         waiter = hold(started, 'Write "waiting",! Lock +^G Write "got"')
+        # Its line out is not yet its wait: interrupted between the two, it would still be
+        # ending the Write. It sleeps between tries at the lock.
+        waiting_for_the_lock(waiter.pid)
         waiter.send_signal(signal.SIGINT)
         output, _ = waiter.communicate(timeout=60)
         # The terminal echoes the line with its first command word in capitals.

@@ -12,7 +12,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import DEFAULT_WEB_PORT, run_cli
 
 FIRST = 57772
 
@@ -50,6 +50,7 @@ def listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+@DEFAULT_WEB_PORT
 def test_the_first_instance_gets_57772_and_the_next_the_next_free_port(
     cacheshell_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

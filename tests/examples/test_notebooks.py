@@ -26,7 +26,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from conftest import stop_home
+from conftest import DEFAULT_WEB_PORT, stop_home
 from nbclient import NotebookClient
 
 from cacheshell.frontends.cli_kernel import KERNEL_NAME
@@ -34,6 +34,7 @@ from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import Instance
 from cacheshell.system.layout import InstanceLayout, find_instance
 
+pytestmark = DEFAULT_WEB_PORT  # its instances look for their portal's port from 57772 up
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "examples" / "notebooks"
 ORDER = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import free_udp_port, stop_instances
+from conftest import DEFAULT_WEB_PORT, free_udp_port, stop_instances
 
 from cacheshell.system.instance import Instance
 from cacheshell.system.layout import InstanceLayout
 
+pytestmark = DEFAULT_WEB_PORT  # its instances look for their portal's port from 57772 up
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 PROMPT = "$ "
