@@ -45,6 +45,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
+from operator import itemgetter
+from typing import cast
 
 from cacheshell.system.authkey import BODY_LENGTH
 from cacheshell.system.keyfile import license_rows
@@ -74,6 +77,8 @@ from cacheshell.system.server_views import (
 )
 
 MISSED_PERIODS = 3
+_USE = itemgetter(1, 2)  # a row's (units, connections)
+LISTED = 16  # the instances a verdict names, at most (it counts them all)
 ACK, NAK, RESYNC = "ACK", "NAK", "RESYNC"
 
 Place = tuple[str, str, str]  # host address, instance name, identity
@@ -97,12 +102,14 @@ class Verdict:
     combined: int
     authorized: int
     maximum: int
-    instances: tuple[Listed, ...]
+    instances: tuple[Listed, ...]  # the first LISTED of them, in the order they arrived
+    instance_count: int
     reason: str = ""  # why a NAK was given beyond the key's units being in use
 
 
-@dataclass
+@dataclass(slots=True)
 class _Instance:
+    place: Place  # the one tuple that stands for the place in every table of its pool
     boot: str
     seq: int
     period: float
@@ -126,7 +133,11 @@ class _Partial:
 
 
 class _Pool:
-    """One key: its instances and the incremental per-user aggregate behind combined use."""
+    """One key: its instances and the incremental per-user aggregate behind combined use.
+
+    An ID held by one instance (the usual case) maps to that instance's place, and its charge
+    is that instance's units; only an ID that instances share gets a set of places and a
+    charge of its own. The uses themselves live once, in each instance's `users`."""
 
     def __init__(self, info: KeyInfo) -> None:
         self.info = info
@@ -137,52 +148,101 @@ class _Pool:
         self.held = 0  # datagrams of partial updates held
         self.instances: dict[Place, _Instance] = {}
         self.partial: dict[Place, _Partial] = {}
-        self.holders: dict[str, dict[Place, tuple[int, int]]] = {}
-        self.charged: dict[str, int] = {}
+        self.holders: dict[str, Place] = {}  # an ID held by one instance: its place
+        self.shared: dict[str, set[Place]] = {}  # an ID held by several: their places
+        self.charged: dict[str, int] = {}  # a shared ID's charge
         self.combined = 0
         self.connections = 0
         self.maximum = 0
         self.max_connections = 0
         self._listed: tuple[Listed, ...] | None = None
+        self._listed_places: tuple[Place, ...] = ()
+
+    def distinct(self) -> int:
+        return len(self.holders) + len(self.shared)
 
     def change_users(
         self, place: Place, state: _Instance, changes: dict[str, tuple[int, int] | None]
     ) -> None:
-        """Set users of one instance, or drop those mapped to None (totals are the caller's)."""
-        users, holders, charged = state.users, self.holders, self.charged
+        """Set users of one instance, or drop those mapped to None (totals are the caller's).
+        `place` is the instance's key in `instances` (or was, for one being removed)."""
+        users, holders, shared = state.users, self.holders, self.shared
+        if changes == users:
+            return  # a full report of what the instance reported last: the usual period
+        if (
+            not users
+            and None not in changes.values()
+            and holders.keys().isdisjoint(changes)
+            and shared.keys().isdisjoint(changes)
+        ):
+            # A new instance (or one back after a failover) whose IDs no other holds: taken
+            # whole, without a look per ID.
+            uses = cast(dict[str, tuple[int, int]], changes)
+            users.update(uses)
+            holders.update(dict.fromkeys(uses, place))
+            self.combined += sum(map(itemgetter(0), uses.values()))
+            self.connections += sum(map(itemgetter(1), uses.values()))
+            return
+        combined = connections = 0
         for user, use in changes.items():
             before = users.get(user)
             if use == before:
                 continue
-            held = holders.setdefault(user, {})
             if use is not None:
-                users[user] = held[place] = use
-                self.connections += use[1] - (before[1] if before else 0)
-            elif before is not None:
-                del users[user], held[place]
-                self.connections -= before[1]
-            # The ID's charge is the most units one instance charges it: one unit, shared.
-            if len(held) == 1:
-                units = next(iter(held.values()))[0]
-            elif held:
-                units = max(charge for charge, _ in held.values())
+                users[user] = use
+                connections += use[1]
             else:
-                units = 0
-                del holders[user]
-            self.combined += units - charged.get(user, 0)
-            if held:
-                charged[user] = units
+                del users[user]
+            if before is not None:
+                connections -= before[1]
+            one = holders.get(user)
+            if one is place or (one is not None and one == place):  # this instance's alone
+                if use is None:
+                    del holders[user]
+                    combined -= before[0]  # type: ignore[index]
+                else:
+                    combined += use[0] - (before[0] if before is not None else 0)
+            elif one is None and user not in shared:  # a new ID
+                holders[user] = place
+                combined += use[0]  # type: ignore[index]
             else:
-                charged.pop(user, None)
+                combined += self._share(user, place, use is not None, one)
+        self.combined += combined
+        self.connections += connections
+
+    def _share(self, user: str, place: Place, holds: bool, one: Place | None) -> int:
+        """An ID that another instance holds too: the change of its charge, the most units
+        one instance charges it (one unit, shared)."""
+        places = self.shared.get(user)
+        if places is None:  # held by `one` alone until now
+            assert one is not None
+            before = self.instances[one].users[user][0]
+            del self.holders[user]
+            places = self.shared[user] = {one}
+        else:
+            before = self.charged[user]
+        if holds:
+            places.add(place)
+        else:
+            places.discard(place)
+        after = max(self.instances[at].users[user][0] for at in places)
+        if len(places) == 1:
+            self.holders[user] = next(iter(places))
+            del self.shared[user], self.charged[user]
+        else:
+            self.charged[user] = after
+        return after - before
 
     def add(self, place: Place, state: _Instance) -> None:
         self.instances[place] = state
-        self._listed = None
+        if len(self.instances) <= LISTED:
+            self._listed = None
 
     def remove(self, place: Place) -> None:
         state = self.instances.pop(place)
-        self._listed = None
-        self.change_users(place, state, dict.fromkeys(state.users))
+        if self._listed is None or place in self._listed_places:
+            self._listed = None
+        self.change_users(state.place, state, dict.fromkeys(state.users))
 
     def note_maximum(self) -> None:
         self.maximum = max(self.maximum, self.combined)
@@ -193,19 +253,27 @@ class _Pool:
             within = self.combined <= self.info.authorized and now > self.overrun_until
             status = ACK if within else NAK
         if self._listed is None:
-            self._listed = tuple((address, name) for address, name, _ in self.instances)
+            self._listed_places = tuple(islice(self.instances, LISTED))
+            self._listed = tuple((address, name) for address, name, _ in self._listed_places)
         return Verdict(
-            status, self.combined, self.info.authorized, self.maximum, self._listed, reason
+            status,
+            self.combined,
+            self.info.authorized,
+            self.maximum,
+            self._listed,
+            len(self.instances),
+            reason,
         )
 
     def distinct_after(self, place: Place, changes: dict[str, tuple[int, int] | None]) -> int:
         """How many distinct user IDs the key would have with these changes of one place."""
-        count = len(self.holders)
+        count = self.distinct()
+        holders, shared = self.holders, self.shared
         for user, use in changes.items():
-            held = self.holders.get(user)
-            if use is not None and held is None:
+            one = holders.get(user)
+            if use is not None and one is None and user not in shared:
                 count += 1
-            elif use is None and held is not None and len(held) == 1 and place in held:
+            elif use is None and one is not None and one == place:
                 count -= 1
         return count
 
@@ -225,16 +293,19 @@ class _Pool:
 
     def placed_rows(self) -> Iterator[tuple[Place, ConnectionRow]]:
         """Each row with the place it comes from (a row shows only its address and name)."""
-        for user in sorted(self.holders):
-            held = self.holders[user]
+        instances = self.instances
+        for user in sorted([*self.holders, *self.shared]):
+            one = self.holders.get(user)
             ranked = (
-                list(held.items())  # one holder, the usual case: nothing to rank
-                if len(held) == 1
+                [one]  # one holder, the usual case: nothing to rank
+                if one is not None
                 else sorted(
-                    held.items(), key=lambda item: (-item[1][0], self.instances[item[0]].arrival)
+                    self.shared[user],
+                    key=lambda at: (-instances[at].users[user][0], instances[at].arrival),
                 )
             )
-            for rank, (place, (units, connections)) in enumerate(ranked):
+            for rank, place in enumerate(ranked):
+                units, connections = instances[place].users[user]
                 yield (
                     place,
                     ConnectionRow(
@@ -244,7 +315,7 @@ class _Pool:
                         place[0],
                         place[1],
                         self.info.order_number,
-                        self.instances[place].apps.get(user, ""),
+                        instances[place].apps.get(user, ""),
                     ),
                 )
 
@@ -383,10 +454,8 @@ class Accounting:
             changes = dict.fromkeys(current.users)
         rows = 0
         for part in parts:
-            for gone in part.removed:
-                changes[gone] = None
-            for use in part.users:
-                changes[use.user] = (use.units, use.connections)
+            changes.update(dict.fromkeys(part.removed))
+            changes.update(zip(map(itemgetter(0), part.users), map(_USE, part.users), strict=True))
             rows += len(part.users)
         if not self._adds_up(head, changes, current, rows):
             self.counters["inconsistent"] += 1
@@ -401,7 +470,7 @@ class Accounting:
             )
         # Cheap bound first: only a report that might pass the limit is counted out.
         if (
-            len(pool.holders) + len(changes) > pool.user_limit
+            pool.distinct() + len(changes) > pool.user_limit
             and pool.distinct_after(place, changes) > pool.user_limit
         ):
             self.counters[OVER_USERS] += 1
@@ -419,9 +488,9 @@ class Accounting:
             state = None
         if state is None:
             self._arrivals += 1
-            state = _Instance(boot, head.seq, head.period, now, self._arrivals)
+            state = _Instance(place, boot, head.seq, head.period, now, self._arrivals)
             pool.add(place, state)
-        pool.change_users(place, state, changes)
+        pool.change_users(state.place, state, changes)
         self._note_apps(state, parts, head.full)
         state.units, state.connections = head.units, head.connections
         state.seq, state.period, state.last_seen = head.seq, head.period, now
@@ -452,8 +521,8 @@ class Accounting:
             kept = [use for use in changes.values() if use is not None]
             return (
                 rows == len(kept)
-                and sum(use[0] for use in kept) == head.units
-                and sum(use[1] for use in kept) == head.connections
+                and sum(map(itemgetter(0), kept)) == head.units
+                and sum(map(itemgetter(1), kept)) == head.connections
             )
         assert state is not None
         units, connections = state.units, state.connections

@@ -80,6 +80,8 @@ import secrets
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import starmap
+from operator import itemgetter
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -454,23 +456,33 @@ def _scalar(value: Any) -> str | int:
 
 
 def _user_rows(rows: list[Any]) -> tuple[UserUse, ...]:
-    users = []
-    for row in rows:
-        # The hot loop of the server: every check of a row in one expression.
-        if (
-            type(row) is not list
-            or not 3 <= len(row) <= 4
-            or type(row[0]) is not str
-            or len(row[0]) > MAX_TEXT
-            or type(row[1]) is not int
-            or type(row[2]) is not int
-            or not 0 <= row[1] <= _MAX_COUNT
-            or not 0 <= row[2] <= _MAX_COUNT
-            or (len(row) == 4 and (type(row[3]) is not str or len(row[3]) > MAX_APPS))
-        ):
-            raise ValueError("expected [user id, units, connections(, apps)]")
-        users.append(UserUse(*row))
-    return tuple(users)
+    """The rows of an update, checked column by column: the hot loop of the server, each check
+    a pass in C over the rows rather than Python per row."""
+    if not rows:
+        return ()
+    lengths = set(map(len, rows)) if set(map(type, rows)) <= _LIST else set()
+    if not lengths or not lengths <= _ROW_LENGTHS:
+        raise ValueError("expected [user id, units, connections(, apps)]")
+    users, units, connections = (list(map(itemgetter(n), rows)) for n in range(3))
+    if (
+        set(map(type, users)) != _STR
+        or max(map(len, users)) > MAX_TEXT
+        or not set(map(type, units)) | set(map(type, connections)) <= _INT
+        or min(units) < 0
+        or min(connections) < 0
+        or max(units) > _MAX_COUNT
+        or max(connections) > _MAX_COUNT
+    ):
+        raise ValueError("expected [user id, units, connections(, apps)]")
+    if 4 in lengths and any(
+        len(row) == 4 and (type(row[3]) is not str or len(row[3]) > MAX_APPS) for row in rows
+    ):
+        raise ValueError("expected [user id, units, connections(, apps)]")
+    return tuple(starmap(UserUse, rows))
+
+
+_LIST, _STR, _INT = {list}, {str}, {int}
+_ROW_LENGTHS = {3, 4}
 
 
 def _decode_key(key: bytes, seq: int, body: dict[str, Any]) -> KeyRegistration:

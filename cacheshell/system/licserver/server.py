@@ -87,8 +87,6 @@ REFUSALS_KEPT = 1024
 # those are served is the oldest forgotten. A holder forgotten registers again when asked to.
 HOLDERS_KEPT = 65536
 HOLDERS_SCANNED = 16
-# An answer lists at most this many of the key's instances (the count is always exact).
-ANSWER_LIST = 16
 # Training: while DIR/partition-<INSTANCE> exists the server ignores that instance's datagrams
 # (a network partition rehearsed without touching the network); markers are read this often.
 PARTITION_PREFIX = "partition-"
@@ -364,7 +362,7 @@ class LicenseServer:
                     verdict.combined,
                     verdict.authorized,
                 )
-        listed = verdict.instances[:ANSWER_LIST]
+        listed = verdict.instances
         while True:
             answer = Answer(
                 msg.key_id,
@@ -374,7 +372,7 @@ class LicenseServer:
                 verdict.combined,
                 verdict.authorized,
                 verdict.maximum,
-                len(verdict.instances),
+                verdict.instance_count,
                 listed,
                 verdict.reason,
             )
