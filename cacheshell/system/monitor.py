@@ -326,7 +326,7 @@ class Monitor:
 
     def pause(self) -> float:
         """How long to wait before the next look at the store: no later than the moment the
-        active server's silence reaches its limit."""
+        active server's silence is given up."""
         wait = min(TICK, self.period / 3)
         left = self._silence_left()
         if left is not None and 0 < left < wait:
@@ -360,7 +360,7 @@ class Monitor:
         now = time.time()
         # A first cycle since the start is due at once: the reports wait for it.
         dirty = inst.store.get("monitor_dirty", 0) or inst.store.get(MONITOR_READY) is None
-        silenced = self._silence_left() == 0  # the active server's silence is at its limit
+        silenced = self._silence_left() == 0  # the active server's silence is given up
         if now - self._last_cycle < self.period and not dirty and not changed and not silenced:
             return
         if dirty:
@@ -413,7 +413,7 @@ class Monitor:
             for entry in inst.table.entries()
             if entry.units or entry.connections
         }
-        # A wait for a silent server ends when its silence reaches the limit, not after it.
+        # A wait for a silent server ends when its silence is given up, not after it.
         left = self._active.silence_left()
         if left is not None:
             client.timeout = min(client.timeout, max(left, 0.001))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from cacheshell.system.clock import ManualClock
-from cacheshell.system.licserver.active import FAILOVER_PERIODS, ActiveServer
+from cacheshell.system.licserver.active import FAILOVER_PERIODS, SWITCH_ALLOWANCE, ActiveServer
 
 PERIOD = 1.0
 
@@ -36,7 +36,7 @@ def clock() -> ManualClock:
 
 @pytest.mark.parametrize(
     ("waited", "left"),
-    [(0.0, 2.0), (0.5, 1.5), (1.9, 0.1), (2.0, 0.0), (3.0, 0.0)],
+    [(0.0, 1.95), (0.5, 1.45), (1.9, 0.05), (1.95, 0.0), (2.0, 0.0), (3.0, 0.0)],
 )
 def test_the_silence_left_counts_from_the_last_answer(
     clock: ManualClock, waited: float, left: float
@@ -46,6 +46,33 @@ def test_the_silence_left_counts_from_the_last_answer(
     choice.answered()
     clock.advance(waited * PERIOD)
     assert choice.silence_left() == pytest.approx(left * PERIOD)
+
+
+def _silent_since_answer(clock: ManualClock, waited: float) -> ActiveServer:
+    """S1 active and answered, then silent for `waited` periods; S2 answers."""
+    servers = Servers("S1", "S2")
+    choice = ActiveServer(["S1", "S2"], PERIOD, servers.probe, clock.now)
+    choice.select()
+    choice.answered()
+    servers.up.discard("S1")
+    clock.advance(waited * PERIOD)
+    return choice
+
+
+# The switch lands within FAILOVER_PERIODS of the last answer: the silent server is given up
+# SWITCH_ALLOWANCE (0.05 of a period) ahead of that limit, never earlier.
+@pytest.mark.parametrize(
+    ("waited", "active"),
+    [
+        (FAILOVER_PERIODS - SWITCH_ALLOWANCE - 0.001, 0),
+        (FAILOVER_PERIODS - SWITCH_ALLOWANCE, 1),
+        (FAILOVER_PERIODS, 1),
+    ],
+)
+def test_the_silent_server_is_given_up_a_switch_allowance_before_the_limit(
+    clock: ManualClock, waited: float, active: int
+) -> None:
+    assert _silent_since_answer(clock, waited).select()[0] == active
 
 
 def test_with_no_active_server_no_silence_is_counted(clock: ManualClock) -> None:
