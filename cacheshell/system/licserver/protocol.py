@@ -80,8 +80,7 @@ import secrets
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from itertools import starmap
-from operator import itemgetter
+from functools import partial
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -456,33 +455,39 @@ def _scalar(value: Any) -> str | int:
 
 
 def _user_rows(rows: list[Any]) -> tuple[UserUse, ...]:
-    """The rows of an update, checked column by column: the hot loop of the server, each check
-    a pass in C over the rows rather than Python per row."""
-    if not rows:
-        return ()
-    lengths = set(map(len, rows)) if set(map(type, rows)) <= _LIST else set()
-    if not lengths or not lengths <= _ROW_LENGTHS:
-        raise ValueError("expected [user id, units, connections(, apps)]")
-    users, units, connections = (list(map(itemgetter(n), rows)) for n in range(3))
-    if (
-        set(map(type, users)) != _STR
-        or max(map(len, users)) > MAX_TEXT
-        or not set(map(type, units)) | set(map(type, connections)) <= _INT
-        or min(units) < 0
-        or min(connections) < 0
-        or max(units) > _MAX_COUNT
-        or max(connections) > _MAX_COUNT
-    ):
-        raise ValueError("expected [user id, units, connections(, apps)]")
-    if 4 in lengths and any(
-        len(row) == 4 and (type(row[3]) is not str or len(row[3]) > MAX_APPS) for row in rows
-    ):
-        raise ValueError("expected [user id, units, connections(, apps)]")
-    return tuple(starmap(UserUse, rows))
+    """The rows of an update, checked: the hot loop of the server. One pass with the checks
+    inline and each UserUse made in C (a column-wise check costs more below ~50 rows, and a
+    datagram carries at most ~45)."""
+    made: list[UserUse] = []
+    keep = made.append
+    for row in rows:
+        if type(row) is not list:
+            raise ValueError(_BAD_ROW)
+        cells = len(row)
+        if cells == 3:
+            user, units, connections = row
+            apps = ""
+        elif cells == 4:
+            user, units, connections, apps = row
+            if type(apps) is not str or len(apps) > MAX_APPS:
+                raise ValueError(_BAD_ROW)
+        else:
+            raise ValueError(_BAD_ROW)
+        if (
+            type(user) is not str
+            or len(user) > MAX_TEXT
+            or type(units) is not int
+            or type(connections) is not int
+            or not 0 <= units <= _MAX_COUNT
+            or not 0 <= connections <= _MAX_COUNT
+        ):
+            raise ValueError(_BAD_ROW)
+        keep(_new_use((user, units, connections, apps)))
+    return tuple(made)
 
 
-_LIST, _STR, _INT = {list}, {str}, {int}
-_ROW_LENGTHS = {3, 4}
+_BAD_ROW = "expected [user id, units, connections(, apps)]"
+_new_use = partial(tuple.__new__, UserUse)  # a UserUse of 4 checked cells, without __new__'s call
 
 
 def _decode_key(key: bytes, seq: int, body: dict[str, Any]) -> KeyRegistration:
