@@ -99,6 +99,32 @@ def test_the_header_is_magic_version_kind_epoch_key_and_sequence() -> None:
     assert json.loads(data[54:-32])["u"] == 3
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(KID, 3, WHO, "NAK", 6, 5, 7, 2, (("10.0.0.1", "CACHE"), ("10.0.0.2", "TEST"))),
+        Answer(KID, 4, WHO, "REFUSED", 0, 5, 0, 0, reason='not "Multi" \u00e9'),
+        Answer(KID, 5, WHO, "ACK", 0, 5, 0, 0),
+    ],
+    ids=["nak-listed", "refused-reason", "ack-alone"],
+)
+def test_an_answer_body_is_compact_json_with_its_fields_in_order(answer: Answer) -> None:
+    # encode_answer writes the body without a dict: the very bytes json.dumps makes of one.
+    who = answer.instance
+    fields = {
+        "i": [who.host, who.name, who.boot, who.identity],
+        "s": answer.status,
+        "u": answer.combined,
+        "a": answer.authorized,
+        "m": answer.maximum,
+        "n": answer.instance_count,
+        "w": answer.reason,
+        "l": [list(pair) for pair in answer.instances],
+    }
+    expected = json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
+    assert encode(answer, KEYS, EPOCH)[54:-32] == expected
+
+
 @pytest.mark.parametrize("index", [0, 6], ids=["KeyRegistration", "Reply"])
 def test_key_and_reply_bodies_are_sealed(index: int) -> None:
     """What a sniffer must not read (the key file, user IDs) is not in the datagram."""

@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
-from typing import cast
+from typing import NamedTuple, cast
 
 from cacheshell.system.authkey import BODY_LENGTH
 from cacheshell.system.keyfile import license_rows
@@ -96,8 +96,9 @@ def key_info(key: LicenseKey) -> KeyInfo:
     return KeyInfo(key_id(key), key.file.order_number, key.units, key.enforced_units, fields)
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
+    """What an update or registration is answered (a named tuple: one is made per datagram)."""
+
     status: str
     combined: int
     authorized: int

@@ -164,6 +164,7 @@ __all__ = [
     "UserUse",
     "decode",
     "encode",
+    "encode_answer",
     "key_id",
     "new_boot_id",
     "new_epoch",
@@ -241,26 +242,65 @@ def new_nonce() -> str:
 def encode(msg: Message, keys: DomainKeys, epoch: bytes) -> bytes:
     """The datagram for a message in `epoch`; raises ProtocolError when it would exceed
     MAX_DATAGRAM."""
-    key = getattr(msg, "key_id", NO_KEY)
-    seq = getattr(msg, "seq", 0)
-    body = _json(_body(msg))
     if isinstance(msg, Answer):
+        return encode_answer(
+            keys,
+            epoch,
+            (msg.key_id, msg.seq, msg.instance),
+            (msg.status, msg.combined, msg.authorized, msg.maximum, msg.instance_count),
+            msg.instances,
+            msg.reason,
+        )
+    key = getattr(msg, "key_id", NO_KEY)
+    return _frame(msg.kind, _json(_body(msg)), keys, epoch, key, getattr(msg, "seq", 0))
+
+
+def encode_answer(
+    keys: DomainKeys,
+    epoch: bytes,
+    request: tuple[bytes, int, InstanceId],
+    counts: tuple[str, int, int, int, int],
+    instances: tuple[tuple[str, str], ...],
+    reason: str = "",
+) -> bytes:
+    """The datagram of an Answer (the server's hot path: no message object, no dict): to the
+    request (key id, seq, instance), with (status, combined, authorized, maximum, instance
+    count), the instances listed and the reason. The same bytes as any other encoding."""
+    key, seq, who = request
+    status, combined, authorized, maximum, count = counts
+    body = _ANSWER_BODY % (
+        _json([who.host, who.name, who.boot, who.identity]),
+        _STATUS_JSON.get(status) or _json(status),
+        combined,
+        authorized,
+        maximum,
+        count,
+        _json(reason) if reason else b'""',
         # The answers about a key list the same instances again and again: encode that once.
-        body = body[:-1] + b',"l":' + _listed(msg.instances) + b"}"
-    header = _HEADER.pack(MAGIC, VERSION, msg.kind, epoch, key, seq)
-    if msg.kind in _SEALED_KINDS:
+        _listed(instances),
+    )
+    return _frame(Kind.ANSWER, body, keys, epoch, key, seq)
+
+
+def _frame(kind: Kind, body: bytes, keys: DomainKeys, epoch: bytes, key: bytes, seq: int) -> bytes:
+    """Header, body (sealed for the kinds that are) and MAC: the datagram."""
+    header = _HEADER.pack(MAGIC, VERSION, kind, epoch, key, seq)
+    if kind in _SEALED_KINDS:
         nonce = secrets.token_bytes(NONCE_SIZE)
         body = nonce + keys.seal.encrypt(nonce, body, header)
     head = header + body
     data = head + hmac.digest(keys.mac, head, "sha256")
     if len(data) > MAX_DATAGRAM:
-        raise ProtocolError(f"{msg.kind.name} of {len(data)} bytes exceeds {MAX_DATAGRAM}")
+        raise ProtocolError(f"{kind.name} of {len(data)} bytes exceeds {MAX_DATAGRAM}")
     return data
 
 
-def decode(data: bytes, keys: DomainKeys) -> tuple[bytes, Message]:
+def decode(
+    data: bytes, keys: DomainKeys, loads: Callable[[bytes], Any] | None = None
+) -> tuple[bytes, Message]:
     """The epoch and message of a datagram; raises ProtocolError unless it is whole and
-    authentic."""
+    authentic. `loads` reads a body's JSON (a ValueError for what is not): the standard
+    library's unless a caller brings a faster one (the server's orjson)."""
     if len(data) < OVERHEAD or len(data) > MAX_DATAGRAM:
         raise MalformedDatagram(f"datagram of {len(data)} bytes")
     magic, version, kind_code, epoch, key, seq = _HEADER.unpack_from(data)
@@ -277,7 +317,7 @@ def decode(data: bytes, keys: DomainKeys) -> tuple[bytes, Message]:
     if kind in _SEALED_KINDS:
         body_bytes = _open(keys, data[: _HEADER.size], body_bytes, kind)
     try:
-        return epoch, _DECODERS[kind](key, seq, _parse(body_bytes))
+        return epoch, _DECODERS[kind](key, seq, _parse(body_bytes, loads or _loads))
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedDatagram(f"bad {kind.name} body: {exc}") from None
 
@@ -343,15 +383,24 @@ def _json(value: Any) -> bytes:
     return _ENCODER.encode(value).encode()
 
 
+# An ANSWER body, fields in this order: i, s, u, a, m, n, w, l (encode_answer fills it).
+_ANSWER_BODY = b'{"i":%s,"s":%s,"u":%d,"a":%d,"m":%d,"n":%d,"w":%s,"l":%s}'
+_STATUS_JSON = {status: _json(status) for status in STATUSES}
+
+
 @functools.lru_cache(maxsize=256)
 def _listed(instances: tuple[tuple[str, str], ...]) -> bytes:
     return _json([list(pair) for pair in instances])
 
 
-def _parse(body: bytes) -> dict[str, Any]:
+def _loads(body: bytes) -> Any:
+    return json.loads(body.decode("utf-8"))  # str: json skips sniffing the encoding
+
+
+def _parse(body: bytes, loads: Callable[[bytes], Any]) -> dict[str, Any]:
     try:
-        parsed = json.loads(body.decode("utf-8"))  # str: json skips sniffing the encoding
-    except (ValueError, RecursionError):
+        parsed = loads(body)
+    except (ValueError, RecursionError):  # orjson's errors are ValueErrors too
         raise MalformedDatagram("body is not JSON") from None
     if not isinstance(parsed, dict):
         raise MalformedDatagram("body is not a JSON object")
@@ -390,6 +439,7 @@ def _body(msg: Message) -> dict[str, Any]:
             x=list(msg.removed),
         )
     elif isinstance(msg, Answer):
+        # encode_answer writes these fields, and "l", without this dict: the hot path.
         out.update(
             s=msg.status,
             u=msg.combined,
@@ -397,7 +447,8 @@ def _body(msg: Message) -> dict[str, Any]:
             m=msg.maximum,
             n=msg.instance_count,
             w=msg.reason,
-        )  # and "l", spliced in by encode()
+            l=[list(pair) for pair in msg.instances],
+        )
     elif isinstance(msg, Query):
         out.update(q=msg.report, o=msg.offset)
     else:
