@@ -43,11 +43,8 @@ Rules:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from itertools import islice
+from collections.abc import Callable
 from operator import itemgetter
-from typing import NamedTuple, cast
 
 from cacheshell.system.authkey import BODY_LENGTH
 from cacheshell.system.keyfile import license_rows
@@ -63,12 +60,14 @@ from cacheshell.system.licserver.limits import (
     PARTS_PER_SOURCE,
     RATE_LIMITED,
     UPDATES_PER_PERIOD,
-    instance_limit,
-    user_limit,
 )
+from cacheshell.system.licserver.pool import ACK as ACK
+from cacheshell.system.licserver.pool import NAK as NAK
+from cacheshell.system.licserver.pool import RESYNC as RESYNC
+from cacheshell.system.licserver.pool import InstanceState, Partial, Place, Pool
+from cacheshell.system.licserver.pool import Verdict as Verdict
 from cacheshell.system.licserver.protocol import MAX_SEQ, InstanceId, Update, key_id
 from cacheshell.system.server_views import (
-    SHARED,
     ConnectionRow,
     KeyInfo,
     KeyView,
@@ -78,11 +77,7 @@ from cacheshell.system.server_views import (
 
 MISSED_PERIODS = 3
 _USE = itemgetter(1, 2)  # a row's (units, connections)
-LISTED = 16  # the instances a verdict names, at most (it counts them all)
-ACK, NAK, RESYNC = "ACK", "NAK", "RESYNC"
 
-Place = tuple[str, str, str]  # host address, instance name, identity
-Listed = tuple[str, str]  # host address, instance name: what reports show of a place
 Sender = tuple[bytes, str, str, str, str]  # key id, place, boot
 
 
@@ -96,238 +91,13 @@ def key_info(key: LicenseKey) -> KeyInfo:
     return KeyInfo(key_id(key), key.file.order_number, key.units, key.enforced_units, fields)
 
 
-class Verdict(NamedTuple):
-    """What an update or registration is answered (a named tuple: one is made per datagram)."""
-
-    status: str
-    combined: int
-    authorized: int
-    maximum: int
-    instances: tuple[Listed, ...]  # the first LISTED of them, in the order they arrived
-    instance_count: int
-    reason: str = ""  # why a NAK was given beyond the key's units being in use
-
-
-@dataclass(slots=True)
-class _Instance:
-    place: Place  # the one tuple that stands for the place in every table of its pool
-    boot: str
-    seq: int
-    period: float
-    last_seen: float
-    arrival: int
-    window: float = 0.0  # when the instance's current rate window began
-    started: int = 0  # updates it started in that window
-    users: dict[str, tuple[int, int]] = field(default_factory=dict)
-    units: int = 0
-    connections: int = 0
-    apps: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Partial:
-    boot: str
-    seq: int
-    started: float
-    source: str
-    parts: dict[int, Update]
-
-
-class _Pool:
-    """One key: its instances and the incremental per-user aggregate behind combined use.
-
-    An ID held by one instance (the usual case) maps to that instance's place, and its charge
-    is that instance's units; only an ID that instances share gets a set of places and a
-    charge of its own. The uses themselves live once, in each instance's `users`."""
-
-    def __init__(self, info: KeyInfo) -> None:
-        self.info = info
-        capacity = max(info.authorized, info.enforced)
-        self.user_limit = user_limit(capacity)
-        self.instance_limit = instance_limit(capacity)
-        self.overrun_until = float("-inf")  # NAK for all until then: IDs beyond the user limit
-        self.held = 0  # datagrams of partial updates held
-        self.instances: dict[Place, _Instance] = {}
-        self.partial: dict[Place, _Partial] = {}
-        self.holders: dict[str, Place] = {}  # an ID held by one instance: its place
-        self.shared: dict[str, set[Place]] = {}  # an ID held by several: their places
-        self.charged: dict[str, int] = {}  # a shared ID's charge
-        self.combined = 0
-        self.connections = 0
-        self.maximum = 0
-        self.max_connections = 0
-        self._listed: tuple[Listed, ...] | None = None
-        self._listed_places: tuple[Place, ...] = ()
-
-    def distinct(self) -> int:
-        return len(self.holders) + len(self.shared)
-
-    def change_users(
-        self, place: Place, state: _Instance, changes: dict[str, tuple[int, int] | None]
-    ) -> None:
-        """Set users of one instance, or drop those mapped to None (totals are the caller's).
-        `place` is the instance's key in `instances` (or was, for one being removed)."""
-        users, holders, shared = state.users, self.holders, self.shared
-        if changes == users:
-            return  # a full report of what the instance reported last: the usual period
-        if (
-            not users
-            and None not in changes.values()
-            and holders.keys().isdisjoint(changes)
-            and shared.keys().isdisjoint(changes)
-        ):
-            # A new instance (or one back after a failover) whose IDs no other holds: taken
-            # whole, without a look per ID.
-            uses = cast(dict[str, tuple[int, int]], changes)
-            users.update(uses)
-            holders.update(dict.fromkeys(uses, place))
-            self.combined += sum(map(itemgetter(0), uses.values()))
-            self.connections += sum(map(itemgetter(1), uses.values()))
-            return
-        combined = connections = 0
-        for user, use in changes.items():
-            before = users.get(user)
-            if use == before:
-                continue
-            if use is not None:
-                users[user] = use
-                connections += use[1]
-            else:
-                del users[user]
-            if before is not None:
-                connections -= before[1]
-            one = holders.get(user)
-            if one is place or (one is not None and one == place):  # this instance's alone
-                if use is None:
-                    del holders[user]
-                    combined -= before[0]  # type: ignore[index]
-                else:
-                    combined += use[0] - (before[0] if before is not None else 0)
-            elif one is None and user not in shared:  # a new ID
-                holders[user] = place
-                combined += use[0]  # type: ignore[index]
-            else:
-                combined += self._share(user, place, use is not None, one)
-        self.combined += combined
-        self.connections += connections
-
-    def _share(self, user: str, place: Place, holds: bool, one: Place | None) -> int:
-        """An ID that another instance holds too: the change of its charge, the most units
-        one instance charges it (one unit, shared)."""
-        places = self.shared.get(user)
-        if places is None:  # held by `one` alone until now
-            assert one is not None
-            before = self.instances[one].users[user][0]
-            del self.holders[user]
-            places = self.shared[user] = {one}
-        else:
-            before = self.charged[user]
-        if holds:
-            places.add(place)
-        else:
-            places.discard(place)
-        after = max(self.instances[at].users[user][0] for at in places)
-        if len(places) == 1:
-            self.holders[user] = next(iter(places))
-            del self.shared[user], self.charged[user]
-        else:
-            self.charged[user] = after
-        return after - before
-
-    def add(self, place: Place, state: _Instance) -> None:
-        self.instances[place] = state
-        if len(self.instances) <= LISTED:
-            self._listed = None
-
-    def remove(self, place: Place) -> None:
-        state = self.instances.pop(place)
-        if self._listed is None or place in self._listed_places:
-            self._listed = None
-        self.change_users(state.place, state, dict.fromkeys(state.users))
-
-    def note_maximum(self) -> None:
-        self.maximum = max(self.maximum, self.combined)
-        self.max_connections = max(self.max_connections, self.connections)
-
-    def verdict(self, now: float, status: str | None = None, reason: str = "") -> Verdict:
-        if status is None:
-            within = self.combined <= self.info.authorized and now > self.overrun_until
-            status = ACK if within else NAK
-        if self._listed is None:
-            self._listed_places = tuple(islice(self.instances, LISTED))
-            self._listed = tuple((address, name) for address, name, _ in self._listed_places)
-        return Verdict(
-            status,
-            self.combined,
-            self.info.authorized,
-            self.maximum,
-            self._listed,
-            len(self.instances),
-            reason,
-        )
-
-    def distinct_after(self, place: Place, changes: dict[str, tuple[int, int] | None]) -> int:
-        """How many distinct user IDs the key would have with these changes of one place."""
-        count = self.distinct()
-        holders, shared = self.holders, self.shared
-        for user, use in changes.items():
-            one = holders.get(user)
-            if use is not None and one is None and user not in shared:
-                count += 1
-            elif use is None and one is not None and one == place:
-                count -= 1
-        return count
-
-    def summary(self) -> Summary:
-        return Summary(
-            self.combined,
-            self.maximum,
-            self.info.authorized,
-            self.info.enforced,
-            self.connections,
-            self.max_connections,
-            len(self.instances),
-        )
-
-    def rows(self) -> Iterator[ConnectionRow]:
-        return (row for _place, row in self.placed_rows())
-
-    def placed_rows(self) -> Iterator[tuple[Place, ConnectionRow]]:
-        """Each row with the place it comes from (a row shows only its address and name)."""
-        instances = self.instances
-        for user in sorted([*self.holders, *self.shared]):
-            one = self.holders.get(user)
-            ranked = (
-                [one]  # one holder, the usual case: nothing to rank
-                if one is not None
-                else sorted(
-                    self.shared[user],
-                    key=lambda at: (-instances[at].users[user][0], instances[at].arrival),
-                )
-            )
-            for rank, place in enumerate(ranked):
-                units, connections = instances[place].users[user]
-                yield (
-                    place,
-                    ConnectionRow(
-                        user,
-                        str(units) if rank == 0 else SHARED,
-                        connections,
-                        place[0],
-                        place[1],
-                        self.info.order_number,
-                        instances[place].apps.get(user, ""),
-                    ),
-                )
-
-
 class Accounting:
     """Every key's pool, the replay book, and the counters of what was dropped."""
 
     def __init__(self, now: Callable[[], float], period: float = 15.0) -> None:
         self.now = now
         self.period = period
-        self.pools: dict[bytes, _Pool] = {}
+        self.pools: dict[bytes, Pool] = {}
         self.counters: Counter[str] = Counter()
         self._book: dict[Sender, tuple[int, float]] = {}  # seq, last seen
         self._arrivals = 0
@@ -340,7 +110,7 @@ class Accounting:
         """Start serving a key; False when it was already known."""
         if info.key_id in self.pools:
             return False
-        self.pools[info.key_id] = _Pool(info)
+        self.pools[info.key_id] = Pool(info)
         return True
 
     def knows(self, key: bytes) -> bool:
@@ -388,7 +158,7 @@ class Accounting:
             if not self._room_for_part(pool, source):
                 self.counters[PARTIAL_LIMIT] += 1
                 return None
-            partial = pool.partial[place] = _Partial(msg.instance.boot, msg.seq, now, source, {})
+            partial = pool.partial[place] = Partial(msg.instance.boot, msg.seq, now, source, {})
         else:
             assert partial is not None
             if not self._room_for_part(pool, partial.source):
@@ -405,7 +175,7 @@ class Accounting:
         self._release(pool, place)
         return self._apply(pool, parts, now)
 
-    def _within_rate(self, pool: _Pool, place: Place, boot: str, now: float) -> bool:
+    def _within_rate(self, pool: Pool, place: Place, boot: str, now: float) -> bool:
         """Count an update a served instance starts; False once it started too many this period
         (places not served yet are bounded by the key's instance and parts limits)."""
         state = pool.instances.get(place)
@@ -416,14 +186,14 @@ class Accounting:
         state.started += 1
         return state.started <= UPDATES_PER_PERIOD
 
-    def _room_for_part(self, pool: _Pool, source: str) -> bool:
+    def _room_for_part(self, pool: Pool, source: str) -> bool:
         return (
             pool.held < PARTS_PER_KEY
             and self._held < PARTS_PER_SERVER
             and self._held_from[source] < PARTS_PER_SOURCE
         )
 
-    def _release(self, pool: _Pool, place: Place) -> None:
+    def _release(self, pool: Pool, place: Place) -> None:
         """Forget a partial update and the room its datagrams took."""
         partial = pool.partial.pop(place)
         held = len(partial.parts)
@@ -435,7 +205,7 @@ class Accounting:
         else:
             del self._held_from[partial.source]
 
-    def _apply(self, pool: _Pool, parts: list[Update], now: float) -> Verdict | None:
+    def _apply(self, pool: Pool, parts: list[Update], now: float) -> Verdict | None:
         head = parts[0]
         shape = (head.full, head.base, head.period, head.units, head.connections, head.parts)
         if len(parts) > 1 and any(
@@ -489,7 +259,7 @@ class Accounting:
             state = None
         if state is None:
             self._arrivals += 1
-            state = _Instance(place, boot, head.seq, head.period, now, self._arrivals)
+            state = InstanceState(place, boot, head.seq, head.period, now, self._arrivals)
             pool.add(place, state)
         pool.change_users(state.place, state, changes)
         self._note_apps(state, parts, head.full)
@@ -499,7 +269,7 @@ class Accounting:
         return pool.verdict(now)
 
     @staticmethod
-    def _note_apps(state: _Instance, parts: list[Update], full: bool) -> None:
+    def _note_apps(state: InstanceState, parts: list[Update], full: bool) -> None:
         """Keep the application features the rows carry (a row without any clears them)."""
         apps = state.apps
         if full:
@@ -515,7 +285,10 @@ class Accounting:
 
     @staticmethod
     def _adds_up(
-        head: Update, changes: dict[str, tuple[int, int] | None], state: _Instance | None, rows: int
+        head: Update,
+        changes: dict[str, tuple[int, int] | None],
+        state: InstanceState | None,
+        rows: int,
     ) -> bool:
         """Whether the instance's totals after the changes are those the update states."""
         if head.full:
