@@ -9,7 +9,6 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from cacheshell.system.keyfile import KeyFileError
@@ -54,7 +53,7 @@ def json_bytes(value: Any) -> bytes:
     return _ENCODER.encode(value).encode()
 
 
-# An ANSWER body, fields in this order: i, s, u, a, m, n, w, l (encode_answer fills it).
+# An ANSWER body, fields in this order: i, s, u, a, m, n, w, l (answer_body fills it).
 _ANSWER_BODY = b'{"i":%s,"s":%s,"u":%d,"a":%d,"m":%d,"n":%d,"w":%s,"l":%s}'
 _STATUS_JSON = {status: json_bytes(status) for status in STATUSES}
 
@@ -217,7 +216,8 @@ def _user_rows(rows: list[Any]) -> tuple[UserUse, ...]:
 
 
 _BAD_ROW = "expected [user id, units, connections(, apps)]"
-_new_use = partial(tuple.__new__, UserUse)  # a UserUse of 4 checked cells, without __new__'s call
+# A UserUse of 4 checked cells, made in C without the Python __new__ of a named tuple.
+_new_use = functools.partial(tuple.__new__, UserUse)
 
 
 def _decode_key(key: bytes, seq: int, body: dict[str, Any]) -> KeyRegistration:
