@@ -1,8 +1,9 @@
 """Failover time (run alone: `python benchmarks/failover.py`): 3 license servers on loopback, 4
 instances sharing one Multiserver key with 100 simulated users each, their services running
 their license monitors; SIGKILL the active server and time until every instance records the
-second server as active. In update periods, the median of RUNS runs, each from scratch; the
-baseline is FAILOVER_PERIODS, the periods of silence after which a monitor gives a server up.
+second server as active. In update periods, the worst and the median of RUNS runs, each from
+scratch (the target holds for every run); the baseline is FAILOVER_PERIODS, the periods of
+silence after which a monitor gives a server up.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from cacheshell.system.signing import training_private_key
 from cacheshell.system.world import World
 
 PERIOD = 0.5
-RUNS = 3
+RUNS = 5
 INSTANCES = ("ONE", "TWO", "THREE", "FOUR")
 USERS = 100
 KEY = issue_from_spec(
@@ -130,7 +131,7 @@ def one_run(env: dict[str, str]) -> float:
         )
         killed_at = time.monotonic()
         servers[0][0].send_signal(signal.SIGKILL)
-        wait_for(lambda: on(labels[1]))
+        wait_for(lambda: on(labels[1]), step=0.002)
         return time.monotonic() - killed_at
     finally:
         for instance in instances:
@@ -145,17 +146,25 @@ def one_run(env: dict[str, str]) -> float:
 
 
 def measure(env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
-    """The figure as a row: (name, value, baseline, ratio, target)."""
+    """The figures as rows: (name, value, baseline, ratio, target)."""
     runs = [one_run(env) / PERIOD for _ in range(RUNS)]
-    periods = statistics.median(runs)
+    worst, median = max(runs), statistics.median(runs)
+    every = " ".join(f"{run:.2f}" for run in runs)
     return [
         (
-            "failover (update periods)",
-            f"{periods:.2f}",
+            f"failover worst of {RUNS} (periods)",
+            f"{worst:.2f}",
             f"FAILOVER_PERIODS {FAILOVER_PERIODS}",
-            periods / FAILOVER_PERIODS,
-            "<= 2 periods of silence",
-        )
+            worst / FAILOVER_PERIODS,
+            f"<= 2 periods in every run ({every})",
+        ),
+        (
+            f"failover median of {RUNS} (periods)",
+            f"{median:.2f}",
+            f"FAILOVER_PERIODS {FAILOVER_PERIODS}",
+            median / FAILOVER_PERIODS,
+            "",
+        ),
     ]
 
 

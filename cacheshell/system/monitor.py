@@ -41,7 +41,8 @@ from cacheshell.system.instance import MONITOR_READY, Instance
 from cacheshell.system.instance_files import describe
 from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.keys import LicenseKey
-from cacheshell.system.licserver.client import ActiveServer, LicenseClient, is_answering
+from cacheshell.system.licserver.active import ActiveServer
+from cacheshell.system.licserver.client import LicenseClient, is_answering
 from cacheshell.system.licserver.protocol import (
     MAX_APPS,
     ProtocolError,
@@ -306,6 +307,7 @@ class Monitor:
         self._client: InstanceClient | None = None
         self._client_key: str | None = None
         self._active: ActiveServer | None = None
+        self._standby_ready: tuple[str, int] | None = None  # holds the key for a failover
         self._servers: list[LicenseServer] = []
         self._started_at: dict[tuple[str, int], float] = {}
         # The license servers this instance started: (address, port) -> pid.
@@ -323,8 +325,16 @@ class Monitor:
             self._report_fault(exc)
 
     def pause(self) -> float:
-        """How long to wait before the next look at the store."""
-        return min(TICK, self.period / 3)
+        """How long to wait before the next look at the store: no later than the moment the
+        active server's silence is given up."""
+        wait = min(TICK, self.period / 3)
+        left = self._silence_left()
+        if left is not None and 0 < left < wait:
+            return left
+        return wait
+
+    def _silence_left(self) -> float | None:
+        return self._active.silence_left() if self._active is not None else None
 
     def close(self) -> None:
         if self._client is not None:
@@ -350,7 +360,8 @@ class Monitor:
         now = time.time()
         # A first cycle since the start is due at once: the reports wait for it.
         dirty = inst.store.get("monitor_dirty", 0) or inst.store.get(MONITOR_READY) is None
-        if now - self._last_cycle < self.period and not dirty and not changed:
+        silenced = self._silence_left() == 0  # the active server's silence is given up
+        if now - self._last_cycle < self.period and not dirty and not changed and not silenced:
             return
         if dirty:
             with inst.store.transaction():
@@ -393,18 +404,42 @@ class Monitor:
         if changed:
             client.forget_server()
         if server.name.upper() in partitioned(inst):
-            return  # nothing gets through; ActiveServer moves on after FAILOVER_PERIODS periods
+            # Nothing gets through; ActiveServer moves on after FAILOVER_PERIODS periods.
+            self._prepare_standby(client, servers)
+            return
         apps = application_use(inst)
         users = {
             entry.license_id: (entry.units, entry.connections, apps.get(entry.license_id, ""))
             for entry in inst.table.entries()
             if entry.units or entry.connections
         }
+        # A wait for a silent server ends when its silence is given up, not after it.
+        left = self._active.silence_left()
+        if left is not None:
+            client.timeout = min(client.timeout, max(left, 0.001))
         answer = client.send_update((server.address, server.port), users, full=changed)
         if answer is None:
-            return  # ActiveServer moves on after FAILOVER_PERIODS periods without an answer
+            # ActiveServer moves on after FAILOVER_PERIODS periods without an answer.
+            self._prepare_standby(client, servers)
+            return
         self._active.answered()
+        self._standby_ready = None
         self._record(server, answer)
+
+    def _prepare_standby(self, client: InstanceClient, servers: list[LicenseServer]) -> None:
+        """The active server is silent: find the server that takes over if it stays so, and
+        register the key with it, so that the switch is one full update when the time comes."""
+        assert self._active is not None
+        standby = self._active.standby()
+        left = self._active.silence_left()
+        if standby is None or not left:
+            return
+        where = (servers[standby].address, servers[standby].port)
+        if where == self._standby_ready:
+            return  # registered in this silence already
+        client.timeout = min(client.timeout, left)
+        if client.register(where) is not None:
+            self._standby_ready = where
 
     def _probe(self, server: LicenseServer) -> bool:
         period = self._active.period if self._active is not None else DEFAULT_PERIOD

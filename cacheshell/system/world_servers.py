@@ -122,7 +122,7 @@ def partition_instance(instance: Instance, name: str, cut: bool = True) -> bool:
     """The server side of a partition: the daemon serving a configured server of this host
     ignores every datagram from this instance while DIR/partition-<INSTANCE> exists. True when
     something changed."""
-    from cacheshell.system.licserver.server import PARTITION_PREFIX
+    from cacheshell.system.licserver.partitions import PARTITION_PREFIX
 
     server = _configured(instance, name)
     marker = _server_directory(server) / f"{PARTITION_PREFIX}{instance.name.upper()}"
@@ -142,7 +142,7 @@ def lift_holds(instance: Instance) -> None:
     """What the rehearsals left in place ends: every configured server of the instance may run
     again (StopServer, KillServer), and every partition of either side is healed."""
     from cacheshell.system import monitor
-    from cacheshell.system.licserver.server import PARTITION_PREFIX
+    from cacheshell.system.licserver.partitions import PARTITION_PREFIX
 
     marker = f"{PARTITION_PREFIX}{instance.name.upper()}"
     for server in server_config.servers(instance.cpf()):

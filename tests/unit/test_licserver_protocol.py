@@ -99,6 +99,32 @@ def test_the_header_is_magic_version_kind_epoch_key_and_sequence() -> None:
     assert json.loads(data[54:-32])["u"] == 3
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(KID, 3, WHO, "NAK", 6, 5, 7, 2, (("10.0.0.1", "CACHE"), ("10.0.0.2", "TEST"))),
+        Answer(KID, 4, WHO, "REFUSED", 0, 5, 0, 0, reason='not "Multi" \u00e9'),
+        Answer(KID, 5, WHO, "ACK", 0, 5, 0, 0),
+    ],
+    ids=["nak-listed", "refused-reason", "ack-alone"],
+)
+def test_an_answer_body_is_compact_json_with_its_fields_in_order(answer: Answer) -> None:
+    # encode_answer writes the body without a dict: the very bytes json.dumps makes of one.
+    who = answer.instance
+    fields = {
+        "i": [who.host, who.name, who.boot, who.identity],
+        "s": answer.status,
+        "u": answer.combined,
+        "a": answer.authorized,
+        "m": answer.maximum,
+        "n": answer.instance_count,
+        "w": answer.reason,
+        "l": [list(pair) for pair in answer.instances],
+    }
+    expected = json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
+    assert encode(answer, KEYS, EPOCH)[54:-32] == expected
+
+
 @pytest.mark.parametrize("index", [0, 6], ids=["KeyRegistration", "Reply"])
 def test_key_and_reply_bodies_are_sealed(index: int) -> None:
     """What a sniffer must not read (the key file, user IDs) is not in the datagram."""
@@ -198,6 +224,11 @@ I_CELL = b'"i":["h","n","0123456789abcdef","fedcba9876543210"]'
 UPDATE_TAIL = b'"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]'
 
 
+def with_rows(row: bytes) -> bytes:
+    """An update body of one user row, the rest of it well formed."""
+    return b"{" + I_CELL + b',"p":[0,1],"f":1,"b":0,"t":1,"u":1,"c":1,"r":[' + row + b'],"x":[]}'
+
+
 @pytest.mark.parametrize(
     ("kind", "body"),
     [
@@ -208,6 +239,16 @@ UPDATE_TAIL = b'"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]'
         (2, b"{" + I_CELL + b',"p":[1,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]}'),
         (2, b"{" + I_CELL + b',"p":[0,1],"f":1,"b":0,"t":1,"u":-1,"c":0,"r":[],"x":[]}'),
         (2, b"{" + I_CELL + b',"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[["u",1]],"x":[]}'),
+        (2, with_rows(b'["u",1,1,"a","b"]')),
+        (2, with_rows(b'"u"')),
+        (2, with_rows(b"[7,1,1]")),
+        (2, with_rows(b'["' + b"u" * 129 + b'",1,1]')),
+        (2, with_rows(b'["u",true,1]')),
+        (2, with_rows(b'["u",1,1.0]')),
+        (2, with_rows(b'["u",1,-1]')),
+        (2, with_rows(b'["u",2147483648,1]')),
+        (2, with_rows(b'["u",1,1,7]')),
+        (2, with_rows(b'["u",1,1,"' + b"a" * 513 + b'"]')),
         (2, b'{"i":["h","n","XYZ","fedcba9876543210"],' + UPDATE_TAIL + b"}"),
         (2, b'{"i":["h","n","0123456789abcdef"],' + UPDATE_TAIL + b"}"),
         (2, b'{"i":["h","n","0123456789abcdef","FEDCBA9876543210"],' + UPDATE_TAIL + b"}"),
@@ -227,6 +268,16 @@ UPDATE_TAIL = b'"p":[0,1],"f":1,"b":0,"t":1,"u":0,"c":0,"r":[],"x":[]'
         "part-out-of-range",
         "negative",
         "short-row",
+        "five-cell-row",
+        "row-not-a-list",
+        "number-for-user",
+        "long-user",
+        "bool-for-units",
+        "float-for-connections",
+        "negative-connections",
+        "units-over-count",
+        "number-for-apps",
+        "long-apps",
         "bad-boot",
         "no-identity",
         "upper-case-identity",
@@ -243,6 +294,22 @@ def test_an_authentic_but_malformed_body_is_rejected(kind: int, body: bytes) -> 
     header = struct.pack(">4sBB8s32sQ", b"CSLS", VERSION, kind, EPOCH, KID, 1)
     with pytest.raises(MalformedDatagram):
         decode(mac(header + body), KEYS)
+
+
+@pytest.mark.parametrize(
+    ("row", "use"),
+    [
+        (b'["' + b"u" * 128 + b'",0,0]', UserUse("u" * 128, 0, 0)),
+        (b'["u",2147483647,2147483647]', UserUse("u", 2**31 - 1, 2**31 - 1)),
+        (b'["u",1,1,""]', UserUse("u", 1, 1)),
+        (b'["u",1,1,"' + b"a" * 512 + b'"]', UserUse("u", 1, 1, "a" * 512)),
+    ],
+    ids=["longest-user", "largest-counts", "empty-apps", "longest-apps"],
+)
+def test_a_user_row_at_the_limits_is_read(row: bytes, use: UserUse) -> None:
+    header = struct.pack(">4sBB8s32sQ", b"CSLS", VERSION, 2, EPOCH, KID, 1)
+    _epoch, update = decode(mac(header + with_rows(row)), KEYS)
+    assert isinstance(update, Update) and update.users == (use,)
 
 
 def test_the_key_id_is_the_hash_of_the_canonical_content() -> None:

@@ -5,7 +5,10 @@ rewritten at most once per period, and the stats report's counters."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -347,3 +350,28 @@ def test_a_flood_of_registrations_forgets_the_holders_no_key_serves_first(
     message = opened(server, reply)
     assert (message.status if isinstance(message, Answer) else message.kind.name) == answer
     assert len(server._holders) == 4
+
+
+I_CELL = b'"i":["10.0.0.1","A","' + b"0" * 16 + b'","' + b"1" * 16 + b'"]'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{" + I_CELL + b',"p":[0,1],"f":1,"b":0,"t":1,"u":1,"c":1,"r":[["\xff",1,1]],"x":[]}',
+        b"{" + I_CELL + b',"p":[0,1],"f":1,"b":0,"t":1,"u":1,"c":1,"r":[["\\ud800",1,1]],"x":[]}',
+        b"{" + I_CELL + b',"p":[0,1],"f":1,"b":0,"t":NaN,"u":0,"c":0,"r":[],"x":[]}',
+        b"{" + I_CELL + b',"p":[0,1],"f":1,"b":0,"t":1e400,"u":0,"c":0,"r":[],"x":[]}',
+        b"{" + I_CELL + b',"p":[0,1],"f":1,"b":0,"t":1,"u":1e400,"c":0,"r":[],"x":[]}',
+        b"[" * 5000 + b"]" * 5000,
+    ],
+    ids=["not-utf-8", "lone-surrogate", "nan-period", "infinite-period", "huge-units", "deep"],
+)
+def test_a_body_the_server_cannot_read_is_counted_malformed(
+    server: LicenseServer, body: bytes
+) -> None:
+    # The server reads bodies with orjson, the instances with json: both refuse these.
+    register(server, KEY)
+    head = struct.pack(">4sBB8s32sQ", b"CSLS", 3, 2, server.epoch, key_id(KEY), 2) + body
+    datagram = head + hmac.digest(KEYS.mac, head, hashlib.sha256)
+    assert (server.handle(datagram, SOURCE), server.counters["malformed"]) == ([], 1)

@@ -43,8 +43,8 @@ Rules:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from operator import itemgetter
 
 from cacheshell.system.authkey import BODY_LENGTH
 from cacheshell.system.keyfile import license_rows
@@ -60,12 +60,14 @@ from cacheshell.system.licserver.limits import (
     PARTS_PER_SOURCE,
     RATE_LIMITED,
     UPDATES_PER_PERIOD,
-    instance_limit,
-    user_limit,
 )
+from cacheshell.system.licserver.pool import ACK as ACK
+from cacheshell.system.licserver.pool import NAK as NAK
+from cacheshell.system.licserver.pool import RESYNC as RESYNC
+from cacheshell.system.licserver.pool import InstanceState, Partial, Place, Pool
+from cacheshell.system.licserver.pool import Verdict as Verdict
 from cacheshell.system.licserver.protocol import MAX_SEQ, InstanceId, Update, key_id
 from cacheshell.system.server_views import (
-    SHARED,
     ConnectionRow,
     KeyInfo,
     KeyView,
@@ -74,10 +76,8 @@ from cacheshell.system.server_views import (
 )
 
 MISSED_PERIODS = 3
-ACK, NAK, RESYNC = "ACK", "NAK", "RESYNC"
+_USE = itemgetter(1, 2)  # a row's (units, connections)
 
-Place = tuple[str, str, str]  # host address, instance name, identity
-Listed = tuple[str, str]  # host address, instance name: what reports show of a place
 Sender = tuple[bytes, str, str, str, str]  # key id, place, boot
 
 
@@ -91,171 +91,13 @@ def key_info(key: LicenseKey) -> KeyInfo:
     return KeyInfo(key_id(key), key.file.order_number, key.units, key.enforced_units, fields)
 
 
-@dataclass(frozen=True)
-class Verdict:
-    status: str
-    combined: int
-    authorized: int
-    maximum: int
-    instances: tuple[Listed, ...]
-    reason: str = ""  # why a NAK was given beyond the key's units being in use
-
-
-@dataclass
-class _Instance:
-    boot: str
-    seq: int
-    period: float
-    last_seen: float
-    arrival: int
-    window: float = 0.0  # when the instance's current rate window began
-    started: int = 0  # updates it started in that window
-    users: dict[str, tuple[int, int]] = field(default_factory=dict)
-    units: int = 0
-    connections: int = 0
-    apps: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Partial:
-    boot: str
-    seq: int
-    started: float
-    source: str
-    parts: dict[int, Update]
-
-
-class _Pool:
-    """One key: its instances and the incremental per-user aggregate behind combined use."""
-
-    def __init__(self, info: KeyInfo) -> None:
-        self.info = info
-        capacity = max(info.authorized, info.enforced)
-        self.user_limit = user_limit(capacity)
-        self.instance_limit = instance_limit(capacity)
-        self.overrun_until = float("-inf")  # NAK for all until then: IDs beyond the user limit
-        self.held = 0  # datagrams of partial updates held
-        self.instances: dict[Place, _Instance] = {}
-        self.partial: dict[Place, _Partial] = {}
-        self.holders: dict[str, dict[Place, tuple[int, int]]] = {}
-        self.charged: dict[str, int] = {}
-        self.combined = 0
-        self.connections = 0
-        self.maximum = 0
-        self.max_connections = 0
-        self._listed: tuple[Listed, ...] | None = None
-
-    def change_users(
-        self, place: Place, state: _Instance, changes: dict[str, tuple[int, int] | None]
-    ) -> None:
-        """Set users of one instance, or drop those mapped to None (totals are the caller's)."""
-        users, holders, charged = state.users, self.holders, self.charged
-        for user, use in changes.items():
-            before = users.get(user)
-            if use == before:
-                continue
-            held = holders.setdefault(user, {})
-            if use is not None:
-                users[user] = held[place] = use
-                self.connections += use[1] - (before[1] if before else 0)
-            elif before is not None:
-                del users[user], held[place]
-                self.connections -= before[1]
-            # The ID's charge is the most units one instance charges it: one unit, shared.
-            if len(held) == 1:
-                units = next(iter(held.values()))[0]
-            elif held:
-                units = max(charge for charge, _ in held.values())
-            else:
-                units = 0
-                del holders[user]
-            self.combined += units - charged.get(user, 0)
-            if held:
-                charged[user] = units
-            else:
-                charged.pop(user, None)
-
-    def add(self, place: Place, state: _Instance) -> None:
-        self.instances[place] = state
-        self._listed = None
-
-    def remove(self, place: Place) -> None:
-        state = self.instances.pop(place)
-        self._listed = None
-        self.change_users(place, state, dict.fromkeys(state.users))
-
-    def note_maximum(self) -> None:
-        self.maximum = max(self.maximum, self.combined)
-        self.max_connections = max(self.max_connections, self.connections)
-
-    def verdict(self, now: float, status: str | None = None, reason: str = "") -> Verdict:
-        if status is None:
-            within = self.combined <= self.info.authorized and now > self.overrun_until
-            status = ACK if within else NAK
-        if self._listed is None:
-            self._listed = tuple((address, name) for address, name, _ in self.instances)
-        return Verdict(
-            status, self.combined, self.info.authorized, self.maximum, self._listed, reason
-        )
-
-    def distinct_after(self, place: Place, changes: dict[str, tuple[int, int] | None]) -> int:
-        """How many distinct user IDs the key would have with these changes of one place."""
-        count = len(self.holders)
-        for user, use in changes.items():
-            held = self.holders.get(user)
-            if use is not None and held is None:
-                count += 1
-            elif use is None and held is not None and len(held) == 1 and place in held:
-                count -= 1
-        return count
-
-    def summary(self) -> Summary:
-        return Summary(
-            self.combined,
-            self.maximum,
-            self.info.authorized,
-            self.info.enforced,
-            self.connections,
-            self.max_connections,
-            len(self.instances),
-        )
-
-    def rows(self) -> Iterator[ConnectionRow]:
-        return (row for _place, row in self.placed_rows())
-
-    def placed_rows(self) -> Iterator[tuple[Place, ConnectionRow]]:
-        """Each row with the place it comes from (a row shows only its address and name)."""
-        for user in sorted(self.holders):
-            held = self.holders[user]
-            ranked = (
-                list(held.items())  # one holder, the usual case: nothing to rank
-                if len(held) == 1
-                else sorted(
-                    held.items(), key=lambda item: (-item[1][0], self.instances[item[0]].arrival)
-                )
-            )
-            for rank, (place, (units, connections)) in enumerate(ranked):
-                yield (
-                    place,
-                    ConnectionRow(
-                        user,
-                        str(units) if rank == 0 else SHARED,
-                        connections,
-                        place[0],
-                        place[1],
-                        self.info.order_number,
-                        self.instances[place].apps.get(user, ""),
-                    ),
-                )
-
-
 class Accounting:
     """Every key's pool, the replay book, and the counters of what was dropped."""
 
     def __init__(self, now: Callable[[], float], period: float = 15.0) -> None:
         self.now = now
         self.period = period
-        self.pools: dict[bytes, _Pool] = {}
+        self.pools: dict[bytes, Pool] = {}
         self.counters: Counter[str] = Counter()
         self._book: dict[Sender, tuple[int, float]] = {}  # seq, last seen
         self._arrivals = 0
@@ -268,7 +110,7 @@ class Accounting:
         """Start serving a key; False when it was already known."""
         if info.key_id in self.pools:
             return False
-        self.pools[info.key_id] = _Pool(info)
+        self.pools[info.key_id] = Pool(info)
         return True
 
     def knows(self, key: bytes) -> bool:
@@ -316,7 +158,7 @@ class Accounting:
             if not self._room_for_part(pool, source):
                 self.counters[PARTIAL_LIMIT] += 1
                 return None
-            partial = pool.partial[place] = _Partial(msg.instance.boot, msg.seq, now, source, {})
+            partial = pool.partial[place] = Partial(msg.instance.boot, msg.seq, now, source, {})
         else:
             assert partial is not None
             if not self._room_for_part(pool, partial.source):
@@ -333,7 +175,7 @@ class Accounting:
         self._release(pool, place)
         return self._apply(pool, parts, now)
 
-    def _within_rate(self, pool: _Pool, place: Place, boot: str, now: float) -> bool:
+    def _within_rate(self, pool: Pool, place: Place, boot: str, now: float) -> bool:
         """Count an update a served instance starts; False once it started too many this period
         (places not served yet are bounded by the key's instance and parts limits)."""
         state = pool.instances.get(place)
@@ -344,14 +186,14 @@ class Accounting:
         state.started += 1
         return state.started <= UPDATES_PER_PERIOD
 
-    def _room_for_part(self, pool: _Pool, source: str) -> bool:
+    def _room_for_part(self, pool: Pool, source: str) -> bool:
         return (
             pool.held < PARTS_PER_KEY
             and self._held < PARTS_PER_SERVER
             and self._held_from[source] < PARTS_PER_SOURCE
         )
 
-    def _release(self, pool: _Pool, place: Place) -> None:
+    def _release(self, pool: Pool, place: Place) -> None:
         """Forget a partial update and the room its datagrams took."""
         partial = pool.partial.pop(place)
         held = len(partial.parts)
@@ -363,7 +205,7 @@ class Accounting:
         else:
             del self._held_from[partial.source]
 
-    def _apply(self, pool: _Pool, parts: list[Update], now: float) -> Verdict | None:
+    def _apply(self, pool: Pool, parts: list[Update], now: float) -> Verdict | None:
         head = parts[0]
         shape = (head.full, head.base, head.period, head.units, head.connections, head.parts)
         if len(parts) > 1 and any(
@@ -383,10 +225,8 @@ class Accounting:
             changes = dict.fromkeys(current.users)
         rows = 0
         for part in parts:
-            for gone in part.removed:
-                changes[gone] = None
-            for use in part.users:
-                changes[use.user] = (use.units, use.connections)
+            changes.update(dict.fromkeys(part.removed))
+            changes.update(zip(map(itemgetter(0), part.users), map(_USE, part.users), strict=True))
             rows += len(part.users)
         if not self._adds_up(head, changes, current, rows):
             self.counters["inconsistent"] += 1
@@ -401,7 +241,7 @@ class Accounting:
             )
         # Cheap bound first: only a report that might pass the limit is counted out.
         if (
-            len(pool.holders) + len(changes) > pool.user_limit
+            pool.distinct() + len(changes) > pool.user_limit
             and pool.distinct_after(place, changes) > pool.user_limit
         ):
             self.counters[OVER_USERS] += 1
@@ -419,9 +259,9 @@ class Accounting:
             state = None
         if state is None:
             self._arrivals += 1
-            state = _Instance(boot, head.seq, head.period, now, self._arrivals)
+            state = InstanceState(place, boot, head.seq, head.period, now, self._arrivals)
             pool.add(place, state)
-        pool.change_users(place, state, changes)
+        pool.change_users(state.place, state, changes)
         self._note_apps(state, parts, head.full)
         state.units, state.connections = head.units, head.connections
         state.seq, state.period, state.last_seen = head.seq, head.period, now
@@ -429,7 +269,7 @@ class Accounting:
         return pool.verdict(now)
 
     @staticmethod
-    def _note_apps(state: _Instance, parts: list[Update], full: bool) -> None:
+    def _note_apps(state: InstanceState, parts: list[Update], full: bool) -> None:
         """Keep the application features the rows carry (a row without any clears them)."""
         apps = state.apps
         if full:
@@ -445,15 +285,18 @@ class Accounting:
 
     @staticmethod
     def _adds_up(
-        head: Update, changes: dict[str, tuple[int, int] | None], state: _Instance | None, rows: int
+        head: Update,
+        changes: dict[str, tuple[int, int] | None],
+        state: InstanceState | None,
+        rows: int,
     ) -> bool:
         """Whether the instance's totals after the changes are those the update states."""
         if head.full:
             kept = [use for use in changes.values() if use is not None]
             return (
                 rows == len(kept)
-                and sum(use[0] for use in kept) == head.units
-                and sum(use[1] for use in kept) == head.connections
+                and sum(map(itemgetter(0), kept)) == head.units
+                and sum(map(itemgetter(1), kept)) == head.connections
             )
         assert state is not None
         units, connections = state.units, state.connections

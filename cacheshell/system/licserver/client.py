@@ -18,14 +18,18 @@ from __future__ import annotations
 import select
 import socket
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 from cacheshell.system.domain_secret import home_secret
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.keys import LicenseKey
 from cacheshell.system.layout import cacheshell_home
+
+# The choice of active server lives in active.py; these names are kept importable from here.
+from cacheshell.system.licserver.active import FAILOVER_PERIODS as FAILOVER_PERIODS
+from cacheshell.system.licserver.active import ActiveServer as ActiveServer
+from cacheshell.system.licserver.active import choose_active as choose_active
 from cacheshell.system.licserver.protocol import (
     GOODBYE_COUNT,
     GOODBYE_REPORT,
@@ -57,9 +61,7 @@ from cacheshell.system.licserver.protocol import (
 
 ServerAddress = tuple[str, int]
 DEFAULT_TIMEOUT = 1.0
-FAILOVER_PERIODS = 2
 MAX_PAGES = 100_000
-T = TypeVar("T")
 # A user's use: (units, connections), or (units, connections, ISC.* application features).
 Use = tuple[int, int] | tuple[int, int, str]
 Users = Mapping[str, Use] | Iterable[UserUse]
@@ -108,68 +110,6 @@ def is_answering(
             if isinstance(msg, Pong) and msg.nonce == nonce:
                 return True
     return False
-
-
-def choose_active(
-    servers: Sequence[T], answering: Callable[[T], bool] | Sequence[bool]
-) -> int | None:
-    """The first server in configured order that answers, or None when none does."""
-    for index, server in enumerate(servers):
-        if answering(server) if callable(answering) else answering[index]:
-            return index
-    return None
-
-
-class ActiveServer:
-    """One instance's choice of active server, so that every instance makes the same one.
-
-    `select()` once per update period: with no active server, the first that answers becomes
-    it; an earlier server in the configured order that answers again takes over at once; the
-    active one is abandoned after FAILOVER_PERIODS periods without an answer (`answered()`
-    records one). `changed` tells the monitor to report in full.
-    """
-
-    def __init__(
-        self,
-        servers: Sequence[T],
-        period: float,
-        probe: Callable[[T], bool],
-        now: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.servers = list(servers)
-        self.period = period
-        self.probe = probe
-        self.now = now
-        self.index: int | None = None
-        self._last_answer = 0.0
-
-    def answered(self) -> None:
-        self._last_answer = self.now()
-
-    def select(self) -> tuple[int | None, bool]:
-        """(active index or None, whether it changed since the last call)."""
-        before = self.index
-        if self.index is not None:
-            earlier = choose_active(self.servers[: self.index], self.probe)
-            if earlier is not None:
-                self.index = earlier
-            elif self.now() - self._last_answer >= FAILOVER_PERIODS * self.period:
-                # The servers before the silent one were just probed, and the silent one has
-                # had its periods: only those after it are worth a probe now.
-                silent = self.index
-                self.index = next(
-                    (
-                        i
-                        for i in range(silent + 1, len(self.servers))
-                        if self.probe(self.servers[i])
-                    ),
-                    None,
-                )
-        else:
-            self.index = choose_active(self.servers, self.probe)
-        if self.index != before and self.index is not None:
-            self._last_answer = self.now()
-        return self.index, self.index != before
 
 
 class LicenseClient:
@@ -429,7 +369,8 @@ class LicenseClient:
                     if (msg.key_id, msg.seq, msg.instance) == (self.key_id, seq, self.instance):
                         # A new server or a restarted one: it knows nothing of this instance.
                         self._epochs[server] = their_epoch
-                        self._acked = None
+                        if self._acked is not None and self._acked[0] == server:
+                            self._acked = None
                         renewed = their_epoch != epoch
                     continue
                 if their_epoch != epoch:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 STATUSES = ("ACK", "NAK", "RESYNC", "REFUSED")
 # What a QUERY may ask: rows (paged), scalar values, or a report file written by the server.
@@ -50,8 +50,9 @@ class InstanceId:
         return self.host, self.name, self.identity
 
 
-@dataclass(frozen=True)
-class UserUse:
+class UserUse(NamedTuple):
+    """One user row of an update: a named tuple, being made for every row a server reads."""
+
     user: str
     units: int
     connections: int

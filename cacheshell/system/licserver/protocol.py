@@ -72,8 +72,6 @@ digits made when the instance was created, tells apart two instances of one name
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import hmac
 import json
 import secrets
@@ -87,15 +85,24 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from cacheshell.system.key_content import canonical_content
-from cacheshell.system.keyfile import KeyFileError
-from cacheshell.system.keys import LicenseKey, read_key
+from cacheshell.system.licserver.bodies import (
+    DECODERS,
+    MAX_APPS,
+    MAX_DATAGRAM,
+    MAX_PARTS,
+    MAX_SEQ,
+    MAX_TEXT,
+    answer_body,
+    body_of,
+    json_bytes,
+    key_id,
+    row_of,
+)
 from cacheshell.system.licserver.messages import (
     DUMP_REPORTS,
     GOODBYE_COUNT,
     GOODBYE_REPORT,
     ROW_REPORTS,
-    STATUSES,
     VALUE_REPORTS,
     Answer,
     EpochNotice,
@@ -116,7 +123,6 @@ from cacheshell.system.licserver.messages import (
 
 MAGIC = b"CSLS"
 VERSION = 3
-MAX_DATAGRAM = 1400
 MAC_SIZE = 32
 EPOCH_SIZE = 8
 _HEADER = struct.Struct(">4sBB8s32sQ")
@@ -125,19 +131,19 @@ NONCE_SIZE = 12
 SEAL_OVERHEAD = NONCE_SIZE + 16  # the nonce and the Poly1305 tag of a sealed body
 NO_KEY = bytes(32)
 NO_EPOCH = bytes(EPOCH_SIZE)
-MAX_SEQ = 2**64 - 1
 _MAC_LABEL = b"cacheshell license server v3 mac"
 _SEAL_LABEL = b"cacheshell license server v3 seal"
-MAX_TEXT = 128  # user ids (Caché caps them at 64), host addresses, instance names
-MAX_APPS = 512  # the application features of one user row ("AppName,Feature;...")
-MAX_PARTS = 255
-# The messages are part of this module's interface: callers import everything from here.
+# The messages, and the limits of their fields, are part of this module's interface: callers
+# import everything from here.
 __all__ = [
     "DUMP_REPORTS",
     "GOODBYE_COUNT",
     "GOODBYE_REPORT",
     "MAX_APPS",
     "MAX_DATAGRAM",
+    "MAX_PARTS",
+    "MAX_SEQ",
+    "MAX_TEXT",
     "NO_EPOCH",
     "ROW_REPORTS",
     "VALUE_REPORTS",
@@ -163,6 +169,7 @@ __all__ = [
     "UserUse",
     "decode",
     "encode",
+    "encode_answer",
     "key_id",
     "new_boot_id",
     "new_epoch",
@@ -211,12 +218,6 @@ def _derive(secret: bytes, label: bytes) -> bytes:
 # key's [License] fields).
 _SEALED_KINDS = (Kind.KEY, Kind.REPLY)
 _KINDS = {kind.value: kind for kind in Kind}
-_MAX_COUNT = 2**31 - 1
-
-
-def key_id(key: LicenseKey) -> bytes:
-    """What names a key on the wire: it is its content, so equal keys share one pool."""
-    return hashlib.sha256(canonical_content(key.file)).digest()
 
 
 def new_epoch() -> bytes:
@@ -240,26 +241,54 @@ def new_nonce() -> str:
 def encode(msg: Message, keys: DomainKeys, epoch: bytes) -> bytes:
     """The datagram for a message in `epoch`; raises ProtocolError when it would exceed
     MAX_DATAGRAM."""
-    key = getattr(msg, "key_id", NO_KEY)
-    seq = getattr(msg, "seq", 0)
-    body = _json(_body(msg))
     if isinstance(msg, Answer):
-        # The answers about a key list the same instances again and again: encode that once.
-        body = body[:-1] + b',"l":' + _listed(msg.instances) + b"}"
-    header = _HEADER.pack(MAGIC, VERSION, msg.kind, epoch, key, seq)
-    if msg.kind in _SEALED_KINDS:
+        return encode_answer(
+            keys,
+            epoch,
+            (msg.key_id, msg.seq, msg.instance),
+            (msg.status, msg.combined, msg.authorized, msg.maximum, msg.instance_count),
+            msg.instances,
+            msg.reason,
+        )
+    key = getattr(msg, "key_id", NO_KEY)
+    return _frame(msg.kind, json_bytes(body_of(msg)), keys, epoch, key, getattr(msg, "seq", 0))
+
+
+def encode_answer(
+    keys: DomainKeys,
+    epoch: bytes,
+    request: tuple[bytes, int, InstanceId],
+    counts: tuple[str, int, int, int, int],
+    instances: tuple[tuple[str, str], ...],
+    reason: str = "",
+) -> bytes:
+    """The datagram of an Answer (the server's hot path: no message object, no dict): to the
+    request (key id, seq, instance), with (status, combined, authorized, maximum, instance
+    count), the instances listed and the reason. The same bytes as any other encoding."""
+    key, seq, who = request
+    body = answer_body(who, counts, instances, reason)
+    return _frame(Kind.ANSWER, body, keys, epoch, key, seq)
+
+
+def _frame(kind: Kind, body: bytes, keys: DomainKeys, epoch: bytes, key: bytes, seq: int) -> bytes:
+    """Header, body (sealed for the kinds that are) and MAC: the datagram."""
+    header = _HEADER.pack(MAGIC, VERSION, kind, epoch, key, seq)
+    if kind in _SEALED_KINDS:
         nonce = secrets.token_bytes(NONCE_SIZE)
         body = nonce + keys.seal.encrypt(nonce, body, header)
     head = header + body
     data = head + hmac.digest(keys.mac, head, "sha256")
     if len(data) > MAX_DATAGRAM:
-        raise ProtocolError(f"{msg.kind.name} of {len(data)} bytes exceeds {MAX_DATAGRAM}")
+        raise ProtocolError(f"{kind.name} of {len(data)} bytes exceeds {MAX_DATAGRAM}")
     return data
 
 
-def decode(data: bytes, keys: DomainKeys) -> tuple[bytes, Message]:
+def decode(
+    data: bytes, keys: DomainKeys, loads: Callable[[bytes], Any] | None = None
+) -> tuple[bytes, Message]:
     """The epoch and message of a datagram; raises ProtocolError unless it is whole and
-    authentic."""
+    authentic. `loads` reads a body's JSON (a ValueError for what is not): the standard
+    library's unless a caller brings a faster one (the server's orjson)."""
     if len(data) < OVERHEAD or len(data) > MAX_DATAGRAM:
         raise MalformedDatagram(f"datagram of {len(data)} bytes")
     magic, version, kind_code, epoch, key, seq = _HEADER.unpack_from(data)
@@ -276,7 +305,7 @@ def decode(data: bytes, keys: DomainKeys) -> tuple[bytes, Message]:
     if kind in _SEALED_KINDS:
         body_bytes = _open(keys, data[: _HEADER.size], body_bytes, kind)
     try:
-        return epoch, _DECODERS[kind](key, seq, _parse(body_bytes))
+        return epoch, DECODERS[kind](key, seq, _parse(body_bytes, loads or _loads))
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedDatagram(f"bad {kind.name} body: {exc}") from None
 
@@ -293,12 +322,12 @@ def _open(keys: DomainKeys, header: bytes, sealed: bytes, kind: Kind) -> bytes:
 def split_update(update: Update, limit: int = MAX_DATAGRAM) -> list[Update]:
     """The update as parts that each encode within `limit` bytes (rows first, then removals)."""
     skeleton = replace(update, users=(), removed=(), part=MAX_PARTS, parts=MAX_PARTS)
-    budget = limit - OVERHEAD - len(_json(_body(skeleton)))
+    budget = limit - OVERHEAD - len(json_bytes(body_of(skeleton)))
     chunks: list[tuple[list[UserUse], list[str]]] = [([], [])]
     used = 0
     items: list[UserUse | str] = [*update.users, *update.removed]
     for item in items:
-        size = len(_json(_row(item) if isinstance(item, UserUse) else item)) + 1
+        size = len(json_bytes(row_of(item) if isinstance(item, UserUse) else item)) + 1
         if size > budget:
             raise ProtocolError("a user id is too long for one datagram")
         if used + size > budget:
@@ -322,7 +351,7 @@ def rows_fitting(rows: list[Row], start: int, budget: int) -> int:
     """The end of the page of rows from `start` whose JSON fits in `budget` bytes (≥ 1 row)."""
     used, end = 0, start
     while end < len(rows):
-        used += len(_json(list(rows[end]))) + 1
+        used += len(json_bytes(list(rows[end]))) + 1
         if used > budget and end > start:
             break
         end += 1
@@ -331,241 +360,18 @@ def rows_fitting(rows: list[Row], start: int, budget: int) -> int:
 
 def reply_budget(skeleton: Reply) -> int:
     """Bytes left for rows in a reply whose other fields are those of `skeleton`."""
-    return MAX_DATAGRAM - OVERHEAD - SEAL_OVERHEAD - len(_json(_body(skeleton))) - 24
+    return MAX_DATAGRAM - OVERHEAD - SEAL_OVERHEAD - len(json_bytes(body_of(skeleton))) - 24
 
 
-# One encoder for every datagram: json.dumps() with options would build a new one each call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+def _loads(body: bytes) -> Any:
+    return json.loads(body.decode("utf-8"))  # str: json skips sniffing the encoding
 
 
-def _json(value: Any) -> bytes:
-    return _ENCODER.encode(value).encode()
-
-
-@functools.lru_cache(maxsize=256)
-def _listed(instances: tuple[tuple[str, str], ...]) -> bytes:
-    return _json([list(pair) for pair in instances])
-
-
-def _parse(body: bytes) -> dict[str, Any]:
+def _parse(body: bytes, loads: Callable[[bytes], Any]) -> dict[str, Any]:
     try:
-        parsed = json.loads(body.decode("utf-8"))  # str: json skips sniffing the encoding
-    except (ValueError, RecursionError):
+        parsed = loads(body)
+    except (ValueError, RecursionError):  # orjson's errors are ValueErrors too
         raise MalformedDatagram("body is not JSON") from None
     if not isinstance(parsed, dict):
         raise MalformedDatagram("body is not a JSON object")
     return parsed
-
-
-def _row(use: UserUse) -> list[Any]:
-    """A user row on the wire: the application cell only when the ID holds any."""
-    if use.apps:
-        return [use.user, use.units, use.connections, use.apps]
-    return [use.user, use.units, use.connections]
-
-
-def _body(msg: Message) -> dict[str, Any]:
-    if isinstance(msg, Ping):
-        return {"n": msg.nonce, "a": msg.instance} if msg.instance else {"n": msg.nonce}
-    if isinstance(msg, Pong):
-        return {"n": msg.nonce, "v": msg.version}
-    if isinstance(msg, NeedKey):
-        return {}
-    who = msg.instance
-    out: dict[str, Any] = {"i": [who.host, who.name, who.boot, who.identity]}
-    if isinstance(msg, Goodbye | EpochNotice):
-        return out  # who is leaving (or whose request was stale) is all they say
-    if isinstance(msg, KeyRegistration):
-        out["k"] = msg.key_text
-    elif isinstance(msg, Update):
-        out.update(
-            p=[msg.part, msg.parts],
-            f=int(msg.full),
-            b=msg.base,
-            t=msg.period,
-            u=msg.units,
-            c=msg.connections,
-            r=[_row(use) for use in msg.users],
-            x=list(msg.removed),
-        )
-    elif isinstance(msg, Answer):
-        out.update(
-            s=msg.status,
-            u=msg.combined,
-            a=msg.authorized,
-            m=msg.maximum,
-            n=msg.instance_count,
-            w=msg.reason,
-        )  # and "l", spliced in by encode()
-    elif isinstance(msg, Query):
-        out.update(q=msg.report, o=msg.offset)
-    else:
-        out.update(
-            q=msg.report,
-            o=msg.offset,
-            e=msg.next_offset,
-            t=msg.total,
-            r=[list(row) for row in msg.rows],
-            v=dict(msg.values),
-        )
-    return out
-
-
-# Field checks: JSON gives loose types (true is an int in Python); the wire must be exact.
-
-
-def _text(value: Any, limit: int = MAX_TEXT) -> str:
-    if not isinstance(value, str) or len(value) > limit:
-        raise ValueError("expected a short string")
-    return value
-
-
-def _count(value: Any, high: int = _MAX_COUNT) -> int:
-    if type(value) is not int or not 0 <= value <= high:
-        raise ValueError("expected a count")
-    return value
-
-
-def _hex16(value: Any) -> str:
-    if not isinstance(value, str) or len(value) != 16 or value.strip("0123456789abcdef"):
-        raise ValueError("expected 16 hex digits")
-    return value
-
-
-def _list(value: Any) -> list[Any]:
-    if not isinstance(value, list):
-        raise ValueError("expected a list")
-    return value
-
-
-def _instance(body: dict[str, Any]) -> InstanceId:
-    # Exactly four cells. A three-cell "i" (no identity) is not taken with an empty identity:
-    # only a version 1 sender writes one, and its header is dropped before the body is read;
-    # in version 2 it is malformed, and taking it would let every such sender of one name on
-    # a host pass for the same instance again.
-    host, name, boot, identity = _list(body["i"])
-    return InstanceId(_text(host), _text(name), _hex16(boot), _hex16(identity))
-
-
-def _scalar(value: Any) -> str | int:
-    if isinstance(value, str) or type(value) is int:
-        return value
-    raise ValueError("expected a string or an integer")
-
-
-def _user_rows(rows: list[Any]) -> tuple[UserUse, ...]:
-    users = []
-    for row in rows:
-        # The hot loop of the server: every check of a row in one expression.
-        if (
-            type(row) is not list
-            or not 3 <= len(row) <= 4
-            or type(row[0]) is not str
-            or len(row[0]) > MAX_TEXT
-            or type(row[1]) is not int
-            or type(row[2]) is not int
-            or not 0 <= row[1] <= _MAX_COUNT
-            or not 0 <= row[2] <= _MAX_COUNT
-            or (len(row) == 4 and (type(row[3]) is not str or len(row[3]) > MAX_APPS))
-        ):
-            raise ValueError("expected [user id, units, connections(, apps)]")
-        users.append(UserUse(*row))
-    return tuple(users)
-
-
-def _decode_key(key: bytes, seq: int, body: dict[str, Any]) -> KeyRegistration:
-    text = _text(body["k"], MAX_DATAGRAM)
-    try:
-        license_key = read_key(text)
-    except KeyFileError as exc:
-        raise ValueError(f"no readable key: {exc.reason}") from None
-    if key_id(license_key) != key:
-        raise ValueError("the key does not match its key id")
-    return KeyRegistration(key, seq, _instance(body), text)
-
-
-def _decode_update(key: bytes, seq: int, body: dict[str, Any]) -> Update:
-    part, parts = _list(body["p"])
-    if not 0 <= _count(part) < _count(parts, MAX_PARTS):
-        raise ValueError("part out of range")
-    period = body["t"]
-    if type(period) not in (int, float) or not 0.01 <= period <= 86400:
-        raise ValueError("period out of range")
-    full = _count(body["f"], 1) == 1
-    users = _user_rows(_list(body["r"]))
-    removed = tuple(_text(user) for user in _list(body["x"]))
-    if full and removed:
-        raise ValueError("a full update removes nothing")
-    return Update(
-        key,
-        seq,
-        _instance(body),
-        full,
-        _count(body["b"], MAX_SEQ),
-        float(period),
-        _count(body["u"]),
-        _count(body["c"]),
-        users,
-        removed,
-        part,
-        parts,
-    )
-
-
-def _decode_answer(key: bytes, seq: int, body: dict[str, Any]) -> Answer:
-    status = body["s"]
-    if status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}")
-    listed = tuple((_text(address), _text(name)) for address, name in map(_list, _list(body["l"])))
-    return Answer(
-        key,
-        seq,
-        _instance(body),
-        status,
-        _count(body["u"]),
-        _count(body["a"]),
-        _count(body["m"]),
-        _count(body["n"]),
-        listed,
-        _text(body["w"], 512),
-    )
-
-
-def _decode_query(key: bytes, seq: int, body: dict[str, Any]) -> Query:
-    return Query(key, seq, _instance(body), _text(body["q"], 32), _count(body["o"]))
-
-
-def _decode_goodbye(key: bytes, seq: int, body: dict[str, Any]) -> Goodbye:
-    return Goodbye(key, seq, _instance(body))
-
-
-def _decode_reply(key: bytes, seq: int, body: dict[str, Any]) -> Reply:
-    following = body["e"]
-    values = body["v"]
-    if not isinstance(values, dict):
-        raise ValueError("values are not an object")
-    return Reply(
-        key,
-        seq,
-        _instance(body),
-        _text(body["q"], 32),
-        _count(body["o"]),
-        None if following is None else _count(following),
-        _count(body["t"]),
-        tuple(tuple(_scalar(cell) for cell in _list(row)) for row in _list(body["r"])),
-        tuple((_text(name), _scalar(value)) for name, value in values.items()),
-    )
-
-
-_DECODERS: dict[Kind, Callable[[bytes, int, dict[str, Any]], Message]] = {
-    Kind.KEY: _decode_key,
-    Kind.UPDATE: _decode_update,
-    Kind.ANSWER: _decode_answer,
-    Kind.QUERY: _decode_query,
-    Kind.REPLY: _decode_reply,
-    Kind.GOODBYE: _decode_goodbye,
-    Kind.PING: lambda _key, _seq, body: Ping(_hex16(body["n"]), _text(body.get("a", ""))),
-    Kind.PONG: lambda _key, _seq, body: Pong(_hex16(body["n"]), _text(body["v"], 32)),
-    Kind.NEEDKEY: lambda key, seq, _body: NeedKey(key, seq),
-    Kind.EPOCH: lambda key, seq, body: EpochNotice(key, seq, _instance(body)),
-}
