@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lark import Tree
-
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_functions import (
     GLOBAL_REFS,
@@ -22,6 +20,7 @@ from cacheshell.lang.compile_functions import (
 )
 from cacheshell.lang.errors import ObjectScriptError, undefined
 from cacheshell.lang.markers import OMITTED, Star
+from cacheshell.lang.nodes import Tree
 from cacheshell.lang.objects import ObjectInstance, Value
 from cacheshell.lang.parser import ParseNode
 from cacheshell.lang.pattern import match as pattern_match

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lark import Token, Tree
-
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_expr import ExprCompiler, oref_of
 from cacheshell.lang.compile_functions import (
@@ -25,6 +23,7 @@ from cacheshell.lang.compile_functions import (
 from cacheshell.lang.compile_lock import compile_lock
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.markers import Star
+from cacheshell.lang.nodes import Token, Tree
 from cacheshell.lang.objects import Value
 from cacheshell.lang.output import Output
 from cacheshell.lang.parser import ParseNode
