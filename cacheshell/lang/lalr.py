@@ -7,11 +7,10 @@ optional part is missing) and, for a ?rule with a single child, returns that chi
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
-from cacheshell.lang.nodes import Token, Tree
+from cacheshell.lang.nodes import Built, Token
 from cacheshell.lang.parse_tables import ParseTables, Rule
 
 __all__ = ["LalrParser", "ParseFailure"]
@@ -29,40 +28,62 @@ class ParseFailure(Exception):
 
 class LalrParser:
     def __init__(self, tables: ParseTables) -> None:
-        # A reduction is (symbol, size, build), build None where the node is its one child
-        # (a ?rule of one symbol); in the action tables it stands in place of its ~number.
-        reductions = [(rule[0], rule[1], _builder(rule)) for rule in tables.rules]
-        self._states: list[dict[str, Any]] = [
-            {kind: reductions[~act] if act < 0 else act for kind, act in actions.items()}
-            for actions in tables.states
+        # A reduction is (symbol, size, build); an action < 0 is ~ its index. build is None
+        # where the node is its one child (a ?rule of one symbol); for a rule of one symbol it
+        # takes that value, for others the list of values.
+        self._reductions: list[tuple[str, int, Any]] = [
+            (rule[0], rule[1], None if _passes_through(rule) else self._compiler(i, rule))
+            for i, rule in enumerate(tables.rules)
         ]
+        self._tables = tables
+        # Each state's actions, made when the parser first reaches the state; until then the
+        # state has the one empty dict _LATER.
+        self._states: list[dict[str, int]] = [_LATER] * len(tables.rows)
         self._start = tables.start
         self._end = tables.end
+
+    def _compiler(self, index: int, rule: Rule) -> _Build:
+        """A rule's builder that compiles the rule's own code at its first use and puts it in
+        its place: a one-shot command meets a few dozen of the rules."""
+
+        def first_use(children: Any) -> Any:
+            namespace: dict[str, Any] = {"Built": Built, "NAME": rule[2]}
+            exec(_source(rule), namespace)
+            build = namespace["build"]
+            self._reductions[index] = (rule[0], rule[1], build)
+            return build(children)
+
+        return first_use
 
     def parse(self, tokens: list[Token]) -> Any:
         """The tree of the token list; ParseFailure at the first token that cannot stand."""
         states = self._states
+        reductions = self._reductions
         state = self._start
         stack = [state]
         values: list[Any] = []
-        push, pop, keep = stack.append, stack.pop, values.append
+        push, keep = stack.append, values.append
         for token in tokens:
             kind = token.type
             while True:
                 action = states[state].get(kind)
-                if action.__class__ is int:  # shift
+                if action is None:
+                    if states[state] is _LATER:
+                        states[state] = self._tables.actions(state)
+                        continue
+                    raise ParseFailure(token.line or 1)
+                if action >= 0:  # shift
                     state = action
                     push(state)
                     keep(token)
                     break
-                if action is None:
-                    raise ParseFailure(token.line or 1)
-                origin, size, build = action
+                origin, size, build = reductions[~action]
                 if size == 1:
-                    pop()
                     if build is not None:
-                        values[-1] = build([values[-1]])
-                elif size:
+                        values[-1] = build(values[-1])
+                    state = stack[-1] = states[stack[-2]][origin]
+                    continue
+                if size:
                     children = values[-size:]
                     del values[-size:]
                     del stack[-size:]
@@ -71,56 +92,71 @@ class LalrParser:
                     keep(build([]))
                 state = states[stack[-1]][origin]
                 push(state)
-        return self._finish(states, stack, values, tokens[-1].line or 1 if tokens else 1)
+        return self._finish(stack, values, tokens[-1].line or 1 if tokens else 1)
 
-    def _finish(
-        self, states: list[dict[str, Any]], stack: list[int], values: list[Any], line: int
-    ) -> Any:
+    def _finish(self, stack: list[int], values: list[Any], line: int) -> Any:
         """Reduce at the end of input (placed, as Lark places it, on the last token's line)
         until the start symbol is complete."""
+        states = self._states
         while True:
-            action = states[stack[-1]].get("$END")
-            if action is None or action.__class__ is int:
+            state = stack[-1]
+            if states[state] is _LATER:
+                states[state] = self._tables.actions(state)
+            action = states[state].get("$END")
+            if action is None or action >= 0:
                 raise ParseFailure(line)
-            origin, size, build = action
+            origin, size, build = self._reductions[~action]
             if size:
                 children = values[-size:]
                 del values[-size:]
                 del stack[-size:]
             else:
                 children = []
-            values.append(children[0] if build is None else build(children))
+            if build is not None:
+                values.append(build(children[0] if size == 1 else children))
+            else:
+                values.append(children[0])
             stack.append(states[stack[-1]][origin])
             if stack[-1] == self._end:
                 return values[-1]
 
 
-def _builder(rule: Rule) -> _Build | None:
-    _origin, size, name, expand1, include, append_none = rule
+_LATER: dict[str, int] = {}
+
+
+def _passes_through(rule: Rule) -> bool:
+    """Whether a rule's node is its one child: a ?rule of one symbol that drops nothing."""
+    _origin, size, _name, expand1, include, _append_none = rule
+    return expand1 and size == 1 and include is None
+
+
+def _source(rule: Rule) -> str:
+    """A builder's code, as Lark's ChildFilterLALR and ExpandSingleChild do it, unrolled: the
+    kept children (c[i]), a spliced _rule's children (*c[i]), None for each optional part left
+    out. When the first kept child is a spliced _rule, its node becomes this one, extended, which
+    keeps a long left-recursive repetition linear (Lark takes over its children list alike). A
+    rule of one symbol gets its value as c, not in a list."""
+    _origin, size, _name, expand1, include, append_none = rule
     if include is None:
-        if expand1 and size == 1:
-            return None  # the node is its one child
-        # (a ?rule of more or fewer symbols never has a single child here)
-        return functools.partial(Tree, name)
-    keep = include
-    trailing = [None] * append_none
-
-    def build(children: list[Any]) -> Any:
-        kept: list[Any] = []
-        for index, spliced, nones in keep:
-            if nones:
-                kept += [None] * nones
-            if spliced:
-                if kept:
-                    kept += children[index].children
-                else:  # left recursion: take over the spliced node's list
-                    kept = children[index].children
-            else:
-                kept.append(children[index])
-        if trailing:
-            kept += trailing
-        if expand1 and len(kept) == 1:
-            return kept[0]
-        return Tree(name, kept)
-
-    return build
+        include = [(i, False, 0) for i in range(size)]
+    items: list[str] = []
+    taken = ""
+    for index, spliced, nones in include:
+        items += ["None"] * nones
+        child = "c" if size == 1 else f"c[{index}]"
+        if spliced and not items and not taken:
+            taken = child
+        else:
+            items.append(f"*{child}" if spliced else child)
+    items += ["None"] * append_none
+    listed = "[" + ", ".join(items) + "]"
+    if taken:
+        lines = [f"t = {taken}"] + ([f"t += {listed}"] if items else [])
+    elif expand1 and len(items) == 1 and not items[0].startswith("*"):
+        return f"def build(c):\n    return {items[0]}\n"
+    else:
+        lines = [f"t = Built({listed})"]
+    if expand1 and (taken or any(item.startswith("*") for item in items)):
+        lines.append("if len(t) == 1:\n        return t[0]")
+    lines.append("t.data = NAME\n    return t")
+    return "def build(c):\n" + "".join(f"    {line}\n" for line in lines)

@@ -4,6 +4,7 @@ importing Lark, which only the building of the parse tables needs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 __all__ = ["Token", "Tree"]
@@ -59,23 +60,42 @@ class Token(str):
     __hash__ = str.__hash__
 
 
-class Tree:
+class Tree(list[Any]):
     """A rule's node: the rule's name (or its alias) and its children, which are trees, tokens,
-    and None for an optional part left out."""
+    and None for an optional part left out. The node is the list of its children (`children` is
+    the node itself): one object a node, not two, halves what the cyclic garbage collector
+    walks while trees are built and held."""
 
-    __slots__ = ("data", "children")
+    __slots__ = ("data",)
 
-    def __init__(self, data: str, children: list[Any]) -> None:
+    data: str
+
+    def __init__(self, data: str, children: Iterable[Any]) -> None:
+        super().__init__(children)
         self.data = data
-        self.children = children
+
+    @property
+    def children(self) -> list[Any]:
+        return self
 
     def __repr__(self) -> str:
-        return f"Tree({self.data!r}, {self.children!r})"
+        return f"Tree({self.data!r}, {list(self)!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Tree):
             return NotImplemented
-        return self.data == other.data and self.children == other.children
+        return self.data == other.data and list.__eq__(self, other)
 
-    def __hash__(self) -> int:
-        return hash((self.data, tuple(self.children)))
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash((self.data, tuple(self)))
+
+
+class Built(Tree):
+    """A Tree as the parser makes it: from its children list alone (list's own constructor, no
+    Python call), its name set next."""
+
+    __slots__ = ()
+    __init__ = list.__init__

@@ -3,20 +3,21 @@ Lark build them (which takes seconds) or even importing Lark.
 
 An entry is named by a digest of everything its content depends on: the grammar as Lark builds it
 (the file and what words.py adds), Lark itself (its package's __init__, which carries its
-version), and the code that extracts the tables. So an entry is never stale: a change to any of
-them names another entry. An entry is JSON (loading it runs no code) and is read only from a
-directory of the user's own that no one else may write to; an unreadable, corrupt or foreign
-entry is rebuilt, never fatal. Without such a directory the tables are built in memory.
+version), the code that extracts the tables and Python's marshal format. So an entry is never
+stale: a change to any of them names another entry. An entry is plain data (strings, numbers,
+lists, dicts) in marshal's format, which loads in a third of the time JSON takes and, unlike a
+pickle, runs no code when loaded; it is read only from a directory of the user's own that no one
+else may write to. An unreadable, corrupt or foreign entry is rebuilt, never fatal. Without such
+a directory the tables are built in memory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
+import marshal
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,7 +29,7 @@ __all__ = ["cache_directory", "cache_key", "load_tables"]
 
 def cache_key(text: str) -> str:
     """The digest that names the tables of the grammar `text`."""
-    digest = hashlib.sha256(text.encode())
+    digest = hashlib.sha256(f"{marshal.version}\0{text}".encode())
     spec = importlib.util.find_spec("lark")
     for source in (spec.origin if spec else None, parse_tables.__file__):
         try:
@@ -60,15 +61,15 @@ def _own(info: os.stat_result) -> bool:
 def load_tables(text: str, kept_terminals: Iterable[str]) -> ParseTables:
     """The tables of the grammar `text`: from the cache, or built and stored there."""
     directory = cache_directory()
-    path = directory / f"tables-{cache_key(text)}.json" if directory else None
+    path = directory / f"tables-{cache_key(text)}.marshal" if directory else None
     if path is not None:
         try:
-            return ParseTables.from_data(json.loads(_read_own(path)))
-        except (OSError, ValueError):
+            return ParseTables.from_data(marshal.loads(_read_own(path)))
+        except (OSError, ValueError, EOFError, TypeError):
             pass  # absent, unreadable, corrupt or not ours: build it afresh
     tables = parse_tables.build(text, kept_terminals)
     if path is not None:
-        _store(path, json.dumps(tables.to_data(), separators=(",", ":")))
+        _store(path, marshal.dumps(tables.to_data()))
     return tables
 
 
@@ -80,15 +81,17 @@ def _read_own(path: Path) -> bytes:
         return file.read()
 
 
-def _store(path: Path, data: str) -> None:
+def _store(path: Path, data: bytes) -> None:
     """Write the entry whole or not at all (a reader never sees half of one); a cache that
     cannot be written is no error."""
+    import tempfile  # only when an entry is written
+
     try:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tables-", suffix=".tmp")
     except OSError:
         return
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
+        with os.fdopen(fd, "wb") as file:
             file.write(data)
         os.replace(temporary, path)
     except OSError:

@@ -28,7 +28,11 @@ class ParseTables:
     terminals: list[tuple[str, str]]  # (name, regex), in the order the lexer tries them
     first: dict[str, list[int]]  # an ASCII character: the terminals that may start with it
     unless: dict[str, list[tuple[str, str]]]  # a terminal's texts that are another terminal
-    states: list[dict[str, int]]  # symbol: next state (>= 0) or ~rule to reduce (< 0)
+    # Each state's actions: (its symbols' list, by index into `symbols`, and the action for
+    # each, or the one action for all). An action is the next state (>= 0) or ~rule to reduce.
+    # Stored so: 110 symbol lists serve 543 states, and a state's dict is made at first use.
+    symbols: list[list[str]]
+    rows: list[tuple[int, int | list[int]]]
     start: int
     end: int
     rules: list[Rule]
@@ -38,7 +42,8 @@ class ParseTables:
             self.terminals,
             self.first,
             self.unless,
-            self.states,
+            self.symbols,
+            self.rows,
             self.start,
             self.end,
             self.rules,
@@ -48,21 +53,29 @@ class ParseTables:
     def from_data(cls, data: Any) -> ParseTables:
         """The tables from `to_data()`'s value; ValueError if it is not that shape."""
         try:
-            terminals, first, unless, states, start, end, rules = data
+            terminals, first, unless, symbols, rows, start, end, rules = data
             tables = cls(
                 [(str(n), str(r)) for n, r in terminals],
                 {str(c): [int(i) for i in v] for c, v in first.items()},
                 {str(k): [(str(n), str(r)) for n, r in v] for k, v in unless.items()},
-                list(states),
+                list(symbols),
+                [(int(k), v) for k, v in rows],
                 int(start),
                 int(end),
                 [_rule(r) for r in rules],
             )
         except (TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"not parse tables: {exc}") from None
-        if not all(isinstance(s, dict) for s in tables.states) or not tables.rules:
+        if not tables.rules or not all(0 <= k < len(tables.symbols) for k, _ in tables.rows):
             raise ValueError("not parse tables")
         return tables
+
+    def actions(self, state: int) -> dict[str, int]:
+        """A state's actions: symbol -> next state (>= 0) or ~rule to reduce (< 0)."""
+        keys, actions = self.rows[state]
+        if isinstance(actions, int):
+            return dict.fromkeys(self.symbols[keys], actions)
+        return dict(zip(self.symbols[keys], actions, strict=True))
 
 
 def _rule(data: Any) -> Rule:
@@ -100,12 +113,16 @@ def build(text: str, kept_terminals: Iterable[str]) -> ParseTables:
     rules = list(lark.rules)
     number = {rule: i for i, rule in enumerate(rules)}
     table = lark.parser.parser.parser.parse_table
-    states: list[dict[str, int]] = [{} for _ in range(len(table.states))]
+    symbols: dict[tuple[str, ...], int] = {}
+    rows: list[tuple[int, int | list[int]]] = [(0, 0)] * len(table.states)
     for state, actions in table.states.items():
-        states[state] = {
-            str(symbol): (arg if action is Shift else ~number[arg])
-            for symbol, (action, arg) in actions.items()
-        }
+        keys = tuple(sorted(str(symbol) for symbol in actions))
+        coded = [
+            arg if action is Shift else ~number[arg]
+            for action, arg in (actions[symbol] for symbol in sorted(actions, key=str))
+        ]
+        same = len(set(coded)) == 1
+        rows[state] = (symbols.setdefault(keys, len(symbols)), coded[0] if same else coded)
     shaped: list[Rule] = []
     for rule in rules:
         options = rule.options
@@ -130,7 +147,8 @@ def build(text: str, kept_terminals: Iterable[str]) -> ParseTables:
         terminals,
         first_characters([regex for _, regex in terminals]),
         unless,
-        states,
+        [list(keys) for keys in symbols],
+        rows,
         table.start_states["start"],
         table.end_states["start"],
         shaped,

@@ -36,7 +36,9 @@ class ParseNode(Protocol):
     compilers read them by the rule they compile; no static type tells which a child is."""
 
     data: str
-    children: list[Any]
+
+    @property
+    def children(self) -> list[Any]: ...
 
 
 @functools.cache

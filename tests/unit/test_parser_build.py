@@ -4,7 +4,7 @@ another user may write to."""
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import subprocess
 import sys
@@ -40,7 +40,7 @@ def _parses(tables: ParseTables) -> bool:
 
 
 def _entries(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.glob("tables-*.json"))
+    return sorted(p.name for p in directory.glob("tables-*.marshal"))
 
 
 def test_the_grammar_file_is_inside_the_installed_package() -> None:
@@ -58,7 +58,7 @@ def test_a_changed_grammar_text_gets_a_new_entry(cache_home: Path) -> None:
     load_tables(TINY, ())
     load_tables(TINY.replace("[a-z]+", "[a-z0-9]+"), ())
     assert _entries(cache_home) == sorted(
-        f"tables-{cache_key(text)}.json" for text in (TINY, TINY.replace("[a-z]+", "[a-z0-9]+"))
+        f"tables-{cache_key(text)}.marshal" for text in (TINY, TINY.replace("[a-z]+", "[a-z0-9]+"))
     )
 
 
@@ -83,25 +83,26 @@ def test_an_entry_is_loaded_as_stored(cache_home: Path) -> None:
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda text: text[: len(text) // 2],  # truncated
-        lambda text: "",  # empty
-        lambda text: "[1, 2, 3]",  # JSON, but not tables
-        lambda text: "\udcff".encode("utf-8", "surrogatepass").decode("latin-1"),  # not UTF-8
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: b"",  # empty
+        lambda data: marshal.dumps([1, 2, 3]),  # data, but not tables
+        lambda data: marshal.dumps([[1], {}, {}, [], [], 0, 0, []]),  # an outline, wrong inside
+        lambda data: b"\xff" + data[1:],  # not marshal's format
     ],
-    ids=["truncated", "empty", "wrong-shape", "not-utf8"],
+    ids=["truncated", "empty", "wrong-shape", "wrong-content", "not-marshal"],
 )
 def test_a_damaged_entry_is_rebuilt(cache_home: Path, damage) -> None:
     load_tables(TINY, ())
-    (entry,) = cache_home.glob("tables-*.json")
-    entry.write_text(damage(entry.read_text(encoding="utf-8")), encoding="latin-1")
+    (entry,) = cache_home.glob("tables-*.marshal")
+    entry.write_bytes(damage(entry.read_bytes()))
     assert _parses(load_tables(TINY, ()))
-    assert _parses(ParseTables.from_data(json.loads(entry.read_text(encoding="utf-8"))))
+    assert _parses(ParseTables.from_data(marshal.loads(entry.read_bytes())))
 
 
 def test_the_cache_directory_is_made_owner_only(cache_home: Path) -> None:
     load_tables(TINY, ())
     assert cache_home.stat().st_mode & 0o777 == 0o700
-    (entry,) = cache_home.glob("tables-*.json")
+    (entry,) = cache_home.glob("tables-*.marshal")
     assert entry.stat().st_mode & 0o777 == 0o600
 
 
@@ -115,10 +116,10 @@ def test_a_directory_others_may_write_to_is_not_used(cache_home: Path) -> None:
 
 def test_an_entry_others_may_write_to_is_not_loaded(cache_home: Path) -> None:
     load_tables(TINY, ())
-    (entry,) = cache_home.glob("tables-*.json")
-    planted = json.loads(entry.read_text())
-    planted[3] = [{} for _ in planted[3]]  # tables that accept nothing
-    entry.write_text(json.dumps(planted))
+    (entry,) = cache_home.glob("tables-*.marshal")
+    planted = marshal.loads(entry.read_bytes())
+    planted[4] = [(0, []) for _ in planted[4]]  # tables that accept nothing
+    entry.write_bytes(marshal.dumps(planted))
     entry.chmod(0o666)
     assert _parses(load_tables(TINY, ()))
     assert entry.stat().st_mode & 0o777 == 0o600  # replaced by the rebuilt entry
