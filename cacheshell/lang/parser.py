@@ -8,6 +8,7 @@ processes); the text is then lexed (lexer.py), rewritten by the post-lexer (post
 from __future__ import annotations
 
 import functools
+import gc
 from typing import Any, Protocol
 
 from cacheshell.lang.errors import ObjectScriptError
@@ -58,15 +59,27 @@ def parse(source: str, shown: str | None = None) -> ParseNode:
     of `shown` (the text as typed, before macro expansion) with the caret at its start."""
     if len(source) > MAX_LINE:
         _check_size(source, shown or source)
-    err = ObjectScriptError("SYNTAX")
-    err.column = 0
     lexer, parser = _machinery()
+    # The cyclic collector is paused while the tree is built: a parse makes tokens and nodes by
+    # the hundred, all of them kept, so the collector would walk each young one, find no garbage
+    # (the tree is acyclic and what the parse drops is freed by reference counting), and walk the
+    # trees already held again and again. It runs once the parse is over. It is resumed only by
+    # the call that paused it, so a parse in another thread never leaves it off.
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
     try:
         return parser.parse(rewrite(lexer.tokens(source + "\n")))  # type: ignore[no-any-return]
     except (LexFailure, ParseFailure) as exc:
-        err.source_line = _line_of(shown or source, exc.line)
+        line = exc.line
     except RecursionError:
-        err.source_line = _line_of(shown or source, 1)
+        line = 1
+    finally:
+        if paused:
+            gc.enable()
+    err = ObjectScriptError("SYNTAX")
+    err.column = 0
+    err.source_line = _line_of(shown or source, line)
     raise err
 
 

@@ -4,6 +4,8 @@ another user may write to."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import marshal
 import os
 import subprocess
@@ -14,13 +16,14 @@ from pathlib import Path
 import pytest
 
 from cacheshell.lang import parse_cache
+from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.grammar import full_text
 from cacheshell.lang.lalr import LalrParser
 from cacheshell.lang.lexer import Lexer
 from cacheshell.lang.nodes import Token, Tree
 from cacheshell.lang.parse_cache import cache_directory, cache_key, load_tables
 from cacheshell.lang.parse_tables import ParseTables
-from cacheshell.lang.parser import grammar_text
+from cacheshell.lang.parser import grammar_text, parse
 
 # A grammar small enough to build in a few milliseconds.
 TINY = 'start: NAME (_COMMA NAME)*\nNAME: /[a-z]+/\n_COMMA: ","\n'
@@ -146,3 +149,20 @@ def test_a_process_that_parses_from_the_cache_does_not_import_lark(tmp_path: Pat
         for _ in range(2)
     ]
     assert runs == ["True\n", "False\n"]  # the first builds the tables with Lark
+
+
+# parse() pauses the cyclic collector while it builds a tree; whatever the outcome, the collector
+# is left as the caller had it.
+@pytest.mark.parametrize(
+    ("enabled", "source"),
+    [(True, "Write 1"), (True, "Write (1"), (False, "Write 1"), (False, "Write (1")],
+)
+def test_a_parse_leaves_the_collector_as_it_found_it(enabled: bool, source: str) -> None:
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with contextlib.suppress(ObjectScriptError):
+            parse(source)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
