@@ -9,6 +9,7 @@ use), which picks the same terminal, as the order within each is kept.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from cacheshell.lang.nodes import Token
 from cacheshell.lang.parse_tables import ParseTables
@@ -32,18 +33,18 @@ class Lexer:
             name: [(re.compile(regex), kind) for kind, regex in texts]
             for name, texts in tables.unless.items()
         }
-        self._by_char: dict[str, re.Pattern[str] | None] = {}
+        self._by_char = _ByChar(self._pattern)
 
-    def _pattern(self, char: str) -> re.Pattern[str] | None:
+    def _pattern(self, char: str) -> re.Pattern[str]:
+        """The alternation of the terminals that may start with `char`, in the lexer's order;
+        one that matches nothing where none may."""
         indexes = self._first.get(char)
         if indexes is None:  # beyond ASCII: every terminal, in order
             indexes = list(range(len(self._terminals)))
-        pattern = None
-        if indexes:
-            chosen = (self._terminals[i] for i in indexes)
-            pattern = re.compile("|".join(f"(?P<{name}>{regex})" for name, regex in chosen))
-        self._by_char[char] = pattern
-        return pattern
+        chosen = [self._terminals[i] for i in indexes]
+        if not chosen:
+            return _NOTHING
+        return re.compile("|".join(f"(?P<{name}>{regex})" for name, regex in chosen))
 
     def tokens(self, text: str) -> list[Token]:
         """The raw tokens of `text`; LexFailure where no terminal matches."""
@@ -55,17 +56,15 @@ class Lexer:
         line, line_start = 1, 0
         new = str.__new__
         while pos < end:
-            char = text[pos]
-            pattern = by_char[char] if char in by_char else self._pattern(char)
-            match = pattern.match(text, pos) if pattern is not None else None
+            match = by_char[text[pos]].match(text, pos)
             if match is None:
                 raise LexFailure(line)
             value = match.group()
-            kind = match.lastgroup or ""
+            kind = match.lastgroup
             if unless and kind in unless:
                 kind = next((k for p, k in unless[kind] if p.fullmatch(value)), kind)
             token = new(Token, value)
-            token.type = kind
+            token.type = kind  # type: ignore[assignment]  # a match of the alternation names one
             token.start_pos = pos
             token.line = line
             token.column = pos - line_start + 1
@@ -75,3 +74,19 @@ class Lexer:
                 line_start = pos + value.rindex("\n") + 1
             pos = match.end()
         return out
+
+
+# The pattern for a character no terminal may start with.
+_NOTHING = re.compile("(?!)")
+
+
+class _ByChar(dict[str, "re.Pattern[str]"]):
+    """Each character's pattern, made at its first use: one lookup a token."""
+
+    def __init__(self, make: Callable[[str], re.Pattern[str]]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, char: str) -> re.Pattern[str]:
+        pattern = self[char] = self._make(char)
+        return pattern

@@ -52,12 +52,22 @@ KEPT_TERMINALS = ("WS", "_NL", "COMMENT", "BLOCK_COMMENT", "NAME", "QMARK")
 def rewrite(stream: list[Token]) -> list[Token]:
     """The lexer's tokens as the grammar reads them. Besides the grammar's tokens this pass may
     emit GLUED_COMMENT and MISPLACED_COMMENT, which no rule accepts, so the parser reports
-    <SYNTAX> where they stand."""
+    <SYNTAX> where they stand. Tokens of the same text under another type are the stream's own,
+    retyped in place: the stream is the lexer's, made for this pass alone."""
+    kinds = [tok.type for tok in stream]
+    if "COMMENT" in kinds or "BLOCK_COMMENT" in kinds:
+        stream = _comments(stream)
+        kinds = [tok.type for tok in stream]
+    return _Rewriter(stream, kinds).run()
+
+
+def _comments(stream: list[Token]) -> list[Token]:
+    """Comments in the raw stream: a /* */ becomes white space (CWS, never the one space before
+    arguments), and a ; or // comment glued to code is marked, as it needs a blank before it."""
     raw: list[Token] = []
     for tok in stream:
         kind = tok.type
         if kind == "BLOCK_COMMENT":
-            # /* */ separates like white space, but never as the one space before arguments.
             if raw and raw[-1].type in ("WS", "CWS"):
                 tok = Token.new_borrow_pos("CWS", raw.pop() + " ", tok)
             else:
@@ -65,21 +75,21 @@ def rewrite(stream: list[Token]) -> list[Token]:
         elif kind == "WS" and raw and raw[-1].type == "CWS":
             tok = Token.new_borrow_pos("CWS", raw.pop() + tok, tok)
         elif kind == "COMMENT" and raw and raw[-1].type not in ("WS", "CWS", "_NL"):
-            # A ; or // comment needs a blank before it; glued to code it is an error.
-            tok = Token.new_borrow_pos("GLUED_COMMENT", tok, tok)
+            tok.type = "GLUED_COMMENT"
         raw.append(tok)
-    return _Rewriter(raw).run()
+    return raw
 
 
 class _Rewriter:
-    def __init__(self, tokens: list[Token]) -> None:
+    def __init__(self, tokens: list[Token], kinds: list[str]) -> None:
         self.toks = tokens
+        self.kinds = kinds  # each token's type as the lexer made it
         self.out: list[Token] = []
         self.braces: list[str] = []  # the command keyword that opened each open brace
         self.closed_by: str | None = None  # opener of the brace that just closed
 
     def peek_type(self, i: int) -> str:
-        return self.toks[i].type if i < len(self.toks) else "$END"
+        return self.kinds[i] if i < len(self.kinds) else "$END"
 
     def run(self) -> list[Token]:
         i, n = 0, len(self.toks)
@@ -104,9 +114,9 @@ class _Rewriter:
         if kind != "NAME":
             self.out.append(tok)  # not a command: the parser reports <SYNTAX>
             return i + 1
-        keyword = Token.new_borrow_pos(COMMAND_TOKENS.get(tok.upper(), "NAME"), tok, tok)
-        self.out.append(keyword)
-        return self.after_keyword(i + 1, keyword)
+        tok.type = COMMAND_TOKENS.get(tok.upper(), "NAME")
+        self.out.append(tok)
+        return self.after_keyword(i + 1, tok)
 
     def after_close(self, i: int) -> int:
         """After `}`: let ElseIf/Else/While/Catch continue the construct, even on a later line."""
@@ -117,8 +127,8 @@ class _Rewriter:
         while self.peek_type(j) in ("WS", "CWS", "_NL", "COMMENT"):
             j += 1
         if self.peek_type(j) == "NAME" and self.toks[j].upper() in follow:
-            name = self.toks[j]
-            keyword = Token.new_borrow_pos(follow[name.upper()], name, name)
+            keyword = self.toks[j]
+            keyword.type = follow[keyword.upper()]
             self.out.append(keyword)
             return self.after_keyword(j + 1, keyword)
         return i
@@ -143,7 +153,9 @@ class _Rewriter:
                 and not (brace_opens_block)
             ):
                 self.resolve_h(keyword, has_args=True)
-                self.out.append(Token.new_borrow_pos("ARGSTART", " ", self.toks[i]))
+                space = self.toks[i]
+                space.type = "ARGSTART"
+                self.out.append(space)
                 return self.arguments(i + 1, keyword.type)
             i += 1
             kind = self.peek_type(i)
@@ -235,8 +247,7 @@ class _Rewriter:
             elif kind == "_RPAR":
                 depth -= 1
             if writing and depth == 0 and arg_start and kind in _WRITE_FORMATS:
-                tok = Token.new_borrow_pos(_WRITE_FORMATS[kind], tok, tok)
-                kind = tok.type
+                kind = tok.type = _WRITE_FORMATS[kind]
             self.out.append(tok)
             arg_start = depth == 0 and kind in ("_COMMA", "FMT_NL", "FMT_FF")
             i += 1
