@@ -143,10 +143,6 @@ class FunctionCompiler:
         node = slot
         if isinstance(node, Tree) and node.data == "byref":
             return Glvn(local_place(self.rt, str(node.children[0]), []), False)
-        if isinstance(node, Tree) and node.data == "expr" and len(node.children) == 1:
-            node = node.children[0]  # unary
-            if node.data == "unary" and len(node.children) == 1:
-                node = node.children[0]
         if isinstance(node, Tree) and node.data == "chain" and len(node.children) == 1:
             head = node.children[0]
             if head.data == "local":

@@ -370,7 +370,7 @@ class Compiler(ExprCompiler):
         body = self.block(
             next(c for c in cmd.children if isinstance(c, Tree) and c.data == "block")
         )
-        tests = [self.expr(c) for c in cmd.children if isinstance(c, Tree) and c.data == "expr"]
+        tests = [self.expr(c) for c in self.args(cmd)]
 
         def run() -> None:
             try:
@@ -478,18 +478,16 @@ class Compiler(ExprCompiler):
         for child in cmd.children[1:]:
             if child is None or isinstance(child, Token):
                 continue
-            if child.data == "expr":
-                tests.append(self.expr(child))
-            elif child.data == "block":
+            if child.data == "block":
                 branches.append((tests, self.block(child)))
                 tests = []
             elif child.data == "elseif_clause":
-                conds = [
-                    self.expr(c) for c in child.children if isinstance(c, Tree) and c.data == "expr"
-                ]
+                conds = [self.expr(c) for c in self.args(child)]
                 branches.append((conds, self.block(child.children[-1])))
             elif child.data == "else_clause":
                 otherwise = self.block(child.children[-1])
+            else:
+                tests.append(self.expr(child))
 
         def run() -> None:
             for conds, body in branches:
@@ -548,7 +546,7 @@ class Compiler(ExprCompiler):
         body = self.block(
             next(c for c in cmd.children if isinstance(c, Tree) and c.data == "block")
         )
-        tests = [self.expr(c) for c in cmd.children if isinstance(c, Tree) and c.data == "expr"]
+        tests = [self.expr(c) for c in self.args(cmd)]
 
         def run() -> None:
             try:
@@ -758,14 +756,11 @@ _NUMERIC_OPS = frozenset(
 def _numeric(expr: ParseNode) -> bool:
     """Whether an expression's value is a number whatever its operands: its last operator is
     arithmetic, a comparison or logic, or it is a unary operator or a number literal alone."""
-    items = expr.children
-    if len(items) > 1:
-        last = items[-2]
-        return last.data == "binop" and last.children[0].type in _NUMERIC_OPS
-    if len(items) == 1 and items[0].data == "unary":
-        *ops, atom = items[0].children
-        return bool(ops) or (isinstance(atom, Tree) and atom.data == "number")
-    return False
+    kind = expr.data
+    if kind == "expr":
+        last = expr.children[-2]  # the last operator, unless a pattern test ends the expression
+        return isinstance(last, Token) and last.type in _NUMERIC_OPS
+    return kind in ("unary", "number")
 
 
 def _for_loop(
