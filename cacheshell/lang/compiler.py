@@ -79,7 +79,7 @@ class Compiler(ExprCompiler):
         return sequence([self.line(line) for line in tree.children])
 
     def line(self, tree: ParseNode) -> Run:
-        return self.commands(list(tree.children))
+        return self.commands(tree.children)
 
     def commands(self, cmds: list[ParseNode]) -> Run:
         parts: list[Run] = []
@@ -117,10 +117,10 @@ class Compiler(ExprCompiler):
         return located
 
     def postcond(self, cmd: ParseNode, run: Run) -> Run:
-        cond_tree = next(
-            (c for c in cmd.children if isinstance(c, Tree) and c.data == "postcond"), None
-        )
-        if cond_tree is None:
+        # Every command rule puts its [postcond] right after the keyword.
+        children = cmd.children
+        cond_tree = children[1] if len(children) > 1 else None
+        if not (isinstance(cond_tree, Tree) and cond_tree.data == "postcond"):
             return run
         cond = self.expr(cond_tree.children[0])
 

@@ -148,7 +148,7 @@ class _Rewriter:
             brace_opens_block = follows == "_LBRACE" and keyword.type in BARE_BLOCK_TOKENS
             if (
                 kind == "WS"
-                and self.toks[i] == " "
+                and str.__eq__(self.toks[i], " ")  # the text alone: Token's == is Python code
                 and follows not in _LINE_END
                 and not (brace_opens_block)
             ):
