@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lark import Tree
-
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_functions import (
     GLOBAL_REFS,
@@ -22,6 +20,7 @@ from cacheshell.lang.compile_functions import (
 )
 from cacheshell.lang.errors import ObjectScriptError, undefined
 from cacheshell.lang.markers import OMITTED, Star
+from cacheshell.lang.nodes import Token, Tree
 from cacheshell.lang.objects import ObjectInstance, Value
 from cacheshell.lang.parser import ParseNode
 from cacheshell.lang.pattern import match as pattern_match
@@ -81,15 +80,25 @@ class ExprCompiler(FunctionCompiler):
 
     # -- expressions -----------------------------------------------------------------------
     def expr(self, tree: ParseNode) -> Thunk:
+        """An expression: operands and operators (expr), an operand with prefix operators
+        (unary) or an atom alone; the grammar leaves out the nodes around one child."""
+        kind = tree.data
+        if kind == "expr":
+            return self.operations(tree)
+        if kind == "unary":
+            return self.unary(tree)
+        return self.atom(tree)
+
+    def operations(self, tree: ParseNode) -> Thunk:
         items = tree.children
-        first = self.unary(items[0])
+        first = self.expr(items[0])
         steps: list[tuple[str, BinOp, Thunk]] = []
         i = 1
         while i < len(items):
             node = items[i]
-            if node.data == "binop":
-                kind = node.children[0].type
-                steps.append((kind, _BINOPS[kind], self.unary(items[i + 1])))
+            if isinstance(node, Token):  # a binary operator, then its right operand
+                kind = node.type
+                steps.append((kind, _BINOPS[kind], self.expr(items[i + 1])))
                 i += 2
             else:  # pattern_test: the pattern applies to the value so far, with no operand
                 negate, pattern = node.children
@@ -126,8 +135,6 @@ class ExprCompiler(FunctionCompiler):
             return self.global_read(tree)
         if kind == "indirect":
             return self.indirect(tree)
-        if kind == "expr":
-            return self.expr(tree)
         raise ObjectScriptError("SYNTAX")
 
     # -- references: locals, globals, chains -----------------------------------------------
@@ -142,7 +149,7 @@ class ExprCompiler(FunctionCompiler):
     def expr_of(self, node: ParseNode) -> Thunk:
         if isinstance(node, Tree) and node.data in ("byref", "star", "pair", "default_pair"):
             raise ObjectScriptError("SYNTAX")
-        return self.expr(node) if node.data == "expr" else self.atom(node)
+        return self.expr(node)
 
     def local_read(self, name: str, subs: list[Thunk]) -> Thunk:
         scalars = self.rt.sym.scalars
@@ -290,11 +297,7 @@ class ExprCompiler(FunctionCompiler):
         from cacheshell.lang import dynamic
 
         node = tree
-        while (
-            isinstance(node, Tree)
-            and len(node.children) == 1
-            and node.data in ("expr", "unary", "chain")
-        ):
+        if isinstance(node, Tree) and node.data == "chain" and len(node.children) == 1:
             node = node.children[0]
         if isinstance(node, Tree) and node.data == "local" and node.children[1] is None:
             literal = dynamic.LITERALS.get(str(node.children[0]))

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lark import Token, Tree
-
 from cacheshell.lang import values as V
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.function_spec import VARIADIC, SpecialForm
 from cacheshell.lang.intrinsics import index
 from cacheshell.lang.lists import list_next, list_update
 from cacheshell.lang.markers import OMITTED, Star
+from cacheshell.lang.nodes import Token, Tree
 from cacheshell.lang.objects import ObjectInstance, Value
 from cacheshell.lang.parser import ParseNode
 from cacheshell.lang.refs import Actual
@@ -144,10 +143,6 @@ class FunctionCompiler:
         node = slot
         if isinstance(node, Tree) and node.data == "byref":
             return Glvn(local_place(self.rt, str(node.children[0]), []), False)
-        if isinstance(node, Tree) and node.data == "expr" and len(node.children) == 1:
-            node = node.children[0]  # unary
-            if node.data == "unary" and len(node.children) == 1:
-                node = node.children[0]
         if isinstance(node, Tree) and node.data == "chain" and len(node.children) == 1:
             head = node.children[0]
             if head.data == "local":

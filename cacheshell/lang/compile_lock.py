@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lark import Tree
-
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_expr import ExprCompiler, string_literal
 from cacheshell.lang.compile_functions import Thunk
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.locking import LockName, LockRequest
+from cacheshell.lang.nodes import Tree
 from cacheshell.lang.parser import ParseNode
 from cacheshell.lang.runtime import Runtime
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lark import Token, Tree
-
 from cacheshell.lang import values as V
 from cacheshell.lang.compile_expr import ExprCompiler, oref_of
 from cacheshell.lang.compile_functions import (
@@ -25,6 +23,7 @@ from cacheshell.lang.compile_functions import (
 from cacheshell.lang.compile_lock import compile_lock
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.markers import Star
+from cacheshell.lang.nodes import Token, Tree
 from cacheshell.lang.objects import Value
 from cacheshell.lang.output import Output
 from cacheshell.lang.parser import ParseNode
@@ -80,7 +79,7 @@ class Compiler(ExprCompiler):
         return sequence([self.line(line) for line in tree.children])
 
     def line(self, tree: ParseNode) -> Run:
-        return self.commands(list(tree.children))
+        return self.commands(tree.children)
 
     def commands(self, cmds: list[ParseNode]) -> Run:
         parts: list[Run] = []
@@ -118,10 +117,10 @@ class Compiler(ExprCompiler):
         return located
 
     def postcond(self, cmd: ParseNode, run: Run) -> Run:
-        cond_tree = next(
-            (c for c in cmd.children if isinstance(c, Tree) and c.data == "postcond"), None
-        )
-        if cond_tree is None:
+        # Every command rule puts its [postcond] right after the keyword.
+        children = cmd.children
+        cond_tree = children[1] if len(children) > 1 else None
+        if not (isinstance(cond_tree, Tree) and cond_tree.data == "postcond"):
             return run
         cond = self.expr(cond_tree.children[0])
 
@@ -371,7 +370,7 @@ class Compiler(ExprCompiler):
         body = self.block(
             next(c for c in cmd.children if isinstance(c, Tree) and c.data == "block")
         )
-        tests = [self.expr(c) for c in cmd.children if isinstance(c, Tree) and c.data == "expr"]
+        tests = [self.expr(c) for c in self.args(cmd)]
 
         def run() -> None:
             try:
@@ -479,18 +478,16 @@ class Compiler(ExprCompiler):
         for child in cmd.children[1:]:
             if child is None or isinstance(child, Token):
                 continue
-            if child.data == "expr":
-                tests.append(self.expr(child))
-            elif child.data == "block":
+            if child.data == "block":
                 branches.append((tests, self.block(child)))
                 tests = []
             elif child.data == "elseif_clause":
-                conds = [
-                    self.expr(c) for c in child.children if isinstance(c, Tree) and c.data == "expr"
-                ]
+                conds = [self.expr(c) for c in self.args(child)]
                 branches.append((conds, self.block(child.children[-1])))
             elif child.data == "else_clause":
                 otherwise = self.block(child.children[-1])
+            else:
+                tests.append(self.expr(child))
 
         def run() -> None:
             for conds, body in branches:
@@ -549,7 +546,7 @@ class Compiler(ExprCompiler):
         body = self.block(
             next(c for c in cmd.children if isinstance(c, Tree) and c.data == "block")
         )
-        tests = [self.expr(c) for c in cmd.children if isinstance(c, Tree) and c.data == "expr"]
+        tests = [self.expr(c) for c in self.args(cmd)]
 
         def run() -> None:
             try:
@@ -759,14 +756,11 @@ _NUMERIC_OPS = frozenset(
 def _numeric(expr: ParseNode) -> bool:
     """Whether an expression's value is a number whatever its operands: its last operator is
     arithmetic, a comparison or logic, or it is a unary operator or a number literal alone."""
-    items = expr.children
-    if len(items) > 1:
-        last = items[-2]
-        return last.data == "binop" and last.children[0].type in _NUMERIC_OPS
-    if len(items) == 1 and items[0].data == "unary":
-        *ops, atom = items[0].children
-        return bool(ops) or (isinstance(atom, Tree) and atom.data == "number")
-    return False
+    kind = expr.data
+    if kind == "expr":
+        last = expr.children[-2]  # the last operator, unless a pattern test ends the expression
+        return isinstance(last, Token) and last.type in _NUMERIC_OPS
+    return kind in ("unary", "number")
 
 
 def _for_loop(

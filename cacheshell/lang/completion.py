@@ -13,13 +13,12 @@ import functools
 import re
 from collections.abc import Iterable
 
-from lark.exceptions import LarkError
-
 from cacheshell.lang.completeness import ends_hidden
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.intrinsics import function_names, index
+from cacheshell.lang.lexer import LexFailure
 from cacheshell.lang.objects import REGISTRY, ClassDef, Member
-from cacheshell.lang.parser import lark_parser
+from cacheshell.lang.parser import tokens as parser_tokens
 from cacheshell.lang.words import COMMAND_NAMES, SPECIAL_VARIABLE_INDEX, SPECIAL_VARIABLES
 
 _NAME = r"%?[A-Za-z][A-Za-z0-9]*"
@@ -128,8 +127,8 @@ def _at_command_position(head: str) -> bool:
     """Whether a command may start where `head` ends: the post-lexer reads a word there as a
     command keyword."""
     try:
-        tokens = list(lark_parser().lex(head + _PROBE))
-    except LarkError:
+        tokens = parser_tokens(head + _PROBE)
+    except LexFailure:
         return False  # text the grammar cannot lex has no command position
     return bool(tokens) and tokens[-1].type == _PROBE and tokens[-1].start_pos == len(head)
 

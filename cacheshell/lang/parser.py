@@ -1,25 +1,25 @@
-"""Build the parser of the one ObjectScript grammar and parse source text into a Lark tree.
+"""Parse source text into the tree of the one ObjectScript grammar.
 
-The LALR tables are built once per process and also cached on disk, so start-up stays small.
+Lark builds the grammar's LALR tables once per grammar (parse_cache.py keeps them across
+processes); the text is then lexed (lexer.py), rewritten by the post-lexer (postlex.py) and parsed
+(lalr.py) on those tables, as Lark's own LALR parser would, without importing Lark.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
-import tempfile
-from pathlib import Path
+import gc
 from typing import Any, Protocol
-
-from lark import Lark
-from lark.exceptions import LarkError, UnexpectedInput
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.grammar import full_text, grammar_text
-from cacheshell.lang.postlex import ObjectScriptPostLexer
+from cacheshell.lang.lalr import LalrParser, ParseFailure
+from cacheshell.lang.lexer import Lexer, LexFailure
+from cacheshell.lang.nodes import Token
+from cacheshell.lang.parse_cache import load_tables
+from cacheshell.lang.postlex import KEPT_TERMINALS, rewrite
 
-__all__ = ["MAX_LINE", "MAX_SOURCE", "ParseNode", "grammar_text", "lark_parser", "parse"]
+__all__ = ["MAX_LINE", "MAX_SOURCE", "ParseNode", "grammar_text", "parse", "tokens"]
 
 # The longest source line: 32,767 characters, Caché's string limit without long strings (General
 # System Limits, KEY=GORIENT_appx_limits) and the most a terminal READ takes. The longest text
@@ -32,36 +32,26 @@ _ECHOED = 72
 
 
 class ParseNode(Protocol):
-    """A node of the parse tree (a lark Tree) as the compilers read it. Each grammar rule lays
-    out its node's children: subtrees, tokens, and None for an optional part left out. The
+    """A node of the parse tree (a Tree of nodes.py) as the compilers read it. Each grammar rule
+    lays out its node's children: subtrees, tokens, and None for an optional part left out. The
     compilers read them by the rule they compile; no static type tells which a child is."""
 
     data: str
-    children: list[Any]
 
-
-def _cache_path(text: str) -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    directory = Path(base) / "cacheshell"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        directory = Path(tempfile.gettempdir())
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    return str(directory / f"grammar-{digest}.lark-cache")
+    @property
+    def children(self) -> list[Any]: ...
 
 
 @functools.cache
-def lark_parser() -> Lark:
-    text = full_text()  # the cache key covers what words.py adds to the file
-    return Lark(
-        text,
-        parser="lalr",
-        lexer="basic",
-        postlex=ObjectScriptPostLexer(),
-        maybe_placeholders=True,
-        cache=_cache_path(text),
-    )
+def _machinery() -> tuple[Lexer, LalrParser]:
+    tables = load_tables(full_text(), KEPT_TERMINALS)  # full_text covers what words.py adds
+    return Lexer(tables), LalrParser(tables)
+
+
+def tokens(source: str) -> list[Token]:
+    """The tokens the parser reads for `source`, after the post-lexer; LexFailure where no
+    terminal matches."""
+    return rewrite(_machinery()[0].tokens(source))
 
 
 def parse(source: str, shown: str | None = None) -> ParseNode:
@@ -69,14 +59,27 @@ def parse(source: str, shown: str | None = None) -> ParseNode:
     of `shown` (the text as typed, before macro expansion) with the caret at its start."""
     if len(source) > MAX_LINE:
         _check_size(source, shown or source)
+    lexer, parser = _machinery()
+    # The cyclic collector is paused while the tree is built: a parse makes tokens and nodes by
+    # the hundred, all of them kept, so the collector would walk each young one, find no garbage
+    # (the tree is acyclic and what the parse drops is freed by reference counting), and walk the
+    # trees already held again and again. It runs once the parse is over. It is resumed only by
+    # the call that paused it, so a parse in another thread never leaves it off.
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return parser.parse(rewrite(lexer.tokens(source + "\n")))  # type: ignore[no-any-return]
+    except (LexFailure, ParseFailure) as exc:
+        line = exc.line
+    except RecursionError:
+        line = 1
+    finally:
+        if paused:
+            gc.enable()
     err = ObjectScriptError("SYNTAX")
     err.column = 0
-    try:
-        return lark_parser().parse(source + "\n")
-    except UnexpectedInput as exc:
-        err.source_line = _line_of(shown or source, getattr(exc, "line", 1))
-    except (LarkError, RecursionError):
-        err.source_line = _line_of(shown or source, 1)
+    err.source_line = _line_of(shown or source, line)
     raise err
 
 

@@ -9,11 +9,7 @@ is on the line and rewrites the stream accordingly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from lark import Token
-from lark.lark import PostLex
-
+from cacheshell.lang.nodes import Token
 from cacheshell.lang.words import (
     BARE_BLOCK_TOKENS,
     BLOCK_AFTER_ARGS_TOKENS,
@@ -36,40 +32,64 @@ _LINE_END = {"_NL", "$END", "COMMENT", "_RBRACE"}
 _WRITE_FORMATS = {"OR": "FMT_NL", "HASH": "FMT_FF", "QMARK": "FMT_TAB"}
 # Where one of these was the last token an operand must follow, so { or [ opens a JSON value.
 _OPERAND_EXPECTED = (_OPEN_BEFORE - {"_DOT", "_AT"}) | {"JLBRACE", "JLBRACK"}
+# The closing tokens of open JSON brackets: ]] closes two arrays.
+_JSON_CLOSERS = {
+    "_RBRACE": ["JLBRACE"],
+    "FOLLOWS": ["JLBRACK"],
+    "SORTSAFTER": ["JLBRACK", "JLBRACK"],
+}
+# Inside arguments, the tokens that are not simply kept as they come: every other one is kept and
+# ends a Write format's place (cheap to skip, they are most tokens).
+_NOTABLE_IN_ARGS = frozenset(
+    ["CONTAINS", "_LBRACE", "WS", "CWS", "_NL", "COMMENT", *_JSON_CLOSERS, *_OPENS_PAREN]
+    + ["_RPAR", "_COMMA", *_WRITE_FORMATS]
+)
+
+# Terminals no rule names that the lexer must still make: this pass reads or converts them.
+KEPT_TERMINALS = ("WS", "_NL", "COMMENT", "BLOCK_COMMENT", "NAME", "QMARK")
 
 
-class ObjectScriptPostLexer(PostLex):
-    always_accept = ("WS", "_NL", "COMMENT", "BLOCK_COMMENT", "NAME", "QMARK")
-    # Besides the grammar's tokens this pass may emit GLUED_COMMENT and MISPLACED_COMMENT,
-    # which no rule accepts, so the parser reports <SYNTAX> where they stand.
+def rewrite(stream: list[Token]) -> list[Token]:
+    """The lexer's tokens as the grammar reads them. Besides the grammar's tokens this pass may
+    emit GLUED_COMMENT and MISPLACED_COMMENT, which no rule accepts, so the parser reports
+    <SYNTAX> where they stand. Tokens of the same text under another type are the stream's own,
+    retyped in place: the stream is the lexer's, made for this pass alone."""
+    kinds = [tok.type for tok in stream]
+    if "COMMENT" in kinds or "BLOCK_COMMENT" in kinds:
+        stream = _comments(stream)
+        kinds = [tok.type for tok in stream]
+    return _Rewriter(stream, kinds).run()
 
-    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        raw: list[Token] = []
-        for tok in stream:
-            if tok.type == "BLOCK_COMMENT":
-                # /* */ separates like white space, but never as the one space before arguments.
-                if raw and raw[-1].type in ("WS", "CWS"):
-                    tok = Token.new_borrow_pos("CWS", raw.pop() + " ", tok)
-                else:
-                    tok = Token.new_borrow_pos("CWS", " ", tok)
-            elif tok.type == "WS" and raw and raw[-1].type == "CWS":
-                tok = Token.new_borrow_pos("CWS", raw.pop() + tok, tok)
-            elif tok.type == "COMMENT" and raw and raw[-1].type not in ("WS", "CWS", "_NL"):
-                # A ; or // comment needs a blank before it; glued to code it is an error.
-                tok = Token.new_borrow_pos("GLUED_COMMENT", tok, tok)
-            raw.append(tok)
-        return iter(_Rewriter(raw).run())
+
+def _comments(stream: list[Token]) -> list[Token]:
+    """Comments in the raw stream: a /* */ becomes white space (CWS, never the one space before
+    arguments), and a ; or // comment glued to code is marked, as it needs a blank before it."""
+    raw: list[Token] = []
+    for tok in stream:
+        kind = tok.type
+        if kind == "BLOCK_COMMENT":
+            if raw and raw[-1].type in ("WS", "CWS"):
+                tok = Token.new_borrow_pos("CWS", raw.pop() + " ", tok)
+            else:
+                tok = Token.new_borrow_pos("CWS", " ", tok)
+        elif kind == "WS" and raw and raw[-1].type == "CWS":
+            tok = Token.new_borrow_pos("CWS", raw.pop() + tok, tok)
+        elif kind == "COMMENT" and raw and raw[-1].type not in ("WS", "CWS", "_NL"):
+            tok.type = "GLUED_COMMENT"
+        raw.append(tok)
+    return raw
 
 
 class _Rewriter:
-    def __init__(self, tokens: list[Token]) -> None:
+    def __init__(self, tokens: list[Token], kinds: list[str]) -> None:
         self.toks = tokens
+        self.kinds = kinds  # each token's type as the lexer made it
         self.out: list[Token] = []
         self.braces: list[str] = []  # the command keyword that opened each open brace
         self.closed_by: str | None = None  # opener of the brace that just closed
 
     def peek_type(self, i: int) -> str:
-        return self.toks[i].type if i < len(self.toks) else "$END"
+        return self.kinds[i] if i < len(self.kinds) else "$END"
 
     def run(self) -> list[Token]:
         i, n = 0, len(self.toks)
@@ -94,9 +114,9 @@ class _Rewriter:
         if kind != "NAME":
             self.out.append(tok)  # not a command: the parser reports <SYNTAX>
             return i + 1
-        keyword = Token.new_borrow_pos(COMMAND_TOKENS.get(tok.upper(), "NAME"), tok, tok)
-        self.out.append(keyword)
-        return self.after_keyword(i + 1, keyword)
+        tok.type = COMMAND_TOKENS.get(tok.upper(), "NAME")
+        self.out.append(tok)
+        return self.after_keyword(i + 1, tok)
 
     def after_close(self, i: int) -> int:
         """After `}`: let ElseIf/Else/While/Catch continue the construct, even on a later line."""
@@ -107,8 +127,8 @@ class _Rewriter:
         while self.peek_type(j) in ("WS", "CWS", "_NL", "COMMENT"):
             j += 1
         if self.peek_type(j) == "NAME" and self.toks[j].upper() in follow:
-            name = self.toks[j]
-            keyword = Token.new_borrow_pos(follow[name.upper()], name, name)
+            keyword = self.toks[j]
+            keyword.type = follow[keyword.upper()]
             self.out.append(keyword)
             return self.after_keyword(j + 1, keyword)
         return i
@@ -128,12 +148,14 @@ class _Rewriter:
             brace_opens_block = follows == "_LBRACE" and keyword.type in BARE_BLOCK_TOKENS
             if (
                 kind == "WS"
-                and self.toks[i] == " "
+                and str.__eq__(self.toks[i], " ")  # the text alone: Token's == is Python code
                 and follows not in _LINE_END
                 and not (brace_opens_block)
             ):
                 self.resolve_h(keyword, has_args=True)
-                self.out.append(Token.new_borrow_pos("ARGSTART", " ", self.toks[i]))
+                space = self.toks[i]
+                space.type = "ARGSTART"
+                self.out.append(space)
                 return self.arguments(i + 1, keyword.type)
             i += 1
             kind = self.peek_type(i)
@@ -170,35 +192,37 @@ class _Rewriter:
 
     # -- inside arguments --------------------------------------------------------------------
     def arguments(self, i: int, command: str) -> int:
+        toks, out = self.toks, self.out
+        n = len(toks)
         depth = 0
         json: list[str] = []  # open JSON brackets, innermost last
         writing = command == "WRITE"
         arg_start = True
-        while i < len(self.toks):
-            tok = self.toks[i]
+        while i < n:
+            tok = toks[i]
             kind = tok.type
-            prev_kind = self.out[-1].type if self.out else "$END"
+            if kind not in _NOTABLE_IN_ARGS:  # an operand or an operator: kept as it is
+                out.append(tok)
+                arg_start = False
+                i += 1
+                continue
             if (
                 kind == "CONTAINS" or (kind == "_LBRACE" and command not in BLOCK_AFTER_ARGS_TOKENS)
-            ) and (prev_kind in _OPERAND_EXPECTED):
+            ) and ((out[-1].type if out else "$END") in _OPERAND_EXPECTED):
                 kind = "JLBRACE" if kind == "_LBRACE" else "JLBRACK"
                 json.append(kind)
-                self.out.append(Token.new_borrow_pos(kind, tok, tok))
+                out.append(Token.new_borrow_pos(kind, tok, tok))
                 depth += 1
                 arg_start = False
                 i += 1
                 continue
-            closes = {
-                "_RBRACE": ["JLBRACE"],
-                "FOLLOWS": ["JLBRACK"],
-                "SORTSAFTER": ["JLBRACK", "JLBRACK"],
-            }.get(kind)
+            closes = _JSON_CLOSERS.get(kind) if json else None
             if closes and json[-len(closes) :] == closes:
                 for _ in closes:  # ]] closes two nested arrays
                     json.pop()
                     depth -= 1
                     closer = "JRBRACE" if kind == "_RBRACE" else "JRBRACK"
-                    self.out.append(Token.new_borrow_pos(closer, tok, tok))
+                    out.append(Token.new_borrow_pos(closer, tok, tok))
                 i += 1
                 continue
             if kind in ("WS", "CWS"):
@@ -223,8 +247,7 @@ class _Rewriter:
             elif kind == "_RPAR":
                 depth -= 1
             if writing and depth == 0 and arg_start and kind in _WRITE_FORMATS:
-                tok = Token.new_borrow_pos(_WRITE_FORMATS[kind], tok, tok)
-                kind = tok.type
+                kind = tok.type = _WRITE_FORMATS[kind]
             self.out.append(tok)
             arg_start = depth == 0 and kind in ("_COMMA", "FMT_NL", "FMT_FF")
             i += 1

@@ -5,7 +5,7 @@ and a licensing class called there ends in <PROTECT>."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast
 
 from cacheshell.lang.errors import ObjectScriptError
 from cacheshell.lang.host import Host
@@ -15,7 +15,6 @@ from cacheshell.system.instance import Instance
 from cacheshell.system.process import InstanceProcess
 
 
-@runtime_checkable
 class SessionHost(Host, Protocol):
     instance: Instance
     process: InstanceProcess
@@ -27,9 +26,11 @@ class SessionHost(Host, Protocol):
 
 def session_of(ctx: Runtime) -> SessionHost:
     host = ctx.host
-    if not isinstance(host, SessionHost):
+    # Two attribute reads, not isinstance() against the Protocol, which reads every member of
+    # Host and SessionHost at each call: a host with an instance and a process is a session.
+    if getattr(host, "instance", None) is None or getattr(host, "process", None) is None:
         raise ObjectScriptError("PROTECT", "*no instance")
-    return host
+    return cast(SessionHost, host)
 
 
 def instance_of(ctx: Runtime) -> Instance:

@@ -3,6 +3,7 @@ databases: a routine saved again runs its new text, and percent routines live in
 
 from __future__ import annotations
 
+import pytest
 from conftest import BareTerminal
 
 
@@ -23,3 +24,28 @@ def test_a_routine_belongs_to_its_namespace(bare_term: BareTerminal) -> None:
     bare_term.routine("v", 'v Write "user"\n Quit\n', namespace="USER")
     bare_term.run('ZN "%SYS"')
     assert bare_term.run("Do ^v") == "\nDO ^v\n^\n<NOROUTINE> *v\n"
+
+
+# The licensing classes need an instance: on the bare host (the language alone) a call ends in
+# <PROTECT>, as the classes find no session to work on.
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "Write $System.License.LUConsumed()",
+            "\nWRITE $System.License.LUConsumed()\n^\n<PROTECT> *no instance\n",
+        ),
+        (
+            "Do $SYSTEM.License.ShowCounts()",
+            "\nDO $SYSTEM.License.ShowCounts()\n^\n<PROTECT> *no instance\n",
+        ),
+        (
+            "Write ##class(%SYSTEM.License).KeyCustomerName()",
+            "\nWRITE ##class(%SYSTEM.License).KeyCustomerName()\n^\n<PROTECT> *no instance\n",
+        ),
+    ],
+)
+def test_a_licensing_class_on_the_bare_host_is_protected(
+    bare_term: BareTerminal, line: str, expected: str
+) -> None:
+    assert bare_term.run(line) == expected

@@ -1,0 +1,101 @@
+"""Keep the grammar's parse tables in a per-user cache, so a process loads them instead of having
+Lark build them (which takes seconds) or even importing Lark.
+
+An entry is named by a digest of everything its content depends on: the grammar as Lark builds it
+(the file and what words.py adds), Lark itself (its package's __init__, which carries its
+version), the code that extracts the tables and Python's marshal format. So an entry is never
+stale: a change to any of them names another entry. An entry is plain data (strings, numbers,
+lists, dicts) in marshal's format, which loads in a third of the time JSON takes and, unlike a
+pickle, runs no code when loaded; it is read only from a directory of the user's own that no one
+else may write to. An unreadable, corrupt or foreign entry is rebuilt, never fatal. Without such
+a directory the tables are built in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import marshal
+import os
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+
+from cacheshell.lang import parse_tables
+from cacheshell.lang.parse_tables import ParseTables
+
+__all__ = ["cache_directory", "cache_key", "load_tables"]
+
+
+def cache_key(text: str) -> str:
+    """The digest that names the tables of the grammar `text`."""
+    digest = hashlib.sha256(f"{marshal.version}\0{text}".encode())
+    spec = importlib.util.find_spec("lark")
+    for source in (spec.origin if spec else None, parse_tables.__file__):
+        try:
+            digest.update(b"\0" + Path(source or "").read_bytes())
+        except OSError:
+            digest.update(b"\0?")
+    return digest.hexdigest()[:24]
+
+
+def cache_directory() -> Path | None:
+    """$XDG_CACHE_HOME/cacheshell (by default ~/.cache/cacheshell), made owner-only if new; None
+    when it cannot be made or someone else owns it or may write to it."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = Path(base) / "cacheshell"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return directory if _own(directory.stat()) else None
+    except OSError:
+        return None
+
+
+def _own(info: os.stat_result) -> bool:
+    """Whether a file or directory is the user's and no one else may write to it."""
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return False
+    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def load_tables(text: str, kept_terminals: Iterable[str]) -> ParseTables:
+    """The tables of the grammar `text`: from the cache, or built and stored there."""
+    directory = cache_directory()
+    path = directory / f"tables-{cache_key(text)}.marshal" if directory else None
+    if path is not None:
+        try:
+            return ParseTables.from_data(marshal.loads(_read_own(path)))
+        except (OSError, ValueError, EOFError, TypeError):
+            pass  # absent, unreadable, corrupt or not ours: build it afresh
+    tables = parse_tables.build(text, kept_terminals)
+    if path is not None:
+        _store(path, marshal.dumps(tables.to_data()))
+    return tables
+
+
+def _read_own(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as file:
+        if not _own(os.fstat(fd)):
+            raise OSError(f"{path} may be written by others")
+        return file.read()
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Write the entry whole or not at all (a reader never sees half of one); a cache that
+    cannot be written is no error."""
+    import tempfile  # only when an entry is written
+
+    try:
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tables-", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
