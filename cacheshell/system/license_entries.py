@@ -3,8 +3,9 @@ units it holds by the rules of table.py, and the counters those units move (cons
 the fewest available). Capacity, limits and the license server's NAK live in the store's state,
 so every process attached to the instance decides from the same facts.
 
-LicenseTable (license_table.py) builds the processes and CSP sessions that hold the units on
-this; it also keeps the peaks, which count those holders.
+CspSessions (license_sessions.py) and LicenseTable (license_table.py) build on this the CSP
+sessions and the processes that hold the units; LicenseTable also keeps the peaks, which count
+those holders.
 """
 
 from __future__ import annotations
