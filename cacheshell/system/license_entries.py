@@ -178,7 +178,7 @@ class LicenseEntries(ABC):
         return len(rows)
 
     def _write(self, license_id: str, entry: Entry | None) -> None:
-        self.store.put("monitor_dirty", 1)  # the license monitor reports the change at once
+        """Store an entry as a rule left it; the caller counts its units (_consume)."""
         if entry is None:
             self.store.db.execute("DELETE FROM entries WHERE license_id=?", (license_id,))
             return
@@ -200,20 +200,22 @@ class LicenseEntries(ABC):
         )
 
     def _consume(self, delta: int, state: dict[str, Any] | None = None) -> None:
-        """Count `delta` units; `state` is what the caller read of _CONSUME in this transaction
-        (it holds the write lock, so no other process has changed it since)."""
-        if not delta:
-            return
-        if state is None:
-            state = self._state(*_CONSUME)
-        consumed = int(state.get("consumed", 0)) + delta
-        self.store.put("consumed", consumed)
-        if consumed > int(state.get("max_consumed", 0)):
-            self.store.put("max_consumed", consumed)
-        available = _limits(state).capacity - consumed
-        low = state.get("min_available")
-        if low is None or available < int(low):
-            self.store.put("min_available", available)
+        """After an entry changed: count `delta` units and flag the change to the license
+        monitor (it reports at once), in one statement. `state` is what the caller read of
+        _CONSUME in this transaction (it holds the write lock, so no other process has changed
+        it since)."""
+        changes: dict[str, Any] = {"monitor_dirty": 1}
+        if delta:
+            if state is None:
+                state = self._state(*_CONSUME)
+            consumed = changes["consumed"] = int(state.get("consumed", 0)) + delta
+            if consumed > int(state.get("max_consumed", 0)):
+                changes["max_consumed"] = consumed
+            available = _limits(state).capacity - consumed
+            low = state.get("min_available")
+            if low is None or available < int(low):
+                changes["min_available"] = available
+        self.store.put_many(changes)
 
     @abstractmethod
     def _track_peaks(self) -> None:

@@ -15,6 +15,7 @@ from cacheshell.system.applications import process_holder, release_application_u
 from cacheshell.system.license_sessions import CspSessions
 from cacheshell.system.locks import release_owner
 from cacheshell.system.processes import alive, start_time
+from cacheshell.system.store import DURATION_PREFIX
 from cacheshell.system.table import Decision
 
 # Process types as ProcessList reports them.
@@ -191,36 +192,34 @@ class LicenseTable(CspSessions):
     # -- internals -----------------------------------------------------------------------------
     def _remove_process(self, pid: int, reason: str = "process ended") -> None:
         release_owner(self.store, pid)  # its LOCKs end with it, as in Caché
-        proc = self.process(pid)
-        if proc is None:
+        gone = self.store.db.execute(
+            "DELETE FROM processes WHERE pid=? RETURNING license_id, kind, started", (pid,)
+        ).fetchall()
+        if not gone:
             return
+        license_id, kind, started = gone[0]
         now = self.now()
-        self.store.db.execute("DELETE FROM processes WHERE pid=?", (pid,))
         # Application licenses go back together with the Caché license.
         release_application_units(self.store, process_holder(pid), now)
-        if proc.kind == DIAGNOSTIC:
+        if kind == DIAGNOSTIC:
             self.store.put("diagnostic_pid", None)
-        elif proc.license_id:
-            self._release(proc.license_id, now, pid, reason=reason)
-        if proc.kind in (USER, DIAGNOSTIC):
-            bucket = table.duration_bucket(now - proc.started)
-            self.store.db.execute(
-                "INSERT INTO durations(bucket, count) VALUES(?, 1) ON CONFLICT(bucket) "
-                "DO UPDATE SET count=count+1",
-                (bucket,),
-            )
+        elif license_id:
+            self._release(license_id, now, pid, reason=reason)
+        if kind in (USER, DIAGNOSTIC):
+            self.store.add(duration_key(table.duration_bucket(now - started)), 1)
         self._end_owned(pid, now)
 
     def _end_owned(self, owner: int, now: float) -> None:
         """What a process owns ends with it, in its transaction: its simulated clients exit,
         its CSP sessions end as when the browser leaves (one page: the grace period)."""
-        db = self.store.db
-        owned = db.execute("SELECT pid FROM processes WHERE owner=? ORDER BY pid", (owner,))
-        for (pid,) in owned.fetchall():
-            self._remove_process(pid, OWNER_ENDED)
-        owned = db.execute("SELECT id FROM csp_sessions WHERE owner=? ORDER BY id", (owner,))
-        for (session_id,) in owned.fetchall():
-            self._end_session(session_id, now, OWNER_ENDED)
+        # One statement for both (most processes own nothing): ending a client ends only what
+        # the client owns, so the owner's sessions are the same before and after.
+        owned = self.store.db.execute(_OWNED, (owner, owner)).fetchall()
+        for pid, session_id in owned:
+            if session_id is None:
+                self._remove_process(pid, OWNER_ENDED)
+            else:
+                self._end_session(session_id, now, OWNER_ENDED)
 
     def _insert(
         self,
@@ -265,11 +264,16 @@ class LicenseTable(CspSessions):
     def _track_peaks(self) -> None:
         # Connections, CSP sessions, distinct users, sessions in grace and user processes each
         # have a peak (ShowCounts, MaxCSPGrace, ProcMaxConsumed).
-        counts = self.store.db.execute(_PEAK_COUNTS).fetchone()
-        peaks = self._state(*_PEAKS)
-        for name, count in zip(_PEAKS, counts, strict=True):
-            if count > int(peaks.get(name, 0)):
-                self.store.put(name, count)
+        # One statement reads the counts and the peaks; a write only when a peak rises.
+        row = self.store.db.execute(_PEAK_COUNTS).fetchone()
+        counts, peaks = row[: len(_PEAKS)], row[len(_PEAKS) :]
+        raised = {
+            name: count
+            for name, count, peak in zip(_PEAKS, counts, peaks, strict=True)
+            if count > int(peak or 0)
+        }
+        if raised:
+            self.store.put_many(raised)
 
 
 # Counted at every login, these must not scan the tables: each is a count(*) (which SQLite
@@ -285,8 +289,19 @@ _USER_PROCESSES = (
 _PEAKS = ("max_connections", "max_csp", "max_users", "max_grace", "max_processes")
 _PEAK_COUNTS = (
     f"SELECT {_USER_PROCESSES}, (SELECT count(*) FROM csp_sessions), "
-    f"{_ACTIVE_USERS}, {_IN_GRACE}, {_USER_PROCESSES}"
+    f"{_ACTIVE_USERS}, {_IN_GRACE}, {_USER_PROCESSES}, "
+    + ", ".join(f"(SELECT value FROM state WHERE name='{name}')" for name in _PEAKS)
 )
+# What a process owns: (pid, NULL) for a simulated client, (NULL, id) for a CSP session.
+_OWNED = (
+    "SELECT pid, NULL FROM processes WHERE owner=? UNION ALL "
+    "SELECT NULL, id FROM csp_sessions WHERE owner=? ORDER BY 2, 1"
+)
+
+
+def duration_key(bucket: int) -> str:
+    """The state row that counts the logouts of one login-duration bucket."""
+    return f"{DURATION_PREFIX}{bucket}"
 
 
 def active_users(db: sqlite3.Connection) -> int:

@@ -18,6 +18,8 @@ from cacheshell.system.events import EventKind
 from cacheshell.system.lock_holder import lock_holder
 
 DATABASE_NAME = "cache.db"
+# The state rows of the login-duration histogram: this, then the bucket's number.
+DURATION_PREFIX = "login_duration_"
 # How long, in all, a process waits for the write lock before it gives up and says who holds it:
 # a process that stopped inside a transaction must not hang every other one.
 WRITE_LOCK_WAIT = 10.0
@@ -49,7 +51,6 @@ CREATE TABLE IF NOT EXISTS processes (
     commands INTEGER NOT NULL DEFAULT 0,
     owner INTEGER  -- a simulated client: the PID of the session that made it (NULL: none)
 );
-CREATE INDEX IF NOT EXISTS processes_license ON processes (license_id);
 -- The few rows the license table's peak counts leave out (see license_table.py).
 CREATE INDEX IF NOT EXISTS entries_idle ON entries (license_id) WHERE connections = 0 AND csp = 0;
 CREATE INDEX IF NOT EXISTS processes_not_user ON processes (pid) WHERE kind IN ('System', 'Server');
@@ -64,6 +65,9 @@ CREATE TABLE IF NOT EXISTS csp_sessions (
     timeout REAL NOT NULL,
     owner INTEGER  -- the PID of the session that opened it (NULL: none, or detached)
 );
+-- Named values, and the counters every login and logout moves (consumed units and their peaks,
+-- the monitor's dirty flag, the login-duration histogram's buckets): kept together so that a
+-- login writes one page for all of them.
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS app_licenses (
     app TEXT NOT NULL, keyword TEXT NOT NULL, value TEXT NOT NULL, pos INTEGER NOT NULL,
@@ -83,7 +87,6 @@ CREATE TABLE IF NOT EXISTS locks (
     count INTEGER NOT NULL,
     PRIMARY KEY (pid, space, name, subscripts, mode)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS locks_name ON locks (space, name);
-CREATE TABLE IF NOT EXISTS durations (bucket INTEGER PRIMARY KEY, count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY,
     time REAL NOT NULL,
@@ -108,6 +111,10 @@ _ADDED_COLUMNS = (
     ("processes", "owner", "INTEGER"),
     ("csp_sessions", "owner", "INTEGER"),
 )
+# What earlier schemas had and this one has not: an index on processes(license_id) that no query
+# used and every login and logout wrote a page of, and the login-duration histogram's own table
+# (its buckets are state rows now, on the page the counters of a logout already write).
+_DROPPED = ("processes_license", "durations")
 _ADDED_INDEXES = """
 CREATE INDEX IF NOT EXISTS processes_owner ON processes (owner) WHERE owner IS NOT NULL;
 CREATE INDEX IF NOT EXISTS csp_sessions_owner ON csp_sessions (owner) WHERE owner IS NOT NULL;
@@ -136,6 +143,7 @@ class Store:
             self.db.executescript(_SCHEMA)  # idempotent; executescript commits by itself
             self._add_event_units()
             self._add_columns()
+            self._drop_old()
         except BaseException:
             self.close()
             raise
@@ -232,6 +240,15 @@ class Store:
             (name, value),
         )
 
+    def put_many(self, values: dict[str, Any]) -> None:
+        """put() each value, in one statement (a login sets several counters)."""
+        rows = ", ".join(["(?, ?)"] * len(values))
+        self.db.execute(
+            f"INSERT INTO state(name, value) VALUES {rows} "
+            "ON CONFLICT(name) DO UPDATE SET value=excluded.value",
+            [item for pair in values.items() for item in pair],
+        )
+
     def add(self, name: str, delta: int) -> int:
         row = self.db.execute(
             "INSERT INTO state(name, value) VALUES(?, ?) ON CONFLICT(name) "
@@ -299,3 +316,26 @@ class Store:
                 for table, column, declaration in missing():  # another process may have added some
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
         self.db.executescript(_ADDED_INDEXES)
+
+    def _drop_old(self) -> None:
+        """A database made by an older version loses what _DROPPED names; the histogram's
+        counts move into the state table first."""
+
+        def present() -> bool:
+            marks = ", ".join("?" * len(_DROPPED))
+            found = f"SELECT 1 FROM sqlite_master WHERE name IN ({marks}) LIMIT 1"
+            return self.db.execute(found, _DROPPED).fetchone() is not None
+
+        if not present():
+            return
+        with self.transaction() as db:
+            if not present():  # another process dropped them meanwhile
+                return
+            db.execute("DROP INDEX IF EXISTS processes_license")
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name='durations'").fetchone():
+                db.execute(
+                    "INSERT INTO state(name, value) "
+                    f"SELECT '{DURATION_PREFIX}' || bucket, count FROM durations WHERE true "
+                    "ON CONFLICT(name) DO UPDATE SET value=coalesce(value, 0)+excluded.value"
+                )
+                db.execute("DROP TABLE durations")

@@ -1,0 +1,67 @@
+"""An instance database made before the license store was reshaped for logins (the histogram of
+login durations in its own table, an index on processes(license_id)) opens with its counts."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from conftest import Terminal
+
+L = "$SYSTEM.License."
+COUNTS = f"Write $LISTTOSTRING({L}ReadDurationCounts())"
+# What the schema had before (store.py at ca89cc6), besides what it still has.
+PREVIOUS_SCHEMA = """
+CREATE TABLE durations (bucket INTEGER PRIMARY KEY, count INTEGER NOT NULL);
+CREATE INDEX processes_license ON processes (license_id);
+"""
+
+
+def make_previous(term: Terminal, durations: list[tuple[int, int]]) -> None:
+    """Turn the session's instance database into what the previous release left: its
+    histogram in the durations table, none in the state table."""
+    store = term.session.instance.store
+    store.close()
+    db = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        db.executescript(PREVIOUS_SCHEMA)
+        db.execute("DELETE FROM state WHERE name GLOB 'login_duration_*'")
+        db.executemany("INSERT INTO durations VALUES(?, ?)", durations)
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    ("durations", "expected"),
+    [
+        ([(5, 1)], "0,0,0,0,0,1"),
+        ([(0, 3), (2, 1), (5, 7)], "3,0,1,0,0,7"),
+    ],
+)
+def test_the_previous_histogram_reads_back_after_opening(
+    term: Terminal, durations: list[tuple[int, int]], expected: str
+) -> None:
+    make_previous(term, durations)
+    term.session.instance.store.reopen()
+    assert term.run(COUNTS) == expected
+
+
+def test_a_logout_after_opening_adds_to_the_previous_counts(term: Terminal) -> None:
+    make_previous(term, [(0, 3), (4, 2)])
+    term.session.instance.store.reopen()
+    term.session.instance.clock.simulate()
+    Terminal().close()  # a login and a logout in the same instant: the first bucket
+    assert term.run(COUNTS) == "4,0,0,0,2,0"
+
+
+def test_the_previous_schema_objects_are_gone_and_a_second_open_changes_nothing(
+    term: Terminal,
+) -> None:
+    make_previous(term, [(1, 2)])
+    store = term.session.instance.store
+    store.reopen()
+    store.reopen()
+    left = store.db.execute(
+        "SELECT name FROM sqlite_master WHERE name IN ('durations', 'processes_license')"
+    ).fetchall()
+    assert (left, term.run(COUNTS)) == ([], "0,2,0,0,0,0")
