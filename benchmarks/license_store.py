@@ -3,7 +3,9 @@ run on the same disk. Not a test: run it alone, or through benchmarks/run.py.
 
 Figures (targets from the issues in brackets):
   login+logout  pairs per second through LicenseTable.attach/detach vs raw sqlite3 insert+delete
-                transactions with the same pragmas (WAL, synchronous=NORMAL)          [>= 50%]
+                transactions with the same pragmas (instance_files.WAL_PRAGMAS)          [>= 50%]
+  WAL frames    pages a login and a logout each write to the write-ahead log (what a commit
+                costs most), vs the raw insert and delete                    [fewer is faster]
   bytes/entry   database file size / entries after 100,000 logins through the table
                 (one process and one license ID each), vs the raw bytes of the ID   [<= 288 B]
 """
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cacheshell.system import authkey, keys, signing
 from cacheshell.system.instance import Instance
+from cacheshell.system.instance_files import WAL_PRAGMAS
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.license_table import USER
@@ -59,8 +62,8 @@ def table_pairs_per_second(instance: Instance, first_pid: int) -> float:
 
 def raw_database(directory: Path) -> sqlite3.Connection:
     db = sqlite3.connect(directory / "raw.db", isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
+    for pragma in WAL_PRAGMAS:  # the instance database's own
+        db.execute(pragma)
     db.execute(
         "CREATE TABLE IF NOT EXISTS logins (license_id TEXT PRIMARY KEY, pid INTEGER, "
         "started REAL) WITHOUT ROWID"
@@ -79,6 +82,37 @@ def raw_pairs_per_second(db: sqlite3.Connection, first_pid: int) -> float:
         db.execute("DELETE FROM logins WHERE license_id=?", (f"user{n}",))
         db.execute("COMMIT")
     return PAIRS / (time.perf_counter() - start)
+
+
+def frames_per_pair(
+    db: sqlite3.Connection, login: Callable[[], object], logout: Callable[[], object]
+) -> tuple[int, int]:
+    """(WAL frames a login writes, frames its logout writes): the -wal file's growth from empty."""
+    wal = Path(str(db.execute("PRAGMA database_list").fetchone()[2]) + "-wal")
+    frame = 24 + int(db.execute("PRAGMA page_size").fetchone()[0])
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    login()
+    after_login = os.path.getsize(wal)
+    logout()
+    return (after_login - 32) // frame, (os.path.getsize(wal) - after_login) // frame
+
+
+def raw_login(db: sqlite3.Connection, n: int) -> Callable[[], object]:
+    def login() -> None:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO logins VALUES (?, ?, ?)", (f"user{n}", n, time.time()))
+        db.execute("COMMIT")
+
+    return login
+
+
+def raw_logout(db: sqlite3.Connection, n: int) -> Callable[[], object]:
+    def logout() -> None:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("DELETE FROM logins WHERE license_id=?", (f"user{n}",))
+        db.execute("COMMIT")
+
+    return logout
 
 
 def bytes_per_entry(home: Path) -> tuple[float, float]:
@@ -116,6 +150,21 @@ def report(row: Row) -> None:
             f"raw sqlite3 {theirs:,.0f}",
             mine / theirs,
             ">= 0.50x",
+        )
+        table = instance.table
+        pid = 900_000
+        mine_in, mine_out = frames_per_pair(
+            instance.store.db,
+            lambda: table.attach(pid, "frames", USER, "10.0.0.1", "bench", os_pid=None),
+            lambda: table.detach(pid),
+        )
+        raw_in, raw_out = frames_per_pair(db, raw_login(db, pid), raw_logout(db, pid))
+        row(
+            "WAL frames login+logout",
+            f"{mine_in} + {mine_out}",
+            f"raw sqlite3 {raw_in} + {raw_out}",
+            (mine_in + mine_out) / (raw_in + raw_out),
+            "fewer is faster",
         )
         instance.store.close()
         db.close()

@@ -7,8 +7,9 @@ Figures (targets from the issues in brackets):
   parse rate    10,000 lines through the LALR parser vs tree-sitter-objectscript on the same corpus
   loop          `Set x=0 For i=1:1:1000000 { Set x=x+i }` vs the same loop in CPython      [<= 15x]
   peak memory   of the one-shot loop run vs `python -c pass`
-  license store login+logout pairs/s vs raw sqlite3 transactions [>= 50%], and bytes per entry
-                at 100,000 entries [<= 288 B] (benchmarks/license_store.py)
+  license store login+logout pairs/s vs raw sqlite3 transactions [>= 50%], the WAL frames each
+                writes, and bytes per entry at 100,000 entries [<= 288 B]
+                (benchmarks/license_store.py)
   license server updates/s vs a bare asyncio UDP echo server [>= 50%]; CPU per update period and
                 memory for 1000 instances x 100 users (benchmarks/license_server.py)
   failover      SIGKILL to every instance on the new active server, in update periods
