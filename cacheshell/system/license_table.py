@@ -7,10 +7,9 @@ logs in and gives it back when it ends; what a process owns ends with it.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
-from cacheshell.system import table
+from cacheshell.system import license_counts, table
 from cacheshell.system.applications import process_holder, release_application_units
 from cacheshell.system.license_sessions import CspSessions
 from cacheshell.system.locks import release_owner
@@ -233,9 +232,15 @@ class LicenseTable(CspSessions):
         parent: int | None,
         owner: int | None = None,
     ) -> None:
+        # An upsert, not INSERT OR REPLACE: a replaced row would leave license_counts' delete
+        # trigger unfired (SQLite fires it only with recursive triggers on).
         self.store.db.execute(
-            "INSERT OR REPLACE INTO processes(pid, license_id, kind, client, username, started, "
-            "os_pid, os_start, parent, owner) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO processes(pid, license_id, kind, client, username, started, os_pid, "
+            "os_start, parent, owner) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pid) DO "
+            "UPDATE SET license_id=excluded.license_id, kind=excluded.kind, "
+            "client=excluded.client, username=excluded.username, started=excluded.started, "
+            "os_pid=excluded.os_pid, os_start=excluded.os_start, parent=excluded.parent, "
+            "commands=0, owner=excluded.owner",
             (
                 pid,
                 license_id,
@@ -265,32 +270,24 @@ class LicenseTable(CspSessions):
         # Connections, CSP sessions, distinct users, sessions in grace and user processes each
         # have a peak (ShowCounts, MaxCSPGrace, ProcMaxConsumed).
         # One statement reads the counts and the peaks; a write only when a peak rises.
-        row = self.store.db.execute(_PEAK_COUNTS).fetchone()
-        counts, peaks = row[: len(_PEAKS)], row[len(_PEAKS) :]
+        now = license_counts.counts(self.store.db, *_PEAK_COUNTS, *_PEAKS)
         raised = {
-            name: count
-            for name, count, peak in zip(_PEAKS, counts, peaks, strict=True)
-            if count > int(peak or 0)
+            name: now[count]
+            for name, count in zip(_PEAKS, _PEAK_COUNTS, strict=True)
+            if now[count] > now[name]
         }
         if raised:
             self.store.put_many(raised)
 
 
-# Counted at every login, these must not scan the tables: each is a count(*) (which SQLite
-# answers from the b-tree) less a count over a partial index (entries_idle, processes_not_user
-# in the store's schema) that holds only the few rows left out.
-_IDLE = "connections = 0 AND csp = 0"
-_NOT_USER = f"kind IN ('{SYSTEM}', '{SERVER}')"
-_ACTIVE_USERS = f"(SELECT count(*) FROM entries) - (SELECT count(*) FROM entries WHERE {_IDLE})"
-_IN_GRACE = "(SELECT count(*) FROM entries WHERE grace_until IS NOT NULL)"
-_USER_PROCESSES = (
-    f"(SELECT count(*) FROM processes) - (SELECT count(*) FROM processes WHERE {_NOT_USER})"
-)
 _PEAKS = ("max_connections", "max_csp", "max_users", "max_grace", "max_processes")
+# The count each peak follows, in the order of _PEAKS.
 _PEAK_COUNTS = (
-    f"SELECT {_USER_PROCESSES}, (SELECT count(*) FROM csp_sessions), "
-    f"{_ACTIVE_USERS}, {_IN_GRACE}, {_USER_PROCESSES}, "
-    + ", ".join(f"(SELECT value FROM state WHERE name='{name}')" for name in _PEAKS)
+    license_counts.USER_PROCESSES,
+    license_counts.CSP_SESSIONS,
+    license_counts.ACTIVE_USERS,
+    license_counts.IN_GRACE,
+    license_counts.USER_PROCESSES,
 )
 # What a process owns: (pid, NULL) for a simulated client, (NULL, id) for a CSP session.
 _OWNED = (
@@ -302,17 +299,3 @@ _OWNED = (
 def duration_key(bucket: int) -> str:
     """The state row that counts the logouts of one login-duration bucket."""
     return f"{DURATION_PREFIX}{bucket}"
-
-
-def active_users(db: sqlite3.Connection) -> int:
-    """License IDs with a process or a CSP session now (those only in grace are not active)."""
-    return int(db.execute(f"SELECT {_ACTIVE_USERS}").fetchone()[0])
-
-
-def in_grace(db: sqlite3.Connection) -> int:
-    return int(db.execute(f"SELECT {_IN_GRACE}").fetchone()[0])
-
-
-def user_processes(db: sqlite3.Connection) -> int:
-    """Processes that hold, or wait for, a license: all but System and Server ones."""
-    return int(db.execute(f"SELECT {_USER_PROCESSES}").fetchone()[0])

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from cacheshell.system import instance_files
+from cacheshell.system import instance_files, license_counts
 from cacheshell.system.events import EventKind
 from cacheshell.system.lock_holder import lock_holder
 
@@ -51,9 +51,6 @@ CREATE TABLE IF NOT EXISTS processes (
     commands INTEGER NOT NULL DEFAULT 0,
     owner INTEGER  -- a simulated client: the PID of the session that made it (NULL: none)
 );
--- The few rows the license table's peak counts leave out (see license_table.py).
-CREATE INDEX IF NOT EXISTS entries_idle ON entries (license_id) WHERE connections = 0 AND csp = 0;
-CREATE INDEX IF NOT EXISTS processes_not_user ON processes (pid) WHERE kind IN ('System', 'Server');
 CREATE INDEX IF NOT EXISTS processes_os ON processes (os_pid) WHERE os_pid IS NOT NULL;
 CREATE TABLE IF NOT EXISTS csp_sessions (
     id TEXT PRIMARY KEY,
@@ -112,9 +109,11 @@ _ADDED_COLUMNS = (
     ("csp_sessions", "owner", "INTEGER"),
 )
 # What earlier schemas had and this one has not: an index on processes(license_id) that no query
-# used and every login and logout wrote a page of, and the login-duration histogram's own table
-# (its buckets are state rows now, on the page the counters of a logout already write).
-_DROPPED = ("processes_license", "durations")
+# used and every login and logout wrote a page of; two partial indexes that made the holders'
+# counts quicker to take (license_counts.py keeps them now); the login-duration histogram's own
+# table (its buckets are state rows now, on the page the counters of a logout already write).
+_DROPPED_INDEXES = ("processes_license", "entries_idle", "processes_not_user")
+_DROPPED = (*_DROPPED_INDEXES, "durations")
 _ADDED_INDEXES = """
 CREATE INDEX IF NOT EXISTS processes_owner ON processes (owner) WHERE owner IS NOT NULL;
 CREATE INDEX IF NOT EXISTS csp_sessions_owner ON csp_sessions (owner) WHERE owner IS NOT NULL;
@@ -144,6 +143,7 @@ class Store:
             self._add_event_units()
             self._add_columns()
             self._drop_old()
+            self._count_holders()
         except BaseException:
             self.close()
             raise
@@ -331,7 +331,8 @@ class Store:
         with self.transaction() as db:
             if not present():  # another process dropped them meanwhile
                 return
-            db.execute("DROP INDEX IF EXISTS processes_license")
+            for index in _DROPPED_INDEXES:
+                db.execute(f"DROP INDEX IF EXISTS {index}")
             if db.execute("SELECT 1 FROM sqlite_master WHERE name='durations'").fetchone():
                 db.execute(
                     "INSERT INTO state(name, value) "
@@ -339,3 +340,19 @@ class Store:
                     "ON CONFLICT(name) DO UPDATE SET value=coalesce(value, 0)+excluded.value"
                 )
                 db.execute("DROP TABLE durations")
+
+    def _count_holders(self) -> None:
+        """A database without license_counts' triggers gets them, and the counts they keep
+        from what its tables hold, in one transaction."""
+
+        def missing() -> bool:
+            found = "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name=?"
+            return self.db.execute(found, (license_counts.FIRST_TRIGGER,)).fetchone() is None
+
+        if not missing():
+            return
+        with self.transaction() as db:
+            if missing():  # another process may have made them meanwhile
+                for trigger in license_counts.TRIGGERS:
+                    db.execute(trigger)
+                db.execute(license_counts.COUNT_NOW)

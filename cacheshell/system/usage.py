@@ -16,7 +16,8 @@ from cacheshell.system.authkey import Authorization, describe
 from cacheshell.system.events import EventKind
 from cacheshell.system.instance import MISSING_KEY, Instance
 from cacheshell.system.keyfile import LICENSE_FIELDS, license_rows
-from cacheshell.system.license_table import active_users, duration_key, in_grace, user_processes
+from cacheshell.system.license_counts import active_users, in_grace, user_processes
+from cacheshell.system.license_table import duration_key
 
 # The ROWSPECs of the UserList (and UserListAll) and ProcessList queries.
 USER_COLUMNS = ("UserId", "Type", "Connects", "MaxCon", "CSPCon", "LU", "Active", "Grace")

@@ -1,5 +1,6 @@
 """An instance database made before the license store was reshaped for logins (the histogram of
-login durations in its own table, an index on processes(license_id)) opens with its counts."""
+login durations in its own table, an index on processes(license_id), the holders counted by
+count(*) over partial indexes instead of kept by triggers) opens with its counts."""
 
 from __future__ import annotations
 
@@ -8,13 +9,18 @@ import sqlite3
 import pytest
 from conftest import Terminal
 
+from cacheshell.system.world import World
+
 L = "$SYSTEM.License."
 COUNTS = f"Write $LISTTOSTRING({L}ReadDurationCounts())"
 # What the schema had before (store.py at ca89cc6), besides what it still has.
 PREVIOUS_SCHEMA = """
 CREATE TABLE durations (bucket INTEGER PRIMARY KEY, count INTEGER NOT NULL);
 CREATE INDEX processes_license ON processes (license_id);
+CREATE INDEX entries_idle ON entries (license_id) WHERE connections = 0 AND csp = 0;
+CREATE INDEX processes_not_user ON processes (pid) WHERE kind IN ('System', 'Server');
 """
+HOLDERS = f'Write {L}ProcConsumed(),",",{L}CSPUsers(),",",{L}CSPGrace(),",",{L}LUConsumed()'
 
 
 def make_previous(term: Terminal, durations: list[tuple[int, int]]) -> None:
@@ -25,7 +31,9 @@ def make_previous(term: Terminal, durations: list[tuple[int, int]]) -> None:
     db = sqlite3.connect(store.path, isolation_level=None)
     try:
         db.executescript(PREVIOUS_SCHEMA)
-        db.execute("DELETE FROM state WHERE name GLOB 'login_duration_*'")
+        for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'"):
+            db.execute(f"DROP TRIGGER {trigger}")
+        db.execute("DELETE FROM state WHERE name GLOB 'login_duration_*' OR name GLOB 'count_*'")
         db.executemany("INSERT INTO durations VALUES(?, ?)", durations)
     finally:
         db.close()
@@ -62,6 +70,20 @@ def test_the_previous_schema_objects_are_gone_and_a_second_open_changes_nothing(
     store.reopen()
     store.reopen()
     left = store.db.execute(
-        "SELECT name FROM sqlite_master WHERE name IN ('durations', 'processes_license')"
+        "SELECT name FROM sqlite_master WHERE name IN "
+        "('durations', 'processes_license', 'entries_idle', 'processes_not_user')"
     ).fetchall()
     assert (left, term.run(COUNTS)) == ([], "0,2,0,0,0,0")
+
+
+def test_the_holders_of_a_previous_database_are_counted_after_opening(term: Terminal) -> None:
+    world = World(term.session.instance)
+    world.connect_user("u1", "10.0.0.6")
+    world.connect_user("u2", "10.0.0.7")
+    world.csp_page(world.csp_start().session_id)
+    ended = world.csp_start().session_id
+    world.csp_page(ended)
+    world.csp_end(ended)  # after one page: its unit is held for the grace period
+    make_previous(term, [])
+    term.session.instance.store.reopen()
+    assert term.run(HOLDERS) == "3,1,1,5"
