@@ -11,12 +11,12 @@ those holders.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from cacheshell.system import table
 from cacheshell.system.events import EventKind
-from cacheshell.system.store import Store
+from cacheshell.system.store import Store, state_values
 from cacheshell.system.table import Decision, Entry, Limits
 
 _IDS_PER_STATEMENT = 500  # well under SQLite's limit on a statement's parameters
@@ -72,11 +72,13 @@ class LicenseEntries(ABC):
     def _state(self, *names: str) -> dict[str, Any]:
         """Several values of the state table in one statement (missing and NULL ones left out):
         a login reads a dozen of them, and each statement costs as much as the rule itself."""
-        marks = ", ".join("?" * len(names))
-        rows = self.store.db.execute(
-            f"SELECT name, value FROM state WHERE name IN ({marks}) AND value IS NOT NULL", names
-        ).fetchall()
-        return dict(rows)
+        return _present(names, self.store.values(*names))
+
+    def _entry_and_state(self, license_id: str) -> tuple[Entry | None, dict[str, Any]]:
+        """entry(license_id) and _state(*_CONSUME), in one statement: what a login or a logout
+        decides from."""
+        row = self.store.db.execute(_ENTRY_AND_STATE, (license_id,)).fetchone()
+        return (None if row[0] is None else _entry(row)), _present(_CONSUME, row[_ENTRY_WIDTH:])
 
     def consumed(self) -> int:
         return int(self.store.get("consumed", 0))
@@ -101,8 +103,7 @@ class LicenseEntries(ABC):
     ) -> Decision:
         """Take a unit (or share one) under license_id; a refusal is recorded (its event and
         the console log's count) unless the caller will record it itself."""
-        entry = self.entry(license_id)
-        state = self._state(*_CONSUME)
+        entry, state = self._entry_and_state(license_id)
         decision = table.connect(
             entry, license_id, int(state.get("consumed", 0)), _limits(state), now, csp
         )
@@ -142,12 +143,12 @@ class LicenseEntries(ABC):
         pages: int = 0,
         reason: str = "released",
     ) -> None:
-        entry = self.entry(license_id)
+        entry, state = self._entry_and_state(license_id)
         if entry is None:
             return
         decision = table.disconnect(entry, now, csp, pages)
         self._write(license_id, decision.entry)
-        self._consume(decision.units_delta)
+        self._consume(decision.units_delta, state)
         if entry.per_process and (decision.entry is None or not decision.entry.per_process):
             self.store.event(now, EventKind.RESET, license_id, pid, "per-process counting reset")
         if decision.entry is None:
@@ -226,8 +227,17 @@ def _entry(row: tuple[Any, ...]) -> Entry:
     return Entry(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6])
 
 
+def _present(names: tuple[str, ...], values: Sequence[Any]) -> dict[str, Any]:
+    return {name: value for name, value in zip(names, values, strict=True) if value is not None}
+
+
 _LIMITS = ("capacity", "user_limit", "connection_limit", "nak")
 _CONSUME = ("consumed", "max_consumed", "min_available", *_LIMITS)
+_ENTRY_WIDTH = 7  # the columns of an entry, as _entry reads them
+_ENTRY_AND_STATE = (
+    "SELECT e.license_id, e.connections, e.csp, e.per_process, e.since, e.grace_until, e.peak, "
+    f"{state_values(_CONSUME)} FROM (SELECT 1) LEFT JOIN entries AS e ON e.license_id = ?"
+)
 
 
 def _limits(state: dict[str, Any]) -> Limits:

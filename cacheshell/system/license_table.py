@@ -270,11 +270,12 @@ class LicenseTable(CspSessions):
         # Connections, CSP sessions, distinct users, sessions in grace and user processes each
         # have a peak (ShowCounts, MaxCSPGrace, ProcMaxConsumed).
         # One statement reads the counts and the peaks; a write only when a peak rises.
-        now = license_counts.counts(self.store.db, *_PEAK_COUNTS, *_PEAKS)
+        values = self.store.values(*_PEAK_COUNTS, *_PEAKS)
+        counts, peaks = values[: len(_PEAKS)], values[len(_PEAKS) :]
         raised = {
-            name: now[count]
-            for name, count in zip(_PEAKS, _PEAK_COUNTS, strict=True)
-            if now[count] > now[name]
+            name: int(count or 0)
+            for name, count, peak in zip(_PEAKS, counts, peaks, strict=True)
+            if int(count or 0) > int(peak or 0)
         }
         if raised:
             self.store.put_many(raised)

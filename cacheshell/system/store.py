@@ -6,6 +6,7 @@ exact under concurrency, and a crash loses at most the transaction it was in.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -118,6 +119,13 @@ _ADDED_INDEXES = """
 CREATE INDEX IF NOT EXISTS processes_owner ON processes (owner) WHERE owner IS NOT NULL;
 CREATE INDEX IF NOT EXISTS csp_sessions_owner ON csp_sessions (owner) WHERE owner IS NOT NULL;
 """
+
+
+@functools.cache
+def state_values(names: tuple[str, ...]) -> str:
+    """Select-list terms reading these state values in one row: a subquery each, which SQLite
+    answers quicker than one `name IN (...)` query (no list of parameters to sort first)."""
+    return ", ".join(f"(SELECT value FROM state WHERE name='{name}')" for name in names)
 
 
 class StoreBusy(sqlite3.OperationalError, TimeoutError):
@@ -239,6 +247,10 @@ class Store:
             "ON CONFLICT(name) DO UPDATE SET value=excluded.value",
             (name, value),
         )
+
+    def values(self, *names: str) -> tuple[Any, ...]:
+        """get() of each name (None when missing), in one statement."""
+        return tuple(self.db.execute(f"SELECT {state_values(names)}").fetchone())
 
     def put_many(self, values: dict[str, Any]) -> None:
         """put() each value, in one statement (a login sets several counters)."""
