@@ -26,6 +26,8 @@ class LicenseEntries(ABC):
     def __init__(self, store: Store, now: Callable[[], float]) -> None:
         self.store = store
         self.now = now
+        # _ENTRY_AND_STATE with _settle_due() as its last column.
+        self._entry_state_due = _with_due(self._settle_due())
 
     # -- reading -------------------------------------------------------------------------------
     def entry(self, license_id: str) -> Entry | None:
@@ -80,6 +82,24 @@ class LicenseEntries(ABC):
         row = self.store.db.execute(_ENTRY_AND_STATE, (license_id,)).fetchone()
         return (None if row[0] is None else _entry(row)), _present(_CONSUME, row[_ENTRY_WIDTH:])
 
+    def _settled_entry_and_state(
+        self, license_id: str, now: float
+    ) -> tuple[Entry | None, dict[str, Any]]:
+        """_settle(now), then _entry_and_state(license_id): one statement when there is nothing
+        to settle, which is the usual case (the read also asks whether there is)."""
+        row = self.store.db.execute(self._entry_state_due, (license_id, now)).fetchone()
+        if row[-1] and self._settle(now):
+            return self._entry_and_state(license_id)
+        return (None if row[0] is None else _entry(row)), _present(_CONSUME, row[_ENTRY_WIDTH:-1])
+
+    def _settle_due(self) -> str:
+        """An SQL condition, true when _settle(now) may have work (`?2` is now)."""
+        return _GRACE_DUE
+
+    def _settle(self, now: float) -> int:
+        """Release what time has ended before a login decides: grace periods that ran out."""
+        return self._expire_grace(now)
+
     def consumed(self) -> int:
         return int(self.store.get("consumed", 0))
 
@@ -100,10 +120,15 @@ class LicenseEntries(ABC):
         pid: int | None,
         csp: bool = False,
         record_refusal: bool = True,
+        settle: bool = False,
     ) -> Decision:
         """Take a unit (or share one) under license_id; a refusal is recorded (its event and
-        the console log's count) unless the caller will record it itself."""
-        entry, state = self._entry_and_state(license_id)
+        the console log's count) unless the caller will record it itself. With `settle`, what
+        time has ended is released first (_settle)."""
+        if settle:
+            entry, state = self._settled_entry_and_state(license_id, now)
+        else:
+            entry, state = self._entry_and_state(license_id)
         decision = table.connect(
             entry, license_id, int(state.get("consumed", 0)), _limits(state), now, csp
         )
@@ -236,8 +261,16 @@ _CONSUME = ("consumed", "max_consumed", "min_available", *_LIMITS)
 _ENTRY_WIDTH = 7  # the columns of an entry, as _entry reads them
 _ENTRY_AND_STATE = (
     "SELECT e.license_id, e.connections, e.csp, e.per_process, e.since, e.grace_until, e.peak, "
-    f"{state_values(_CONSUME)} FROM (SELECT 1) LEFT JOIN entries AS e ON e.license_id = ?"
+    f"{state_values(_CONSUME)} FROM (SELECT 1) LEFT JOIN entries AS e ON e.license_id = ?1"
 )
+# A grace period has run out by now (?2): _expire_grace has work.
+_GRACE_DUE = "EXISTS (SELECT 1 FROM entries WHERE grace_until IS NOT NULL AND grace_until <= ?2)"
+
+
+def _with_due(due: str) -> str:
+    """_ENTRY_AND_STATE with the condition `due` as one more column."""
+    select, tables = _ENTRY_AND_STATE.split(" FROM (SELECT 1)")
+    return f"{select}, {due} FROM (SELECT 1){tables}"
 
 
 def _limits(state: dict[str, Any]) -> Limits:

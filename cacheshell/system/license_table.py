@@ -83,8 +83,10 @@ class LicenseTable(CspSessions):
         An `owner` (a process's PID) ends it when the owner ends."""
         with self.store.transaction():
             now = self.now()
-            self._expire_grace(now)
-            self.reclaim_dead()
+            # A USER login settles in its first read (_connect's settle): one statement fewer.
+            settled = kind != USER
+            if settled:
+                self._settle(now)
             if kind == DIAGNOSTIC:
                 holder = self.store.get("diagnostic_pid")
                 if holder is None or self.process(int(holder)) is None:
@@ -99,7 +101,7 @@ class LicenseTable(CspSessions):
                 self._insert(pid, "", kind, client, username, now, os_pid, parent, owner)
                 self._track_peaks()
                 return Decision(True, None)
-            decision = self._connect(license_id, now, pid)
+            decision = self._connect(license_id, now, pid, settle=not settled)
             if decision.granted:
                 self._insert(pid, license_id, kind, client, username, now, os_pid, parent, owner)
                 self._track_peaks()
@@ -182,6 +184,13 @@ class LicenseTable(CspSessions):
                 self._remove_process(pid, reason="process died")
             return len(dead)
 
+    def _settle_due(self) -> str:
+        return f"{super()._settle_due()} OR {_MAY_BE_DEAD}"
+
+    def _settle(self, now: float) -> int:
+        """Grace periods that ran out, then the OS processes that died without a word."""
+        return super()._settle(now) + self.reclaim_dead()
+
     def _dead_processes(self) -> list[int]:
         rows = self.store.db.execute(
             "SELECT pid, os_pid, os_start FROM processes WHERE os_pid IS NOT NULL"
@@ -190,23 +199,27 @@ class LicenseTable(CspSessions):
 
     # -- internals -----------------------------------------------------------------------------
     def _remove_process(self, pid: int, reason: str = "process ended") -> None:
-        release_owner(self.store, pid)  # its LOCKs end with it, as in Caché
-        gone = self.store.db.execute(
-            "DELETE FROM processes WHERE pid=? RETURNING license_id, kind, started", (pid,)
-        ).fetchall()
-        if not gone:
+        # The statement that deletes the process also says whether it held LOCKs, application
+        # units, or owned clients or CSP sessions: most hold none, and need no statement more.
+        gone = self.store.db.execute(_GONE, (pid, process_holder(pid))).fetchone()
+        if gone is None:
+            release_owner(self.store, pid)  # LOCKs taken under a PID that never attached
             return
-        license_id, kind, started = gone[0]
+        license_id, kind, started, locked, holds_units, owns = gone
+        if locked:
+            release_owner(self.store, pid)  # its LOCKs end with it, as in Caché
         now = self.now()
-        # Application licenses go back together with the Caché license.
-        release_application_units(self.store, process_holder(pid), now)
+        if holds_units:
+            # Application licenses go back together with the Caché license.
+            release_application_units(self.store, process_holder(pid), now)
         if kind == DIAGNOSTIC:
             self.store.put("diagnostic_pid", None)
         elif license_id:
             self._release(license_id, now, pid, reason=reason)
         if kind in (USER, DIAGNOSTIC):
             self.store.add(duration_key(table.duration_bucket(now - started)), 1)
-        self._end_owned(pid, now)
+        if owns:
+            self._end_owned(pid, now)
 
     def _end_owned(self, owner: int, now: float) -> None:
         """What a process owns ends with it, in its transaction: its simulated clients exit,
@@ -289,6 +302,17 @@ _PEAK_COUNTS = (
     license_counts.ACTIVE_USERS,
     license_counts.IN_GRACE,
     license_counts.USER_PROCESSES,
+)
+# reclaim_dead may have work: a process has an OS process, which may have died.
+_MAY_BE_DEAD = "EXISTS (SELECT 1 FROM processes WHERE os_pid IS NOT NULL)"
+# Delete a process (?1), returning its license ID, kind and start, and whether it has LOCKs,
+# application units (held as ?2) and things it owns (_OWNED).
+_GONE = (
+    "DELETE FROM processes WHERE pid=?1 RETURNING license_id, kind, started, "
+    "EXISTS (SELECT 1 FROM locks WHERE pid=?1), "
+    "EXISTS (SELECT 1 FROM app_taken WHERE holder=?2), "
+    "EXISTS (SELECT 1 FROM processes WHERE owner=?1) "
+    "OR EXISTS (SELECT 1 FROM csp_sessions WHERE owner=?1)"
 )
 # What a process owns: (pid, NULL) for a simulated client, (NULL, id) for a CSP session.
 _OWNED = (
