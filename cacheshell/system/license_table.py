@@ -282,16 +282,7 @@ class LicenseTable(CspSessions):
     def _track_peaks(self) -> None:
         # Connections, CSP sessions, distinct users, sessions in grace and user processes each
         # have a peak (ShowCounts, MaxCSPGrace, ProcMaxConsumed).
-        # One statement reads the counts and the peaks; a write only when a peak rises.
-        values = self.store.values(*_PEAK_COUNTS, *_PEAKS)
-        counts, peaks = values[: len(_PEAKS)], values[len(_PEAKS) :]
-        raised = {
-            name: int(count or 0)
-            for name, count, peak in zip(_PEAKS, counts, peaks, strict=True)
-            if int(count or 0) > int(peak or 0)
-        }
-        if raised:
-            self.store.put_many(raised)
+        self.store.db.execute(_RAISE_PEAKS)
 
 
 _PEAKS = ("max_connections", "max_csp", "max_users", "max_grace", "max_processes")
@@ -302,6 +293,16 @@ _PEAK_COUNTS = (
     license_counts.ACTIVE_USERS,
     license_counts.IN_GRACE,
     license_counts.USER_PROCESSES,
+)
+# Raise each peak whose count passed it, in one statement (a write only when one rises); a
+# missing peak is 0.
+_RAISE_PEAKS = (
+    "INSERT INTO state(name, value) SELECT peak.column1, count.value FROM (VALUES "
+    + ", ".join(f"('{peak}', '{count}')" for peak, count in zip(_PEAKS, _PEAK_COUNTS, strict=True))
+    + ") AS peak JOIN state AS count ON count.name = peak.column2 "
+    "LEFT JOIN state AS high ON high.name = peak.column1 "
+    "WHERE count.value > coalesce(high.value, 0) "
+    "ON CONFLICT(name) DO UPDATE SET value=excluded.value"
 )
 # reclaim_dead may have work: a process has an OS process, which may have died.
 _MAY_BE_DEAD = "EXISTS (SELECT 1 FROM processes WHERE os_pid IS NOT NULL)"

@@ -128,6 +128,16 @@ def state_values(names: tuple[str, ...]) -> str:
     return ", ".join(f"(SELECT value FROM state WHERE name='{name}')" for name in names)
 
 
+@functools.cache
+def _put_rows(count: int) -> str:
+    """The statement of Store.put_many for `count` values."""
+    rows = ", ".join(["(?, ?)"] * count)
+    return (
+        f"INSERT INTO state(name, value) VALUES {rows} "
+        "ON CONFLICT(name) DO UPDATE SET value=excluded.value"
+    )
+
+
 class StoreBusy(sqlite3.OperationalError, TimeoutError):
     """The write lock was not free within WRITE_LOCK_WAIT. An OperationalError, so whatever
     handles the store's errors handles it; a TimeoutError, so the shell, which knows nothing of
@@ -254,12 +264,7 @@ class Store:
 
     def put_many(self, values: dict[str, Any]) -> None:
         """put() each value, in one statement (a login sets several counters)."""
-        rows = ", ".join(["(?, ?)"] * len(values))
-        self.db.execute(
-            f"INSERT INTO state(name, value) VALUES {rows} "
-            "ON CONFLICT(name) DO UPDATE SET value=excluded.value",
-            [item for pair in values.items() for item in pair],
-        )
+        self.db.execute(_put_rows(len(values)), [item for pair in values.items() for item in pair])
 
     def add(self, name: str, delta: int) -> int:
         row = self.db.execute(
