@@ -28,6 +28,11 @@ WRITE_LOCK_WAIT = 10.0
 # locks start at 120; the writer's is the first of them).
 _WAL_WRITE_LOCK_BYTE = 120
 
+# The schema's mark, kept in the database header (PRAGMA user_version): a database that has it
+# is up to date and opens without the catalogue lookups that bring an older one up to date
+# (a one-shot command opens the store once). Raise it with every change of _SCHEMA or what
+# reopen() migrates; releases before the mark left 0.
+SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     license_id TEXT PRIMARY KEY,
@@ -154,17 +159,26 @@ class Store:
         self.reopen()
 
     def reopen(self) -> None:
-        """(Re)open the database file, making its tables when it is new."""
+        """(Re)open the database file, making its tables when it is new and bringing one made
+        by an older release up to date; one read when it is already (SCHEMA_VERSION)."""
         self.close()
         try:
+            if self._version() >= SCHEMA_VERSION:
+                return
             self.db.executescript(_SCHEMA)  # idempotent; executescript commits by itself
             self._add_event_units()
             self._add_columns()
             self._drop_old()
             self._count_holders()
+            with self.transaction() as db:
+                if self._version() < SCHEMA_VERSION:  # never lower a later release's mark
+                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except BaseException:
             self.close()
             raise
+
+    def _version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def quick_check(self) -> str:
         """ "" when SQLite finds the database whole (PRAGMA quick_check), else what it found."""

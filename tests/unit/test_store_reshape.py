@@ -5,10 +5,13 @@ count(*) over partial indexes instead of kept by triggers) opens with its counts
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from conftest import Terminal
 
+from cacheshell.system import license_counts
+from cacheshell.system.store import DATABASE_NAME, SCHEMA_VERSION, Store
 from cacheshell.system.world import World
 
 L = "$SYSTEM.License."
@@ -35,6 +38,7 @@ def make_previous(term: Terminal, durations: list[tuple[int, int]]) -> None:
             db.execute(f"DROP TRIGGER {trigger}")
         db.execute("DELETE FROM state WHERE name GLOB 'login_duration_*' OR name GLOB 'count_*'")
         db.executemany("INSERT INTO durations VALUES(?, ?)", durations)
+        db.execute("PRAGMA user_version=0")  # releases before the schema's mark left none
     finally:
         db.close()
 
@@ -87,3 +91,34 @@ def test_the_holders_of_a_previous_database_are_counted_after_opening(term: Term
     make_previous(term, [])
     term.session.instance.store.reopen()
     assert term.run(HOLDERS) == "3,1,1,5"
+
+
+@pytest.mark.parametrize(
+    ("mark", "expected"),
+    [
+        # Unmarked (an older release): brought up to date, then marked.
+        (0, (SCHEMA_VERSION, True)),
+        # Marked: trusted as it is, with no catalogue lookup (so the dropped trigger stays gone).
+        (SCHEMA_VERSION, (SCHEMA_VERSION, False)),
+        # A later release's mark is kept, never lowered.
+        (SCHEMA_VERSION + 1, (SCHEMA_VERSION + 1, False)),
+    ],
+)
+def test_the_schema_mark_says_whether_opening_brings_the_database_up_to_date(
+    tmp_path: Path, mark: int, expected: tuple[int, bool]
+) -> None:
+    Store(tmp_path).close()
+    db = sqlite3.connect(tmp_path / DATABASE_NAME, isolation_level=None)
+    try:
+        db.execute(f"DROP TRIGGER {license_counts.FIRST_TRIGGER}")
+        db.execute(f"PRAGMA user_version={mark}")
+    finally:
+        db.close()
+    store = Store(tmp_path)
+    try:
+        found = "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name=?"
+        trigger = store.db.execute(found, (license_counts.FIRST_TRIGGER,)).fetchone()[0]
+        version = store.db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        store.close()
+    assert (version, trigger == 1) == expected
