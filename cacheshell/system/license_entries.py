@@ -167,13 +167,16 @@ class LicenseEntries(ABC):
         csp: bool = False,
         pages: int = 0,
         reason: str = "released",
-    ) -> None:
+        tally: str | None = None,
+    ) -> bool:
+        """Give back a unit (or a share of one) under license_id, and add one to the counter
+        `tally` with the units' counters; False when the ID has no entry (nothing done)."""
         entry, state = self._entry_and_state(license_id)
         if entry is None:
-            return
+            return False
         decision = table.disconnect(entry, now, csp, pages)
         self._write(license_id, decision.entry)
-        self._consume(decision.units_delta, state)
+        self._consume(decision.units_delta, state, tally)
         if entry.per_process and (decision.entry is None or not decision.entry.per_process):
             self.store.event(now, EventKind.RESET, license_id, pid, "per-process counting reset")
         if decision.entry is None:
@@ -181,6 +184,7 @@ class LicenseEntries(ABC):
         elif decision.entry.grace_until is not None and entry.grace_until is None:
             self.store.event(now, EventKind.GRACE, license_id, pid, "held for the CSP grace period")
             self._track_peaks()  # one more session in grace: MaxCSPGrace may rise
+        return True
 
     def _expire_grace(self, now: float | None = None, everything: bool = False) -> int:
         now = self.now() if now is None else now
@@ -225,11 +229,13 @@ class LicenseEntries(ABC):
             ),
         )
 
-    def _consume(self, delta: int, state: dict[str, Any] | None = None) -> None:
-        """After an entry changed: count `delta` units and flag the change to the license
-        monitor (it reports at once), in one statement. `state` is what the caller read of
-        _CONSUME in this transaction (it holds the write lock, so no other process has changed
-        it since)."""
+    def _consume(
+        self, delta: int, state: dict[str, Any] | None = None, tally: str | None = None
+    ) -> None:
+        """After an entry changed: count `delta` units, flag the change to the license monitor
+        (it reports at once) and add one to `tally` when named, in one statement. `state` is
+        what the caller read of _CONSUME in this transaction (it holds the write lock, so no
+        other process has changed it since)."""
         changes: dict[str, Any] = {"monitor_dirty": 1}
         if delta:
             if state is None:
@@ -241,7 +247,7 @@ class LicenseEntries(ABC):
             low = state.get("min_available")
             if low is None or available < int(low):
                 changes["min_available"] = available
-        self.store.put_many(changes)
+        self.store.put_many(changes, tally)
 
     @abstractmethod
     def _track_peaks(self) -> None:

@@ -212,12 +212,17 @@ class LicenseTable(CspSessions):
         if holds_units:
             # Application licenses go back together with the Caché license.
             release_application_units(self.store, process_holder(pid), now)
+        # The login-duration histogram's bucket counts one more, with the units' counters
+        # when the process gives a unit back.
+        tally = None
+        if kind in (USER, DIAGNOSTIC):
+            tally = duration_key(table.duration_bucket(now - started))
         if kind == DIAGNOSTIC:
             self.store.put("diagnostic_pid", None)
-        elif license_id:
-            self._release(license_id, now, pid, reason=reason)
-        if kind in (USER, DIAGNOSTIC):
-            self.store.add(duration_key(table.duration_bucket(now - started)), 1)
+        elif license_id and self._release(license_id, now, pid, reason=reason, tally=tally):
+            tally = None
+        if tally is not None:
+            self.store.add(tally, 1)
         if owns:
             self._end_owned(pid, now)
 

@@ -134,12 +134,19 @@ def state_values(names: tuple[str, ...]) -> str:
 
 
 @functools.cache
-def _put_rows(count: int) -> str:
-    """The statement of Store.put_many for `count` values."""
+def _put_rows(count: int, tally: bool) -> str:
+    """The statement of Store.put_many for `count` values, and a `tally` to add one to."""
     rows = ", ".join(["(?, ?)"] * count)
+    if not tally:
+        return (
+            f"INSERT INTO state(name, value) VALUES {rows} "
+            "ON CONFLICT(name) DO UPDATE SET value=excluded.value"
+        )
+    name = f"?{2 * count + 1}"  # the parameter after the values
     return (
-        f"INSERT INTO state(name, value) VALUES {rows} "
-        "ON CONFLICT(name) DO UPDATE SET value=excluded.value"
+        f"INSERT INTO state(name, value) SELECT * FROM (VALUES {rows}) UNION ALL "
+        f"SELECT {name}, coalesce((SELECT value FROM state WHERE name={name}), 0) + 1 "
+        "WHERE true ON CONFLICT(name) DO UPDATE SET value=excluded.value"
     )
 
 
@@ -276,9 +283,13 @@ class Store:
         """get() of each name (None when missing), in one statement."""
         return tuple(self.db.execute(f"SELECT {state_values(names)}").fetchone())
 
-    def put_many(self, values: dict[str, Any]) -> None:
-        """put() each value, in one statement (a login sets several counters)."""
-        self.db.execute(_put_rows(len(values)), [item for pair in values.items() for item in pair])
+    def put_many(self, values: dict[str, Any], tally: str | None = None) -> None:
+        """put() each value, and add(tally, 1) when a tally is named, in one statement (a login
+        and a logout set several counters)."""
+        parameters = [item for pair in values.items() for item in pair]
+        if tally is not None:
+            parameters.append(tally)
+        self.db.execute(_put_rows(len(values), tally is not None), parameters)
 
     def add(self, name: str, delta: int) -> int:
         row = self.db.execute(
