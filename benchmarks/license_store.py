@@ -3,9 +3,13 @@ run on the same disk. Not a test: run it alone, or through benchmarks/run.py.
 
 Figures (targets from the issues in brackets):
   login+logout  pairs per second through LicenseTable.attach/detach vs raw sqlite3 insert+delete
-                transactions with the same pragmas (WAL, synchronous=NORMAL)          [>= 50%]
+                transactions with the same pragmas (instance_files.WAL_PRAGMAS)          [>= 50%]
+  WAL frames    pages a login and a logout each write to the write-ahead log (what a commit
+                costs most), vs the raw insert and delete                    [fewer is faster]
   bytes/entry   database file size / entries after 100,000 logins through the table
                 (one process and one license ID each), vs the raw bytes of the ID   [<= 288 B]
+  @100k IDs     login+logout pairs per second with those 100,000 IDs logged in (the default
+                page cache), vs the same on an empty table, interleaved     [~1x: no scans]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cacheshell.system import authkey, keys, signing
 from cacheshell.system.instance import Instance
+from cacheshell.system.instance_files import WAL_PRAGMAS
 from cacheshell.system.keyfile import render_key_file
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.license_table import USER
@@ -47,20 +52,20 @@ def started_instance(home: Path, name: str) -> Instance:
     return instance
 
 
-def table_pairs_per_second(instance: Instance, first_pid: int) -> float:
+def table_pairs_per_second(instance: Instance, first_pid: int, pairs: int = PAIRS) -> float:
     """Logins and logouts under distinct IDs; no OS PID, so the figure is the table's own."""
     table = instance.table
     start = time.perf_counter()
-    for n in range(first_pid, first_pid + PAIRS):
+    for n in range(first_pid, first_pid + pairs):
         table.attach(n, f"user{n}", USER, "10.0.0.1", "bench", os_pid=None)
         table.detach(n)
-    return PAIRS / (time.perf_counter() - start)
+    return pairs / (time.perf_counter() - start)
 
 
 def raw_database(directory: Path) -> sqlite3.Connection:
     db = sqlite3.connect(directory / "raw.db", isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
+    for pragma in WAL_PRAGMAS:  # the instance database's own
+        db.execute(pragma)
     db.execute(
         "CREATE TABLE IF NOT EXISTS logins (license_id TEXT PRIMARY KEY, pid INTEGER, "
         "started REAL) WITHOUT ROWID"
@@ -81,8 +86,39 @@ def raw_pairs_per_second(db: sqlite3.Connection, first_pid: int) -> float:
     return PAIRS / (time.perf_counter() - start)
 
 
-def bytes_per_entry(home: Path) -> tuple[float, float]:
-    """(database bytes per entry, bytes of the license ID text per entry) at ENTRIES entries."""
+def frames_per_pair(
+    db: sqlite3.Connection, login: Callable[[], object], logout: Callable[[], object]
+) -> tuple[int, int]:
+    """(WAL frames a login writes, frames its logout writes): the -wal file's growth from empty."""
+    wal = Path(str(db.execute("PRAGMA database_list").fetchone()[2]) + "-wal")
+    frame = 24 + int(db.execute("PRAGMA page_size").fetchone()[0])
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    login()
+    after_login = os.path.getsize(wal)
+    logout()
+    return (after_login - 32) // frame, (os.path.getsize(wal) - after_login) // frame
+
+
+def raw_login(db: sqlite3.Connection, n: int) -> Callable[[], object]:
+    def login() -> None:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO logins VALUES (?, ?, ?)", (f"user{n}", n, time.time()))
+        db.execute("COMMIT")
+
+    return login
+
+
+def raw_logout(db: sqlite3.Connection, n: int) -> Callable[[], object]:
+    def logout() -> None:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("DELETE FROM logins WHERE license_id=?", (f"user{n}",))
+        db.execute("COMMIT")
+
+    return logout
+
+
+def full_instance(home: Path) -> Instance:
+    """An instance with ENTRIES license IDs logged in, one process each."""
     instance = started_instance(home, "SIZE")
     # A page cache that holds the whole database: the figure is its size, not the filling's
     # speed, and every login's peak counts would otherwise re-read their index pages from disk.
@@ -93,10 +129,15 @@ def bytes_per_entry(home: Path) -> tuple[float, float]:
             for n in range(base, base + BATCH):
                 table.attach(1_000_000 + n, f"user{n}", USER, "10.0.0.1", "bench", os_pid=None)
     assert table.consumed() == ENTRIES
+    instance.store.db.execute("PRAGMA cache_size=-2000")  # SQLite's default again
+    return instance
+
+
+def bytes_per_entry(instance: Instance) -> tuple[float, float]:
+    """(database bytes per entry, bytes of the license ID text per entry) at ENTRIES entries."""
     instance.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = os.path.getsize(instance.store.path)
     id_bytes = sum(len(f"user{n}") for n in range(ENTRIES))
-    instance.store.close()
     return size / ENTRIES, id_bytes / ENTRIES
 
 
@@ -117,9 +158,24 @@ def report(row: Row) -> None:
             mine / theirs,
             ">= 0.50x",
         )
-        instance.store.close()
+        table = instance.table
+        pid = 900_000
+        mine_in, mine_out = frames_per_pair(
+            instance.store.db,
+            lambda: table.attach(pid, "frames", USER, "10.0.0.1", "bench", os_pid=None),
+            lambda: table.detach(pid),
+        )
+        raw_in, raw_out = frames_per_pair(db, raw_login(db, pid), raw_logout(db, pid))
+        row(
+            "WAL frames login+logout",
+            f"{mine_in} + {mine_out}",
+            f"raw sqlite3 {raw_in} + {raw_out}",
+            (mine_in + mine_out) / (raw_in + raw_out),
+            "fewer is faster",
+        )
         db.close()
-        size, text = bytes_per_entry(home)
+        full = full_instance(home)
+        size, text = bytes_per_entry(full)
         row(
             "bytes per entry @100k",
             f"{size:,.0f}",
@@ -127,6 +183,21 @@ def report(row: Row) -> None:
             size / text,
             "<= 288 B",
         )
+        at_full, at_empty = [], []
+        for repeat in range(REPEATS):  # interleaved, as above
+            first = 100_000 + repeat * PAIRS
+            at_full.append(table_pairs_per_second(full, first, PAIRS // 4))
+            at_empty.append(table_pairs_per_second(instance, first, PAIRS // 4))
+        mine, empty = statistics.median(at_full), statistics.median(at_empty)
+        row(
+            "login+logout @100k IDs",
+            f"{mine:,.0f}",
+            f"empty table {empty:,.0f}",
+            mine / empty,
+            "~1x: no scans",
+        )
+        full.store.close()
+        instance.store.close()
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -3,19 +3,20 @@ units it holds by the rules of table.py, and the counters those units move (cons
 the fewest available). Capacity, limits and the license server's NAK live in the store's state,
 so every process attached to the instance decides from the same facts.
 
-LicenseTable (license_table.py) builds the processes and CSP sessions that hold the units on
-this; it also keeps the peaks, which count those holders.
+CspSessions (license_sessions.py) and LicenseTable (license_table.py) build on this the CSP
+sessions and the processes that hold the units; LicenseTable also keeps the peaks, which count
+those holders.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from cacheshell.system import table
 from cacheshell.system.events import EventKind
-from cacheshell.system.store import Store
+from cacheshell.system.store import Store, state_values
 from cacheshell.system.table import Decision, Entry, Limits
 
 _IDS_PER_STATEMENT = 500  # well under SQLite's limit on a statement's parameters
@@ -25,6 +26,8 @@ class LicenseEntries(ABC):
     def __init__(self, store: Store, now: Callable[[], float]) -> None:
         self.store = store
         self.now = now
+        # _ENTRY_AND_STATE with _settle_due() as its last column.
+        self._entry_state_due = _with_due(self._settle_due())
 
     # -- reading -------------------------------------------------------------------------------
     def entry(self, license_id: str) -> Entry | None:
@@ -71,11 +74,31 @@ class LicenseEntries(ABC):
     def _state(self, *names: str) -> dict[str, Any]:
         """Several values of the state table in one statement (missing and NULL ones left out):
         a login reads a dozen of them, and each statement costs as much as the rule itself."""
-        marks = ", ".join("?" * len(names))
-        rows = self.store.db.execute(
-            f"SELECT name, value FROM state WHERE name IN ({marks}) AND value IS NOT NULL", names
-        ).fetchall()
-        return dict(rows)
+        return _present(names, self.store.values(*names))
+
+    def _entry_and_state(self, license_id: str) -> tuple[Entry | None, dict[str, Any]]:
+        """entry(license_id) and _state(*_CONSUME), in one statement: what a login or a logout
+        decides from."""
+        row = self.store.db.execute(_ENTRY_AND_STATE, (license_id,)).fetchone()
+        return (None if row[0] is None else _entry(row)), _present(_CONSUME, row[_ENTRY_WIDTH:])
+
+    def _settled_entry_and_state(
+        self, license_id: str, now: float
+    ) -> tuple[Entry | None, dict[str, Any]]:
+        """_settle(now), then _entry_and_state(license_id): one statement when there is nothing
+        to settle, which is the usual case (the read also asks whether there is)."""
+        row = self.store.db.execute(self._entry_state_due, (license_id, now)).fetchone()
+        if row[-1] and self._settle(now):
+            return self._entry_and_state(license_id)
+        return (None if row[0] is None else _entry(row)), _present(_CONSUME, row[_ENTRY_WIDTH:-1])
+
+    def _settle_due(self) -> str:
+        """An SQL condition, true when _settle(now) may have work (`?2` is now)."""
+        return _GRACE_DUE
+
+    def _settle(self, now: float) -> int:
+        """Release what time has ended before a login decides: grace periods that ran out."""
+        return self._expire_grace(now)
 
     def consumed(self) -> int:
         return int(self.store.get("consumed", 0))
@@ -97,11 +120,15 @@ class LicenseEntries(ABC):
         pid: int | None,
         csp: bool = False,
         record_refusal: bool = True,
+        settle: bool = False,
     ) -> Decision:
         """Take a unit (or share one) under license_id; a refusal is recorded (its event and
-        the console log's count) unless the caller will record it itself."""
-        entry = self.entry(license_id)
-        state = self._state(*_CONSUME)
+        the console log's count) unless the caller will record it itself. With `settle`, what
+        time has ended is released first (_settle)."""
+        if settle:
+            entry, state = self._settled_entry_and_state(license_id, now)
+        else:
+            entry, state = self._entry_and_state(license_id)
         decision = table.connect(
             entry, license_id, int(state.get("consumed", 0)), _limits(state), now, csp
         )
@@ -140,13 +167,16 @@ class LicenseEntries(ABC):
         csp: bool = False,
         pages: int = 0,
         reason: str = "released",
-    ) -> None:
-        entry = self.entry(license_id)
+        tally: str | None = None,
+    ) -> bool:
+        """Give back a unit (or a share of one) under license_id, and add one to the counter
+        `tally` with the units' counters; False when the ID has no entry (nothing done)."""
+        entry, state = self._entry_and_state(license_id)
         if entry is None:
-            return
+            return False
         decision = table.disconnect(entry, now, csp, pages)
         self._write(license_id, decision.entry)
-        self._consume(decision.units_delta)
+        self._consume(decision.units_delta, state, tally)
         if entry.per_process and (decision.entry is None or not decision.entry.per_process):
             self.store.event(now, EventKind.RESET, license_id, pid, "per-process counting reset")
         if decision.entry is None:
@@ -154,6 +184,7 @@ class LicenseEntries(ABC):
         elif decision.entry.grace_until is not None and entry.grace_until is None:
             self.store.event(now, EventKind.GRACE, license_id, pid, "held for the CSP grace period")
             self._track_peaks()  # one more session in grace: MaxCSPGrace may rise
+        return True
 
     def _expire_grace(self, now: float | None = None, everything: bool = False) -> int:
         now = self.now() if now is None else now
@@ -177,7 +208,7 @@ class LicenseEntries(ABC):
         return len(rows)
 
     def _write(self, license_id: str, entry: Entry | None) -> None:
-        self.store.put("monitor_dirty", 1)  # the license monitor reports the change at once
+        """Store an entry as a rule left it; the caller counts its units (_consume)."""
         if entry is None:
             self.store.db.execute("DELETE FROM entries WHERE license_id=?", (license_id,))
             return
@@ -198,21 +229,25 @@ class LicenseEntries(ABC):
             ),
         )
 
-    def _consume(self, delta: int, state: dict[str, Any] | None = None) -> None:
-        """Count `delta` units; `state` is what the caller read of _CONSUME in this transaction
-        (it holds the write lock, so no other process has changed it since)."""
-        if not delta:
-            return
-        if state is None:
-            state = self._state(*_CONSUME)
-        consumed = int(state.get("consumed", 0)) + delta
-        self.store.put("consumed", consumed)
-        if consumed > int(state.get("max_consumed", 0)):
-            self.store.put("max_consumed", consumed)
-        available = _limits(state).capacity - consumed
-        low = state.get("min_available")
-        if low is None or available < int(low):
-            self.store.put("min_available", available)
+    def _consume(
+        self, delta: int, state: dict[str, Any] | None = None, tally: str | None = None
+    ) -> None:
+        """After an entry changed: count `delta` units, flag the change to the license monitor
+        (it reports at once) and add one to `tally` when named, in one statement. `state` is
+        what the caller read of _CONSUME in this transaction (it holds the write lock, so no
+        other process has changed it since)."""
+        changes: dict[str, Any] = {"monitor_dirty": 1}
+        if delta:
+            if state is None:
+                state = self._state(*_CONSUME)
+            consumed = changes["consumed"] = int(state.get("consumed", 0)) + delta
+            if consumed > int(state.get("max_consumed", 0)):
+                changes["max_consumed"] = consumed
+            available = _limits(state).capacity - consumed
+            low = state.get("min_available")
+            if low is None or available < int(low):
+                changes["min_available"] = available
+        self.store.put_many(changes, tally)
 
     @abstractmethod
     def _track_peaks(self) -> None:
@@ -223,8 +258,25 @@ def _entry(row: tuple[Any, ...]) -> Entry:
     return Entry(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6])
 
 
+def _present(names: tuple[str, ...], values: Sequence[Any]) -> dict[str, Any]:
+    return {name: value for name, value in zip(names, values, strict=True) if value is not None}
+
+
 _LIMITS = ("capacity", "user_limit", "connection_limit", "nak")
 _CONSUME = ("consumed", "max_consumed", "min_available", *_LIMITS)
+_ENTRY_WIDTH = 7  # the columns of an entry, as _entry reads them
+_ENTRY_AND_STATE = (
+    "SELECT e.license_id, e.connections, e.csp, e.per_process, e.since, e.grace_until, e.peak, "
+    f"{state_values(_CONSUME)} FROM (SELECT 1) LEFT JOIN entries AS e ON e.license_id = ?1"
+)
+# A grace period has run out by now (?2): _expire_grace has work.
+_GRACE_DUE = "EXISTS (SELECT 1 FROM entries WHERE grace_until IS NOT NULL AND grace_until <= ?2)"
+
+
+def _with_due(due: str) -> str:
+    """_ENTRY_AND_STATE with the condition `due` as one more column."""
+    select, tables = _ENTRY_AND_STATE.split(" FROM (SELECT 1)")
+    return f"{select}, {due} FROM (SELECT 1){tables}"
 
 
 def _limits(state: dict[str, Any]) -> Limits:

@@ -7,18 +7,14 @@ logs in and gives it back when it ends; what a process owns ends with it.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
-from cacheshell.system import table
-from cacheshell.system.applications import (
-    process_holder,
-    release_application_units,
-    session_holder,
-)
-from cacheshell.system.license_entries import LicenseEntries
+from cacheshell.system import license_counts, table
+from cacheshell.system.applications import process_holder, release_application_units
+from cacheshell.system.license_sessions import CspSessions
 from cacheshell.system.locks import release_owner
 from cacheshell.system.processes import alive, start_time
+from cacheshell.system.store import DURATION_PREFIX
 from cacheshell.system.table import Decision
 
 # Process types as ProcessList reports them.
@@ -47,7 +43,7 @@ class ProcessRow:
     owner: int | None = None  # the session whose process made it, for a simulated client
 
 
-class LicenseTable(LicenseEntries):
+class LicenseTable(CspSessions):
     # -- reading -------------------------------------------------------------------------------
     def processes(self, start: int = 0, count: int | None = None) -> list[ProcessRow]:
         """Every process: the instance's System ones first (they start with it), then by start;
@@ -87,8 +83,10 @@ class LicenseTable(LicenseEntries):
         An `owner` (a process's PID) ends it when the owner ends."""
         with self.store.transaction():
             now = self.now()
-            self._expire_grace(now)
-            self.reclaim_dead()
+            # A USER login settles in its first read (_connect's settle): one statement fewer.
+            settled = kind != USER
+            if settled:
+                self._settle(now)
             if kind == DIAGNOSTIC:
                 holder = self.store.get("diagnostic_pid")
                 if holder is None or self.process(int(holder)) is None:
@@ -103,7 +101,7 @@ class LicenseTable(LicenseEntries):
                 self._insert(pid, "", kind, client, username, now, os_pid, parent, owner)
                 self._track_peaks()
                 return Decision(True, None)
-            decision = self._connect(license_id, now, pid)
+            decision = self._connect(license_id, now, pid, settle=not settled)
             if decision.granted:
                 self._insert(pid, license_id, kind, client, username, now, os_pid, parent, owner)
                 self._track_peaks()
@@ -186,62 +184,12 @@ class LicenseTable(LicenseEntries):
                 self._remove_process(pid, reason="process died")
             return len(dead)
 
-    # -- CSP sessions --------------------------------------------------------------------------
-    def csp_start(
-        self,
-        session_id: str,
-        license_id: str,
-        username: str,
-        timeout: float,
-        owner: int | None = None,
-    ) -> Decision:
-        with self.store.transaction():
-            now = self.now()
-            self._expire_grace()
-            decision = self._connect(license_id, now, None, csp=True)
-            if decision.granted:
-                self.store.db.execute(
-                    "INSERT INTO csp_sessions(id, license_id, username, pages, started, last, "
-                    "timeout, owner) VALUES(?, ?, ?, 0, ?, ?, ?, ?)",
-                    (session_id, license_id, username, now, now, timeout, owner),
-                )
-                self._track_peaks()
-            return decision
+    def _settle_due(self) -> str:
+        return f"{super()._settle_due()} OR {_MAY_BE_DEAD}"
 
-    def csp_page(self, session_id: str) -> bool:
-        with self.store.transaction():
-            self.expire_sessions()
-            cur = self.store.db.execute(
-                "UPDATE csp_sessions SET pages=pages+1, last=? WHERE id=?", (self.now(), session_id)
-            )
-            return cur.rowcount == 1
-
-    def csp_login(self, session_id: str, license_id: str, username: str) -> Decision:
-        """%CSP.Session.Login(): the session moves to the user's license ID, giving up its own
-        (without a grace period) only when the new one was granted."""
-        with self.store.transaction():
-            self.expire_sessions()
-            row = self.store.db.execute(
-                "SELECT license_id FROM csp_sessions WHERE id=?", (session_id,)
-            ).fetchone()
-            if row is None:
-                return Decision(False, None, reason="no such CSP session")
-            if row[0] == license_id:
-                return Decision(True, self.entry(license_id))
-            now = self.now()
-            decision = self._connect(license_id, now, None, csp=True)
-            if decision.granted:
-                self._release(row[0], now, None, csp=True, reason="CSP session logged in")
-                self.store.db.execute(
-                    "UPDATE csp_sessions SET license_id=?, username=? WHERE id=?",
-                    (license_id, username, session_id),
-                )
-            return decision
-
-    def csp_end(self, session_id: str, reason: str = "CSP session ended") -> bool:
-        """The browser leaves: after one page the unit stays for the grace period."""
-        with self.store.transaction():
-            return self._end_session(session_id, self.now(), reason)
+    def _settle(self, now: float) -> int:
+        """Grace periods that ran out, then the OS processes that died without a word."""
+        return super()._settle(now) + self.reclaim_dead()
 
     def _dead_processes(self) -> list[int]:
         rows = self.store.db.execute(
@@ -249,82 +197,46 @@ class LicenseTable(LicenseEntries):
         ).fetchall()
         return [pid for pid, os_pid, start in rows if not alive(os_pid, start)]
 
-    def expiry_due(self) -> bool:
-        """Whether a CSP session's timeout or a grace period has run out (a read only)."""
-        now = self.now()
-        db = self.store.db
-        return (
-            db.execute(
-                "SELECT 1 FROM csp_sessions WHERE last + timeout <= ? LIMIT 1", (now,)
-            ).fetchone()
-            is not None
-            or db.execute(
-                "SELECT 1 FROM entries WHERE grace_until IS NOT NULL AND grace_until <= ? LIMIT 1",
-                (now,),
-            ).fetchone()
-            is not None
-        )
-
-    def expire_sessions(self) -> int:
-        """End the CSP sessions whose timeout passed, and grace periods that ran out."""
-        with self.store.transaction():
-            now = self.now()
-            # Each session ends when its timeout ran out, which may be well before now (an
-            # AdvanceClock, a service that looks only now): its events and grace date from then.
-            rows = self.store.db.execute(
-                "SELECT id, last + timeout FROM csp_sessions WHERE last + timeout <= ? "
-                "ORDER BY last + timeout, id",
-                (now,),
-            ).fetchall()
-            for sid, ended in rows:
-                self._end_session(sid, ended, "CSP session timed out")
-            self._expire_grace()
-            return len(rows)
-
     # -- internals -----------------------------------------------------------------------------
     def _remove_process(self, pid: int, reason: str = "process ended") -> None:
-        release_owner(self.store, pid)  # its LOCKs end with it, as in Caché
-        proc = self.process(pid)
-        if proc is None:
+        # The statement that deletes the process also says whether it held LOCKs, application
+        # units, or owned clients or CSP sessions: most hold none, and need no statement more.
+        gone = self.store.db.execute(_GONE, (pid, process_holder(pid))).fetchone()
+        if gone is None:
+            release_owner(self.store, pid)  # LOCKs taken under a PID that never attached
             return
+        license_id, kind, started, locked, holds_units, owns = gone
+        if locked:
+            release_owner(self.store, pid)  # its LOCKs end with it, as in Caché
         now = self.now()
-        self.store.db.execute("DELETE FROM processes WHERE pid=?", (pid,))
-        # Application licenses go back together with the Caché license.
-        release_application_units(self.store, process_holder(pid), now)
-        if proc.kind == DIAGNOSTIC:
+        if holds_units:
+            # Application licenses go back together with the Caché license.
+            release_application_units(self.store, process_holder(pid), now)
+        # The login-duration histogram's bucket counts one more, with the units' counters
+        # when the process gives a unit back.
+        tally = None
+        if kind in (USER, DIAGNOSTIC):
+            tally = duration_key(table.duration_bucket(now - started))
+        if kind == DIAGNOSTIC:
             self.store.put("diagnostic_pid", None)
-        elif proc.license_id:
-            self._release(proc.license_id, now, pid, reason=reason)
-        if proc.kind in (USER, DIAGNOSTIC):
-            bucket = table.duration_bucket(now - proc.started)
-            self.store.db.execute(
-                "INSERT INTO durations(bucket, count) VALUES(?, 1) ON CONFLICT(bucket) "
-                "DO UPDATE SET count=count+1",
-                (bucket,),
-            )
-        self._end_owned(pid, now)
+        elif license_id and self._release(license_id, now, pid, reason=reason, tally=tally):
+            tally = None
+        if tally is not None:
+            self.store.add(tally, 1)
+        if owns:
+            self._end_owned(pid, now)
 
     def _end_owned(self, owner: int, now: float) -> None:
         """What a process owns ends with it, in its transaction: its simulated clients exit,
         its CSP sessions end as when the browser leaves (one page: the grace period)."""
-        db = self.store.db
-        owned = db.execute("SELECT pid FROM processes WHERE owner=? ORDER BY pid", (owner,))
-        for (pid,) in owned.fetchall():
-            self._remove_process(pid, OWNER_ENDED)
-        owned = db.execute("SELECT id FROM csp_sessions WHERE owner=? ORDER BY id", (owner,))
-        for (session_id,) in owned.fetchall():
-            self._end_session(session_id, now, OWNER_ENDED)
-
-    def _end_session(self, session_id: str, now: float, reason: str) -> bool:
-        row = self.store.db.execute(
-            "SELECT license_id, pages FROM csp_sessions WHERE id=?", (session_id,)
-        ).fetchone()
-        if row is None:
-            return False
-        self.store.db.execute("DELETE FROM csp_sessions WHERE id=?", (session_id,))
-        release_application_units(self.store, session_holder(session_id), now)
-        self._release(row[0], now, None, csp=True, pages=row[1], reason=reason)
-        return True
+        # One statement for both (most processes own nothing): ending a client ends only what
+        # the client owns, so the owner's sessions are the same before and after.
+        owned = self.store.db.execute(_OWNED, (owner, owner)).fetchall()
+        for pid, session_id in owned:
+            if session_id is None:
+                self._remove_process(pid, OWNER_ENDED)
+            else:
+                self._end_session(session_id, now, OWNER_ENDED)
 
     def _insert(
         self,
@@ -338,9 +250,15 @@ class LicenseTable(LicenseEntries):
         parent: int | None,
         owner: int | None = None,
     ) -> None:
+        # An upsert, not INSERT OR REPLACE: a replaced row would leave license_counts' delete
+        # trigger unfired (SQLite fires it only with recursive triggers on).
         self.store.db.execute(
-            "INSERT OR REPLACE INTO processes(pid, license_id, kind, client, username, started, "
-            "os_pid, os_start, parent, owner) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO processes(pid, license_id, kind, client, username, started, os_pid, "
+            "os_start, parent, owner) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pid) DO "
+            "UPDATE SET license_id=excluded.license_id, kind=excluded.kind, "
+            "client=excluded.client, username=excluded.username, started=excluded.started, "
+            "os_pid=excluded.os_pid, os_start=excluded.os_start, parent=excluded.parent, "
+            "commands=0, owner=excluded.owner",
             (
                 pid,
                 license_id,
@@ -369,39 +287,46 @@ class LicenseTable(LicenseEntries):
     def _track_peaks(self) -> None:
         # Connections, CSP sessions, distinct users, sessions in grace and user processes each
         # have a peak (ShowCounts, MaxCSPGrace, ProcMaxConsumed).
-        counts = self.store.db.execute(_PEAK_COUNTS).fetchone()
-        peaks = self._state(*_PEAKS)
-        for name, count in zip(_PEAKS, counts, strict=True):
-            if count > int(peaks.get(name, 0)):
-                self.store.put(name, count)
+        self.store.db.execute(_RAISE_PEAKS)
 
 
-# Counted at every login, these must not scan the tables: each is a count(*) (which SQLite
-# answers from the b-tree) less a count over a partial index (entries_idle, processes_not_user
-# in the store's schema) that holds only the few rows left out.
-_IDLE = "connections = 0 AND csp = 0"
-_NOT_USER = f"kind IN ('{SYSTEM}', '{SERVER}')"
-_ACTIVE_USERS = f"(SELECT count(*) FROM entries) - (SELECT count(*) FROM entries WHERE {_IDLE})"
-_IN_GRACE = "(SELECT count(*) FROM entries WHERE grace_until IS NOT NULL)"
-_USER_PROCESSES = (
-    f"(SELECT count(*) FROM processes) - (SELECT count(*) FROM processes WHERE {_NOT_USER})"
-)
 _PEAKS = ("max_connections", "max_csp", "max_users", "max_grace", "max_processes")
+# The count each peak follows, in the order of _PEAKS.
 _PEAK_COUNTS = (
-    f"SELECT {_USER_PROCESSES}, (SELECT count(*) FROM csp_sessions), "
-    f"{_ACTIVE_USERS}, {_IN_GRACE}, {_USER_PROCESSES}"
+    license_counts.USER_PROCESSES,
+    license_counts.CSP_SESSIONS,
+    license_counts.ACTIVE_USERS,
+    license_counts.IN_GRACE,
+    license_counts.USER_PROCESSES,
+)
+# Raise each peak whose count passed it, in one statement (a write only when one rises); a
+# missing peak is 0.
+_RAISE_PEAKS = (
+    "INSERT INTO state(name, value) SELECT peak.column1, count.value FROM (VALUES "
+    + ", ".join(f"('{peak}', '{count}')" for peak, count in zip(_PEAKS, _PEAK_COUNTS, strict=True))
+    + ") AS peak JOIN state AS count ON count.name = peak.column2 "
+    "LEFT JOIN state AS high ON high.name = peak.column1 "
+    "WHERE count.value > coalesce(high.value, 0) "
+    "ON CONFLICT(name) DO UPDATE SET value=excluded.value"
+)
+# reclaim_dead may have work: a process has an OS process, which may have died.
+_MAY_BE_DEAD = "EXISTS (SELECT 1 FROM processes WHERE os_pid IS NOT NULL)"
+# Delete a process (?1), returning its license ID, kind and start, and whether it has LOCKs,
+# application units (held as ?2) and things it owns (_OWNED).
+_GONE = (
+    "DELETE FROM processes WHERE pid=?1 RETURNING license_id, kind, started, "
+    "EXISTS (SELECT 1 FROM locks WHERE pid=?1), "
+    "EXISTS (SELECT 1 FROM app_taken WHERE holder=?2), "
+    "EXISTS (SELECT 1 FROM processes WHERE owner=?1) "
+    "OR EXISTS (SELECT 1 FROM csp_sessions WHERE owner=?1)"
+)
+# What a process owns: (pid, NULL) for a simulated client, (NULL, id) for a CSP session.
+_OWNED = (
+    "SELECT pid, NULL FROM processes WHERE owner=? UNION ALL "
+    "SELECT NULL, id FROM csp_sessions WHERE owner=? ORDER BY 2, 1"
 )
 
 
-def active_users(db: sqlite3.Connection) -> int:
-    """License IDs with a process or a CSP session now (those only in grace are not active)."""
-    return int(db.execute(f"SELECT {_ACTIVE_USERS}").fetchone()[0])
-
-
-def in_grace(db: sqlite3.Connection) -> int:
-    return int(db.execute(f"SELECT {_IN_GRACE}").fetchone()[0])
-
-
-def user_processes(db: sqlite3.Connection) -> int:
-    """Processes that hold, or wait for, a license: all but System and Server ones."""
-    return int(db.execute(f"SELECT {_USER_PROCESSES}").fetchone()[0])
+def duration_key(bucket: int) -> str:
+    """The state row that counts the logouts of one login-duration bucket."""
+    return f"{DURATION_PREFIX}{bucket}"

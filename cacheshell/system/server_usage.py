@@ -13,7 +13,7 @@ from collections.abc import Callable
 from cacheshell.system import monitor
 from cacheshell.system.domain_secret import SecretFileError
 from cacheshell.system.instance import Instance
-from cacheshell.system.license_table import active_users, user_processes
+from cacheshell.system.license_counts import active_users, user_processes
 from cacheshell.system.licserver.client import ServerAddress
 from cacheshell.system.licserver.protocol import Row as ServerRow
 from cacheshell.system.server_config import LicenseServer

@@ -6,6 +6,7 @@ exact under concurrency, and a crash loses at most the transaction it was in.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -13,11 +14,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from cacheshell.system import instance_files
+from cacheshell.system import instance_files, license_counts
 from cacheshell.system.events import EventKind
 from cacheshell.system.lock_holder import lock_holder
 
 DATABASE_NAME = "cache.db"
+# The state rows of the login-duration histogram: this, then the bucket's number.
+DURATION_PREFIX = "login_duration_"
 # How long, in all, a process waits for the write lock before it gives up and says who holds it:
 # a process that stopped inside a transaction must not hang every other one.
 WRITE_LOCK_WAIT = 10.0
@@ -25,6 +28,11 @@ WRITE_LOCK_WAIT = 10.0
 # locks start at 120; the writer's is the first of them).
 _WAL_WRITE_LOCK_BYTE = 120
 
+# The schema's mark, kept in the database header (PRAGMA user_version): a database that has it
+# is up to date and opens without the catalogue lookups that bring an older one up to date
+# (a one-shot command opens the store once). Raise it with every change of _SCHEMA or what
+# reopen() migrates; releases before the mark left 0.
+SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     license_id TEXT PRIMARY KEY,
@@ -49,10 +57,6 @@ CREATE TABLE IF NOT EXISTS processes (
     commands INTEGER NOT NULL DEFAULT 0,
     owner INTEGER  -- a simulated client: the PID of the session that made it (NULL: none)
 );
-CREATE INDEX IF NOT EXISTS processes_license ON processes (license_id);
--- The few rows the license table's peak counts leave out (see license_table.py).
-CREATE INDEX IF NOT EXISTS entries_idle ON entries (license_id) WHERE connections = 0 AND csp = 0;
-CREATE INDEX IF NOT EXISTS processes_not_user ON processes (pid) WHERE kind IN ('System', 'Server');
 CREATE INDEX IF NOT EXISTS processes_os ON processes (os_pid) WHERE os_pid IS NOT NULL;
 CREATE TABLE IF NOT EXISTS csp_sessions (
     id TEXT PRIMARY KEY,
@@ -64,6 +68,9 @@ CREATE TABLE IF NOT EXISTS csp_sessions (
     timeout REAL NOT NULL,
     owner INTEGER  -- the PID of the session that opened it (NULL: none, or detached)
 );
+-- Named values, and the counters every login and logout moves (consumed units and their peaks,
+-- the monitor's dirty flag, the login-duration histogram's buckets): kept together so that a
+-- login writes one page for all of them.
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS app_licenses (
     app TEXT NOT NULL, keyword TEXT NOT NULL, value TEXT NOT NULL, pos INTEGER NOT NULL,
@@ -83,7 +90,6 @@ CREATE TABLE IF NOT EXISTS locks (
     count INTEGER NOT NULL,
     PRIMARY KEY (pid, space, name, subscripts, mode)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS locks_name ON locks (space, name);
-CREATE TABLE IF NOT EXISTS durations (bucket INTEGER PRIMARY KEY, count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY,
     time REAL NOT NULL,
@@ -108,10 +114,40 @@ _ADDED_COLUMNS = (
     ("processes", "owner", "INTEGER"),
     ("csp_sessions", "owner", "INTEGER"),
 )
+# What earlier schemas had and this one has not: an index on processes(license_id) that no query
+# used and every login and logout wrote a page of; two partial indexes that made the holders'
+# counts quicker to take (license_counts.py keeps them now); the login-duration histogram's own
+# table (its buckets are state rows now, on the page the counters of a logout already write).
+_DROPPED_INDEXES = ("processes_license", "entries_idle", "processes_not_user")
+_DROPPED = (*_DROPPED_INDEXES, "durations")
 _ADDED_INDEXES = """
 CREATE INDEX IF NOT EXISTS processes_owner ON processes (owner) WHERE owner IS NOT NULL;
 CREATE INDEX IF NOT EXISTS csp_sessions_owner ON csp_sessions (owner) WHERE owner IS NOT NULL;
 """
+
+
+@functools.cache
+def state_values(names: tuple[str, ...]) -> str:
+    """Select-list terms reading these state values in one row: a subquery each, which SQLite
+    answers quicker than one `name IN (...)` query (no list of parameters to sort first)."""
+    return ", ".join(f"(SELECT value FROM state WHERE name='{name}')" for name in names)
+
+
+@functools.cache
+def _put_rows(count: int, tally: bool) -> str:
+    """The statement of Store.put_many for `count` values, and a `tally` to add one to."""
+    rows = ", ".join(["(?, ?)"] * count)
+    if not tally:
+        return (
+            f"INSERT INTO state(name, value) VALUES {rows} "
+            "ON CONFLICT(name) DO UPDATE SET value=excluded.value"
+        )
+    name = f"?{2 * count + 1}"  # the parameter after the values
+    return (
+        f"INSERT INTO state(name, value) SELECT * FROM (VALUES {rows}) UNION ALL "
+        f"SELECT {name}, coalesce((SELECT value FROM state WHERE name={name}), 0) + 1 "
+        "WHERE true ON CONFLICT(name) DO UPDATE SET value=excluded.value"
+    )
 
 
 class StoreBusy(sqlite3.OperationalError, TimeoutError):
@@ -130,15 +166,26 @@ class Store:
         self.reopen()
 
     def reopen(self) -> None:
-        """(Re)open the database file, making its tables when it is new."""
+        """(Re)open the database file, making its tables when it is new and bringing one made
+        by an older release up to date; one read when it is already (SCHEMA_VERSION)."""
         self.close()
         try:
+            if self._version() >= SCHEMA_VERSION:
+                return
             self.db.executescript(_SCHEMA)  # idempotent; executescript commits by itself
             self._add_event_units()
             self._add_columns()
+            self._drop_old()
+            self._count_holders()
+            with self.transaction() as db:
+                if self._version() < SCHEMA_VERSION:  # never lower a later release's mark
+                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except BaseException:
             self.close()
             raise
+
+    def _version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def quick_check(self) -> str:
         """ "" when SQLite finds the database whole (PRAGMA quick_check), else what it found."""
@@ -232,6 +279,18 @@ class Store:
             (name, value),
         )
 
+    def values(self, *names: str) -> tuple[Any, ...]:
+        """get() of each name (None when missing), in one statement."""
+        return tuple(self.db.execute(f"SELECT {state_values(names)}").fetchone())
+
+    def put_many(self, values: dict[str, Any], tally: str | None = None) -> None:
+        """put() each value, and add(tally, 1) when a tally is named, in one statement (a login
+        and a logout set several counters)."""
+        parameters = [item for pair in values.items() for item in pair]
+        if tally is not None:
+            parameters.append(tally)
+        self.db.execute(_put_rows(len(values), tally is not None), parameters)
+
     def add(self, name: str, delta: int) -> int:
         row = self.db.execute(
             "INSERT INTO state(name, value) VALUES(?, ?) ON CONFLICT(name) "
@@ -299,3 +358,43 @@ class Store:
                 for table, column, declaration in missing():  # another process may have added some
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
         self.db.executescript(_ADDED_INDEXES)
+
+    def _drop_old(self) -> None:
+        """A database made by an older version loses what _DROPPED names; the histogram's
+        counts move into the state table first."""
+
+        def present() -> bool:
+            marks = ", ".join("?" * len(_DROPPED))
+            found = f"SELECT 1 FROM sqlite_master WHERE name IN ({marks}) LIMIT 1"
+            return self.db.execute(found, _DROPPED).fetchone() is not None
+
+        if not present():
+            return
+        with self.transaction() as db:
+            if not present():  # another process dropped them meanwhile
+                return
+            for index in _DROPPED_INDEXES:
+                db.execute(f"DROP INDEX IF EXISTS {index}")
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name='durations'").fetchone():
+                db.execute(
+                    "INSERT INTO state(name, value) "
+                    f"SELECT '{DURATION_PREFIX}' || bucket, count FROM durations WHERE true "
+                    "ON CONFLICT(name) DO UPDATE SET value=coalesce(value, 0)+excluded.value"
+                )
+                db.execute("DROP TABLE durations")
+
+    def _count_holders(self) -> None:
+        """A database without license_counts' triggers gets them, and the counts they keep
+        from what its tables hold, in one transaction."""
+
+        def missing() -> bool:
+            found = "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name=?"
+            return self.db.execute(found, (license_counts.FIRST_TRIGGER,)).fetchone() is None
+
+        if not missing():
+            return
+        with self.transaction() as db:
+            if missing():  # another process may have made them meanwhile
+                for trigger in license_counts.TRIGGERS:
+                    db.execute(trigger)
+                db.execute(license_counts.COUNT_NOW)

@@ -89,30 +89,29 @@ def connect(
     csp: bool = False,
 ) -> Decision:
     """A process (or CSP session) wants a unit under `license_id`."""
-    current = entry or Entry(license_id, since=now)
+    # Entries are built whole rather than by dataclasses.replace, which costs as much as the
+    # rest of the rule: every login and logout goes through here.
     if entry is None or entry.empty:
         current = Entry(license_id, since=now)
+    elif entry.grace_until is not None and not entry.connections and not entry.csp:
+        # A returning CSP user takes back the unit held in grace.
+        current = Entry(entry.license_id, 0, 0, entry.per_process, entry.since, None, entry.peak)
+    else:
+        current = entry
     new_count = current.connections + (0 if csp else 1)
     if not csp and limits.connection_limit and new_count > limits.connection_limit:
         return Decision(False, entry, reason="connection limit for this user reached", logged=False)
-    if (
-        entry is not None
-        and entry.grace_until is not None
-        and not entry.connections
-        and (not entry.csp)
-    ):
-        # A returning CSP user takes back the unit held in grace.
-        current = replace(entry, grace_until=None)
-    after = replace(
-        current,
-        connections=new_count,
-        csp=current.csp + (1 if csp else 0),
-        peak=max(current.peak, new_count),
+    # This login turns the ID into one unit per process.
+    transition = not current.per_process and new_count > MAX_CONNECTIONS
+    after = Entry(
+        current.license_id,
+        new_count,
+        current.csp + (1 if csp else 0),
+        current.per_process or transition,
+        current.since,
+        current.grace_until,
+        max(current.peak, new_count),
     )
-    transition = False
-    if not after.per_process and after.connections > MAX_CONNECTIONS:
-        after = replace(after, per_process=True)
-        transition = True
     before_units = entry.units if entry is not None else 0
     delta = after.units - before_units
     is_new_id = entry is None or entry.empty
@@ -126,15 +125,16 @@ def connect(
 
 def disconnect(entry: Entry, now: float, csp: bool = False, pages: int = 0) -> Decision:
     """A process exits, or a CSP session ends after `pages` pages."""
-    if csp:
-        left = replace(entry, csp=max(entry.csp - 1, 0))
-        if pages == 1 and not left.csp and not left.connections:
-            left = replace(left, grace_until=now + CSP_GRACE_SECONDS)
-    else:
-        left = replace(entry, connections=max(entry.connections - 1, 0))
-    if not left.connections and not left.csp:
-        # No process left under the ID: the per-process counting resets.
-        left = replace(left, per_process=False)
+    connections = entry.connections if csp else max(entry.connections - 1, 0)
+    sessions = max(entry.csp - 1, 0) if csp else entry.csp
+    grace_until = entry.grace_until
+    if csp and pages == 1 and not sessions and not connections:
+        grace_until = now + CSP_GRACE_SECONDS
+    # No process left under the ID: the per-process counting resets.
+    per_process = entry.per_process and bool(connections or sessions)
+    left = Entry(
+        entry.license_id, connections, sessions, per_process, entry.since, grace_until, entry.peak
+    )
     delta = left.units - entry.units
     return Decision(True, None if left.empty else left, delta)
 

@@ -16,7 +16,8 @@ from cacheshell.system.authkey import Authorization, describe
 from cacheshell.system.events import EventKind
 from cacheshell.system.instance import MISSING_KEY, Instance
 from cacheshell.system.keyfile import LICENSE_FIELDS, license_rows
-from cacheshell.system.license_table import active_users, in_grace, user_processes
+from cacheshell.system.license_counts import active_users, in_grace, user_processes
+from cacheshell.system.license_table import duration_key
 
 # The ROWSPECs of the UserList (and UserListAll) and ProcessList queries.
 USER_COLUMNS = ("UserId", "Type", "Connects", "MaxCon", "CSPCon", "LU", "Active", "Grace")
@@ -277,8 +278,13 @@ def decode_rows(auth: Authorization) -> list[tuple[str, str]]:
 
 def duration_counts(instance: Instance) -> list[int]:
     """Logouts per login-duration bucket (six buckets; the last is unbounded)."""
-    found = dict(instance.store.db.execute("SELECT bucket, count FROM durations").fetchall())
-    return [int(found.get(n, 0)) for n in range(len(table.DURATION_BOUNDS) + 1)]
+    keys = [duration_key(n) for n in range(len(table.DURATION_BOUNDS) + 1)]
+    found = dict(
+        instance.store.db.execute(
+            f"SELECT name, value FROM state WHERE name IN ({', '.join('?' * len(keys))})", keys
+        ).fetchall()
+    )
+    return [int(found.get(key) or 0) for key in keys]
 
 
 def duration_rows(instance: Instance) -> list[tuple[str, int]]:
@@ -292,7 +298,8 @@ def clear_durations(instance: Instance) -> list[int]:
     """Empty the histogram; the counts it held."""
     with instance.store.transaction() as db:
         old = duration_counts(instance)
-        db.execute("DELETE FROM durations")
+        keys = [duration_key(n) for n in range(len(old))]
+        db.execute(f"DELETE FROM state WHERE name IN ({', '.join('?' * len(keys))})", keys)
     return old
 
 
