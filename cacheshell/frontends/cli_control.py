@@ -10,30 +10,27 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cacheshell.frontends.cli_args import UsageError, instance_option, take_instance
-from cacheshell.system import (
-    authkey,
-    instance_lock,
-    keys,
-    lifecycle,
-    reports,
-    signing,
-    web_config,
-)
-from cacheshell.system.bounded import KEY_FILE_BYTES, read_text_bounded
-from cacheshell.system.console import tail_lines
+from cacheshell.system import instance_lock, lifecycle
 from cacheshell.system.instance import LOG_FILE, MISSING_KEY, Instance, InstanceError
 from cacheshell.system.instance_files import InstanceFileError, describe, from_os_error
-from cacheshell.system.keyfile import KeyFileError
 from cacheshell.system.layout import (
     DEFAULT_INSTANCE,
     InstanceLayout,
     cacheshell_home,
     find_instance,
 )
-from cacheshell.system.usage import event_rows
+from cacheshell.system.namespaces import Namespaces
 from cacheshell.version import CACHE_VERSION_ID
+
+if TYPE_CHECKING:
+    from cacheshell.system.keys import LicenseKey
+
+# A stop, a start and a list import only what they use (tests/cli/test_import_budget.py): the
+# key's modules and their cryptography load for a key to check, the reports' for a listing,
+# the interpreter for a SYSTEM^%ZSTART to run.
 
 # Caché instance names: a letter, then letters, digits and underscores; stored in capitals.
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
@@ -109,10 +106,20 @@ def run_control(argv: list[str]) -> int:
         if lines:
             print("\n".join(lines))
         return 0
-    except (ControlError, InstanceError, KeyFileError, OSError, sqlite3.Error) as exc:
+    except _refusals() as exc:
+        from cacheshell.system.keyfile import KeyFileError
+
         reason = exc.reason if isinstance(exc, KeyFileError) else describe(exc)
         sys.stderr.write(f"cacheshell {args.command}: {reason}\n")
         return 2
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    """What a command refuses, saying why. Called only when an exception is raised, so the key
+    file's module (and its dataclasses) loads for a refusal, not for every stop."""
+    from cacheshell.system.keyfile import KeyFileError
+
+    return (ControlError, InstanceError, KeyFileError, OSError, sqlite3.Error)
 
 
 def _instance_name(args: argparse.Namespace, option: str | None) -> str | None:
@@ -154,6 +161,10 @@ def _create(args: argparse.Namespace) -> int:
 
 def _checked_key(path: str, home: Path) -> str:
     """The text of a key file that would be valid here; an invalid one is refused with why."""
+    from cacheshell.system import authkey, keys, signing
+    from cacheshell.system.bounded import KEY_FILE_BYTES, read_text_bounded
+    from cacheshell.system.keyfile import KeyFileError
+
     try:
         text = read_text_bounded(path, KEY_FILE_BYTES, "key file")
     except UnicodeDecodeError:
@@ -203,6 +214,8 @@ def _instance_dirs(home: Path) -> list[Path]:
 
 
 def _describe(instance: Instance) -> str:
+    from cacheshell.system import reports, web_config
+
     rows = [
         ("directory", str(instance.layout.directory)),
         ("versionid", CACHE_VERSION_ID),
@@ -218,6 +231,8 @@ def _describe(instance: Instance) -> str:
 
 def _conf_file(instance: Instance) -> str:
     """The configuration file and the web server port, as ccontrol list shows them."""
+    from cacheshell.system import web_config
+
     try:
         web = web_config.settings(instance.cpf())
     except InstanceFileError as exc:
@@ -264,6 +279,8 @@ def _license_server(instance: Instance) -> str:
 
 def key_summary(instance: Instance) -> str:
     """The key in force (running) or the one start would read (down), in one line."""
+    from cacheshell.system.keys import EVALUATION_UNITS
+
     if instance.is_up:
         key = instance.active_key()
         reason = instance.key_reason()
@@ -272,11 +289,14 @@ def key_summary(instance: Instance) -> str:
     if key is not None:
         return f"{key.units} units, {key.server} server, {key.license_type}, {key.product}"
     if instance.evaluation and not instance.key_path.exists():
-        return f"Evaluation, {keys.EVALUATION_UNITS} units"
+        return f"Evaluation, {EVALUATION_UNITS} units"
     return f"no valid key: {reason or MISSING_KEY}"
 
 
-def _key_on_disk(instance: Instance) -> tuple[keys.LicenseKey | None, str]:
+def _key_on_disk(instance: Instance) -> tuple[LicenseKey | None, str]:
+    from cacheshell.system import keys
+    from cacheshell.system.keyfile import KeyFileError
+
     if not instance.key_path.exists():
         return None, MISSING_KEY
     try:
@@ -331,12 +351,15 @@ def _started(instance: Instance, messages: list[str]) -> None:
     for message in messages:
         print(message)
     # SYSTEM^%ZSTART runs as in Caché, after the license table is ready; its output goes to the
-    # console log.
-    from cacheshell import session
+    # console log. The interpreter loads only for an instance that has one.
+    if Namespaces(instance.layout).routine_source("%SYS", "%ZSTART") is not None:
+        from cacheshell import session
 
-    session.run_system_startup(instance)
+        session.run_system_startup(instance)
     print(f"Instance '{instance.name}' started (pid {lifecycle.state(instance).pid})")
     # The web server bound its port (or gave up) before the service said it runs.
+    from cacheshell.system import web_config
+
     store = instance.store
     print(
         web_config.portal_line(
@@ -356,6 +379,8 @@ def _log(args: argparse.Namespace) -> list[str]:
     path = layout.mgr / LOG_FILE
     if not path.exists() or not args.lines:
         return []
+    from cacheshell.system.console import tail_lines
+
     try:
         return tail_lines(path, args.lines)  # from the end: the log is never read whole
     except OSError as exc:
@@ -363,6 +388,9 @@ def _log(args: argparse.Namespace) -> list[str]:
 
 
 def _events(args: argparse.Namespace) -> list[str]:
+    from cacheshell.system import reports
+    from cacheshell.system.usage import event_rows
+
     instance = _open(args.name)
     try:
         return reports.events(event_rows(instance, last=args.lines))

@@ -8,6 +8,7 @@ key file in mgr/ is only read at start and by Upgrade().
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -18,11 +19,11 @@ from cacheshell.system.cpf import CPF_FILE as CPF_FILE  # where the others look 
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.files import remove_stale_temporaries, write_atomically
 from cacheshell.system.layout import InstanceLayout
-from cacheshell.system.license_table import LicenseTable
-from cacheshell.system.locks import LockTable
 
 if TYPE_CHECKING:
     from cacheshell.system.keys import Comparison, KeyCheck, LicenseKey
+    from cacheshell.system.license_table import LicenseTable
+    from cacheshell.system.locks import LockTable
 
 # What a session's start needs is imported above. The key's modules (keys, authkey, signing and
 # its cryptography), the configuration's and the applications' are imported by the methods that
@@ -64,13 +65,25 @@ class Instance:
         self.layout = layout
         self.store, rebuilt = soft_state.open_store(layout.mgr, recover)
         self.clock = InstanceClock(self.store)
-        self.table = LicenseTable(self.store, self.clock.now)
-        self.locks = LockTable(self.store)
         self.log = ConsoleLog(layout.mgr / LOG_FILE, self.clock.now)
         if rebuilt:
             self.log.write(rebuilt, WARNING)
         if self.store.get("identity") is None:
             self.renew_store()
+
+    # Made on first use: a stop, a listing or a log reads the store without the license table's
+    # and the locks' modules.
+    @cached_property
+    def table(self) -> LicenseTable:
+        from cacheshell.system.license_table import LicenseTable
+
+        return LicenseTable(self.store, self.clock.now)
+
+    @cached_property
+    def locks(self) -> LockTable:
+        from cacheshell.system.locks import LockTable
+
+        return LockTable(self.store)
 
     def renew_store(self) -> None:
         """A store made afresh (the instance's first, or one rebuilt after it was lost): down,

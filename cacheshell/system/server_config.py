@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cacheshell.system.cpf import DEFAULT_LICENSE_SERVER, Cpf
 
@@ -30,8 +30,7 @@ class ServerConfigError(ValueError):
     """A license server definition that cannot be saved, with the reason."""
 
 
-@dataclass(frozen=True)
-class LicenseServer:
+class LicenseServer(NamedTuple):  # a NamedTuple: the service's start needs no dataclasses
     name: str
     address: str
     port: int = DEFAULT_PORT

@@ -25,27 +25,31 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cacheshell.system import instance_lock, server_config, soft_state
 from cacheshell.system.console import WARNING
 from cacheshell.system.instance import SERVICE_PID, Instance, InstanceError
 from cacheshell.system.instance_files import UMASK, describe, is_corrupt
 from cacheshell.system.layout import InstanceLayout
-from cacheshell.system.monitor import Monitor
 from cacheshell.system.namespaces import DATABASE_FILE
 from cacheshell.system.ordered_store import OrderedStore
 from cacheshell.system.store import DATABASE_NAME
+
+if TYPE_CHECKING:
+    from cacheshell.system.monitor import Monitor
 
 Extras = Callable[["InstanceService"], Callable[[], None]]
 RECLAIM_EVERY = 1.0  # seconds between looks for processes that died without a word
 
 
 class InstanceService:
+    monitor: Monitor  # made by run(), once the start's wait is over
+
     def __init__(self, layout: InstanceLayout, lock_fd: int) -> None:
         self.lock_fd = lock_fd
         # The service holds the instance lock: a damaged cache.db may be rebuilt here.
         self.instance = Instance(layout, recover=True)
-        self.monitor = Monitor(self.instance)
         self.stopping = threading.Event()
         self._last_reclaim = 0.0
         self._last_fault = ""
@@ -63,6 +67,11 @@ class InstanceService:
             log.write(problem, WARNING)
         with self.instance.store.transaction():
             self.instance.store.put(SERVICE_PID, os.getpid())  # lifecycle.start waits for it
+        # The monitor and its license-server client (cryptography's ciphers) load after the
+        # start's wait has ended: its first cycle follows at once, and the reports wait for it.
+        from cacheshell.system.monitor import Monitor
+
+        self.monitor = Monitor(self.instance)
         while not self.stopping.is_set():
             if not self.instance.layout.mgr.is_dir():
                 self.vanish()  # its directory was deleted: nothing left to run

@@ -54,6 +54,7 @@ def spawn_detached(
     done = subprocess.run(
         [
             sys.executable,
+            "-S",  # the launcher uses the standard library only: no site-packages to set up
             "-c",
             _LAUNCHER,
             str(cwd),

@@ -4,10 +4,14 @@ piduse.dmp sample of the licensing chapter shows the instance's system processes
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cacheshell.system import instance_lock
 from cacheshell.system.layout import InstanceLayout
-from cacheshell.system.license_table import SYSTEM, LicenseTable
 from cacheshell.system.processes import command_words
+
+if TYPE_CHECKING:  # a stop asks is_service only: the license table's modules load for a start
+    from cacheshell.system.license_table import LicenseTable
 
 SERVICE_MODULE = "cacheshell.frontends.instance_process"
 # The monitor runs inside the service's OS process: its job number is derived from that PID, as
@@ -30,6 +34,8 @@ def is_service(pid: int, layout: InstanceLayout) -> bool:
 def register(table: LicenseTable, service_pid: int) -> None:
     """Enter the service and its monitor as System processes; both end with the service's OS
     process (a dead one's rows are reclaimed like any process's)."""
+    from cacheshell.system.license_table import SYSTEM
+
     for pid in system_pids(service_pid):
         table.attach(pid, "", SYSTEM, "", SYSTEM_USER, os_pid=service_pid)
 

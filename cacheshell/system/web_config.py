@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cacheshell.system.cpf import CPF_FILE, Cpf
 from cacheshell.system.instance_files import InstanceFileError
@@ -36,8 +36,7 @@ WEB_PORT = "web_port"
 DISABLED = "disabled ([Startup] WebServer=0)"
 
 
-@dataclass(frozen=True)
-class WebServer:
+class WebServer(NamedTuple):  # a NamedTuple: the service's start needs no dataclasses
     enabled: bool
     address: str
     port: int | None  # None: none configured (an instance made before the portal existed)

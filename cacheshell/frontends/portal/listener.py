@@ -8,7 +8,6 @@ own with its own event loop; the service stops it before it shuts the instance d
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import select
 import socket
@@ -17,34 +16,13 @@ import threading
 from typing import Any
 
 from cacheshell.system import web_config
-from cacheshell.system.console import INFO, WARNING, ConsoleLog
+from cacheshell.system.console import INFO, WARNING
 from cacheshell.system.instance import Instance, InstanceError
 from cacheshell.system.instance_files import describe
 from cacheshell.system.layout import InstanceLayout
 
 STOP_WAIT = 5.0  # seconds the service waits for the web server to finish its requests
 BACKLOG = 64
-
-
-class _ToConsoleLog(logging.Handler):
-    """The web server's errors go to the console log, one line each in its format."""
-
-    def __init__(self, log: ConsoleLog) -> None:
-        super().__init__(logging.ERROR)
-        self.log = log
-
-    def emit(self, record: logging.LogRecord) -> None:
-        first = record.getMessage().splitlines()[0] if record.getMessage() else record.name
-        self.log.write(f"Management Portal web server: {first}", WARNING)
-
-
-def _quiet_libraries(log: ConsoleLog) -> None:
-    """The service's stdout and stderr are the console log: no library may print there. The
-    root logger's NullHandler keeps logging's last resort from printing warnings such as a form
-    parser's about a malformed body (any client can send one); of the web server's own records
-    only its errors reach the log, as lines of the log."""
-    logging.getLogger().addHandler(logging.NullHandler())
-    logging.getLogger("uvicorn.error").addHandler(_ToConsoleLog(log))
 
 
 class PortalListener:
@@ -134,8 +112,9 @@ class PortalListener:
 
         from cacheshell.frontends.portal.app import build_app
         from cacheshell.frontends.portal.head_deadline import HeadDeadlineProtocol
+        from cacheshell.frontends.portal.server_log import quiet_libraries
 
-        _quiet_libraries(self.instance.log)
+        quiet_libraries(self.instance.log)
         config = uvicorn.Config(
             build_app(self.layout, port, address),
             log_config=None,
