@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import shutil
 import socket
 import statistics
 import subprocess
@@ -202,8 +203,15 @@ def register(port: int, secret: bytes, who: list[InstanceId]) -> Wire:
 
 def measure(env: dict[str, str]) -> list[tuple[str, str, str, float, str]]:
     """The figures as rows: (name, value, baseline, ratio, target)."""
-    secret = home_secret(Path(env["CACHESHELL_HOME"]))
     directory = tempfile.mkdtemp(prefix="cacheshell-licserver-bench-")
+    try:
+        return _measure(env, directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)  # the servers' state files
+
+
+def _measure(env: dict[str, str], directory: str) -> list[tuple[str, str, str, float, str]]:
+    secret = home_secret(Path(env["CACHESHELL_HOME"]))
     daemon = [
         sys.executable,
         "-m",

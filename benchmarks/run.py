@@ -87,19 +87,11 @@ FIGURES = Figures()
 row = FIGURES.row
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="cacheshell's speed and memory figures")
-    parser.add_argument(
-        "--json",
-        type=Path,
-        metavar="PATH",
-        help="also write the figures to PATH (benchmarks/readme_table.py puts them in the README)",
-    )
-    args = parser.parse_args(argv)
+def measure_all(env: dict[str, str]) -> None:
+    """Measure and print every figure, with the home `env` names."""
     bindir = Path(sys.executable).parent
     cacheshell = shutil.which("cacheshell", path=str(bindir)) or "cacheshell"
     ipython = shutil.which("ipython", path=str(bindir))
-    env = dict(os.environ, CACHESHELL_HOME=tempfile.mkdtemp(prefix="cacheshell-bench-"))
     os.environ["CACHESHELL_HOME"] = env["CACHESHELL_HOME"]  # the in-process session's home too
     print(header(), flush=True)
 
@@ -239,7 +231,23 @@ def main(argv: list[str] | None = None) -> int:
     portal_figures(row)
     os.environ["CACHESHELL_HOME"] = env["CACHESHELL_HOME"]
     session.close()
-    remove_home(Path(env["CACHESHELL_HOME"]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="cacheshell's speed and memory figures")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="PATH",
+        help="also write the figures to PATH (benchmarks/readme_table.py puts them in the README)",
+    )
+    args = parser.parse_args(argv)
+    env = dict(os.environ, CACHESHELL_HOME=tempfile.mkdtemp(prefix="cacheshell-bench-"))
+    try:
+        measure_all(env)
+    finally:
+        # Whatever failed, the instances the run started stop and its home goes.
+        remove_home(Path(env["CACHESHELL_HOME"]))
     print()
     print("\n".join(verdicts(FIGURES.rows)))
     if args.json is not None:
