@@ -28,6 +28,9 @@ from hypothesis import strategies as st
 ERROR_LINE = re.compile(r"^<[A-Z ]+>(\S*)( \S.*)?$")
 TIME_LIMIT = 0.5  # seconds of wall-clock time one input may take
 SETTINGS = settings(max_examples=300, deadline=None)
+# The report at the end counts what every test of the file tried: under pytest-xdist the file's
+# tests run in one worker, in file order, so that the report sees them all.
+pytestmark = pytest.mark.xdist_group("fuzz-interpreter")
 
 TRIED: Counter[str] = Counter()
 SLOW: list[str] = []  # inputs cut off by TIME_LIMIT

@@ -31,14 +31,21 @@ def make_previous(term: Terminal, durations: list[tuple[int, int]]) -> None:
     histogram in the durations table, none in the state table."""
     store = term.session.instance.store
     store.close()
-    db = sqlite3.connect(store.path, isolation_level=None)
+    db = sqlite3.connect(store.path, isolation_level=None, timeout=30)
     try:
-        db.executescript(PREVIOUS_SCHEMA)
-        for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'"):
+        # One write transaction, taken before the first read: the instance's service writes
+        # the same database meanwhile.
+        db.execute("BEGIN IMMEDIATE")
+        for statement in PREVIOUS_SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        triggers = db.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall()
+        for (trigger,) in triggers:
             db.execute(f"DROP TRIGGER {trigger}")
         db.execute("DELETE FROM state WHERE name GLOB 'login_duration_*' OR name GLOB 'count_*'")
         db.executemany("INSERT INTO durations VALUES(?, ?)", durations)
         db.execute("PRAGMA user_version=0")  # releases before the schema's mark left none
+        db.execute("COMMIT")
     finally:
         db.close()
 
