@@ -306,29 +306,29 @@ def _measure(env: dict[str, str], directory: str) -> list[tuple[str, str, str, f
     (full, delta, rss), (echo_full, echo_delta, echo_rss) = cost["server"], cost["echo"]
     rows.append(
         (
-            f"{INSTANCES:,}x100 full period CPU (s)",
-            f"{full:.3f}",
-            f"echo {echo_full:.3f}",
+            f"{INSTANCES:,}x100 full period CPU (%)",
+            f"{full / PERIOD:.1%}",
+            f"echo {echo_full / PERIOD:.1%}",
             full / max(echo_full, 0.01),
-            f"{full / PERIOD:.1%} of a {PERIOD:g} s period",
+            f"<= 25% of a {PERIOD:g} s period ({full:.2f} s of CPU)",
         )
     )
     rows.append(
         (
-            f"{INSTANCES:,}x100 delta period CPU (s)",
-            f"{delta:.3f}",
-            f"echo {echo_delta:.3f}",
+            f"{INSTANCES:,}x100 delta period CPU (%)",
+            f"{delta / PERIOD:.1%}",
+            f"echo {echo_delta / PERIOD:.1%}",
             delta / max(echo_delta, 0.01),
-            f"{delta / PERIOD:.1%} of a {PERIOD:g} s period",
+            f"({delta:.2f} s of CPU in a {PERIOD:g} s period)",
         )
     )
     rows.append(
         (
-            f"{INSTANCES:,}x100 server RSS (KiB)",
-            f"{rss:,}",
-            f"echo {echo_rss:,}",
+            f"{INSTANCES:,}x100 server RSS (MiB)",
+            f"{rss / 1024:,.0f}",
+            f"echo {echo_rss / 1024:,.0f}",
             rss / echo_rss,
-            f"{rss / 1024:,.0f} MiB of <= 1 GiB",
+            "<= 1,024 MiB",
         )
     )
     return rows
