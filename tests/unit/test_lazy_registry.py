@@ -86,3 +86,17 @@ def test_declared_class_loads_on_first_reference(
 ) -> None:
     registry, calls = _registry()
     assert (action(registry), calls) == (result, loaded)
+
+
+def test_every_class_the_library_defines_is_declared_by_name() -> None:
+    """A class defined by a library module but missing from CLASSES would exist only once
+    another class happened to import its module: every module imported, the two lists agree."""
+    import importlib
+    import pkgutil
+
+    import cacheshell.library as library
+    from cacheshell.lang.objects import REGISTRY
+
+    for module in pkgutil.iter_modules(library.__path__):
+        importlib.import_module(f"cacheshell.library.{module.name}")
+    assert sorted(REGISTRY.classes) == sorted(library.CLASSES)
