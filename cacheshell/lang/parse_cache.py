@@ -7,8 +7,9 @@ version), the code that extracts the tables and Python's marshal format. So an e
 stale: a change to any of them names another entry. An entry is plain data (strings, numbers,
 lists, dicts) in marshal's format, which loads in a third of the time JSON takes and, unlike a
 pickle, runs no code when loaded; it is read only from a directory of the user's own that no one
-else may write to. An unreadable, corrupt or foreign entry is rebuilt, never fatal. Without such
-a directory the tables are built in memory.
+else may write to. Each entry starts with the SHA-256 digest of the rest, so a damaged one (a
+flipped bit, an edit) is not used even where marshal still reads it. An unreadable, corrupt or
+foreign entry is rebuilt, never fatal. Without such a directory the tables are built in memory.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from cacheshell.lang import parse_tables
 from cacheshell.lang.parse_tables import ParseTables
 
 __all__ = ["cache_directory", "cache_key", "load_tables"]
+
+_DIGEST = hashlib.sha256().digest_size
 
 
 def cache_key(text: str) -> str:
@@ -64,13 +67,22 @@ def load_tables(text: str, kept_terminals: Iterable[str]) -> ParseTables:
     path = directory / f"tables-{cache_key(text)}.marshal" if directory else None
     if path is not None:
         try:
-            return ParseTables.from_data(marshal.loads(_read_own(path)))
+            return ParseTables.from_data(marshal.loads(_checked(_read_own(path))))
         except (OSError, ValueError, EOFError, TypeError):
-            pass  # absent, unreadable, corrupt or not ours: build it afresh
+            pass  # absent, unreadable, damaged or not ours: build it afresh
     tables = parse_tables.build(text, kept_terminals)
     if path is not None:
-        _store(path, marshal.dumps(tables.to_data()))
+        data = marshal.dumps(tables.to_data())
+        _store(path, hashlib.sha256(data).digest() + data)
     return tables
+
+
+def _checked(entry: bytes) -> bytes:
+    """An entry's data, once its digest says it is whole and as written."""
+    digest, data = entry[:_DIGEST], entry[_DIGEST:]
+    if len(digest) != _DIGEST or hashlib.sha256(data).digest() != digest:
+        raise ValueError("the entry does not match its digest")
+    return data
 
 
 def _read_own(path: Path) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import marshal
 import os
 import subprocess
@@ -83,23 +84,41 @@ def test_an_entry_is_loaded_as_stored(cache_home: Path) -> None:
     assert load_tables(TINY, ()) == built
 
 
+def _sealed(data: bytes) -> bytes:
+    """An entry as the cache writes one: the digest of its data, then the data."""
+    return hashlib.sha256(data).digest() + data
+
+
+def _data(entry: Path) -> bytes:
+    return entry.read_bytes()[hashlib.sha256().digest_size :]
+
+
+def _edited(data: bytes) -> bytes:
+    """Tables of the same shape, which marshal still reads: the symbol list reversed."""
+    tables = marshal.loads(data)
+    tables[3] = tables[3][::-1]
+    return marshal.dumps(tables)
+
+
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda data: data[: len(data) // 2],  # truncated
-        lambda data: b"",  # empty
-        lambda data: marshal.dumps([1, 2, 3]),  # data, but not tables
-        lambda data: marshal.dumps([[1], {}, {}, [], [], 0, 0, []]),  # an outline, wrong inside
-        lambda data: b"\xff" + data[1:],  # not marshal's format
+        lambda entry: entry[: len(entry) // 2],  # truncated
+        lambda entry: b"",  # empty
+        lambda entry: _sealed(marshal.dumps([1, 2, 3])),  # data, but not tables
+        lambda entry: _sealed(marshal.dumps([[1], {}, {}, [], [], 0, 0, []])),  # wrong inside
+        lambda entry: _sealed(b"\xff" + entry[33:]),  # not marshal's format
+        lambda entry: entry[:32] + _edited(entry[32:]),  # edited: marshal reads it
+        lambda entry: entry[:-1] + bytes([entry[-1] ^ 1]),  # one bit flipped
     ],
-    ids=["truncated", "empty", "wrong-shape", "wrong-content", "not-marshal"],
+    ids=["truncated", "empty", "wrong-shape", "wrong-content", "not-marshal", "edited", "bit"],
 )
 def test_a_damaged_entry_is_rebuilt(cache_home: Path, damage) -> None:
     load_tables(TINY, ())
     (entry,) = cache_home.glob("tables-*.marshal")
     entry.write_bytes(damage(entry.read_bytes()))
     assert _parses(load_tables(TINY, ()))
-    assert _parses(ParseTables.from_data(marshal.loads(entry.read_bytes())))
+    assert _parses(ParseTables.from_data(marshal.loads(_data(entry))))
 
 
 def test_the_cache_directory_is_made_owner_only(cache_home: Path) -> None:
@@ -120,9 +139,9 @@ def test_a_directory_others_may_write_to_is_not_used(cache_home: Path) -> None:
 def test_an_entry_others_may_write_to_is_not_loaded(cache_home: Path) -> None:
     load_tables(TINY, ())
     (entry,) = cache_home.glob("tables-*.marshal")
-    planted = marshal.loads(entry.read_bytes())
+    planted = marshal.loads(_data(entry))
     planted[4] = [(0, []) for _ in planted[4]]  # tables that accept nothing
-    entry.write_bytes(marshal.dumps(planted))
+    entry.write_bytes(_sealed(marshal.dumps(planted)))
     entry.chmod(0o666)
     assert _parses(load_tables(TINY, ()))
     assert entry.stat().st_mode & 0o777 == 0o600  # replaced by the rebuilt entry
