@@ -2,14 +2,15 @@
 Lark build them (which takes seconds) or even importing Lark.
 
 An entry is named by a digest of everything its content depends on: the grammar as Lark builds it
-(the file and what words.py adds), Lark itself (its package's __init__, which carries its
-version), the code that extracts the tables and Python's marshal format. So an entry is never
-stale: a change to any of them names another entry. An entry is plain data (strings, numbers,
-lists, dicts) in marshal's format, which loads in a third of the time JSON takes and, unlike a
-pickle, runs no code when loaded; it is read only from a directory of the user's own that no one
-else may write to. Each entry starts with the SHA-256 digest of the rest, so a damaged one (a
-flipped bit, an edit) is not used even where marshal still reads it. An unreadable, corrupt or
-foreign entry is rebuilt, never fatal. Without such a directory the tables are built in memory.
+(the file and what words.py adds), the terminals the post-lexer keeps, Lark itself (its package's
+__init__, which carries its version), the code that extracts the tables and Python's marshal
+format. So an entry is never stale: a change to any of them names another entry. An entry is
+plain data (strings, numbers, lists, dicts) in marshal's format, which loads in a third of the
+time JSON takes and, unlike a pickle, runs no code when loaded; it is read only from a directory
+of the user's own that no one else may write to. Each entry starts with the SHA-256 digest of the
+rest, so a damaged one (a flipped bit, an edit) is not used even where marshal still reads it.
+An unreadable, corrupt or foreign entry is rebuilt, never fatal. Without such a directory the
+tables are built in memory.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ __all__ = ["cache_directory", "cache_key", "load_tables"]
 _DIGEST = hashlib.sha256().digest_size
 
 
-def cache_key(text: str) -> str:
-    """The digest that names the tables of the grammar `text`."""
-    digest = hashlib.sha256(f"{marshal.version}\0{text}".encode())
+def cache_key(text: str, kept_terminals: Iterable[str] = ()) -> str:
+    """The digest that names the tables of the grammar `text` built keeping `kept_terminals`."""
+    kept = "\0".join(kept_terminals)
+    digest = hashlib.sha256(f"{marshal.version}\0{kept}\0{text}".encode())
     spec = importlib.util.find_spec("lark")
     for source in (spec.origin if spec else None, parse_tables.__file__):
         try:
@@ -64,7 +66,8 @@ def _own(info: os.stat_result) -> bool:
 def load_tables(text: str, kept_terminals: Iterable[str]) -> ParseTables:
     """The tables of the grammar `text`: from the cache, or built and stored there."""
     directory = cache_directory()
-    path = directory / f"tables-{cache_key(text)}.marshal" if directory else None
+    kept_terminals = tuple(kept_terminals)
+    path = directory / f"tables-{cache_key(text, kept_terminals)}.marshal" if directory else None
     if path is not None:
         try:
             return ParseTables.from_data(marshal.loads(_checked(_read_own(path))))

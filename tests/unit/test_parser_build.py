@@ -78,6 +78,10 @@ def test_another_lark_gets_a_new_key(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert cache_key(TINY) != before
 
 
+def test_the_terminals_the_post_lexer_keeps_name_another_entry() -> None:
+    assert cache_key(TINY, ("NAME",)) != cache_key(TINY, ())
+
+
 def test_an_entry_is_loaded_as_stored(cache_home: Path) -> None:
     built = load_tables(TINY, ())
     assert _parses(built)
