@@ -18,6 +18,7 @@ from cacheshell.frontends.portal import urls
 from cacheshell.system.cpf import Cpf
 from cacheshell.system.instance import CPF_FILE, Instance
 from cacheshell.system.layout import InstanceLayout
+from cacheshell.system.processes import wait_until
 
 RESTART = (
     "After adding or deleting a license server, you may need to restart the Caché instance in "
@@ -83,6 +84,14 @@ def portal(shared: Portal) -> Portal:
     cpf.sections["LicenseServers"] = {name: value}
     cpf.set("Startup", "IPv6", "0")
     cpf.save()
+    # A test before may have moved the instance off LOCAL: its monitor's next cycle reads the
+    # configuration put back and reports to LOCAL again, as the page then shows.
+    instance = Instance(shared.layout)
+    try:
+        active = f"{name} {value.replace(',', ' ')}"
+        assert wait_until(lambda: instance.store.get("active_server") == active, 30)
+    finally:
+        instance.store.close()
     return shared
 
 

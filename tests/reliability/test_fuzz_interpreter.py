@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import signal
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 from conftest import Terminal
@@ -28,8 +29,8 @@ from hypothesis import strategies as st
 ERROR_LINE = re.compile(r"^<[A-Z ]+>(\S*)( \S.*)?$")
 TIME_LIMIT = 0.5  # seconds of wall-clock time one input may take
 SETTINGS = settings(max_examples=300, deadline=None)
-# The report at the end counts what every test of the file tried: under pytest-xdist the file's
-# tests run in one worker, in file order, so that the report sees them all.
+# The report after the file's tests counts what each of them tried: under pytest-xdist they run
+# in one worker, so that it sees them all.
 pytestmark = pytest.mark.xdist_group("fuzz-interpreter")
 
 TRIED: Counter[str] = Counter()
@@ -589,14 +590,17 @@ def test_string_literal_round_trips(text: str) -> None:
 # -- report --------------------------------------------------------------------------------------
 
 
-def test_report_counts(capsys) -> None:
-    """Runs last in file order: how many inputs were tried, and what came of them."""
-    total = sum(TRIED.values())
-    with capsys.disabled():
+@pytest.fixture(scope="module", autouse=True)
+def report_counts(pytestconfig: pytest.Config) -> Iterator[None]:
+    """After the file's tests, in the process that ran them: how many inputs were tried, and
+    what came of them (run with `-s -n 0` to see it)."""
+    yield
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        total = sum(TRIED.values())
         print()
         print(f"fuzz inputs tried: {total} ({', '.join(f'{k}: {v}' for k, v in TRIED.items())})")
         print(f"fuzz error names seen: {dict(ERRORS.most_common())}")
         print(f"fuzz inputs cut off after {TIME_LIMIT}s: {len(SLOW)}")
         for code in SLOW[:10]:
             print(f"  slow: {code[:120]!r}")
-    assert total > 0
