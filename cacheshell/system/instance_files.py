@@ -190,6 +190,65 @@ def connect(path: Path, timeout: float) -> GuardedConnection:
     return db
 
 
+def create_database(path: Path, schema: str) -> None:
+    """Make `path` a database holding `schema` unless a file is there already. It is built
+    beside `path` under a private name and linked into place whole, so a file found at `path` is
+    always a complete database: one found empty was cut, not a creation a crash interrupted."""
+    if path.exists():
+        return
+    building = path.with_name(f".{path.name}.{os.getpid()}.new")
+    leftovers = [building.with_name(building.name + end) for end in ("", "-wal", "-shm")]
+    try:
+        for file in leftovers:  # of an earlier process with this PID that died building it
+            file.unlink(missing_ok=True)
+        db = connect(building, 30)
+        try:
+            db.executescript(schema)
+        finally:
+            db.close()
+        try:
+            os.link(building, path)
+        except FileExistsError:
+            pass  # another process made it first: the same schema, and it may be in use
+    except OSError as exc:
+        raise from_os_error(exc, path, "create") from None
+    finally:
+        for file in leftovers:
+            file.unlink(missing_ok=True)
+
+
+def open_database(path: Path, timeout: float) -> GuardedConnection:
+    """Open the existing database `path` in WAL mode, creating and writing nothing on the way:
+    a file cut to nothing is named as damaged, never taken for a new database (SQLite would
+    write a fresh, empty one over it, and what the log still held would be read on top)."""
+    try:
+        if path.stat().st_size == 0:
+            raise InstanceFileError(path, "use", "the file was truncated to nothing", DATABASE)
+        db = sqlite3.connect(
+            f"{Path(os.path.abspath(path)).as_uri()}?mode=rw",
+            uri=True,
+            isolation_level=None,
+            timeout=timeout,
+            check_same_thread=False,
+            factory=GuardedConnection,
+        )
+    except sqlite3.Error as exc:
+        raise from_sqlite_error(exc, path) from None
+    except OSError as exc:
+        raise from_os_error(exc, path, "open") from None
+    db.path = path
+    try:
+        # Cut after the size was read: found before any pragma, which would write page 1.
+        if db.execute("PRAGMA page_count").fetchone()[0] == 0:
+            raise InstanceFileError(path, "use", "the file was truncated to nothing", DATABASE)
+        for pragma in WAL_PRAGMAS:
+            db.execute(pragma)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
 def _truncated(path: Path) -> bool:
     """Empty beside a write-ahead log: SQLite writes page 1 of a database into the file itself
     (in rollback mode) before it turns to WAL mode and makes the -wal and -shm files, so the

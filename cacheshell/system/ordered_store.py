@@ -46,22 +46,26 @@ CREATE TABLE IF NOT EXISTS undo (
 class OrderedStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        with instance_files.writing(self.counter_path):
+        with instance_files.writing(path):
             _private_directory(path.parent)
-            for file in (path, self.counter_path):
-                os.close(os.open(file, os.O_RDWR | os.O_CREAT, MODE))
-            self._counter_fd = os.open(self.counter_path, os.O_RDWR)
-            if os.fstat(self._counter_fd).st_size < _COUNTER.size:
-                os.ftruncate(self._counter_fd, _COUNTER.size)
-            self._counter = mmap.mmap(self._counter_fd, _COUNTER.size)
         # Autocommit mode: every statement outside BEGIN ... COMMIT is its own transaction.
         # WAL lets readers go on while one process writes. synchronous=NORMAL commits without
         # an fsync per transaction (the WAL is synced at checkpoints): a commit survives the
         # process being killed, and a power cut loses at most the last moments, as Caché's
         # journal buffer is flushed every few seconds rather than per SET. FULL would make
         # each SET wait for the disk, which Caché does not do either.
-        self.db: sqlite3.Connection = instance_files.connect(path, 30)
-        self.db.executescript(_SCHEMA)
+        instance_files.create_database(path, _SCHEMA)
+        self.db: sqlite3.Connection = instance_files.open_database(path, 30)
+        try:
+            _check_tables(self.db, path)
+            with instance_files.writing(self.counter_path):
+                self._counter_fd = os.open(self.counter_path, os.O_RDWR | os.O_CREAT, MODE)
+                if os.fstat(self._counter_fd).st_size < _COUNTER.size:
+                    os.ftruncate(self._counter_fd, _COUNTER.size)
+                self._counter = mmap.mmap(self._counter_fd, _COUNTER.size)
+        except BaseException:
+            self.db.close()
+            raise
         start = processes.start_time(os.getpid())
         self.owner = f"{os.getpid()}:{start}"
         self._seq = 0
@@ -214,6 +218,17 @@ def _undo(db: sqlite3.Connection, owner: str, to: int) -> None:
         else:
             db.execute("INSERT OR REPLACE INTO nodes VALUES (?, ?)", (key, old))
     db.execute("DELETE FROM undo WHERE owner=? AND seq>?", (owner, to))
+
+
+def _check_tables(db: sqlite3.Connection, path: Path) -> None:
+    """A database of another kind put in this one's place is named, never written into."""
+    found = db.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ('nodes', 'undo')"
+    ).fetchone()[0]
+    if found != 2:
+        raise instance_files.InstanceFileError(
+            path, "use", "not a database of globals", instance_files.DATABASE
+        )
 
 
 def _alive(owner: str) -> bool:

@@ -54,6 +54,7 @@ class InstanceService:
         self._last_reclaim = 0.0
         self._last_fault = ""
         self._databases: dict[Path, OrderedStore] = {}
+        self._database_faults: dict[Path, str] = {}  # what the log last said of each
         # What the process adds beside the service (the portal), stopped before the instance is.
         self.on_stop: list[Callable[[], None]] = []
 
@@ -162,12 +163,25 @@ class InstanceService:
             self._roll_back_dead_transactions()
 
     def _roll_back_dead_transactions(self) -> None:
-        """Undo what processes that died inside a transaction left in the global databases."""
+        """Undo what processes that died inside a transaction left in the global databases. A
+        damaged one is named in the log once, let go (to be opened again once it is restored),
+        and the others are still looked after."""
         for path in sorted(self.instance.layout.mgr.glob(f"*/{DATABASE_FILE}")):
-            database = self._databases.get(path)
-            if database is None:
-                database = self._databases[path] = OrderedStore(path)
-            database.recover()
+            try:
+                database = self._databases.get(path)
+                if database is None:
+                    database = self._databases[path] = OrderedStore(path)
+                database.recover()
+            except (sqlite3.Error, OSError) as exc:
+                damaged = self._databases.pop(path, None)
+                if damaged is not None:
+                    damaged.close()
+                text = f"Instance service: {describe(exc)}"
+                if self._database_faults.get(path) != text:
+                    self._database_faults[path] = text
+                    self.instance.log.write(text, WARNING)
+            else:
+                self._database_faults.pop(path, None)
 
     def _close_databases(self) -> None:
         for database in self._databases.values():

@@ -131,6 +131,26 @@ def test_a_damaged_global_database_is_named_never_replaced(cacheshell_home: Path
     assert dat.read_bytes() == b"garbage!" * 1000
 
 
+def test_a_global_database_cut_to_nothing_is_named_never_made_anew(
+    cacheshell_home: Path,
+) -> None:
+    """An empty CACHE.DAT is a damaged one: neither a session nor the running service (which
+    looks at every database each second for dead processes' transactions) makes it a new, empty
+    database in which every global would read as undefined."""
+    ok("-U", "USER", "Set ^x=7")
+    ok("control", "stop", "CACHE")  # the log checkpointed into the file and removed
+    dat = mgr_of(cacheshell_home) / "user" / "CACHE.DAT"
+    os.truncate(dat, 0)
+    ok("control", "start", "CACHE")
+    done = run_cli("-U", "USER", "Write ^x")
+    assert done.returncode == 1
+    reason = f"cannot use {dat}: the file was truncated to nothing — restore it from a backup"
+    assert done.stdout == f"\nWRITE ^x\n^\n<DATABASE> *{reason}\n"
+    assert wait_until(lambda: f"Instance service: {reason}" in ok("log"), 15)
+    assert dat.stat().st_size == 0
+    assert ok("log").count(reason) == 1  # named once, not at every look
+
+
 def test_an_activation_keeps_the_previous_key_and_it_activates_back(
     cacheshell_home: Path, tmp_path: Path
 ) -> None:
