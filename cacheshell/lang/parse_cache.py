@@ -11,6 +11,9 @@ of the user's own that no one else may write to. Each entry starts with the SHA-
 rest, so a damaged one (a flipped bit, an edit) is not used even where marshal still reads it.
 An unreadable, corrupt or foreign entry is rebuilt, never fatal. Without such a directory the
 tables are built in memory.
+
+Writing an entry (after an upgrade, or an edit of the grammar) removes all but the KEPT newest
+ones, and the files of the older releases' cache, so the directory does not grow with each.
 """
 
 from __future__ import annotations
@@ -29,6 +32,13 @@ from cacheshell.lang.parse_tables import ParseTables
 __all__ = ["cache_directory", "cache_key", "load_tables"]
 
 _DIGEST = hashlib.sha256().digest_size
+# Entries kept when one is written: the one in use, and some for other installs of other
+# releases that share the directory (each rebuilds its own, once, if it was removed).
+KEPT = 3
+# Files this cache's directory held before entries were marshal data (Lark's pickled parsers).
+_OLD_FORMAT = "grammar-*.lark-cache"
+_WRITING = ".tables-*.tmp"
+_ABANDONED_AFTER = 24 * 3600.0  # a writer this long gone has died: its file is removed
 
 
 def cache_key(text: str, kept_terminals: Iterable[str] = ()) -> str:
@@ -76,7 +86,8 @@ def load_tables(text: str, kept_terminals: Iterable[str]) -> ParseTables:
     tables = parse_tables.build(text, kept_terminals)
     if path is not None:
         data = marshal.dumps(tables.to_data())
-        _store(path, hashlib.sha256(data).digest() + data)
+        if _store(path, hashlib.sha256(data).digest() + data):
+            _prune(path.parent)
     return tables
 
 
@@ -96,15 +107,15 @@ def _read_own(path: Path) -> bytes:
         return file.read()
 
 
-def _store(path: Path, data: bytes) -> None:
-    """Write the entry whole or not at all (a reader never sees half of one); a cache that
-    cannot be written is no error."""
+def _store(path: Path, data: bytes) -> bool:
+    """Write the entry whole or not at all (a reader never sees half of one); whether it was
+    written (a cache that cannot be written is no error)."""
     import tempfile  # only when an entry is written
 
     try:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tables-", suffix=".tmp")
     except OSError:
-        return
+        return False
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
@@ -114,3 +125,26 @@ def _store(path: Path, data: bytes) -> None:
             os.unlink(temporary)
         except OSError:
             pass
+        return False
+    return True
+
+
+def _prune(directory: Path) -> None:
+    """Remove all but the KEPT most recently written entries, the older releases' files, and
+    what writers that died left half written."""
+    import time  # only when an entry was written
+
+    def written(path: Path) -> float:
+        try:
+            return path.lstat().st_mtime
+        except OSError:
+            return 0.0
+
+    entries = sorted(directory.glob("tables-*.marshal"), key=written, reverse=True)
+    now = time.time()
+    abandoned = [p for p in directory.glob(_WRITING) if now - written(p) > _ABANDONED_AFTER]
+    for path in (*entries[KEPT:], *directory.glob(_OLD_FORMAT), *abandoned):
+        try:
+            path.unlink()
+        except OSError:
+            pass  # another process removed it, or it is not ours to remove

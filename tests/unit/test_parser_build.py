@@ -66,6 +66,43 @@ def test_a_changed_grammar_text_gets_a_new_entry(cache_home: Path) -> None:
     )
 
 
+def test_writing_an_entry_keeps_only_the_newest_and_removes_older_formats(
+    cache_home: Path,
+) -> None:
+    cache_home.mkdir(mode=0o700)
+    stale = []
+    for age in range(parse_cache.KEPT + 2):  # entries of earlier grammars, oldest last
+        entry = cache_home / f"tables-old{age}.marshal"
+        entry.write_bytes(b"x")
+        os.utime(entry, (1_000_000_000 - age, 1_000_000_000 - age))
+        stale.append(entry.name)
+    (cache_home / "grammar-5bf0fffe6fcdb872.lark-cache").write_bytes(b"a pickled parser")
+    dead_writer = cache_home / ".tables-abc.tmp"
+    dead_writer.write_bytes(b"half")
+    os.utime(dead_writer, (1_000_000_000, 1_000_000_000))
+    live_writer = cache_home / ".tables-def.tmp"
+    live_writer.write_bytes(b"being written now")
+
+    load_tables(TINY, ())
+
+    newest = f"tables-{cache_key(TINY)}.marshal"
+    assert _entries(cache_home) == sorted([newest, *stale[: parse_cache.KEPT - 1]])
+    assert sorted(p.name for p in cache_home.iterdir() if not p.name.startswith("tables-")) == [
+        ".tables-def.tmp"
+    ]
+    assert _parses(load_tables(TINY, ()))
+
+
+def test_loading_an_entry_removes_nothing(cache_home: Path) -> None:
+    load_tables(TINY, ())
+    for n in range(parse_cache.KEPT + 1):
+        (cache_home / f"tables-other{n}.marshal").write_bytes(b"x")
+    before = _entries(cache_home)
+    load_tables(TINY, ())  # read from the cache: nothing written, nothing pruned
+    assert _entries(cache_home) == before
+    assert len(before) == parse_cache.KEPT + 2
+
+
 def test_another_lark_gets_a_new_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     other = tmp_path / "__init__.py"
     other.write_text('__version__ = "9.9.9"\n')
