@@ -6,6 +6,10 @@ Figures (targets from the issues in brackets):
                 transactions with the same pragmas (instance_files.WAL_PRAGMAS)          [>= 50%]
   WAL frames    pages a login and a logout each write to the write-ahead log (what a commit
                 costs most), vs the raw insert and delete                    [fewer is faster]
+  4-page floor  pairs per second of the bare minimum of what a login and a logout record: one
+                row in each of four tables (its license ID, its process, a counter, an event),
+                no rule decided, vs the raw baseline: the most a store that keeps those four
+                records can reach                                 [the login figure's ceiling]
   bytes/entry   database file size / entries after 100,000 logins through the table
                 (one process and one license ID each), vs the raw bytes of the ID   [<= 288 B]
   @100k IDs     login+logout pairs per second with those 100,000 IDs logged in (the default
@@ -86,6 +90,39 @@ def raw_pairs_per_second(db: sqlite3.Connection, first_pid: int) -> float:
     return PAIRS / (time.perf_counter() - start)
 
 
+# The four records of a login, each as bare as it can be (what license_entries.py, the
+# processes table, license_counts' counters and the event log keep).
+_FLOOR_TABLES = """
+CREATE TABLE IF NOT EXISTS floor_ids (license_id TEXT PRIMARY KEY, units INTEGER) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS floor_processes (pid INTEGER PRIMARY KEY, license_id TEXT);
+CREATE TABLE IF NOT EXISTS floor_counters (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS floor_events (id INTEGER PRIMARY KEY, license_id TEXT);
+INSERT OR IGNORE INTO floor_counters VALUES ('consumed', 0);
+"""
+
+
+def floor_pairs_per_second(db: sqlite3.Connection, first_pid: int) -> float:
+    """A login and a logout writing one row of each of the four tables and deciding nothing:
+    four pages a transaction, the least a login that keeps those records can cost."""
+    db.executescript(_FLOOR_TABLES)
+    start = time.perf_counter()
+    for n in range(first_pid, first_pid + PAIRS):
+        license_id = f"user{n}"
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO floor_ids VALUES (?, 1)", (license_id,))
+        db.execute("INSERT INTO floor_processes VALUES (?, ?)", (n, license_id))
+        db.execute("UPDATE floor_counters SET value=value+1 WHERE name='consumed'")
+        db.execute("INSERT INTO floor_events(license_id) VALUES (?)", (license_id,))
+        db.execute("COMMIT")
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("DELETE FROM floor_ids WHERE license_id=?", (license_id,))
+        db.execute("DELETE FROM floor_processes WHERE pid=?", (n,))
+        db.execute("UPDATE floor_counters SET value=value-1 WHERE name='consumed'")
+        db.execute("INSERT INTO floor_events(license_id) VALUES (?)", (license_id,))
+        db.execute("COMMIT")
+    return PAIRS / (time.perf_counter() - start)
+
+
 def frames_per_pair(
     db: sqlite3.Connection, login: Callable[[], object], logout: Callable[[], object]
 ) -> tuple[int, int]:
@@ -146,10 +183,11 @@ def report(row: Row) -> None:
     try:
         instance = started_instance(home, "RATE")
         db = raw_database(home)
-        ours, raw = [], []
-        for repeat in range(REPEATS):  # interleaved, so drift in the machine hits both alike
+        ours, raw, floor = [], [], []
+        for repeat in range(REPEATS):  # interleaved, so drift in the machine hits all alike
             ours.append(table_pairs_per_second(instance, 10_000 + repeat * PAIRS))
             raw.append(raw_pairs_per_second(db, 10_000 + repeat * PAIRS))
+            floor.append(floor_pairs_per_second(db, 10_000 + repeat * PAIRS))
         mine, theirs = statistics.median(ours), statistics.median(raw)
         row(
             "login+logout (pairs/s)",
@@ -157,6 +195,14 @@ def report(row: Row) -> None:
             f"raw sqlite3 {theirs:,.0f}",
             mine / theirs,
             ">= 0.50x",
+        )
+        bare = statistics.median(floor)
+        row(
+            "4-page floor (pairs/s)",
+            f"{bare:,.0f}",
+            f"raw sqlite3 {theirs:,.0f}",
+            bare / theirs,
+            "the login figure's ceiling",
         )
         table = instance.table
         pid = 900_000
