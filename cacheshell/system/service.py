@@ -53,7 +53,6 @@ class InstanceService:
         self.stopping = threading.Event()
         self._last_reclaim = 0.0
         self._last_fault = ""
-        self._databases: dict[Path, OrderedStore] = {}
         self._database_faults: dict[Path, str] = {}  # what the log last said of each
         # What the process adds beside the service (the portal), stopped before the instance is.
         self.on_stop: list[Callable[[], None]] = []
@@ -163,30 +162,22 @@ class InstanceService:
             self._roll_back_dead_transactions()
 
     def _roll_back_dead_transactions(self) -> None:
-        """Undo what processes that died inside a transaction left in the global databases. A
-        damaged one is named in the log once, let go (to be opened again once it is restored),
-        and the others are still looked after."""
+        """Undo what processes that died inside a transaction left in the global databases:
+        opening one does (OrderedStore's recovery). Each is closed again at once: a connection
+        held open would keep the last session to leave from folding the write-ahead log back
+        into CACHE.DAT, so a copy of the file (a backup) would miss the latest SETs, and a
+        backup copied over it would be read with the log's pages on top. A damaged database is
+        named in the log once, and the others are still looked after."""
         for path in sorted(self.instance.layout.mgr.glob(f"*/{DATABASE_FILE}")):
             try:
-                database = self._databases.get(path)
-                if database is None:
-                    database = self._databases[path] = OrderedStore(path)
-                database.recover()
+                OrderedStore(path).close()
             except (sqlite3.Error, OSError) as exc:
-                damaged = self._databases.pop(path, None)
-                if damaged is not None:
-                    damaged.close()
                 text = f"Instance service: {describe(exc)}"
                 if self._database_faults.get(path) != text:
                     self._database_faults[path] = text
                     self.instance.log.write(text, WARNING)
             else:
                 self._database_faults.pop(path, None)
-
-    def _close_databases(self) -> None:
-        for database in self._databases.values():
-            database.close()
-        self._databases.clear()
 
     def _report_fault(self, exc: Exception) -> None:
         text = f"Instance service: {describe(exc)}"
@@ -208,7 +199,6 @@ class InstanceService:
             except (sqlite3.Error, OSError):
                 pass  # the store went with the files
         self.monitor.close()
-        self._close_databases()
         self.instance.store.close()
 
     def shutdown(self) -> None:
@@ -223,7 +213,6 @@ class InstanceService:
             self.instance.stop()
         except sqlite3.Error as exc:  # `control stop` finishes it once the store is free
             self._report_fault(exc)
-        self._close_databases()
         self.instance.store.close()
 
 

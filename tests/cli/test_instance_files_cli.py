@@ -4,9 +4,14 @@ keeps the key it replaces."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import sqlite3
 import stat
+import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,6 +20,7 @@ from conftest import run_cli
 from cacheshell.system import instance_lock
 from cacheshell.system.layout import InstanceLayout
 from cacheshell.system.processes import wait_until
+from cacheshell.system.service import RECLAIM_EVERY
 
 
 def mgr_of(home: Path) -> Path:
@@ -149,6 +155,38 @@ def test_a_global_database_cut_to_nothing_is_named_never_made_anew(
     assert wait_until(lambda: f"Instance service: {reason}" in ok("log"), 15)
     assert dat.stat().st_size == 0
     assert ok("log").count(reason) == 1  # named once, not at every look
+
+
+def _values_in_a_copy(database: Path, scratch: Path) -> list[object]:
+    """The values a copy of the file alone holds, as a backup that copies CACHE.DAT gets."""
+    copy = scratch / "copy.db"
+    shutil.copyfile(database, copy)
+    try:
+        with contextlib.closing(sqlite3.connect(copy)) as db:
+            return [row[0] for row in db.execute("SELECT v FROM nodes")]
+    finally:
+        for path in scratch.glob("copy.db*"):
+            path.unlink()
+
+
+def test_once_its_sessions_end_cache_dat_alone_holds_what_they_set(
+    cacheshell_home: Path, tmp_path: Path
+) -> None:
+    """The running service looks at every database each second (for transactions of processes
+    that died): it must not keep one open, which would keep the sessions' last SETs in the
+    write-ahead log beside the file, out of a copy of CACHE.DAT."""
+    dat = mgr_of(cacheshell_home) / "user" / "CACHE.DAT"
+    ok("-U", "USER", "Set ^x=1")
+    looks = time.monotonic() + 3 * RECLAIM_EVERY
+
+    def copied(value: int) -> bool:
+        return value in _values_in_a_copy(dat, tmp_path)
+
+    value = 1000
+    while time.monotonic() < looks:
+        value += 1
+        ok("-U", "USER", f"Set ^x={value}")
+        assert wait_until(partial(copied, value), 10), value
 
 
 def test_an_activation_keeps_the_previous_key_and_it_activates_back(
