@@ -168,9 +168,21 @@ def connect(path: Path, timeout: float) -> GuardedConnection:
         if not path.exists():
             os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
         elif _truncated(path):
-            raise InstanceFileError(path, "use", "the file was truncated to nothing", DATABASE)
+            raise _cut_to_nothing(path)
+    except OSError as exc:
+        raise from_os_error(exc, path, "open") from None
+    return _wal_connection(path, timeout)
+
+
+def _wal_connection(path: Path, timeout: float, existing: bool = False) -> GuardedConnection:
+    """A connection to the database `path` in WAL mode. An `existing` one is opened read-write
+    only (never created) and, found empty (cut after its size was read), named before any
+    pragma, which would write a page 1 into it."""
+    target = f"{Path(os.path.abspath(path)).as_uri()}?mode=rw" if existing else str(path)
+    try:
         db = sqlite3.connect(
-            path,
+            target,
+            uri=existing,
             isolation_level=None,
             timeout=timeout,
             check_same_thread=False,
@@ -182,12 +194,18 @@ def connect(path: Path, timeout: float) -> GuardedConnection:
         raise from_os_error(exc, path, "open") from None
     db.path = path
     try:
+        if existing and db.execute("PRAGMA page_count").fetchone()[0] == 0:
+            raise _cut_to_nothing(path)
         for pragma in WAL_PRAGMAS:
             db.execute(pragma)
     except BaseException:
         db.close()
         raise
     return db
+
+
+def _cut_to_nothing(path: Path) -> InstanceFileError:
+    return InstanceFileError(path, "use", "the file was truncated to nothing", DATABASE)
 
 
 def create_database(path: Path, schema: str) -> None:
@@ -223,30 +241,10 @@ def open_database(path: Path, timeout: float) -> GuardedConnection:
     write a fresh, empty one over it, and what the log still held would be read on top)."""
     try:
         if path.stat().st_size == 0:
-            raise InstanceFileError(path, "use", "the file was truncated to nothing", DATABASE)
-        db = sqlite3.connect(
-            f"{Path(os.path.abspath(path)).as_uri()}?mode=rw",
-            uri=True,
-            isolation_level=None,
-            timeout=timeout,
-            check_same_thread=False,
-            factory=GuardedConnection,
-        )
-    except sqlite3.Error as exc:
-        raise from_sqlite_error(exc, path) from None
+            raise _cut_to_nothing(path)
     except OSError as exc:
         raise from_os_error(exc, path, "open") from None
-    db.path = path
-    try:
-        # Cut after the size was read: found before any pragma, which would write page 1.
-        if db.execute("PRAGMA page_count").fetchone()[0] == 0:
-            raise InstanceFileError(path, "use", "the file was truncated to nothing", DATABASE)
-        for pragma in WAL_PRAGMAS:
-            db.execute(pragma)
-    except BaseException:
-        db.close()
-        raise
-    return db
+    return _wal_connection(path, timeout, existing=True)
 
 
 def _truncated(path: Path) -> bool:
